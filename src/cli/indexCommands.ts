@@ -1,0 +1,134 @@
+// `docent index`, `docent search` and `docent eval`: the docs engine from a terminal.
+import * as path from "node:path";
+import { promises as fs } from "node:fs";
+import { openIndex, type OpenedIndex } from "../engine/openIndex.js";
+import { readQuestions, rankFiles, retrievalMetrics, type QuestionResult } from "../engine/evaluate.js";
+import { headingLabel, type Logger } from "../engine/types.js";
+import { intOption, ms, parse, UsageError } from "./args.js";
+
+export const stderrLogger: Logger = {
+  info: (m) => process.stderr.write(`${m}\n`),
+  warn: (m) => process.stderr.write(`warning: ${m}\n`),
+  error: (m) => process.stderr.write(`error: ${m}\n`),
+};
+
+export async function requireDir(dir: string | undefined, what = "<dir>"): Promise<string> {
+  if (!dir) throw new UsageError(`missing ${what}`);
+  const stat = await fs.stat(dir).catch(() => undefined);
+  if (!stat?.isDirectory()) throw new UsageError(`${dir} is not a folder`);
+  return path.resolve(dir);
+}
+
+const indexOptions = {
+  index: { type: "string" },
+  include: { type: "string", multiple: true },
+  exclude: { type: "string", multiple: true },
+  json: { type: "boolean" },
+} as const;
+
+type IndexFlags = { index?: string; include?: string[]; exclude?: string[] };
+
+export async function open(dir: string, flags: IndexFlags, extra: Parameters<typeof openIndex>[1] = {}): Promise<OpenedIndex> {
+  return openIndex([dir], {
+    indexFile: flags.index,
+    corpus: { include: flags.include, exclude: flags.exclude },
+    logger: stderrLogger,
+    ...extra,
+  });
+}
+
+export async function indexCommand(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(argv, indexOptions);
+  const dir = await requireDir(positionals[0]);
+  const opened = await open(dir, values);
+  const { report, index } = opened;
+  if (values.json) {
+    console.log(JSON.stringify({ ...summary(opened), skipped: report.skipped.map(({ relPath, reason, detail }) => ({ path: relPath, reason, detail })) }));
+    return;
+  }
+  const how = opened.load === "loaded" ? `loaded saved index in ${ms(opened.loadMs)}, then updated` : "built";
+  console.log(`Indexed ${index.fileCount} files, ${index.chunkCount} sections (${how}) in ${ms(report.ms)}.`);
+  console.log(`  added ${report.added.length}, updated ${report.updated.length}, removed ${report.removed.length}, unchanged ${report.unchanged}`);
+  if (report.skipped.length) {
+    console.log(`Skipped ${report.skipped.length}:`);
+    for (const s of report.skipped) console.log(`  ${s.relPath}: ${s.reason} (${s.detail})`);
+  }
+  for (const f of report.invalidUtf8) console.log(`  ${f}: invalid UTF-8 replaced with U+FFFD`);
+  console.log(`Index file: ${opened.indexFile}${opened.saved ? " (saved)" : " (unchanged)"}`);
+}
+
+function summary(opened: OpenedIndex) {
+  const { report, index } = opened;
+  return {
+    files: index.fileCount,
+    sections: index.chunkCount,
+    load: opened.load,
+    added: report.added.length,
+    updated: report.updated.length,
+    removed: report.removed.length,
+    unchanged: report.unchanged,
+    ms: Math.round(report.ms),
+    indexFile: opened.indexFile,
+  };
+}
+
+export async function searchCommand(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(argv, { ...indexOptions, k: { type: "string" } });
+  const dir = await requireDir(positionals[0]);
+  const query = positionals[1];
+  if (!query) throw new UsageError('missing "<query>"');
+  const k = intOption(values.k, "k", 10);
+  const { index } = await open(dir, values);
+  const t0 = performance.now();
+  const hits = await index.search(query, { k });
+  const took = performance.now() - t0;
+  if (values.json) {
+    console.log(
+      JSON.stringify({
+        query,
+        ms: Math.round(took * 100) / 100,
+        results: hits.map((h) => ({
+          path: h.chunk.relPath,
+          heading: headingLabel(h.chunk),
+          startLine: h.chunk.startLine,
+          endLine: h.chunk.endLine,
+          score: h.score,
+          matchedBy: h.matchedBy,
+          ...(h.term ? { term: h.term } : {}),
+        })),
+      }),
+    );
+    return;
+  }
+  if (hits.length === 0) console.log("No matching sections.");
+  hits.forEach((h, i) => {
+    const how = h.term ? `exact term ${h.term}` : h.matchedBy.join("+");
+    console.log(`${i + 1}. ${h.chunk.relPath}:${h.chunk.startLine}-${h.chunk.endLine}  ${headingLabel(h.chunk)}`);
+    console.log(`   score ${h.score.toFixed(4)} (${how})`);
+  });
+  console.log(`(${ms(took)})`);
+}
+
+export async function evalCommand(argv: string[]): Promise<void> {
+  const { values } = parse(argv, {
+    ...indexOptions,
+    docs: { type: "string" },
+    questions: { type: "string" },
+  });
+  const dir = await requireDir(values.docs, "--docs <dir>");
+  if (!values.questions) throw new UsageError("missing --questions <file.jsonl>");
+  const questions = await readQuestions(values.questions);
+  const { index } = await open(dir, values);
+  const results: QuestionResult[] = [];
+  for (const q of questions) {
+    const t0 = performance.now();
+    const hits = await index.search(q.question, { k: 50 });
+    results.push({ id: q.id, rankedFiles: rankFiles(hits), ms: performance.now() - t0, relevant: q.relevant });
+  }
+  const metrics = retrievalMetrics(results);
+  if (values.json) {
+    console.log(JSON.stringify(metrics));
+    return;
+  }
+  for (const [name, value] of Object.entries(metrics)) console.log(`${name.padEnd(10)} ${value}`);
+}

@@ -1,0 +1,47 @@
+// The `docent` command: the same engine as the extension, for terminals, scripts and evaluation.
+import { UsageError } from "./args.js";
+import { evalCommand, indexCommand, searchCommand } from "./indexCommands.js";
+
+const USAGE = `Usage: docent <command> [options]
+
+Commands:
+  index <dir> [--index <file>] [--include <glob>]... [--exclude <glob>]... [--json]
+      Index the docs under <dir> (incrementally, saved to --index or the cache folder).
+  search <dir> "<query>" [--k N] [--json]
+      Show the best-matching sections with file, heading path, lines and score.
+  eval --docs <dir> --questions <file.jsonl> [--json]
+      Retrieval quality at file level: hit@5, recall@5, mrr@10 and search latency.
+`;
+
+type Command = (argv: string[]) => Promise<void>;
+
+export const COMMANDS: Record<string, Command> = {
+  index: indexCommand,
+  search: searchCommand,
+  eval: evalCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(USAGE);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`docent: unknown command "${name}"\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    await command(rest);
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`docent ${name}: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    process.stderr.write(`docent ${name}: ${(err as Error).message}\n`);
+    if (process.env.DOCENT_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,157 @@
+// Finds the documentation files under one or more folders: include/exclude globs,
+// .gitignore rules, and the size limit. Reading and decoding happens in the indexer.
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import ignore, { type Ignore } from "ignore";
+import picomatch from "picomatch";
+
+export const DEFAULT_INCLUDE = ["**/*.md", "**/*.mdx", "**/*.markdown", "**/*.txt", "**/*.rst"];
+export const DEFAULT_EXCLUDE = ["**/node_modules/**", "**/.git/**"];
+export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024;
+
+/** Folders never worth walking into, whatever the globs say. */
+const ALWAYS_SKIPPED_DIRS = new Set(["node_modules", ".git"]);
+
+export interface CorpusOptions {
+  include?: string[];
+  exclude?: string[];
+  maxFileBytes?: number;
+  /** Honour .gitignore files found while walking (default true). */
+  useGitignore?: boolean;
+}
+
+export interface CorpusFile {
+  /** Absolute path. */
+  absPath: string;
+  /** The folder it was found under (absolute). */
+  root: string;
+  /** Path relative to its root, with forward slashes. */
+  relPath: string;
+  size: number;
+  mtimeMs: number;
+}
+
+export type SkipReason = "too-large" | "binary" | "unreadable";
+
+export interface SkippedFile {
+  absPath: string;
+  relPath: string;
+  reason: SkipReason;
+  detail: string;
+}
+
+export interface CorpusListing {
+  files: CorpusFile[];
+  skipped: SkippedFile[];
+}
+
+export class CorpusFilter {
+  private readonly isIncluded: (p: string) => boolean;
+  private readonly isExcluded: (p: string) => boolean;
+  readonly maxFileBytes: number;
+  readonly useGitignore: boolean;
+
+  constructor(options: CorpusOptions = {}) {
+    const include = options.include?.length ? options.include : DEFAULT_INCLUDE;
+    const exclude = [...DEFAULT_EXCLUDE, ...(options.exclude ?? [])];
+    this.isIncluded = picomatch(include, { dot: false, nocase: true });
+    this.isExcluded = picomatch(exclude, { dot: true });
+    this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    this.useGitignore = options.useGitignore ?? true;
+  }
+
+  /** Whether a path relative to its root is a doc we index (globs only, no .gitignore). */
+  matches(relPath: string): boolean {
+    return this.isIncluded(relPath) && !this.isExcluded(relPath);
+  }
+
+  excludesDir(relDir: string): boolean {
+    return this.isExcluded(relDir + "/") || this.isExcluded(relDir + "/x");
+  }
+}
+
+interface GitignoreScope {
+  /** Directory (relative to root) the .gitignore lives in; "" for the root. */
+  dir: string;
+  rules: Ignore;
+}
+
+/** Lists the doc files under the given roots, in a stable (sorted) order. */
+export async function listCorpus(roots: string[], options: CorpusOptions = {}): Promise<CorpusListing> {
+  const filter = new CorpusFilter(options);
+  const listing: CorpusListing = { files: [], skipped: [] };
+  for (const root of roots) {
+    await walk(path.resolve(root), "", [], filter, listing);
+  }
+  listing.files.sort((a, b) => (a.absPath < b.absPath ? -1 : a.absPath > b.absPath ? 1 : 0));
+  return listing;
+}
+
+async function walk(
+  root: string,
+  relDir: string,
+  scopes: GitignoreScope[],
+  filter: CorpusFilter,
+  listing: CorpusListing,
+): Promise<void> {
+  const absDir = path.join(root, relDir);
+  let entries: import("node:fs").Dirent[];
+  try {
+    entries = await fs.readdir(absDir, { withFileTypes: true });
+  } catch (err) {
+    listing.skipped.push({ absPath: absDir, relPath: relDir || ".", reason: "unreadable", detail: String((err as Error).message) });
+    return;
+  }
+  if (filter.useGitignore && entries.some((e) => e.isFile() && e.name === ".gitignore")) {
+    try {
+      const rules = ignore().add(await fs.readFile(path.join(absDir, ".gitignore"), "utf8"));
+      scopes = [...scopes, { dir: relDir, rules }];
+    } catch {
+      // An unreadable .gitignore is treated as absent.
+    }
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : 1));
+  for (const entry of entries) {
+    const relPath = relDir ? `${relDir}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) {
+      if (ALWAYS_SKIPPED_DIRS.has(entry.name) || filter.excludesDir(relPath)) continue;
+      if (isGitIgnored(scopes, relPath, true)) continue;
+      await walk(root, relPath, scopes, filter, listing);
+    } else if (entry.isFile() || entry.isSymbolicLink()) {
+      if (!filter.matches(relPath) || isGitIgnored(scopes, relPath, false)) continue;
+      const absPath = path.join(root, relPath);
+      let stat: import("node:fs").Stats;
+      try {
+        stat = await fs.stat(absPath);
+      } catch (err) {
+        listing.skipped.push({ absPath, relPath, reason: "unreadable", detail: (err as Error).message });
+        continue;
+      }
+      if (!stat.isFile()) continue;
+      if (stat.size > filter.maxFileBytes) {
+        listing.skipped.push({
+          absPath,
+          relPath,
+          reason: "too-large",
+          detail: `${formatBytes(stat.size)} is over the ${formatBytes(filter.maxFileBytes)} limit`,
+        });
+        continue;
+      }
+      listing.files.push({ absPath, root, relPath, size: stat.size, mtimeMs: stat.mtimeMs });
+    }
+  }
+}
+
+function isGitIgnored(scopes: GitignoreScope[], relPath: string, isDir: boolean): boolean {
+  for (const scope of scopes) {
+    const inner = scope.dir ? relPath.slice(scope.dir.length + 1) : relPath;
+    if (scope.rules.ignores(isDir ? inner + "/" : inner)) return true;
+  }
+  return false;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+}

@@ -1,0 +1,392 @@
+// The docs index: chunks in an Orama store (documents and vectors), a BM25F full-text index,
+// and the defined-terms index, kept in step file by file.
+import { promises as fs } from "node:fs";
+import { count, create, getByID, insertMultiple, removeMultiple, searchVector, type AnyOrama } from "@orama/orama";
+import { Bm25Index, type FieldTokens } from "./bm25.js";
+import { chunkDocument, type ChunkOptions, type SectionRange } from "./chunker.js";
+import { listCorpus, type CorpusFile, type CorpusOptions, type SkippedFile, CorpusFilter } from "./corpus.js";
+import { fuseRankings, rankByScore } from "./fusion.js";
+import { contentHash } from "./hash.js";
+import { extractDefinedTerms, TermIndex } from "./terms.js";
+import { decodeText, looksBinary } from "./text.js";
+import { identifierCandidates, tokenize } from "./tokenizer.js";
+import { silentLogger, type ChunkRecord, type Embedder, type Logger, type SearchHit } from "./types.js";
+
+export interface FileEntry {
+  file: string;
+  root: string;
+  relPath: string;
+  title: string;
+  hash: string;
+  size: number;
+  mtimeMs: number;
+  chunkIds: number[];
+  sections: SectionRange[];
+  hadInvalidUtf8: boolean;
+}
+
+export interface IndexOptions {
+  corpus?: CorpusOptions;
+  chunking?: ChunkOptions;
+  embedder?: Embedder;
+  logger?: Logger;
+}
+
+export interface UpdateReport {
+  added: string[];
+  updated: string[];
+  removed: string[];
+  unchanged: number;
+  skipped: SkippedFile[];
+  invalidUtf8: string[];
+  chunksAdded: number;
+  ms: number;
+}
+
+export interface SearchOptions {
+  /** How many hits to return (default 10). */
+  k?: number;
+  /** Skip the exact term lookup (for measuring ranking alone). */
+  noTerms?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Orama holds the chunk documents; only `file` is indexed (for removal), plus vectors if any. */
+function oramaSchema(dimensions: number | undefined) {
+  return dimensions ? { file: "enum", embedding: `vector[${dimensions}]` } : { file: "enum" };
+}
+
+export class DocsIndex {
+  readonly roots: string[];
+  readonly embedder?: Embedder;
+  readonly chunking: ChunkOptions;
+  readonly corpusOptions: CorpusOptions;
+  private readonly filter: CorpusFilter;
+  private readonly logger: Logger;
+  /** Exposed to the persistence module only. */
+  orama: AnyOrama;
+  bm25 = new Bm25Index();
+  terms = new TermIndex();
+  files = new Map<string, FileEntry>();
+  /** Embeddings by chunk text hash: unchanged chunks are never embedded twice. */
+  vectorCache = new Map<string, Float32Array>();
+  nextId = 0;
+
+  constructor(roots: string[], options: IndexOptions = {}) {
+    this.roots = roots;
+    this.embedder = options.embedder;
+    this.chunking = options.chunking ?? {};
+    this.corpusOptions = options.corpus ?? {};
+    this.filter = new CorpusFilter(this.corpusOptions);
+    this.logger = options.logger ?? silentLogger;
+    this.orama = DocsIndex.createOrama(options.embedder);
+  }
+
+  static createOrama(embedder?: Embedder): AnyOrama {
+    return create({ schema: oramaSchema(embedder?.dimensions) as never }) as AnyOrama;
+  }
+
+  get fileCount(): number {
+    return this.files.size;
+  }
+
+  get chunkCount(): number {
+    return count(this.orama) as number;
+  }
+
+  /** The stored document with its embedding, for restoring the embedding cache. */
+  getChunkWithVector(id: number): (ChunkRecord & { embedding?: number[] }) | undefined {
+    const doc = getByID(this.orama, String(id)) as (OramaChunkDoc & { embedding?: number[] }) | undefined;
+    return doc ? { ...fromOramaDoc(doc)!, embedding: doc.embedding } : undefined;
+  }
+
+  /** A chunk by id, from the Orama document store. */
+  getChunk(id: number): ChunkRecord | undefined {
+    return fromOramaDoc(getByID(this.orama, String(id)) as OramaChunkDoc | undefined);
+  }
+
+  /** Brings the index in line with the folders: new and changed files are chunked, gone ones removed. */
+  async update(signal?: AbortSignal): Promise<UpdateReport> {
+    const started = performance.now();
+    const listing = await listCorpus(this.roots, this.corpusOptions);
+    const report: UpdateReport = {
+      added: [],
+      updated: [],
+      removed: [],
+      unchanged: 0,
+      skipped: [...listing.skipped],
+      invalidUtf8: [],
+      chunksAdded: 0,
+      ms: 0,
+    };
+    const seen = new Set<string>();
+    for (const file of listing.files) {
+      signal?.throwIfAborted();
+      seen.add(file.absPath);
+      const outcome = await this.indexFile(file, report);
+      if (outcome === "added") report.added.push(file.relPath);
+      else if (outcome === "updated") report.updated.push(file.relPath);
+      else if (outcome === "unchanged") report.unchanged++;
+    }
+    for (const file of [...this.files.keys()]) {
+      if (!seen.has(file)) {
+        report.removed.push(this.files.get(file)!.relPath);
+        await this.removeFile(file);
+      }
+    }
+    await this.embedPending(signal);
+    report.ms = performance.now() - started;
+    return report;
+  }
+
+  /** Re-indexes one file after a change on disk (watchers call this). Returns what happened. */
+  async refreshFile(absPath: string): Promise<"added" | "updated" | "unchanged" | "removed" | "skipped" | "ignored"> {
+    const root = this.roots.find((r) => absPath.startsWith(r.endsWith("/") ? r : r + "/"));
+    if (!root) return "ignored";
+    const relPath = absPath.slice(root.length).replace(/^[/\\]+/, "").replace(/\\/g, "/");
+    if (!this.filter.matches(relPath)) return "ignored";
+    let stat;
+    try {
+      stat = await fs.stat(absPath);
+    } catch {
+      if (this.files.has(absPath)) {
+        await this.removeFile(absPath);
+        return "removed";
+      }
+      return "ignored";
+    }
+    const scratch: UpdateReport = { added: [], updated: [], removed: [], unchanged: 0, skipped: [], invalidUtf8: [], chunksAdded: 0, ms: 0 };
+    const outcome = await this.indexFile({ absPath, root, relPath, size: stat.size, mtimeMs: stat.mtimeMs }, scratch);
+    await this.embedPending();
+    if (outcome === "skipped") {
+      if (this.files.has(absPath)) await this.removeFile(absPath);
+      return "skipped";
+    }
+    return outcome;
+  }
+
+  private async indexFile(file: CorpusFile, report: UpdateReport): Promise<"added" | "updated" | "unchanged" | "skipped"> {
+    const previous = this.files.get(file.absPath);
+    if (previous && previous.size === file.size && previous.mtimeMs === file.mtimeMs) return "unchanged";
+    if (file.size > this.filter.maxFileBytes) {
+      report.skipped.push({ absPath: file.absPath, relPath: file.relPath, reason: "too-large", detail: `${file.size} bytes` });
+      if (previous) await this.removeFile(file.absPath);
+      return "skipped";
+    }
+    let bytes: Buffer;
+    try {
+      bytes = await fs.readFile(file.absPath);
+    } catch (err) {
+      report.skipped.push({ absPath: file.absPath, relPath: file.relPath, reason: "unreadable", detail: (err as Error).message });
+      return "skipped";
+    }
+    if (looksBinary(bytes)) {
+      report.skipped.push({ absPath: file.absPath, relPath: file.relPath, reason: "binary", detail: "contains NUL bytes" });
+      if (previous) await this.removeFile(file.absPath);
+      return "skipped";
+    }
+    const hash = contentHash(bytes);
+    if (previous && previous.hash === hash) {
+      previous.size = file.size;
+      previous.mtimeMs = file.mtimeMs;
+      return "unchanged";
+    }
+    const decoded = decodeText(bytes);
+    if (decoded.hadInvalidUtf8) {
+      report.invalidUtf8.push(file.relPath);
+      this.logger.warn(`${file.relPath}: invalid UTF-8 replaced with U+FFFD`);
+    }
+    if (previous) await this.removeFile(file.absPath);
+    const doc = chunkDocument(decoded.text, file.relPath, this.chunking);
+    const entry: FileEntry = {
+      file: file.absPath,
+      root: file.root,
+      relPath: file.relPath,
+      title: doc.title,
+      hash,
+      size: file.size,
+      mtimeMs: file.mtimeMs,
+      chunkIds: [],
+      sections: doc.sections,
+      hadInvalidUtf8: decoded.hadInvalidUtf8,
+    };
+    const records: ChunkRecord[] = doc.chunks.map((c) => ({
+      id: this.nextId++,
+      file: file.absPath,
+      root: file.root,
+      relPath: file.relPath,
+      title: doc.title,
+      headingPath: c.headingPath,
+      text: c.text,
+      startLine: c.startLine,
+      endLine: c.endLine,
+      hash: contentHash(c.text),
+    }));
+    for (const record of records) this.addChunk(record);
+    entry.chunkIds = records.map((r) => r.id);
+    this.files.set(file.absPath, entry);
+    if (!this.embedder) await insertMultiple(this.orama, records.map(toOramaDoc) as never);
+    else this.pendingEmbedding.push(...records);
+    report.chunksAdded += records.length;
+    return previous ? "updated" : "added";
+  }
+
+  private pendingEmbedding: ChunkRecord[] = [];
+
+  /** Adds a chunk to the full-text and term indexes (Orama insertion happens in batches). */
+  addChunk(record: ChunkRecord): void {
+    this.bm25.add(record.id, chunkFieldTokens(record));
+    this.terms.add(record.id, extractDefinedTerms(record));
+  }
+
+  private async embedPending(signal?: AbortSignal): Promise<void> {
+    if (!this.embedder || this.pendingEmbedding.length === 0) return;
+    const pending = this.pendingEmbedding;
+    this.pendingEmbedding = [];
+    const missing = pending.filter((r) => !this.vectorCache.has(r.hash));
+    const batch = 32;
+    for (let i = 0; i < missing.length; i += batch) {
+      signal?.throwIfAborted();
+      const slice = missing.slice(i, i + batch);
+      const vectors = await this.embedder.embed(slice.map(embeddingText), signal);
+      slice.forEach((r, j) => this.vectorCache.set(r.hash, vectors[j]!));
+    }
+    const docs = pending.map((r) => ({ ...toOramaDoc(r), embedding: [...this.vectorCache.get(r.hash)!] }));
+    await insertMultiple(this.orama, docs as never);
+  }
+
+  async removeFile(absPath: string): Promise<void> {
+    const entry = this.files.get(absPath);
+    if (!entry) return;
+    for (const id of entry.chunkIds) {
+      this.bm25.remove(id);
+      this.terms.remove(id);
+    }
+    const pendingBefore = this.pendingEmbedding.length;
+    this.pendingEmbedding = this.pendingEmbedding.filter((r) => r.file !== absPath);
+    // Chunks still waiting for their embedding were never inserted into Orama.
+    if (this.pendingEmbedding.length === pendingBefore) await removeMultiple(this.orama, entry.chunkIds.map(String));
+    this.files.delete(absPath);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Search
+
+  /** Full-text scores for a piece of text (question or draft). */
+  textScores(text: string, weight = 1): Map<number, number> {
+    return this.bm25.score(queryTermWeights(text, weight));
+  }
+
+  /**
+   * Chunks that define a name mentioned in the query: strongest definitions first, then the
+   * chunk that opens its section, then by how well the chunk matches the rest of the query.
+   */
+  exactTermHits(query: string, textScores?: Map<number, number>): { chunkId: number; term: string }[] {
+    const backticked = new Set([...query.matchAll(/`([^`]+)`/g)].map((m) => m[1]!.toLowerCase()));
+    const hits: { chunkId: number; term: string; strength: number; opensSection: boolean; score: number }[] = [];
+    for (const candidate of identifierCandidates(query)) {
+      // Plain words are left to ranking; only identifier-like names (or quoted ones) are exact.
+      if (!/[._\-/:]/.test(candidate) && !backticked.has(candidate)) continue;
+      for (const def of this.terms.lookup(candidate)) {
+        const chunk = this.getChunk(def.chunkId);
+        if (!chunk) continue;
+        const section = this.files.get(chunk.file)?.sections.find((s) => s.startLine <= chunk.startLine && chunk.startLine <= s.endLine);
+        hits.push({
+          chunkId: def.chunkId,
+          term: candidate,
+          strength: def.strength,
+          opensSection: section?.startLine === chunk.startLine,
+          score: textScores?.get(def.chunkId) ?? 0,
+        });
+      }
+    }
+    hits.sort(
+      (a, b) =>
+        b.strength - a.strength ||
+        b.term.length - a.term.length ||
+        Number(b.opensSection) - Number(a.opensSection) ||
+        b.score - a.score,
+    );
+    return hits;
+  }
+
+  async vectorRanking(text: string, limit: number, signal?: AbortSignal): Promise<number[]> {
+    if (!this.embedder || this.files.size === 0) return [];
+    const [vector] = await this.embedder.embed([text], signal);
+    const result = await searchVector(this.orama, {
+      mode: "vector",
+      vector: { value: [...vector!], property: "embedding" },
+      similarity: 0.0001,
+      limit,
+    } as never);
+    return (result as { hits: { id: string }[] }).hits.map((h) => Number(h.id));
+  }
+
+  async search(query: string, options: SearchOptions = {}): Promise<SearchHit[]> {
+    const k = options.k ?? 10;
+    const depth = Math.max(50, k * 3);
+    const textScores = this.textScores(query);
+    const textRanked = rankByScore(textScores, depth);
+    const vectorRanked = await this.vectorRanking(query, depth, options.signal);
+    const matched = new Map<number, Set<"term" | "text" | "vector">>();
+    const mark = (id: number, how: "term" | "text" | "vector") => {
+      let s = matched.get(id);
+      if (!s) matched.set(id, (s = new Set()));
+      s.add(how);
+    };
+    textRanked.forEach((id) => mark(id, "text"));
+    vectorRanked.forEach((id) => mark(id, "vector"));
+    const ranked = vectorRanked.length
+      ? fuseRankings([{ ids: textRanked }, { ids: vectorRanked }])
+      : textRanked.map((id, rank) => ({ id, score: 1 / (60 + rank + 1) }));
+    const hits: SearchHit[] = [];
+    const taken = new Set<number>();
+    if (!options.noTerms) {
+      for (const { chunkId, term } of this.exactTermHits(query, textScores)) {
+        if (taken.has(chunkId) || hits.length >= k) continue;
+        taken.add(chunkId);
+        mark(chunkId, "term");
+        hits.push({ chunk: this.getChunk(chunkId)!, score: 1, matchedBy: [...matched.get(chunkId)!], term });
+      }
+    }
+    for (const { id, score } of ranked) {
+      if (hits.length >= k) break;
+      if (taken.has(id)) continue;
+      taken.add(id);
+      hits.push({ chunk: this.getChunk(id)!, score, matchedBy: [...matched.get(id)!] });
+    }
+    return hits;
+  }
+}
+
+export function chunkFieldTokens(record: Pick<ChunkRecord, "title" | "relPath" | "headingPath" | "text">): FieldTokens {
+  return {
+    // The file's title and its path words: docs trees name files after what they explain.
+    title: tokenize(record.title + " " + record.relPath.replace(/\.[^./]+$/, "")),
+    heading: tokenize(record.headingPath.join(" \n ")),
+    text: tokenize(record.text),
+  };
+}
+
+export function queryTermWeights(text: string, weight = 1, into = new Map<string, number>()): Map<string, number> {
+  for (const t of tokenize(text)) into.set(t, (into.get(t) ?? 0) + weight);
+  return into;
+}
+
+function embeddingText(record: ChunkRecord): string {
+  return `${record.headingPath.join(" > ") || record.title}\n${record.text}`;
+}
+
+/** Chunks are stored in Orama as they are, with Orama's string id beside the numeric one. */
+export type OramaChunkDoc = Omit<ChunkRecord, "id"> & { id: string; chunkId: number };
+
+function toOramaDoc(record: ChunkRecord): OramaChunkDoc {
+  return { ...record, id: String(record.id), chunkId: record.id };
+}
+
+function fromOramaDoc(doc: OramaChunkDoc | undefined): ChunkRecord | undefined {
+  if (!doc) return undefined;
+  const { chunkId, id: _id, ...rest } = doc as OramaChunkDoc & { embedding?: unknown };
+  delete (rest as { embedding?: unknown }).embedding;
+  return { ...rest, id: chunkId };
+}

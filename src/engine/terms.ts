@@ -1,0 +1,111 @@
+// The defined-terms index: names the docs define (in headings, the first column of definition
+// tables, definition lists) map to the chunks that define them, for exact lookup.
+import type { ChunkRecord } from "./types.js";
+
+/** Higher is stronger: a heading that names the term beats a table row that lists it. */
+export const enum TermStrength {
+  DefinitionList = 1,
+  TableRow = 2,
+  Heading = 3,
+}
+
+export interface TermDefinition {
+  chunkId: number;
+  strength: TermStrength;
+}
+
+const IDENTIFIER = /^[\p{L}\p{N}_][\p{L}\p{N}_.\-/:]*$/u;
+const BACKTICKED = /`([^`\n]{2,120})`/g;
+
+function normaliseTerm(raw: string): string | undefined {
+  const t = raw.trim().replace(/^\[|\]$/g, "").trim();
+  if (t.length < 2 || t.length > 120 || !IDENTIFIER.test(t)) return undefined;
+  return t.toLowerCase();
+}
+
+/** Names a chunk defines, with how strongly. */
+export function extractDefinedTerms(chunk: Pick<ChunkRecord, "headingPath" | "text">): Map<string, TermStrength> {
+  const found = new Map<string, TermStrength>();
+  const note = (term: string | undefined, strength: TermStrength) => {
+    if (term && (found.get(term) ?? 0) < strength) found.set(term, strength);
+  };
+  const ownHeading = chunk.headingPath[chunk.headingPath.length - 1] ?? "";
+  for (const m of ownHeading.matchAll(BACKTICKED)) note(normaliseTerm(m[1]!), TermStrength.Heading);
+  // A heading that is itself one identifier ("## http.server.request.duration") defines it too.
+  if (/[._]/.test(ownHeading)) note(normaliseTerm(ownHeading.replace(/^[^:]*:\s*/, "").replace(/`/g, "")), TermStrength.Heading);
+
+  const lines = chunk.text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    // Table body rows: the first cell, when it is a single name (usually backticked).
+    if (/^\s*\|/.test(line) && !/^\s*\|?\s*:?-{2,}/.test(line) && i > 0) {
+      const prev = lines[i - 1]!;
+      const isBody = /^\s*\|?\s*:?-+:?\s*\|/.test(prev) || /^\s*\|/.test(prev);
+      const firstCell = line.split("|")[1] ?? "";
+      const ticked = /`([^`]+)`/.exec(firstCell);
+      if (isBody && ticked) note(normaliseTerm(ticked[1]!), TermStrength.TableRow);
+    }
+    // Definition lists: "term" on one line, ": definition" on the next.
+    if (/^:\s+\S/.test(line) && i > 0 && lines[i - 1]!.trim()) {
+      note(normaliseTerm(lines[i - 1]!.replace(/`/g, "")), TermStrength.DefinitionList);
+    }
+  }
+  return found;
+}
+
+export class TermIndex {
+  private byTerm = new Map<string, TermDefinition[]>();
+  private byChunk = new Map<number, string[]>();
+
+  add(chunkId: number, terms: Map<string, TermStrength>): void {
+    if (terms.size === 0) return;
+    for (const [term, strength] of terms) {
+      let defs = this.byTerm.get(term);
+      if (!defs) this.byTerm.set(term, (defs = []));
+      defs.push({ chunkId, strength });
+    }
+    this.byChunk.set(chunkId, [...terms.keys()]);
+  }
+
+  remove(chunkId: number): void {
+    for (const term of this.byChunk.get(chunkId) ?? []) {
+      const defs = this.byTerm.get(term)?.filter((d) => d.chunkId !== chunkId) ?? [];
+      if (defs.length) this.byTerm.set(term, defs);
+      else this.byTerm.delete(term);
+    }
+    this.byChunk.delete(chunkId);
+  }
+
+  /** Definitions of a term, strongest first. */
+  lookup(term: string): TermDefinition[] {
+    const defs = this.byTerm.get(term.toLowerCase());
+    return defs ? [...defs].sort((a, b) => b.strength - a.strength) : [];
+  }
+
+  has(term: string): boolean {
+    return this.byTerm.has(term.toLowerCase());
+  }
+
+  get size(): number {
+    return this.byTerm.size;
+  }
+
+  terms(): IterableIterator<string> {
+    return this.byTerm.keys();
+  }
+
+  /** [chunkId, [[term, strength], ...]] for every chunk that defines something. */
+  snapshot(): [number, [string, TermStrength][]][] {
+    const out: [number, [string, TermStrength][]][] = [];
+    for (const [chunkId, terms] of this.byChunk) {
+      out.push([chunkId, terms.map((t) => [t, this.byTerm.get(t)!.find((d) => d.chunkId === chunkId)!.strength])]);
+    }
+    return out;
+  }
+
+  static fromSnapshot(snap: [number, [string, TermStrength][]][]): TermIndex {
+    const index = new TermIndex();
+    for (const [chunkId, terms] of snap) index.add(chunkId, new Map(terms));
+    return index;
+  }
+}

@@ -1,0 +1,48 @@
+// Types shared across the engine and its callers (CLI, language server).
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
+
+/** What the model engine implements so that search can use vectors. */
+export interface Embedder {
+  /** Identifies the model and its settings; a saved index with another id is re-embedded. */
+  readonly id: string;
+  readonly dimensions: number;
+  embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]>;
+}
+
+export interface ChunkRecord {
+  id: number;
+  /** Absolute path of the file. */
+  file: string;
+  /** The folder the file was found under. */
+  root: string;
+  /** Path relative to its root, forward slashes. */
+  relPath: string;
+  title: string;
+  headingPath: string[];
+  text: string;
+  startLine: number;
+  endLine: number;
+  /** Hash of the chunk's text: the key of the embedding cache. */
+  hash: string;
+}
+
+export type MatchSource = "term" | "text" | "vector";
+
+export interface SearchHit {
+  chunk: ChunkRecord;
+  score: number;
+  matchedBy: MatchSource[];
+  /** The defined term that matched exactly, when there was one. */
+  term?: string;
+}
+
+export function headingLabel(chunk: Pick<ChunkRecord, "headingPath" | "title">): string {
+  return chunk.headingPath.length ? chunk.headingPath.join(" > ") : chunk.title;
+}
