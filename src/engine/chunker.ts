@@ -303,7 +303,9 @@ function packBlocks(blocks: Block[], headingPath: string[], opts: Required<Chunk
   };
   for (const piece of pieces) {
     const n = blockChars(piece);
-    if (current.length > 0 && size + n > opts.maxChars) {
+    // A heading alone is never a chunk: it stays with the content that follows it.
+    const onlyHeading = current.every((b) => b.kind === "heading");
+    if (current.length > 0 && !onlyHeading && size + n > opts.maxChars) {
       flush();
       const last = current[current.length - 1]!;
       // Carry a short trailing paragraph over so a thought split across chunks stays findable.

@@ -2,10 +2,10 @@
 // and the defined-terms index, kept in step file by file.
 import { promises as fs } from "node:fs";
 import { count, create, getByID, insertMultiple, removeMultiple, searchVector, type AnyOrama } from "@orama/orama";
-import { Bm25Index, type FieldTokens } from "./bm25.js";
+import { Bm25Index, type FieldTokens, type ScoredDoc } from "./bm25.js";
 import { chunkDocument, type ChunkOptions, type SectionRange } from "./chunker.js";
 import { listCorpus, type CorpusFile, type CorpusOptions, type SkippedFile, CorpusFilter } from "./corpus.js";
-import { fuseRankings, rankByScore } from "./fusion.js";
+import { fuseRankings } from "./fusion.js";
 import { contentHash } from "./hash.js";
 import { extractDefinedTerms, TermIndex } from "./terms.js";
 import { decodeText, looksBinary } from "./text.js";
@@ -258,56 +258,59 @@ export class DocsIndex {
   async removeFile(absPath: string): Promise<void> {
     const entry = this.files.get(absPath);
     if (!entry) return;
+    // Chunks still waiting for their embedding were never inserted into Orama.
+    const pending = new Map(this.pendingEmbedding.filter((r) => r.file === absPath).map((r) => [r.id, r]));
     for (const id of entry.chunkIds) {
-      this.bm25.remove(id);
+      const record = pending.get(id) ?? this.getChunk(id);
+      if (record) this.bm25.remove(id, chunkFieldTokens(record));
       this.terms.remove(id);
     }
-    const pendingBefore = this.pendingEmbedding.length;
-    this.pendingEmbedding = this.pendingEmbedding.filter((r) => r.file !== absPath);
-    // Chunks still waiting for their embedding were never inserted into Orama.
-    if (this.pendingEmbedding.length === pendingBefore) await removeMultiple(this.orama, entry.chunkIds.map(String));
+    if (pending.size) this.pendingEmbedding = this.pendingEmbedding.filter((r) => r.file !== absPath);
+    else await removeMultiple(this.orama, entry.chunkIds.map(String));
     this.files.delete(absPath);
   }
 
   // -------------------------------------------------------------------------------------------
   // Search
 
-  /** Full-text scores for a piece of text (question or draft). */
-  textScores(text: string, weight = 1): Map<number, number> {
-    return this.bm25.score(queryTermWeights(text, weight));
+  /** The best full-text matches for a piece of text (question or draft), best first. */
+  textRanking(text: string, limit: number): ScoredDoc[] {
+    return this.bm25.top(queryTermWeights(text), limit);
   }
 
   /**
    * Chunks that define a name mentioned in the query: strongest definitions first, then the
    * chunk that opens its section, then by how well the chunk matches the rest of the query.
+   * At most `limit` are returned; a widely listed name (a table row in hundreds of files)
+   * only costs a sort of its definitions, not a fetch of each chunk.
    */
-  exactTermHits(query: string, textScores?: Map<number, number>): { chunkId: number; term: string }[] {
+  exactTermHits(query: string, textScores?: Map<number, number>, limit = 10): { chunkId: number; term: string }[] {
     const backticked = new Set([...query.matchAll(/`([^`]+)`/g)].map((m) => m[1]!.toLowerCase()));
-    const hits: { chunkId: number; term: string; strength: number; opensSection: boolean; score: number }[] = [];
+    const defs: { chunkId: number; term: string; strength: number; score: number }[] = [];
     for (const candidate of identifierCandidates(query)) {
       // Plain words are left to ranking; only identifier-like names (or quoted ones) are exact.
       if (!/[._\-/:]/.test(candidate) && !backticked.has(candidate)) continue;
       for (const def of this.terms.lookup(candidate)) {
-        const chunk = this.getChunk(def.chunkId);
-        if (!chunk) continue;
-        const section = this.files.get(chunk.file)?.sections.find((s) => s.startLine <= chunk.startLine && chunk.startLine <= s.endLine);
-        hits.push({
-          chunkId: def.chunkId,
-          term: candidate,
-          strength: def.strength,
-          opensSection: section?.startLine === chunk.startLine,
-          score: textScores?.get(def.chunkId) ?? 0,
-        });
+        defs.push({ chunkId: def.chunkId, term: candidate, strength: def.strength, score: textScores?.get(def.chunkId) ?? 0 });
       }
     }
-    hits.sort(
+    defs.sort((a, b) => b.strength - a.strength || b.term.length - a.term.length || b.score - a.score);
+    const top = defs.slice(0, limit * 4).map((d) => ({ ...d, opensSection: this.opensSection(d.chunkId) }));
+    top.sort(
       (a, b) =>
         b.strength - a.strength ||
         b.term.length - a.term.length ||
         Number(b.opensSection) - Number(a.opensSection) ||
         b.score - a.score,
     );
-    return hits;
+    return top.slice(0, limit);
+  }
+
+  /** Whether the chunk starts where its section starts (the one with the heading line). */
+  private opensSection(chunkId: number): boolean {
+    const chunk = this.getChunk(chunkId);
+    if (!chunk) return false;
+    return this.files.get(chunk.file)?.sections.some((s) => s.startLine === chunk.startLine) ?? false;
   }
 
   async vectorRanking(text: string, limit: number, signal?: AbortSignal): Promise<number[]> {
@@ -325,8 +328,9 @@ export class DocsIndex {
   async search(query: string, options: SearchOptions = {}): Promise<SearchHit[]> {
     const k = options.k ?? 10;
     const depth = Math.max(50, k * 3);
-    const textScores = this.textScores(query);
-    const textRanked = rankByScore(textScores, depth);
+    const textTop = this.textRanking(query, depth);
+    const textScores = new Map(textTop.map((d) => [d.id, d.score]));
+    const textRanked = textTop.map((d) => d.id);
     const vectorRanked = await this.vectorRanking(query, depth, options.signal);
     const matched = new Map<number, Set<"term" | "text" | "vector">>();
     const mark = (id: number, how: "term" | "text" | "vector") => {
@@ -342,7 +346,7 @@ export class DocsIndex {
     const hits: SearchHit[] = [];
     const taken = new Set<number>();
     if (!options.noTerms) {
-      for (const { chunkId, term } of this.exactTermHits(query, textScores)) {
+      for (const { chunkId, term } of this.exactTermHits(query, textScores, k)) {
         if (taken.has(chunkId) || hits.length >= k) continue;
         taken.add(chunkId);
         mark(chunkId, "term");

@@ -8,11 +8,3 @@ export function fuseRankings<T>(lists: { ids: T[]; weight?: number }[], k = 60):
   }
   return [...scores].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score);
 }
-
-/** Ids ordered by score, highest first. */
-export function rankByScore<T>(scores: Map<T, number>, limit = Infinity): T[] {
-  return [...scores]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, limit)
-    .map(([id]) => id);
-}

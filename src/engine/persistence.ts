@@ -1,4 +1,6 @@
-// Saving and loading the index: one JSON file, written atomically (temporary file, then rename).
+// Saving and loading the index: one file, written atomically (temporary file, then rename).
+// Layout: "DOCENTIX", a format version, a JSON header (settings, files, Orama's own saved data),
+// then the full-text postings as raw typed-array bytes, which load without parsing.
 // A file that is corrupt, truncated, of another format version, or made with another embedder
 // or other settings is discarded with a log line; the caller then rebuilds.
 import { promises as fs } from "node:fs";
@@ -9,12 +11,14 @@ import { DocsIndex, type FileEntry, type IndexOptions } from "./docsIndex.js";
 import { TermIndex } from "./terms.js";
 import { silentLogger } from "./types.js";
 
-export const INDEX_FORMAT = "docent-index";
-export const INDEX_FORMAT_VERSION = 1;
+const MAGIC = Buffer.from("DOCENTIX", "latin1");
+export const INDEX_FORMAT_VERSION = 2;
 
-interface IndexFile {
-  format: typeof INDEX_FORMAT;
-  version: number;
+type TypedArray = Int32Array | Uint32Array | Uint16Array | Uint8Array;
+const ARRAY_TYPES = { Int32Array, Uint32Array, Uint16Array, Uint8Array } as const;
+type ArrayTypeName = keyof typeof ARRAY_TYPES;
+
+interface Header {
   embedder: string | null;
   /** Settings that change what is indexed; a mismatch means rebuild. */
   settings: string;
@@ -22,40 +26,68 @@ interface IndexFile {
   savedAt: string;
   nextId: number;
   files: FileEntry[];
-  bm25: Bm25Snapshot;
   terms: ReturnType<TermIndex["snapshot"]>;
+  bm25Terms: string[];
   orama: unknown;
+  sections: { name: keyof Bm25Snapshot; type: ArrayTypeName; offset: number; length: number }[];
 }
 
 function settingsKey(index: Pick<DocsIndex, "chunking" | "corpusOptions">): string {
   return JSON.stringify({ chunking: index.chunking, corpus: index.corpusOptions });
 }
 
+const pad8 = (n: number) => (8 - (n % 8)) % 8;
+
 export async function saveIndex(index: DocsIndex, file: string): Promise<{ bytes: number }> {
-  const data: IndexFile = {
-    format: INDEX_FORMAT,
-    version: INDEX_FORMAT_VERSION,
+  const snap = index.bm25.snapshot();
+  const arrays: [keyof Bm25Snapshot, TypedArray][] = [
+    ["counts", snap.counts],
+    ["ids", snap.ids],
+    ["tfs", snap.tfs],
+    ["lengths", snap.lengths],
+    ["alive", snap.alive],
+  ];
+  const sections: Header["sections"] = [];
+  let offset = 0;
+  for (const [name, arr] of arrays) {
+    sections.push({ name, type: arr.constructor.name as ArrayTypeName, offset, length: arr.length });
+    offset += arr.byteLength + pad8(arr.byteLength);
+  }
+  const header: Header = {
     embedder: index.embedder?.id ?? null,
     settings: settingsKey(index),
     roots: index.roots,
     savedAt: new Date().toISOString(),
     nextId: index.nextId,
     files: [...index.files.values()],
-    bm25: index.bm25.snapshot(),
     terms: index.terms.snapshot(),
+    bm25Terms: snap.terms,
     orama: save(index.orama),
+    sections,
   };
-  const json = JSON.stringify(data);
+  const json = Buffer.from(JSON.stringify(header));
+  const prefix = Buffer.alloc(16);
+  MAGIC.copy(prefix, 0);
+  prefix.writeUInt32LE(INDEX_FORMAT_VERSION, 8);
+  prefix.writeUInt32LE(json.length, 12);
+  const parts: Uint8Array[] = [prefix, json, Buffer.alloc(pad8(16 + json.length))];
+  for (const [, arr] of arrays) parts.push(new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength), Buffer.alloc(pad8(arr.byteLength)));
+
   await fs.mkdir(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
   try {
-    await fs.writeFile(tmp, json);
+    const handle = await fs.open(tmp, "w");
+    try {
+      for (const part of parts) await handle.write(part);
+    } finally {
+      await handle.close();
+    }
     await fs.rename(tmp, file);
   } catch (err) {
     await fs.rm(tmp, { force: true });
     throw err;
   }
-  return { bytes: Buffer.byteLength(json) };
+  return { bytes: parts.reduce((n, p) => n + p.byteLength, 0) };
 }
 
 export type LoadOutcome =
@@ -69,39 +101,55 @@ export type LoadOutcome =
 export async function loadIndex(file: string, roots: string[], options: IndexOptions = {}): Promise<LoadOutcome> {
   const logger = options.logger ?? silentLogger;
   const fresh = () => new DocsIndex(roots, options);
-  let json: string;
+  const discard = (reason: string): LoadOutcome => {
+    logger.warn(`Saved index ${file} discarded, rebuilding: ${reason}`);
+    return { status: "discarded", index: fresh(), reason };
+  };
+  let bytes: Buffer;
   try {
-    json = await fs.readFile(file, "utf8");
+    bytes = await fs.readFile(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return { status: "missing", index: fresh() };
     return discard(`cannot read it (${(err as Error).message})`);
   }
-  function discard(reason: string): LoadOutcome {
-    logger.warn(`Saved index ${file} discarded, rebuilding: ${reason}`);
-    return { status: "discarded", index: fresh(), reason };
-  }
-  let data: IndexFile;
+  if (bytes.length < 16 || !bytes.subarray(0, 8).equals(MAGIC)) return discard("not a Docent index file");
+  const version = bytes.readUInt32LE(8);
+  if (version !== INDEX_FORMAT_VERSION) return discard(`format version ${version}, expected ${INDEX_FORMAT_VERSION}`);
+  const jsonLength = bytes.readUInt32LE(12);
+  if (16 + jsonLength > bytes.length) return discard("truncated (header cut short)");
+  let header: Header;
   try {
-    data = JSON.parse(json) as IndexFile;
+    header = JSON.parse(bytes.toString("utf8", 16, 16 + jsonLength)) as Header;
   } catch (err) {
-    return discard(`not valid JSON, probably truncated or corrupt (${(err as Error).message})`);
+    return discard(`corrupt header (${(err as Error).message})`);
   }
-  if (data?.format !== INDEX_FORMAT) return discard("not a Docent index file");
-  if (data.version !== INDEX_FORMAT_VERSION) return discard(`format version ${data.version}, expected ${INDEX_FORMAT_VERSION}`);
+  if ((header.embedder ?? null) !== (options.embedder?.id ?? null)) {
+    return discard(`made with embedder ${header.embedder ?? "none"}, now ${options.embedder?.id ?? "none"}`);
+  }
   const index = fresh();
-  if ((data.embedder ?? null) !== (options.embedder?.id ?? null)) {
-    return discard(`made with embedder ${data.embedder ?? "none"}, now ${options.embedder?.id ?? "none"}`);
+  if (header.settings !== settingsKey(index)) return discard("indexing settings changed");
+  if (JSON.stringify(header.roots) !== JSON.stringify(roots)) return discard("made for other folders");
+
+  const base = 16 + jsonLength + pad8(16 + jsonLength);
+  const snap = { terms: header.bm25Terms } as Bm25Snapshot;
+  for (const s of header.sections ?? []) {
+    const Type = ARRAY_TYPES[s.type];
+    const start = base + s.offset;
+    const byteLength = s.length * (Type?.BYTES_PER_ELEMENT ?? 0);
+    if (!Type || start + byteLength > bytes.length) return discard(`truncated (${s.name} cut short)`);
+    // Copy into an aligned buffer of its own (the file buffer may sit at any offset in a pool).
+    const copy = new Uint8Array(byteLength);
+    copy.set(bytes.subarray(start, start + byteLength));
+    (snap as unknown as Record<string, TypedArray>)[s.name] = new Type(copy.buffer);
   }
-  if (data.settings !== settingsKey(index)) return discard("indexing settings changed");
-  if (JSON.stringify(data.roots) !== JSON.stringify(roots)) return discard("made for other folders");
   try {
-    load(index.orama, data.orama as never);
-    index.bm25 = Bm25Index.fromSnapshot(data.bm25);
-    index.terms = TermIndex.fromSnapshot(data.terms);
-    index.nextId = data.nextId;
-    for (const entry of data.files) index.files.set(entry.file, entry);
+    load(index.orama, header.orama as never);
+    index.bm25 = Bm25Index.fromSnapshot(snap);
+    index.terms = TermIndex.fromSnapshot(header.terms);
+    index.nextId = header.nextId;
+    for (const entry of header.files) index.files.set(entry.file, entry);
     if (options.embedder) restoreVectorCache(index);
-    const expected = data.files.reduce((n, f) => n + f.chunkIds.length, 0);
+    const expected = header.files.reduce((n, f) => n + f.chunkIds.length, 0);
     if (index.chunkCount !== expected || index.bm25.size !== expected) {
       return discard(`inconsistent contents (${index.chunkCount} stored chunks, ${expected} expected)`);
     }

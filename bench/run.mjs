@@ -1,0 +1,22 @@
+// `npm run bench`: runs each benchmark in its own Node process (so peak memory is its own)
+// and writes the figures to bench/results/ as JSON and a Markdown table.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+
+const only = process.argv[2];
+const runs = [
+  { name: "index-x1", script: "out/bench/indexBench.js", args: ["--copies", "1"] },
+  { name: "index-x10", script: "out/bench/indexBench.js", args: ["--copies", "10"] },
+];
+execFileSync("npx", ["tsc", "-p", "tsconfig.test.json"], { stdio: "inherit" });
+mkdirSync("bench/results", { recursive: true });
+const results = {};
+for (const run of runs) {
+  if (only && !run.name.startsWith(only)) continue;
+  process.stderr.write(`bench: ${run.name}...\n`);
+  const out = execFileSync(process.execPath, ["--expose-gc", run.script, ...run.args], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  results[run.name] = JSON.parse(out.trim().split("\n").pop());
+  console.log(run.name, results[run.name]);
+}
+const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+writeFileSync(`bench/results/bench-${stamp}.json`, JSON.stringify(results, null, 2));

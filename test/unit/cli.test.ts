@@ -1,0 +1,94 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { makeTempDir, repoRoot, tempDocs } from "../helpers/tempDocs.js";
+
+const run = promisify(execFile);
+const CLI = path.join(repoRoot(), "dist", "cli.js");
+
+async function docent(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env: { ...process.env, XDG_CACHE_HOME: await makeTempDir() } });
+    return { stdout, stderr, code: 0 };
+  } catch (err) {
+    const e = err as { stdout: string; stderr: string; code: number };
+    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
+  }
+}
+
+const DOCS = {
+  "guide/metrics.md": "# Metrics\n\n## Metric: `jvm.memory.used`\n\nMemory used by the JVM, in bytes.\n",
+  "guide/gc.md": "# Garbage collection\n\nPauses of the collector, in seconds.\n",
+  "big.log.md": "# Log\n\n" + "x".repeat(3 * 1024 * 1024),
+};
+
+test("docent index reports what was indexed and skipped, then loads the saved index", async () => {
+  const dir = await tempDocs(DOCS);
+  const indexFile = path.join(await makeTempDir(), "idx.json");
+  const first = await docent(["index", dir, "--index", indexFile]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /Indexed 2 files, 2 sections \(built\)/);
+  assert.match(first.stdout, /big\.log\.md: too-large \(3\.0 MB is over the 2\.0 MB limit\)/);
+  const second = await docent(["index", dir, "--index", indexFile, "--json"]);
+  const summary = JSON.parse(second.stdout);
+  assert.equal(summary.load, "loaded");
+  assert.equal(summary.unchanged, 2);
+  assert.deepEqual(summary.skipped.map((s: { path: string }) => s.path), ["big.log.md"]);
+});
+
+test("docent search lists file, heading path, lines and score", async () => {
+  const dir = await tempDocs(DOCS);
+  const { stdout, code, stderr } = await docent(["search", dir, "jvm.memory.used", "--k", "2", "--json"]);
+  assert.equal(code, 0, stderr);
+  const result = JSON.parse(stdout);
+  assert.deepEqual(result.results[0], {
+    path: "guide/metrics.md",
+    heading: "Metrics > Metric: `jvm.memory.used`",
+    startLine: 3,
+    endLine: 5,
+    score: 1,
+    matchedBy: ["text", "term"],
+    term: "jvm.memory.used",
+  });
+  const text = await docent(["search", dir, "collector pauses"]);
+  assert.match(text.stdout, /^1\. guide\/gc\.md:1-3 {2}Garbage collection/m);
+});
+
+test("docent eval prints the retrieval metrics as JSON", async () => {
+  const dir = await tempDocs(DOCS);
+  const questions = path.join(await makeTempDir(), "q.jsonl");
+  await fs.writeFile(
+    questions,
+    [
+      { id: "1", question: "How much memory does the JVM use?", relevant: ["guide/metrics.md"] },
+      { id: "2", question: "How long are collector pauses?", relevant: ["guide/gc.md"] },
+    ]
+      .map((q) => JSON.stringify(q))
+      .join("\n"),
+  );
+  const { stdout, code, stderr } = await docent(["eval", "--docs", dir, "--questions", questions, "--json"]);
+  assert.equal(code, 0, stderr);
+  const m = JSON.parse(stdout);
+  assert.equal(m.questions, 2);
+  assert.equal(m["hit@5"], 1);
+  assert.equal(m["mrr@10"], 1);
+  for (const key of ["recall@5", "p50_ms", "p95_ms"]) assert.equal(typeof m[key], "number", key);
+});
+
+test("docent explains bad input instead of crashing", async () => {
+  const missing = await docent(["search", "/nonexistent/folder", "q"]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /\/nonexistent\/folder is not a folder/);
+  const unknown = await docent(["frobnicate"]);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown command "frobnicate"/);
+  const dir = await tempDocs(DOCS);
+  const bad = path.join(dir, "bad.jsonl");
+  await fs.writeFile(bad, "{not json}\n");
+  const badEval = await docent(["eval", "--docs", dir, "--questions", bad]);
+  assert.equal(badEval.code, 1);
+  assert.match(badEval.stderr, /bad\.jsonl:1: not valid JSON/);
+});

@@ -1,0 +1,213 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import { DocsIndex } from "../../src/engine/docsIndex.js";
+import { fuseRankings } from "../../src/engine/fusion.js";
+import { loadIndex, saveIndex } from "../../src/engine/persistence.js";
+import type { Embedder, Logger } from "../../src/engine/types.js";
+import { makeTempDir, rewrite, tempDocs } from "../helpers/tempDocs.js";
+
+const DOCS = {
+  "http.md": [
+    "# HTTP metrics",
+    "",
+    "## Server",
+    "",
+    "### Metric: `http.server.request.duration`",
+    "",
+    "Duration of HTTP server requests, measured in seconds.",
+    "",
+    "### Metric: `http.server.active_requests`",
+    "",
+    "Number of active HTTP server requests.",
+  ].join("\n"),
+  "db.md": "# Database\n\n## Connections\n\nThe pool keeps idle connections open. The request duration of a query is not recorded here.\n",
+  "cpu.md": "# CPU\n\n## Utilization\n\nCPU utilization is the share of time the processor is busy.\n",
+};
+
+function recordingLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  return { lines, info: (m) => lines.push(m), warn: (m) => lines.push(m), error: (m) => lines.push(m) };
+}
+
+test("a changed file, and only it, is re-chunked; a deleted file leaves the results", async () => {
+  const root = await tempDocs(DOCS);
+  const index = new DocsIndex([root]);
+  const first = await index.update();
+  assert.deepEqual(first.added.sort(), ["cpu.md", "db.md", "http.md"]);
+  const cpuIdsBefore = index.files.get(path.join(root, "cpu.md"))!.chunkIds;
+  const dbIdsBefore = index.files.get(path.join(root, "db.md"))!.chunkIds;
+
+  await rewrite(path.join(root, "db.md"), "# Database\n\n## Connections\n\nThe pool now recycles sockets every hour.\n");
+  const second = await index.update();
+  assert.deepEqual(second.updated, ["db.md"]);
+  assert.deepEqual(second.added, []);
+  assert.equal(second.unchanged, 2);
+  assert.deepEqual(index.files.get(path.join(root, "cpu.md"))!.chunkIds, cpuIdsBefore);
+  assert.notDeepEqual(index.files.get(path.join(root, "db.md"))!.chunkIds, dbIdsBefore);
+  assert.equal((await index.search("recycles sockets"))[0]!.chunk.relPath, "db.md");
+  assert.equal((await index.search("idle connections")).filter((h) => h.chunk.relPath === "db.md" && h.chunk.text.includes("idle")).length, 0);
+
+  // Touching a file without changing its bytes does not re-chunk it (the hash decides).
+  await rewrite(path.join(root, "cpu.md"), DOCS["cpu.md"]);
+  const third = await index.update();
+  assert.deepEqual(third.updated, []);
+
+  await fs.rm(path.join(root, "cpu.md"));
+  const fourth = await index.update();
+  assert.deepEqual(fourth.removed, ["cpu.md"]);
+  const hits = await index.search("CPU utilization processor busy", { k: 10 });
+  assert.ok(hits.every((h) => h.chunk.relPath !== "cpu.md"));
+  assert.equal(index.fileCount, 2);
+});
+
+test("a file changed on disk is re-indexed by refreshFile, and a removed one leaves", async () => {
+  const root = await tempDocs(DOCS);
+  const index = new DocsIndex([root]);
+  await index.update();
+  await rewrite(path.join(root, "cpu.md"), "# CPU\n\n## Frequency\n\nClock frequency in hertz.\n");
+  assert.equal(await index.refreshFile(path.join(root, "cpu.md")), "updated");
+  assert.equal((await index.search("clock frequency hertz"))[0]!.chunk.relPath, "cpu.md");
+  await fs.writeFile(path.join(root, "new.md"), "# New\n\nQuasar telemetry.\n");
+  assert.equal(await index.refreshFile(path.join(root, "new.md")), "added");
+  await fs.rm(path.join(root, "new.md"));
+  assert.equal(await index.refreshFile(path.join(root, "new.md")), "removed");
+  assert.equal((await index.search("quasar")).length, 0);
+  assert.equal(await index.refreshFile(path.join(root, "code.ts")), "ignored");
+});
+
+test("exact term lookup wins over ranking", async () => {
+  const root = await tempDocs(DOCS);
+  const index = new DocsIndex([root]);
+  await index.update();
+  const question = "does the pool keep idle connections open, as counted by http.server.active_requests";
+  // Ranking alone puts db.md first (three of its words are in the question)...
+  const rankedOnly = await index.search(question, { k: 3, noTerms: true });
+  assert.equal(rankedOnly[0]!.chunk.relPath, "db.md");
+  // ...but naming the metric gets its defining section for sure.
+  const [top] = await index.search(question, { k: 3 });
+  assert.equal(top!.term, "http.server.active_requests");
+  assert.deepEqual(top!.chunk.headingPath, ["HTTP metrics", "Server", "Metric: `http.server.active_requests`"]);
+  assert.ok(top!.matchedBy.includes("term"));
+});
+
+test("fusion ranks a document found by both lists above one found by one", () => {
+  const fused = fuseRankings([{ ids: ["a", "both"] }, { ids: ["b", "both"] }]);
+  assert.equal(fused[0]!.id, "both");
+  assert.ok(fused[0]!.score > fused[1]!.score);
+});
+
+/** A deterministic bag-of-words embedder: a real implementation of the interface, for tests. */
+function hashingEmbedder(dimensions = 64): Embedder & { calls: number; texts: number } {
+  const e = {
+    id: `hashing-${dimensions}`,
+    dimensions,
+    calls: 0,
+    texts: 0,
+    async embed(texts: string[]) {
+      e.calls++;
+      e.texts += texts.length;
+      return texts.map((t) => {
+        const v = new Float32Array(dimensions);
+        for (const w of t.toLowerCase().match(/[a-z]+/g) ?? []) {
+          let h = 0;
+          for (const ch of w) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+          v[h % dimensions]! += 1;
+        }
+        const norm = Math.hypot(...v) || 1;
+        return v.map((x) => x / norm);
+      });
+    },
+  };
+  return e;
+}
+
+test("hybrid search fuses vector hits with full-text hits", async () => {
+  const root = await tempDocs(DOCS);
+  const embedder = hashingEmbedder();
+  const index = new DocsIndex([root], { embedder });
+  await index.update();
+  const hits = await index.search("processor busy share", { k: 3 });
+  assert.equal(hits[0]!.chunk.relPath, "cpu.md");
+  assert.deepEqual(hits[0]!.matchedBy.sort(), ["text", "vector"]);
+});
+
+test("the saved index loads back with the same results and keeps embeddings of unchanged chunks", async () => {
+  const root = await tempDocs(DOCS);
+  const file = path.join(await makeTempDir(), "index.json");
+  const embedder = hashingEmbedder();
+  const index = new DocsIndex([root], { embedder });
+  await index.update();
+  await saveIndex(index, file);
+  const embeddedTexts = embedder.texts;
+
+  const loaded = await loadIndex(file, [root], { embedder });
+  assert.equal(loaded.status, "loaded");
+  assert.equal(loaded.index.chunkCount, index.chunkCount);
+  const report = await loaded.index.update();
+  assert.equal(report.unchanged, 3);
+  const a = await index.search("active requests", { k: 3 });
+  const b = await loaded.index.search("active requests", { k: 3 });
+  assert.deepEqual(b.map((h) => [h.chunk.relPath, h.chunk.startLine]), a.map((h) => [h.chunk.relPath, h.chunk.startLine]));
+
+  // Only the changed chunk is embedded again.
+  await rewrite(path.join(root, "cpu.md"), "# CPU\n\n## Utilization\n\nCPU utilization is the share of time the cores are busy.\n");
+  const before = embedder.texts;
+  await loaded.index.update();
+  assert.equal(embedder.texts - before, 1);
+  assert.ok(embeddedTexts >= 3);
+});
+
+test("a corrupt, truncated or old-format index file is discarded with a log line and rebuilt", async () => {
+  const root = await tempDocs(DOCS);
+  const dir = await makeTempDir();
+  const good = path.join(dir, "good.json");
+  const index = new DocsIndex([root]);
+  await index.update();
+  await saveIndex(index, good);
+  const bytes = await fs.readFile(good);
+  const oldVersion = Buffer.from(bytes);
+  oldVersion.writeUInt32LE(1, 8);
+  const flipped = Buffer.from(bytes);
+  flipped.write("}{", 40, "latin1");
+
+  const cases: Record<string, { content: Uint8Array; reason: RegExp; embedder?: Embedder }> = {
+    "cut in the header": { content: bytes.subarray(0, 200), reason: /truncated \(header cut short\)/ },
+    "cut in the postings": { content: bytes.subarray(0, bytes.length - 64), reason: /truncated \(\w+ cut short\)/ },
+    garbage: { content: Buffer.from("\u0000\u0001 not an index"), reason: /not a Docent index file/ },
+    "corrupt header": { content: flipped, reason: /corrupt header/ },
+    "old format": { content: oldVersion, reason: /format version 1, expected 2/ },
+    "other embedder": { content: bytes, reason: /made with embedder none, now hashing-64/, embedder: hashingEmbedder() },
+  };
+  for (const [name, { content, reason, embedder }] of Object.entries(cases)) {
+    const file = path.join(dir, `${name}.idx`);
+    await fs.writeFile(file, content);
+    const logger = recordingLogger();
+    const outcome = await loadIndex(file, [root], { logger, embedder });
+    assert.equal(outcome.status, "discarded", name);
+    assert.equal(logger.lines.length, 1, name);
+    assert.match(logger.lines[0]!, /discarded, rebuilding/, name);
+    assert.match(logger.lines[0]!, reason, name);
+    const report = await outcome.index.update();
+    assert.equal(report.added.length, 3, name);
+    assert.equal((await outcome.index.search("active requests"))[0]!.chunk.relPath, "http.md", name);
+  }
+  const missing = await loadIndex(path.join(dir, "none.json"), [root]);
+  assert.equal(missing.status, "missing");
+});
+
+test("saving is atomic: no temporary file is left and the previous file survives a failed write", async () => {
+  const root = await tempDocs(DOCS);
+  const dir = await makeTempDir();
+  const file = path.join(dir, "index.json");
+  const index = new DocsIndex([root]);
+  await index.update();
+  await saveIndex(index, file);
+  assert.deepEqual(await fs.readdir(dir), ["index.json"]);
+  // Make the target a directory-in-the-way situation: rename onto a non-empty directory fails.
+  const blocked = path.join(dir, "blocked");
+  await fs.mkdir(path.join(blocked, "x"), { recursive: true });
+  await assert.rejects(saveIndex(index, blocked));
+  assert.deepEqual((await fs.readdir(dir)).sort(), ["blocked", "index.json"]);
+});
