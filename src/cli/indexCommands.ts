@@ -2,9 +2,11 @@
 import * as path from "node:path";
 import { promises as fs } from "node:fs";
 import { openIndex, type OpenedIndex } from "../engine/openIndex.js";
-import { readQuestions, rankFiles, retrievalMetrics, type QuestionResult } from "../engine/evaluate.js";
+import { addDraftNoise, corpusWords, readQuestions, rankFiles, retrievalMetrics, type QuestionResult } from "../engine/evaluate.js";
+import { mulberry32 } from "../engine/random.js";
+import { retrieve } from "../engine/retrieval.js";
 import { headingLabel, type Logger } from "../engine/types.js";
-import { intOption, ms, parse, UsageError } from "./args.js";
+import { intOption, ms, numberOption, parse, UsageError } from "./args.js";
 
 export const stderrLogger: Logger = {
   info: (m) => process.stderr.write(`${m}\n`),
@@ -114,21 +116,43 @@ export async function evalCommand(argv: string[]): Promise<void> {
     ...indexOptions,
     docs: { type: "string" },
     questions: { type: "string" },
+    "draft-from": { type: "string" },
+    "draft-noise": { type: "string" },
+    seed: { type: "string" },
+    fusion: { type: "string" },
   });
   const dir = await requireDir(values.docs, "--docs <dir>");
   if (!values.questions) throw new UsageError("missing --questions <file.jsonl>");
+  const draftFrom = values["draft-from"];
+  if (draftFrom !== undefined && draftFrom !== "answer") throw new UsageError('--draft-from takes "answer" (the reference answer as the draft)');
+  const noise = numberOption(values["draft-noise"], "draft-noise", 0, 0, 1);
+  if (values["draft-noise"] !== undefined && !draftFrom) throw new UsageError("--draft-noise needs --draft-from answer");
+  const fusion = values.fusion ?? "agreement";
+  if (fusion !== "agreement" && fusion !== "rrf") throw new UsageError('--fusion is "agreement" (default) or "rrf"');
+  const rand = mulberry32(intOption(values.seed, "seed", 1));
   const questions = await readQuestions(values.questions);
   const { index } = await open(dir, values);
+  const vocabulary = noise > 0 ? corpusWords(index.allChunks().map((c) => c.text)) : [];
   const results: QuestionResult[] = [];
+  let draftWeightSum = 0;
   for (const q of questions) {
+    let draft: string | undefined;
+    if (draftFrom) {
+      if (!q.answer) throw new Error(`question ${q.id} has no "answer" to use as a draft`);
+      draft = noise > 0 ? addDraftNoise(q.answer, noise, rand, vocabulary) : q.answer;
+    }
     const t0 = performance.now();
-    const hits = await index.search(q.question, { k: 50 });
+    const { hits, draftWeight } = await retrieve(index, q.question, { k: 50, draft, fusion });
     results.push({ id: q.id, rankedFiles: rankFiles(hits), ms: performance.now() - t0, relevant: q.relevant });
+    draftWeightSum += draftWeight;
   }
-  const metrics = retrievalMetrics(results);
+  const metrics = {
+    ...retrievalMetrics(results),
+    ...(draftFrom ? { draft: draftFrom, draft_noise: noise, fusion, mean_draft_weight: Math.round((draftWeightSum / questions.length) * 1000) / 1000 } : {}),
+  };
   if (values.json) {
     console.log(JSON.stringify(metrics));
     return;
   }
-  for (const [name, value] of Object.entries(metrics)) console.log(`${name.padEnd(10)} ${value}`);
+  for (const [name, value] of Object.entries(metrics)) console.log(`${name.padEnd(18)} ${value}`);
 }

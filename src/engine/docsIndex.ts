@@ -10,7 +10,7 @@ import { contentHash } from "./hash.js";
 import { extractDefinedTerms, TermIndex } from "./terms.js";
 import { decodeText, looksBinary } from "./text.js";
 import { identifierCandidates, tokenize } from "./tokenizer.js";
-import { silentLogger, type ChunkRecord, type Embedder, type Logger, type SearchHit } from "./types.js";
+import { silentLogger, type ChunkRecord, type Embedder, type Logger, type MatchSource, type SearchHit } from "./types.js";
 
 export interface FileEntry {
   file: string;
@@ -92,6 +92,16 @@ export class DocsIndex {
 
   get chunkCount(): number {
     return count(this.orama) as number;
+  }
+
+  /** Every stored chunk, in file order. */
+  allChunks(): ChunkRecord[] {
+    const out: ChunkRecord[] = [];
+    for (const entry of this.files.values()) for (const id of entry.chunkIds) {
+      const chunk = this.getChunk(id);
+      if (chunk) out.push(chunk);
+    }
+    return out;
   }
 
   /** The stored document with its embedding, for restoring the embedding cache. */
@@ -326,28 +336,44 @@ export class DocsIndex {
   }
 
   async search(query: string, options: SearchOptions = {}): Promise<SearchHit[]> {
+    const depth = Math.max(50, (options.k ?? 10) * 3);
+    return this.rankedHits(query, this.textRanking(query, depth), options);
+  }
+
+  /**
+   * Turns a full-text ranking into hits: chunks defining a name the query mentions come first,
+   * then the ranking, fused by reciprocal rank with vector rankings when an embedder is set.
+   */
+  async rankedHits(
+    query: string,
+    textRanking: ScoredDoc[],
+    options: SearchOptions & { vectorQueries?: string[] } = {},
+  ): Promise<SearchHit[]> {
     const k = options.k ?? 10;
     const depth = Math.max(50, k * 3);
-    const textTop = this.textRanking(query, depth);
-    const textScores = new Map(textTop.map((d) => [d.id, d.score]));
-    const textRanked = textTop.map((d) => d.id);
-    const vectorRanked = await this.vectorRanking(query, depth, options.signal);
-    const matched = new Map<number, Set<"term" | "text" | "vector">>();
-    const mark = (id: number, how: "term" | "text" | "vector") => {
+    const matched = new Map<number, Set<MatchSource>>();
+    const mark = (id: number, how: MatchSource) => {
       let s = matched.get(id);
       if (!s) matched.set(id, (s = new Set()));
       s.add(how);
     };
+    const textRanked = textRanking.map((d) => d.id);
     textRanked.forEach((id) => mark(id, "text"));
-    vectorRanked.forEach((id) => mark(id, "vector"));
-    const ranked = vectorRanked.length
-      ? fuseRankings([{ ids: textRanked }, { ids: vectorRanked }])
-      : textRanked.map((id, rank) => ({ id, score: 1 / (60 + rank + 1) }));
+    const vectorLists: number[][] = [];
+    for (const text of options.vectorQueries ?? [query]) {
+      const ids = await this.vectorRanking(text, depth, options.signal);
+      ids.forEach((id) => mark(id, "vector"));
+      if (ids.length) vectorLists.push(ids);
+    }
+    const ranked = vectorLists.length
+      ? fuseRankings([{ ids: textRanked }, ...vectorLists.map((ids) => ({ ids, weight: 1 / vectorLists.length }))])
+      : textRanking;
     const hits: SearchHit[] = [];
     const taken = new Set<number>();
     if (!options.noTerms) {
+      const textScores = new Map(textRanking.map((d) => [d.id, d.score]));
       for (const { chunkId, term } of this.exactTermHits(query, textScores, k)) {
-        if (taken.has(chunkId) || hits.length >= k) continue;
+        if (taken.has(chunkId)) continue;
         taken.add(chunkId);
         mark(chunkId, "term");
         hits.push({ chunk: this.getChunk(chunkId)!, score: 1, matchedBy: [...matched.get(chunkId)!], term });
@@ -356,8 +382,10 @@ export class DocsIndex {
     for (const { id, score } of ranked) {
       if (hits.length >= k) break;
       if (taken.has(id)) continue;
+      const chunk = this.getChunk(id);
+      if (!chunk) continue;
       taken.add(id);
-      hits.push({ chunk: this.getChunk(id)!, score, matchedBy: [...matched.get(id)!] });
+      hits.push({ chunk, score, matchedBy: [...matched.get(id)!] });
     }
     return hits;
   }

@@ -94,3 +94,23 @@ export function retrievalMetrics(results: QuestionResult[]): RetrievalMetrics {
     p95_ms: round(percentile(times, 95)),
   };
 }
+
+/** Every word occurrence in the indexed text, for sampling noise words by corpus frequency. */
+export function corpusWords(texts: Iterable<string>): string[] {
+  const words: string[] = [];
+  for (const t of texts) for (const w of t.match(/[A-Za-z][A-Za-z'-]+/g) ?? []) words.push(w);
+  return words;
+}
+
+/** Replaces a fraction `p` of the draft's words (chosen at random) with random corpus words. */
+export function addDraftNoise(draft: string, p: number, rand: () => number, vocabulary: string[]): string {
+  const words = draft.split(/\s+/).filter(Boolean);
+  const replace = Math.round(p * words.length);
+  const positions = words.map((_, i) => i);
+  for (let i = positions.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [positions[i], positions[j]] = [positions[j]!, positions[i]!];
+  }
+  for (const i of positions.slice(0, replace)) words[i] = vocabulary[Math.floor(rand() * vocabulary.length)]!;
+  return words.join(" ");
+}
