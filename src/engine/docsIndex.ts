@@ -316,6 +316,12 @@ export class DocsIndex {
     return top.slice(0, limit);
   }
 
+  /** The section (heading to next heading) that holds the chunk. */
+  sectionOf(chunk: ChunkRecord): { startLine: number; endLine: number } | undefined {
+    const section = this.files.get(chunk.file)?.sections.find((s) => s.startLine <= chunk.startLine && chunk.endLine <= s.endLine);
+    return section && { startLine: section.startLine, endLine: section.endLine };
+  }
+
   /** Whether the chunk starts where its section starts (the one with the heading line). */
   private opensSection(chunkId: number): boolean {
     const chunk = this.getChunk(chunkId);
@@ -376,7 +382,8 @@ export class DocsIndex {
         if (taken.has(chunkId)) continue;
         taken.add(chunkId);
         mark(chunkId, "term");
-        hits.push({ chunk: this.getChunk(chunkId)!, score: 1, matchedBy: [...matched.get(chunkId)!], term });
+        const chunk = this.getChunk(chunkId)!;
+        hits.push({ chunk, score: 1, matchedBy: [...matched.get(chunkId)!], term, section: this.sectionOf(chunk) });
       }
     }
     for (const { id, score } of ranked) {
@@ -385,7 +392,7 @@ export class DocsIndex {
       const chunk = this.getChunk(id);
       if (!chunk) continue;
       taken.add(id);
-      hits.push({ chunk, score, matchedBy: [...matched.get(id)!] });
+      hits.push({ chunk, score, matchedBy: [...matched.get(id)!], section: this.sectionOf(chunk) });
     }
     return hits;
   }

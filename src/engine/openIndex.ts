@@ -17,9 +17,12 @@ export interface OpenedIndex {
 }
 
 /** Where the CLI keeps an index when no --index is given: the user's cache folder, one file per folder set. */
-export function defaultIndexFile(roots: string[]): string {
+export function defaultIndexFile(roots: string[], embedderId?: string): string {
   const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
-  const key = createHash("sha1").update(roots.map((r) => path.resolve(r)).join("\n")).digest("hex").slice(0, 16);
+  const key = createHash("sha1")
+    .update(roots.map((r) => path.resolve(r)).join("\n") + (embedderId ? `\n${embedderId}` : ""))
+    .digest("hex")
+    .slice(0, 16);
   return path.join(cache, "docent", "indexes", `${key}.json`);
 }
 
@@ -28,7 +31,7 @@ export async function openIndex(
   options: IndexOptions & { indexFile?: string; save?: boolean; signal?: AbortSignal } = {},
 ): Promise<OpenedIndex> {
   const absRoots = roots.map((r) => path.resolve(r));
-  const indexFile = options.indexFile ?? defaultIndexFile(absRoots);
+  const indexFile = options.indexFile ?? defaultIndexFile(absRoots, options.embedder?.id);
   const t0 = performance.now();
   const loaded = await loadIndex(indexFile, absRoots, options);
   const loadMs = performance.now() - t0;

@@ -56,6 +56,8 @@ export interface RetrieveOptions extends DraftFusionOptions {
   signal?: AbortSignal;
   /** Which fusion to use for the draft: Docent's ("agreement") or plain RRF (for comparison). */
   fusion?: "agreement" | "rrf";
+  /** The question's ranking, when it was computed earlier (while the draft was being written). */
+  questionRanking?: ScoredDoc[];
 }
 
 export interface RetrieveResult {
@@ -66,9 +68,10 @@ export interface RetrieveResult {
 
 /** Exact terms, then question and draft text rankings fused, then vectors (when configured) by RRF. */
 export async function retrieve(index: DocsIndex, question: string, options: RetrieveOptions = {}): Promise<RetrieveResult> {
+  options.signal?.throwIfAborted();
   const k = options.k ?? 8;
   const depth = options.depth ?? DEFAULT_DRAFT_FUSION.depth;
-  const qRank = index.textRanking(question, depth);
+  const qRank = options.questionRanking ?? index.textRanking(question, depth);
   const draft = options.draft?.trim();
   let ranked = qRank;
   let draftWeight = 0;
@@ -81,6 +84,7 @@ export async function retrieve(index: DocsIndex, question: string, options: Retr
       ({ ranked, draftWeight, agreement } = fuseQuestionAndDraft(qRank, dRank, options));
     }
   }
+  options.signal?.throwIfAborted();
   const hits = await index.rankedHits(question, ranked, { k, signal: options.signal, vectorQueries: draft ? [question, draft] : [question] });
   return { hits, draftWeight, agreement };
 }

@@ -41,6 +41,8 @@ export interface SearchHit {
   matchedBy: MatchSource[];
   /** The defined term that matched exactly, when there was one. */
   term?: string;
+  /** The whole section the chunk belongs to (a chunk may be only part of it). */
+  section?: { startLine: number; endLine: number };
 }
 
 export function headingLabel(chunk: Pick<ChunkRecord, "headingPath" | "title">): string {

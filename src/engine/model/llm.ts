@@ -1,0 +1,265 @@
+// Local models through node-llama-cpp: a chat model (with optional LoRA adapters) and an
+// optional embedding model. Every GGUF is validated before llama.cpp sees it, because a
+// malformed file can abort the whole process.
+import * as os from "node:os";
+import type { Embedder, Logger } from "../types.js";
+import { silentLogger } from "../types.js";
+import { validateGguf, type GgufInfo } from "./gguf.js";
+
+type NodeLlamaCpp = typeof import("node-llama-cpp");
+type Llama = Awaited<ReturnType<NodeLlamaCpp["getLlama"]>>;
+type LlamaModel = Awaited<ReturnType<Llama["loadModel"]>>;
+type LlamaContext = Awaited<ReturnType<LlamaModel["createContext"]>>;
+type LlamaEmbeddingContext = Awaited<ReturnType<LlamaModel["createEmbeddingContext"]>>;
+
+export type GpuSetting = "auto" | "off";
+
+export interface ModelSettings {
+  /** Local path of the chat model (hf: references are resolved by the caller, see download.ts). */
+  chatModel?: string;
+  embeddingModel?: string;
+  lora?: { path: string; scale: number }[];
+  gpu?: GpuSetting;
+  /** Threads for evaluation; default: CPU cores - 1 (at least 1). Never the library's default. */
+  threads?: number;
+  /** Context size in tokens; default 4096, capped at what the model was trained for. */
+  contextSize?: number;
+}
+
+export const DEFAULT_CONTEXT_SIZE = 4096;
+
+export function defaultThreads(): number {
+  return Math.max(1, (os.availableParallelism?.() ?? os.cpus().length) - 1);
+}
+
+let nodeLlamaCpp: Promise<NodeLlamaCpp> | undefined;
+/** node-llama-cpp is ESM with top-level await: load it lazily, once. */
+export function importNodeLlamaCpp(): Promise<NodeLlamaCpp> {
+  nodeLlamaCpp ??= import("node-llama-cpp");
+  return nodeLlamaCpp;
+}
+
+const llamas = new Map<GpuSetting, Promise<Llama>>();
+let routedLogger: Logger = silentLogger;
+
+/** One Llama instance per GPU setting and process; llama.cpp's log lines go to our logger. */
+export async function getLlamaInstance(gpu: GpuSetting, logger: Logger = silentLogger): Promise<Llama> {
+  routedLogger = logger;
+  let llama = llamas.get(gpu);
+  if (!llama) {
+    llama = importNodeLlamaCpp().then(({ getLlama, LlamaLogLevel }) =>
+      getLlama({
+        // Never compile llama.cpp at run time: the prebuilt binaries ship with the package.
+        build: "never",
+        gpu: gpu === "off" ? false : "auto",
+        logLevel: LlamaLogLevel.warn,
+        logger: (level, message) => {
+          const text = `llama.cpp: ${message.trimEnd()}`;
+          if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) routedLogger.error(text);
+          else if (level === LlamaLogLevel.warn) routedLogger.warn(text);
+          else routedLogger.info(text);
+        },
+      }),
+    );
+    llamas.set(gpu, llama);
+    llama.catch(() => llamas.delete(gpu));
+  }
+  return llama;
+}
+
+export interface GenerateRequest {
+  system: string;
+  user: string;
+  maxTokens: number;
+  temperature?: number;
+  seed?: number;
+  signal?: AbortSignal;
+  onTextChunk?: (text: string) => void;
+}
+
+export interface Generation {
+  text: string;
+  tokens: number;
+  /** Time to the first generated token, including prompt evaluation. */
+  firstTokenMs: number;
+  ms: number;
+  tokensPerSecond: number;
+  aborted: boolean;
+  stopReason: string;
+}
+
+export class ChatModel {
+  private constructor(
+    readonly path: string,
+    readonly info: GgufInfo,
+    private readonly model: LlamaModel,
+    private readonly context: LlamaContext,
+    private readonly chatWrapper: unknown,
+    readonly threads: number,
+  ) {}
+
+  static async load(llama: Llama, path: string, settings: ModelSettings): Promise<ChatModel> {
+    const info = await validateGguf(path, { kind: "chat" });
+    for (const adapter of settings.lora ?? []) await validateGguf(adapter.path, { kind: "lora", baseModelPath: path });
+    const lib = await importNodeLlamaCpp();
+    const model = await llama.loadModel({ modelPath: path, gpuLayers: settings.gpu === "off" ? 0 : "auto" });
+    const threads = settings.threads ?? defaultThreads();
+    const contextSize = Math.min(settings.contextSize ?? DEFAULT_CONTEXT_SIZE, model.trainContextSize || DEFAULT_CONTEXT_SIZE);
+    let context: LlamaContext;
+    try {
+      context = await model.createContext({
+        contextSize,
+        threads,
+        lora: settings.lora?.length ? { adapters: settings.lora.map((a) => ({ filePath: a.path, scale: a.scale })) } : undefined,
+      });
+    } catch (err) {
+      await model.dispose();
+      throw err;
+    }
+    // The GGUF's own template when it has one (node-llama-cpp resolves it); an explicit,
+    // predictable fallback otherwise, since automatic guesses differ from model to model.
+    const chatWrapper = info.hasChatTemplate ? undefined : new lib.GeneralChatWrapper();
+    return new ChatModel(path, info, model, context, chatWrapper, threads);
+  }
+
+  get contextSize(): number {
+    return this.context.contextSize;
+  }
+
+  get gpuLayers(): number {
+    return this.model.gpuLayers;
+  }
+
+  countTokens(text: string): number {
+    return this.model.tokenize(text).length;
+  }
+
+  /** One stateless exchange: a fresh chat session on the context's sequence, disposed afterwards. */
+  async generate(request: GenerateRequest): Promise<Generation> {
+    const { LlamaChatSession } = await importNodeLlamaCpp();
+    const sequence = this.context.getSequence();
+    const session = new LlamaChatSession({
+      contextSequence: sequence,
+      systemPrompt: request.system,
+      ...(this.chatWrapper ? { chatWrapper: this.chatWrapper as never } : {}),
+    });
+    const started = performance.now();
+    let firstTokenMs = -1;
+    let tokens = 0;
+    try {
+      const result = await session.promptWithMeta(request.user, {
+        maxTokens: request.maxTokens,
+        temperature: request.temperature ?? 0,
+        seed: request.seed,
+        signal: request.signal,
+        stopOnAbortSignal: true,
+        onToken: (t) => {
+          if (firstTokenMs < 0) firstTokenMs = performance.now() - started;
+          tokens += t.length;
+        },
+        onTextChunk: request.onTextChunk,
+      });
+      const ms = performance.now() - started;
+      const genMs = firstTokenMs >= 0 ? ms - firstTokenMs : 0;
+      return {
+        text: result.responseText,
+        tokens,
+        firstTokenMs: Math.max(0, firstTokenMs),
+        ms,
+        // Decoding speed: tokens after the first over the time after the first.
+        tokensPerSecond: tokens > 1 && genMs > 0 ? ((tokens - 1) * 1000) / genMs : 0,
+        aborted: result.stopReason === "abort",
+        stopReason: result.stopReason,
+      };
+    } finally {
+      session.dispose({ disposeSequence: true });
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await this.context.dispose();
+    await this.model.dispose();
+  }
+}
+
+/** The engine's Embedder, backed by a GGUF embedding model. */
+export class LlamaEmbedder implements Embedder {
+  private constructor(
+    readonly id: string,
+    readonly dimensions: number,
+    private readonly model: LlamaModel,
+    private readonly context: LlamaEmbeddingContext,
+  ) {}
+
+  static async load(llama: Llama, path: string, settings: ModelSettings): Promise<LlamaEmbedder> {
+    const info = await validateGguf(path, { kind: "embedding" });
+    const model = await llama.loadModel({ modelPath: path, gpuLayers: settings.gpu === "off" ? 0 : "auto" });
+    const context = await model.createEmbeddingContext({ threads: settings.threads ?? defaultThreads(), contextSize: Math.min(2048, model.trainContextSize || 2048) });
+    const probe = await context.getEmbeddingFor("dimension probe");
+    // The id names the file, its size and the dimensions: a different model means re-embedding.
+    const id = `gguf:${info.name ?? path.split(/[\\/]/).pop()}:${info.fileSize}:${probe.vector.length}`;
+    return new LlamaEmbedder(id, probe.vector.length, model, context);
+  }
+
+  async embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]> {
+    const out: Float32Array[] = [];
+    for (const text of texts) {
+      signal?.throwIfAborted();
+      // Long chunks are cut to what fits the embedding context rather than failing.
+      const tokens = this.model.tokenize(text).slice(0, this.context.model.trainContextSize ? Math.min(2000, this.context.model.trainContextSize - 8) : 2000);
+      const embedding = await this.context.getEmbeddingFor(tokens);
+      out.push(normalise(Float32Array.from(embedding.vector)));
+    }
+    return out;
+  }
+
+  async dispose(): Promise<void> {
+    await this.context.dispose();
+    await this.model.dispose();
+  }
+}
+
+function normalise(v: Float32Array): Float32Array {
+  let norm = 0;
+  for (const x of v) norm += x * x;
+  norm = Math.sqrt(norm) || 1;
+  for (let i = 0; i < v.length; i++) v[i]! /= norm;
+  return v;
+}
+
+/** The models Docent runs, loaded together and disposed in reverse order. */
+export class ModelHost {
+  private constructor(
+    readonly llama: Llama,
+    readonly chat: ChatModel | undefined,
+    readonly embedder: LlamaEmbedder | undefined,
+  ) {}
+
+  static async load(settings: ModelSettings, logger: Logger = silentLogger): Promise<ModelHost> {
+    const llama = await getLlamaInstance(settings.gpu ?? "auto", logger);
+    const chat = settings.chatModel ? await ChatModel.load(llama, settings.chatModel, settings) : undefined;
+    let embedder: LlamaEmbedder | undefined;
+    try {
+      embedder = settings.embeddingModel ? await LlamaEmbedder.load(llama, settings.embeddingModel, settings) : undefined;
+    } catch (err) {
+      await chat?.dispose();
+      throw err;
+    }
+    logger.info(
+      `Models ready on ${llama.gpu || "CPU"}: chat ${settings.chatModel ?? "none"}` +
+        (chat ? ` (${chat.gpuLayers} GPU layers, ${chat.threads} threads, context ${chat.contextSize})` : "") +
+        `, embeddings ${settings.embeddingModel ?? "none"}`,
+    );
+    return new ModelHost(llama, chat, embedder);
+  }
+
+  /** "cuda", "vulkan", "metal" or false for CPU. */
+  get gpu(): string | false {
+    return this.llama.gpu;
+  }
+
+  async dispose(): Promise<void> {
+    await this.embedder?.dispose();
+    await this.chat?.dispose();
+  }
+}

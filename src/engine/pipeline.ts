@@ -1,0 +1,358 @@
+// The answer pipeline: exact terms -> draft -> retrieve -> answer, streamed as events.
+// The model drafts from its own knowledge, the draft and the question retrieve the docs, and the
+// model answers from the numbered sections only, citing them as [n].
+import { promises as fs } from "node:fs";
+import type { DocsIndex } from "./docsIndex.js";
+import type { Generation, GenerateRequest } from "./model/llm.js";
+import { retrieve } from "./retrieval.js";
+import { splitLines } from "./text.js";
+import { tokenize } from "./tokenizer.js";
+import { headingLabel, type SearchHit } from "./types.js";
+
+/** What the pipeline needs of a chat model (ChatModel implements it). */
+export interface ChatGenerator {
+  readonly contextSize: number;
+  countTokens(text: string): number;
+  generate(request: GenerateRequest): Promise<Generation>;
+}
+
+export interface PipelineSettings {
+  draft: boolean;
+  draftMaxTokens: number;
+  draftTemperature: number;
+  answerMaxTokens: number;
+  /** How many sections the answer may draw on. */
+  sources: number;
+  /** Below this share of the question's (idf-weighted) words in the best section, the docs "do not cover it". */
+  minCoverage: number;
+}
+
+export const DEFAULT_PIPELINE: PipelineSettings = {
+  draft: true,
+  draftMaxTokens: 128,
+  draftTemperature: 0.2,
+  answerMaxTokens: 512,
+  sources: 6,
+  minCoverage: 0.3,
+};
+
+export type Stage = "terms" | "draft" | "retrieve" | "answer";
+
+export interface Source {
+  /** The number the answer cites it by. */
+  n: number;
+  /** Path relative to its docs folder. */
+  path: string;
+  /** Absolute path. */
+  file: string;
+  heading: string;
+  startLine: number;
+  endLine: number;
+  /** The text the model was given (a whole section when the budget allowed). */
+  text: string;
+  matchedBy: SearchHit["matchedBy"];
+  term?: string;
+}
+
+export interface Citation {
+  n: number;
+  path: string;
+  file: string;
+  heading: string;
+  startLine: number;
+  endLine: number;
+}
+
+export type AnswerMode = "model" | "retrieval-only" | "not-covered";
+
+export interface AnswerResult {
+  question: string;
+  draft: string;
+  answer: string;
+  mode: AnswerMode;
+  /** Why the answer is not a model answer, when it is not. */
+  note?: string;
+  sources: Source[];
+  citations: Citation[];
+  /** Citation numbers in the answer that match no source. */
+  invalidCitations: number[];
+  draftWeight: number;
+  aborted: boolean;
+  timings: { terms: number; draft: number; retrieve: number; answer: number; total: number; firstAnswerTokenMs: number };
+  tokens: { draft: number; answer: number; answerPrompt: number };
+  tokensPerSecond: { draft: number; answer: number };
+}
+
+export type PipelineEvent =
+  | { type: "stage"; stage: Stage; status: "started" }
+  | { type: "stage"; stage: Stage; status: "finished"; ms: number }
+  | { type: "draft-chunk"; text: string }
+  | { type: "sources"; sources: Source[] }
+  | { type: "answer-chunk"; text: string }
+  | { type: "done"; result: AnswerResult };
+
+export interface AskOptions {
+  settings?: Partial<PipelineSettings>;
+  signal?: AbortSignal;
+  onEvent?: (event: PipelineEvent) => void;
+  /** Use this draft instead of generating one (evaluation, and tests of the fusion). */
+  draft?: string;
+}
+
+export const ANSWER_SYSTEM_PROMPT =
+  "You answer questions about a product's documentation. Use only the numbered documentation sections " +
+  "you are given. Cite every section you use as [n], right after the claim it supports. If the sections " +
+  "do not answer the question, say that the documentation does not cover it. Be concise and exact.";
+
+export const DRAFT_SYSTEM_PROMPT =
+  "You are an expert on this product and its documentation. Answer the question from what you know in two " +
+  "or three sentences, naming the exact terms, settings or metric names involved. No preamble.";
+
+export const NOT_COVERED = "The documentation does not seem to cover this.";
+
+export class PipelineAbortedError extends Error {}
+
+export async function answerQuestion(
+  index: DocsIndex,
+  chat: ChatGenerator | undefined,
+  question: string,
+  options: AskOptions = {},
+): Promise<AnswerResult> {
+  const settings = { ...DEFAULT_PIPELINE, ...options.settings };
+  const { signal } = options;
+  const emit = options.onEvent ?? (() => {});
+  const started = performance.now();
+  const timings = { terms: 0, draft: 0, retrieve: 0, answer: 0, total: 0, firstAnswerTokenMs: 0 };
+  const result: AnswerResult = {
+    question,
+    draft: "",
+    answer: "",
+    mode: "model",
+    sources: [],
+    citations: [],
+    invalidCitations: [],
+    draftWeight: 0,
+    aborted: false,
+    timings,
+    tokens: { draft: 0, answer: 0, answerPrompt: 0 },
+    tokensPerSecond: { draft: 0, answer: 0 },
+  };
+  const finish = (): AnswerResult => {
+    timings.total = performance.now() - started;
+    emit({ type: "done", result });
+    return result;
+  };
+  const stage = async <T>(name: Stage, run: () => Promise<T>): Promise<T> => {
+    emit({ type: "stage", stage: name, status: "started" });
+    const t0 = performance.now();
+    try {
+      return await run();
+    } finally {
+      timings[name] = performance.now() - t0;
+      emit({ type: "stage", stage: name, status: "finished", ms: timings[name] });
+    }
+  };
+  const aborted = () => {
+    if (signal?.aborted) result.aborted = true;
+    return result.aborted;
+  };
+
+  // 1. Exact terms, and the question's own ranking: ready before the draft is written.
+  const { terms, questionRanking } = await stage("terms", async () => ({
+    terms: index.exactTermHits(question),
+    questionRanking: index.textRanking(question, 100),
+  }));
+  if (aborted()) return finish();
+
+  // 2. Draft.
+  const useModelDraft = chat && settings.draft && options.draft === undefined;
+  if (options.draft !== undefined || useModelDraft) {
+    await stage("draft", async () => {
+      if (options.draft !== undefined) {
+        result.draft = options.draft;
+        emit({ type: "draft-chunk", text: options.draft });
+        return;
+      }
+      const generation = await chat!.generate({
+        system: DRAFT_SYSTEM_PROMPT,
+        user: question,
+        maxTokens: settings.draftMaxTokens,
+        temperature: settings.draftTemperature,
+        signal,
+        onTextChunk: (text) => emit({ type: "draft-chunk", text }),
+      });
+      result.draft = generation.text.trim();
+      result.tokens.draft = generation.tokens;
+      result.tokensPerSecond.draft = generation.tokensPerSecond;
+      if (generation.aborted) result.aborted = true;
+    });
+    if (aborted()) return finish();
+  }
+
+  // 3. Retrieve.
+  const hits = await stage("retrieve", async () => {
+    const found = await retrieve(index, question, { k: settings.sources, draft: result.draft, questionRanking, signal });
+    result.draftWeight = found.draftWeight;
+    return found.hits;
+  }).catch((err) => {
+    if (signal?.aborted) return [] as SearchHit[];
+    throw err;
+  });
+  if (aborted()) return finish();
+
+  const covered = terms.length > 0 || (hits.length > 0 && questionCoverage(question, hits[0]!) >= settings.minCoverage);
+  if (!covered) {
+    result.mode = "not-covered";
+    result.answer = NOT_COVERED;
+    result.note = hits.length ? "No section matches enough of the question's words." : "No section matches the question.";
+    emit({ type: "sources", sources: [] });
+    emit({ type: "answer-chunk", text: result.answer });
+    return finish();
+  }
+
+  // 4. Answer.
+  if (!chat) {
+    result.sources = await buildSources(hits, () => 0, Infinity, false);
+    emit({ type: "sources", sources: result.sources });
+    result.mode = "retrieval-only";
+    result.note = "No chat model is configured, so these are the best-matching sections of the docs.";
+    result.answer = retrievalOnlyAnswer(result.sources);
+    emit({ type: "answer-chunk", text: result.answer });
+    return finish();
+  }
+  await stage("answer", async () => {
+    const frame = answerPrompt(question, []);
+    const overhead = chat.countTokens(ANSWER_SYSTEM_PROMPT) + chat.countTokens(frame) + 64;
+    const budget = chat.contextSize - settings.answerMaxTokens - overhead;
+    result.sources = await buildSources(hits, (t) => chat.countTokens(t), budget, true);
+    emit({ type: "sources", sources: result.sources });
+    if (aborted()) return;
+    const prompt = answerPrompt(question, result.sources);
+    result.tokens.answerPrompt = chat.countTokens(prompt);
+    const generation = await chat.generate({
+      system: ANSWER_SYSTEM_PROMPT,
+      user: prompt,
+      maxTokens: settings.answerMaxTokens,
+      temperature: 0,
+      signal,
+      onTextChunk: (text) => emit({ type: "answer-chunk", text }),
+    });
+    timings.firstAnswerTokenMs = performance.now() - started - (generation.ms - generation.firstTokenMs);
+    result.answer = generation.text.trim();
+    result.tokens.answer = generation.tokens;
+    result.tokensPerSecond.answer = generation.tokensPerSecond;
+    if (generation.aborted) result.aborted = true;
+    const { citations, invalid } = parseCitations(result.answer, result.sources);
+    result.citations = citations;
+    result.invalidCitations = invalid;
+  });
+  aborted();
+  return finish();
+}
+
+/** Share of the question's distinct words (weighted by rarity in the question) found in the hit. */
+export function questionCoverage(question: string, hit: SearchHit): number {
+  const words = new Set(tokenize(question));
+  if (words.size === 0) return 0;
+  const inHit = new Set(tokenize(`${hit.chunk.title} ${hit.chunk.relPath} ${hit.chunk.headingPath.join(" ")} ${hit.chunk.text}`));
+  let found = 0;
+  for (const w of words) if (inHit.has(w)) found++;
+  return found / words.size;
+}
+
+export function answerPrompt(question: string, sources: Source[]): string {
+  const blocks = sources.map((s) => `[${s.n}] ${s.path} — ${s.heading} (lines ${s.startLine}-${s.endLine})\n${s.text}`);
+  return `Documentation sections:\n\n${blocks.join("\n\n")}\n\nQuestion: ${question}\nAnswer with citations like [1]:`;
+}
+
+/**
+ * Numbers the hits as sources that fit the token budget. A hit that is a small part of its
+ * section is widened to the whole section when that fits; a source that does not fit whole is
+ * cut at a line boundary; a hit already inside an earlier source is not repeated.
+ */
+export async function buildSources(hits: SearchHit[], countTokens: (t: string) => number, budget: number, widen: boolean): Promise<Source[]> {
+  const sources: Source[] = [];
+  let left = budget;
+  const fileLines = new Map<string, string[] | undefined>();
+  for (const hit of hits) {
+    if (left <= 0) break;
+    const { chunk } = hit;
+    if (sources.some((s) => s.file === chunk.file && s.startLine <= chunk.startLine && chunk.endLine <= s.endLine)) continue;
+    let text = chunk.text;
+    let startLine = chunk.startLine;
+    let endLine = chunk.endLine;
+    if (widen) {
+      const section = await sectionAround(hit, fileLines);
+      if (section && countTokens(section.text) <= left) ({ text, startLine, endLine } = section);
+    }
+    let tokens = countTokens(text);
+    if (tokens > left) {
+      const lines = text.split("\n");
+      while (lines.length > 1 && countTokens(lines.join("\n")) > left) lines.pop();
+      text = lines.join("\n");
+      endLine = startLine + lines.length - 1;
+      tokens = countTokens(text);
+      if (tokens > left) break;
+    }
+    left -= tokens + 24;
+    sources.push({
+      n: sources.length + 1,
+      path: chunk.relPath,
+      file: chunk.file,
+      heading: headingLabel(chunk),
+      startLine,
+      endLine,
+      text,
+      matchedBy: hit.matchedBy,
+      ...(hit.term ? { term: hit.term } : {}),
+    });
+  }
+  return sources;
+}
+
+/** The whole section a hit lies in, read from the file if it still has the indexed content. */
+async function sectionAround(hit: SearchHit, cache: Map<string, string[] | undefined>): Promise<{ text: string; startLine: number; endLine: number } | undefined> {
+  const { chunk } = hit;
+  if (!cache.has(chunk.file)) {
+    cache.set(chunk.file, await fs.readFile(chunk.file, "utf8").then(splitLines, () => undefined));
+  }
+  const lines = cache.get(chunk.file);
+  if (!lines) return undefined;
+  const section = hit.section;
+  if (!section || (section.startLine === chunk.startLine && section.endLine === chunk.endLine)) return undefined;
+  // The file changed since it was indexed (the watcher has not caught up): keep the chunk.
+  if (lines[chunk.startLine - 1] !== chunk.text.split("\n")[0]) return undefined;
+  const text = lines.slice(section.startLine - 1, section.endLine).join("\n");
+  return { text, startLine: section.startLine, endLine: section.endLine };
+}
+
+/** [n] references in the answer, mapped to sources; "[1, 2]" and "[1][3]" count too. */
+export function parseCitations(answer: string, sources: Source[]): { citations: Citation[]; invalid: number[] } {
+  const seen = new Set<number>();
+  const invalid = new Set<number>();
+  const citations: Citation[] = [];
+  for (const m of answer.matchAll(/\[(\d+(?:\s*,\s*\d+)*)\]/g)) {
+    for (const part of m[1]!.split(",")) {
+      const n = Number(part.trim());
+      const source = sources.find((s) => s.n === n);
+      if (!source) {
+        invalid.add(n);
+        continue;
+      }
+      if (seen.has(n)) continue;
+      seen.add(n);
+      citations.push({ n, path: source.path, file: source.file, heading: source.heading, startLine: source.startLine, endLine: source.endLine });
+    }
+  }
+  return { citations, invalid: [...invalid] };
+}
+
+export function retrievalOnlyAnswer(sources: Source[]): string {
+  if (sources.length === 0) return NOT_COVERED;
+  const lines = sources.map((s) => {
+    const excerpt = s.text.replace(/\s+/g, " ").trim().slice(0, 200);
+    return `${s.n}. **${s.heading}** (${s.path}, lines ${s.startLine}-${s.endLine}) [${s.n}]\n   ${excerpt}${excerpt.length === 200 ? "…" : ""}`;
+  });
+  return `The best-matching sections of the docs:\n\n${lines.join("\n")}`;
+}
+
