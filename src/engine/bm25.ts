@@ -157,6 +157,12 @@ export class Bm25Index {
     return this.docFreq.get(term) ?? 0;
   }
 
+  /** BM25's inverse document frequency; a term found nowhere gets the highest value. */
+  idf(term: string): number {
+    const df = this.docFreq.get(term) ?? 0;
+    return Math.log(1 + (this.liveCount - df + 0.5) / (df + 0.5));
+  }
+
   /**
    * The `limit` best-scoring live docs for a query (`query` maps a term to its weight), best
    * first. Selection keeps a small heap, so a query matching most of a large index stays cheap.
@@ -173,8 +179,7 @@ export class Bm25Index {
     for (const [term, qWeight] of query) {
       const list = this.postings.get(term);
       if (!list) continue;
-      const df = this.docFreq.get(term) ?? 0;
-      const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
+      const idf = this.idf(term);
       const { ids, tfs } = list;
       for (let i = 0; i < list.length; i++) {
         const id = ids[i]!;

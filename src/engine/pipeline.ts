@@ -200,7 +200,7 @@ export async function answerQuestion(
   });
   if (aborted()) return finish();
 
-  const covered = terms.length > 0 || (hits.length > 0 && questionCoverage(question, hits[0]!) >= settings.minCoverage);
+  const covered = terms.length > 0 || (hits.length > 0 && questionCoverage(index, question, hits[0]!) >= settings.minCoverage);
   if (!covered) {
     result.mode = "not-covered";
     result.answer = NOT_COVERED;
@@ -250,14 +250,23 @@ export async function answerQuestion(
   return finish();
 }
 
-/** Share of the question's distinct words (weighted by rarity in the question) found in the hit. */
-export function questionCoverage(question: string, hit: SearchHit): number {
+/**
+ * Share of the question's distinct words found in the hit, each word weighted by its rarity in
+ * the docs (idf): a question whose distinctive words appear nowhere is not covered, whatever
+ * common words it shares with a section.
+ */
+export function questionCoverage(index: DocsIndex, question: string, hit: SearchHit): number {
   const words = new Set(tokenize(question));
   if (words.size === 0) return 0;
   const inHit = new Set(tokenize(`${hit.chunk.title} ${hit.chunk.relPath} ${hit.chunk.headingPath.join(" ")} ${hit.chunk.text}`));
   let found = 0;
-  for (const w of words) if (inHit.has(w)) found++;
-  return found / words.size;
+  let total = 0;
+  for (const w of words) {
+    const weight = index.bm25.idf(w);
+    total += weight;
+    if (inHit.has(w)) found += weight;
+  }
+  return total > 0 ? found / total : 0;
 }
 
 export function answerPrompt(question: string, sources: Source[]): string {
