@@ -269,9 +269,13 @@ export function questionCoverage(index: DocsIndex, question: string, hit: Search
   return total > 0 ? found / total : 0;
 }
 
+/** One numbered section as the model sees it. */
+export function sourceBlock(s: Pick<Source, "n" | "path" | "heading" | "startLine" | "endLine" | "text">): string {
+  return `[${s.n}] ${s.path} — ${s.heading} (lines ${s.startLine}-${s.endLine})\n${s.text}`;
+}
+
 export function answerPrompt(question: string, sources: Source[]): string {
-  const blocks = sources.map((s) => `[${s.n}] ${s.path} — ${s.heading} (lines ${s.startLine}-${s.endLine})\n${s.text}`);
-  return `Documentation sections:\n\n${blocks.join("\n\n")}\n\nQuestion: ${question}\nAnswer with citations like [1]:`;
+  return `Documentation sections:\n\n${sources.map(sourceBlock).join("\n\n")}\n\nQuestion: ${question}\nAnswer with citations like [1]:`;
 }
 
 /**
@@ -287,34 +291,41 @@ export async function buildSources(hits: SearchHit[], countTokens: (t: string) =
     if (left <= 0) break;
     const { chunk } = hit;
     if (sources.some((s) => s.file === chunk.file && s.startLine <= chunk.startLine && chunk.endLine <= s.endLine)) continue;
-    let text = chunk.text;
-    let startLine = chunk.startLine;
-    let endLine = chunk.endLine;
-    if (widen) {
-      const section = await sectionAround(hit, fileLines);
-      if (section && countTokens(section.text) <= left) ({ text, startLine, endLine } = section);
-    }
-    let tokens = countTokens(text);
-    if (tokens > left) {
-      const lines = text.split("\n");
-      while (lines.length > 1 && countTokens(lines.join("\n")) > left) lines.pop();
-      text = lines.join("\n");
-      endLine = startLine + lines.length - 1;
-      tokens = countTokens(text);
-      if (tokens > left) break;
-    }
-    left -= tokens + 24;
-    sources.push({
+    const source: Source = {
       n: sources.length + 1,
       path: chunk.relPath,
       file: chunk.file,
       heading: headingLabel(chunk),
-      startLine,
-      endLine,
-      text,
+      startLine: chunk.startLine,
+      endLine: chunk.endLine,
+      text: chunk.text,
       matchedBy: hit.matchedBy,
       ...(hit.term ? { term: hit.term } : {}),
-    });
+    };
+    // The block's tokens, with the header line and the blank line that separates blocks.
+    const cost = (s: Source) => countTokens(sourceBlock(s) + "\n\n");
+    if (widen) {
+      const section = await sectionAround(hit, fileLines);
+      if (section && cost({ ...source, ...section }) <= left) Object.assign(source, section);
+    }
+    let tokens = cost(source);
+    if (tokens > left) {
+      // Keep the most whole lines that fit (binary search: tokenizing is the expensive part).
+      const lines = source.text.split("\n");
+      const withLines = (n: number): Source => ({ ...source, text: lines.slice(0, n).join("\n"), endLine: source.startLine + n - 1 });
+      let lo = 0;
+      let hi = lines.length - 1;
+      while (lo < hi) {
+        const mid = Math.ceil((lo + hi) / 2);
+        if (cost(withLines(mid)) <= left) lo = mid;
+        else hi = mid - 1;
+      }
+      if (lo === 0) break;
+      Object.assign(source, withLines(lo));
+      tokens = cost(source);
+    }
+    left -= tokens;
+    sources.push(source);
   }
   return sources;
 }

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { DocsIndex } from "../../src/engine/docsIndex.js";
 import { ChatModel, getLlamaInstance, LlamaEmbedder, ModelHost } from "../../src/engine/model/llm.js";
 import { GgufValidationError } from "../../src/engine/model/gguf.js";
-import { answerQuestion, buildSources, parseCitations, NOT_COVERED, type PipelineEvent } from "../../src/engine/pipeline.js";
+import { answerQuestion, buildSources, parseCitations, sourceBlock, NOT_COVERED, type PipelineEvent } from "../../src/engine/pipeline.js";
 import { buildTinyChat, ensureTinyModels, type TinyModelPaths } from "../fixtures/tinyModels.js";
 import { makeTempDir, tempDocs } from "../helpers/tempDocs.js";
 
@@ -111,10 +111,17 @@ test("sources fit the token budget: trimmed at a line, never overflowing", async
   const hits = await index.search("http server request duration active", { k: 3 });
   const count = (t: string) => t.length;
   const wide = await buildSources(hits, count, 100_000, true);
-  const tight = await buildSources(hits, count, 90, true);
+  const tight = await buildSources(hits, count, 200, true);
   assert.ok(wide.length >= 2);
-  assert.ok(tight.length >= 1);
-  assert.ok(tight.reduce((n, s) => n + s.text.length, 0) <= 90);
+  assert.ok(tight.length >= 1 && tight.length < wide.length);
+  assert.ok(tight.reduce((n, s) => n + sourceBlock(s).length + 2, 0) <= 200);
+  assert.ok(tight[0]!.text.length <= wide[0]!.text.length);
+  // A section larger than the whole budget is cut at a line boundary, and its range says so.
+  const [big] = await index.search("Bucket boundaries histogram", { k: 1 });
+  const full = await buildSources([big!], count, 100_000, true);
+  const cut = await buildSources([big!], count, sourceBlock(full[0]!).length - 20, true);
+  assert.ok(full[0]!.text.startsWith(cut[0]!.text) && cut[0]!.text.length < full[0]!.text.length);
+  assert.equal(cut[0]!.endLine - cut[0]!.startLine + 1, cut[0]!.text.split("\n").length);
   assert.equal(tight[0]!.endLine - tight[0]!.startLine + 1, tight[0]!.text.split("\n").length);
 });
 

@@ -164,7 +164,8 @@ async function resolveLocal(
   try {
     info = await stat(path);
   } catch {
-    const hint = /^[\w.-]+\/[\w.-]+(\/|:|$)/.test(trimmed) && !trimmed.startsWith(".")
+    // "user/repo/file.gguf" or "user/repo:Q4_K_M" was probably meant for the hub.
+    const hint = /^[\w-][\w.-]*\/[\w.-]+(\/\S+\.gguf|:[\w.-]+)$/i.test(trimmed)
       ? ` (for a Hugging Face model write hf:${trimmed})`
       : "";
     throw new ModelReferenceError("not-found", `Model file not found: ${path}${hint}`, ref, path);
@@ -274,15 +275,15 @@ async function resolveRemote(
   fileName = downloader.entrypointFilename;
   const finalPath = downloader.entrypointFilePath;
   try {
-    // 3. What the hub says about the file, from a cheap HEAD without following the redirect.
-    const facts = await probeRemote(downloaderUrl(downloader, trimmed), options.endpoint, combined, logger);
-    const sha256 = expectedSha256 ?? facts?.sha256;
-
-    // 4. Download (or skip an existing complete file), cancellable and watched for stalls.
-    logger.info(`Model ${ref}: ${downloader.totalSize} bytes into ${finalPath}`);
-    // On abort the downloader closes its streams and its promise settles once they have ended,
-    // sometimes by resolving: check the signal afterwards too.
+    let facts: RemoteFacts | undefined;
     try {
+      // 3. What the hub says about the file, from a cheap HEAD without following the redirect.
+      facts = await probeRemote(downloaderUrl(downloader, trimmed), options.endpoint, combined, logger);
+
+      // 4. Download (or skip an existing complete file), cancellable and watched for stalls.
+      //    On abort the downloader closes its streams and its promise settles once they have
+      //    ended, sometimes by resolving: the signal is checked afterwards too.
+      logger.info(`Model ${ref}: ${downloader.totalSize} bytes into ${finalPath}`);
       await downloader.download({ signal: combined });
     } catch (err) {
       await downloader.cancel({ deleteTempFile: false }).catch(() => undefined);
@@ -290,13 +291,20 @@ async function resolveRemote(
     }
     watchdog.stop();
     if (combined.aborted) throw wrapFailure(combined.reason, ref, signal, combined, finalPath);
+    const sha256 = expectedSha256 ?? facts?.sha256;
 
     // 5. Verify every file the downloader wrote (split models have several).
     const files = downloader.filesInfo;
     for (const file of files) {
       const expected = files.length === 1 && facts?.size !== undefined ? facts.size : file.totalSize;
       const announcedBy = files.length === 1 && facts?.size !== undefined ? facts.source : "the server";
-      const actual = (await stat(file.filePath)).size;
+      const actual = await stat(file.filePath).then(
+        (info) => info.size,
+        () => {
+          const message = `Model download ${ref}: ${file.filePath} is missing after the download`;
+          throw new ModelReferenceError("download-failed", message, ref, file.filePath);
+        },
+      );
       if (expected > 0 && actual !== expected) {
         await discard(file.filePath, trimmed, modelsDir);
         throw new ModelReferenceError(
@@ -420,7 +428,11 @@ async function probeRemote(
     response = await fetch(url, {
       method: "HEAD",
       redirect: "manual",
-      headers: { "accept-encoding": "identity" },
+      headers: {
+        "accept-encoding": "identity",
+        // node-llama-cpp sends HF_TOKEN to the hub by itself; the probe does the same.
+        ...(process.env.HF_TOKEN && isHubUrl(url, endpoint) ? { authorization: `Bearer ${process.env.HF_TOKEN}` } : {}),
+      },
       signal: AbortSignal.any([signal, AbortSignal.timeout(PROBE_TIMEOUT_MS)]),
     });
   } catch (err) {

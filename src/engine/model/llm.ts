@@ -92,7 +92,8 @@ export class ChatModel {
   private constructor(
     readonly path: string,
     readonly info: GgufInfo,
-    private readonly model: LlamaModel,
+    /** The loaded model, for callers that need node-llama-cpp directly (benchmarks). */
+    readonly model: LlamaModel,
     private readonly context: LlamaContext,
     private readonly chatWrapper: unknown,
     readonly threads: number,
