@@ -1,5 +1,6 @@
 // Bundles Docent's entry points with esbuild: one options object per entry point.
 // node-llama-cpp stays external: it loads a native binary that must not be bundled.
+import { existsSync } from "node:fs";
 import * as esbuild from "esbuild";
 
 const watch = process.argv.includes("--watch");
@@ -26,10 +27,38 @@ const entryPoints = [
   },
 ];
 
-export const buildTargets = entryPoints;
+// The VS Code extension host loads CommonJS; `vscode` is provided by the host.
+entryPoints.push({
+  ...common,
+  entryPoints: ["src/extension/extension.ts"],
+  outfile: "dist/extension.cjs",
+  format: "cjs",
+});
+// The engine process (language server) is ESM, like the CLI, so it can import node-llama-cpp.
+entryPoints.push({
+  ...common,
+  entryPoints: ["src/server/server.ts"],
+  outfile: "dist/server.js",
+  format: "esm",
+  banner: { js: "import { createRequire as __docentRequire } from 'node:module'; const require = __docentRequire(import.meta.url);" },
+});
+// The chat webview runs in a browser frame: one script, no Node APIs.
+entryPoints.push({
+  bundle: true,
+  platform: "browser",
+  target: "chrome120",
+  format: "iife",
+  sourcemap: !production,
+  minify: production,
+  logLevel: "warning",
+  entryPoints: ["webview/main.ts"],
+  outfile: "media/chat.js",
+});
+
+export const buildTargets = entryPoints.filter((o) => existsSync(o.entryPoints[0]));
 
 if (watch) {
-  for (const options of entryPoints) await (await esbuild.context(options)).watch();
+  for (const options of buildTargets) await (await esbuild.context(options)).watch();
 } else {
-  await Promise.all(entryPoints.map((options) => esbuild.build(options)));
+  await Promise.all(buildTargets.map((options) => esbuild.build(options)));
 }

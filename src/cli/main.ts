@@ -1,5 +1,6 @@
 // The `docent` command: the same engine as the extension, for terminals, scripts and evaluation.
 import { UsageError } from "./args.js";
+import { askCommand } from "./askCommand.js";
 import { evalCommand, indexCommand, searchCommand } from "./indexCommands.js";
 
 const USAGE = `Usage: docent <command> [options]
@@ -9,8 +10,11 @@ Commands:
       Index the docs under <dir> (incrementally, saved to --index or the cache folder).
   search <dir> "<query>" [--k N] [--json]
       Show the best-matching sections with file, heading path, lines and score.
-  eval --docs <dir> --questions <file.jsonl> [--json]
+  eval --docs <dir> --questions <file.jsonl> [--draft-from answer [--draft-noise P] [--seed S]] [--json]
       Retrieval quality at file level: hit@5, recall@5, mrr@10 and search latency.
+  ask <dir> "<question>" [--model <path|hf:uri>] [--embedding-model <path|hf:uri>]
+      [--lora <path>[:scale]]... [--no-draft] [--gpu auto|off] [--threads N] [--context-size N] [--json]
+      Draft, retrieve and answer with citations. Without --model: the best sections and their links.
 `;
 
 type Command = (argv: string[]) => Promise<void>;
@@ -19,6 +23,7 @@ export const COMMANDS: Record<string, Command> = {
   index: indexCommand,
   search: searchCommand,
   eval: evalCommand,
+  ask: askCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -5,6 +5,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { makeTempDir, repoRoot, tempDocs } from "../helpers/tempDocs.js";
+import { ensureTinyModels } from "../fixtures/tinyModels.js";
 
 const run = promisify(execFile);
 const CLI = path.join(repoRoot(), "dist", "cli.js");
@@ -91,4 +92,47 @@ test("docent explains bad input instead of crashing", async () => {
   const badEval = await docent(["eval", "--docs", dir, "--questions", bad]);
   assert.equal(badEval.code, 1);
   assert.match(badEval.stderr, /bad\.jsonl:1: not valid JSON/);
+});
+
+test("docent ask without a model gives the retrieval-only answer with sources", async () => {
+  const dir = await tempDocs(DOCS);
+  const { stdout, code, stderr } = await docent(["ask", dir, "What is jvm.memory.used?", "--json"]);
+  assert.equal(code, 0, stderr);
+  const r = JSON.parse(stdout);
+  assert.equal(r.mode, "retrieval-only");
+  assert.equal(r.draft, "");
+  assert.deepEqual(r.sources[0], { n: 1, path: "guide/metrics.md", heading: "Metrics > Metric: `jvm.memory.used`", startLine: 3, endLine: 5, matchedBy: ["text", "term"], term: "jvm.memory.used" });
+  for (const key of ["answer", "citations", "timings"]) assert.ok(key in r, key);
+});
+
+test("docent ask with a generated model drafts, retrieves and answers; --lora changes the answer; --no-draft skips the draft", async () => {
+  const models = await ensureTinyModels();
+  const dir = await tempDocs(DOCS);
+  const base = ["ask", dir, "What is jvm.memory.used?", "--model", models.chatTemplate, "--threads", "1", "--gpu", "off", "--json", "--max-tokens", "12", "--draft-max-tokens", "8"];
+  const plain = await docent(base);
+  assert.equal(plain.code, 0, plain.stderr);
+  const r = JSON.parse(plain.stdout);
+  assert.equal(r.mode, "model");
+  assert.ok(r.draft.length > 0);
+  assert.equal(r.tokens.answer, 12);
+  assert.equal(r.sources[0].path, "guide/metrics.md");
+  for (const stage of ["terms", "draft", "retrieve", "answer", "total"]) assert.equal(typeof r.timings[stage], "number", stage);
+  const lora = JSON.parse((await docent([...base, "--lora", `${models.lora}:1`])).stdout);
+  assert.notEqual(lora.answer, r.answer);
+  const noDraft = JSON.parse((await docent([...base, "--no-draft"])).stdout);
+  assert.equal(noDraft.draft, "");
+  assert.equal(noDraft.timings.draft, 0);
+});
+
+test("docent ask with a bad model file names the file and the problem", async () => {
+  const dir = await tempDocs(DOCS);
+  const bad = path.join(dir, "broken.gguf");
+  await fs.writeFile(bad, "not a model at all");
+  const r = await docent(["ask", dir, "q", "--model", bad]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /broken\.gguf/);
+  assert.match(r.stderr, /not a GGUF model/);
+  const missing = await docent(["ask", dir, "q", "--model", path.join(dir, "nope.gguf")]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /Model file not found: .*nope\.gguf/);
 });

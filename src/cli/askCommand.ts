@@ -1,0 +1,113 @@
+// `docent ask`: the answer pipeline in a terminal, streaming each stage.
+import { answerQuestion, type PipelineEvent } from "../engine/pipeline.js";
+import { parse, UsageError, intOption, ms } from "./args.js";
+import { open, requireDir, stderrLogger } from "./indexCommands.js";
+import { loadModels, modelOptions } from "./modelOptions.js";
+
+export async function askCommand(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(argv, {
+    ...modelOptions,
+    index: { type: "string" },
+    "no-draft": { type: "boolean" },
+    json: { type: "boolean" },
+    sources: { type: "string" },
+    "max-tokens": { type: "string" },
+    "draft-max-tokens": { type: "string" },
+  });
+  const dir = await requireDir(positionals[0]);
+  const question = positionals[1];
+  if (!question?.trim()) throw new UsageError('missing "<question>"');
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once("SIGINT", onSigint);
+  const models = await loadModels(values, stderrLogger, controller.signal);
+  try {
+    const { index } = await open(dir, values, { embedder: models?.embedder });
+    const json = values.json ?? false;
+    const onEvent = json ? undefined : printEvent();
+    const result = await answerQuestion(index, models?.chat, question, {
+      signal: controller.signal,
+      onEvent,
+      settings: {
+        draft: !values["no-draft"],
+        sources: intOption(values.sources, "sources", 6),
+        answerMaxTokens: intOption(values["max-tokens"], "max-tokens", 512),
+        draftMaxTokens: intOption(values["draft-max-tokens"], "draft-max-tokens", 128),
+      },
+    });
+    if (json) {
+      console.log(
+        JSON.stringify({
+          question: result.question,
+          mode: result.mode,
+          note: result.note,
+          draft: result.draft,
+          answer: result.answer,
+          sources: result.sources.map(({ n, path, heading, startLine, endLine, matchedBy, term }) => ({ n, path, heading, startLine, endLine, matchedBy, term })),
+          citations: result.citations.map(({ n, path, heading, startLine, endLine }) => ({ n, path, heading, startLine, endLine })),
+          invalidCitations: result.invalidCitations,
+          draftWeight: result.draftWeight,
+          aborted: result.aborted,
+          timings: roundAll(result.timings),
+          tokens: result.tokens,
+          tokensPerSecond: roundAll(result.tokensPerSecond),
+          gpu: models?.gpu ?? false,
+        }),
+      );
+    }
+    if (result.aborted) process.exitCode = 130;
+  } finally {
+    process.off("SIGINT", onSigint);
+    await models?.dispose();
+  }
+}
+
+function roundAll<T extends Record<string, number>>(o: T): T {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round(v * 10) / 10])) as T;
+}
+
+/** Stages and the draft go to stderr, the answer and its sources to stdout. */
+function printEvent(): (event: PipelineEvent) => void {
+  let inDraft = false;
+  return (event) => {
+    switch (event.type) {
+      case "stage":
+        if (event.status === "started") {
+          if (event.stage === "draft") {
+            process.stderr.write("Draft (unverified): ");
+            inDraft = true;
+          } else process.stderr.write(`· ${event.stage}…\n`);
+        } else {
+          if (inDraft) process.stderr.write("\n");
+          inDraft = false;
+          process.stderr.write(`· ${event.stage} done in ${ms(event.ms)}\n`);
+        }
+        break;
+      case "draft-chunk":
+        process.stderr.write(event.text);
+        break;
+      case "sources":
+        break;
+      case "answer-chunk":
+        process.stdout.write(event.text);
+        break;
+      case "done": {
+        const r = event.result;
+        process.stdout.write("\n");
+        if (r.note) process.stdout.write(`\n(${r.note})\n`);
+        if (r.sources.length) {
+          process.stdout.write("\nSources:\n");
+          for (const s of r.sources) process.stdout.write(`  [${s.n}] ${s.path}:${s.startLine}-${s.endLine}  ${s.heading}\n`);
+        }
+        if (r.aborted) process.stdout.write("\n(stopped)\n");
+        const t = r.timings;
+        process.stderr.write(
+          `· total ${ms(t.total)} (terms ${ms(t.terms)}, draft ${ms(t.draft)}, retrieve ${ms(t.retrieve)}, answer ${ms(t.answer)})` +
+            (r.tokens.answer ? `, ${r.tokens.answer} answer tokens at ${r.tokensPerSecond.answer.toFixed(1)} tokens/s` : "") +
+            "\n",
+        );
+        break;
+      }
+    }
+  };
+}

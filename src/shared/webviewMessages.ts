@@ -1,0 +1,65 @@
+// Messages between the chat webview and the extension host. The webview imports only this file
+// (and its UI kit); every message from the webview is validated by the host before use.
+import type { AskResult, EngineStatus, WireEvent } from "./protocol.js";
+
+export interface ChatTurn {
+  id: string;
+  question: string;
+  /** Set when the turn has finished. */
+  result?: AskResult;
+  error?: string;
+  rating?: "up" | "down";
+}
+
+export type HostToWebview =
+  | { type: "init"; turns: ChatTurn[]; status: EngineStatus; hasModel: boolean }
+  | { type: "status"; status: EngineStatus; hasModel: boolean }
+  | { type: "turnStarted"; turn: ChatTurn }
+  | { type: "event"; id: string; event: WireEvent }
+  | { type: "turnDone"; id: string; result: AskResult }
+  | { type: "turnError"; id: string; message: string }
+  | { type: "feedbackSaved"; id: string; rating: "up" | "down" }
+  | { type: "historyCleared" }
+  | { type: "focusInput" };
+
+export type WebviewToHost =
+  | { type: "ready" }
+  | { type: "ask"; question: string }
+  | { type: "stop" }
+  | { type: "openSource"; file: string; startLine: number; endLine: number }
+  | { type: "feedback"; id: string; rating: "up" | "down"; comment?: string }
+  | { type: "copy"; id: string }
+  | { type: "clearHistory" }
+  | { type: "showLogs" }
+  | { type: "selectModel" };
+
+const isString = (v: unknown): v is string => typeof v === "string";
+const isLine = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 1 && v < 10_000_000;
+
+/** Checks a message from the webview; anything malformed is rejected, never half-used. */
+export function parseWebviewMessage(raw: unknown): WebviewToHost | undefined {
+  if (typeof raw !== "object" || raw === null) return undefined;
+  const m = raw as Record<string, unknown>;
+  switch (m.type) {
+    case "ready":
+    case "stop":
+    case "clearHistory":
+    case "showLogs":
+    case "selectModel":
+      return { type: m.type };
+    case "ask":
+      return isString(m.question) && m.question.trim().length > 0 && m.question.length <= 8000 ? { type: "ask", question: m.question } : undefined;
+    case "openSource":
+      return isString(m.file) && isLine(m.startLine) && isLine(m.endLine) && m.endLine >= m.startLine
+        ? { type: "openSource", file: m.file, startLine: m.startLine, endLine: m.endLine }
+        : undefined;
+    case "feedback":
+      return isString(m.id) && (m.rating === "up" || m.rating === "down") && (m.comment === undefined || (isString(m.comment) && m.comment.length <= 4000))
+        ? { type: "feedback", id: m.id, rating: m.rating, ...(m.comment ? { comment: m.comment } : {}) }
+        : undefined;
+    case "copy":
+      return isString(m.id) ? { type: "copy", id: m.id } : undefined;
+    default:
+      return undefined;
+  }
+}
