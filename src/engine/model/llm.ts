@@ -172,6 +172,11 @@ export class ChatModel {
         aborted: result.stopReason === "abort",
         stopReason: result.stopReason,
       };
+    } catch (err) {
+      // Aborted before the first token (node-llama-cpp throws then, rather than stopping).
+      if (!request.signal?.aborted) throw err;
+      const ms = performance.now() - started;
+      return { text: "", tokens, firstTokenMs: 0, ms, tokensPerSecond: 0, aborted: true, stopReason: "abort" };
     } finally {
       session.dispose({ disposeSequence: true });
     }

@@ -1,0 +1,333 @@
+// The engine behind the language server: the docs index, the models and the answer pipeline,
+// with the state the editor shows. Plain Node (no vscode, no LSP types), so it is tested directly.
+import * as path from "node:path";
+import type { DocsIndex, UpdateReport } from "../engine/docsIndex.js";
+import { resolveModelReference } from "../engine/model/download.js";
+import { ChatModel, getLlamaInstance, LlamaEmbedder, type ModelSettings } from "../engine/model/llm.js";
+import { loadIndex, saveIndex } from "../engine/persistence.js";
+import { answerQuestion, type AnswerResult, type PipelineEvent } from "../engine/pipeline.js";
+import { headingLabel, type Logger } from "../engine/types.js";
+import type { AskParams, AskEventParams, AskResult, EngineSettings, EngineStatus, FeedbackParams, InitializationOptions, ReindexResult, WireEvent } from "../shared/protocol.js";
+import { appendFeedback, feedbackEntry } from "./feedbackLog.js";
+
+export interface EngineEvents {
+  status(status: EngineStatus): void;
+  askEvent(params: AskEventParams): void;
+}
+
+const INDEX_FILE = "index.docent";
+export const FEEDBACK_FILE = "feedback.jsonl";
+const SAVE_DELAY_MS = 2000;
+const WATCH_DEBOUNCE_MS = 300;
+
+export class Engine {
+  private index?: DocsIndex;
+  private chat?: ChatModel;
+  private embedder?: LlamaEmbedder;
+  private settings: EngineSettings;
+  private readonly status: EngineStatus = { state: "starting", files: 0, sections: 0, warnings: [] };
+  private readonly running = new Map<string, AbortController>();
+  /** Source texts of recent answers, so feedback can store what the model was shown. */
+  private readonly recentSources = new Map<string, Map<number, string>>();
+  private askQueue: Promise<unknown> = Promise.resolve();
+  private saveTimer?: NodeJS.Timeout;
+  private pendingChanges = new Set<string>();
+  private changeTimer?: NodeJS.Timeout;
+  private indexing?: Promise<unknown>;
+
+  constructor(
+    private readonly init: InitializationOptions,
+    private readonly logger: Logger,
+    private readonly events: EngineEvents,
+  ) {
+    this.settings = init.settings;
+  }
+
+  get indexFile(): string {
+    return path.join(this.init.storageDir, INDEX_FILE);
+  }
+
+  get feedbackFile(): string {
+    return path.join(this.init.storageDir, FEEDBACK_FILE);
+  }
+
+  getStatus(): EngineStatus {
+    return { ...this.status, warnings: [...this.status.warnings] };
+  }
+
+  private setStatus(patch: Partial<EngineStatus>): void {
+    Object.assign(this.status, patch);
+    if (this.index) {
+      this.status.files = this.index.fileCount;
+      this.status.sections = this.index.chunkCount;
+    }
+    this.events.status(this.getStatus());
+  }
+
+  /** Loads the saved index (or builds it), then the models. Model problems never stop retrieval. */
+  async start(): Promise<void> {
+    await this.loadEmbedderIfConfigured();
+    await this.openIndex();
+    await this.loadChatModel();
+  }
+
+  private modelSettings(): ModelSettings {
+    const s = this.settings;
+    return { gpu: s.gpu, threads: s.threads, contextSize: s.contextSize, lora: s.lora };
+  }
+
+  private async resolve(ref: string, what: string): Promise<string> {
+    return resolveModelReference(ref, {
+      modelsDir: this.init.modelsDir,
+      logger: this.logger,
+      onProgress: ({ downloadedBytes, totalBytes, fileName }) =>
+        this.setStatus({ state: "downloading-model", progress: totalBytes ? downloadedBytes / totalBytes : undefined, message: `Downloading ${what} ${fileName}` }),
+    });
+  }
+
+  private async loadEmbedderIfConfigured(): Promise<void> {
+    if (!this.settings.embeddingModel) return;
+    try {
+      this.setStatus({ state: "loading-model", message: "Loading the embedding model" });
+      const file = await this.resolve(this.settings.embeddingModel, "embedding model");
+      const llama = await getLlamaInstance(this.settings.gpu, this.logger);
+      this.embedder = await LlamaEmbedder.load(llama, file, this.modelSettings());
+    } catch (err) {
+      this.warn(`Embedding model not loaded, search uses full text only: ${(err as Error).message}`);
+    }
+  }
+
+  private async openIndex(): Promise<void> {
+    this.setStatus({ state: "indexing", message: "Loading the docs index" });
+    const options = {
+      corpus: { include: this.settings.include, exclude: this.settings.exclude, maxFileBytes: this.settings.maxFileBytes },
+      embedder: this.embedder,
+      logger: this.logger,
+    };
+    const t0 = performance.now();
+    const loaded = await loadIndex(this.indexFile, this.init.roots, options);
+    this.index = loaded.index;
+    this.logger.info(`Index ${loaded.status} in ${(performance.now() - t0).toFixed(0)} ms${"reason" in loaded && loaded.reason ? ` (${loaded.reason})` : ""}`);
+    const report = await this.runUpdate();
+    if (loaded.status !== "loaded" || changed(report)) await this.save();
+  }
+
+  private async runUpdate(signal?: AbortSignal): Promise<UpdateReport> {
+    this.setStatus({ state: "indexing", message: "Indexing the docs", progress: undefined });
+    const job = this.index!.update(signal);
+    this.indexing = job.catch(() => undefined);
+    try {
+      const report = await job;
+      this.logger.info(
+        `Indexed ${this.index!.fileCount} files (${report.added.length} added, ${report.updated.length} updated, ${report.removed.length} removed, ${report.unchanged} unchanged) in ${report.ms.toFixed(0)} ms`,
+      );
+      for (const s of report.skipped) this.logger.warn(`Skipped ${s.relPath}: ${s.reason} (${s.detail})`);
+      for (const f of report.invalidUtf8) this.logger.warn(`${f}: invalid UTF-8 replaced`);
+      return report;
+    } finally {
+      this.setStatus({ state: "ready", message: undefined });
+    }
+  }
+
+  private async loadChatModel(): Promise<void> {
+    const ref = this.settings.chatModel;
+    if (!ref) {
+      this.setStatus({ state: "ready", model: undefined, device: undefined, message: undefined });
+      return;
+    }
+    try {
+      this.setStatus({ state: "loading-model", message: "Loading the chat model" });
+      const file = await this.resolve(ref, "chat model");
+      const llama = await getLlamaInstance(this.settings.gpu, this.logger);
+      this.chat = await ChatModel.load(llama, file, this.modelSettings());
+      this.logger.info(`Chat model ${file} ready on ${llama.gpu || "CPU"} (${this.chat.gpuLayers} GPU layers, ${this.chat.threads} threads, context ${this.chat.contextSize})`);
+      this.setStatus({ state: "ready", model: path.basename(file), device: llama.gpu || "cpu", message: undefined, progress: undefined });
+    } catch (err) {
+      this.warn(`Chat model not loaded, answers show the best-matching sections instead: ${(err as Error).message}`);
+      this.setStatus({ state: "ready", model: undefined, device: undefined, message: undefined, progress: undefined });
+    }
+  }
+
+  private warn(message: string): void {
+    this.logger.error(message);
+    this.status.warnings = [...this.status.warnings.filter((w) => w !== message), message].slice(-5);
+    this.setStatus({});
+  }
+
+  async save(): Promise<void> {
+    if (!this.index) return;
+    const t0 = performance.now();
+    const { bytes } = await saveIndex(this.index, this.indexFile);
+    this.logger.info(`Saved the index (${(bytes / 1024 / 1024).toFixed(1)} MB) in ${(performance.now() - t0).toFixed(0)} ms`);
+  }
+
+  private scheduleSave(): void {
+    clearTimeout(this.saveTimer);
+    this.saveTimer = setTimeout(() => void this.save().catch((err) => this.logger.error(`Saving the index failed: ${(err as Error).message}`)), SAVE_DELAY_MS);
+  }
+
+  async reindex(signal?: AbortSignal): Promise<ReindexResult> {
+    if (!this.index) throw new Error("The engine is still starting");
+    await this.indexing;
+    const report = await this.runUpdate(signal);
+    if (changed(report)) await this.save();
+    return {
+      files: this.index.fileCount,
+      sections: this.index.chunkCount,
+      added: report.added.length,
+      updated: report.updated.length,
+      removed: report.removed.length,
+      skipped: report.skipped.map((s) => ({ path: s.relPath, reason: s.reason, detail: s.detail })),
+      ms: report.ms,
+    };
+  }
+
+  /** Files created, changed or deleted on disk (from the editor's watcher), debounced. */
+  filesChanged(files: string[]): Promise<void> {
+    for (const f of files) this.pendingChanges.add(f);
+    clearTimeout(this.changeTimer);
+    return new Promise((resolve) => {
+      this.changeTimer = setTimeout(() => void this.applyChanges().finally(resolve), WATCH_DEBOUNCE_MS);
+    });
+  }
+
+  private async applyChanges(): Promise<void> {
+    if (!this.index) return;
+    await this.indexing;
+    const files = [...this.pendingChanges];
+    this.pendingChanges.clear();
+    let any = false;
+    for (const file of files) {
+      try {
+        const outcome = await this.index.refreshFile(file);
+        if (outcome !== "unchanged" && outcome !== "ignored") {
+          any = true;
+          this.logger.info(`Re-indexed ${file}: ${outcome}`);
+        }
+      } catch (err) {
+        this.logger.error(`Re-indexing ${file} failed: ${(err as Error).message}`);
+      }
+    }
+    if (any) {
+      this.setStatus({});
+      this.scheduleSave();
+    }
+  }
+
+  /** Answers one question; questions are answered one at a time, in order. */
+  ask(params: AskParams, signal?: AbortSignal): Promise<AskResult> {
+    const controller = new AbortController();
+    this.running.set(params.id, controller);
+    signal?.addEventListener("abort", () => controller.abort(), { once: true });
+    const run = this.askQueue.then(async () => {
+      if (!this.index) throw new Error("The docs index is not ready yet");
+      const result = await answerQuestion(this.index, this.chat, params.question, {
+        signal: controller.signal,
+        settings: this.settings.pipeline,
+        onEvent: (event) => {
+          if (event.type !== "done") this.events.askEvent({ id: params.id, event: toWire(event) });
+        },
+      });
+      this.rememberSources(params.id, result);
+      return toAskResult(result);
+    });
+    this.askQueue = run.catch(() => undefined).finally(() => this.running.delete(params.id));
+    return run;
+  }
+
+  cancel(id: string): boolean {
+    const c = this.running.get(id);
+    c?.abort();
+    return Boolean(c);
+  }
+
+  cancelAll(): void {
+    for (const c of this.running.values()) c.abort();
+  }
+
+  private rememberSources(id: string, result: AnswerResult): void {
+    this.recentSources.set(id, new Map(result.sources.map((s) => [s.n, s.text])));
+    while (this.recentSources.size > 50) this.recentSources.delete(this.recentSources.keys().next().value!);
+  }
+
+  async feedback(params: FeedbackParams & { id?: string }): Promise<{ file: string }> {
+    const texts = (params.id && this.recentSources.get(params.id)) || new Map<number, string>();
+    await appendFeedback(this.feedbackFile, feedbackEntry(params, texts, this.status.model));
+    return { file: this.feedbackFile };
+  }
+
+  /**
+   * A short definition of a name the docs define, for hovers: the defining section's first
+   * paragraph, its heading and location.
+   */
+  define(word: string): { term: string; heading: string; file: string; path: string; startLine: number; endLine: number; summary: string } | undefined {
+    if (!this.index || !/[._\-:/]/.test(word)) return undefined;
+    const [hit] = this.index.exactTermHits(word, undefined, 1);
+    if (!hit) return undefined;
+    const chunk = this.index.getChunk(hit.chunkId);
+    if (!chunk) return undefined;
+    return {
+      term: hit.term,
+      heading: headingLabel(chunk),
+      file: chunk.file,
+      path: chunk.relPath,
+      startLine: chunk.startLine,
+      endLine: chunk.endLine,
+      summary: firstParagraph(chunk.text),
+    };
+  }
+
+  /** New settings: reload what they affect. */
+  async configure(settings: EngineSettings): Promise<void> {
+    const before = this.settings;
+    this.settings = settings;
+    const corpusChanged = JSON.stringify([before.include, before.exclude, before.maxFileBytes]) !== JSON.stringify([settings.include, settings.exclude, settings.maxFileBytes]);
+    const embedderChanged = before.embeddingModel !== settings.embeddingModel;
+    const chatChanged = JSON.stringify([before.chatModel, before.lora, before.gpu, before.threads, before.contextSize]) !== JSON.stringify([settings.chatModel, settings.lora, settings.gpu, settings.threads, settings.contextSize]);
+    if (!corpusChanged && !embedderChanged && !chatChanged) return;
+    await this.askQueue;
+    if (chatChanged) {
+      await this.chat?.dispose();
+      this.chat = undefined;
+    }
+    if (embedderChanged) {
+      await this.embedder?.dispose();
+      this.embedder = undefined;
+    }
+    this.status.warnings = [];
+    if (embedderChanged) await this.loadEmbedderIfConfigured();
+    if (corpusChanged || embedderChanged) await this.openIndex();
+    if (chatChanged) await this.loadChatModel();
+  }
+
+  async dispose(): Promise<void> {
+    this.cancelAll();
+    clearTimeout(this.changeTimer);
+    if (this.saveTimer) {
+      clearTimeout(this.saveTimer);
+      await this.save().catch(() => undefined);
+    }
+    await this.askQueue;
+    await this.chat?.dispose();
+    await this.embedder?.dispose();
+  }
+}
+
+function changed(report: UpdateReport): boolean {
+  return report.added.length + report.updated.length + report.removed.length > 0;
+}
+
+function firstParagraph(text: string): string {
+  const paragraphs = text.split(/\n\s*\n/).map((p) => p.trim());
+  const prose = paragraphs.find((p) => p && !p.startsWith("#") && !p.startsWith("|") && !p.startsWith("```") && !p.startsWith("<!--"));
+  return (prose ?? paragraphs.find((p) => p && !p.startsWith("#")) ?? "").slice(0, 600);
+}
+
+function toWire(event: Exclude<PipelineEvent, { type: "done" }>): WireEvent {
+  if (event.type === "sources") return { type: "sources", sources: event.sources.map(({ text: _text, ...rest }) => rest) };
+  return event;
+}
+
+export function toAskResult(result: AnswerResult): AskResult {
+  return { ...result, sources: result.sources.map(({ text: _text, ...rest }) => rest) };
+}
