@@ -8,6 +8,9 @@ import { retrieve } from "./retrieval.js";
 import { splitLines } from "./text.js";
 import { tokenize } from "./tokenizer.js";
 import { headingLabel, type SearchHit } from "./types.js";
+import { DEFAULT_PIPELINE, type PipelineSettings } from "../shared/pipelineSettings.js";
+
+export { DEFAULT_PIPELINE, type PipelineSettings };
 
 /** What the pipeline needs of a chat model (ChatModel implements it). */
 export interface ChatGenerator {
@@ -15,26 +18,6 @@ export interface ChatGenerator {
   countTokens(text: string): number;
   generate(request: GenerateRequest): Promise<Generation>;
 }
-
-export interface PipelineSettings {
-  draft: boolean;
-  draftMaxTokens: number;
-  draftTemperature: number;
-  answerMaxTokens: number;
-  /** How many sections the answer may draw on. */
-  sources: number;
-  /** Below this share of the question's (idf-weighted) words in the best section, the docs "do not cover it". */
-  minCoverage: number;
-}
-
-export const DEFAULT_PIPELINE: PipelineSettings = {
-  draft: true,
-  draftMaxTokens: 128,
-  draftTemperature: 0.2,
-  answerMaxTokens: 512,
-  sources: 6,
-  minCoverage: 0.3,
-};
 
 export type Stage = "terms" | "draft" | "retrieve" | "answer";
 

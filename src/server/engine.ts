@@ -34,6 +34,7 @@ export class Engine {
   private pendingChanges = new Set<string>();
   private changeTimer?: NodeJS.Timeout;
   private indexing?: Promise<unknown>;
+  private indexAbort?: AbortController;
 
   constructor(
     private readonly init: InitializationOptions,
@@ -109,12 +110,15 @@ export class Engine {
     this.index = loaded.index;
     this.logger.info(`Index ${loaded.status} in ${(performance.now() - t0).toFixed(0)} ms${"reason" in loaded && loaded.reason ? ` (${loaded.reason})` : ""}`);
     const report = await this.runUpdate();
-    if (loaded.status !== "loaded" || changed(report)) await this.save();
+    if (loaded.status !== "loaded" || changed(report) || report.cancelled) await this.save();
   }
 
-  private async runUpdate(signal?: AbortSignal): Promise<UpdateReport> {
+  private async runUpdate(signal?: AbortSignal): Promise<UpdateReport & { cancelled?: boolean }> {
     this.setStatus({ state: "indexing", message: "Indexing the docs", progress: undefined });
-    const job = this.index!.update(signal);
+    const controller = new AbortController();
+    signal?.addEventListener("abort", () => controller.abort(), { once: true });
+    this.indexAbort = controller;
+    const job = this.index!.update(controller.signal);
     this.indexing = job.catch(() => undefined);
     try {
       const report = await job;
@@ -124,9 +128,20 @@ export class Engine {
       for (const s of report.skipped) this.logger.warn(`Skipped ${s.relPath}: ${s.reason} (${s.detail})`);
       for (const f of report.invalidUtf8) this.logger.warn(`${f}: invalid UTF-8 replaced`);
       return report;
+    } catch (err) {
+      if (!controller.signal.aborted) throw err;
+      this.logger.warn(`Indexing cancelled with ${this.index!.fileCount} files indexed; Reindex finishes it.`);
+      return { added: [], updated: [], removed: [], unchanged: 0, skipped: [], invalidUtf8: [], chunksAdded: 0, ms: 0, cancelled: true };
     } finally {
+      this.indexAbort = undefined;
       this.setStatus({ state: "ready", message: undefined });
     }
+  }
+
+  /** Stops the indexing under way; what was indexed so far stays and is saved. */
+  cancelIndexing(): boolean {
+    this.indexAbort?.abort();
+    return Boolean(this.indexAbort);
   }
 
   private async loadChatModel(): Promise<void> {
@@ -170,7 +185,7 @@ export class Engine {
     if (!this.index) throw new Error("The engine is still starting");
     await this.indexing;
     const report = await this.runUpdate(signal);
-    if (changed(report)) await this.save();
+    if (changed(report) || report.cancelled) await this.save();
     return {
       files: this.index.fileCount,
       sections: this.index.chunkCount,
@@ -179,6 +194,7 @@ export class Engine {
       removed: report.removed.length,
       skipped: report.skipped.map((s) => ({ path: s.relPath, reason: s.reason, detail: s.detail })),
       ms: report.ms,
+      cancelled: report.cancelled ?? false,
     };
   }
 
@@ -313,7 +329,7 @@ export class Engine {
   }
 }
 
-function changed(report: UpdateReport): boolean {
+function changed(report: UpdateReport & { cancelled?: boolean }): boolean {
   return report.added.length + report.updated.length + report.removed.length > 0;
 }
 

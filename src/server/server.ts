@@ -69,6 +69,7 @@ connection.onNotification(Methods.cancel, (params: { id?: string }) => {
   if (params.id) engine?.cancel(params.id);
   else engine?.cancelAll();
 });
+connection.onNotification(Methods.cancelIndexing, () => void engine?.cancelIndexing());
 connection.onRequest(Methods.reindex, async (_params: unknown, token) => (await ready()).reindex(abortOn(token)));
 connection.onRequest(Methods.feedback, async (params: FeedbackParams & { id?: string }) => (await ready()).feedback(params));
 connection.onRequest(Methods.configure, async (settings: EngineSettings) => (await ready()).configure(settings));

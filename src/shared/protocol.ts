@@ -72,6 +72,7 @@ export interface ReindexResult {
   removed: number;
   skipped: { path: string; reason: string; detail: string }[];
   ms: number;
+  cancelled: boolean;
 }
 
 export interface FeedbackParams {
@@ -86,6 +87,7 @@ export const Methods = {
   ask: "docent/ask",
   askEvent: "docent/askEvent",
   cancel: "docent/cancel",
+  cancelIndexing: "docent/cancelIndexing",
   reindex: "docent/reindex",
   status: "docent/status",
   statusChanged: "docent/statusChanged",

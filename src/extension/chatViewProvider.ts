@@ -1,0 +1,197 @@
+// The sidebar chat: owns the conversation (kept per workspace), relays questions to the engine,
+// streams its events to the webview, and acts on the webview's messages after validating them.
+import { randomUUID } from "node:crypto";
+import * as path from "node:path";
+import * as vscode from "vscode";
+import type { AskResult, EngineStatus } from "../shared/protocol.js";
+import { parseWebviewMessage, type ChatTurn, type HostToWebview } from "../shared/webviewMessages.js";
+import { chatHtml } from "./chatHtml.js";
+import { Disposable } from "./disposable.js";
+import type { EngineClient } from "./engineClient.js";
+
+const HISTORY_KEY = "docent.chatHistory";
+const HISTORY_LIMIT = 50;
+
+export class ChatViewProvider extends Disposable implements vscode.WebviewViewProvider {
+  static readonly viewId = "docent.chat";
+  private view?: vscode.WebviewView;
+  private ready = false;
+  private queued: HostToWebview[] = [];
+  private turns: ChatTurn[];
+  private current?: { id: string; cancel: vscode.CancellationTokenSource };
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly engine: () => EngineClient | undefined,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    super();
+    this.turns = context.workspaceState.get<ChatTurn[]>(HISTORY_KEY, []);
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    this.ready = false;
+    view.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.context.extensionUri, "media")] };
+    view.webview.html = chatHtml(view.webview, this.context.extensionUri);
+    this.register(view.webview.onDidReceiveMessage((raw) => void this.onMessage(raw)));
+    this.register(view.onDidDispose(() => {
+      this.view = undefined;
+      this.ready = false;
+    }));
+  }
+
+  get answering(): boolean {
+    return this.current !== undefined;
+  }
+
+  private post(message: HostToWebview): void {
+    if (this.view && this.ready) void this.view.webview.postMessage(message);
+    else this.queued.push(message);
+  }
+
+  statusChanged(status: EngineStatus): void {
+    this.post({ type: "status", status, hasModel: Boolean(status.model) });
+  }
+
+  /** Opens the view and asks; used by the Ask and Explain commands. */
+  async askFromCommand(question: string): Promise<AskResult | undefined> {
+    await vscode.commands.executeCommand(`${ChatViewProvider.viewId}.focus`);
+    return this.ask(question);
+  }
+
+  async ask(question: string): Promise<AskResult | undefined> {
+    const engine = this.engine();
+    if (!engine) {
+      void vscode.window.showErrorMessage("Docent's engine is not running.", "Show Logs").then((a) => a && this.log.show());
+      return undefined;
+    }
+    this.stop();
+    const turn: ChatTurn = { id: randomUUID(), question };
+    this.turns.push(turn);
+    this.post({ type: "turnStarted", turn });
+    const cancel = new vscode.CancellationTokenSource();
+    this.current = { id: turn.id, cancel };
+    void vscode.commands.executeCommand("setContext", "docent.answering", true);
+    const sub = engine.onAskEvent((e) => {
+      if (e.id === turn.id) this.post({ type: "event", id: turn.id, event: e.event });
+    });
+    try {
+      const result = await engine.ask({ id: turn.id, question }, cancel.token);
+      turn.result = result;
+      this.post({ type: "turnDone", id: turn.id, result });
+      return result;
+    } catch (err) {
+      const message = cancel.token.isCancellationRequested ? "Stopped." : (err as Error).message;
+      turn.error = message;
+      this.log.error(`Ask failed: ${message}`);
+      this.post({ type: "turnError", id: turn.id, message });
+      return undefined;
+    } finally {
+      sub.dispose();
+      cancel.dispose();
+      if (this.current?.id === turn.id) {
+        this.current = undefined;
+        void vscode.commands.executeCommand("setContext", "docent.answering", false);
+      }
+      await this.saveHistory();
+    }
+  }
+
+  /** Stops the running answer: the engine keeps what was written so far. */
+  stop(): void {
+    if (!this.current) return;
+    void this.engine()?.cancel(this.current.id);
+  }
+
+  async clearHistory(): Promise<void> {
+    this.turns = [];
+    await this.saveHistory();
+    this.post({ type: "historyCleared" });
+  }
+
+  private async saveHistory(): Promise<void> {
+    this.turns = this.turns.slice(-HISTORY_LIMIT);
+    await this.context.workspaceState.update(HISTORY_KEY, this.turns);
+  }
+
+  private async onMessage(raw: unknown): Promise<void> {
+    const message = parseWebviewMessage(raw);
+    if (!message) {
+      this.log.warn(`Ignored a malformed message from the chat view: ${JSON.stringify(raw)?.slice(0, 200)}`);
+      return;
+    }
+    switch (message.type) {
+      case "ready": {
+        this.ready = true;
+        const status = this.engine()?.status ?? { state: "starting", files: 0, sections: 0, warnings: [] };
+        void this.view?.webview.postMessage({ type: "init", turns: this.turns, status, hasModel: Boolean(status.model) } satisfies HostToWebview);
+        // Everything queued before the view was ready is in `init` already, except live events.
+        const live = this.queued.filter((m) => m.type === "event" || m.type === "status");
+        this.queued = [];
+        for (const m of live) void this.view?.webview.postMessage(m);
+        break;
+      }
+      case "ask":
+        await this.ask(message.question);
+        break;
+      case "stop":
+        this.stop();
+        break;
+      case "openSource":
+        await openSource(message.file, message.startLine, message.endLine, this.log);
+        break;
+      case "feedback":
+        await this.feedback(message.id, message.rating, message.comment);
+        break;
+      case "copy": {
+        const turn = this.turns.find((t) => t.id === message.id);
+        if (turn?.result) await vscode.env.clipboard.writeText(turn.result.answer);
+        break;
+      }
+      case "clearHistory":
+        await this.clearHistory();
+        break;
+      case "showLogs":
+        this.log.show();
+        break;
+      case "selectModel":
+        await vscode.commands.executeCommand("docent.selectModel");
+        break;
+    }
+  }
+
+  private async feedback(id: string, rating: "up" | "down", comment?: string): Promise<void> {
+    const turn = this.turns.find((t) => t.id === id);
+    const engine = this.engine();
+    if (!turn?.result || !engine) return;
+    try {
+      await engine.feedback({ id, rating, comment, result: turn.result });
+      turn.rating = rating;
+      await this.saveHistory();
+      this.post({ type: "feedbackSaved", id, rating });
+    } catch (err) {
+      this.log.error(`Saving feedback failed: ${(err as Error).message}`);
+      void vscode.window.showErrorMessage(`Docent could not save your feedback: ${(err as Error).message}`, "Show Logs").then((a) => a && this.log.show());
+    }
+  }
+
+  focusInput(): void {
+    this.post({ type: "focusInput" });
+  }
+}
+
+/** Opens a cited file at its lines, only if it lies inside a workspace folder. */
+export async function openSource(file: string, startLine: number, endLine: number, log: vscode.LogOutputChannel): Promise<boolean> {
+  const uri = vscode.Uri.file(file);
+  const folder = vscode.workspace.getWorkspaceFolder(uri);
+  const relative = folder ? path.relative(folder.uri.fsPath, uri.fsPath) : "..";
+  if (!folder || relative.startsWith("..") || path.isAbsolute(relative)) {
+    log.warn(`Refused to open ${file}: it is outside the workspace`);
+    void vscode.window.showWarningMessage(`Docent only opens files inside the workspace (${file}).`);
+    return false;
+  }
+  const range = new vscode.Range(startLine - 1, 0, Math.max(startLine - 1, endLine - 1), Number.MAX_SAFE_INTEGER);
+  await vscode.window.showTextDocument(uri, { selection: range, preview: true, viewColumn: vscode.ViewColumn.One });
+  return true;
+}

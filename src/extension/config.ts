@@ -1,0 +1,63 @@
+// Docent's settings, read through typed getters in one place. Model and adapter paths come from
+// user settings only (they are "machine"-scoped in package.json, and read here from the global
+// value alone), so a workspace cannot make Docent load a file of its choosing.
+import * as os from "node:os";
+import * as vscode from "vscode";
+import { DEFAULT_PIPELINE } from "../shared/pipelineSettings.js";
+import type { EngineSettings } from "../shared/protocol.js";
+
+const SECTION = "docent";
+
+function get<T>(key: string, fallback: T): T {
+  return vscode.workspace.getConfiguration(SECTION).get<T>(key, fallback);
+}
+
+/** The user-level value only: workspace and folder values are ignored on purpose. */
+function userOnly<T>(key: string, fallback: T): T {
+  const inspected = vscode.workspace.getConfiguration(SECTION).inspect<T>(key);
+  return inspected?.globalValue ?? inspected?.defaultValue ?? fallback;
+}
+
+function expandHome(p: string): string {
+  return p.startsWith("~/") ? os.homedir() + p.slice(1) : p;
+}
+
+export function engineSettings(): EngineSettings {
+  const threads = get<number>("threads", 0);
+  const chatModel = userOnly<string>("chatModel", "").trim();
+  const embeddingModel = userOnly<string>("embeddingModel", "").trim();
+  return {
+    include: get<string[]>("docs.include", []),
+    exclude: get<string[]>("docs.exclude", []),
+    maxFileBytes: Math.round(get<number>("docs.maxFileSizeMB", 2) * 1024 * 1024),
+    chatModel: chatModel ? expandHome(chatModel) : undefined,
+    embeddingModel: embeddingModel ? expandHome(embeddingModel) : undefined,
+    lora: userOnly<{ path: string; scale?: number }[]>("loraAdapters", [])
+      .filter((a) => a && typeof a.path === "string" && a.path.trim())
+      .map((a) => ({ path: expandHome(a.path.trim()), scale: typeof a.scale === "number" ? a.scale : 1 })),
+    gpu: get<"auto" | "off">("gpu", "auto") === "off" ? "off" : "auto",
+    threads: threads > 0 ? threads : undefined,
+    contextSize: get<number>("contextSize", 4096),
+    pipeline: {
+      ...DEFAULT_PIPELINE,
+      draft: get<boolean>("draft.enabled", true),
+      draftMaxTokens: get<number>("draft.maxTokens", DEFAULT_PIPELINE.draftMaxTokens),
+      answerMaxTokens: get<number>("answer.maxTokens", DEFAULT_PIPELINE.answerMaxTokens),
+      sources: get<number>("sources", DEFAULT_PIPELINE.sources),
+    },
+  };
+}
+
+/** Whether a configuration change concerns Docent at all. */
+export function affectsDocent(event: vscode.ConfigurationChangeEvent): boolean {
+  return event.affectsConfiguration(SECTION);
+}
+
+/** The file watcher is built from the include globs, so changing them needs a new engine. */
+export function affectsWatcher(event: vscode.ConfigurationChangeEvent): boolean {
+  return event.affectsConfiguration(`${SECTION}.docs.include`);
+}
+
+export async function setUserSetting(key: string, value: unknown): Promise<void> {
+  await vscode.workspace.getConfiguration(SECTION).update(key, value, vscode.ConfigurationTarget.Global);
+}

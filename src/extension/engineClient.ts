@@ -1,0 +1,166 @@
+// Starts the engine process (dist/server.js) through vscode-languageclient over IPC, and gives
+// the rest of the extension typed calls. A crashing engine is restarted a bounded number of
+// times; the index is then loaded from its saved file, not rebuilt.
+import * as path from "node:path";
+import * as vscode from "vscode";
+import {
+  CloseAction,
+  ErrorAction,
+  LanguageClient,
+  State,
+  TransportKind,
+  type CloseHandlerResult,
+  type ErrorHandler,
+  type ErrorHandlerResult,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from "vscode-languageclient/node";
+import { Methods, type AskEventParams, type AskParams, type AskResult, type EngineSettings, type EngineStatus, type FeedbackParams, type InitializationOptions, type ReindexResult } from "../shared/protocol.js";
+import { Disposable } from "./disposable.js";
+
+const MAX_RESTARTS = 3;
+const RESTART_WINDOW_MS = 3 * 60 * 1000;
+
+export interface EngineClientOptions {
+  extensionPath: string;
+  roots: string[];
+  storageDir: string;
+  modelsDir: string;
+  settings: EngineSettings;
+  include: string[];
+  log: vscode.LogOutputChannel;
+}
+
+/** Restarts a crashed engine up to MAX_RESTARTS times within RESTART_WINDOW_MS, then gives up and says so. */
+class RestartLimiter implements ErrorHandler {
+  private restarts: number[] = [];
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    private readonly onGiveUp: () => void,
+    private readonly onRestart: () => void,
+  ) {}
+
+  error(error: Error, _message: unknown, count: number | undefined): ErrorHandlerResult {
+    this.log.error(`Engine connection error: ${error.message}`);
+    return { action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown, handled: true };
+  }
+
+  closed(): CloseHandlerResult {
+    const now = Date.now();
+    this.restarts = this.restarts.filter((t) => now - t < RESTART_WINDOW_MS);
+    if (this.restarts.length >= MAX_RESTARTS) {
+      this.log.error(`The Docent engine stopped ${MAX_RESTARTS + 1} times in ${RESTART_WINDOW_MS / 60000} minutes; not restarting it again.`);
+      this.onGiveUp();
+      return { action: CloseAction.DoNotRestart, handled: true };
+    }
+    this.restarts.push(now);
+    this.log.warn(`The Docent engine stopped unexpectedly; restarting it (${this.restarts.length} of ${MAX_RESTARTS}).`);
+    this.onRestart();
+    return { action: CloseAction.Restart, handled: true };
+  }
+}
+
+export class EngineClient extends Disposable {
+  readonly client: LanguageClient;
+  private readonly statusEmitter = this.register(new vscode.EventEmitter<EngineStatus>());
+  private readonly askEventEmitter = this.register(new vscode.EventEmitter<AskEventParams>());
+  private readonly stoppedEmitter = this.register(new vscode.EventEmitter<"restarting" | "gave-up">());
+  readonly onStatus = this.statusEmitter.event;
+  readonly onAskEvent = this.askEventEmitter.event;
+  readonly onStopped = this.stoppedEmitter.event;
+  private lastStatus: EngineStatus = { state: "starting", files: 0, sections: 0, warnings: [] };
+
+  constructor(private readonly options: EngineClientOptions) {
+    super();
+    const module = path.join(options.extensionPath, "dist", "server.js");
+    const serverOptions: ServerOptions = {
+      run: { module, transport: TransportKind.ipc, options: { execArgv: [] } },
+      debug: { module, transport: TransportKind.ipc, options: { execArgv: ["--inspect=6019"] } },
+    };
+    const initializationOptions: InitializationOptions = {
+      roots: options.roots,
+      storageDir: options.storageDir,
+      modelsDir: options.modelsDir,
+      settings: options.settings,
+    };
+    const watchers = options.roots.flatMap((root) =>
+      (options.include.length ? options.include : ["**/*.{md,mdx,markdown,txt,rst}"]).map((glob) =>
+        this.register(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(root), glob))),
+      ),
+    );
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: [{ scheme: "file" }],
+      synchronize: { fileEvents: watchers },
+      outputChannel: options.log,
+      initializationOptions,
+      errorHandler: new RestartLimiter(
+        options.log,
+        () => this.stoppedEmitter.fire("gave-up"),
+        () => this.stoppedEmitter.fire("restarting"),
+      ),
+      middleware: {
+        // Hovers carry one command link ("Explain with Docent"); only that command is enabled.
+        provideHover: async (document, position, token, next) => {
+          const hover = await next(document, position, token);
+          for (const content of hover?.contents ?? []) {
+            if (content instanceof vscode.MarkdownString) content.isTrusted = { enabledCommands: ["docent.explainMetric"] };
+          }
+          return hover;
+        },
+      },
+    };
+    this.client = new LanguageClient("docent", "Docent Engine", serverOptions, clientOptions);
+    this.register(this.client.onNotification(Methods.statusChanged, (s: EngineStatus) => {
+      this.lastStatus = s;
+      this.statusEmitter.fire(s);
+    }));
+    this.register(this.client.onNotification(Methods.askEvent, (e: AskEventParams) => this.askEventEmitter.fire(e)));
+  }
+
+  get status(): EngineStatus {
+    return this.lastStatus;
+  }
+
+  get running(): boolean {
+    return this.client.state === State.Running;
+  }
+
+  async start(): Promise<void> {
+    await this.client.start();
+  }
+
+  ask(params: AskParams, token?: vscode.CancellationToken): Promise<AskResult> {
+    return this.client.sendRequest(Methods.ask, params, token);
+  }
+
+  cancel(id?: string): Promise<void> {
+    return this.client.sendNotification(Methods.cancel, { id });
+  }
+
+  cancelIndexing(): Promise<void> {
+    return this.client.sendNotification(Methods.cancelIndexing);
+  }
+
+  reindex(token?: vscode.CancellationToken): Promise<ReindexResult> {
+    return this.client.sendRequest(Methods.reindex, {}, token);
+  }
+
+  async refreshStatus(): Promise<EngineStatus> {
+    const s = await this.client.sendRequest<EngineStatus | null>(Methods.status);
+    if (s) this.lastStatus = s;
+    return this.lastStatus;
+  }
+
+  feedback(params: FeedbackParams & { id?: string }): Promise<{ file: string }> {
+    return this.client.sendRequest(Methods.feedback, params);
+  }
+
+  configure(settings: EngineSettings): Promise<void> {
+    return this.client.sendRequest(Methods.configure, settings);
+  }
+
+  override dispose(): void {
+    void this.client.dispose(2000).catch(() => undefined);
+    super.dispose();
+  }
+}

@@ -1,0 +1,241 @@
+// Docent's extension entry point. `activate` builds one DocentExtension; everything hangs off it.
+// Two disposal scopes: the extension's own (view, commands, status bar) and the engine's, which
+// is torn down and rebuilt when the engine is restarted or its watchers must change.
+import * as path from "node:path";
+import * as vscode from "vscode";
+import type { AskResult, EngineStatus } from "../shared/protocol.js";
+import { affectsDocent, affectsWatcher, engineSettings } from "./config.js";
+import { ChatViewProvider } from "./chatViewProvider.js";
+import { Disposable } from "./disposable.js";
+import { EngineClient } from "./engineClient.js";
+import { cleanSelection, explainQuestion, nameAt } from "./metricName.js";
+import { selectModel } from "./models.js";
+import { StatusBar } from "./statusBar.js";
+
+/** What the extension returns from activate(): used by the integration tests. */
+export interface DocentApi {
+  /** Resolves when the engine reports "ready" (index loaded or built). */
+  whenReady(timeoutMs?: number): Promise<EngineStatus>;
+  status(): EngineStatus | undefined;
+  ask(question: string): Promise<AskResult | undefined>;
+  /** The engine process id, for tests that kill it. */
+  enginePid(): number | undefined;
+  feedbackFile(): string;
+  activationMs: number;
+}
+
+class DocentExtension extends Disposable {
+  private engine?: EngineClient;
+  private engineScope?: vscode.Disposable[];
+  private readonly statusBar = this.register(new StatusBar());
+  readonly chat: ChatViewProvider;
+  private readonly statusWaiters: ((s: EngineStatus) => void)[] = [];
+  private firstIndexProgress?: { resolve: () => void };
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    readonly log: vscode.LogOutputChannel,
+  ) {
+    super();
+    this.chat = this.register(new ChatViewProvider(context, () => this.engine, log));
+    this.register(vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, this.chat, { webviewOptions: { retainContextWhenHidden: true } }));
+    this.registerCommands();
+    this.register(vscode.workspace.onDidChangeConfiguration((e) => void this.onConfigurationChanged(e)));
+    this.register(vscode.workspace.onDidChangeWorkspaceFolders(() => void this.restartEngine()));
+  }
+
+  get storageDir(): string {
+    return (this.context.storageUri ?? this.context.globalStorageUri).fsPath;
+  }
+
+  private roots(): string[] {
+    return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === "file").map((f) => f.uri.fsPath);
+  }
+
+  async startEngine(): Promise<void> {
+    const roots = this.roots();
+    if (roots.length === 0) {
+      this.statusBar.show({ state: "ready", files: 0, sections: 0, warnings: [], message: "Open a folder to index its docs" });
+      return;
+    }
+    const settings = engineSettings();
+    const engine = new EngineClient({
+      extensionPath: this.context.extensionPath,
+      roots,
+      storageDir: this.storageDir,
+      modelsDir: path.join(this.context.globalStorageUri.fsPath, "models"),
+      settings,
+      include: settings.include,
+      log: this.log,
+    });
+    const scope: vscode.Disposable[] = [engine];
+    scope.push(engine.onStatus((s) => this.onStatus(s)));
+    scope.push(
+      engine.onStopped((what) => {
+        if (what === "restarting") {
+          void vscode.window.showWarningMessage("Docent's engine stopped unexpectedly and is restarting; the saved index is reloaded.", "Show Logs").then((a) => a && this.log.show());
+        } else {
+          void vscode.window.showErrorMessage("Docent's engine keeps stopping, so it was not restarted again.", "Show Logs", "Retry").then((a) => {
+            if (a === "Show Logs") this.log.show();
+            if (a === "Retry") void this.restartEngine();
+          });
+        }
+      }),
+    );
+    this.engine = engine;
+    this.engineScope = scope;
+    const t0 = Date.now();
+    await engine.start();
+    this.log.info(`Engine process started in ${Date.now() - t0} ms`);
+    this.onStatus(await engine.refreshStatus());
+  }
+
+  async restartEngine(): Promise<void> {
+    this.stopEngine();
+    await this.startEngine();
+  }
+
+  private stopEngine(): void {
+    for (const d of this.engineScope ?? []) d.dispose();
+    this.engineScope = undefined;
+    this.engine = undefined;
+  }
+
+  private onStatus(status: EngineStatus): void {
+    this.statusBar.show(status);
+    this.chat.statusChanged(status);
+    if (status.state === "indexing") this.showFirstIndexProgress();
+    else this.firstIndexProgress?.resolve();
+    if (status.state === "ready") for (const w of this.statusWaiters.splice(0)) w(status);
+  }
+
+  /** Indexing shows a cancellable notification; Cancel keeps what was indexed so far. */
+  private showFirstIndexProgress(): void {
+    if (this.firstIndexProgress) return;
+    void vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: "Docent: indexing the workspace docs", cancellable: true },
+      (_progress, token) =>
+        new Promise<void>((resolve) => {
+          this.firstIndexProgress = { resolve };
+          token.onCancellationRequested(() => void this.engine?.cancelIndexing());
+        }).finally(() => (this.firstIndexProgress = undefined)),
+    );
+  }
+
+  whenReady(timeoutMs = 120_000): Promise<EngineStatus> {
+    const s = this.engine?.status;
+    if (s?.state === "ready") return Promise.resolve(s);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`Docent was not ready after ${timeoutMs} ms`)), timeoutMs);
+      this.statusWaiters.push((st) => {
+        clearTimeout(timer);
+        resolve(st);
+      });
+    });
+  }
+
+  private async onConfigurationChanged(e: vscode.ConfigurationChangeEvent): Promise<void> {
+    if (!affectsDocent(e) || !this.engine) return;
+    if (affectsWatcher(e)) {
+      this.log.info("The docs globs changed: restarting the engine");
+      await this.restartEngine();
+    } else {
+      await this.engine.configure(engineSettings());
+    }
+  }
+
+  private registerCommands(): void {
+    const command = (id: string, run: (...args: unknown[]) => unknown) =>
+      this.register(
+        vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+          try {
+            return await run(...args);
+          } catch (err) {
+            this.log.error(`${id} failed: ${(err as Error).stack ?? err}`);
+            void vscode.window.showErrorMessage(`Docent: ${(err as Error).message}`, "Show Logs").then((a) => a && this.log.show());
+            return undefined;
+          }
+        }),
+      );
+    command("docent.ask", async (question?: unknown) => {
+      const q = typeof question === "string" ? question : await vscode.window.showInputBox({ title: "Ask Docent", prompt: "A question about this workspace's docs" });
+      if (q?.trim()) return this.chat.askFromCommand(q.trim());
+      return undefined;
+    });
+    command("docent.explainMetric", async (name?: unknown) => {
+      const metric = typeof name === "string" ? name : this.nameFromEditor();
+      if (!metric) {
+        void vscode.window.showInformationMessage("Select a metric name, or put the cursor on one, to explain it.");
+        return undefined;
+      }
+      return this.chat.askFromCommand(explainQuestion(metric));
+    });
+    command("docent.reindex", () => this.reindex());
+    command("docent.selectModel", () => selectModel());
+    command("docent.stopAnswer", () => this.chat.stop());
+    command("docent.showLogs", () => this.log.show());
+    command("docent.clearHistory", () => this.chat.clearHistory());
+  }
+
+  private nameFromEditor(): string | undefined {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) return undefined;
+    if (!editor.selection.isEmpty) return cleanSelection(editor.document.getText(editor.selection)) || undefined;
+    const pos = editor.selection.active;
+    return nameAt(editor.document.lineAt(pos.line).text, pos.character);
+  }
+
+  private async reindex(): Promise<unknown> {
+    const engine = this.engine;
+    if (!engine) {
+      void vscode.window.showWarningMessage("Docent has no workspace folder to index.");
+      return undefined;
+    }
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: "Docent: reindexing the workspace docs", cancellable: true },
+      (_p, token) => engine.reindex(token),
+    );
+    const skipped = result.skipped.length ? `, ${result.skipped.length} skipped (see logs)` : "";
+    const what = result.cancelled ? "Reindex cancelled" : "Reindexed";
+    void vscode.window.showInformationMessage(`Docent: ${what}: ${result.files} files, ${result.sections} sections in ${(result.ms / 1000).toFixed(1)} s${skipped}.`);
+    return result;
+  }
+
+  api(activationMs: number): DocentApi {
+    return {
+      whenReady: (t) => this.whenReady(t),
+      status: () => this.engine?.status,
+      ask: (q) => this.chat.askFromCommand(q),
+      enginePid: () => (this.engine?.client as unknown as { _serverProcess?: { pid?: number } } | undefined)?._serverProcess?.pid,
+      feedbackFile: () => path.join(this.storageDir, "feedback.jsonl"),
+      activationMs,
+    };
+  }
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<DocentApi> {
+  const t0 = Date.now();
+  const log = vscode.window.createOutputChannel("Docent", { log: true });
+  context.subscriptions.push(log);
+  const docent = new DocentExtension(context, log);
+  context.subscriptions.push(docent);
+  const start = async (): Promise<void> => {
+    try {
+      await docent.startEngine();
+    } catch (err) {
+      log.error(`Docent could not start its engine: ${(err as Error).stack ?? err}`);
+      const action = await vscode.window.showErrorMessage(`Docent could not start: ${(err as Error).message}`, "Show Logs", "Retry");
+      if (action === "Show Logs") log.show();
+      if (action === "Retry") await docent.restartEngine().catch(() => undefined);
+    }
+  };
+  // The engine starts in the background: activation itself stays cheap.
+  void start();
+  const activationMs = Date.now() - t0;
+  log.info(`Docent activated in ${activationMs} ms`);
+  return docent.api(activationMs);
+}
+
+export function deactivate(): void {
+  // Disposables registered on the context stop the engine.
+}

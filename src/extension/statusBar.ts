@@ -1,0 +1,45 @@
+// The status bar item: indexing, ready (files and sections), model loading, or error.
+import * as vscode from "vscode";
+import type { EngineStatus } from "../shared/protocol.js";
+import { Disposable } from "./disposable.js";
+
+export class StatusBar extends Disposable {
+  private readonly item = this.register(vscode.window.createStatusBarItem("docent.status", vscode.StatusBarAlignment.Left, 10));
+
+  constructor() {
+    super();
+    this.item.name = "Docent";
+    this.item.command = "docent.chat.focus";
+    this.show({ state: "starting", files: 0, sections: 0, warnings: [] });
+    this.item.show();
+  }
+
+  show(status: EngineStatus): void {
+    const count = `${status.files.toLocaleString("en-US")} files · ${status.sections.toLocaleString("en-US")} sections`;
+    const pct = status.progress !== undefined ? ` ${Math.round(status.progress * 100)}%` : "";
+    switch (status.state) {
+      case "starting":
+        this.item.text = "$(loading~spin) Docent";
+        break;
+      case "indexing":
+        this.item.text = `$(sync~spin) Docent: indexing${status.files ? ` (${status.files})` : ""}`;
+        break;
+      case "loading-model":
+        this.item.text = "$(loading~spin) Docent: loading model";
+        break;
+      case "downloading-model":
+        this.item.text = `$(cloud-download) Docent: downloading model${pct}`;
+        break;
+      case "ready":
+        this.item.text = `${status.warnings.length ? "$(warning)" : "$(book)"} Docent: ${count}`;
+        break;
+      case "error":
+        this.item.text = "$(error) Docent";
+        break;
+    }
+    const model = status.model ? `Model: ${status.model} on ${status.device ?? "cpu"}` : "No chat model: answers show the best-matching sections";
+    const lines = [`Docent — ${status.message ?? status.state}`, count, model, ...status.warnings.map((w) => `⚠ ${w}`)];
+    this.item.tooltip = lines.join("\n");
+    this.item.backgroundColor = status.state === "error" ? new vscode.ThemeColor("statusBarItem.errorBackground") : undefined;
+  }
+}

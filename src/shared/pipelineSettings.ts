@@ -1,0 +1,22 @@
+// Settings of the answer pipeline and their defaults: shared by the engine, the CLI and the
+// extension (which must not pull the engine into its bundle).
+
+export interface PipelineSettings {
+  draft: boolean;
+  draftMaxTokens: number;
+  draftTemperature: number;
+  answerMaxTokens: number;
+  /** How many sections the answer may draw on. */
+  sources: number;
+  /** Below this share of the question's (idf-weighted) words in the best section, the docs "do not cover it". */
+  minCoverage: number;
+}
+
+export const DEFAULT_PIPELINE: PipelineSettings = {
+  draft: true,
+  draftMaxTokens: 128,
+  draftTemperature: 0.2,
+  answerMaxTokens: 512,
+  sources: 6,
+  minCoverage: 0.3,
+};
