@@ -108,6 +108,7 @@ export class Engine {
     const t0 = performance.now();
     const loaded = await loadIndex(this.indexFile, this.init.roots, options);
     this.index = loaded.index;
+    this.status.indexSource = loaded.status === "loaded" ? "loaded" : "built";
     this.logger.info(`Index ${loaded.status} in ${(performance.now() - t0).toFixed(0)} ms${"reason" in loaded && loaded.reason ? ` (${loaded.reason})` : ""}`);
     const report = await this.runUpdate();
     if (loaded.status !== "loaded" || changed(report) || report.cancelled) await this.save();

@@ -42,6 +42,8 @@ export interface EngineStatus {
   message?: string;
   /** Problems the user should know about (a model that failed to load, skipped files). */
   warnings: string[];
+  /** How the index was opened at start-up: from its saved file, or built. */
+  indexSource?: "loaded" | "built";
 }
 
 export interface AskParams {

@@ -1,0 +1,90 @@
+// Runs the in-editor suite: prepares a workspace (the sample docs plus a source file that uses
+// metric names), generates the tiny models, builds the suite, and starts VS Code (code-server
+// here). With CI=true a missing prerequisite fails the run; elsewhere it is skipped, saying why.
+import { promises as fs, existsSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as esbuild from "esbuild";
+import { ensureTinyModels } from "../fixtures/tinyModels.js";
+import { runExtensionSuite } from "./harness/runSuite.js";
+import { codeServerEntry, node24Path, repoRoot } from "./harness/tools.js";
+
+const root = repoRoot();
+
+export async function prepareWorkspace(): Promise<string> {
+  const ws = await fs.mkdtemp(path.join(os.tmpdir(), "docent-ws-"));
+  await fs.cp(path.join(root, "samples", "otel-semconv", "docs"), path.join(ws, "docs"), { recursive: true });
+  await fs.mkdir(path.join(ws, "src"));
+  await fs.writeFile(
+    path.join(ws, "src", "telemetry.ts"),
+    [
+      'import { metrics } from "@opentelemetry/api";',
+      "",
+      'const meter = metrics.getMeter("shop");',
+      'export const requestDuration = meter.createHistogram("http.server.request.duration", { unit: "s" });',
+      'export const heapUsed = meter.createUpDownCounter("jvm.memory.used", { unit: "By" });',
+      "",
+    ].join("\n"),
+  );
+  return ws;
+}
+
+export async function buildSuite(): Promise<string> {
+  const outfile = path.join(root, "out", "integration", "index.cjs");
+  await esbuild.build({
+    entryPoints: [path.join(root, "test", "integration", "suite", "index.ts")],
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    outfile,
+    external: ["vscode", "mocha"],
+    logLevel: "warning",
+  });
+  return outfile;
+}
+
+export function prerequisitesMissing(): string | undefined {
+  const missing: string[] = [];
+  try {
+    if (!existsSync(node24Path())) missing.push("Node 24");
+  } catch {
+    missing.push("Node 24");
+  }
+  try {
+    if (!existsSync(codeServerEntry())) missing.push("code-server");
+  } catch {
+    missing.push("code-server");
+  }
+  if (!existsSync("/usr/bin/chromium")) missing.push("Chromium");
+  return missing.length ? `${missing.join(", ")} not installed (run scripts/install-test-deps.sh)` : undefined;
+}
+
+async function main(): Promise<void> {
+  const missing = prerequisitesMissing();
+  if (missing) {
+    if (process.env.CI === "true") {
+      console.error(`integration: FAILED: ${missing}; CI must install them`);
+      process.exit(1);
+    }
+    console.log(`integration: SKIPPED: ${missing}`);
+    return;
+  }
+  const models = await ensureTinyModels();
+  const tests = await buildSuite();
+  const workspace = await prepareWorkspace();
+  const started = Date.now();
+  const { exitCode, runtime } = await runExtensionSuite({
+    extensionDevelopmentPath: root,
+    extensionTestsPath: tests,
+    workspace,
+    timeoutMs: 8 * 60_000,
+    env: { DOCENT_TEST_MODELS: JSON.stringify(models) },
+    screenshotOnFailure: path.join(root, "out", "integration", "failure.png"),
+  });
+  console.log(`integration: ${runtime} suite finished with exit code ${exitCode} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  await fs.rm(workspace, { recursive: true, force: true });
+  process.exit(exitCode);
+}
+
+if (process.argv[1] && import.meta.url.endsWith(path.basename(process.argv[1]))) await main();

@@ -1,0 +1,138 @@
+// Docent inside a real VS Code (code-server here, desktop VS Code where it can be downloaded):
+// activation, indexing the sample docs, re-indexing a saved file, the hover, Explain This Metric,
+// an ask round-trip with a generated model, and the engine process coming back after a kill.
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import * as vscode from "vscode";
+import type { DocentApi } from "../../../src/extension/extension.js";
+import type { AskResult, ReindexResult } from "../../../src/shared/protocol.js";
+
+const EXTENSION_ID = "docent.docent";
+
+function workspaceRoot(): string {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, "the test workspace is open");
+  return folder.uri.fsPath;
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export function registerExtensionSuite(): void {
+  describe("Docent in VS Code", function () {
+    let api: DocentApi;
+
+    before(async function () {
+      const ext = vscode.extensions.getExtension<DocentApi>(EXTENSION_ID);
+      assert.ok(ext, `extension ${EXTENSION_ID} is installed`);
+      api = await ext.activate();
+    });
+
+    it("activates and reports a ready index of the workspace docs", async function () {
+      assert.ok(api.activationMs < 2000, `activation took ${api.activationMs} ms`);
+      const status = await api.whenReady(180_000);
+      assert.equal(status.state, "ready");
+      assert.ok(status.files >= 300, `indexed ${status.files} files`);
+      console.log(`[figures] activation ${api.activationMs} ms; ready with ${status.files} files, ${status.sections} sections`);
+    });
+
+    it("Reindex Workspace Docs indexes the sample docs", async function () {
+      const t0 = Date.now();
+      const result = (await vscode.commands.executeCommand("docent.reindex")) as ReindexResult;
+      assert.ok(result.files >= 300, `reindexed ${result.files} files`);
+      assert.ok(result.sections > 3000);
+      assert.equal(result.cancelled, false);
+      console.log(`[figures] Reindex (incremental, nothing changed) ${Date.now() - t0} ms for ${result.files} files`);
+    });
+
+    it("a file saved in the workspace is re-indexed", async function () {
+      const file = path.join(workspaceRoot(), "docs", "new-metric.md");
+      const uri = vscode.Uri.file(file);
+      await vscode.workspace.fs.writeFile(uri, Buffer.from("# Quokka metrics\n\n## Metric: `quokka.hop.count`\n\nHops counted per quokka.\n"));
+      const before = api.status()!.files;
+      await until("the new file in the index", () => (api.status()!.files > before ? true : undefined));
+      const doc = await vscode.workspace.openTextDocument(uri);
+      const editor = await vscode.window.showTextDocument(doc);
+      await editor.edit((e) => e.insert(new vscode.Position(4, 0), "Wombats are counted separately as `wombat.burrow.depth`.\n"));
+      assert.ok(await doc.save());
+      const answer = await until("the saved text to be searchable", async () => {
+        const r = await api.ask("wombat burrow depth");
+        return r?.sources[0]?.path === "docs/new-metric.md" ? r : undefined;
+      });
+      assert.equal(answer.sources[0]!.heading, "Quokka metrics > Metric: `quokka.hop.count`");
+      await vscode.commands.executeCommand("workbench.action.closeAllEditors");
+    });
+
+    it("hovering a metric name in source code shows its definition from the docs", async function () {
+      const file = path.join(workspaceRoot(), "src", "telemetry.ts");
+      const doc = await vscode.workspace.openTextDocument(file);
+      await vscode.window.showTextDocument(doc);
+      const line = doc.getText().split("\n").findIndex((l) => l.includes("http.server.request.duration"));
+      const character = doc.lineAt(line).text.indexOf("request.duration");
+      const hovers = await until("a hover", async () => {
+        const h = (await vscode.commands.executeCommand("vscode.executeHoverProvider", doc.uri, new vscode.Position(line, character))) as vscode.Hover[];
+        return h.length ? h : undefined;
+      });
+      const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === "string" ? c : c.value))).join("\n");
+      assert.match(text, /http\.server\.request\.duration/);
+      assert.match(text, /Explain with Docent\]\(command:docent\.explainMetric/);
+      assert.match(text, /http-metrics\.md/);
+      await vscode.commands.executeCommand("workbench.action.closeAllEditors");
+    });
+
+    it("Explain This Metric on a selection opens the chat view and answers with sources", async function () {
+      const file = path.join(workspaceRoot(), "src", "telemetry.ts");
+      const doc = await vscode.workspace.openTextDocument(file);
+      const editor = await vscode.window.showTextDocument(doc);
+      const offset = doc.getText().indexOf("jvm.memory.used");
+      editor.selection = new vscode.Selection(doc.positionAt(offset), doc.positionAt(offset + "jvm.memory.used".length));
+      const result = (await vscode.commands.executeCommand("docent.explainMetric")) as AskResult;
+      assert.ok(result, "an answer came back");
+      assert.match(result.question, /jvm\.memory\.used/);
+      assert.ok(result.sources.length > 0);
+      assert.equal(result.sources[0]!.term, "jvm.memory.used");
+      assert.match(result.sources[0]!.path, /runtime\/jvm-metrics\.md$/);
+      await vscode.commands.executeCommand("workbench.action.closeAllEditors");
+    });
+
+    it("asks with a generated tiny model: draft, sources and an answer", async function () {
+      const models = JSON.parse(process.env.DOCENT_TEST_MODELS ?? "{}") as { chatTemplate?: string };
+      assert.ok(models.chatTemplate, "DOCENT_TEST_MODELS names the tiny models");
+      await vscode.workspace.getConfiguration("docent").update("chatModel", models.chatTemplate, vscode.ConfigurationTarget.Global);
+      await vscode.workspace.getConfiguration("docent").update("answer.maxTokens", 32, vscode.ConfigurationTarget.Global);
+      await vscode.workspace.getConfiguration("docent").update("draft.maxTokens", 16, vscode.ConfigurationTarget.Global);
+      await until("the chat model to load", () => (api.status()?.model === "tiny-chat-template.gguf" ? true : undefined), 60_000);
+      const result = await api.ask("What does http.server.request.duration measure?");
+      assert.ok(result);
+      assert.equal(result.mode, "model");
+      assert.ok(result.draft.length > 0);
+      assert.equal(result.tokens.answer, 32);
+      assert.equal(result.sources[0]!.term, "http.server.request.duration");
+    });
+
+    it("the engine process killed mid-session comes back, reloads the saved index and answers", async function () {
+      const pid = api.enginePid();
+      assert.ok(pid, "the engine runs in its own process");
+      process.kill(pid, "SIGKILL");
+      const newPid = await until("a new engine process", () => {
+        const p = api.enginePid();
+        return p && p !== pid ? p : undefined;
+      });
+      assert.notEqual(newPid, pid);
+      const status = await until("the restarted engine to be ready", () => {
+        const s = api.status();
+        return s?.state === "ready" && s.files >= 300 && s.indexSource === "loaded" ? s : undefined;
+      }, 120_000);
+      assert.equal(status.indexSource, "loaded", "the saved index was loaded, not rebuilt");
+      const result = await api.ask("What is jvm.memory.used?");
+      assert.ok(result && result.sources.length > 0);
+    });
+  });
+}
