@@ -7,6 +7,8 @@ import { mulberry32 } from "../engine/random.js";
 import { retrieve } from "../engine/retrieval.js";
 import { headingLabel, type Logger } from "../engine/types.js";
 import { intOption, ms, numberOption, parse, UsageError } from "./args.js";
+import { answerEvalCommand } from "./finetuneCommands.js";
+import { modelOptions } from "./modelOptions.js";
 
 export const stderrLogger: Logger = {
   info: (m) => process.stderr.write(`${m}\n`),
@@ -120,8 +122,14 @@ export async function evalCommand(argv: string[]): Promise<void> {
     "draft-noise": { type: "string" },
     seed: { type: "string" },
     fusion: { type: "string" },
+    answers: { type: "boolean" },
+    "no-draft": { type: "boolean" },
+    limit: { type: "string" },
+    "max-tokens": { type: "string" },
+    ...modelOptions,
   });
   const dir = await requireDir(values.docs, "--docs <dir>");
+  if (values.answers) return answerEvalCommand(values, dir);
   if (!values.questions) throw new UsageError("missing --questions <file.jsonl>");
   const draftFrom = values["draft-from"];
   if (draftFrom !== undefined && draftFrom !== "answer") throw new UsageError('--draft-from takes "answer" (the reference answer as the draft)');

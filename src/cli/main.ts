@@ -1,6 +1,7 @@
 // The `docent` command: the same engine as the extension, for terminals, scripts and evaluation.
 import { UsageError } from "./args.js";
 import { askCommand } from "./askCommand.js";
+import { datasetCommand, feedbackCommand } from "./finetuneCommands.js";
 import { evalCommand, indexCommand, searchCommand } from "./indexCommands.js";
 
 const USAGE = `Usage: docent <command> [options]
@@ -15,6 +16,14 @@ Commands:
   ask <dir> "<question>" [--model <path|hf:uri>] [--embedding-model <path|hf:uri>]
       [--lora <path>[:scale]]... [--no-draft] [--gpu auto|off] [--threads N] [--context-size N] [--json]
       Draft, retrieve and answer with citations. Without --model: the best sections and their links.
+  eval --docs <dir> --questions <file.jsonl> --answers [--model <m>] [--no-draft] [--limit N] [--json]
+      Answer quality against reference answers: token F1, ROUGE-L, citation precision/recall,
+      abstentions and time per answer.
+  dataset <dir> --model <path|hf:uri> --out <file.jsonl> [--per-section N] [--distractors K] [--seed S] [--limit N]
+      Fine-tuning data from the docs (train file plus <file>.val.jsonl, split by source file).
+      Interrupted runs resume.
+  feedback export --log <feedback.jsonl> --out <file.jsonl>
+      Thumbs-up answers as chat records; thumbs-down with a correction as preference pairs.
 `;
 
 type Command = (argv: string[]) => Promise<void>;
@@ -24,6 +33,8 @@ export const COMMANDS: Record<string, Command> = {
   search: searchCommand,
   eval: evalCommand,
   ask: askCommand,
+  dataset: datasetCommand,
+  feedback: feedbackCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

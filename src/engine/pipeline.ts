@@ -200,6 +200,7 @@ export async function answerQuestion(
     result.mode = "retrieval-only";
     result.note = "No chat model is configured, so these are the best-matching sections of the docs.";
     result.answer = retrievalOnlyAnswer(result.sources);
+    result.citations = parseCitations(result.answer, result.sources).citations;
     emit({ type: "answer-chunk", text: result.answer });
     return finish();
   }

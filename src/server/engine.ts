@@ -8,7 +8,7 @@ import { loadIndex, saveIndex } from "../engine/persistence.js";
 import { answerQuestion, type AnswerResult, type PipelineEvent } from "../engine/pipeline.js";
 import { headingLabel, type Logger } from "../engine/types.js";
 import type { AskParams, AskEventParams, AskResult, EngineSettings, EngineStatus, FeedbackParams, InitializationOptions, ReindexResult, WireEvent } from "../shared/protocol.js";
-import { appendFeedback, feedbackEntry } from "./feedbackLog.js";
+import { appendFeedback, feedbackEntry } from "../engine/feedbackLog.js";
 
 export interface EngineEvents {
   status(status: EngineStatus): void;

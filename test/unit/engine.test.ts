@@ -5,7 +5,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { DEFAULT_PIPELINE } from "../../src/engine/pipeline.js";
 import { Engine } from "../../src/server/engine.js";
-import { readFeedback } from "../../src/server/feedbackLog.js";
+import { readFeedback } from "../../src/engine/feedbackLog.js";
 import { hoverMarkdown, wordAt } from "../../src/server/hover.js";
 import type { AskEventParams, EngineSettings, EngineStatus } from "../../src/shared/protocol.js";
 import { ensureTinyModels } from "../fixtures/tinyModels.js";

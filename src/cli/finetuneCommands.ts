@@ -1,0 +1,106 @@
+// `docent dataset`, `docent feedback export` and `docent eval --answers`: the fine-tuning loop.
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import { readQuestions } from "../engine/evaluate.js";
+import { readFeedback } from "../engine/feedbackLog.js";
+import { generateDataset } from "../engine/finetune/dataset.js";
+import { exportFeedback } from "../engine/finetune/feedbackExport.js";
+import { recordLine } from "../engine/finetune/records.js";
+import { evaluateAnswers } from "../engine/finetune/answerEval.js";
+import { intOption, ms, parse, UsageError } from "./args.js";
+import { open, requireDir, stderrLogger } from "./indexCommands.js";
+import { loadModels, modelOptions } from "./modelOptions.js";
+
+export async function datasetCommand(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(argv, {
+    ...modelOptions,
+    index: { type: "string" },
+    out: { type: "string" },
+    "per-section": { type: "string" },
+    distractors: { type: "string" },
+    seed: { type: "string" },
+    limit: { type: "string" },
+    json: { type: "boolean" },
+  });
+  const dir = await requireDir(positionals[0]);
+  if (!values.model) throw new UsageError("dataset needs --model <path|hf:uri>: the local model writes the questions and answers");
+  if (!values.out) throw new UsageError("missing --out <file.jsonl>");
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once("SIGINT", onSigint);
+  const models = await loadModels(values, stderrLogger, controller.signal);
+  try {
+    const { index } = await open(dir, values, { embedder: models?.embedder });
+    await fs.mkdir(path.dirname(path.resolve(values.out)), { recursive: true });
+    const summary = await generateDataset(index, models!.chat!, {
+      out: path.resolve(values.out),
+      perSection: intOption(values["per-section"], "per-section", 3),
+      distractors: values.distractors === "0" ? 0 : intOption(values.distractors, "distractors", 3),
+      seed: values.seed === "0" ? 0 : intOption(values.seed, "seed", 1),
+      limit: values.limit ? intOption(values.limit, "limit", 1) : undefined,
+      signal: controller.signal,
+      onProgress: values.json ? undefined : (p) => process.stderr.write(`\r${p.done}/${p.total} sections, ${p.records} records`),
+    }).catch((err) => {
+      if (controller.signal.aborted) {
+        process.stderr.write("\nStopped; run the same command again to resume.\n");
+        process.exitCode = 130;
+        return undefined;
+      }
+      throw err;
+    });
+    if (!summary) return;
+    if (values.json) {
+      console.log(JSON.stringify({ ...summary, ms: Math.round(summary.ms) }));
+      return;
+    }
+    process.stderr.write("\n");
+    console.log(`Wrote ${summary.records.train} training records to ${summary.trainFile}`);
+    console.log(`  and ${summary.records.validation} validation records to ${summary.validationFile}`);
+    console.log(`Sections covered ${summary.sections.covered} of ${summary.sections.total}${summary.sections.resumed ? ` (${summary.sections.resumed} from an earlier run)` : ""}; files ${summary.files.train} train / ${summary.files.validation} validation`);
+    console.log(`Generated ${summary.generatedTokens} tokens in ${ms(summary.ms)}`);
+  } finally {
+    process.off("SIGINT", onSigint);
+    await models?.dispose();
+  }
+}
+
+export async function feedbackCommand(argv: string[]): Promise<void> {
+  const [sub, ...rest] = argv;
+  if (sub !== "export") throw new UsageError('feedback takes "export"');
+  const { values } = parse(rest, { log: { type: "string" }, out: { type: "string" }, json: { type: "boolean" } });
+  if (!values.log) throw new UsageError("missing --log <feedback.jsonl> (the extension's log: run \"Docent: Show Logs\" to see where it is)");
+  if (!values.out) throw new UsageError("missing --out <file.jsonl>");
+  const { entries, badLines } = await readFeedback(values.log);
+  const result = exportFeedback(entries);
+  const out = path.resolve(values.out);
+  const prefs = out.replace(/(\.jsonl)?$/, ".preferences.jsonl");
+  await fs.writeFile(out, result.chat.map(recordLine).join(""));
+  await fs.writeFile(prefs, result.preferences.map(recordLine).join(""));
+  const summary = { entries: entries.length, chatRecords: result.chat.length, preferencePairs: result.preferences.length, skipped: result.skipped, unreadableLines: badLines, chatFile: out, preferencesFile: prefs };
+  if (values.json) console.log(JSON.stringify(summary));
+  else {
+    console.log(`${summary.chatRecords} chat records (answers rated up) -> ${out}`);
+    console.log(`${summary.preferencePairs} preference pairs (rated down, with a correction) -> ${prefs}`);
+    console.log(`${summary.skipped} entries skipped (nothing to train on)${badLines.length ? `; unreadable lines: ${badLines.join(", ")}` : ""}`);
+  }
+}
+
+export async function answerEvalCommand(values: Record<string, string | boolean | string[] | undefined>, dir: string): Promise<void> {
+  if (!values.questions) throw new UsageError("missing --questions <file.jsonl>");
+  const questions = await readQuestions(values.questions as string);
+  const limit = values.limit ? intOption(values.limit as string, "limit", questions.length) : questions.length;
+  const models = await loadModels(values as never, stderrLogger);
+  try {
+    const { index } = await open(dir, values as never, { embedder: models?.embedder });
+    const report = await evaluateAnswers(index, models?.chat, questions.slice(0, limit), {
+      draft: !values["no-draft"],
+      maxTokens: values["max-tokens"] ? intOption(values["max-tokens"] as string, "max-tokens", 256) : 256,
+      onProgress: values.json ? undefined : (done, total) => process.stderr.write(`\r${done}/${total} answered`),
+    });
+    if (!values.json) process.stderr.write("\n");
+    if (values.json) console.log(JSON.stringify(report));
+    else for (const [k, v] of Object.entries(report)) console.log(`${k.padEnd(22)} ${typeof v === "object" ? JSON.stringify(v) : v}`);
+  } finally {
+    await models?.dispose();
+  }
+}
