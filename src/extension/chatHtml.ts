@@ -23,7 +23,7 @@ export function chatHtml(webview: vscode.Webview, extensionUri: vscode.Uri): str
 <title>Docent</title>
 </head>
 <body>
-<div id="app" class="app"></div>
+<div id="root"></div>
 <script nonce="${nonce}" src="${media("chat.js")}"></script>
 </body>
 </html>`;

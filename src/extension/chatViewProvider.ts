@@ -139,6 +139,11 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
         this.stop();
         break;
       case "openSource":
+        // Only a file that some answer in this conversation cited, and only inside the workspace.
+        if (!this.turns.some((t) => t.result?.sources.some((s) => s.file === message.file))) {
+          this.log.warn(`Refused to open ${message.file}: no answer cited it`);
+          break;
+        }
         await openSource(message.file, message.startLine, message.endLine, this.log);
         break;
       case "feedback":

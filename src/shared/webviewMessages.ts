@@ -34,6 +34,8 @@ export type WebviewToHost =
   | { type: "selectModel" };
 
 const isString = (v: unknown): v is string => typeof v === "string";
+const isId = (v: unknown): v is string => typeof v === "string" && v.length > 0 && v.length <= 100;
+const isPath = (v: unknown): v is string => typeof v === "string" && v.length > 0 && v.length <= 4096 && !v.includes("\0");
 const isLine = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 1 && v < 10_000_000;
 
 /** Checks a message from the webview; anything malformed is rejected, never half-used. */
@@ -50,15 +52,15 @@ export function parseWebviewMessage(raw: unknown): WebviewToHost | undefined {
     case "ask":
       return isString(m.question) && m.question.trim().length > 0 && m.question.length <= 8000 ? { type: "ask", question: m.question } : undefined;
     case "openSource":
-      return isString(m.file) && isLine(m.startLine) && isLine(m.endLine) && m.endLine >= m.startLine
+      return isPath(m.file) && isLine(m.startLine) && isLine(m.endLine) && m.endLine >= m.startLine
         ? { type: "openSource", file: m.file, startLine: m.startLine, endLine: m.endLine }
         : undefined;
     case "feedback":
-      return isString(m.id) && (m.rating === "up" || m.rating === "down") && (m.comment === undefined || (isString(m.comment) && m.comment.length <= 4000))
+      return isId(m.id) && (m.rating === "up" || m.rating === "down") && (m.comment === undefined || (isString(m.comment) && m.comment.length <= 4000))
         ? { type: "feedback", id: m.id, rating: m.rating, ...(m.comment ? { comment: m.comment } : {}) }
         : undefined;
     case "copy":
-      return isString(m.id) ? { type: "copy", id: m.id } : undefined;
+      return isId(m.id) ? { type: "copy", id: m.id } : undefined;
     default:
       return undefined;
   }

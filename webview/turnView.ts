@@ -1,0 +1,348 @@
+// One question and its answer in the conversation: built once, then updated in place as the
+// host streams events (draft, stages, sources, answer) and finally the result.
+import type { AskResult, WireEvent } from "../src/shared/protocol.js";
+import type { ChatTurn, WebviewToHost } from "../src/shared/webviewMessages.js";
+import { createButton, createProgressRing, createTextArea, setButtonIcon, setDisabled } from "./components.js";
+import { formatMs, h, plural, uniqueId } from "./dom.js";
+import { Icons } from "./icons.js";
+import { citationLabel, parseMarkdown, renderInlineMarkdown, renderMarkdown } from "./markdown.js";
+
+type Source = AskResult["sources"][number];
+type Stage = Extract<WireEvent, { type: "stage" }>["stage"];
+type Rating = "up" | "down";
+
+const STAGE_LABELS: Record<Stage, { running: string; done: string }> = {
+  terms: { running: "Matching exact terms", done: "Terms" },
+  draft: { running: "Drafting", done: "Draft" },
+  retrieve: { running: "Searching the docs", done: "Search" },
+  answer: { running: "Answering from the docs", done: "Answer" },
+};
+
+export interface TurnHost {
+  post(message: WebviewToHost): void;
+  /** Runs a change to the turn's content, keeping the conversation scrolled to the end if it was. */
+  update(change: () => void): void;
+}
+
+export class TurnView {
+  readonly element: HTMLElement;
+  private readonly draftDetails: HTMLDetailsElement;
+  private readonly draftBody: HTMLElement;
+  private readonly stages: HTMLElement;
+  private readonly answer: HTMLElement;
+  private readonly note: HTMLElement;
+  private readonly sourcesSection: HTMLElement;
+  private readonly sourceList: HTMLElement;
+  private readonly error: HTMLElement;
+  private readonly footer: HTMLElement;
+
+  private draftText = "";
+  private answerText = "";
+  private sources: Source[] = [];
+  private cited: Set<number> | undefined;
+  private frame = 0;
+  private running = false;
+
+  constructor(
+    readonly id: string,
+    question: string,
+    private readonly host: TurnHost,
+  ) {
+    const questionId = uniqueId("question");
+    this.draftBody = h("div", { class: "md draft-body" });
+    this.draftDetails = h(
+      "details",
+      { class: "draft", hidden: true },
+      h("summary", { title: "What the model wrote from its own knowledge, used only to search the docs" }, "Draft (unverified)"),
+      this.draftBody,
+    );
+    this.stages = h("ul", { class: "stages", "aria-label": "Progress", hidden: true });
+    this.answer = h("div", { class: "md answer", "aria-label": "Answer", role: "region", hidden: true });
+    this.note = h("p", { class: "note", hidden: true });
+    this.sourceList = h("ol", { class: "source-list" });
+    const sourcesTitle = uniqueId("sources");
+    this.sourcesSection = h(
+      "section",
+      { class: "sources", "aria-labelledby": sourcesTitle, hidden: true },
+      h("h3", { class: "sources-title", id: sourcesTitle }, "Sources"),
+      this.sourceList,
+    );
+    this.error = h("div", { class: "turn-error", role: "alert", hidden: true });
+    this.footer = h("div", { class: "turn-footer", hidden: true });
+
+    this.element = h(
+      "article",
+      { class: "turn", "aria-labelledby": questionId },
+      h("div", { class: "question", id: questionId }, h("span", { class: "visually-hidden" }, "Question: "), question),
+      this.draftDetails,
+      this.stages,
+      this.answer,
+      this.note,
+      this.sourcesSection,
+      this.error,
+      this.footer,
+    );
+    // Citations and source items are re-rendered while streaming, so their clicks are handled here.
+    this.element.addEventListener("click", (event) => {
+      const target = (event.target as Element | null)?.closest<HTMLElement>("button.cite, button.source");
+      if (!target || !this.element.contains(target)) return;
+      const source = this.sources.find((s) => String(s.n) === target.dataset.n);
+      if (source) this.host.post({ type: "openSource", file: source.file, startLine: source.startLine, endLine: source.endLine });
+    });
+  }
+
+  static fromTurn(turn: ChatTurn, host: TurnHost): TurnView {
+    const view = new TurnView(turn.id, turn.question, host);
+    if (turn.result) view.finish(turn.result, turn.rating);
+    else if (turn.error) view.fail(turn.error);
+    else view.start();
+    return view;
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  start(): void {
+    this.running = true;
+    this.element.setAttribute("aria-busy", "true");
+    this.stages.hidden = false;
+    if (!this.stages.childElementCount) this.stages.append(this.stageItem("starting", "Starting", true));
+  }
+
+  applyEvent(event: WireEvent): void {
+    if (!this.running) return;
+    switch (event.type) {
+      case "stage":
+        this.host.update(() => this.showStage(event.stage, event.status === "finished" ? event.ms : undefined));
+        break;
+      case "draft-chunk":
+        this.draftText += event.text;
+        this.scheduleRender();
+        break;
+      case "sources":
+        this.sources = event.sources;
+        this.host.update(() => {
+          this.renderSources();
+          this.renderAnswer();
+        });
+        break;
+      case "answer-chunk":
+        this.answerText += event.text;
+        this.scheduleRender();
+        break;
+    }
+  }
+
+  finish(result: AskResult, rating?: Rating): void {
+    this.stopRunning();
+    this.draftText = result.draft;
+    this.answerText = result.answer;
+    this.sources = result.sources;
+    this.cited = result.mode === "model" ? new Set(result.citations.map((c) => c.n)) : undefined;
+    this.host.update(() => {
+      this.stages.hidden = true;
+      this.stages.replaceChildren();
+      this.renderDraft();
+      this.renderAnswer();
+      if (result.aborted) this.answer.append(h("p", { class: "stopped" }, "(stopped)"));
+      this.answer.hidden = !this.answerText && !result.aborted;
+      this.note.hidden = !result.note;
+      this.note.replaceChildren(Icons.info(), h("span", {}, result.note ?? ""));
+      this.renderSources();
+      this.renderFooter(result, rating);
+    });
+  }
+
+  fail(message: string): void {
+    this.stopRunning();
+    this.host.update(() => {
+      this.stages.hidden = true;
+      this.stages.replaceChildren();
+      this.renderDraft();
+      this.renderAnswer();
+      this.error.hidden = false;
+      this.error.replaceChildren(
+        Icons.error(),
+        h("span", { class: "turn-error-message" }, message || "Something went wrong."),
+        createButton({ label: "Show logs", text: "Show logs", appearance: "secondary", className: "small", onClick: () => this.host.post({ type: "showLogs" }) }),
+      );
+    });
+  }
+
+  feedbackSaved(rating: Rating): void {
+    this.host.update(() => this.showThanks(rating));
+  }
+
+  private stopRunning(): void {
+    this.running = false;
+    this.element.removeAttribute("aria-busy");
+    if (this.frame) cancelAnimationFrame(this.frame);
+    this.frame = 0;
+  }
+
+  // Streaming re-parses the whole text at most once a frame: cheap for answers of a few KB.
+  private scheduleRender(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.host.update(() => {
+        this.renderDraft();
+        this.renderAnswer();
+      });
+    });
+  }
+
+  private renderDraft(): void {
+    const draft = this.draftText.trim();
+    this.draftDetails.hidden = !draft;
+    this.draftBody.replaceChildren(...renderMarkdown(document, parseMarkdown(draft), () => undefined));
+  }
+
+  private renderAnswer(): void {
+    this.answer.hidden = !this.answerText;
+    this.answer.replaceChildren(...renderMarkdown(document, parseMarkdown(this.answerText), (n) => this.sources.find((s) => s.n === n)));
+  }
+
+  private renderSources(): void {
+    this.sourcesSection.hidden = this.sources.length === 0;
+    this.sourceList.replaceChildren(
+      ...this.sources.map((s) => {
+        const uncited = this.cited !== undefined && !this.cited.has(s.n);
+        const range = s.startLine === s.endLine ? `${s.startLine}` : `${s.startLine}-${s.endLine}`;
+        return h(
+          "li",
+          {},
+          h(
+            "button",
+            {
+              type: "button",
+              class: uncited ? "source uncited" : "source",
+              "data-n": s.n,
+              "aria-label": citationLabel(s) + (uncited ? " (not cited in the answer)" : ""),
+              title: `${s.file}:${range}${uncited ? "\nNot cited in the answer" : ""}`,
+            },
+            h("span", { class: "source-n" }, String(s.n)),
+            h("span", { class: "source-heading" }, ...renderInlineMarkdown(document, s.heading || s.path)),
+            h("span", { class: "source-path" }, `${s.path}:${range}`),
+          ),
+        );
+      }),
+    );
+  }
+
+  private stageItem(key: string, text: string, running: boolean, ms?: number): HTMLElement {
+    return h(
+      "li",
+      { class: running ? "stage running" : "stage done", "data-stage": key },
+      running ? createProgressRing() : Icons.check(),
+      h("span", {}, running ? `${text}…` : text),
+      ms !== undefined ? h("span", { class: "stage-ms" }, formatMs(ms)) : null,
+    );
+  }
+
+  private showStage(stage: Stage, ms: number | undefined): void {
+    this.stages.querySelector('[data-stage="starting"]')?.remove();
+    const label = STAGE_LABELS[stage];
+    const item = ms === undefined ? this.stageItem(stage, label.running, true) : this.stageItem(stage, label.done, false, ms);
+    const existing = this.stages.querySelector(`[data-stage="${stage}"]`);
+    if (existing) existing.replaceWith(item);
+    else this.stages.append(item);
+  }
+
+  private renderFooter(result: AskResult, rating: Rating | undefined): void {
+    this.footer.hidden = false;
+    const copy = createButton({
+      label: "Copy answer",
+      icon: Icons.copy(),
+      onClick: () => {
+        this.host.post({ type: "copy", id: this.id });
+        setButtonIcon(copy, Icons.check(), "Copied");
+        window.setTimeout(() => setButtonIcon(copy, Icons.copy(), "Copy answer"), 1500);
+      },
+    });
+    const feedback = h("div", { class: "feedback" });
+    const meta = h("span", { class: "meta", title: timingDetail(result) }, summary(result));
+    this.footer.replaceChildren(h("div", { class: "actions", role: "group", "aria-label": "Answer actions" }, copy, feedback, meta));
+    if (rating) this.showThanks(rating);
+    else if (!result.aborted || result.answer) this.showRating(feedback);
+  }
+
+  private showRating(feedback: HTMLElement): void {
+    const send = (rating: Rating, comment?: string) => {
+      for (const b of feedback.querySelectorAll<HTMLElement>(".btn")) setDisabled(b, true);
+      this.host.post({ type: "feedback", id: this.id, rating, ...(comment ? { comment } : {}) });
+    };
+    const up = createButton({ label: "Helpful", icon: Icons.thumbsUp(), onClick: () => send("up") });
+    const down = createButton({ label: "Not helpful", icon: Icons.thumbsDown(), onClick: () => this.openComment(down, send) });
+    feedback.replaceChildren(up, down);
+  }
+
+  private openComment(down: HTMLElement, send: (rating: Rating, comment?: string) => void): void {
+    if (this.footer.querySelector(".comment-form")) return;
+    down.setAttribute("aria-pressed", "true");
+    const area = createTextArea({ label: "What was wrong or missing? (optional)", placeholder: "What was wrong or missing? (optional)", rows: 2, maxLength: 4000 });
+    const close = () => {
+      form.remove();
+      down.removeAttribute("aria-pressed");
+      down.focus();
+    };
+    const submit = () => {
+      form.remove();
+      send("down", area.value.trim() || undefined);
+    };
+    area.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        submit();
+      } else if (event.key === "Escape") {
+        event.preventDefault();
+        close();
+      }
+    });
+    const form = h(
+      "div",
+      { class: "comment-form", role: "group", "aria-label": "Feedback" },
+      area,
+      h(
+        "div",
+        { class: "row" },
+        createButton({ label: "Send feedback", text: "Send feedback", appearance: "primary", className: "small", onClick: submit }),
+        createButton({ label: "Cancel", text: "Cancel", appearance: "secondary", className: "small", onClick: close }),
+      ),
+    );
+    this.host.update(() => this.footer.append(form));
+    // Focus once the kit has upgraded and rendered the element.
+    requestAnimationFrame(() => area.focus());
+  }
+
+  private showThanks(rating: Rating): void {
+    const feedback = this.footer.querySelector(".feedback");
+    this.footer.querySelector(".comment-form")?.remove();
+    feedback?.replaceChildren(
+      h(
+        "span",
+        { class: "thanks", role: "status" },
+        rating === "up" ? Icons.thumbsUp() : Icons.thumbsDown(),
+        "Thanks for the feedback",
+      ),
+    );
+  }
+}
+
+function summary(result: AskResult): string {
+  const parts: string[] = [];
+  if (result.mode === "retrieval-only") parts.push("Best-matching sections");
+  else if (result.mode === "not-covered") parts.push("Not in the docs");
+  if (result.timings.total > 0) parts.push(formatMs(result.timings.total));
+  if (result.mode === "model" && result.tokensPerSecond.answer > 0) parts.push(`${Math.round(result.tokensPerSecond.answer)} tok/s`);
+  return parts.join(" · ");
+}
+
+function timingDetail(result: AskResult): string {
+  const t = result.timings;
+  const lines = [`Terms ${formatMs(t.terms)}`, `Draft ${formatMs(t.draft)}`, `Search ${formatMs(t.retrieve)}`, `Answer ${formatMs(t.answer)}`];
+  if (t.firstAnswerTokenMs > 0) lines.push(`First answer token after ${formatMs(t.firstAnswerTokenMs)}`);
+  if (result.tokens.answer > 0) lines.push(`${plural(result.tokens.answer, "answer token")}, ${plural(result.tokens.answerPrompt, "prompt token")}`);
+  return lines.join("\n");
+}
