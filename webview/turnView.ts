@@ -269,19 +269,21 @@ export class TurnView {
   }
 
   private showRating(feedback: HTMLElement): void {
-    const send = (rating: Rating, comment?: string) => {
+    const send = (rating: Rating, comment?: string, correction?: string) => {
       for (const b of feedback.querySelectorAll<HTMLElement>(".btn")) setDisabled(b, true);
-      this.host.post({ type: "feedback", id: this.id, rating, ...(comment ? { comment } : {}) });
+      this.host.post({ type: "feedback", id: this.id, rating, ...(comment ? { comment } : {}), ...(correction ? { correction } : {}) });
     };
     const up = createButton({ label: "Helpful", icon: Icons.thumbsUp(), onClick: () => send("up") });
     const down = createButton({ label: "Not helpful", icon: Icons.thumbsDown(), onClick: () => this.openComment(down, send) });
     feedback.replaceChildren(up, down);
   }
 
-  private openComment(down: HTMLElement, send: (rating: Rating, comment?: string) => void): void {
+  private openComment(down: HTMLElement, send: (rating: Rating, comment?: string, correction?: string) => void): void {
     if (this.footer.querySelector(".comment-form")) return;
     down.setAttribute("aria-pressed", "true");
     const area = createTextArea({ label: "What was wrong or missing? (optional)", placeholder: "What was wrong or missing? (optional)", rows: 2, maxLength: 4000 });
+    // A corrected answer becomes a preference pair for the next fine-tune.
+    const correction = createTextArea({ label: "The right answer (optional, used for fine-tuning)", placeholder: "The right answer (optional, used for fine-tuning)", rows: 2, maxLength: 8000 });
     const close = () => {
       form.remove();
       down.removeAttribute("aria-pressed");
@@ -289,7 +291,7 @@ export class TurnView {
     };
     const submit = () => {
       form.remove();
-      send("down", area.value.trim() || undefined);
+      send("down", area.value.trim() || undefined, correction.value.trim() || undefined);
     };
     area.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
@@ -304,6 +306,7 @@ export class TurnView {
       "div",
       { class: "comment-form", role: "group", "aria-label": "Feedback" },
       area,
+      correction,
       h(
         "div",
         { class: "row" },

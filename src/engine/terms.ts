@@ -23,11 +23,18 @@ function normaliseTerm(raw: string): string | undefined {
   return t.toLowerCase();
 }
 
-/** Names a chunk defines, with how strongly. */
+/**
+ * Names a chunk defines, with how strongly: the sum of the distinct ways it defines the name, so a
+ * section that names a metric in its heading *and* describes it in its definition table (the
+ * canonical definition) ranks above one that only mentions it in a heading.
+ */
 export function extractDefinedTerms(chunk: Pick<ChunkRecord, "headingPath" | "text">): Map<string, TermStrength> {
-  const found = new Map<string, TermStrength>();
+  const kinds = new Map<string, Set<TermStrength>>();
   const note = (term: string | undefined, strength: TermStrength) => {
-    if (term && (found.get(term) ?? 0) < strength) found.set(term, strength);
+    if (!term) return;
+    let k = kinds.get(term);
+    if (!k) kinds.set(term, (k = new Set()));
+    k.add(strength);
   };
   const ownHeading = chunk.headingPath[chunk.headingPath.length - 1] ?? "";
   for (const m of ownHeading.matchAll(BACKTICKED)) note(normaliseTerm(m[1]!), TermStrength.Heading);
@@ -50,6 +57,8 @@ export function extractDefinedTerms(chunk: Pick<ChunkRecord, "headingPath" | "te
       note(normaliseTerm(lines[i - 1]!.replace(/`/g, "")), TermStrength.DefinitionList);
     }
   }
+  const found = new Map<string, TermStrength>();
+  for (const [term, k] of kinds) found.set(term, [...k].reduce((a: number, b) => a + b, 0) as TermStrength);
   return found;
 }
 

@@ -147,7 +147,7 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
         await openSource(message.file, message.startLine, message.endLine, this.log);
         break;
       case "feedback":
-        await this.feedback(message.id, message.rating, message.comment);
+        await this.feedback(message.id, message.rating, message.comment, message.correction);
         break;
       case "copy": {
         const turn = this.turns.find((t) => t.id === message.id);
@@ -166,12 +166,12 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
     }
   }
 
-  private async feedback(id: string, rating: "up" | "down", comment?: string): Promise<void> {
+  private async feedback(id: string, rating: "up" | "down", comment?: string, correction?: string): Promise<void> {
     const turn = this.turns.find((t) => t.id === id);
     const engine = this.engine();
     if (!turn?.result || !engine) return;
     try {
-      await engine.feedback({ id, rating, comment, result: turn.result });
+      await engine.feedback({ id, rating, comment, correction, result: turn.result });
       turn.rating = rating;
       await this.saveHistory();
       this.post({ type: "feedbackSaved", id, rating });
@@ -196,7 +196,11 @@ export async function openSource(file: string, startLine: number, endLine: numbe
     void vscode.window.showWarningMessage(`Docent only opens files inside the workspace (${file}).`);
     return false;
   }
-  const range = new vscode.Range(startLine - 1, 0, Math.max(startLine - 1, endLine - 1), Number.MAX_SAFE_INTEGER);
-  await vscode.window.showTextDocument(uri, { selection: range, preview: true, viewColumn: vscode.ViewColumn.One });
+  // The cited lines are selected with the cursor on the first one, so the editor shows it first.
+  const editor = await vscode.window.showTextDocument(uri, { preview: true, viewColumn: vscode.ViewColumn.One });
+  const start = editor.document.validatePosition(new vscode.Position(startLine - 1, 0));
+  const end = editor.document.validatePosition(new vscode.Position(Math.max(startLine - 1, endLine - 1), Number.MAX_SAFE_INTEGER));
+  editor.selection = new vscode.Selection(end, start);
+  editor.revealRange(new vscode.Range(start, start), vscode.TextEditorRevealType.AtTop);
   return true;
 }

@@ -27,7 +27,7 @@ export type WebviewToHost =
   | { type: "ask"; question: string }
   | { type: "stop" }
   | { type: "openSource"; file: string; startLine: number; endLine: number }
-  | { type: "feedback"; id: string; rating: "up" | "down"; comment?: string }
+  | { type: "feedback"; id: string; rating: "up" | "down"; comment?: string; correction?: string }
   | { type: "copy"; id: string }
   | { type: "clearHistory" }
   | { type: "showLogs" }
@@ -56,8 +56,11 @@ export function parseWebviewMessage(raw: unknown): WebviewToHost | undefined {
         ? { type: "openSource", file: m.file, startLine: m.startLine, endLine: m.endLine }
         : undefined;
     case "feedback":
-      return isId(m.id) && (m.rating === "up" || m.rating === "down") && (m.comment === undefined || (isString(m.comment) && m.comment.length <= 4000))
-        ? { type: "feedback", id: m.id, rating: m.rating, ...(m.comment ? { comment: m.comment } : {}) }
+      return isId(m.id) &&
+        (m.rating === "up" || m.rating === "down") &&
+        (m.comment === undefined || (isString(m.comment) && m.comment.length <= 4000)) &&
+        (m.correction === undefined || (isString(m.correction) && m.correction.length <= 8000))
+        ? { type: "feedback", id: m.id, rating: m.rating, ...(m.comment ? { comment: m.comment } : {}), ...(m.correction ? { correction: m.correction } : {}) }
         : undefined;
     case "copy":
       return isId(m.id) ? { type: "copy", id: m.id } : undefined;

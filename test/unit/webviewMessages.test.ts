@@ -88,3 +88,15 @@ test("webview messages: oversized ids and file paths are rejected", () => {
   assert.equal(parseWebviewMessage({ type: "openSource", file: "/d/" + "x".repeat(1_000_000), startLine: 1, endLine: 2 }), undefined);
   assert.equal(parseWebviewMessage({ type: "openSource", file: "", startLine: 1, endLine: 2 }), undefined);
 });
+
+test("webview messages: a thumbs-down may carry a bounded correction", () => {
+  assert.deepEqual(parseWebviewMessage({ type: "feedback", id: "t1", rating: "down", comment: "wrong unit", correction: "Seconds." }), {
+    type: "feedback",
+    id: "t1",
+    rating: "down",
+    comment: "wrong unit",
+    correction: "Seconds.",
+  });
+  assert.equal(parseWebviewMessage({ type: "feedback", id: "t1", rating: "down", correction: "x".repeat(8001) }), undefined);
+  assert.equal(parseWebviewMessage({ type: "feedback", id: "t1", rating: "down", correction: 42 }), undefined);
+});

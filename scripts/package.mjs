@@ -1,0 +1,43 @@
+// `npm run package`: a platform-specific .vsix. The extension, the engine process and the webview
+// are bundled by esbuild; node-llama-cpp is not (it loads a native binary), so it is installed
+// into a staging folder with only the prebuilt binary for the target platform, and vsce packages
+// that folder. Usage: node scripts/package.mjs [--target linux-x64] [--out file.vsix]
+import { execFileSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+
+const { values } = parseArgs({ options: { target: { type: "string" }, out: { type: "string" } } });
+const target = values.target ?? `${process.platform === "win32" ? "win32" : process.platform}-${process.arch}`;
+// VS Code's target names and node-llama-cpp's binary packages differ a little.
+const binaryPackage = {
+  "linux-x64": "@node-llama-cpp/linux-x64",
+  "linux-arm64": "@node-llama-cpp/linux-arm64",
+  "darwin-arm64": "@node-llama-cpp/mac-arm64-metal",
+  "darwin-x64": "@node-llama-cpp/mac-x64",
+  "win32-x64": "@node-llama-cpp/win-x64",
+  "win32-arm64": "@node-llama-cpp/win-arm64",
+}[target];
+if (!binaryPackage) throw new Error(`no node-llama-cpp binary package known for ${target}`);
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+const manifest = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"));
+const llamaVersion = manifest.dependencies["node-llama-cpp"];
+const stage = path.join(root, ".package", target);
+const out = path.resolve(values.out ?? path.join(root, `docent-${target}-${manifest.version}.vsix`));
+
+rmSync(stage, { recursive: true, force: true });
+mkdirSync(stage, { recursive: true });
+for (const item of ["dist", "media", "README.md", "LICENSE", "CHANGELOG.md", ".vscodeignore"]) {
+  if (existsSync(path.join(root, item))) cpSync(path.join(root, item), path.join(stage, item), { recursive: true });
+}
+// Only what runs is declared: everything else is inside the bundles.
+const staged = { ...manifest, dependencies: { "node-llama-cpp": llamaVersion, [binaryPackage]: llamaVersion }, devDependencies: {}, scripts: {} };
+delete staged.bin;
+writeFileSync(path.join(stage, "package.json"), JSON.stringify(staged, null, 2));
+const run = (cmd, args) => execFileSync(cmd, args, { cwd: stage, stdio: "inherit" });
+// --omit=optional leaves out the other platforms' (and the CUDA/Vulkan) binaries;
+// --ignore-scripts: nothing is built, the prebuilt binary is used ("build: never" at run time).
+run("npm", ["install", "--omit=optional", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--no-package-lock", `--os=${target.split("-")[0] === "win32" ? "win32" : target.split("-")[0]}`, `--cpu=${target.split("-")[1]}`]);
+run(process.execPath, [path.join(root, "node_modules", "@vscode", "vsce", "vsce"), "package", "--target", target, "--out", out, "--allow-missing-repository", "--skip-license"]);
+console.log(`${path.relative(process.cwd(), out)}: ${(statSync(out).size / 1024 / 1024).toFixed(1)} MB`);

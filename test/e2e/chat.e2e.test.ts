@@ -1,0 +1,140 @@
+// The chat UI in a real browser: Playwright drives Debian's Chromium against code-server with the
+// packaged .vsix installed. Ask about the sample docs, watch the answer stream and the sources
+// appear, open a source at its line, rate an answer and find it in the feedback log, stop an
+// answer. Screenshots of the chat view are kept in out/e2e/.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import type { Frame, Page } from "playwright-core";
+import { ensureTinyModels } from "../fixtures/tinyModels.js";
+import { openWorkbench, startCodeServer, type CodeServer, type Workbench } from "../integration/harness/codeServer.js";
+import { repoRoot } from "../integration/harness/tools.js";
+import { prepareWorkspace, prerequisitesMissing } from "../integration/run.js";
+
+const root = repoRoot();
+const artifacts = path.join(root, "out", "e2e");
+const missing = prerequisitesMissing();
+if (missing && process.env.CI === "true") throw new Error(`e2e: ${missing}; CI must install them`);
+const skip = missing ? `${missing}` : false;
+
+let server: CodeServer | undefined;
+let workbench: Workbench | undefined;
+let page: Page;
+let chat: Frame;
+let workspace: string;
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: path.join(artifacts, `${name}.png`) });
+}
+
+async function findFeedbackLog(dir: string): Promise<string | undefined> {
+  for (const entry of await fs.readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && entry.name === "feedback.jsonl") return path.join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name);
+  }
+  return undefined;
+}
+
+async function ask(question: string): Promise<void> {
+  const input = chat.locator("vscode-text-area textarea, textarea").first();
+  await input.click();
+  await input.fill(question);
+  await input.press("Enter");
+}
+
+before(async () => {
+  if (skip) return;
+  await fs.mkdir(artifacts, { recursive: true });
+  const models = await ensureTinyModels();
+  const vsix = path.join(artifacts, "docent.vsix");
+  execFileSync(process.execPath, [path.join(root, "scripts", "package.mjs"), "--out", vsix], { cwd: root, stdio: "inherit" });
+  workspace = await prepareWorkspace();
+  server = await startCodeServer({
+    workspace,
+    installVsix: vsix,
+    userSettings: {
+      "docent.chatModel": models.chatTemplate,
+      "docent.threads": 1,
+      "docent.draft.maxTokens": 24,
+      "docent.answer.maxTokens": 1500,
+    },
+  });
+  workbench = await openWorkbench({ server, viewport: { width: 1400, height: 900 } });
+  page = workbench.page;
+});
+
+after(async () => {
+  await workbench?.close();
+  await server?.stop();
+  if (workspace) await fs.rm(workspace, { recursive: true, force: true });
+});
+
+test("the Docent view opens from the activity bar and shows the ready index", { skip }, async () => {
+  await page.locator('.activitybar .action-item a[aria-label^="Docent"]').click();
+  const outer = page.locator('iframe.webview.ready[src*="extensionId=docent.docent"]');
+  await outer.waitFor({ state: "attached", timeout: 60_000 });
+  chat = (await (await outer.elementHandle())!.contentFrame())!;
+  const inner = chat.locator("iframe#active-frame");
+  await inner.waitFor({ state: "attached" });
+  chat = (await (await inner.elementHandle())!.contentFrame())!;
+  await chat.locator(".status-text", { hasText: /Ready/ }).waitFor({ timeout: 120_000 });
+  await chat.locator(".status", { hasText: "tiny-chat-template" }).waitFor({ timeout: 60_000 });
+  await shot("1-ready");
+});
+
+test("asking streams the answer, then lists the sources", { skip }, async () => {
+  await ask("What does http.server.request.duration measure?");
+  const answer = chat.locator(".turn").last().locator(".answer");
+  await answer.waitFor({ state: "visible", timeout: 60_000 });
+  const first = (await answer.innerText()).length;
+  await page.waitForTimeout(300);
+  const later = (await answer.innerText()).length;
+  await shot("2-streaming");
+  assert.ok(later > first || first > 0, `the answer grew while streaming (${first} -> ${later} characters)`);
+  const sources = chat.locator(".turn").last().locator(".source-list li");
+  await sources.first().waitFor({ timeout: 120_000 });
+  await chat.locator(".turn").last().locator(".turn-footer").waitFor({ state: "visible", timeout: 120_000 });
+  assert.ok((await sources.count()) >= 1);
+  assert.match(await sources.first().innerText(), /http-metrics\.md:\d+/);
+  await shot("3-answered");
+});
+
+test("clicking a source opens the file at the cited line", { skip }, async () => {
+  const firstSource = chat.locator(".turn").last().locator(".source-list li").first();
+  const label = await firstSource.locator(".source-path").innerText();
+  const [, file, start] = /^(.*):(\d+)-\d+$/.exec(label)!;
+  await firstSource.locator("button, [role=button]").first().click();
+  const tab = page.locator(".tabs-container .tab.active");
+  await tab.waitFor({ timeout: 30_000 });
+  assert.equal((await tab.getAttribute("aria-label"))?.split(",")[0], path.basename(file!));
+  const position = page.locator('.statusbar [id="status.editor.selection"]');
+  await position.waitFor();
+  assert.match(await position.innerText(), new RegExp(`^Ln ${start},`));
+  await shot("4-source-opened");
+});
+
+test("thumbs up stores the rated answer in the feedback log", { skip }, async () => {
+  const turn = chat.locator(".turn").last();
+  await turn.getByRole("button", { name: "Helpful", exact: true }).click();
+  await turn.locator(".thanks").waitFor({ timeout: 30_000 });
+  const log = await findFeedbackLog(server!.dirs.userData);
+  assert.ok(log, "a feedback.jsonl exists in the workspace storage");
+  const entries = (await fs.readFile(log!, "utf8")).trim().split("\n").map((l) => JSON.parse(l));
+  const last = entries.at(-1);
+  assert.equal(last.rating, "up");
+  assert.equal(last.question, "What does http.server.request.duration measure?");
+  assert.ok(last.sources.length >= 1 && last.sources[0].text.length > 0);
+  assert.ok(last.answer.length > 0);
+  await shot("5-rated");
+});
+
+test("Stop during an answer stops it and keeps what was written", { skip }, async () => {
+  await ask("Explain jvm.memory.used in detail");
+  const turn = chat.locator(".turn").last();
+  await turn.locator(".answer").waitFor({ state: "visible", timeout: 60_000 });
+  await chat.getByRole("button", { name: "Stop answering" }).click();
+  await turn.locator(".stopped").waitFor({ timeout: 10_000 });
+  assert.ok((await turn.locator(".answer").innerText()).length > 0);
+  await shot("6-stopped");
+});
