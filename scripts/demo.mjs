@@ -1,0 +1,30 @@
+// `npm run demo`: VS Code in the browser (code-server, from .tools/) with the packaged Docent
+// installed, on the sample docs. Prints the URL and runs until Ctrl-C.
+// DOCENT_CHAT_MODEL: a .gguf path or hf: reference for the chat model ("tiny": the test model).
+import { execFileSync } from "node:child_process";
+import * as path from "node:path";
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+const { startCodeServer } = await import(path.join(root, "out/test/integration/harness/codeServer.js"));
+const { ensureTinyModels } = await import(path.join(root, "out/test/fixtures/tinyModels.js"));
+
+const vsix = path.join(root, "out", "demo", "docent.vsix");
+execFileSync(process.execPath, [path.join(root, "scripts", "package.mjs"), "--out", vsix], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+let chatModel = process.env.DOCENT_CHAT_MODEL ?? "";
+if (chatModel === "tiny") chatModel = (await ensureTinyModels()).chatTemplate;
+const server = await startCodeServer({
+  workspace: path.join(root, "samples", "otel-semconv"),
+  installVsix: vsix,
+  port: Number(process.env.PORT ?? 8080),
+  userSettings: chatModel ? { "docent.chatModel": chatModel } : {},
+});
+console.log(`\nDocent is running in VS Code on the sample docs: open ${server.url}`);
+console.log(chatModel ? `Chat model: ${chatModel}` : "No chat model: answers show the best-matching sections (set one with \"Docent: Select Model\").");
+console.log("Press Ctrl-C to stop.");
+const stop = async () => {
+  await server.stop();
+  process.exit(0);
+};
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);
+await new Promise(() => {});
