@@ -27,6 +27,7 @@ const stage = path.join(root, ".package", target);
 const out = path.resolve(values.out ?? path.join(root, `docent-${target}-${manifest.version}.vsix`));
 
 rmSync(stage, { recursive: true, force: true });
+mkdirSync(path.dirname(out), { recursive: true });
 mkdirSync(stage, { recursive: true });
 for (const item of ["dist", "media", "README.md", "LICENSE", "CHANGELOG.md", ".vscodeignore"]) {
   if (existsSync(path.join(root, item))) cpSync(path.join(root, item), path.join(stage, item), { recursive: true });
@@ -39,5 +40,5 @@ const run = (cmd, args) => execFileSync(cmd, args, { cwd: stage, stdio: "inherit
 // --omit=optional leaves out the other platforms' (and the CUDA/Vulkan) binaries;
 // --ignore-scripts: nothing is built, the prebuilt binary is used ("build: never" at run time).
 run("npm", ["install", "--omit=optional", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--no-package-lock", `--os=${target.split("-")[0] === "win32" ? "win32" : target.split("-")[0]}`, `--cpu=${target.split("-")[1]}`]);
-run(process.execPath, [path.join(root, "node_modules", "@vscode", "vsce", "vsce"), "package", "--target", target, "--out", out, "--allow-missing-repository", "--skip-license"]);
+run(process.execPath, [path.join(root, "node_modules", "@vscode", "vsce", "vsce"), "package", "--target", target, "--out", out, "--allow-missing-repository", "--skip-license", "--no-rewrite-relative-links"]);
 console.log(`${path.relative(process.cwd(), out)}: ${(statSync(out).size / 1024 / 1024).toFixed(1)} MB`);
