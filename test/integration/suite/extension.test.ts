@@ -2,12 +2,23 @@
 // activation, indexing the sample docs, re-indexing a saved file, the hover, Explain This Metric,
 // an ask round-trip with a generated model, and the engine process coming back after a kill.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { DocentApi } from "../../../src/extension/extension.js";
 import type { AskResult, ReindexResult } from "../../../src/shared/protocol.js";
 
 const EXTENSION_ID = "docent.docent";
+
+/** Resident memory of a process in MB, where /proc can tell (Linux); undefined elsewhere. */
+function rssMb(pid: number | undefined): number | undefined {
+  try {
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
+    return Number.isFinite(kb) ? Math.round(kb / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function workspaceRoot(): string {
   const folder = vscode.workspace.workspaceFolders?.[0];
@@ -28,11 +39,13 @@ async function until<T>(what: string, probe: () => Promise<T | undefined> | T | 
 export function registerExtensionSuite(): void {
   describe("Docent in VS Code", function () {
     let api: DocentApi;
+    let activatedAt = 0;
 
     before(async function () {
       const ext = vscode.extensions.getExtension<DocentApi>(EXTENSION_ID);
       assert.ok(ext, `extension ${EXTENSION_ID} is installed`);
       api = await ext.activate();
+      activatedAt = Date.now();
     });
 
     it("activates and reports a ready index of the workspace docs", async function () {
@@ -40,7 +53,10 @@ export function registerExtensionSuite(): void {
       const status = await api.whenReady(180_000);
       assert.equal(status.state, "ready");
       assert.ok(status.files >= 300, `indexed ${status.files} files`);
-      console.log(`[figures] activation ${api.activationMs} ms; ready with ${status.files} files, ${status.sections} sections`);
+      console.log(
+        `[figures] activation ${api.activationMs} ms; first index ready ${Date.now() - activatedAt} ms after activation ` +
+          `with ${status.files} files, ${status.sections} sections; engine RSS ${rssMb(api.enginePid())} MB`,
+      );
     });
 
     it("Reindex Workspace Docs indexes the sample docs", async function () {
@@ -115,6 +131,7 @@ export function registerExtensionSuite(): void {
       assert.ok(result.draft.length > 0);
       assert.equal(result.tokens.answer, 32);
       assert.equal(result.sources[0]!.term, "http.server.request.duration");
+      console.log(`[figures] engine RSS with the tiny chat model loaded ${rssMb(api.enginePid())} MB`);
     });
 
     it("the engine process killed mid-session comes back, reloads the saved index and answers", async function () {
