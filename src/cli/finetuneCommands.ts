@@ -31,7 +31,6 @@ export async function datasetCommand(argv: string[]): Promise<void> {
   const models = await loadModels(values, stderrLogger, controller.signal);
   try {
     const { index } = await open(dir, values, { embedder: models?.embedder });
-    await fs.mkdir(path.dirname(path.resolve(values.out)), { recursive: true });
     const summary = await generateDataset(index, models!.chat!, {
       out: path.resolve(values.out),
       perSection: intOption(values["per-section"], "per-section", 3),

@@ -15,7 +15,7 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from "vscode-languageclient/node";
-import { Methods, type AskEventParams, type AskParams, type AskResult, type EngineSettings, type EngineStatus, type FeedbackParams, type InitializationOptions, type ReindexResult } from "../shared/protocol.js";
+import { Methods, type DatasetProgressParams, type ExportDatasetParams, type AskEventParams, type AskParams, type AskResult, type EngineSettings, type EngineStatus, type FeedbackParams, type InitializationOptions, type ReindexResult } from "../shared/protocol.js";
 import { Disposable } from "./disposable.js";
 
 const MAX_RESTARTS = 3;
@@ -153,6 +153,15 @@ export class EngineClient extends Disposable {
 
   feedback(params: FeedbackParams & { id?: string }): Promise<{ file: string }> {
     return this.client.sendRequest(Methods.feedback, params);
+  }
+
+  exportDataset(
+    params: ExportDatasetParams,
+    token: vscode.CancellationToken,
+    onProgress: (p: DatasetProgressParams) => void,
+  ): Promise<{ trainFile: string; validationFile: string; records: { train: number; validation: number }; sections: { total: number; covered: number }; generatedTokens: number; ms: number }> {
+    const sub = this.client.onNotification(Methods.datasetProgress, onProgress);
+    return this.client.sendRequest<Awaited<ReturnType<EngineClient["exportDataset"]>>>(Methods.exportDataset, params, token).finally(() => sub.dispose());
   }
 
   configure(settings: EngineSettings): Promise<void> {

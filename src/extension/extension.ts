@@ -18,6 +18,8 @@ export interface DocentApi {
   whenReady(timeoutMs?: number): Promise<EngineStatus>;
   status(): EngineStatus | undefined;
   ask(question: string): Promise<AskResult | undefined>;
+  /** Exports the dataset to a file without asking where (tests). */
+  exportDataset(file: string, limit?: number): Promise<unknown>;
   /** The engine process id, for tests that kill it. */
   enginePid(): number | undefined;
   feedbackFile(): string;
@@ -175,6 +177,7 @@ class DocentExtension extends Disposable {
     command("docent.stopAnswer", () => this.chat.stop());
     command("docent.showLogs", () => this.log.show());
     command("docent.clearHistory", () => this.chat.clearHistory());
+    command("docent.exportDataset", () => this.exportDataset());
   }
 
   private nameFromEditor(): string | undefined {
@@ -201,11 +204,55 @@ class DocentExtension extends Disposable {
     return result;
   }
 
+  /** Writes fine-tuning data from the docs with the loaded model, with cancellable progress. */
+  private async exportDataset(target?: vscode.Uri, limit?: number): Promise<unknown> {
+    const engine = this.engine;
+    if (!engine) throw new Error("Docent has no workspace folder to take the docs from");
+    if (!engine.status.model) {
+      const pick = await vscode.window.showWarningMessage("Exporting a fine-tuning dataset needs a chat model to write the questions and answers.", "Select Model");
+      if (pick) await vscode.commands.executeCommand("docent.selectModel");
+      return undefined;
+    }
+    const uri =
+      target ??
+      (await vscode.window.showSaveDialog({
+        title: "Export Fine-Tuning Dataset",
+        defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0]!.uri, "docent-dataset.jsonl"),
+        filters: { "JSON Lines": ["jsonl"] },
+      }));
+    if (!uri) return undefined;
+    let cancelled = false;
+    const summary = await Promise.resolve(vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: "Docent: writing the fine-tuning dataset", cancellable: true },
+      (progress, token) => {
+        let last = 0;
+        token.onCancellationRequested(() => (cancelled = true));
+        return engine.exportDataset({ out: uri.fsPath, perSection: 3, distractors: 3, seed: 1, limit }, token, (p) => {
+          const pct = (100 * p.done) / Math.max(1, p.total);
+          progress.report({ increment: pct - last, message: `${p.done} of ${p.total} sections, ${p.records} records` });
+          last = pct;
+        });
+      },
+    )).catch((err: unknown) => {
+      if (!cancelled) throw err;
+      void vscode.window.showInformationMessage("Docent: the dataset export stopped; what was written is kept, and running it again resumes.");
+      return undefined;
+    });
+    if (!summary) return undefined;
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(summary.trainFile));
+    await vscode.window.showTextDocument(doc, { preview: false });
+    void vscode.window.showInformationMessage(
+      `Docent: ${summary.records.train} training and ${summary.records.validation} validation records from ${summary.sections.covered} sections (validation: ${path.basename(summary.validationFile)}). Running it again resumes.`,
+    );
+    return summary;
+  }
+
   api(activationMs: number): DocentApi {
     return {
       whenReady: (t) => this.whenReady(t),
       status: () => this.engine?.status,
       ask: (q) => this.chat.askFromCommand(q),
+      exportDataset: (file, limit) => this.exportDataset(vscode.Uri.file(file), limit),
       enginePid: () => (this.engine?.client as unknown as { _serverProcess?: { pid?: number } } | undefined)?._serverProcess?.pid,
       feedbackFile: () => path.join(this.storageDir, "feedback.jsonl"),
       activationMs,

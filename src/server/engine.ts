@@ -7,8 +7,9 @@ import { ChatModel, getLlamaInstance, LlamaEmbedder, type ModelSettings } from "
 import { loadIndex, saveIndex } from "../engine/persistence.js";
 import { answerQuestion, type AnswerResult, type PipelineEvent } from "../engine/pipeline.js";
 import { headingLabel, type Logger } from "../engine/types.js";
-import type { AskParams, AskEventParams, AskResult, EngineSettings, EngineStatus, FeedbackParams, InitializationOptions, ReindexResult, WireEvent } from "../shared/protocol.js";
+import type { AskParams, AskEventParams, AskResult, DatasetProgressParams, EngineSettings, EngineStatus, ExportDatasetParams, FeedbackParams, InitializationOptions, ReindexResult, WireEvent } from "../shared/protocol.js";
 import { appendFeedback, feedbackEntry } from "../engine/feedbackLog.js";
+import { generateDataset, type DatasetSummary } from "../engine/finetune/dataset.js";
 
 export interface EngineEvents {
   status(status: EngineStatus): void;
@@ -292,6 +293,18 @@ export class Engine {
       endLine: chunk.endLine,
       summary: firstParagraph(chunk.text),
     };
+  }
+
+  /** Fine-tuning data from the indexed docs, written by the loaded chat model; resumable. */
+  exportDataset(params: ExportDatasetParams, signal: AbortSignal, onProgress: (p: DatasetProgressParams) => void): Promise<DatasetSummary> {
+    const run = this.askQueue.then(async () => {
+      if (!this.index) throw new Error("The docs index is not ready yet");
+      if (!this.chat) throw new Error("Exporting a dataset needs a chat model: set one with \"Docent: Select Model\"");
+      return generateDataset(this.index, this.chat, { ...params, signal, onProgress: ({ done, total, records }) => onProgress({ done, total, records }) });
+    });
+    // Questions wait while the model writes the dataset (one model, one sequence).
+    this.askQueue = run.catch(() => undefined);
+    return run;
   }
 
   /** New settings: reload what they affect. */

@@ -12,7 +12,7 @@ import {
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import type { Logger } from "../engine/types.js";
-import { Methods, type AskParams, type EngineSettings, type FeedbackParams, type InitializationOptions } from "../shared/protocol.js";
+import { Methods, type AskParams, type EngineSettings, type ExportDatasetParams, type FeedbackParams, type InitializationOptions } from "../shared/protocol.js";
 import { Engine } from "./engine.js";
 import { hoverMarkdown, wordAt } from "./hover.js";
 
@@ -72,6 +72,9 @@ connection.onNotification(Methods.cancel, (params: { id?: string }) => {
 connection.onNotification(Methods.cancelIndexing, () => void engine?.cancelIndexing());
 connection.onRequest(Methods.reindex, async (_params: unknown, token) => (await ready()).reindex(abortOn(token)));
 connection.onRequest(Methods.feedback, async (params: FeedbackParams & { id?: string }) => (await ready()).feedback(params));
+connection.onRequest(Methods.exportDataset, async (params: ExportDatasetParams, token) =>
+  (await ready()).exportDataset(params, abortOn(token), (p) => void connection.sendNotification(Methods.datasetProgress, p)),
+);
 connection.onRequest(Methods.configure, async (settings: EngineSettings) => (await ready()).configure(settings));
 
 connection.onDidChangeWatchedFiles((params) => {

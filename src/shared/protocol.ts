@@ -85,6 +85,21 @@ export interface FeedbackParams {
   result: AskResult;
 }
 
+export interface ExportDatasetParams {
+  out: string;
+  perSection: number;
+  distractors: number;
+  seed: number;
+  /** Only the first N sections (trying it out, tests). */
+  limit?: number;
+}
+
+export interface DatasetProgressParams {
+  done: number;
+  total: number;
+  records: number;
+}
+
 export const Methods = {
   ask: "docent/ask",
   askEvent: "docent/askEvent",
@@ -96,4 +111,5 @@ export const Methods = {
   feedback: "docent/feedback",
   configure: "docent/configure",
   exportDataset: "docent/exportDataset",
+  datasetProgress: "docent/datasetProgress",
 } as const;

@@ -5,6 +5,7 @@
 // validation by source file; the same seed gives the same files; an interrupted run resumes.
 import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
+import * as path from "node:path";
 import type { DocsIndex } from "../docsIndex.js";
 import { ANSWER_SYSTEM_PROMPT, DRAFT_SYSTEM_PROMPT, answerPrompt, type ChatGenerator, type Source } from "../pipeline.js";
 import { mulberry32, shuffled } from "../random.js";
@@ -137,6 +138,10 @@ export async function generateDataset(index: DocsIndex, chat: ChatGenerator, opt
   const all = await sectionsOf(index, options.minSectionChars ?? 80);
   const sections = options.limit ? all.slice(0, options.limit) : all;
   const validationPaths = splitFiles(sections.map((s) => s.path), options.seed, validationShare);
+  // Both files exist from the start (one may stay empty with very few sections).
+  await fs.mkdir(path.dirname(trainFile), { recursive: true });
+  await fs.appendFile(trainFile, "");
+  await fs.appendFile(validationFile, "");
   const train = await resumeState(trainFile);
   const val = await resumeState(validationFile);
   const doneSections = new Set([...train.sections, ...val.sections]);

@@ -134,6 +134,17 @@ export function registerExtensionSuite(): void {
       console.log(`[figures] engine RSS with the tiny chat model loaded ${rssMb(api.enginePid())} MB`);
     });
 
+    it("Export Fine-Tuning Dataset writes chat records with the loaded model and opens the file", async function () {
+      const out = path.join(workspaceRoot(), "out", "dataset.jsonl");
+      const summary = (await api.exportDataset(out, 2)) as { trainFile: string; records: { train: number; validation: number } };
+      assert.ok(summary, "the export finished");
+      const lines = (await vscode.workspace.fs.readFile(vscode.Uri.file(summary.trainFile))).toString().trim().split("\n");
+      assert.ok(lines.length > 0);
+      for (const line of lines) assert.deepEqual(JSON.parse(line).messages.map((m: { role: string }) => m.role), ["system", "user", "assistant"]);
+      assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, summary.trainFile);
+      await vscode.commands.executeCommand("workbench.action.closeAllEditors");
+    });
+
     it("the engine process killed mid-session comes back, reloads the saved index and answers", async function () {
       const pid = api.enginePid();
       assert.ok(pid, "the engine runs in its own process");
