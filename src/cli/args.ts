@@ -28,3 +28,11 @@ export function numberOption(value: string | undefined, name: string, fallback: 
 export function ms(x: number): string {
   return x < 1000 ? `${x.toFixed(0)} ms` : `${(x / 1000).toFixed(2)} s`;
 }
+
+/** An AbortSignal that Ctrl-C triggers (the command then stops and keeps what it has). */
+export function interruptOnCtrlC(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once("SIGINT", onSigint);
+  return { signal: controller.signal, dispose: () => process.off("SIGINT", onSigint) };
+}

@@ -1,6 +1,6 @@
 // `docent ask`: the answer pipeline in a terminal, streaming each stage.
 import { answerQuestion, type PipelineEvent } from "../engine/pipeline.js";
-import { parse, UsageError, intOption, ms } from "./args.js";
+import { interruptOnCtrlC, parse, UsageError, intOption, ms } from "./args.js";
 import { open, requireDir, stderrLogger } from "./indexCommands.js";
 import { loadModels, modelOptions } from "./modelOptions.js";
 
@@ -17,16 +17,14 @@ export async function askCommand(argv: string[]): Promise<void> {
   const dir = await requireDir(positionals[0]);
   const question = positionals[1];
   if (!question?.trim()) throw new UsageError('missing "<question>"');
-  const controller = new AbortController();
-  const onSigint = () => controller.abort();
-  process.once("SIGINT", onSigint);
-  const models = await loadModels(values, stderrLogger, controller.signal);
+  const interrupt = interruptOnCtrlC();
+  const models = await loadModels(values, stderrLogger, interrupt.signal);
   try {
     const { index } = await open(dir, values, { embedder: models?.embedder });
     const json = values.json ?? false;
     const onEvent = json ? undefined : printEvent();
     const result = await answerQuestion(index, models?.chat, question, {
-      signal: controller.signal,
+      signal: interrupt.signal,
       onEvent,
       settings: {
         draft: !values["no-draft"],
@@ -57,7 +55,7 @@ export async function askCommand(argv: string[]): Promise<void> {
     }
     if (result.aborted) process.exitCode = 130;
   } finally {
-    process.off("SIGINT", onSigint);
+    interrupt.dispose();
     await models?.dispose();
   }
 }

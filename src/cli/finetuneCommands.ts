@@ -7,7 +7,7 @@ import { generateDataset } from "../engine/finetune/dataset.js";
 import { exportFeedback } from "../engine/finetune/feedbackExport.js";
 import { recordLine } from "../engine/finetune/records.js";
 import { evaluateAnswers } from "../engine/finetune/answerEval.js";
-import { intOption, ms, parse, UsageError } from "./args.js";
+import { interruptOnCtrlC, intOption, ms, parse, UsageError } from "./args.js";
 import { open, requireDir, stderrLogger } from "./indexCommands.js";
 import { loadModels, modelOptions } from "./modelOptions.js";
 
@@ -25,10 +25,8 @@ export async function datasetCommand(argv: string[]): Promise<void> {
   const dir = await requireDir(positionals[0]);
   if (!values.model) throw new UsageError("dataset needs --model <path|hf:uri>: the local model writes the questions and answers");
   if (!values.out) throw new UsageError("missing --out <file.jsonl>");
-  const controller = new AbortController();
-  const onSigint = () => controller.abort();
-  process.once("SIGINT", onSigint);
-  const models = await loadModels(values, stderrLogger, controller.signal);
+  const interrupt = interruptOnCtrlC();
+  const models = await loadModels(values, stderrLogger, interrupt.signal);
   try {
     const { index } = await open(dir, values, { embedder: models?.embedder });
     const summary = await generateDataset(index, models!.chat!, {
@@ -37,10 +35,10 @@ export async function datasetCommand(argv: string[]): Promise<void> {
       distractors: values.distractors === "0" ? 0 : intOption(values.distractors, "distractors", 3),
       seed: values.seed === "0" ? 0 : intOption(values.seed, "seed", 1),
       limit: values.limit ? intOption(values.limit, "limit", 1) : undefined,
-      signal: controller.signal,
+      signal: interrupt.signal,
       onProgress: values.json ? undefined : (p) => process.stderr.write(`\r${p.done}/${p.total} sections, ${p.records} records`),
     }).catch((err) => {
-      if (controller.signal.aborted) {
+      if (interrupt.signal.aborted) {
         process.stderr.write("\nStopped; run the same command again to resume.\n");
         process.exitCode = 130;
         return undefined;
@@ -58,7 +56,7 @@ export async function datasetCommand(argv: string[]): Promise<void> {
     console.log(`Sections covered ${summary.sections.covered} of ${summary.sections.total}${summary.sections.resumed ? ` (${summary.sections.resumed} from an earlier run)` : ""}; files ${summary.files.train} train / ${summary.files.validation} validation`);
     console.log(`Generated ${summary.generatedTokens} tokens in ${ms(summary.ms)}`);
   } finally {
-    process.off("SIGINT", onSigint);
+    interrupt.dispose();
     await models?.dispose();
   }
 }

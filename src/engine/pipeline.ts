@@ -37,14 +37,8 @@ export interface Source {
   term?: string;
 }
 
-export interface Citation {
-  n: number;
-  path: string;
-  file: string;
-  heading: string;
-  startLine: number;
-  endLine: number;
-}
+/** Where a citation in the answer points: its source's number and location. */
+export type Citation = Pick<Source, "n" | "path" | "file" | "heading" | "startLine" | "endLine">;
 
 export type AnswerMode = "model" | "retrieval-only" | "not-covered";
 

@@ -9,27 +9,22 @@ import { existsSync, promises as fs, readdirSync, readFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { runTests, TestRunFailedError } from "@vscode/test-electron";
-import { DEFAULT_TEST_SETTINGS, killProcessTree } from "./codeServer.js";
+import { DEFAULT_TEST_SETTINGS, killProcessTree, type RunSuiteOptions } from "./codeServer.js";
 import { repoRoot } from "./tools.js";
 
-export interface DesktopRunOptions {
-  extensionDevelopmentPath: string;
-  /**
-   * The suite entry. Desktop VS Code before 1.100 loads it only with require(), so an ES-module
-   * entry (.mjs, or .js under "type": "module") is run through esmSuiteEntry.cjs, which import()s it.
-   */
-  extensionTestsPath: string;
-  workspace: string;
-  /** Hard limit; VS Code is killed when it passes. Default 10 minutes (the first run may download). */
-  timeoutMs?: number;
-  env?: Record<string, string | undefined>;
-  userSettings?: Record<string, unknown>;
+/**
+ * As for code-server, with two differences: desktop VS Code before 1.100 loads the suite entry only
+ * with require(), so an ES-module entry (.mjs, or .js under "type": "module") is run through
+ * esmSuiteEntry.cjs, which import()s it; and the default time limit is 10 minutes (the first run
+ * may download VS Code).
+ */
+export type DesktopRunOptions = Pick<RunSuiteOptions, "extensionDevelopmentPath" | "extensionTestsPath" | "workspace" | "timeoutMs" | "env" | "userSettings"> & {
   /** The Electron binary (not the `bin/code` launcher script). Default: DOCENT_VSCODE_PATH. */
   vscodeExecutablePath?: string;
   /** Version to download when no executable is given. Default: DOCENT_VSCODE_VERSION or "stable". */
   version?: string;
   launchArgs?: string[];
-}
+};
 
 export interface DesktopRunResult {
   exitCode: number;

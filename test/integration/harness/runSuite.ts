@@ -7,22 +7,19 @@
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { runMochaSuiteInCodeServer } from "./codeServer.js";
+import { runMochaSuiteInCodeServer, type RunSuiteOptions } from "./codeServer.js";
 import { desktopVsCodeRequested, runMochaSuiteOnDesktop } from "./runDesktop.js";
 
 export type Runtime = "auto" | "desktop" | "code-server";
 
-export interface ExtensionSuiteOptions {
-  extensionDevelopmentPath: string;
-  extensionTestsPath: string;
-  workspace: string;
-  timeoutMs?: number;
-  env?: Record<string, string | undefined>;
-  userSettings?: Record<string, unknown>;
+/** What both runners take (see RunSuiteOptions for each field), and which runtime to use. */
+export type ExtensionSuiteOptions = Pick<
+  RunSuiteOptions,
+  "extensionDevelopmentPath" | "extensionTestsPath" | "workspace" | "timeoutMs" | "env" | "userSettings" | "screenshotOnFailure"
+> & {
   /** Default: DOCENT_TEST_RUNTIME, else auto (desktop only when desktopVsCodeRequested()). */
   runtime?: Runtime;
-  screenshotOnFailure?: string;
-}
+};
 
 export async function runExtensionSuite(opts: ExtensionSuiteOptions): Promise<{ exitCode: number; runtime: "desktop" | "code-server" }> {
   const wanted = opts.runtime ?? (process.env.DOCENT_TEST_RUNTIME as Runtime | undefined) ?? "auto";
