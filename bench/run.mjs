@@ -1,12 +1,17 @@
 // `npm run bench`: runs each benchmark in its own Node process (so peak memory is its own)
 // and writes the figures to bench/results/ as JSON and a Markdown table.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 
 const only = process.argv[2];
+const evalDocs = "../shared/eval/anthropic_docs/docs";
 const runs = [
   { name: "index-x1", script: "out/bench/indexBench.js", args: ["--copies", "1"] },
   { name: "index-x10", script: "out/bench/indexBench.js", args: ["--copies", "10"] },
+  { name: "model-small", script: "out/bench/modelBench.js", args: ["--model", "small"] },
+  { name: "model-medium", script: "out/bench/modelBench.js", args: ["--model", "medium", "--questions", "3"] },
+  // Retrieval against default Orama, where the question set is at hand (it is not part of this repo).
+  ...(existsSync(evalDocs) ? [{ name: "orama-baseline", script: "out/bench/oramaBaseline.js", args: ["--docs", evalDocs] }] : []),
 ];
 execFileSync("npx", ["tsc", "-p", "tsconfig.test.json"], { stdio: "inherit" });
 mkdirSync("bench/results", { recursive: true });

@@ -48,6 +48,10 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`docent: unknown command "${name}"\n\n${USAGE}`);
     return 2;
   }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   try {
     await command(rest);
     return 0;
