@@ -155,3 +155,23 @@ export function formatBytes(n: number): string {
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
   return `${(n / (1024 * 1024)).toFixed(1)} MB`;
 }
+
+/**
+ * Whether one file is left out by the .gitignore files between its root and its folder (the
+ * watcher's single-file path; a full walk applies the same rules as it goes).
+ */
+export async function isGitIgnoredFile(root: string, relPath: string): Promise<boolean> {
+  const parts = relPath.split("/");
+  const scopes: GitignoreScope[] = [];
+  for (let depth = 0; depth < parts.length; depth++) {
+    const dir = parts.slice(0, depth).join("/");
+    try {
+      const text = await fs.readFile(path.join(root, dir, ".gitignore"), "utf8");
+      scopes.push({ dir, rules: ignore().add(text) });
+    } catch {
+      // No .gitignore at this level.
+    }
+    if (depth > 0 && isGitIgnored(scopes, dir, true)) return true;
+  }
+  return isGitIgnored(scopes, relPath, false);
+}

@@ -4,7 +4,7 @@ import { promises as fs } from "node:fs";
 import { count, create, getByID, insertMultiple, removeMultiple, searchVector, type AnyOrama } from "@orama/orama";
 import { Bm25Index, type FieldTokens, type ScoredDoc } from "./bm25.js";
 import { chunkDocument, type ChunkOptions, type SectionRange } from "./chunker.js";
-import { listCorpus, type CorpusFile, type CorpusOptions, type SkippedFile, CorpusFilter } from "./corpus.js";
+import { isGitIgnoredFile, listCorpus, type CorpusFile, type CorpusOptions, type SkippedFile, CorpusFilter } from "./corpus.js";
 import { fuseRankings } from "./fusion.js";
 import { contentHash } from "./hash.js";
 import { extractDefinedTerms, TermIndex } from "./terms.js";
@@ -51,7 +51,7 @@ export interface SearchOptions {
   signal?: AbortSignal;
 }
 
-/** Orama holds the chunk documents; only `file` is indexed (for removal), plus vectors if any. */
+/** Orama holds the chunk documents; `file` is indexed (for filtering by file), and vectors if any. */
 function oramaSchema(dimensions: number | undefined) {
   return dimensions ? { file: "enum", embedding: `vector[${dimensions}]` } : { file: "enum" };
 }
@@ -155,6 +155,10 @@ export class DocsIndex {
     if (!root) return "ignored";
     const relPath = absPath.slice(root.length).replace(/^[/\\]+/, "").replace(/\\/g, "/");
     if (!this.filter.matches(relPath)) return "ignored";
+    if (this.filter.useGitignore && (await isGitIgnoredFile(root, relPath))) {
+      if (this.files.has(absPath)) await this.removeFile(absPath);
+      return "ignored";
+    }
     let stat;
     try {
       stat = await fs.stat(absPath);

@@ -75,6 +75,12 @@ test("a file changed on disk is re-indexed by refreshFile, and a removed one lea
   assert.equal(await index.refreshFile(path.join(root, "new.md")), "removed");
   assert.equal((await index.search("quasar")).length, 0);
   assert.equal(await index.refreshFile(path.join(root, "code.ts")), "ignored");
+  // A git-ignored doc stays out when the watcher reports it, as it does in a full walk.
+  await fs.writeFile(path.join(root, ".gitignore"), "drafts/\n");
+  await fs.mkdir(path.join(root, "drafts"));
+  await fs.writeFile(path.join(root, "drafts", "wip.md"), "# WIP\n\nZanzibar notes.\n");
+  assert.equal(await index.refreshFile(path.join(root, "drafts", "wip.md")), "ignored");
+  assert.equal((await index.search("zanzibar")).length, 0);
 });
 
 test("exact term lookup wins over ranking", async () => {
