@@ -126,8 +126,10 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
         this.ready = true;
         const status = this.engine()?.status ?? { state: "starting", files: 0, sections: 0, warnings: [] };
         void this.view?.webview.postMessage({ type: "init", turns: this.turns, status, hasModel: Boolean(status.model) } satisfies HostToWebview);
-        // Everything queued before the view was ready is in `init` already, except live events.
-        const live = this.queued.filter((m) => m.type === "event" || m.type === "status");
+        // Everything queued before the view was ready is in `init` already (the turns, and the
+        // latest status: replaying older queued statuses after it would show a stale one), except
+        // the streamed events of a turn still running.
+        const live = this.queued.filter((m) => m.type === "event");
         this.queued = [];
         for (const m of live) void this.view?.webview.postMessage(m);
         break;
