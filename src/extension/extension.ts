@@ -32,7 +32,8 @@ class DocentExtension extends Disposable {
   private readonly statusBar = this.register(new StatusBar());
   readonly chat: ChatViewProvider;
   private readonly statusWaiters: ((s: EngineStatus) => void)[] = [];
-  private firstIndexProgress?: { resolve: () => void };
+  private indexingProgress?: { resolve: () => void };
+  private reindexing = false;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -106,21 +107,22 @@ class DocentExtension extends Disposable {
   private onStatus(status: EngineStatus): void {
     this.statusBar.show(status);
     this.chat.statusChanged(status);
-    if (status.state === "indexing") this.showFirstIndexProgress();
-    else this.firstIndexProgress?.resolve();
+    // Reindex shows its own progress; any other indexing (start-up, settings) gets this one.
+    if (status.state === "indexing" && !this.reindexing) this.showIndexingProgress();
+    else this.indexingProgress?.resolve();
     if (status.state === "ready") for (const w of this.statusWaiters.splice(0)) w(status);
   }
 
   /** Indexing shows a cancellable notification; Cancel keeps what was indexed so far. */
-  private showFirstIndexProgress(): void {
-    if (this.firstIndexProgress) return;
+  private showIndexingProgress(): void {
+    if (this.indexingProgress) return;
     void vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: "Docent: indexing the workspace docs", cancellable: true },
       (_progress, token) =>
         new Promise<void>((resolve) => {
-          this.firstIndexProgress = { resolve };
+          this.indexingProgress = { resolve };
           token.onCancellationRequested(() => void this.engine?.cancelIndexing());
-        }).finally(() => (this.firstIndexProgress = undefined)),
+        }).finally(() => (this.indexingProgress = undefined)),
     );
   }
 
@@ -194,10 +196,13 @@ class DocentExtension extends Disposable {
       void vscode.window.showWarningMessage("Docent has no workspace folder to index.");
       return undefined;
     }
-    const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: "Docent: reindexing the workspace docs", cancellable: true },
-      (_p, token) => engine.reindex(token),
-    );
+    this.reindexing = true;
+    const result = await Promise.resolve(
+      vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: "Docent: reindexing the workspace docs", cancellable: true },
+        (_p, token) => engine.reindex(token),
+      ),
+    ).finally(() => (this.reindexing = false));
     const skipped = result.skipped.length ? `, ${result.skipped.length} skipped (see logs)` : "";
     const what = result.cancelled ? "Reindex cancelled" : "Reindexed";
     void vscode.window.showInformationMessage(`Docent: ${what}: ${result.files} files, ${result.sections} sections in ${(result.ms / 1000).toFixed(1)} s${skipped}.`);
