@@ -155,7 +155,9 @@ export class Engine {
     try {
       this.setStatus({ state: "loading-model", message: "Loading the chat model" });
       const file = await this.resolve(ref, "chat model");
+      this.logger.info(`Loading the chat model ${file} (GPU: ${this.settings.gpu})`);
       const llama = await getLlamaInstance(this.settings.gpu, this.logger);
+      this.logger.info(`llama.cpp is ready on ${llama.gpu || "CPU"}`);
       this.chat = await ChatModel.load(llama, file, this.modelSettings());
       this.logger.info(`Chat model ${file} ready on ${llama.gpu || "CPU"} (${this.chat.gpuLayers} GPU layers, ${this.chat.threads} threads, context ${this.chat.contextSize})`);
       this.setStatus({ state: "ready", model: path.basename(file), device: llama.gpu || "cpu", message: undefined, progress: undefined });
