@@ -26,7 +26,7 @@ export interface StartCodeServerOptions {
   extensionDevelopmentPath?: string;
   /** .vsix file(s) installed into this server's own extensions dir before it starts. */
   installVsix?: string | string[];
-  /** Merged over the harness defaults and written to <user-data>/User/settings.json. */
+  /** Merged over the harness defaults and written to <user-data>/User/settings.json (and Machine/settings.json). */
   userSettings?: Record<string, unknown>;
   /** Fixed port; by default a free one is picked. */
   port?: number;
@@ -293,6 +293,11 @@ export async function startCodeServer(opts: StartCodeServerOptions): Promise<Cod
   const settings = { ...DEFAULT_TEST_SETTINGS, ...opts.userSettings };
   await fs.mkdir(path.join(dirs.userData, "User"), { recursive: true });
   await fs.writeFile(path.join(dirs.userData, "User", "settings.json"), JSON.stringify(settings, null, 2));
+  // Machine-scoped settings (Docent's model paths) belong to the remote machine's settings in a
+  // remote window, which code-server's workbench is: VS Code may leave them out of the user
+  // settings there. The same values go to <user-data>/Machine/settings.json.
+  await fs.mkdir(path.join(dirs.userData, "Machine"), { recursive: true });
+  await fs.writeFile(path.join(dirs.userData, "Machine", "settings.json"), JSON.stringify(opts.userSettings ?? {}, null, 2));
 
   for (const vsix of ([] as string[]).concat(opts.installVsix ?? [])) installVsix(vsix, dirs, opts.env);
 
