@@ -255,8 +255,9 @@ export class DocsIndex {
 
   private async embedPending(signal?: AbortSignal): Promise<void> {
     if (!this.embedder || this.pendingEmbedding.length === 0) return;
-    const pending = this.pendingEmbedding;
-    this.pendingEmbedding = [];
+    // The list is cleared only once its chunks are in Orama: an embedding failure or a stop
+    // leaves them pending for the next update instead of half-indexed.
+    const pending = [...this.pendingEmbedding];
     const missing = pending.filter((r) => !this.vectorCache.has(r.hash));
     const batch = 32;
     for (let i = 0; i < missing.length; i += batch) {
@@ -267,6 +268,8 @@ export class DocsIndex {
     }
     const docs = pending.map((r) => ({ ...toOramaDoc(r), embedding: [...this.vectorCache.get(r.hash)!] }));
     await insertMultiple(this.orama, docs as never);
+    const done = new Set(pending.map((r) => r.id));
+    this.pendingEmbedding = this.pendingEmbedding.filter((r) => !done.has(r.id));
   }
 
   async removeFile(absPath: string): Promise<void> {
@@ -386,7 +389,8 @@ export class DocsIndex {
         if (taken.has(chunkId)) continue;
         taken.add(chunkId);
         mark(chunkId, "term");
-        const chunk = this.getChunk(chunkId)!;
+        const chunk = this.getChunk(chunkId);
+        if (!chunk) continue;
         hits.push({ chunk, score: 1, matchedBy: [...matched.get(chunkId)!], term, section: this.sectionOf(chunk) });
       }
     }

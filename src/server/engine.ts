@@ -34,6 +34,7 @@ export class Engine {
   private saveTimer?: NodeJS.Timeout;
   private pendingChanges = new Set<string>();
   private changeTimer?: NodeJS.Timeout;
+  private changeWaiters: (() => void)[] = [];
   private indexing?: Promise<unknown>;
   private indexAbort?: AbortController;
 
@@ -207,7 +208,12 @@ export class Engine {
     for (const f of files) this.pendingChanges.add(f);
     clearTimeout(this.changeTimer);
     return new Promise((resolve) => {
-      this.changeTimer = setTimeout(() => void this.applyChanges().finally(resolve), WATCH_DEBOUNCE_MS);
+      // Every caller waiting on this burst of changes is released when it has been applied.
+      this.changeWaiters.push(resolve);
+      this.changeTimer = setTimeout(() => {
+        const waiters = this.changeWaiters.splice(0);
+        void this.applyChanges().finally(() => waiters.forEach((w) => w()));
+      }, WATCH_DEBOUNCE_MS);
     });
   }
 

@@ -217,3 +217,27 @@ test("saving is atomic: no temporary file is left and the previous file survives
   await assert.rejects(saveIndex(index, blocked));
   assert.deepEqual((await fs.readdir(dir)).sort(), ["blocked", "index.json"]);
 });
+
+test("an embedding failure leaves the new chunks pending, and the next update finishes them", async () => {
+  const root = await tempDocs(DOCS);
+  const inner = hashingEmbedder();
+  let failNext = true;
+  const flaky: Embedder = {
+    id: inner.id,
+    dimensions: inner.dimensions,
+    async embed(texts) {
+      if (failNext) {
+        failNext = false;
+        throw new Error("embedding backend crashed");
+      }
+      return inner.embed(texts);
+    },
+  };
+  const index = new DocsIndex([root], { embedder: flaky });
+  await assert.rejects(index.update(), /embedding backend crashed/);
+  await index.update();
+  assert.equal(index.chunkCount, index.bm25.size);
+  const hits = await index.search("processor busy share", { k: 3 });
+  assert.equal(hits[0]!.chunk.relPath, "cpu.md");
+  assert.ok(hits[0]!.matchedBy.includes("vector"));
+});
