@@ -69,6 +69,7 @@ export class Engine {
 
   /** Loads the saved index (or builds it), then the models. Model problems never stop retrieval. */
   async start(): Promise<void> {
+    this.logger.info(`Index file: ${this.indexFile}; feedback log: ${this.feedbackFile}`);
     await this.loadEmbedderIfConfigured();
     await this.openIndex();
     await this.loadChatModel();
