@@ -1,6 +1,5 @@
 // Bundles Docent's entry points with esbuild: one options object per entry point.
 // node-llama-cpp stays external: it loads a native binary that must not be bundled.
-import { existsSync } from "node:fs";
 import * as esbuild from "esbuild";
 
 const watch = process.argv.includes("--watch");
@@ -55,7 +54,7 @@ entryPoints.push({
   outfile: "media/chat.js",
 });
 
-export const buildTargets = entryPoints.filter((o) => existsSync(o.entryPoints[0]));
+export const buildTargets = entryPoints;
 
 if (watch) {
   for (const options of buildTargets) await (await esbuild.context(options)).watch();
