@@ -142,8 +142,11 @@ export class Bm25Index {
     for (const term of termCounts(fields).keys()) {
       const df = (this.docFreq.get(term) ?? 1) - 1;
       if (df <= 0) {
+        // The whole list goes: its earlier dead postings leave the dead count with it.
+        const length = this.postings.get(term)?.length ?? 0;
         this.docFreq.delete(term);
-        this.totalPostings -= this.postings.get(term)?.length ?? 0;
+        this.totalPostings -= length;
+        this.deadPostings -= length - 1;
         this.postings.delete(term);
       } else {
         this.docFreq.set(term, df);

@@ -1,6 +1,7 @@
 // The docs index: chunks in an Orama store (documents and vectors), a BM25F full-text index,
 // and the defined-terms index, kept in step file by file.
 import { promises as fs } from "node:fs";
+import * as path from "node:path";
 import { count, create, getByID, insertMultiple, removeMultiple, searchVector, type AnyOrama } from "@orama/orama";
 import { Bm25Index, type FieldTokens, type ScoredDoc } from "./bm25.js";
 import { chunkDocument, type ChunkOptions, type SectionRange } from "./chunker.js";
@@ -115,8 +116,21 @@ export class DocsIndex {
     return fromOramaDoc(getByID(this.orama, String(id)) as OramaChunkDoc | undefined);
   }
 
+  /** Changes to the index run one at a time: two updates of one file must not interleave. */
+  private mutations: Promise<unknown> = Promise.resolve();
+
+  private serially<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.mutations.then(job);
+    this.mutations = run.catch(() => undefined);
+    return run;
+  }
+
   /** Brings the index in line with the folders: new and changed files are chunked, gone ones removed. */
-  async update(signal?: AbortSignal): Promise<UpdateReport> {
+  update(signal?: AbortSignal): Promise<UpdateReport> {
+    return this.serially(() => this.updateNow(signal));
+  }
+
+  private async updateNow(signal?: AbortSignal): Promise<UpdateReport> {
     const started = performance.now();
     const listing = await listCorpus(this.roots, this.corpusOptions);
     const report: UpdateReport = {
@@ -141,7 +155,7 @@ export class DocsIndex {
     for (const file of [...this.files.keys()]) {
       if (!seen.has(file)) {
         report.removed.push(this.files.get(file)!.relPath);
-        await this.removeFile(file);
+        await this.removeFileNow(file);
       }
     }
     await this.embedPending(signal);
@@ -150,13 +164,26 @@ export class DocsIndex {
   }
 
   /** Re-indexes one file after a change on disk (watchers call this). Returns what happened. */
-  async refreshFile(absPath: string): Promise<"added" | "updated" | "unchanged" | "removed" | "skipped" | "ignored"> {
-    const root = this.roots.find((r) => absPath.startsWith(r.endsWith("/") ? r : r + "/"));
+  refreshFile(absPath: string): Promise<"added" | "updated" | "unchanged" | "removed" | "skipped" | "ignored"> {
+    return this.serially(() => this.refreshFileNow(absPath));
+  }
+
+  private async refreshFileNow(absPath: string): Promise<"added" | "updated" | "unchanged" | "removed" | "skipped" | "ignored"> {
+    // The root that holds the file (path.relative, so Windows separators and casing work too).
+    let root: string | undefined;
+    let relPath = "";
+    for (const r of this.roots) {
+      const rel = path.relative(path.resolve(r), absPath);
+      if (rel && !rel.startsWith("..") && !path.isAbsolute(rel)) {
+        root = path.resolve(r);
+        relPath = rel.split(path.sep).join("/");
+        break;
+      }
+    }
     if (!root) return "ignored";
-    const relPath = absPath.slice(root.length).replace(/^[/\\]+/, "").replace(/\\/g, "/");
     if (!this.filter.matches(relPath)) return "ignored";
     if (this.filter.useGitignore && (await isGitIgnoredFile(root, relPath))) {
-      if (this.files.has(absPath)) await this.removeFile(absPath);
+      if (this.files.has(absPath)) await this.removeFileNow(absPath);
       return "ignored";
     }
     let stat;
@@ -164,7 +191,7 @@ export class DocsIndex {
       stat = await fs.stat(absPath);
     } catch {
       if (this.files.has(absPath)) {
-        await this.removeFile(absPath);
+        await this.removeFileNow(absPath);
         return "removed";
       }
       return "ignored";
@@ -173,7 +200,7 @@ export class DocsIndex {
     const outcome = await this.indexFile({ absPath, root, relPath, size: stat.size, mtimeMs: stat.mtimeMs }, scratch);
     await this.embedPending();
     if (outcome === "skipped") {
-      if (this.files.has(absPath)) await this.removeFile(absPath);
+      if (this.files.has(absPath)) await this.removeFileNow(absPath);
       return "skipped";
     }
     return outcome;
@@ -184,7 +211,7 @@ export class DocsIndex {
     if (previous && previous.size === file.size && previous.mtimeMs === file.mtimeMs) return "unchanged";
     if (file.size > this.filter.maxFileBytes) {
       report.skipped.push({ absPath: file.absPath, relPath: file.relPath, reason: "too-large", detail: `${file.size} bytes` });
-      if (previous) await this.removeFile(file.absPath);
+      if (previous) await this.removeFileNow(file.absPath);
       return "skipped";
     }
     let bytes: Buffer;
@@ -196,7 +223,7 @@ export class DocsIndex {
     }
     if (looksBinary(bytes)) {
       report.skipped.push({ absPath: file.absPath, relPath: file.relPath, reason: "binary", detail: "contains NUL bytes" });
-      if (previous) await this.removeFile(file.absPath);
+      if (previous) await this.removeFileNow(file.absPath);
       return "skipped";
     }
     const hash = contentHash(bytes);
@@ -210,7 +237,7 @@ export class DocsIndex {
       report.invalidUtf8.push(file.relPath);
       this.logger.warn(`${file.relPath}: invalid UTF-8 replaced with U+FFFD`);
     }
-    if (previous) await this.removeFile(file.absPath);
+    if (previous) await this.removeFileNow(file.absPath);
     const doc = chunkDocument(decoded.text, file.relPath, this.chunking);
     const entry: FileEntry = {
       file: file.absPath,
@@ -240,12 +267,13 @@ export class DocsIndex {
     entry.chunkIds = records.map((r) => r.id);
     this.files.set(file.absPath, entry);
     if (!this.embedder) await insertMultiple(this.orama, records.map(toOramaDoc) as never);
-    else this.pendingEmbedding.push(...records);
+    else for (const r of records) this.pendingEmbedding.set(r.id, r);
     report.chunksAdded += records.length;
     return previous ? "updated" : "added";
   }
 
-  private pendingEmbedding: ChunkRecord[] = [];
+  /** Chunks waiting for their embedding; they enter Orama once they have one (saved with the index). */
+  pendingEmbedding = new Map<number, ChunkRecord>();
 
   /** Adds a chunk to the full-text and term indexes (Orama insertion happens in batches). */
   addChunk(record: ChunkRecord): void {
@@ -254,11 +282,10 @@ export class DocsIndex {
   }
 
   private async embedPending(signal?: AbortSignal): Promise<void> {
-    if (!this.embedder || this.pendingEmbedding.length === 0) return;
-    // The list is cleared only once its chunks are in Orama: an embedding failure or a stop
+    if (!this.embedder || this.pendingEmbedding.size === 0) return;
+    // Chunks leave the pending set only once they are in Orama: an embedding failure or a stop
     // leaves them pending for the next update instead of half-indexed.
-    const pending = [...this.pendingEmbedding];
-    const missing = pending.filter((r) => !this.vectorCache.has(r.hash));
+    const missing = [...this.pendingEmbedding.values()].filter((r) => !this.vectorCache.has(r.hash));
     const batch = 32;
     for (let i = 0; i < missing.length; i += batch) {
       signal?.throwIfAborted();
@@ -266,24 +293,32 @@ export class DocsIndex {
       const vectors = await this.embedder.embed(slice.map(embeddingText), signal);
       slice.forEach((r, j) => this.vectorCache.set(r.hash, vectors[j]!));
     }
-    const docs = pending.map((r) => ({ ...toOramaDoc(r), embedding: [...this.vectorCache.get(r.hash)!] }));
-    await insertMultiple(this.orama, docs as never);
-    const done = new Set(pending.map((r) => r.id));
-    this.pendingEmbedding = this.pendingEmbedding.filter((r) => !done.has(r.id));
+    // Taken after the awaits: a file removed meanwhile has left the pending set and stays out.
+    const ready = [...this.pendingEmbedding.values()].filter((r) => this.vectorCache.has(r.hash));
+    await insertMultiple(this.orama, ready.map((r) => ({ ...toOramaDoc(r), embedding: [...this.vectorCache.get(r.hash)!] })) as never);
+    for (const r of ready) this.pendingEmbedding.delete(r.id);
   }
 
-  async removeFile(absPath: string): Promise<void> {
+  removeFile(absPath: string): Promise<void> {
+    return this.serially(() => this.removeFileNow(absPath));
+  }
+
+  private async removeFileNow(absPath: string): Promise<void> {
     const entry = this.files.get(absPath);
     if (!entry) return;
-    // Chunks still waiting for their embedding were never inserted into Orama.
-    const pending = new Map(this.pendingEmbedding.filter((r) => r.file === absPath).map((r) => [r.id, r]));
+    const inOrama: string[] = [];
     for (const id of entry.chunkIds) {
-      const record = pending.get(id) ?? this.getChunk(id);
+      // A chunk still waiting for its embedding was never inserted into Orama.
+      const pending = this.pendingEmbedding.get(id);
+      const record = pending ?? this.getChunk(id);
       if (record) this.bm25.remove(id, chunkFieldTokens(record));
       this.terms.remove(id);
+      if (pending) this.pendingEmbedding.delete(id);
+      else inOrama.push(String(id));
     }
-    if (pending.size) this.pendingEmbedding = this.pendingEmbedding.filter((r) => r.file !== absPath);
-    else await removeMultiple(this.orama, entry.chunkIds.map(String));
+    // Orama removes the first 1,000 at once and the rest on a timer; removing all now keeps
+    // a save that follows consistent.
+    if (inOrama.length) await removeMultiple(this.orama, inOrama, inOrama.length);
     this.files.delete(absPath);
   }
 

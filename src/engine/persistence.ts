@@ -9,7 +9,7 @@ import { load, save } from "@orama/orama";
 import { Bm25Index, type Bm25Snapshot } from "./bm25.js";
 import { DocsIndex, type FileEntry, type IndexOptions } from "./docsIndex.js";
 import { TermIndex } from "./terms.js";
-import { silentLogger } from "./types.js";
+import { silentLogger, type ChunkRecord } from "./types.js";
 
 const MAGIC = Buffer.from("DOCENTIX", "latin1");
 export const INDEX_FORMAT_VERSION = 2;
@@ -29,6 +29,8 @@ interface Header {
   terms: ReturnType<TermIndex["snapshot"]>;
   bm25Terms: string[];
   orama: unknown;
+  /** Chunks indexed for full text but still waiting for their embedding (not in Orama yet). */
+  pendingEmbedding?: ChunkRecord[];
   sections: { name: keyof Bm25Snapshot; type: ArrayTypeName; offset: number; length: number }[];
 }
 
@@ -63,6 +65,7 @@ export async function saveIndex(index: DocsIndex, file: string): Promise<{ bytes
     terms: index.terms.snapshot(),
     bm25Terms: snap.terms,
     orama: save(index.orama),
+    pendingEmbedding: [...index.pendingEmbedding.values()],
     sections,
   };
   const json = Buffer.from(JSON.stringify(header));
@@ -148,10 +151,12 @@ export async function loadIndex(file: string, roots: string[], options: IndexOpt
     index.terms = TermIndex.fromSnapshot(header.terms);
     index.nextId = header.nextId;
     for (const entry of header.files) index.files.set(entry.file, entry);
+    for (const record of header.pendingEmbedding ?? []) index.pendingEmbedding.set(record.id, record);
     if (options.embedder) restoreVectorCache(index);
     const expected = header.files.reduce((n, f) => n + f.chunkIds.length, 0);
-    if (index.chunkCount !== expected || index.bm25.size !== expected) {
-      return discard(`inconsistent contents (${index.chunkCount} stored chunks, ${expected} expected)`);
+    const stored = index.chunkCount + index.pendingEmbedding.size;
+    if (stored !== expected || index.bm25.size !== expected) {
+      return discard(`inconsistent contents (${stored} stored chunks, ${expected} expected)`);
     }
   } catch (err) {
     return discard(`unreadable contents (${(err as Error).message})`);

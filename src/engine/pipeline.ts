@@ -1,11 +1,10 @@
 // The answer pipeline: exact terms -> draft -> retrieve -> answer, streamed as events.
 // The model drafts from its own knowledge, the draft and the question retrieve the docs, and the
 // model answers from the numbered sections only, citing them as [n].
-import { promises as fs } from "node:fs";
 import type { DocsIndex } from "./docsIndex.js";
 import type { Generation, GenerateRequest } from "./model/llm.js";
 import { retrieve } from "./retrieval.js";
-import { splitLines } from "./text.js";
+import { readLines } from "./text.js";
 import { tokenize } from "./tokenizer.js";
 import { headingLabel, type SearchHit } from "./types.js";
 import { DEFAULT_PIPELINE, type PipelineSettings } from "../shared/pipelineSettings.js";
@@ -290,7 +289,9 @@ export async function buildSources(hits: SearchHit[], countTokens: (t: string) =
     if (tokens > left) {
       // Keep the most whole lines that fit (binary search: tokenizing is the expensive part).
       const lines = source.text.split("\n");
-      const withLines = (n: number): Source => ({ ...source, text: lines.slice(0, n).join("\n"), endLine: source.startLine + n - 1 });
+      // A chunk's text can hold fewer lines than its range (comments and blank runs dropped) or
+      // more (a repeated table header): the range never grows past the original end.
+      const withLines = (n: number): Source => ({ ...source, text: lines.slice(0, n).join("\n"), endLine: Math.min(source.endLine, source.startLine + n - 1) });
       let lo = 0;
       let hi = lines.length - 1;
       while (lo < hi) {
@@ -312,7 +313,7 @@ export async function buildSources(hits: SearchHit[], countTokens: (t: string) =
 async function sectionAround(hit: SearchHit, cache: Map<string, string[] | undefined>): Promise<{ text: string; startLine: number; endLine: number } | undefined> {
   const { chunk } = hit;
   if (!cache.has(chunk.file)) {
-    cache.set(chunk.file, await fs.readFile(chunk.file, "utf8").then(splitLines, () => undefined));
+    cache.set(chunk.file, await readLines(chunk.file));
   }
   const lines = cache.get(chunk.file);
   if (!lines) return undefined;

@@ -1,4 +1,5 @@
 // Turning raw file bytes into text we can index: binary detection, BOM, invalid UTF-8.
+import { promises as fs } from "node:fs";
 
 const utf8Strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const utf8Lenient = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
@@ -30,4 +31,13 @@ export function decodeText(bytes: Uint8Array): DecodedText {
 /** Splits on \n, \r\n and lone \r so that line numbers match what editors show. */
 export function splitLines(text: string): string[] {
   return text.split(/\r\n|\r|\n/);
+}
+
+/** A file's lines as the indexer saw them (BOM removed, invalid UTF-8 replaced), or undefined if unreadable. */
+export async function readLines(file: string): Promise<string[] | undefined> {
+  try {
+    return splitLines(decodeText(await fs.readFile(file)).text);
+  } catch {
+    return undefined;
+  }
 }

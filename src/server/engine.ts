@@ -30,12 +30,15 @@ export class Engine {
   private readonly running = new Map<string, AbortController>();
   /** Source texts of recent answers, so feedback can store what the model was shown. */
   private readonly recentSources = new Map<string, Map<number, string>>();
-  private askQueue: Promise<unknown> = Promise.resolve();
+  /**
+   * Everything that changes the index or uses the models runs here, one job at a time: two
+   * updates of one file must not interleave, and a model must not be swapped under a question.
+   */
+  private queue: Promise<unknown> = Promise.resolve();
   private saveTimer?: NodeJS.Timeout;
   private pendingChanges = new Set<string>();
   private changeTimer?: NodeJS.Timeout;
   private changeWaiters: (() => void)[] = [];
-  private indexing?: Promise<unknown>;
   private indexAbort?: AbortController;
 
   constructor(
@@ -44,6 +47,13 @@ export class Engine {
     private readonly events: EngineEvents,
   ) {
     this.settings = init.settings;
+  }
+
+  /** Runs a job after every job queued before it; a failing job does not stop the queue. */
+  private exclusive<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(job);
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   get indexFile(): string {
@@ -68,11 +78,18 @@ export class Engine {
   }
 
   /** Loads the saved index (or builds it), then the models. Model problems never stop retrieval. */
-  async start(): Promise<void> {
-    this.logger.info(`Index file: ${this.indexFile}; feedback log: ${this.feedbackFile}`);
-    await this.loadEmbedderIfConfigured();
-    await this.openIndex();
-    await this.loadChatModel();
+  start(): Promise<void> {
+    return this.exclusive(async () => {
+      this.logger.info(`Index file: ${this.indexFile}; feedback log: ${this.feedbackFile}`);
+      try {
+        await this.loadEmbedderIfConfigured();
+        await this.openIndex();
+        await this.loadChatModel();
+      } catch (err) {
+        this.setStatus({ state: "error", message: `Docent could not start: ${(err as Error).message}` });
+        throw err;
+      }
+    });
   }
 
   private modelSettings(): ModelSettings {
@@ -114,7 +131,7 @@ export class Engine {
     this.status.indexSource = loaded.status === "loaded" ? "loaded" : "built";
     this.logger.info(`Index ${loaded.status} in ${(performance.now() - t0).toFixed(0)} ms${"reason" in loaded && loaded.reason ? ` (${loaded.reason})` : ""}`);
     const report = await this.runUpdate();
-    if (loaded.status !== "loaded" || changed(report) || report.cancelled) await this.save();
+    if (loaded.status !== "loaded" || changed(report) || report.cancelled) await this.saveNow();
   }
 
   private async runUpdate(signal?: AbortSignal): Promise<UpdateReport & { cancelled?: boolean }> {
@@ -122,10 +139,8 @@ export class Engine {
     const controller = new AbortController();
     signal?.addEventListener("abort", () => controller.abort(), { once: true });
     this.indexAbort = controller;
-    const job = this.index!.update(controller.signal);
-    this.indexing = job.catch(() => undefined);
     try {
-      const report = await job;
+      const report = await this.index!.update(controller.signal);
       this.logger.info(
         `Indexed ${this.index!.fileCount} files (${report.added.length} added, ${report.updated.length} updated, ${report.removed.length} removed, ${report.unchanged} unchanged) in ${report.ms.toFixed(0)} ms`,
       );
@@ -133,8 +148,10 @@ export class Engine {
       for (const f of report.invalidUtf8) this.logger.warn(`${f}: invalid UTF-8 replaced`);
       return report;
     } catch (err) {
-      if (!controller.signal.aborted) throw err;
-      this.logger.warn(`Indexing cancelled with ${this.index!.fileCount} files indexed; Reindex finishes it.`);
+      // A stop, or a failure (an embedding model that crashed, a folder that went away), keeps
+      // what was indexed so far: searching it still works, and the next update carries on.
+      if (controller.signal.aborted) this.logger.warn(`Indexing cancelled with ${this.index!.fileCount} files indexed; Reindex finishes it.`);
+      else this.warn(`Indexing stopped with an error (${this.index!.fileCount} files indexed; Reindex retries): ${(err as Error).message}`);
       return { added: [], updated: [], removed: [], unchanged: 0, skipped: [], invalidUtf8: [], chunksAdded: 0, ms: 0, cancelled: true };
     } finally {
       this.indexAbort = undefined;
@@ -175,23 +192,34 @@ export class Engine {
     this.setStatus({});
   }
 
-  async save(): Promise<void> {
+  /** Saves the index; a failure (disk full, no permission) is logged, and the index stays in memory. */
+  private async saveNow(): Promise<void> {
     if (!this.index) return;
     const t0 = performance.now();
-    const { bytes } = await saveIndex(this.index, this.indexFile);
-    this.logger.info(`Saved the index (${(bytes / 1024 / 1024).toFixed(1)} MB) in ${(performance.now() - t0).toFixed(0)} ms`);
+    try {
+      const { bytes } = await saveIndex(this.index, this.indexFile);
+      this.logger.info(`Saved the index (${(bytes / 1024 / 1024).toFixed(1)} MB) in ${(performance.now() - t0).toFixed(0)} ms`);
+    } catch (err) {
+      this.warn(`Saving the index failed (it is rebuilt at the next start): ${(err as Error).message}`);
+    }
   }
 
   private scheduleSave(): void {
     clearTimeout(this.saveTimer);
-    this.saveTimer = setTimeout(() => void this.save().catch((err) => this.logger.error(`Saving the index failed: ${(err as Error).message}`)), SAVE_DELAY_MS);
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      void this.exclusive(() => this.saveNow());
+    }, SAVE_DELAY_MS);
   }
 
-  async reindex(signal?: AbortSignal): Promise<ReindexResult> {
+  reindex(signal?: AbortSignal): Promise<ReindexResult> {
+    return this.exclusive(() => this.reindexNow(signal));
+  }
+
+  private async reindexNow(signal?: AbortSignal): Promise<ReindexResult> {
     if (!this.index) throw new Error("The engine is still starting");
-    await this.indexing;
     const report = await this.runUpdate(signal);
-    if (changed(report) || report.cancelled) await this.save();
+    if (changed(report) || report.cancelled) await this.saveNow();
     return {
       files: this.index.fileCount,
       sections: this.index.chunkCount,
@@ -213,14 +241,13 @@ export class Engine {
       this.changeWaiters.push(resolve);
       this.changeTimer = setTimeout(() => {
         const waiters = this.changeWaiters.splice(0);
-        void this.applyChanges().finally(() => waiters.forEach((w) => w()));
+        void this.exclusive(() => this.applyChanges()).finally(() => waiters.forEach((w) => w()));
       }, WATCH_DEBOUNCE_MS);
     });
   }
 
   private async applyChanges(): Promise<void> {
     if (!this.index) return;
-    await this.indexing;
     const files = [...this.pendingChanges];
     this.pendingChanges.clear();
     let any = false;
@@ -246,7 +273,7 @@ export class Engine {
     const controller = new AbortController();
     this.running.set(params.id, controller);
     signal?.addEventListener("abort", () => controller.abort(), { once: true });
-    const run = this.askQueue.then(async () => {
+    const run = this.exclusive(async () => {
       if (!this.index) throw new Error("The docs index is not ready yet");
       const result = await answerQuestion(this.index, this.chat, params.question, {
         signal: controller.signal,
@@ -258,8 +285,7 @@ export class Engine {
       this.rememberSources(params.id, result);
       return toAskResult(result);
     });
-    this.askQueue = run.catch(() => undefined).finally(() => this.running.delete(params.id));
-    return run;
+    return run.finally(() => this.running.delete(params.id));
   }
 
   cancel(id: string): boolean {
@@ -306,25 +332,28 @@ export class Engine {
 
   /** Fine-tuning data from the indexed docs, written by the loaded chat model; resumable. */
   exportDataset(params: ExportDatasetParams, signal: AbortSignal, onProgress: (p: DatasetProgressParams) => void): Promise<DatasetSummary> {
-    const run = this.askQueue.then(async () => {
+    // Questions wait while the model writes the dataset (one model, one sequence).
+    return this.exclusive(async () => {
       if (!this.index) throw new Error("The docs index is not ready yet");
       if (!this.chat) throw new Error("Exporting a dataset needs a chat model: set one with \"Docent: Select Model\"");
       return generateDataset(this.index, this.chat, { ...params, signal, onProgress: ({ done, total, records }) => onProgress({ done, total, records }) });
     });
-    // Questions wait while the model writes the dataset (one model, one sequence).
-    this.askQueue = run.catch(() => undefined);
-    return run;
   }
 
   /** New settings: reload what they affect. */
-  async configure(settings: EngineSettings): Promise<void> {
+  configure(settings: EngineSettings): Promise<void> {
+    // An indexing run under the old settings is stopped rather than waited for.
+    this.indexAbort?.abort();
+    return this.exclusive(() => this.configureNow(settings));
+  }
+
+  private async configureNow(settings: EngineSettings): Promise<void> {
     const before = this.settings;
     this.settings = settings;
     const corpusChanged = JSON.stringify([before.include, before.exclude, before.maxFileBytes]) !== JSON.stringify([settings.include, settings.exclude, settings.maxFileBytes]);
     const embedderChanged = before.embeddingModel !== settings.embeddingModel;
     const chatChanged = JSON.stringify([before.chatModel, before.lora, before.gpu, before.threads, before.contextSize]) !== JSON.stringify([settings.chatModel, settings.lora, settings.gpu, settings.threads, settings.contextSize]);
     if (!corpusChanged && !embedderChanged && !chatChanged) return;
-    await this.askQueue;
     if (chatChanged) {
       await this.chat?.dispose();
       this.chat = undefined;
@@ -344,9 +373,9 @@ export class Engine {
     clearTimeout(this.changeTimer);
     if (this.saveTimer) {
       clearTimeout(this.saveTimer);
-      await this.save().catch(() => undefined);
+      void this.exclusive(() => this.saveNow());
     }
-    await this.askQueue;
+    await this.queue;
     await this.chat?.dispose();
     await this.embedder?.dispose();
   }

@@ -43,10 +43,9 @@ connection.onInitialize((params): InitializeResult => {
 });
 
 connection.onInitialized(() => {
-  started = engine!.start().catch((err) => {
-    logger.error(`Engine failed to start: ${(err as Error).stack ?? err}`);
-    throw err;
-  });
+  // A failed start is reported (status "error", and the log); requests then fail with their own
+  // message instead of the process dying on an unhandled rejection.
+  started = engine!.start().catch((err) => logger.error(`Engine failed to start: ${(err as Error).stack ?? err}`));
 });
 
 /** Requests wait for the engine's start-up (index loaded) before they run. */
@@ -79,7 +78,7 @@ connection.onRequest(Methods.configure, async (settings: EngineSettings) => (awa
 
 connection.onDidChangeWatchedFiles((params) => {
   const files = params.changes.filter((c) => c.uri.startsWith("file:")).map((c) => fileURLToPath(c.uri));
-  if (files.length) void ready().then((e) => e.filesChanged(files));
+  if (files.length) void ready().then((e) => e.filesChanged(files)).catch((err) => logger.error(`Re-indexing changed files failed: ${(err as Error).message}`));
   if (params.changes.some((c) => c.type === FileChangeType.Deleted)) logger.info(`${params.changes.length} watched file event(s)`);
 });
 

@@ -241,3 +241,52 @@ test("an embedding failure leaves the new chunks pending, and the next update fi
   assert.equal(hits[0]!.chunk.relPath, "cpu.md");
   assert.ok(hits[0]!.matchedBy.includes("vector"));
 });
+
+test("two refreshes of one file at once leave it indexed once", async () => {
+  const root = await tempDocs(DOCS);
+  const index = new DocsIndex([root]);
+  await index.update();
+  const file = path.join(root, "burst.md");
+  await fs.writeFile(file, "# Burst\n\nOrangutan telemetry.\n");
+  await Promise.all([index.refreshFile(file), index.refreshFile(file)]);
+  assert.equal(index.files.get(file)!.chunkIds.length, 1);
+  assert.equal(index.chunkCount, index.bm25.size);
+  assert.equal((await index.search("orangutan")).length, 1);
+});
+
+test("chunks still waiting for their embedding are saved, load back, and are embedded by the next update", async () => {
+  const root = await tempDocs(DOCS);
+  const file = path.join(await makeTempDir(), "index.docent");
+  const inner = hashingEmbedder();
+  let fail = true;
+  const flaky: Embedder = { id: inner.id, dimensions: inner.dimensions, embed: (t) => (fail ? Promise.reject(new Error("down")) : inner.embed(t)) };
+  const index = new DocsIndex([root], { embedder: flaky });
+  await assert.rejects(index.update(), /down/);
+  const total = index.bm25.size;
+  assert.ok(total >= 3);
+  assert.equal(index.pendingEmbedding.size, total);
+  await saveIndex(index, file);
+  fail = false;
+  const loaded = await loadIndex(file, [root], { embedder: flaky });
+  assert.equal(loaded.status, "loaded");
+  assert.equal(loaded.index.pendingEmbedding.size, total);
+  await loaded.index.update();
+  assert.equal(loaded.index.pendingEmbedding.size, 0);
+  assert.equal(loaded.index.chunkCount, total);
+  assert.ok((await loaded.index.search("processor busy share"))[0]!.matchedBy.includes("vector"));
+});
+
+test("removing a file of more than 1,000 chunks removes them all before the next save", async () => {
+  const root = await tempDocs({ ...DOCS, "big.md": Array.from({ length: 1500 }, (_, i) => `## Part ${i}\n\nSection number ${i} of the long file.\n`).join("\n") });
+  const baseline = new DocsIndex([await tempDocs(DOCS)]);
+  await baseline.update();
+  const index = new DocsIndex([root]);
+  await index.update();
+  assert.ok(index.chunkCount > 1500);
+  await fs.rm(path.join(root, "big.md"));
+  await index.update();
+  assert.equal(index.chunkCount, baseline.chunkCount);
+  const file = path.join(await makeTempDir(), "index.docent");
+  await saveIndex(index, file);
+  assert.equal((await loadIndex(file, [root])).status, "loaded");
+});

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import type { DocsIndex } from "../docsIndex.js";
 import { ANSWER_SYSTEM_PROMPT, DRAFT_SYSTEM_PROMPT, answerPrompt, type ChatGenerator, type Source } from "../pipeline.js";
 import { mulberry32, shuffled } from "../random.js";
-import { splitLines } from "../text.js";
+import { readLines } from "../text.js";
 import { headingLabel, type SearchHit } from "../types.js";
 import { recordLine, type ChatRecord } from "./records.js";
 
@@ -88,7 +88,7 @@ async function sectionsOf(index: DocsIndex, minChars: number): Promise<Section[]
   const out: Section[] = [];
   const entries = [...index.files.values()].sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
   for (const entry of entries) {
-    const lines = await fs.readFile(entry.file, "utf8").then(splitLines, () => undefined);
+    const lines = await readLines(entry.file);
     if (!lines) continue;
     for (const s of [...entry.sections].sort((a, b) => a.startLine - b.startLine)) {
       const text = lines.slice(s.startLine - 1, s.endLine).join("\n").trim();
