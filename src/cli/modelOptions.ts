@@ -1,8 +1,7 @@
 // Model-related CLI options, shared by `ask`, `eval --answers` and `dataset`.
-import * as os from "node:os";
-import * as path from "node:path";
 import { ModelHost, type GpuSetting, type ModelSettings } from "../engine/model/llm.js";
 import { resolveModelReference } from "../engine/model/download.js";
+import { userCacheDir } from "../engine/openIndex.js";
 import type { Logger } from "../engine/types.js";
 import { intOption, numberOption, UsageError } from "./args.js";
 
@@ -27,7 +26,7 @@ export interface ModelFlags {
 }
 
 export function defaultModelsDir(): string {
-  return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "docent", "models");
+  return userCacheDir("models");
 }
 
 /** `path[:scale]`, scale defaulting to 1. A Windows drive letter is not a scale. */

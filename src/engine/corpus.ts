@@ -4,8 +4,9 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import ignore, { type Ignore } from "ignore";
 import picomatch from "picomatch";
+import { DEFAULT_INCLUDE } from "../shared/defaults.js";
 
-export const DEFAULT_INCLUDE = ["**/*.md", "**/*.mdx", "**/*.markdown", "**/*.txt", "**/*.rst"];
+export { DEFAULT_INCLUDE };
 export const DEFAULT_EXCLUDE = ["**/node_modules/**", "**/.git/**"];
 export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024;
 
@@ -128,6 +129,11 @@ async function walk(
         continue;
       }
       if (!stat.isFile()) continue;
+      // A link that leads out of the folder (say, to ~/.aws/credentials) is not the docs.
+      if (entry.isSymbolicLink() && !(await linkStaysInside(root, absPath))) {
+        listing.skipped.push({ absPath, relPath, reason: "unreadable", detail: "a symbolic link to a file outside the folder" });
+        continue;
+      }
       if (stat.size > filter.maxFileBytes) {
         listing.skipped.push({
           absPath,
@@ -174,4 +180,15 @@ export async function isGitIgnoredFile(root: string, relPath: string): Promise<b
     if (depth > 0 && isGitIgnored(scopes, dir, true)) return true;
   }
   return isGitIgnored(scopes, relPath, false);
+}
+
+/** Whether a path, once links are resolved, still lies inside the root (resolved too). */
+export async function linkStaysInside(root: string, absPath: string): Promise<boolean> {
+  try {
+    const [realRoot, real] = await Promise.all([fs.realpath(root), fs.realpath(absPath)]);
+    const rel = path.relative(realRoot, real);
+    return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel);
+  } catch {
+    return false;
+  }
 }

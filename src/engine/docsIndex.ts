@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { count, create, getByID, insertMultiple, removeMultiple, searchVector, type AnyOrama } from "@orama/orama";
 import { Bm25Index, type FieldTokens, type ScoredDoc } from "./bm25.js";
 import { chunkDocument, type ChunkOptions, type SectionRange } from "./chunker.js";
-import { isGitIgnoredFile, listCorpus, type CorpusFile, type CorpusOptions, type SkippedFile, CorpusFilter } from "./corpus.js";
+import { isGitIgnoredFile, linkStaysInside, listCorpus, type CorpusFile, type CorpusOptions, type SkippedFile, CorpusFilter } from "./corpus.js";
 import { fuseRankings } from "./fusion.js";
 import { contentHash } from "./hash.js";
 import { extractDefinedTerms, TermIndex } from "./terms.js";
@@ -42,6 +42,11 @@ export interface UpdateReport {
   invalidUtf8: string[];
   chunksAdded: number;
   ms: number;
+}
+
+/** Whether an update added, changed or removed anything (and the saved index is out of date). */
+export function hasChanges(report: Pick<UpdateReport, "added" | "updated" | "removed">): boolean {
+  return report.added.length + report.updated.length + report.removed.length > 0;
 }
 
 export interface SearchOptions {
@@ -194,6 +199,11 @@ export class DocsIndex {
         await this.removeFileNow(absPath);
         return "removed";
       }
+      return "ignored";
+    }
+    // A link that leads out of the folder is not the docs (as in the full walk).
+    if (!(await linkStaysInside(root, absPath))) {
+      if (this.files.has(absPath)) await this.removeFileNow(absPath);
       return "ignored";
     }
     const scratch: UpdateReport = { added: [], updated: [], removed: [], unchanged: 0, skipped: [], invalidUtf8: [], chunksAdded: 0, ms: 0 };
@@ -395,7 +405,7 @@ export class DocsIndex {
   async rankedHits(
     query: string,
     textRanking: ScoredDoc[],
-    options: SearchOptions & { vectorQueries?: string[] } = {},
+    options: SearchOptions & { vectorQueries?: string[]; termHits?: { chunkId: number; term: string }[] } = {},
   ): Promise<SearchHit[]> {
     const k = options.k ?? 10;
     const depth = Math.max(50, k * 3);
@@ -420,7 +430,7 @@ export class DocsIndex {
     const taken = new Set<number>();
     if (!options.noTerms) {
       const textScores = new Map(textRanking.map((d) => [d.id, d.score]));
-      for (const { chunkId, term } of this.exactTermHits(query, textScores, k)) {
+      for (const { chunkId, term } of options.termHits ?? this.exactTermHits(query, textScores, k)) {
         if (taken.has(chunkId)) continue;
         taken.add(chunkId);
         mark(chunkId, "term");

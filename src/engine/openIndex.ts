@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { IndexOptions, UpdateReport } from "./docsIndex.js";
-import { DocsIndex } from "./docsIndex.js";
+import { hasChanges, type DocsIndex } from "./docsIndex.js";
 import { loadIndex, saveIndex, type LoadOutcome } from "./persistence.js";
 
 export interface OpenedIndex {
@@ -16,14 +16,18 @@ export interface OpenedIndex {
   indexFile: string;
 }
 
+/** Docent's folder in the user's cache (XDG_CACHE_HOME, else ~/.cache). */
+export function userCacheDir(...parts: string[]): string {
+  return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "docent", ...parts);
+}
+
 /** Where the CLI keeps an index when no --index is given: the user's cache folder, one file per folder set. */
 export function defaultIndexFile(roots: string[], embedderId?: string): string {
-  const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
   const key = createHash("sha1")
     .update(roots.map((r) => path.resolve(r)).join("\n") + (embedderId ? `\n${embedderId}` : ""))
     .digest("hex")
     .slice(0, 16);
-  return path.join(cache, "docent", "indexes", `${key}.json`);
+  return userCacheDir("indexes", `${key}.json`);
 }
 
 export async function openIndex(
@@ -36,7 +40,7 @@ export async function openIndex(
   const loaded = await loadIndex(indexFile, absRoots, options);
   const loadMs = performance.now() - t0;
   const report = await loaded.index.update(options.signal);
-  const changed = loaded.status !== "loaded" || report.added.length + report.updated.length + report.removed.length > 0;
+  const changed = loaded.status !== "loaded" || hasChanges(report);
   if (changed && options.save !== false) await saveIndex(loaded.index, indexFile);
   return {
     index: loaded.index,

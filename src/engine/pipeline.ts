@@ -134,10 +134,10 @@ export async function answerQuestion(
   };
 
   // 1. Exact terms, and the question's own ranking: ready before the draft is written.
-  const { terms, questionRanking } = await stage("terms", async () => ({
-    terms: index.exactTermHits(question),
-    questionRanking: index.textRanking(question, 100),
-  }));
+  const { terms, questionRanking } = await stage("terms", async () => {
+    const ranking = index.textRanking(question, 100);
+    return { questionRanking: ranking, terms: index.exactTermHits(question, new Map(ranking.map((d) => [d.id, d.score])), settings.sources) };
+  });
   if (aborted()) return finish();
 
   // 2. Draft.
@@ -167,7 +167,7 @@ export async function answerQuestion(
 
   // 3. Retrieve.
   const hits = await stage("retrieve", async () => {
-    const found = await retrieve(index, question, { k: settings.sources, draft: result.draft, questionRanking, signal });
+    const found = await retrieve(index, question, { k: settings.sources, draft: result.draft, questionRanking, termHits: terms, signal });
     result.draftWeight = found.draftWeight;
     return found.hits;
   }).catch((err) => {

@@ -58,6 +58,8 @@ export interface RetrieveOptions extends DraftFusionOptions {
   fusion?: "agreement" | "rrf";
   /** The question's ranking, when it was computed earlier (while the draft was being written). */
   questionRanking?: ScoredDoc[];
+  /** The question's exact term hits, when they were looked up earlier. */
+  termHits?: { chunkId: number; term: string }[];
 }
 
 export interface RetrieveResult {
@@ -85,6 +87,6 @@ export async function retrieve(index: DocsIndex, question: string, options: Retr
     }
   }
   options.signal?.throwIfAborted();
-  const hits = await index.rankedHits(question, ranked, { k, signal: options.signal, vectorQueries: draft ? [question, draft] : [question] });
+  const hits = await index.rankedHits(question, ranked, { k, signal: options.signal, vectorQueries: draft ? [question, draft] : [question], termHits: options.termHits });
   return { hits, draftWeight, agreement };
 }

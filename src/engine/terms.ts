@@ -1,5 +1,6 @@
 // The defined-terms index: names the docs define (in headings, the first column of definition
 // tables, definition lists) map to the chunks that define them, for exact lookup.
+import { WHOLE_NAME } from "../shared/names.js";
 import type { ChunkRecord } from "./types.js";
 
 /** Higher is stronger: a heading that names the term beats a table row that lists it. */
@@ -14,12 +15,11 @@ export interface TermDefinition {
   strength: TermStrength;
 }
 
-const IDENTIFIER = /^[\p{L}\p{N}_][\p{L}\p{N}_.\-/:]*$/u;
 const BACKTICKED = /`([^`\n]{2,120})`/g;
 
 function normaliseTerm(raw: string): string | undefined {
   const t = raw.trim().replace(/^\[|\]$/g, "").trim();
-  if (t.length < 2 || t.length > 120 || !IDENTIFIER.test(t)) return undefined;
+  if (t.length < 2 || t.length > 120 || !WHOLE_NAME.test(t)) return undefined;
   return t.toLowerCase();
 }
 
@@ -64,7 +64,8 @@ export function extractDefinedTerms(chunk: Pick<ChunkRecord, "headingPath" | "te
 
 export class TermIndex {
   private byTerm = new Map<string, TermDefinition[]>();
-  private byChunk = new Map<number, string[]>();
+  /** What each chunk defines, and how strongly (for removal and saving). */
+  private byChunk = new Map<number, Map<string, TermStrength>>();
 
   add(chunkId: number, terms: Map<string, TermStrength>): void {
     if (terms.size === 0) return;
@@ -73,11 +74,11 @@ export class TermIndex {
       if (!defs) this.byTerm.set(term, (defs = []));
       defs.push({ chunkId, strength });
     }
-    this.byChunk.set(chunkId, [...terms.keys()]);
+    this.byChunk.set(chunkId, new Map(terms));
   }
 
   remove(chunkId: number): void {
-    for (const term of this.byChunk.get(chunkId) ?? []) {
+    for (const term of this.byChunk.get(chunkId)?.keys() ?? []) {
       const defs = this.byTerm.get(term)?.filter((d) => d.chunkId !== chunkId) ?? [];
       if (defs.length) this.byTerm.set(term, defs);
       else this.byTerm.delete(term);
@@ -105,11 +106,7 @@ export class TermIndex {
 
   /** [chunkId, [[term, strength], ...]] for every chunk that defines something. */
   snapshot(): [number, [string, TermStrength][]][] {
-    const out: [number, [string, TermStrength][]][] = [];
-    for (const [chunkId, terms] of this.byChunk) {
-      out.push([chunkId, terms.map((t) => [t, this.byTerm.get(t)!.find((d) => d.chunkId === chunkId)!.strength])]);
-    }
-    return out;
+    return [...this.byChunk].map(([chunkId, terms]) => [chunkId, [...terms]]);
   }
 
   static fromSnapshot(snap: [number, [string, TermStrength][]][]): TermIndex {

@@ -2,6 +2,7 @@
 // Identifiers such as `http.server.request.duration` or `createEmbeddingContext` are kept whole
 // (for exact matches) and also split into their parts (so "request duration" finds them).
 import { components } from "@orama/orama";
+import { namesIn } from "../shared/names.js";
 
 const oramaEnglish = components.tokenizer.createTokenizer({ language: "english", stemming: true, stopWords: false });
 const stemCache = new Map<string, string>();
@@ -66,9 +67,5 @@ function pushWord(word: string, out: string[]): void {
 
 /** Candidate identifiers in free text, for exact term lookup (`a.b.c`, `snake_case`, `kebab-name`). */
 export function identifierCandidates(text: string): string[] {
-  const found = new Set<string>();
-  for (const m of text.matchAll(/[\p{L}\p{N}_][\p{L}\p{N}_.\-/:]*[\p{L}\p{N}_]|[\p{L}\p{N}_]/gu)) {
-    found.add(m[0].toLowerCase());
-  }
-  return [...found];
+  return [...new Set(namesIn(text).map((n) => n.toLowerCase()))];
 }

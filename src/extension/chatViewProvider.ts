@@ -47,7 +47,8 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
 
   private post(message: HostToWebview): void {
     if (this.view && this.ready) void this.view.webview.postMessage(message);
-    else this.queued.push(message);
+    // Until the view is ready only a running turn's events are kept: `init` carries the rest.
+    else if (message.type === "event") this.queued.push(message);
   }
 
   statusChanged(status: EngineStatus): void {
@@ -126,12 +127,9 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
         this.ready = true;
         const status = this.engine()?.status ?? { state: "starting", files: 0, sections: 0, warnings: [] };
         void this.view?.webview.postMessage({ type: "init", turns: this.turns, status, hasModel: Boolean(status.model) } satisfies HostToWebview);
-        // Everything queued before the view was ready is in `init` already (the turns, and the
-        // latest status: replaying older queued statuses after it would show a stale one), except
-        // the streamed events of a turn still running.
-        const live = this.queued.filter((m) => m.type === "event");
-        this.queued = [];
-        for (const m of live) void this.view?.webview.postMessage(m);
+        // `init` holds the turns and the latest status; the queue holds the streamed events of a
+        // turn still running.
+        for (const m of this.queued.splice(0)) void this.view?.webview.postMessage(m);
         break;
       }
       case "ask":

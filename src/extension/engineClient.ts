@@ -16,6 +16,7 @@ import {
   type ServerOptions,
 } from "vscode-languageclient/node";
 import { Methods, type DatasetProgressParams, type ExportDatasetParams, type AskEventParams, type AskParams, type AskResult, type EngineSettings, type EngineStatus, type FeedbackParams, type InitializationOptions, type ReindexResult } from "../shared/protocol.js";
+import { DEFAULT_INCLUDE } from "../shared/defaults.js";
 import { Disposable } from "./disposable.js";
 
 const MAX_RESTARTS = 3;
@@ -84,7 +85,7 @@ export class EngineClient extends Disposable {
       settings: options.settings,
     };
     const watchers = options.roots.flatMap((root) =>
-      (options.include.length ? options.include : ["**/*.{md,mdx,markdown,txt,rst}"]).map((glob) =>
+      (options.include.length ? options.include : DEFAULT_INCLUDE).map((glob) =>
         this.register(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(root), glob))),
       ),
     );

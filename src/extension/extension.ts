@@ -4,11 +4,12 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { AskResult, EngineStatus } from "../shared/protocol.js";
+import { FEEDBACK_FILE } from "../shared/defaults.js";
 import { affectsDocent, affectsWatcher, engineSettings } from "./config.js";
 import { ChatViewProvider } from "./chatViewProvider.js";
 import { Disposable } from "./disposable.js";
 import { EngineClient } from "./engineClient.js";
-import { cleanSelection, explainQuestion, nameAt } from "./metricName.js";
+import { cleanSelection, explainQuestion, nameUnderCursor } from "./metricName.js";
 import { selectModel } from "./models.js";
 import { StatusBar } from "./statusBar.js";
 
@@ -187,7 +188,7 @@ class DocentExtension extends Disposable {
     if (!editor) return undefined;
     if (!editor.selection.isEmpty) return cleanSelection(editor.document.getText(editor.selection)) || undefined;
     const pos = editor.selection.active;
-    return nameAt(editor.document.lineAt(pos.line).text, pos.character);
+    return nameUnderCursor(editor.document.lineAt(pos.line).text, pos.character);
   }
 
   private async reindex(): Promise<unknown> {
@@ -259,7 +260,7 @@ class DocentExtension extends Disposable {
       ask: (q) => this.chat.askFromCommand(q),
       exportDataset: (file, limit) => this.exportDataset(vscode.Uri.file(file), limit),
       enginePid: () => (this.engine?.client as unknown as { _serverProcess?: { pid?: number } } | undefined)?._serverProcess?.pid,
-      feedbackFile: () => path.join(this.storageDir, "feedback.jsonl"),
+      feedbackFile: () => path.join(this.storageDir, FEEDBACK_FILE),
       activationMs,
     };
   }

@@ -1,14 +1,10 @@
 // The name "Explain This Metric" works on: the selection, or the name under the cursor, where
 // dots, underscores and hyphens belong to the name (`http.server.request.duration`).
+import { nameAt } from "../shared/names.js";
 
-const NAME = /[\p{L}\p{N}_][\p{L}\p{N}_.\-]*[\p{L}\p{N}_]|[\p{L}\p{N}_]/gu;
-
-export function nameAt(line: string, character: number): string | undefined {
-  for (const m of line.matchAll(NAME)) {
-    const start = m.index!;
-    if (character >= start && character <= start + m[0].length) return m[0];
-  }
-  return undefined;
+/** The name under the cursor, as the hover sees it. */
+export function nameUnderCursor(line: string, character: number): string | undefined {
+  return nameAt(line, character)?.text;
 }
 
 /** A selection is trimmed of quotes, backticks and surrounding punctuation. */

@@ -1,7 +1,7 @@
 // The engine behind the language server: the docs index, the models and the answer pipeline,
 // with the state the editor shows. Plain Node (no vscode, no LSP types), so it is tested directly.
 import * as path from "node:path";
-import type { DocsIndex, UpdateReport } from "../engine/docsIndex.js";
+import { hasChanges, type DocsIndex, type UpdateReport } from "../engine/docsIndex.js";
 import { resolveModelReference } from "../engine/model/download.js";
 import { ChatModel, getLlamaInstance, LlamaEmbedder, type ModelSettings } from "../engine/model/llm.js";
 import { loadIndex, saveIndex } from "../engine/persistence.js";
@@ -9,6 +9,7 @@ import { answerQuestion, type AnswerResult, type PipelineEvent } from "../engine
 import { headingLabel, type Logger } from "../engine/types.js";
 import type { AskParams, AskEventParams, AskResult, DatasetProgressParams, EngineSettings, EngineStatus, ExportDatasetParams, FeedbackParams, InitializationOptions, ReindexResult, WireEvent } from "../shared/protocol.js";
 import { appendFeedback, feedbackEntry } from "../engine/feedbackLog.js";
+import { FEEDBACK_FILE, INDEX_FILE } from "../shared/defaults.js";
 import { generateDataset, type DatasetSummary } from "../engine/finetune/dataset.js";
 
 export interface EngineEvents {
@@ -16,8 +17,6 @@ export interface EngineEvents {
   askEvent(params: AskEventParams): void;
 }
 
-const INDEX_FILE = "index.docent";
-export const FEEDBACK_FILE = "feedback.jsonl";
 const SAVE_DELAY_MS = 2000;
 const WATCH_DEBOUNCE_MS = 300;
 
@@ -98,11 +97,18 @@ export class Engine {
   }
 
   private async resolve(ref: string, what: string): Promise<string> {
+    let shown = -1;
     return resolveModelReference(ref, {
       modelsDir: this.init.modelsDir,
       logger: this.logger,
-      onProgress: ({ downloadedBytes, totalBytes, fileName }) =>
-        this.setStatus({ state: "downloading-model", progress: totalBytes ? downloadedBytes / totalBytes : undefined, message: `Downloading ${what} ${fileName}` }),
+      onProgress: ({ downloadedBytes, totalBytes, fileName }) => {
+        // One status per whole percent (or per 5 MB when the size is unknown): a multi-GB
+        // download reports progress thousands of times.
+        const step = totalBytes ? Math.floor((100 * downloadedBytes) / totalBytes) : Math.floor(downloadedBytes / (5 * 1024 * 1024));
+        if (step === shown) return;
+        shown = step;
+        this.setStatus({ state: "downloading-model", progress: totalBytes ? step / 100 : undefined, message: `Downloading ${what} ${fileName}` });
+      },
     });
   }
 
@@ -131,7 +137,7 @@ export class Engine {
     this.status.indexSource = loaded.status === "loaded" ? "loaded" : "built";
     this.logger.info(`Index ${loaded.status} in ${(performance.now() - t0).toFixed(0)} ms${"reason" in loaded && loaded.reason ? ` (${loaded.reason})` : ""}`);
     const report = await this.runUpdate();
-    if (loaded.status !== "loaded" || changed(report) || report.cancelled) await this.saveNow();
+    if (loaded.status !== "loaded" || hasChanges(report) || report.cancelled) await this.saveNow();
   }
 
   private async runUpdate(signal?: AbortSignal): Promise<UpdateReport & { cancelled?: boolean }> {
@@ -219,7 +225,7 @@ export class Engine {
   private async reindexNow(signal?: AbortSignal): Promise<ReindexResult> {
     if (!this.index) throw new Error("The engine is still starting");
     const report = await this.runUpdate(signal);
-    if (changed(report) || report.cancelled) await this.saveNow();
+    if (hasChanges(report) || report.cancelled) await this.saveNow();
     return {
       files: this.index.fileCount,
       sections: this.index.chunkCount,
@@ -381,9 +387,6 @@ export class Engine {
   }
 }
 
-function changed(report: UpdateReport & { cancelled?: boolean }): boolean {
-  return report.added.length + report.updated.length + report.removed.length > 0;
-}
 
 function firstParagraph(text: string): string {
   const paragraphs = text.split(/\n\s*\n/).map((p) => p.trim());

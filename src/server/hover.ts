@@ -1,17 +1,6 @@
 // Hover over a name the docs define: the identifier under the cursor, and the Markdown shown.
 import { pathToFileURL } from "node:url";
-
-/** Dots, underscores and hyphens belong to the name (`http.server.request.duration`). */
-const NAME = /[\p{L}\p{N}_][\p{L}\p{N}_.\-/:]*[\p{L}\p{N}_]|[\p{L}\p{N}_]/gu;
-
-export function wordAt(line: string, character: number): { text: string; start: number; end: number } | undefined {
-  for (const m of line.matchAll(NAME)) {
-    const start = m.index!;
-    const end = start + m[0].length;
-    if (character >= start && character <= end) return { text: m[0], start, end };
-  }
-  return undefined;
-}
+export { nameAt } from "../shared/names.js";
 
 export interface Definition {
   term: string;

@@ -14,7 +14,7 @@ import { TextDocument } from "vscode-languageserver-textdocument";
 import type { Logger } from "../engine/types.js";
 import { Methods, type AskParams, type EngineSettings, type ExportDatasetParams, type FeedbackParams, type InitializationOptions } from "../shared/protocol.js";
 import { Engine } from "./engine.js";
-import { hoverMarkdown, wordAt } from "./hover.js";
+import { hoverMarkdown, nameAt } from "./hover.js";
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -86,7 +86,7 @@ connection.onHover(async (params) => {
   const doc = documents.get(params.textDocument.uri);
   if (!doc || !engine) return null;
   const line = doc.getText({ start: { line: params.position.line, character: 0 }, end: { line: params.position.line + 1, character: 0 } });
-  const word = wordAt(line, params.position.character);
+  const word = nameAt(line, params.position.character);
   if (!word) return null;
   const definition = (await ready()).define(word.text);
   if (!definition) return null;

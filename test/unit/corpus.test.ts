@@ -1,4 +1,6 @@
 import { test } from "node:test";
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
 import assert from "node:assert/strict";
 import { DocsIndex } from "../../src/engine/docsIndex.js";
 import { listCorpus } from "../../src/engine/corpus.js";
@@ -54,4 +56,18 @@ test("binary and oversized files are skipped with a reason; invalid UTF-8 and a 
   const [bommed] = await index.search("zeta", { k: 1 });
   assert.deepEqual(bommed!.chunk.headingPath, ["Bommed"]);
   assert.equal(bommed!.chunk.startLine, 1);
+});
+
+test("a symbolic link to a file outside the folder is skipped, one inside is indexed", async () => {
+  const outside = await tempDocs({ "secret.md": "# Secret\n\naws_secret_access_key = xyz\n" });
+  const root = await tempDocs({ "guide.md": "# Guide\n\nHello.\n", "real/notes.md": "# Notes\n\nInside notes.\n" });
+  await fs.symlink(path.join(outside, "secret.md"), path.join(root, "leak.md"));
+  await fs.symlink(path.join(root, "real", "notes.md"), path.join(root, "alias.md"));
+  const { files, skipped } = await listCorpus([root]);
+  assert.deepEqual(files.map((f) => f.relPath), ["alias.md", "guide.md", "real/notes.md"]);
+  assert.deepEqual(skipped.map((s) => [s.relPath, s.detail]), [["leak.md", "a symbolic link to a file outside the folder"]]);
+  const index = new DocsIndex([root]);
+  await index.update();
+  assert.equal(await index.refreshFile(path.join(root, "leak.md")), "ignored");
+  assert.equal((await index.search("aws secret access key")).length, 0);
 });

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { DEFAULT_PIPELINE } from "../../src/engine/pipeline.js";
 import { Engine } from "../../src/server/engine.js";
 import { readFeedback } from "../../src/engine/feedbackLog.js";
-import { hoverMarkdown, wordAt } from "../../src/server/hover.js";
+import { hoverMarkdown, nameAt } from "../../src/server/hover.js";
 import type { AskEventParams, EngineSettings, EngineStatus } from "../../src/shared/protocol.js";
 import { ensureTinyModels } from "../fixtures/tinyModels.js";
 import { makeTempDir, rewrite, tempDocs } from "../helpers/tempDocs.js";
@@ -112,7 +112,7 @@ test("a changed, created or deleted file is re-indexed after the watcher's debou
 test("hover: the name under the cursor (dots and underscores included) gets its definition with links", async () => {
   const { engine } = await startEngine();
   const line = '  meter.histogram("jvm.memory.used", unit) // see docs';
-  const word = wordAt(line, line.indexOf("memory"));
+  const word = nameAt(line, line.indexOf("memory"));
   assert.deepEqual(word, { text: "jvm.memory.used", start: 19, end: 34 });
   const d = engine.define(word!.text)!;
   assert.equal(d.path, "metrics.md");
