@@ -44,8 +44,14 @@ class DocentExtension extends Disposable {
     this.chat = this.register(new ChatViewProvider(context, () => this.engine, log));
     this.register(vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, this.chat, { webviewOptions: { retainContextWhenHidden: true } }));
     this.registerCommands();
-    this.register(vscode.workspace.onDidChangeConfiguration((e) => void this.onConfigurationChanged(e)));
-    this.register(vscode.workspace.onDidChangeWorkspaceFolders(() => void this.restartEngine()));
+    this.register(vscode.workspace.onDidChangeConfiguration((e) => void this.onConfigurationChanged(e).catch((err) => this.reportFailure("Applying the new settings", err))));
+    this.register(vscode.workspace.onDidChangeWorkspaceFolders(() => void this.restartEngine().catch((err) => this.reportFailure("Restarting the engine", err))));
+  }
+
+  /** A failure: logged with its stack, and shown with Show Logs (`shown` is what the user reads first). */
+  private reportFailure(what: string, err: unknown, shown = `${what} failed: `): void {
+    this.log.error(`${what} failed: ${(err as Error).stack ?? err}`);
+    void vscode.window.showErrorMessage(`Docent: ${shown}${(err as Error).message}`, "Show Logs").then((a) => a && this.log.show());
   }
 
   get storageDir(): string {
@@ -81,7 +87,7 @@ class DocentExtension extends Disposable {
         } else {
           void vscode.window.showErrorMessage("Docent's engine keeps stopping, so it was not restarted again.", "Show Logs", "Retry").then((a) => {
             if (a === "Show Logs") this.log.show();
-            if (a === "Retry") void this.restartEngine();
+            if (a === "Retry") void this.restartEngine().catch((err) => this.reportFailure("Restarting the engine", err));
           });
         }
       }),
@@ -156,8 +162,7 @@ class DocentExtension extends Disposable {
           try {
             return await run(...args);
           } catch (err) {
-            this.log.error(`${id} failed: ${(err as Error).stack ?? err}`);
-            void vscode.window.showErrorMessage(`Docent: ${(err as Error).message}`, "Show Logs").then((a) => a && this.log.show());
+            this.reportFailure(id, err, "");
             return undefined;
           }
         }),
