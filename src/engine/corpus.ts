@@ -5,6 +5,7 @@ import * as path from "node:path";
 import ignore, { type Ignore } from "ignore";
 import picomatch from "picomatch";
 import { DEFAULT_INCLUDE } from "../shared/defaults.js";
+import { relativeInside } from "../shared/paths.js";
 
 export { DEFAULT_INCLUDE };
 export const DEFAULT_EXCLUDE = ["**/node_modules/**", "**/.git/**"];
@@ -186,8 +187,7 @@ export async function isGitIgnoredFile(root: string, relPath: string): Promise<b
 export async function linkStaysInside(root: string, absPath: string): Promise<boolean> {
   try {
     const [realRoot, real] = await Promise.all([fs.realpath(root), fs.realpath(absPath)]);
-    const rel = path.relative(realRoot, real);
-    return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel);
+    return relativeInside(realRoot, real) !== undefined;
   } catch {
     return false;
   }

@@ -6,8 +6,10 @@ import { count, create, getByID, insertMultiple, removeMultiple, searchVector, t
 import { Bm25Index, type FieldTokens, type ScoredDoc } from "./bm25.js";
 import { chunkDocument, type ChunkOptions, type SectionRange } from "./chunker.js";
 import { isGitIgnoredFile, linkStaysInside, listCorpus, type CorpusFile, type CorpusOptions, type SkippedFile, CorpusFilter } from "./corpus.js";
+import { relativeInside } from "../shared/paths.js";
 import { fuseRankings } from "./fusion.js";
 import { contentHash } from "./hash.js";
+import { SerialQueue } from "./serialQueue.js";
 import { extractDefinedTerms, TermIndex } from "./terms.js";
 import { decodeText, looksBinary } from "./text.js";
 import { identifierCandidates, tokenize } from "./tokenizer.js";
@@ -122,17 +124,11 @@ export class DocsIndex {
   }
 
   /** Changes to the index run one at a time: two updates of one file must not interleave. */
-  private mutations: Promise<unknown> = Promise.resolve();
-
-  private serially<T>(job: () => Promise<T>): Promise<T> {
-    const run = this.mutations.then(job);
-    this.mutations = run.catch(() => undefined);
-    return run;
-  }
+  private readonly mutations = new SerialQueue();
 
   /** Brings the index in line with the folders: new and changed files are chunked, gone ones removed. */
   update(signal?: AbortSignal): Promise<UpdateReport> {
-    return this.serially(() => this.updateNow(signal));
+    return this.mutations.run(() => this.updateNow(signal));
   }
 
   private async updateNow(signal?: AbortSignal): Promise<UpdateReport> {
@@ -170,22 +166,14 @@ export class DocsIndex {
 
   /** Re-indexes one file after a change on disk (watchers call this). Returns what happened. */
   refreshFile(absPath: string): Promise<"added" | "updated" | "unchanged" | "removed" | "skipped" | "ignored"> {
-    return this.serially(() => this.refreshFileNow(absPath));
+    return this.mutations.run(() => this.refreshFileNow(absPath));
   }
 
   private async refreshFileNow(absPath: string): Promise<"added" | "updated" | "unchanged" | "removed" | "skipped" | "ignored"> {
-    // The root that holds the file (path.relative, so Windows separators and casing work too).
-    let root: string | undefined;
-    let relPath = "";
-    for (const r of this.roots) {
-      const rel = path.relative(path.resolve(r), absPath);
-      if (rel && !rel.startsWith("..") && !path.isAbsolute(rel)) {
-        root = path.resolve(r);
-        relPath = rel.split(path.sep).join("/");
-        break;
-      }
-    }
+    // The root that holds the file.
+    const root = this.roots.map((r) => path.resolve(r)).find((r) => relativeInside(r, absPath) !== undefined);
     if (!root) return "ignored";
+    const relPath = relativeInside(root, absPath)!;
     if (!this.filter.matches(relPath)) return "ignored";
     if (this.filter.useGitignore && (await isGitIgnoredFile(root, relPath))) {
       if (this.files.has(absPath)) await this.removeFileNow(absPath);
@@ -310,7 +298,7 @@ export class DocsIndex {
   }
 
   removeFile(absPath: string): Promise<void> {
-    return this.serially(() => this.removeFileNow(absPath));
+    return this.mutations.run(() => this.removeFileNow(absPath));
   }
 
   private async removeFileNow(absPath: string): Promise<void> {

@@ -1,9 +1,9 @@
 // The sidebar chat: owns the conversation (kept per workspace), relays questions to the engine,
 // streams its events to the webview, and acts on the webview's messages after validating them.
 import { randomUUID } from "node:crypto";
-import * as path from "node:path";
 import * as vscode from "vscode";
 import type { AskResult, EngineStatus } from "../shared/protocol.js";
+import { relativeInside } from "../shared/paths.js";
 import { parseWebviewMessage, type ChatTurn, type HostToWebview } from "../shared/webviewMessages.js";
 import { chatHtml } from "./chatHtml.js";
 import { Disposable } from "./disposable.js";
@@ -190,8 +190,7 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
 export async function openSource(file: string, startLine: number, endLine: number, log: vscode.LogOutputChannel): Promise<boolean> {
   const uri = vscode.Uri.file(file);
   const folder = vscode.workspace.getWorkspaceFolder(uri);
-  const relative = folder ? path.relative(folder.uri.fsPath, uri.fsPath) : "..";
-  if (!folder || relative.startsWith("..") || path.isAbsolute(relative)) {
+  if (!folder || relativeInside(folder.uri.fsPath, uri.fsPath) === undefined) {
     log.warn(`Refused to open ${file}: it is outside the workspace`);
     void vscode.window.showWarningMessage(`Docent only opens files inside the workspace (${file}).`);
     return false;

@@ -1,7 +1,6 @@
 // Docent's settings, read through typed getters in one place. Model and adapter paths come from
 // user settings only (they are "machine"-scoped in package.json, and read here from the global
 // value alone), so a workspace cannot make Docent load a file of its choosing.
-import * as os from "node:os";
 import * as vscode from "vscode";
 import { DEFAULT_PIPELINE } from "../shared/pipelineSettings.js";
 import type { EngineSettings } from "../shared/protocol.js";
@@ -18,10 +17,6 @@ function userOnly<T>(key: string, fallback: T): T {
   return inspected?.globalValue ?? inspected?.defaultValue ?? fallback;
 }
 
-function expandHome(p: string): string {
-  return p.startsWith("~/") ? os.homedir() + p.slice(1) : p;
-}
-
 export function engineSettings(): EngineSettings {
   const threads = get<number>("threads", 0);
   const chatModel = userOnly<string>("chatModel", "").trim();
@@ -30,11 +25,12 @@ export function engineSettings(): EngineSettings {
     include: get<string[]>("docs.include", []),
     exclude: get<string[]>("docs.exclude", []),
     maxFileBytes: Math.round(get<number>("docs.maxFileSizeMB", 2) * 1024 * 1024),
-    chatModel: chatModel ? expandHome(chatModel) : undefined,
-    embeddingModel: embeddingModel ? expandHome(embeddingModel) : undefined,
+    // Paths are resolved by the engine (~, relative paths, hf: references), as by the CLI.
+    chatModel: chatModel || undefined,
+    embeddingModel: embeddingModel || undefined,
     lora: userOnly<{ path: string; scale?: number }[]>("loraAdapters", [])
       .filter((a) => a && typeof a.path === "string" && a.path.trim())
-      .map((a) => ({ path: expandHome(a.path.trim()), scale: typeof a.scale === "number" ? a.scale : 1 })),
+      .map((a) => ({ path: a.path.trim(), scale: typeof a.scale === "number" ? a.scale : 1 })),
     gpu: get<"auto" | "off">("gpu", "auto") === "off" ? "off" : "auto",
     threads: threads > 0 ? threads : undefined,
     contextSize: get<number>("contextSize", 4096),

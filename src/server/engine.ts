@@ -10,6 +10,7 @@ import { headingLabel, type Logger } from "../engine/types.js";
 import type { AskParams, AskEventParams, AskResult, DatasetProgressParams, EngineSettings, EngineStatus, ExportDatasetParams, FeedbackParams, InitializationOptions, ReindexResult, WireEvent } from "../shared/protocol.js";
 import { appendFeedback, feedbackEntry } from "../engine/feedbackLog.js";
 import { FEEDBACK_FILE, INDEX_FILE } from "../shared/defaults.js";
+import { SerialQueue } from "../engine/serialQueue.js";
 import { generateDataset, type DatasetSummary } from "../engine/finetune/dataset.js";
 
 export interface EngineEvents {
@@ -33,7 +34,7 @@ export class Engine {
    * Everything that changes the index or uses the models runs here, one job at a time: two
    * updates of one file must not interleave, and a model must not be swapped under a question.
    */
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private saveTimer?: NodeJS.Timeout;
   private pendingChanges = new Set<string>();
   private changeTimer?: NodeJS.Timeout;
@@ -46,13 +47,6 @@ export class Engine {
     private readonly events: EngineEvents,
   ) {
     this.settings = init.settings;
-  }
-
-  /** Runs a job after every job queued before it; a failing job does not stop the queue. */
-  private exclusive<T>(job: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(job);
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 
   get indexFile(): string {
@@ -78,7 +72,7 @@ export class Engine {
 
   /** Loads the saved index (or builds it), then the models. Model problems never stop retrieval. */
   start(): Promise<void> {
-    return this.exclusive(async () => {
+    return this.queue.run(async () => {
       this.logger.info(`Index file: ${this.indexFile}; feedback log: ${this.feedbackFile}`);
       try {
         await this.loadEmbedderIfConfigured();
@@ -183,7 +177,10 @@ export class Engine {
       this.logger.info(`Loading the chat model ${file} (GPU: ${this.settings.gpu})`);
       const llama = await getLlamaInstance(this.settings.gpu, this.logger);
       this.logger.info(`llama.cpp is ready on ${llama.gpu || "CPU"}`);
-      this.chat = await ChatModel.load(llama, file, this.modelSettings());
+      // Adapters are references like the model: local paths (~ included) or hf: downloads.
+      const lora = [];
+      for (const a of this.settings.lora) lora.push({ path: await this.resolve(a.path, "LoRA adapter"), scale: a.scale });
+      this.chat = await ChatModel.load(llama, file, { ...this.modelSettings(), lora });
       this.logger.info(`Chat model ${file} ready on ${llama.gpu || "CPU"} (${this.chat.gpuLayers} GPU layers, ${this.chat.threads} threads, context ${this.chat.contextSize})`);
       this.setStatus({ state: "ready", model: path.basename(file), device: llama.gpu || "cpu", message: undefined, progress: undefined });
     } catch (err) {
@@ -214,12 +211,12 @@ export class Engine {
     clearTimeout(this.saveTimer);
     this.saveTimer = setTimeout(() => {
       this.saveTimer = undefined;
-      void this.exclusive(() => this.saveNow());
+      void this.queue.run(() => this.saveNow());
     }, SAVE_DELAY_MS);
   }
 
   reindex(signal?: AbortSignal): Promise<ReindexResult> {
-    return this.exclusive(() => this.reindexNow(signal));
+    return this.queue.run(() => this.reindexNow(signal));
   }
 
   private async reindexNow(signal?: AbortSignal): Promise<ReindexResult> {
@@ -247,7 +244,7 @@ export class Engine {
       this.changeWaiters.push(resolve);
       this.changeTimer = setTimeout(() => {
         const waiters = this.changeWaiters.splice(0);
-        void this.exclusive(() => this.applyChanges()).finally(() => waiters.forEach((w) => w()));
+        void this.queue.run(() => this.applyChanges()).finally(() => waiters.forEach((w) => w()));
       }, WATCH_DEBOUNCE_MS);
     });
   }
@@ -279,7 +276,7 @@ export class Engine {
     const controller = new AbortController();
     this.running.set(params.id, controller);
     signal?.addEventListener("abort", () => controller.abort(), { once: true });
-    const run = this.exclusive(async () => {
+    const run = this.queue.run(async () => {
       if (!this.index) throw new Error("The docs index is not ready yet");
       const result = await answerQuestion(this.index, this.chat, params.question, {
         signal: controller.signal,
@@ -339,7 +336,7 @@ export class Engine {
   /** Fine-tuning data from the indexed docs, written by the loaded chat model; resumable. */
   exportDataset(params: ExportDatasetParams, signal: AbortSignal, onProgress: (p: DatasetProgressParams) => void): Promise<DatasetSummary> {
     // Questions wait while the model writes the dataset (one model, one sequence).
-    return this.exclusive(async () => {
+    return this.queue.run(async () => {
       if (!this.index) throw new Error("The docs index is not ready yet");
       if (!this.chat) throw new Error("Exporting a dataset needs a chat model: set one with \"Docent: Select Model\"");
       return generateDataset(this.index, this.chat, { ...params, signal, onProgress: ({ done, total, records }) => onProgress({ done, total, records }) });
@@ -350,7 +347,7 @@ export class Engine {
   configure(settings: EngineSettings): Promise<void> {
     // An indexing run under the old settings is stopped rather than waited for.
     this.indexAbort?.abort();
-    return this.exclusive(() => this.configureNow(settings));
+    return this.queue.run(() => this.configureNow(settings));
   }
 
   private async configureNow(settings: EngineSettings): Promise<void> {
@@ -379,9 +376,9 @@ export class Engine {
     clearTimeout(this.changeTimer);
     if (this.saveTimer) {
       clearTimeout(this.saveTimer);
-      void this.exclusive(() => this.saveNow());
+      void this.queue.run(() => this.saveNow());
     }
-    await this.queue;
+    await this.queue.idle();
     await this.chat?.dispose();
     await this.embedder?.dispose();
   }

@@ -142,3 +142,14 @@ test("a model that cannot load leaves a warning and retrieval-only answers; conf
   assert.equal((await engine.ask({ id: "b", question: "jvm.memory.used" })).mode, "model");
   await engine.dispose();
 });
+
+test("LoRA adapters in the settings are resolved like models: a missing one is a warning naming it", async () => {
+  const models = await ensureTinyModels();
+  const withLora = await startEngine({ chatModel: models.chatTemplate, lora: [{ path: models.lora, scale: 1 }] });
+  assert.equal(withLora.engine.getStatus().model, "tiny-chat-template.gguf");
+  assert.deepEqual(withLora.engine.getStatus().warnings, []);
+  await withLora.engine.dispose();
+  const missing = await startEngine({ chatModel: models.chatTemplate, lora: [{ path: "/nonexistent/adapter.gguf", scale: 1 }] });
+  assert.match(missing.engine.getStatus().warnings[0]!, /Chat model not loaded.*Model file not found: \/nonexistent\/adapter\.gguf/);
+  await missing.engine.dispose();
+});
