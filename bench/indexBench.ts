@@ -4,9 +4,9 @@ import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { DocsIndex } from "../src/engine/docsIndex.js";
-import { percentile } from "../src/engine/evaluate.js";
-import { loadIndex, saveIndex } from "../src/engine/persistence.js";
+import { DocsIndex } from "../src/engine/index/docsIndex.js";
+import { percentile } from "../src/engine/eval/retrievalEval.js";
+import { loadIndex, saveIndex } from "../src/engine/index/persistence.js";
 
 const { values } = parseArgs({
   options: { docs: { type: "string" }, copies: { type: "string", default: "1" }, queries: { type: "string", default: "300" } },

@@ -6,9 +6,9 @@ import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { DocsIndex } from "../src/engine/docsIndex.js";
+import { DocsIndex } from "../src/engine/index/docsIndex.js";
 import { ChatModel, getLlamaInstance, importNodeLlamaCpp, type GpuSetting } from "../src/engine/model/llm.js";
-import { answerQuestion, answerPrompt, ANSWER_SYSTEM_PROMPT } from "../src/engine/pipeline.js";
+import { answerQuestion, answerPrompt, ANSWER_SYSTEM_PROMPT } from "../src/engine/answer/pipeline.js";
 import { buildTinyLlama, ensureTinyModels, TINY_CHAT_CONFIG, TINY_CHAT_TEMPLATE } from "../test/fixtures/tinyModels.js";
 
 const { values } = parseArgs({

@@ -4,9 +4,9 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { create, insertMultiple, search } from "@orama/orama";
-import { listCorpus } from "../src/engine/corpus.js";
-import { chunkDocument } from "../src/engine/chunker.js";
-import { readQuestions, retrievalMetrics, type QuestionResult } from "../src/engine/evaluate.js";
+import { listCorpus } from "../src/engine/index/corpus.js";
+import { chunkDocument } from "../src/engine/index/chunker.js";
+import { readQuestions, retrievalMetrics, type QuestionResult } from "../src/engine/eval/retrievalEval.js";
 
 const { values } = parseArgs({ options: { docs: { type: "string" }, questions: { type: "string" } } });
 const docsDir = path.resolve(values.docs ?? "../shared/eval/anthropic_docs/docs");

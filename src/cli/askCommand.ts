@@ -1,5 +1,5 @@
 // `docent ask`: the answer pipeline in a terminal, streaming each stage.
-import { answerQuestion, type PipelineEvent } from "../engine/pipeline.js";
+import { answerQuestion, type PipelineEvent } from "../engine/answer/pipeline.js";
 import { interruptOnCtrlC, parse, UsageError, intOption, ms } from "./args.js";
 import { open, requireDir, stderrLogger } from "./indexCommands.js";
 import { loadModels, modelOptions } from "./modelOptions.js";

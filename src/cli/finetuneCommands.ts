@@ -1,12 +1,12 @@
 // `docent dataset`, `docent feedback export` and `docent eval --answers`: the fine-tuning loop.
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { readQuestions } from "../engine/evaluate.js";
-import { readFeedback } from "../engine/feedbackLog.js";
+import { readQuestions } from "../engine/eval/retrievalEval.js";
+import { readFeedback } from "../engine/finetune/feedbackLog.js";
 import { generateDataset } from "../engine/finetune/dataset.js";
 import { exportFeedback } from "../engine/finetune/feedbackExport.js";
 import { recordLine } from "../engine/finetune/records.js";
-import { evaluateAnswers } from "../engine/finetune/answerEval.js";
+import { evaluateAnswers } from "../engine/eval/answerEval.js";
 import { interruptOnCtrlC, intOption, ms, parse, UsageError } from "./args.js";
 import { open, requireDir, stderrLogger } from "./indexCommands.js";
 import { loadModels, modelOptions } from "./modelOptions.js";

@@ -1,11 +1,12 @@
 // `docent index`, `docent search` and `docent eval`: the docs engine from a terminal.
 import * as path from "node:path";
 import { promises as fs } from "node:fs";
-import { openIndex, type OpenedIndex } from "../engine/openIndex.js";
-import { addDraftNoise, corpusWords, readQuestions, rankFiles, retrievalMetrics, type QuestionResult } from "../engine/evaluate.js";
-import { mulberry32 } from "../engine/random.js";
-import { retrieve } from "../engine/retrieval.js";
-import { headingLabel, type Logger } from "../engine/types.js";
+import { openIndex, type OpenedIndex } from "../engine/index/openIndex.js";
+import { addDraftNoise, corpusWords, readQuestions, rankFiles, retrievalMetrics, type QuestionResult } from "../engine/eval/retrievalEval.js";
+import { mulberry32 } from "../engine/util/random.js";
+import { retrieve } from "../engine/answer/retrieval.js";
+import { headingLabel } from "../engine/index/types.js";
+import { type Logger } from "../engine/util/logger.js";
 import { intOption, ms, numberOption, parse, UsageError } from "./args.js";
 import { answerEvalCommand } from "./finetuneCommands.js";
 import { modelOptions } from "./modelOptions.js";

@@ -1,8 +1,8 @@
 // Model-related CLI options, shared by `ask`, `eval --answers` and `dataset`.
 import { ModelHost, type GpuSetting, type ModelSettings } from "../engine/model/llm.js";
 import { resolveModelReference } from "../engine/model/download.js";
-import { userCacheDir } from "../engine/openIndex.js";
-import type { Logger } from "../engine/types.js";
+import { userCacheDir } from "../engine/index/openIndex.js";
+import type { Logger } from "../engine/util/logger.js";
 import { intOption, numberOption, UsageError } from "./args.js";
 
 export const modelOptions = {

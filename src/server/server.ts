@@ -11,9 +11,9 @@ import {
   type InitializeResult,
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
-import type { Logger } from "../engine/types.js";
+import type { Logger } from "../engine/util/logger.js";
 import { Methods, type AskParams, type EngineSettings, type ExportDatasetParams, type FeedbackParams, type InitializationOptions } from "../shared/protocol.js";
-import { Engine } from "./engine.js";
+import { Engine } from "../engine/engine.js";
 import { hoverMarkdown, nameAt } from "./hover.js";
 
 const connection = createConnection(ProposedFeatures.all);

@@ -1,7 +1,7 @@
 // Messages between the extension (language client) and the engine process (language server).
 // Declared once here; method names are namespaced "docent/...". Types only: no vscode import,
 // so both sides (and the CLI) can use them.
-import type { AnswerResult, PipelineEvent, PipelineSettings } from "../engine/pipeline.js";
+import type { AnswerResult, PipelineEvent, PipelineSettings } from "../engine/answer/pipeline.js";
 
 export interface EngineSettings {
   /** Docs globs, relative to each workspace folder. */

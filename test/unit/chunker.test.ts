@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chunkDocument } from "../../src/engine/chunker.js";
+import { chunkDocument } from "../../src/engine/index/chunker.js";
 
 const doc = [
   "---", // 1

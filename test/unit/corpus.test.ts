@@ -2,8 +2,8 @@ import { test } from "node:test";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import assert from "node:assert/strict";
-import { DocsIndex } from "../../src/engine/docsIndex.js";
-import { listCorpus } from "../../src/engine/corpus.js";
+import { DocsIndex } from "../../src/engine/index/docsIndex.js";
+import { listCorpus } from "../../src/engine/index/corpus.js";
 import { tempDocs } from "../helpers/tempDocs.js";
 
 test("corpus walk honours include globs, .gitignore, node_modules and .git", async () => {

@@ -2,10 +2,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { DocsIndex } from "../../src/engine/docsIndex.js";
-import { fuseRankings } from "../../src/engine/fusion.js";
-import { loadIndex, saveIndex } from "../../src/engine/persistence.js";
-import type { Embedder, Logger } from "../../src/engine/types.js";
+import { DocsIndex } from "../../src/engine/index/docsIndex.js";
+import { fuseRankings } from "../../src/engine/answer/fusion.js";
+import { loadIndex, saveIndex } from "../../src/engine/index/persistence.js";
+import type { Embedder } from "../../src/engine/index/types.js";
+import type { Logger } from "../../src/engine/util/logger.js";
 import { makeTempDir, rewrite, tempDocs } from "../helpers/tempDocs.js";
 
 const DOCS = {

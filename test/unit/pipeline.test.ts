@@ -4,10 +4,10 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { DocsIndex } from "../../src/engine/docsIndex.js";
+import { DocsIndex } from "../../src/engine/index/docsIndex.js";
 import { ChatModel, getLlamaInstance, LlamaEmbedder, ModelHost } from "../../src/engine/model/llm.js";
 import { GgufValidationError } from "../../src/engine/model/gguf.js";
-import { answerQuestion, buildSources, parseCitations, sourceBlock, NOT_COVERED, type PipelineEvent } from "../../src/engine/pipeline.js";
+import { answerQuestion, buildSources, parseCitations, sourceBlock, NOT_COVERED, type PipelineEvent } from "../../src/engine/answer/pipeline.js";
 import { buildTinyChat, ensureTinyModels, type TinyModelPaths } from "../fixtures/tinyModels.js";
 import { makeTempDir, tempDocs } from "../helpers/tempDocs.js";
 

@@ -6,11 +6,11 @@
 import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import type { DocsIndex } from "../docsIndex.js";
-import { ANSWER_SYSTEM_PROMPT, DRAFT_SYSTEM_PROMPT, answerPrompt, type ChatGenerator, type Source } from "../pipeline.js";
-import { mulberry32, shuffled } from "../random.js";
-import { readLines } from "../text.js";
-import { headingLabel, type SearchHit } from "../types.js";
+import type { DocsIndex } from "../index/docsIndex.js";
+import { ANSWER_SYSTEM_PROMPT, DRAFT_SYSTEM_PROMPT, answerPrompt, type ChatGenerator, type Source } from "../answer/pipeline.js";
+import { mulberry32, shuffled } from "../util/random.js";
+import { readLines } from "../index/text.js";
+import { headingLabel, type SearchHit } from "../index/types.js";
 import { recordLine, type ChatRecord } from "./records.js";
 
 export interface DatasetOptions {

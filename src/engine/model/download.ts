@@ -11,7 +11,7 @@ import { mkdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promis
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { silentLogger, type Logger } from "../types.js";
+import { silentLogger, type Logger } from "../util/logger.js";
 
 type NodeLlamaCpp = typeof import("node-llama-cpp");
 type ModelDownloader = Awaited<ReturnType<NodeLlamaCpp["createModelDownloader"]>>;

@@ -2,8 +2,9 @@
 // optional embedding model. Every GGUF is validated before llama.cpp sees it, because a
 // malformed file can abort the whole process.
 import * as os from "node:os";
-import type { Embedder, Logger } from "../types.js";
-import { silentLogger } from "../types.js";
+import type { Embedder } from "../index/types.js";
+import type { Logger } from "../util/logger.js";
+import { silentLogger } from "../util/logger.js";
 import { validateGguf, type GgufInfo } from "./gguf.js";
 
 type NodeLlamaCpp = typeof import("node-llama-cpp");

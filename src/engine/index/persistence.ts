@@ -9,7 +9,8 @@ import { load, save } from "@orama/orama";
 import { Bm25Index, type Bm25Snapshot } from "./bm25.js";
 import { DocsIndex, type FileEntry, type IndexOptions } from "./docsIndex.js";
 import { TermIndex } from "./terms.js";
-import { silentLogger, type ChunkRecord } from "./types.js";
+import { type ChunkRecord } from "./types.js";
+import { silentLogger } from "../util/logger.js";
 
 const MAGIC = Buffer.from("DOCENTIX", "latin1");
 export const INDEX_FORMAT_VERSION = 2;

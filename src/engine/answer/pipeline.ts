@@ -1,13 +1,13 @@
 // The answer pipeline: exact terms -> draft -> retrieve -> answer, streamed as events.
 // The model drafts from its own knowledge, the draft and the question retrieve the docs, and the
 // model answers from the numbered sections only, citing them as [n].
-import type { DocsIndex } from "./docsIndex.js";
-import type { Generation, GenerateRequest } from "./model/llm.js";
+import type { DocsIndex } from "../index/docsIndex.js";
+import type { Generation, GenerateRequest } from "../model/llm.js";
 import { retrieve } from "./retrieval.js";
-import { readLines } from "./text.js";
-import { tokenize } from "./tokenizer.js";
-import { headingLabel, type SearchHit } from "./types.js";
-import { DEFAULT_PIPELINE, type PipelineSettings } from "../shared/pipelineSettings.js";
+import { readLines } from "../index/text.js";
+import { tokenize } from "../index/tokenizer.js";
+import { headingLabel, type SearchHit } from "../index/types.js";
+import { DEFAULT_PIPELINE, type PipelineSettings } from "../../shared/pipelineSettings.js";
 
 export { DEFAULT_PIPELINE, type PipelineSettings };
 

@@ -1,17 +1,18 @@
 // The engine behind the language server: the docs index, the models and the answer pipeline,
 // with the state the editor shows. Plain Node (no vscode, no LSP types), so it is tested directly.
 import * as path from "node:path";
-import { hasChanges, type DocsIndex, type UpdateReport } from "../engine/docsIndex.js";
-import { resolveModelReference } from "../engine/model/download.js";
-import { ChatModel, getLlamaInstance, LlamaEmbedder, type ModelSettings } from "../engine/model/llm.js";
-import { loadIndex, saveIndex } from "../engine/persistence.js";
-import { answerQuestion, type AnswerResult, type PipelineEvent } from "../engine/pipeline.js";
-import { headingLabel, type Logger } from "../engine/types.js";
+import { hasChanges, type DocsIndex, type UpdateReport } from "./index/docsIndex.js";
+import { resolveModelReference } from "./model/download.js";
+import { ChatModel, getLlamaInstance, LlamaEmbedder, type ModelSettings } from "./model/llm.js";
+import { loadIndex, saveIndex } from "./index/persistence.js";
+import { answerQuestion, type AnswerResult, type PipelineEvent } from "./answer/pipeline.js";
+import { headingLabel } from "./index/types.js";
+import { type Logger } from "./util/logger.js";
 import type { AskParams, AskEventParams, AskResult, DatasetProgressParams, EngineSettings, EngineStatus, ExportDatasetParams, FeedbackParams, InitializationOptions, ReindexResult, WireEvent } from "../shared/protocol.js";
-import { appendFeedback, feedbackEntry } from "../engine/feedbackLog.js";
+import { appendFeedback, feedbackEntry } from "./finetune/feedbackLog.js";
 import { FEEDBACK_FILE, INDEX_FILE } from "../shared/defaults.js";
-import { SerialQueue } from "../engine/serialQueue.js";
-import { generateDataset, type DatasetSummary } from "../engine/finetune/dataset.js";
+import { SerialQueue } from "./util/serialQueue.js";
+import { generateDataset, type DatasetSummary } from "./finetune/dataset.js";
 
 export interface EngineEvents {
   status(status: EngineStatus): void;

@@ -2,7 +2,7 @@
 // for the next fine-tune (see `docent feedback export`).
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import type { FeedbackParams } from "../shared/protocol.js";
+import type { FeedbackParams } from "../../shared/protocol.js";
 
 export interface FeedbackEntry {
   version: 1;

@@ -6,14 +6,15 @@ import { count, create, getByID, insertMultiple, removeMultiple, searchVector, t
 import { Bm25Index, type FieldTokens, type ScoredDoc } from "./bm25.js";
 import { chunkDocument, type ChunkOptions, type SectionRange } from "./chunker.js";
 import { isGitIgnoredFile, linkStaysInside, listCorpus, type CorpusFile, type CorpusOptions, type SkippedFile, CorpusFilter } from "./corpus.js";
-import { relativeInside } from "../shared/paths.js";
-import { fuseRankings } from "./fusion.js";
+import { relativeInside } from "../../shared/paths.js";
+import { fuseRankings } from "../answer/fusion.js";
 import { contentHash } from "./hash.js";
-import { SerialQueue } from "./serialQueue.js";
+import { SerialQueue } from "../util/serialQueue.js";
 import { extractDefinedTerms, TermIndex } from "./terms.js";
 import { decodeText, looksBinary } from "./text.js";
 import { identifierCandidates, tokenize } from "./tokenizer.js";
-import { silentLogger, type ChunkRecord, type Embedder, type Logger, type MatchSource, type SearchHit } from "./types.js";
+import { type ChunkRecord, type Embedder, type MatchSource, type SearchHit } from "./types.js";
+import { silentLogger, type Logger } from "../util/logger.js";
 
 export interface FileEntry {
   file: string;

@@ -1,11 +1,11 @@
 // Answer-level evaluation on a question set with reference answers: overlap with the reference
 // (token F1, ROUGE-L), citation precision and recall against the relevant files, the share of
 // abstentions, and time per answer; with or without the draft stage.
-import type { DocsIndex } from "../docsIndex.js";
-import type { EvalQuestion } from "../evaluate.js";
-import { percentile } from "../evaluate.js";
-import { answerQuestion, NOT_COVERED, type ChatGenerator } from "../pipeline.js";
-import { citationScores, rougeL, tokenF1 } from "./metrics.js";
+import type { DocsIndex } from "../index/docsIndex.js";
+import type { EvalQuestion } from "./retrievalEval.js";
+import { percentile } from "./retrievalEval.js";
+import { answerQuestion, NOT_COVERED, type ChatGenerator } from "../answer/pipeline.js";
+import { citationScores, rougeL, tokenF1 } from "./answerMetrics.js";
 
 export interface AnswerEvalOptions {
   draft: boolean;

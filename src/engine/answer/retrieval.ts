@@ -1,10 +1,10 @@
 // Retrieval for the answer pipeline: the question's own ranking, lifted by the model's draft
 // only as far as the draft agrees with the question. See docs/retrieval.md for the measurements
 // behind this (plain reciprocal rank fusion lets a noisy draft sink the right sections).
-import type { ScoredDoc } from "./bm25.js";
-import type { DocsIndex } from "./docsIndex.js";
+import type { ScoredDoc } from "../index/bm25.js";
+import type { DocsIndex } from "../index/docsIndex.js";
 import { fuseRankings } from "./fusion.js";
-import type { SearchHit } from "./types.js";
+import type { SearchHit } from "../index/types.js";
 
 export interface DraftFusionOptions {
   /** How deep each list goes. */

@@ -1,12 +1,4 @@
-// Types shared across the engine and its callers (CLI, language server).
-
-export interface Logger {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
-
-export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
+// The index's own types: chunks, search hits, and what search needs of an embedding model.
 
 /** What the model engine implements so that search can use vectors. */
 export interface Embedder {

@@ -1,6 +1,6 @@
 // Retrieval evaluation at file level: a file's rank is the rank of its best chunk.
 import { promises as fs } from "node:fs";
-import type { SearchHit } from "./types.js";
+import type { SearchHit } from "../index/types.js";
 
 export interface EvalQuestion {
   id: string;
