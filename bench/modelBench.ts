@@ -7,7 +7,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { DocsIndex } from "../src/engine/index/docsIndex.js";
-import { ChatModel, getLlamaInstance, importNodeLlamaCpp, type GpuSetting } from "../src/engine/model/llm.js";
+import { ChatModel, getLlamaInstance, type GpuSetting } from "../src/engine/model/llm.js";
+import { importNodeLlamaCpp } from "../src/engine/model/nodeLlamaCpp.js";
 import { answerQuestion, answerPrompt, ANSWER_SYSTEM_PROMPT } from "../src/engine/answer/pipeline.js";
 import { buildTinyLlama, ensureTinyModels, TINY_CHAT_CONFIG, TINY_CHAT_TEMPLATE } from "../test/fixtures/tinyModels.js";
 

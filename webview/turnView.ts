@@ -1,14 +1,13 @@
 // One question and its answer in the conversation: built once, then updated in place as the
 // host streams events (draft, stages, sources, answer) and finally the result.
-import type { AskResult, WireEvent } from "../src/shared/protocol.js";
+import type { AnswerEvent, AnswerResult, AnswerSource as Source, Stage } from "../src/shared/answer.js";
 import type { ChatTurn, WebviewToHost } from "../src/shared/webviewMessages.js";
 import { createButton, createProgressRing, createTextArea, setButtonIcon, setDisabled } from "./components.js";
 import { formatMs, h, plural, uniqueId } from "./dom.js";
 import { Icons } from "./icons.js";
-import { citationLabel, parseMarkdown, renderInlineMarkdown, renderMarkdown } from "./markdown.js";
+import { parseMarkdown } from "./markdown/blocks.js";
+import { citationLabel, renderInlineMarkdown, renderMarkdown } from "./markdown/render.js";
 
-type Source = AskResult["sources"][number];
-type Stage = Extract<WireEvent, { type: "stage" }>["stage"];
 type Rating = "up" | "down";
 
 const STAGE_LABELS: Record<Stage, { running: string; done: string }> = {
@@ -110,7 +109,7 @@ export class TurnView {
     if (!this.stages.childElementCount) this.stages.append(this.stageItem("starting", "Starting", true));
   }
 
-  applyEvent(event: WireEvent): void {
+  applyEvent(event: AnswerEvent): void {
     if (!this.running) return;
     switch (event.type) {
       case "stage":
@@ -134,7 +133,7 @@ export class TurnView {
     }
   }
 
-  finish(result: AskResult, rating?: Rating): void {
+  finish(result: AnswerResult, rating?: Rating): void {
     this.stopRunning();
     this.draftText = result.draft;
     this.answerText = result.answer;
@@ -250,7 +249,7 @@ export class TurnView {
     else this.stages.append(item);
   }
 
-  private renderFooter(result: AskResult, rating: Rating | undefined): void {
+  private renderFooter(result: AnswerResult, rating: Rating | undefined): void {
     this.footer.hidden = false;
     const copy = createButton({
       label: "Copy answer",
@@ -333,7 +332,7 @@ export class TurnView {
   }
 }
 
-function summary(result: AskResult): string {
+function summary(result: AnswerResult): string {
   const parts: string[] = [];
   if (result.mode === "retrieval-only") parts.push("Best-matching sections");
   else if (result.mode === "not-covered") parts.push("Not in the docs");
@@ -342,7 +341,7 @@ function summary(result: AskResult): string {
   return parts.join(" · ");
 }
 
-function timingDetail(result: AskResult): string {
+function timingDetail(result: AnswerResult): string {
   const t = result.timings;
   const lines = [`Terms ${formatMs(t.terms)}`, `Draft ${formatMs(t.draft)}`, `Search ${formatMs(t.retrieve)}`, `Answer ${formatMs(t.answer)}`];
   if (t.firstAnswerTokenMs > 0) lines.push(`First answer token after ${formatMs(t.firstAnswerTokenMs)}`);

@@ -1,8 +1,8 @@
 // `docent ask`: the answer pipeline in a terminal, streaming each stage.
-import { answerQuestion, type PipelineEvent } from "../engine/answer/pipeline.js";
+import type { PipelineEvent } from "../engine/answer/pipeline.js";
 import { interruptOnCtrlC, parse, UsageError, intOption, ms } from "./args.js";
-import { open, requireDir, stderrLogger } from "./indexCommands.js";
-import { loadModels, modelOptions } from "./modelOptions.js";
+import { modelOptions } from "./modelOptions.js";
+import { openEngine, requireDir, withEngine } from "./openEngine.js";
 
 export async function askCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, {
@@ -17,46 +17,42 @@ export async function askCommand(argv: string[]): Promise<void> {
   const dir = await requireDir(positionals[0]);
   const question = positionals[1];
   if (!question?.trim()) throw new UsageError('missing "<question>"');
+  const pipeline = {
+    draft: !values["no-draft"],
+    sources: intOption(values.sources, "sources", 6),
+    answerMaxTokens: intOption(values["max-tokens"], "max-tokens", 512),
+    draftMaxTokens: intOption(values["draft-max-tokens"], "draft-max-tokens", 128),
+  };
   const interrupt = interruptOnCtrlC();
-  const models = await loadModels(values, stderrLogger, interrupt.signal);
   try {
-    const { index } = await open(dir, values, { embedder: models?.embedder });
-    const json = values.json ?? false;
-    const onEvent = json ? undefined : printEvent();
-    const result = await answerQuestion(index, models?.chat, question, {
-      signal: interrupt.signal,
-      onEvent,
-      settings: {
-        draft: !values["no-draft"],
-        sources: intOption(values.sources, "sources", 6),
-        answerMaxTokens: intOption(values["max-tokens"], "max-tokens", 512),
-        draftMaxTokens: intOption(values["draft-max-tokens"], "draft-max-tokens", 128),
-      },
+    const engine = await openEngine(dir, values, { pipeline, signal: interrupt.signal });
+    await withEngine(engine, async () => {
+      const json = values.json ?? false;
+      const result = await engine.ask({ id: "cli", question }, interrupt.signal, json ? undefined : printEvent());
+      if (json) {
+        console.log(
+          JSON.stringify({
+            question: result.question,
+            mode: result.mode,
+            note: result.note,
+            draft: result.draft,
+            answer: result.answer,
+            sources: result.sources.map(({ n, path, heading, startLine, endLine, matchedBy, term }) => ({ n, path, heading, startLine, endLine, matchedBy, term })),
+            citations: result.citations.map(({ n, path, heading, startLine, endLine }) => ({ n, path, heading, startLine, endLine })),
+            invalidCitations: result.invalidCitations,
+            draftWeight: result.draftWeight,
+            aborted: result.aborted,
+            timings: roundAll(result.timings),
+            tokens: result.tokens,
+            tokensPerSecond: roundAll(result.tokensPerSecond),
+            gpu: engine.device && engine.device !== "cpu" ? engine.device : false,
+          }),
+        );
+      }
+      if (result.aborted) process.exitCode = 130;
     });
-    if (json) {
-      console.log(
-        JSON.stringify({
-          question: result.question,
-          mode: result.mode,
-          note: result.note,
-          draft: result.draft,
-          answer: result.answer,
-          sources: result.sources.map(({ n, path, heading, startLine, endLine, matchedBy, term }) => ({ n, path, heading, startLine, endLine, matchedBy, term })),
-          citations: result.citations.map(({ n, path, heading, startLine, endLine }) => ({ n, path, heading, startLine, endLine })),
-          invalidCitations: result.invalidCitations,
-          draftWeight: result.draftWeight,
-          aborted: result.aborted,
-          timings: roundAll(result.timings),
-          tokens: result.tokens,
-          tokensPerSecond: roundAll(result.tokensPerSecond),
-          gpu: models?.gpu ?? false,
-        }),
-      );
-    }
-    if (result.aborted) process.exitCode = 130;
   } finally {
     interrupt.dispose();
-    await models?.dispose();
   }
 }
 

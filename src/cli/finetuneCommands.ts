@@ -3,13 +3,12 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { readQuestions } from "../engine/eval/retrievalEval.js";
 import { readFeedback } from "../engine/finetune/feedbackLog.js";
-import { generateDataset } from "../engine/finetune/dataset.js";
 import { exportFeedback } from "../engine/finetune/feedbackExport.js";
 import { recordLine } from "../engine/finetune/records.js";
 import { evaluateAnswers } from "../engine/eval/answerEval.js";
 import { interruptOnCtrlC, intOption, ms, parse, UsageError } from "./args.js";
-import { open, requireDir, stderrLogger } from "./indexCommands.js";
-import { loadModels, modelOptions } from "./modelOptions.js";
+import { modelOptions } from "./modelOptions.js";
+import { openEngine, requireDir, withEngine } from "./openEngine.js";
 
 export async function datasetCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, {
@@ -26,38 +25,38 @@ export async function datasetCommand(argv: string[]): Promise<void> {
   if (!values.model) throw new UsageError("dataset needs --model <path|hf:uri>: the local model writes the questions and answers");
   if (!values.out) throw new UsageError("missing --out <file.jsonl>");
   const interrupt = interruptOnCtrlC();
-  const models = await loadModels(values, stderrLogger, interrupt.signal);
   try {
-    const { index } = await open(dir, values, { embedder: models?.embedder });
-    const summary = await generateDataset(index, models!.chat!, {
-      out: path.resolve(values.out),
-      perSection: intOption(values["per-section"], "per-section", 3),
-      distractors: values.distractors === "0" ? 0 : intOption(values.distractors, "distractors", 3),
-      seed: values.seed === "0" ? 0 : intOption(values.seed, "seed", 1),
-      limit: values.limit ? intOption(values.limit, "limit", 1) : undefined,
-      signal: interrupt.signal,
-      onProgress: values.json ? undefined : (p) => process.stderr.write(`\r${p.done}/${p.total} sections, ${p.records} records`),
-    }).catch((err) => {
-      if (interrupt.signal.aborted) {
-        process.stderr.write("\nStopped; run the same command again to resume.\n");
-        process.exitCode = 130;
-        return undefined;
+    const engine = await openEngine(dir, values, { signal: interrupt.signal, verbose: true });
+    await withEngine(engine, async () => {
+      const params = {
+        out: path.resolve(values.out!),
+        perSection: intOption(values["per-section"], "per-section", 3),
+        distractors: values.distractors === "0" ? 0 : intOption(values.distractors, "distractors", 3),
+        seed: values.seed === "0" ? 0 : intOption(values.seed, "seed", 1),
+        limit: values.limit ? intOption(values.limit, "limit", 1) : undefined,
+      };
+      const onProgress = values.json ? undefined : (p: { done: number; total: number; records: number }) => process.stderr.write(`\r${p.done}/${p.total} sections, ${p.records} records`);
+      const summary = await engine.exportDataset(params, interrupt.signal, onProgress).catch((err) => {
+        if (interrupt.signal.aborted) {
+          process.stderr.write("\nStopped; run the same command again to resume.\n");
+          process.exitCode = 130;
+          return undefined;
+        }
+        throw err;
+      });
+      if (!summary) return;
+      if (values.json) {
+        console.log(JSON.stringify({ ...summary, ms: Math.round(summary.ms) }));
+        return;
       }
-      throw err;
+      process.stderr.write("\n");
+      console.log(`Wrote ${summary.records.train} training records to ${summary.trainFile}`);
+      console.log(`  and ${summary.records.validation} validation records to ${summary.validationFile}`);
+      console.log(`Sections covered ${summary.sections.covered} of ${summary.sections.total}${summary.sections.resumed ? ` (${summary.sections.resumed} from an earlier run)` : ""}; files ${summary.files.train} train / ${summary.files.validation} validation`);
+      console.log(`Generated ${summary.generatedTokens} tokens in ${ms(summary.ms)}`);
     });
-    if (!summary) return;
-    if (values.json) {
-      console.log(JSON.stringify({ ...summary, ms: Math.round(summary.ms) }));
-      return;
-    }
-    process.stderr.write("\n");
-    console.log(`Wrote ${summary.records.train} training records to ${summary.trainFile}`);
-    console.log(`  and ${summary.records.validation} validation records to ${summary.validationFile}`);
-    console.log(`Sections covered ${summary.sections.covered} of ${summary.sections.total}${summary.sections.resumed ? ` (${summary.sections.resumed} from an earlier run)` : ""}; files ${summary.files.train} train / ${summary.files.validation} validation`);
-    console.log(`Generated ${summary.generatedTokens} tokens in ${ms(summary.ms)}`);
   } finally {
     interrupt.dispose();
-    await models?.dispose();
   }
 }
 
@@ -73,12 +72,13 @@ export async function feedbackCommand(argv: string[]): Promise<void> {
   const prefs = out.replace(/(\.jsonl)?$/, ".preferences.jsonl");
   await fs.writeFile(out, result.chat.map(recordLine).join(""));
   await fs.writeFile(prefs, result.preferences.map(recordLine).join(""));
-  const summary = { entries: entries.length, chatRecords: result.chat.length, preferencePairs: result.preferences.length, skipped: result.skipped, unreadableLines: badLines, chatFile: out, preferencesFile: prefs };
+  const summary = { entries: entries.length, chatRecords: result.chat.length, preferencePairs: result.preferences.length, skipped: result.skipped, skippedWithoutTexts: result.skippedWithoutTexts, unreadableLines: badLines, chatFile: out, preferencesFile: prefs };
   if (values.json) console.log(JSON.stringify(summary));
   else {
     console.log(`${summary.chatRecords} chat records (answers rated up) -> ${out}`);
     console.log(`${summary.preferencePairs} preference pairs (rated down, with a correction) -> ${prefs}`);
-    console.log(`${summary.skipped} entries skipped (nothing to train on)${badLines.length ? `; unreadable lines: ${badLines.join(", ")}` : ""}`);
+    const withoutTexts = result.skippedWithoutTexts ? `, ${result.skippedWithoutTexts} of them without the texts of their sources` : "";
+    console.log(`${summary.skipped} entries skipped (nothing to train on${withoutTexts})${badLines.length ? `; unreadable lines: ${badLines.join(", ")}` : ""}`);
   }
 }
 
@@ -86,10 +86,9 @@ export async function answerEvalCommand(values: Record<string, string | boolean 
   if (!values.questions) throw new UsageError("missing --questions <file.jsonl>");
   const questions = await readQuestions(values.questions as string);
   const limit = values.limit ? intOption(values.limit as string, "limit", questions.length) : questions.length;
-  const models = await loadModels(values as never, stderrLogger);
-  try {
-    const { index } = await open(dir, values as never, { embedder: models?.embedder });
-    const report = await evaluateAnswers(index, models?.chat, questions.slice(0, limit), {
+  const engine = await openEngine(dir, values as never, { pipeline: { draft: !values["no-draft"] } });
+  await withEngine(engine, async () => {
+    const report = await evaluateAnswers(engine.docsIndex, engine.chatModel, questions.slice(0, limit), {
       draft: !values["no-draft"],
       maxTokens: values["max-tokens"] ? intOption(values["max-tokens"] as string, "max-tokens", 256) : 256,
       onProgress: values.json ? undefined : (done, total) => process.stderr.write(`\r${done}/${total} answered`),
@@ -97,7 +96,5 @@ export async function answerEvalCommand(values: Record<string, string | boolean 
     if (!values.json) process.stderr.write("\n");
     if (values.json) console.log(JSON.stringify(report));
     else for (const [k, v] of Object.entries(report)) console.log(`${k.padEnd(22)} ${typeof v === "object" ? JSON.stringify(v) : v}`);
-  } finally {
-    await models?.dispose();
-  }
+  });
 }

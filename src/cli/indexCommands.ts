@@ -1,28 +1,13 @@
 // `docent index`, `docent search` and `docent eval`: the docs engine from a terminal.
-import * as path from "node:path";
-import { promises as fs } from "node:fs";
-import { openIndex, type OpenedIndex } from "../engine/index/openIndex.js";
+import type { Engine } from "../engine/engine.js";
 import { addDraftNoise, corpusWords, readQuestions, rankFiles, retrievalMetrics, type QuestionResult } from "../engine/eval/retrievalEval.js";
-import { mulberry32 } from "../engine/util/random.js";
 import { retrieve } from "../engine/answer/retrieval.js";
 import { headingLabel } from "../engine/index/types.js";
-import { type Logger } from "../engine/util/logger.js";
+import { mulberry32 } from "../engine/util/random.js";
 import { intOption, ms, numberOption, parse, UsageError } from "./args.js";
 import { answerEvalCommand } from "./finetuneCommands.js";
 import { modelOptions } from "./modelOptions.js";
-
-export const stderrLogger: Logger = {
-  info: (m) => process.stderr.write(`${m}\n`),
-  warn: (m) => process.stderr.write(`warning: ${m}\n`),
-  error: (m) => process.stderr.write(`error: ${m}\n`),
-};
-
-export async function requireDir(dir: string | undefined, what = "<dir>"): Promise<string> {
-  if (!dir) throw new UsageError(`missing ${what}`);
-  const stat = await fs.stat(dir).catch(() => undefined);
-  if (!stat?.isDirectory()) throw new UsageError(`${dir} is not a folder`);
-  return path.resolve(dir);
-}
+import { openEngine, requireDir, withEngine } from "./openEngine.js";
 
 const indexOptions = {
   index: { type: "string" },
@@ -31,24 +16,18 @@ const indexOptions = {
   json: { type: "boolean" },
 } as const;
 
-type IndexFlags = { index?: string; include?: string[]; exclude?: string[] };
-
-export async function open(dir: string, flags: IndexFlags, extra: Parameters<typeof openIndex>[1] = {}): Promise<OpenedIndex> {
-  return openIndex([dir], {
-    indexFile: flags.index,
-    corpus: { include: flags.include, exclude: flags.exclude },
-    logger: stderrLogger,
-    ...extra,
-  });
-}
-
 export async function indexCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, indexOptions);
   const dir = await requireDir(positionals[0]);
-  const opened = await open(dir, values);
-  const { report, index } = opened;
-  if (values.json) {
-    console.log(JSON.stringify({ ...summary(opened), skipped: report.skipped.map(({ relPath, reason, detail }) => ({ path: relPath, reason, detail })) }));
+  await withEngine(await openEngine(dir, values), async (engine) => printIndexReport(engine, values.json ?? false));
+}
+
+function printIndexReport(engine: Engine, json: boolean): void {
+  const opened = engine.opening!;
+  const index = engine.docsIndex;
+  const { report } = opened;
+  if (json) {
+    console.log(JSON.stringify({ ...summary(engine), skipped: report.skipped.map(({ relPath, reason, detail }) => ({ path: relPath, reason, detail })) }));
     return;
   }
   const how = opened.load === "loaded" ? `loaded saved index in ${ms(opened.loadMs)}, then updated` : "built";
@@ -59,21 +38,22 @@ export async function indexCommand(argv: string[]): Promise<void> {
     for (const s of report.skipped) console.log(`  ${s.relPath}: ${s.reason} (${s.detail})`);
   }
   for (const f of report.invalidUtf8) console.log(`  ${f}: invalid UTF-8 replaced with U+FFFD`);
-  console.log(`Index file: ${opened.indexFile}${opened.saved ? " (saved)" : " (unchanged)"}`);
+  console.log(`Index file: ${engine.indexFile}${opened.saved ? " (saved)" : " (unchanged)"}`);
 }
 
-function summary(opened: OpenedIndex) {
-  const { report, index } = opened;
+function summary(engine: Engine) {
+  const { report, load } = engine.opening!;
+  const index = engine.docsIndex;
   return {
     files: index.fileCount,
     sections: index.chunkCount,
-    load: opened.load,
+    load,
     added: report.added.length,
     updated: report.updated.length,
     removed: report.removed.length,
     unchanged: report.unchanged,
     ms: Math.round(report.ms),
-    indexFile: opened.indexFile,
+    indexFile: engine.indexFile,
   };
 }
 
@@ -83,11 +63,15 @@ export async function searchCommand(argv: string[]): Promise<void> {
   const query = positionals[1];
   if (!query) throw new UsageError('missing "<query>"');
   const k = intOption(values.k, "k", 10);
-  const { index } = await open(dir, values);
+  await withEngine(await openEngine(dir, values), async (engine) => printSearch(engine, query, k, values.json ?? false));
+}
+
+async function printSearch(engine: Engine, query: string, k: number, json: boolean): Promise<void> {
+  const index = engine.docsIndex;
   const t0 = performance.now();
   const hits = await index.search(query, { k });
   const took = performance.now() - t0;
-  if (values.json) {
+  if (json) {
     console.log(
       JSON.stringify({
         query,
@@ -138,9 +122,21 @@ export async function evalCommand(argv: string[]): Promise<void> {
   if (values["draft-noise"] !== undefined && !draftFrom) throw new UsageError("--draft-noise needs --draft-from answer");
   const fusion = values.fusion ?? "agreement";
   if (fusion !== "agreement" && fusion !== "rrf") throw new UsageError('--fusion is "agreement" (default) or "rrf"');
-  const rand = mulberry32(intOption(values.seed, "seed", 1));
   const questions = await readQuestions(values.questions);
-  const { index } = await open(dir, values);
+  await withEngine(await openEngine(dir, values), async (engine) => {
+    const metrics = await evaluateRetrieval(engine, questions, { draftFrom, noise, fusion, seed: intOption(values.seed, "seed", 1) });
+    if (values.json) console.log(JSON.stringify(metrics));
+    else for (const [name, value] of Object.entries(metrics)) console.log(`${name.padEnd(18)} ${value}`);
+  });
+}
+
+async function evaluateRetrieval(
+  engine: Engine,
+  questions: Awaited<ReturnType<typeof readQuestions>>,
+  { draftFrom, noise, fusion, seed }: { draftFrom?: string; noise: number; fusion: "agreement" | "rrf"; seed: number },
+) {
+  const index = engine.docsIndex;
+  const rand = mulberry32(seed);
   const vocabulary = noise > 0 ? corpusWords(index.allChunks().map((c) => c.text)) : [];
   const results: QuestionResult[] = [];
   let draftWeightSum = 0;
@@ -155,13 +151,8 @@ export async function evalCommand(argv: string[]): Promise<void> {
     results.push({ id: q.id, rankedFiles: rankFiles(hits), ms: performance.now() - t0, relevant: q.relevant });
     draftWeightSum += draftWeight;
   }
-  const metrics = {
+  return {
     ...retrievalMetrics(results),
     ...(draftFrom ? { draft: draftFrom, draft_noise: noise, fusion, mean_draft_weight: Math.round((draftWeightSum / questions.length) * 1000) / 1000 } : {}),
   };
-  if (values.json) {
-    console.log(JSON.stringify(metrics));
-    return;
-  }
-  for (const [name, value] of Object.entries(metrics)) console.log(`${name.padEnd(18)} ${value}`);
 }

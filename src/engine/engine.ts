@@ -1,25 +1,81 @@
-// The engine behind the language server: the docs index, the models and the answer pipeline,
-// with the state the editor shows. Plain Node (no vscode, no LSP types), so it is tested directly.
+// The engine: the one place that opens the docs index, loads the models and answers. The engine
+// process (src/server, a thin LSP adapter) and the CLI both drive it. Plain Node (no vscode, no
+// LSP types), so it is tested directly.
 import * as path from "node:path";
-import { hasChanges, type DocsIndex, type UpdateReport } from "./index/docsIndex.js";
-import { resolveModelReference } from "./model/download.js";
-import { ChatModel, getLlamaInstance, LlamaEmbedder, type ModelSettings } from "./model/llm.js";
-import { loadIndex, saveIndex } from "./index/persistence.js";
-import { answerQuestion, type AnswerResult, type PipelineEvent } from "./answer/pipeline.js";
+import { answerQuestion, type PipelineEvent, type PipelineResult } from "./answer/pipeline.js";
+import { hasChanges, type DocsIndex, type IndexOptions, type UpdateReport } from "./index/docsIndex.js";
+import { loadIndex, saveIndex, type LoadOutcome } from "./index/persistence.js";
 import { headingLabel } from "./index/types.js";
-import { type Logger } from "./util/logger.js";
-import type { AskParams, AskEventParams, AskResult, DatasetProgressParams, EngineSettings, EngineStatus, ExportDatasetParams, FeedbackParams, InitializationOptions, ReindexResult, WireEvent } from "../shared/protocol.js";
-import { appendFeedback, feedbackEntry } from "./finetune/feedbackLog.js";
-import { FEEDBACK_FILE, INDEX_FILE } from "../shared/defaults.js";
+import { appendFeedback, feedbackEntry, recoverSourceTexts } from "./finetune/feedbackLog.js";
+import { generateDataset } from "./finetune/dataset.js";
+import { resolveModelReference } from "./model/download/resolve.js";
+import { ChatModel, getLlamaInstance, LlamaEmbedder, type ModelSettings } from "./model/llm.js";
+import type { Logger } from "./util/logger.js";
+import { silentLogger } from "./util/logger.js";
 import { SerialQueue } from "./util/serialQueue.js";
-import { generateDataset, type DatasetSummary } from "./finetune/dataset.js";
+import { withoutText, type AnswerResult } from "../shared/answer.js";
+import { FEEDBACK_FILE, INDEX_FILE } from "../shared/defaults.js";
+import type {
+  AskEventParams,
+  AskParams,
+  DatasetProgressParams,
+  DatasetSummary,
+  Definition,
+  EngineSettings,
+  EngineStatus,
+  ExportDatasetParams,
+  FeedbackParams,
+  FeedbackResult,
+  InitializationOptions,
+  ReindexResult,
+} from "../shared/protocol.js";
 
 export interface EngineEvents {
   status(status: EngineStatus): void;
   askEvent(params: AskEventParams): void;
 }
 
+export interface EngineOptions {
+  roots: string[];
+  /** The saved index: loaded at start, written after changes. */
+  indexFile: string;
+  /** The feedback log; without one, feedback is refused (the CLI has none). */
+  feedbackFile?: string;
+  /** Where hf: references are downloaded. */
+  modelsDir: string;
+  settings: EngineSettings;
+  logger?: Logger;
+  events?: Partial<EngineEvents>;
+  /**
+   * A model that does not load: "warn" (the editor: answers fall back to the best sections, the
+   * status shows why) or "throw" (the CLI: the command fails with the reason).
+   */
+  modelErrors?: "warn" | "throw";
+}
+
+/** How the index was opened at start-up, for the CLI's report. */
+export interface IndexOpening {
+  load: LoadOutcome["status"];
+  loadReason?: string;
+  loadMs: number;
+  report: UpdateReport & { cancelled?: boolean };
+  saved: boolean;
+}
+
+/** The engine of the extension's engine process: index and feedback in its workspace storage. */
+export function workspaceEngineOptions(init: InitializationOptions): Omit<EngineOptions, "logger" | "events"> {
+  return {
+    roots: init.roots,
+    indexFile: path.join(init.storageDir, INDEX_FILE),
+    feedbackFile: path.join(init.storageDir, FEEDBACK_FILE),
+    modelsDir: init.modelsDir,
+    settings: init.settings,
+  };
+}
+
 const SAVE_DELAY_MS = 2000;
+/** Answers whose source texts are kept in memory for feedback (older ones are re-read from disk). */
+const RECENT_ANSWERS = 50;
 const WATCH_DEBOUNCE_MS = 300;
 
 export class Engine {
@@ -27,7 +83,7 @@ export class Engine {
   private chat?: ChatModel;
   private embedder?: LlamaEmbedder;
   private settings: EngineSettings;
-  private readonly status: EngineStatus = { state: "starting", files: 0, sections: 0, warnings: [] };
+  private readonly status: EngineStatus = { state: "starting", files: 0, sections: 0, warnings: [], pid: process.pid };
   private readonly running = new Map<string, AbortController>();
   /** Source texts of recent answers, so feedback can store what the model was shown. */
   private readonly recentSources = new Map<string, Map<number, string>>();
@@ -41,21 +97,41 @@ export class Engine {
   private changeTimer?: NodeJS.Timeout;
   private changeWaiters: (() => void)[] = [];
   private indexAbort?: AbortController;
+  private startSignal?: AbortSignal;
 
-  constructor(
-    private readonly init: InitializationOptions,
-    private readonly logger: Logger,
-    private readonly events: EngineEvents,
-  ) {
-    this.settings = init.settings;
+  private readonly logger: Logger;
+  private readonly events: EngineEvents;
+  /** Set by start(): how the saved index was used. */
+  opening?: IndexOpening;
+
+  constructor(private readonly options: EngineOptions) {
+    this.settings = options.settings;
+    this.logger = options.logger ?? silentLogger;
+    this.events = { status: () => {}, askEvent: () => {}, ...options.events };
   }
 
   get indexFile(): string {
-    return path.join(this.init.storageDir, INDEX_FILE);
+    return this.options.indexFile;
   }
 
-  get feedbackFile(): string {
-    return path.join(this.init.storageDir, FEEDBACK_FILE);
+  get feedbackFile(): string | undefined {
+    return this.options.feedbackFile;
+  }
+
+  /** The opened index (search, evaluation); start() first. */
+  get docsIndex(): DocsIndex {
+    if (!this.index) throw new Error("The docs index is not ready yet");
+    return this.index;
+  }
+
+  /** The loaded chat model, if any (answer evaluation). */
+  get chatModel(): ChatModel | undefined {
+    return this.chat;
+  }
+
+  /** "cuda", "vulkan", "metal" or "cpu" when a chat model is loaded. */
+  get device(): string | undefined {
+    return this.status.device;
   }
 
   getStatus(): EngineStatus {
@@ -71,10 +147,14 @@ export class Engine {
     this.events.status(this.getStatus());
   }
 
-  /** Loads the saved index (or builds it), then the models. Model problems never stop retrieval. */
-  start(): Promise<void> {
+  /**
+   * Loads the saved index (or builds it), then the models. Model problems never stop retrieval
+   * (unless modelErrors is "throw"). The signal stops model downloads.
+   */
+  start(signal?: AbortSignal): Promise<void> {
+    this.startSignal = signal;
     return this.queue.run(async () => {
-      this.logger.info(`Index file: ${this.indexFile}; feedback log: ${this.feedbackFile}`);
+      this.logger.info(`Index file: ${this.indexFile}${this.feedbackFile ? `; feedback log: ${this.feedbackFile}` : ""}`);
       try {
         await this.loadEmbedderIfConfigured();
         await this.openIndex();
@@ -94,8 +174,9 @@ export class Engine {
   private async resolve(ref: string, what: string): Promise<string> {
     let shown = -1;
     return resolveModelReference(ref, {
-      modelsDir: this.init.modelsDir,
+      modelsDir: this.options.modelsDir,
       logger: this.logger,
+      signal: this.startSignal,
       onProgress: ({ downloadedBytes, totalBytes, fileName }) => {
         // One status per whole percent (or per 5 MB when the size is unknown): a multi-GB
         // download reports progress thousands of times.
@@ -115,24 +196,29 @@ export class Engine {
       const llama = await getLlamaInstance(this.settings.gpu, this.logger);
       this.embedder = await LlamaEmbedder.load(llama, file, this.modelSettings());
     } catch (err) {
+      if (this.options.modelErrors === "throw") throw err;
       this.warn(`Embedding model not loaded, search uses full text only: ${(err as Error).message}`);
     }
   }
 
   private async openIndex(): Promise<void> {
     this.setStatus({ state: "indexing", message: "Loading the docs index" });
-    const options = {
+    const options: IndexOptions = {
       corpus: { include: this.settings.include, exclude: this.settings.exclude, maxFileBytes: this.settings.maxFileBytes },
       embedder: this.embedder,
       logger: this.logger,
     };
     const t0 = performance.now();
-    const loaded = await loadIndex(this.indexFile, this.init.roots, options);
+    const loaded = await loadIndex(this.indexFile, this.options.roots, options);
+    const loadMs = performance.now() - t0;
     this.index = loaded.index;
     this.status.indexSource = loaded.status === "loaded" ? "loaded" : "built";
-    this.logger.info(`Index ${loaded.status} in ${(performance.now() - t0).toFixed(0)} ms${"reason" in loaded && loaded.reason ? ` (${loaded.reason})` : ""}`);
+    const loadReason = "reason" in loaded ? loaded.reason : undefined;
+    this.logger.info(`Index ${loaded.status} in ${loadMs.toFixed(0)} ms${loadReason ? ` (${loadReason})` : ""}`);
     const report = await this.runUpdate();
-    if (loaded.status !== "loaded" || hasChanges(report) || report.cancelled) await this.saveNow();
+    const changed = loaded.status !== "loaded" || hasChanges(report) || Boolean(report.cancelled);
+    const saved = changed && (await this.saveNow());
+    this.opening = { load: loaded.status, loadReason, loadMs, report, saved };
   }
 
   private async runUpdate(signal?: AbortSignal): Promise<UpdateReport & { cancelled?: boolean }> {
@@ -185,6 +271,7 @@ export class Engine {
       this.logger.info(`Chat model ${file} ready on ${llama.gpu || "CPU"} (${this.chat.gpuLayers} GPU layers, ${this.chat.threads} threads, context ${this.chat.contextSize})`);
       this.setStatus({ state: "ready", model: path.basename(file), device: llama.gpu || "cpu", message: undefined, progress: undefined });
     } catch (err) {
+      if (this.options.modelErrors === "throw") throw err;
       this.warn(`Chat model not loaded, answers show the best-matching sections instead: ${(err as Error).message}`);
       this.setStatus({ state: "ready", model: undefined, device: undefined, message: undefined, progress: undefined });
     }
@@ -197,14 +284,16 @@ export class Engine {
   }
 
   /** Saves the index; a failure (disk full, no permission) is logged, and the index stays in memory. */
-  private async saveNow(): Promise<void> {
-    if (!this.index) return;
+  private async saveNow(): Promise<boolean> {
+    if (!this.index) return false;
     const t0 = performance.now();
     try {
       const { bytes } = await saveIndex(this.index, this.indexFile);
       this.logger.info(`Saved the index (${(bytes / 1024 / 1024).toFixed(1)} MB) in ${(performance.now() - t0).toFixed(0)} ms`);
+      return true;
     } catch (err) {
       this.warn(`Saving the index failed (it is rebuilt at the next start): ${(err as Error).message}`);
+      return false;
     }
   }
 
@@ -272,8 +361,11 @@ export class Engine {
     }
   }
 
-  /** Answers one question; questions are answered one at a time, in order. */
-  ask(params: AskParams, signal?: AbortSignal): Promise<AskResult> {
+  /**
+   * Answers one question; questions are answered one at a time, in order. Events stream to the
+   * clients (without source texts) and, whole, to `onEvent` (the CLI prints them).
+   */
+  ask(params: AskParams, signal?: AbortSignal, onEvent?: (event: PipelineEvent) => void): Promise<AnswerResult> {
     const controller = new AbortController();
     this.running.set(params.id, controller);
     signal?.addEventListener("abort", () => controller.abort(), { once: true });
@@ -283,11 +375,13 @@ export class Engine {
         signal: controller.signal,
         settings: this.settings.pipeline,
         onEvent: (event) => {
-          if (event.type !== "done") this.events.askEvent({ id: params.id, event: toWire(event) });
+          onEvent?.(event);
+          if (event.type === "sources") this.events.askEvent({ id: params.id, event: { type: "sources", sources: event.sources.map(withoutText) } });
+          else if (event.type !== "done") this.events.askEvent({ id: params.id, event });
         },
       });
       this.rememberSources(params.id, result);
-      return toAskResult(result);
+      return toWire(result);
     });
     return run.finally(() => this.running.delete(params.id));
   }
@@ -302,24 +396,35 @@ export class Engine {
     for (const c of this.running.values()) c.abort();
   }
 
-  private rememberSources(id: string, result: AnswerResult): void {
+  private rememberSources(id: string, result: PipelineResult): void {
     this.recentSources.set(id, new Map(result.sources.map((s) => [s.n, s.text])));
-    while (this.recentSources.size > 50) this.recentSources.delete(this.recentSources.keys().next().value!);
-  }
-
-  async feedback(params: FeedbackParams & { id?: string }): Promise<{ file: string }> {
-    const texts = (params.id && this.recentSources.get(params.id)) || new Map<number, string>();
-    await appendFeedback(this.feedbackFile, feedbackEntry(params, texts, this.status.model));
-    return { file: this.feedbackFile };
+    while (this.recentSources.size > RECENT_ANSWERS) this.recentSources.delete(this.recentSources.keys().next().value!);
   }
 
   /**
-   * A short definition of a name the docs define, for hovers: the defining section's first
-   * paragraph, its heading and location.
+   * Appends a rating to the feedback log with the texts the answer drew on: from memory for
+   * recent answers, else re-read from the cited lines when the file still holds what was cited
+   * (an answer restored from the chat history after a restart).
    */
-  define(word: string): { term: string; heading: string; file: string; path: string; startLine: number; endLine: number; summary: string } | undefined {
-    if (!this.index || !/[._\-:/]/.test(word)) return undefined;
-    const [hit] = this.index.exactTermHits(word, undefined, 1);
+  async feedback(params: FeedbackParams): Promise<FeedbackResult> {
+    const file = this.feedbackFile;
+    if (!file) throw new Error("This engine keeps no feedback log");
+    const texts = (params.id && this.recentSources.get(params.id)) || (await recoverSourceTexts(params.result.sources, this.options.roots));
+    const entry = feedbackEntry(params, texts, this.status.model);
+    const sourcesWithoutText = entry.sources.filter((s) => s.text === undefined).length;
+    if (sourcesWithoutText) this.logger.warn(`Feedback stored without the text of ${sourcesWithoutText} source(s): their files changed since the answer`);
+    await appendFeedback(file, entry);
+    return { file, sourcesWithoutText };
+  }
+
+  /**
+   * The definition of a name the docs define, for hovers: the defining section's first
+   * paragraph, its heading and location. Plain words (no dot, underscore, hyphen, colon or
+   * slash) are not looked up: hovering every word of a file would be noise.
+   */
+  define(name: string): Definition | undefined {
+    if (!this.index || !/[._\-:/]/.test(name)) return undefined;
+    const [hit] = this.index.exactTermHits(name, undefined, 1);
     if (!hit) return undefined;
     const chunk = this.index.getChunk(hit.chunkId);
     if (!chunk) return undefined;
@@ -335,12 +440,12 @@ export class Engine {
   }
 
   /** Fine-tuning data from the indexed docs, written by the loaded chat model; resumable. */
-  exportDataset(params: ExportDatasetParams, signal: AbortSignal, onProgress: (p: DatasetProgressParams) => void): Promise<DatasetSummary> {
+  exportDataset(params: ExportDatasetParams, signal?: AbortSignal, onProgress?: (p: DatasetProgressParams) => void): Promise<DatasetSummary> {
     // Questions wait while the model writes the dataset (one model, one sequence).
     return this.queue.run(async () => {
       if (!this.index) throw new Error("The docs index is not ready yet");
       if (!this.chat) throw new Error("Exporting a dataset needs a chat model: set one with \"Docent: Select Model\"");
-      return generateDataset(this.index, this.chat, { ...params, signal, onProgress: ({ done, total, records }) => onProgress({ done, total, records }) });
+      return generateDataset(this.index, this.chat, { ...params, signal, onProgress: ({ done, total, records }) => onProgress?.({ done, total, records }) });
     });
   }
 
@@ -385,18 +490,13 @@ export class Engine {
   }
 }
 
-
 function firstParagraph(text: string): string {
   const paragraphs = text.split(/\n\s*\n/).map((p) => p.trim());
   const prose = paragraphs.find((p) => p && !p.startsWith("#") && !p.startsWith("|") && !p.startsWith("```") && !p.startsWith("<!--"));
   return (prose ?? paragraphs.find((p) => p && !p.startsWith("#")) ?? "").slice(0, 600);
 }
 
-function toWire(event: Exclude<PipelineEvent, { type: "done" }>): WireEvent {
-  if (event.type === "sources") return { type: "sources", sources: event.sources.map(({ text: _text, ...rest }) => rest) };
-  return event;
-}
-
-export function toAskResult(result: AnswerResult): AskResult {
-  return { ...result, sources: result.sources.map(({ text: _text, ...rest }) => rest) };
+/** The answer as it goes out: source texts stay in the engine (the client opens the files). */
+function toWire(result: PipelineResult): AnswerResult {
+  return { ...result, sources: result.sources.map(withoutText) };
 }

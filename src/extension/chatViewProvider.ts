@@ -2,7 +2,8 @@
 // streams its events to the webview, and acts on the webview's messages after validating them.
 import { randomUUID } from "node:crypto";
 import * as vscode from "vscode";
-import type { AskResult, EngineStatus } from "../shared/protocol.js";
+import type { AnswerResult } from "../shared/answer.js";
+import type { EngineStatus } from "../shared/protocol.js";
 import { relativeInside } from "../shared/paths.js";
 import { parseWebviewMessage, type ChatTurn, type HostToWebview } from "../shared/webviewMessages.js";
 import { chatHtml } from "./chatHtml.js";
@@ -35,14 +36,12 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
     view.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.context.extensionUri, "media")] };
     view.webview.html = chatHtml(view.webview, this.context.extensionUri);
     this.register(view.webview.onDidReceiveMessage((raw) => void this.onMessage(raw)));
+    // Showing the view puts the keyboard in its question box.
+    this.register(view.onDidChangeVisibility(() => view.visible && this.focusInput()));
     this.register(view.onDidDispose(() => {
       this.view = undefined;
       this.ready = false;
     }));
-  }
-
-  get answering(): boolean {
-    return this.current !== undefined;
   }
 
   private post(message: HostToWebview): void {
@@ -56,12 +55,12 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
   }
 
   /** Opens the view and asks; used by the Ask and Explain commands. */
-  async askFromCommand(question: string): Promise<AskResult | undefined> {
+  async askFromCommand(question: string): Promise<AnswerResult | undefined> {
     await vscode.commands.executeCommand(`${ChatViewProvider.viewId}.focus`);
     return this.ask(question);
   }
 
-  async ask(question: string): Promise<AskResult | undefined> {
+  async ask(question: string): Promise<AnswerResult | undefined> {
     const engine = this.engine();
     if (!engine) {
       void vscode.window.showErrorMessage("Docent's engine is not running.", "Show Logs").then((a) => a && this.log.show());
@@ -181,6 +180,7 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
     }
   }
 
+  /** Puts the keyboard in the question box (when the view is shown, and before a command's question). */
   focusInput(): void {
     this.post({ type: "focusInput" });
   }

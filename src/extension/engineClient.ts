@@ -7,7 +7,6 @@ import {
   CloseAction,
   ErrorAction,
   LanguageClient,
-  State,
   TransportKind,
   type CloseHandlerResult,
   type ErrorHandler,
@@ -15,19 +14,49 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from "vscode-languageclient/node";
-import { Methods, type DatasetProgressParams, type ExportDatasetParams, type AskEventParams, type AskParams, type AskResult, type EngineSettings, type EngineStatus, type FeedbackParams, type InitializationOptions, type ReindexResult } from "../shared/protocol.js";
+import type { AnswerResult } from "../shared/answer.js";
 import { DEFAULT_INCLUDE } from "../shared/defaults.js";
+import {
+  AskEventNotification,
+  AskRequest,
+  CancelIndexingNotification,
+  CancelNotification,
+  ConfigureRequest,
+  DatasetProgressNotification,
+  DefineRequest,
+  ExportDatasetRequest,
+  FeedbackRequest,
+  ReindexRequest,
+  StatusNotification,
+  StatusRequest,
+  type AskEventParams,
+  type AskParams,
+  type DatasetProgressParams,
+  type DatasetSummary,
+  type Definition,
+  type EngineSettings,
+  type EngineStatus,
+  type ExportDatasetParams,
+  type FeedbackParams,
+  type FeedbackResult,
+  type InitializationOptions,
+  type ReindexResult,
+} from "../shared/protocol.js";
 import { Disposable } from "./disposable.js";
 
 const MAX_RESTARTS = 3;
 const RESTART_WINDOW_MS = 3 * 60 * 1000;
+/** Connection errors tolerated before the client shuts the connection down. */
+const MAX_CONNECTION_ERRORS = 3;
 
 export interface EngineClientOptions {
   extensionPath: string;
   roots: string[];
   storageDir: string;
   modelsDir: string;
-  settings: EngineSettings;
+  /** Read on every (re)start of the engine process, so a restarted engine has the current settings. */
+  settings: () => EngineSettings;
+  /** Include globs for the file watchers (fixed for this client's life: a change restarts the engine). */
   include: string[];
   log: vscode.LogOutputChannel;
 }
@@ -43,7 +72,7 @@ class RestartLimiter implements ErrorHandler {
 
   error(error: Error, _message: unknown, count: number | undefined): ErrorHandlerResult {
     this.log.error(`Engine connection error: ${error.message}`);
-    return { action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown, handled: true };
+    return { action: (count ?? 0) <= MAX_CONNECTION_ERRORS ? ErrorAction.Continue : ErrorAction.Shutdown, handled: true };
   }
 
   closed(): CloseHandlerResult {
@@ -78,19 +107,21 @@ export class EngineClient extends Disposable {
       run: { module, transport: TransportKind.ipc, options: { execArgv: [] } },
       debug: { module, transport: TransportKind.ipc, options: { execArgv: ["--inspect=6019"] } },
     };
-    const initializationOptions: InitializationOptions = {
+    // A function, not a value: the client calls it on every start, restarts after a crash included.
+    const initializationOptions = (): InitializationOptions => ({
       roots: options.roots,
       storageDir: options.storageDir,
       modelsDir: options.modelsDir,
-      settings: options.settings,
-    };
+      settings: options.settings(),
+    });
     const watchers = options.roots.flatMap((root) =>
       (options.include.length ? options.include : DEFAULT_INCLUDE).map((glob) =>
         this.register(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(root), glob))),
       ),
     );
     const clientOptions: LanguageClientOptions = {
-      documentSelector: [{ scheme: "file" }],
+      // No documents are synchronised: the engine reads the docs from disk, and hovers ask it by name.
+      documentSelector: [],
       synchronize: { fileEvents: watchers },
       outputChannel: options.log,
       initializationOptions,
@@ -99,74 +130,63 @@ export class EngineClient extends Disposable {
         () => this.stoppedEmitter.fire("gave-up"),
         () => this.stoppedEmitter.fire("restarting"),
       ),
-      middleware: {
-        // Hovers carry one command link ("Explain with Docent"); only that command is enabled.
-        provideHover: async (document, position, token, next) => {
-          const hover = await next(document, position, token);
-          for (const content of hover?.contents ?? []) {
-            if (content instanceof vscode.MarkdownString) content.isTrusted = { enabledCommands: ["docent.explainMetric"] };
-          }
-          return hover;
-        },
-      },
     };
     this.client = new LanguageClient("docent", "Docent Engine", serverOptions, clientOptions);
-    this.register(this.client.onNotification(Methods.statusChanged, (s: EngineStatus) => {
-      this.lastStatus = s;
-      this.statusEmitter.fire(s);
-    }));
-    this.register(this.client.onNotification(Methods.askEvent, (e: AskEventParams) => this.askEventEmitter.fire(e)));
+    this.register(
+      this.client.onNotification(StatusNotification, (s) => {
+        this.lastStatus = s;
+        this.statusEmitter.fire(s);
+      }),
+    );
+    this.register(this.client.onNotification(AskEventNotification, (e) => this.askEventEmitter.fire(e)));
   }
 
   get status(): EngineStatus {
     return this.lastStatus;
   }
 
-  get running(): boolean {
-    return this.client.state === State.Running;
-  }
-
   async start(): Promise<void> {
     await this.client.start();
   }
 
-  ask(params: AskParams, token?: vscode.CancellationToken): Promise<AskResult> {
-    return this.client.sendRequest(Methods.ask, params, token);
+  ask(params: AskParams, token?: vscode.CancellationToken): Promise<AnswerResult> {
+    return this.client.sendRequest(AskRequest, params, token);
   }
 
   cancel(id?: string): Promise<void> {
-    return this.client.sendNotification(Methods.cancel, { id });
+    return this.client.sendNotification(CancelNotification, { id });
   }
 
   cancelIndexing(): Promise<void> {
-    return this.client.sendNotification(Methods.cancelIndexing);
+    return this.client.sendNotification(CancelIndexingNotification);
   }
 
   reindex(token?: vscode.CancellationToken): Promise<ReindexResult> {
-    return this.client.sendRequest(Methods.reindex, {}, token);
+    return this.client.sendRequest(ReindexRequest, token);
   }
 
   async refreshStatus(): Promise<EngineStatus> {
-    const s = await this.client.sendRequest<EngineStatus | null>(Methods.status);
+    const s = await this.client.sendRequest(StatusRequest);
     if (s) this.lastStatus = s;
     return this.lastStatus;
   }
 
-  feedback(params: FeedbackParams & { id?: string }): Promise<{ file: string }> {
-    return this.client.sendRequest(Methods.feedback, params);
+  /** The definition of a name the docs define, for hovers. */
+  define(name: string, token?: vscode.CancellationToken): Promise<Definition | null> {
+    return this.client.sendRequest(DefineRequest, { name }, token);
   }
 
-  exportDataset(
-    params: ExportDatasetParams,
-    token: vscode.CancellationToken,
-    onProgress: (p: DatasetProgressParams) => void,
-  ): Promise<{ trainFile: string; validationFile: string; records: { train: number; validation: number }; sections: { total: number; covered: number }; generatedTokens: number; ms: number }> {
-    const sub = this.client.onNotification(Methods.datasetProgress, onProgress);
-    return this.client.sendRequest<Awaited<ReturnType<EngineClient["exportDataset"]>>>(Methods.exportDataset, params, token).finally(() => sub.dispose());
+  feedback(params: FeedbackParams): Promise<FeedbackResult> {
+    return this.client.sendRequest(FeedbackRequest, params);
+  }
+
+  exportDataset(params: ExportDatasetParams, token: vscode.CancellationToken, onProgress: (p: DatasetProgressParams) => void): Promise<DatasetSummary> {
+    const sub = this.client.onNotification(DatasetProgressNotification, onProgress);
+    return this.client.sendRequest(ExportDatasetRequest, params, token).finally(() => sub.dispose());
   }
 
   configure(settings: EngineSettings): Promise<void> {
-    return this.client.sendRequest(Methods.configure, settings);
+    return this.client.sendRequest(ConfigureRequest, settings);
   }
 
   override dispose(): void {

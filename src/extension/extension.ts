@@ -3,12 +3,14 @@
 // is torn down and rebuilt when the engine is restarted or its watchers must change.
 import * as path from "node:path";
 import * as vscode from "vscode";
-import type { AskResult, EngineStatus } from "../shared/protocol.js";
+import type { AnswerResult } from "../shared/answer.js";
+import type { EngineStatus } from "../shared/protocol.js";
 import { FEEDBACK_FILE } from "../shared/defaults.js";
 import { affectsDocent, affectsWatcher, engineSettings } from "./config.js";
 import { ChatViewProvider } from "./chatViewProvider.js";
 import { Disposable } from "./disposable.js";
 import { EngineClient } from "./engineClient.js";
+import { registerDefinitionHover } from "./hover.js";
 import { cleanSelection, explainQuestion, nameUnderCursor } from "./metricName.js";
 import { selectModel } from "./models.js";
 import { StatusBar } from "./statusBar.js";
@@ -18,7 +20,7 @@ export interface DocentApi {
   /** Resolves when the engine reports "ready" (index loaded or built). */
   whenReady(timeoutMs?: number): Promise<EngineStatus>;
   status(): EngineStatus | undefined;
-  ask(question: string): Promise<AskResult | undefined>;
+  ask(question: string): Promise<AnswerResult | undefined>;
   /** Exports the dataset to a file without asking where (tests). */
   exportDataset(file: string, limit?: number): Promise<unknown>;
   /** The engine process id, for tests that kill it. */
@@ -43,6 +45,7 @@ class DocentExtension extends Disposable {
     super();
     this.chat = this.register(new ChatViewProvider(context, () => this.engine, log));
     this.register(vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, this.chat, { webviewOptions: { retainContextWhenHidden: true } }));
+    this.register(registerDefinitionHover(() => this.engine));
     this.registerCommands();
     this.register(vscode.workspace.onDidChangeConfiguration((e) => void this.onConfigurationChanged(e).catch((err) => this.reportFailure("Applying the new settings", err))));
     this.register(vscode.workspace.onDidChangeWorkspaceFolders(() => void this.restartEngine().catch((err) => this.reportFailure("Restarting the engine", err))));
@@ -68,14 +71,13 @@ class DocentExtension extends Disposable {
       this.statusBar.show({ state: "ready", files: 0, sections: 0, warnings: [], message: "Open a folder to index its docs" });
       return;
     }
-    const settings = engineSettings();
     const engine = new EngineClient({
       extensionPath: this.context.extensionPath,
       roots,
       storageDir: this.storageDir,
       modelsDir: path.join(this.context.globalStorageUri.fsPath, "models"),
-      settings,
-      include: settings.include,
+      settings: engineSettings,
+      include: engineSettings().include,
       log: this.log,
     });
     const scope: vscode.Disposable[] = [engine];
@@ -264,7 +266,7 @@ class DocentExtension extends Disposable {
       status: () => this.engine?.status,
       ask: (q) => this.chat.askFromCommand(q),
       exportDataset: (file, limit) => this.exportDataset(vscode.Uri.file(file), limit),
-      enginePid: () => (this.engine?.client as unknown as { _serverProcess?: { pid?: number } } | undefined)?._serverProcess?.pid,
+      enginePid: () => this.engine?.status.pid,
       feedbackFile: () => path.join(this.storageDir, FEEDBACK_FILE),
       activationMs,
     };

@@ -1,23 +1,28 @@
 // The engine process: a language server started by the extension through vscode-languageclient
-// over IPC. It runs the engine (index, models, pipeline) so that a crash in native code (a bad
-// model) takes down this process, not the editor; the client restarts it.
+// over IPC. A thin adapter: it maps the typed requests of src/shared/protocol.ts onto the engine
+// (src/engine/engine.ts). A crash in native code (a bad model) takes down this process, not the
+// editor; the client restarts it.
 import { fileURLToPath } from "node:url";
-import {
-  createConnection,
-  FileChangeType,
-  ProposedFeatures,
-  TextDocuments,
-  TextDocumentSyncKind,
-  type InitializeResult,
-} from "vscode-languageserver/node";
-import { TextDocument } from "vscode-languageserver-textdocument";
+import { createConnection, ProposedFeatures, type CancellationToken, type InitializeResult } from "vscode-languageserver/node";
+import { Engine, workspaceEngineOptions } from "../engine/engine.js";
 import type { Logger } from "../engine/util/logger.js";
-import { Methods, type AskParams, type EngineSettings, type ExportDatasetParams, type FeedbackParams, type InitializationOptions } from "../shared/protocol.js";
-import { Engine } from "../engine/engine.js";
-import { hoverMarkdown, nameAt } from "./hover.js";
+import {
+  AskEventNotification,
+  AskRequest,
+  CancelIndexingNotification,
+  CancelNotification,
+  ConfigureRequest,
+  DatasetProgressNotification,
+  DefineRequest,
+  ExportDatasetRequest,
+  FeedbackRequest,
+  ReindexRequest,
+  StatusNotification,
+  StatusRequest,
+  type InitializationOptions,
+} from "../shared/protocol.js";
 
 const connection = createConnection(ProposedFeatures.all);
-const documents = new TextDocuments(TextDocument);
 let engine: Engine | undefined;
 let started: Promise<void> | undefined;
 
@@ -29,17 +34,16 @@ const logger: Logger = {
 
 connection.onInitialize((params): InitializeResult => {
   const init = params.initializationOptions as InitializationOptions;
-  engine = new Engine(init, logger, {
-    status: (status) => void connection.sendNotification(Methods.statusChanged, status),
-    askEvent: (event) => void connection.sendNotification(Methods.askEvent, event),
-  });
-  return {
-    capabilities: {
-      textDocumentSync: TextDocumentSyncKind.Incremental,
-      hoverProvider: true,
+  engine = new Engine({
+    ...workspaceEngineOptions(init),
+    logger,
+    events: {
+      status: (status) => void connection.sendNotification(StatusNotification, status),
+      askEvent: (event) => void connection.sendNotification(AskEventNotification, event),
     },
-    serverInfo: { name: "docent-engine" },
-  };
+  });
+  // No language features: the engine reads the docs from disk and answers Docent's own requests.
+  return { capabilities: {}, serverInfo: { name: "docent-engine" } };
 });
 
 connection.onInitialized(() => {
@@ -55,50 +59,39 @@ async function ready(): Promise<Engine> {
   return engine;
 }
 
-function abortOn(token: { onCancellationRequested(cb: () => void): unknown; isCancellationRequested: boolean }): AbortSignal {
+function abortOn(token: CancellationToken): AbortSignal {
   const controller = new AbortController();
   if (token.isCancellationRequested) controller.abort();
   token.onCancellationRequested(() => controller.abort());
   return controller.signal;
 }
 
-connection.onRequest(Methods.status, () => engine?.getStatus() ?? null);
-connection.onRequest(Methods.ask, async (params: AskParams, token) => (await ready()).ask(params, abortOn(token)));
-connection.onNotification(Methods.cancel, (params: { id?: string }) => {
+connection.onRequest(StatusRequest, () => engine?.getStatus() ?? null);
+connection.onRequest(AskRequest, async (params, token) => (await ready()).ask(params, abortOn(token)));
+connection.onNotification(CancelNotification, (params) => {
   if (params.id) engine?.cancel(params.id);
   else engine?.cancelAll();
 });
-connection.onNotification(Methods.cancelIndexing, () => void engine?.cancelIndexing());
-connection.onRequest(Methods.reindex, async (_params: unknown, token) => (await ready()).reindex(abortOn(token)));
-connection.onRequest(Methods.feedback, async (params: FeedbackParams & { id?: string }) => (await ready()).feedback(params));
-connection.onRequest(Methods.exportDataset, async (params: ExportDatasetParams, token) =>
-  (await ready()).exportDataset(params, abortOn(token), (p) => void connection.sendNotification(Methods.datasetProgress, p)),
+connection.onNotification(CancelIndexingNotification, () => void engine?.cancelIndexing());
+connection.onRequest(ReindexRequest, async (token) => (await ready()).reindex(abortOn(token)));
+connection.onRequest(DefineRequest, async (params) => (await ready()).define(params.name) ?? null);
+connection.onRequest(FeedbackRequest, async (params) => (await ready()).feedback(params));
+connection.onRequest(ExportDatasetRequest, async (params, token) =>
+  (await ready()).exportDataset(params, abortOn(token), (p) => void connection.sendNotification(DatasetProgressNotification, p)),
 );
-connection.onRequest(Methods.configure, async (settings: EngineSettings) => (await ready()).configure(settings));
+connection.onRequest(ConfigureRequest, async (settings) => (await ready()).configure(settings));
 
 connection.onDidChangeWatchedFiles((params) => {
   const files = params.changes.filter((c) => c.uri.startsWith("file:")).map((c) => fileURLToPath(c.uri));
-  if (files.length) void ready().then((e) => e.filesChanged(files)).catch((err) => logger.error(`Re-indexing changed files failed: ${(err as Error).message}`));
-  if (params.changes.some((c) => c.type === FileChangeType.Deleted)) logger.info(`${params.changes.length} watched file event(s)`);
-});
-
-connection.onHover(async (params) => {
-  const doc = documents.get(params.textDocument.uri);
-  if (!doc || !engine) return null;
-  const line = doc.getText({ start: { line: params.position.line, character: 0 }, end: { line: params.position.line + 1, character: 0 } });
-  const word = nameAt(line, params.position.character);
-  if (!word) return null;
-  const definition = (await ready()).define(word.text);
-  if (!definition) return null;
-  return {
-    contents: { kind: "markdown", value: hoverMarkdown(definition) },
-    range: { start: { line: params.position.line, character: word.start }, end: { line: params.position.line, character: word.end } },
-  };
+  if (files.length) {
+    void ready()
+      .then((e) => e.filesChanged(files))
+      .catch((err) => logger.error(`Re-indexing changed files failed: ${(err as Error).message}`));
+  }
 });
 
 connection.onShutdown(async () => {
   await engine?.dispose();
 });
 
-documents.listen(connection);
 connection.listen();

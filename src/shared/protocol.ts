@@ -1,14 +1,19 @@
-// Messages between the extension (language client) and the engine process (language server).
-// Declared once here; method names are namespaced "docent/...". Types only: no vscode import,
-// so both sides (and the CLI) can use them.
-import type { AnswerResult, PipelineEvent, PipelineSettings } from "../engine/answer/pipeline.js";
+// The messages between the extension (language client) and the engine process (language server),
+// declared once as typed request and notification constants (method names "docent/..."), each with
+// its params and result types, so the compiler checks both ends. No vscode import: the engine
+// process and the CLI use these types too.
+import { NotificationType, NotificationType0, RequestType, RequestType0 } from "vscode-languageserver-protocol";
+import type { AnswerEvent, AnswerResult } from "./answer.js";
+import type { PipelineSettings } from "./pipelineSettings.js";
+
+// ------------------------------------------------------------------ start-up and settings
 
 export interface EngineSettings {
   /** Docs globs, relative to each workspace folder. */
   include: string[];
   exclude: string[];
   maxFileBytes: number;
-  /** Local paths (hf: references are downloaded by the engine into modelsDir). */
+  /** Local paths or hf: references (downloaded by the engine into modelsDir). */
   chatModel?: string;
   embeddingModel?: string;
   lora: { path: string; scale: number }[];
@@ -18,6 +23,7 @@ export interface EngineSettings {
   pipeline: PipelineSettings;
 }
 
+/** Sent with `initialize`; the client builds it anew on every (re)start, so a restarted engine has the current settings. */
 export interface InitializationOptions {
   roots: string[];
   /** Where the saved index and the feedback log live (the extension's workspace storage). */
@@ -26,6 +32,11 @@ export interface InitializationOptions {
   modelsDir: string;
   settings: EngineSettings;
 }
+
+/** New settings: the engine reloads what they affect. */
+export const ConfigureRequest = new RequestType<EngineSettings, void, void>("docent/configure");
+
+// ------------------------------------------------------------------ status
 
 export type EngineState = "starting" | "indexing" | "loading-model" | "downloading-model" | "ready" | "error";
 
@@ -44,7 +55,15 @@ export interface EngineStatus {
   warnings: string[];
   /** How the index was opened at start-up: from its saved file, or built. */
   indexSource?: "loaded" | "built";
+  /** The engine's process id (the log, and tests that stop it). */
+  pid?: number;
 }
+
+/** The current status; null before the engine is initialised. */
+export const StatusRequest = new RequestType0<EngineStatus | null, void>("docent/status");
+export const StatusNotification = new NotificationType<EngineStatus>("docent/statusChanged");
+
+// ------------------------------------------------------------------ answers
 
 export interface AskParams {
   /** Chosen by the client, to match streamed events and to cancel. */
@@ -52,19 +71,23 @@ export interface AskParams {
   question: string;
 }
 
-/** The answer as sent to the client: the pipeline's result, source texts left out (the client opens files). */
-export type AskResult = Omit<AnswerResult, "sources"> & { sources: Omit<AnswerResult["sources"][number], "text">[] };
-
-export type WireEvent = Exclude<PipelineEvent, { type: "done" }> extends infer E
-  ? E extends { type: "sources" }
-    ? { type: "sources"; sources: AskResult["sources"] }
-    : E
-  : never;
-
 export interface AskEventParams {
   id: string;
-  event: WireEvent;
+  event: AnswerEvent;
 }
+
+/** Answers a question; stages, draft, sources and answer text stream as AskEventNotification. */
+export const AskRequest = new RequestType<AskParams, AnswerResult, void>("docent/ask");
+export const AskEventNotification = new NotificationType<AskEventParams>("docent/askEvent");
+
+export interface CancelParams {
+  /** The question to stop; every question when absent. */
+  id?: string;
+}
+
+export const CancelNotification = new NotificationType<CancelParams>("docent/cancel");
+
+// ------------------------------------------------------------------ index
 
 export interface ReindexResult {
   files: number;
@@ -77,13 +100,51 @@ export interface ReindexResult {
   cancelled: boolean;
 }
 
+export const ReindexRequest = new RequestType0<ReindexResult, void>("docent/reindex");
+/** Stops the indexing under way; what was indexed so far stays and is saved. */
+export const CancelIndexingNotification = new NotificationType0("docent/cancelIndexing");
+
+export interface DefineParams {
+  /** A name as written in code or docs, e.g. `http.server.request.duration`. */
+  name: string;
+}
+
+/** A name the docs define: the defining section's heading, location and first paragraph. */
+export interface Definition {
+  term: string;
+  heading: string;
+  /** Absolute path. */
+  file: string;
+  /** Path relative to its docs folder. */
+  path: string;
+  startLine: number;
+  endLine: number;
+  summary: string;
+}
+
+/** The definition of a name (for hovers); null when the docs define no such name. */
+export const DefineRequest = new RequestType<DefineParams, Definition | null, void>("docent/define");
+
+// ------------------------------------------------------------------ feedback and fine-tuning
+
 export interface FeedbackParams {
   rating: "up" | "down";
   comment?: string;
   /** A corrected answer, when the user gave one (becomes a preference pair). */
   correction?: string;
-  result: AskResult;
+  /** The ask id of the answer, when the engine may still remember it. */
+  id?: string;
+  result: AnswerResult;
 }
+
+export interface FeedbackResult {
+  /** The feedback log the entry went to. */
+  file: string;
+  /** Sources whose text could not be recovered (the file changed or is gone): stored without it. */
+  sourcesWithoutText: number;
+}
+
+export const FeedbackRequest = new RequestType<FeedbackParams, FeedbackResult, void>("docent/feedback");
 
 export interface ExportDatasetParams {
   out: string;
@@ -94,22 +155,22 @@ export interface ExportDatasetParams {
   limit?: number;
 }
 
+export interface DatasetSummary {
+  trainFile: string;
+  validationFile: string;
+  records: { train: number; validation: number };
+  sections: { total: number; covered: number; resumed: number };
+  files: { train: number; validation: number };
+  generatedTokens: number;
+  ms: number;
+}
+
 export interface DatasetProgressParams {
   done: number;
   total: number;
   records: number;
 }
 
-export const Methods = {
-  ask: "docent/ask",
-  askEvent: "docent/askEvent",
-  cancel: "docent/cancel",
-  cancelIndexing: "docent/cancelIndexing",
-  reindex: "docent/reindex",
-  status: "docent/status",
-  statusChanged: "docent/statusChanged",
-  feedback: "docent/feedback",
-  configure: "docent/configure",
-  exportDataset: "docent/exportDataset",
-  datasetProgress: "docent/datasetProgress",
-} as const;
+/** Writes fine-tuning data from the docs with the loaded model; progress as DatasetProgressNotification. */
+export const ExportDatasetRequest = new RequestType<ExportDatasetParams, DatasetSummary, void>("docent/exportDataset");
+export const DatasetProgressNotification = new NotificationType<DatasetProgressParams>("docent/datasetProgress");

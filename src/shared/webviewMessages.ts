@@ -1,12 +1,13 @@
 // Messages between the chat webview and the extension host. The webview imports only this file
 // (and its UI kit); every message from the webview is validated by the host before use.
-import type { AskResult, EngineStatus, WireEvent } from "./protocol.js";
+import type { AnswerEvent, AnswerResult } from "./answer.js";
+import type { EngineStatus } from "./protocol.js";
 
 export interface ChatTurn {
   id: string;
   question: string;
   /** Set when the turn has finished. */
-  result?: AskResult;
+  result?: AnswerResult;
   error?: string;
   rating?: "up" | "down";
 }
@@ -15,8 +16,8 @@ export type HostToWebview =
   | { type: "init"; turns: ChatTurn[]; status: EngineStatus; hasModel: boolean }
   | { type: "status"; status: EngineStatus; hasModel: boolean }
   | { type: "turnStarted"; turn: ChatTurn }
-  | { type: "event"; id: string; event: WireEvent }
-  | { type: "turnDone"; id: string; result: AskResult }
+  | { type: "event"; id: string; event: AnswerEvent }
+  | { type: "turnDone"; id: string; result: AnswerResult }
   | { type: "turnError"; id: string; message: string }
   | { type: "feedbackSaved"; id: string; rating: "up" | "down" }
   | { type: "historyCleared" }

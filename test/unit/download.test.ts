@@ -11,14 +11,9 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
-import {
-  localReferencePath,
-  ModelReferenceError,
-  PARTIAL_SUFFIX,
-  RECORD_DIR,
-  resolveModelReference,
-  type DownloadProgress,
-} from "../../src/engine/model/download.js";
+import { localReferencePath } from "../../src/engine/model/download/references.js";
+import { resolveModelReference } from "../../src/engine/model/download/resolve.js";
+import { ModelReferenceError, PARTIAL_SUFFIX, RECORD_DIR, type DownloadProgress } from "../../src/engine/model/download/types.js";
 import { buildTinyChat, buildTinyEmbed, mulberry32 } from "../fixtures/tinyModels.js";
 
 // ---------------------------------------------------------------------------------------------

@@ -4,9 +4,11 @@ import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { DEFAULT_PIPELINE } from "../../src/engine/answer/pipeline.js";
-import { Engine } from "../../src/engine/engine.js";
+import { Engine, workspaceEngineOptions } from "../../src/engine/engine.js";
+import { exportFeedback } from "../../src/engine/finetune/feedbackExport.js";
 import { readFeedback } from "../../src/engine/finetune/feedbackLog.js";
-import { hoverMarkdown, nameAt } from "../../src/server/hover.js";
+import { hoverMarkdown } from "../../src/extension/hoverMarkdown.js";
+import { nameAt } from "../../src/shared/names.js";
 import type { AskEventParams, EngineSettings, EngineStatus } from "../../src/shared/protocol.js";
 import { ensureTinyModels } from "../fixtures/tinyModels.js";
 import { makeTempDir, rewrite, tempDocs } from "../helpers/tempDocs.js";
@@ -35,11 +37,11 @@ async function startEngine(extra: Partial<EngineSettings> = {}, root?: string, s
   const statuses: EngineStatus[] = [];
   const events: AskEventParams[] = [];
   const logs: string[] = [];
-  const engine = new Engine(
-    { roots: [root], storageDir, modelsDir: path.join(storageDir, "models"), settings: settings(extra) },
-    { info: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(`ERROR ${m}`) },
-    { status: (s) => statuses.push(s), askEvent: (e) => events.push(e) },
-  );
+  const engine = new Engine({
+    ...workspaceEngineOptions({ roots: [root], storageDir, modelsDir: path.join(storageDir, "models"), settings: settings(extra) }),
+    logger: { info: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(`ERROR ${m}`) },
+    events: { status: (s) => statuses.push(s), askEvent: (e) => events.push(e) },
+  });
   await engine.start();
   return { engine, root, storageDir, statuses, events, logs };
 }
@@ -71,7 +73,7 @@ test("ask streams events with the question's id and returns the result without s
   // Feedback is appended with question, draft, sources (with the text the model saw) and answer.
   await engine.feedback({ id: "q1", rating: "up", comment: "clear", result });
   await engine.feedback({ id: "q1", rating: "down", result, correction: "It is the memory in use, in bytes." });
-  const { entries, badLines } = await readFeedback(engine.feedbackFile);
+  const { entries, badLines } = await readFeedback(engine.feedbackFile!);
   assert.deepEqual(badLines, []);
   assert.deepEqual(entries.map((e) => e.rating), ["up", "down"]);
   assert.equal(entries[0]!.question, "What is jvm.memory.used?");
@@ -80,6 +82,38 @@ test("ask streams events with the question's id and returns the result without s
   assert.match(entries[0]!.sources[0]!.text!, /Memory used by the JVM/);
   assert.equal(entries[1]!.correction, "It is the memory in use, in bytes.");
   await engine.dispose();
+});
+
+test("rating an answer after the engine restarted re-reads the cited lines; export skips an entry whose file changed", async () => {
+  const models = await ensureTinyModels();
+  const first = await startEngine({ chatModel: models.chatTemplate });
+  // An answer restored from the chat history: the engine that wrote it is gone.
+  const restored = await first.engine.ask({ id: "old", question: "What is jvm.memory.used?" });
+  assert.equal(restored.mode, "model");
+  assert.ok(restored.sources.every((s) => s.linesHash), "every source carries the hash of its cited lines");
+  await first.engine.dispose();
+  const second = await startEngine({ chatModel: models.chatTemplate }, first.root, first.storageDir);
+  const saved = await second.engine.feedback({ id: "old", rating: "up", result: restored });
+  assert.equal(saved.sourcesWithoutText, 0);
+  let { entries } = await readFeedback(saved.file);
+  const cited = entries[0]!.sources.find((s) => s.path === "metrics.md")!;
+  assert.match(cited.text!, /Memory used by the JVM/, "the cited lines were re-read from the file");
+
+  // The cited file changes: its old lines are no longer there, so the entry is stored without them,
+  // and the export skips it and says so.
+  await rewrite(path.join(first.root, "metrics.md"), "# Metrics\n\nRewritten: nothing about memory here any more.\n");
+  const changed = await second.engine.feedback({ rating: "down", correction: "It is the heap in use.", result: restored });
+  assert.equal(changed.sourcesWithoutText, restored.sources.filter((s) => s.path === "metrics.md").length);
+  ({ entries } = await readFeedback(saved.file));
+  assert.equal(entries.length, 2);
+  assert.equal(entries[1]!.sources.find((s) => s.path === "metrics.md")!.text, undefined);
+  const exported = exportFeedback(entries);
+  assert.equal(exported.chat.length, 1);
+  assert.equal(exported.preferences.length, 0, "the correction cannot become a pair without the cited text");
+  assert.equal(exported.skippedWithoutTexts, 1);
+  assert.equal(exported.skipped, 1);
+  assert.match(exported.chat[0]!.messages[1]!.content, /Memory used by the JVM/);
+  await second.engine.dispose();
 });
 
 test("questions are answered one at a time and cancel stops the running one", async () => {

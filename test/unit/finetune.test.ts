@@ -2,8 +2,10 @@
 // export, and the answer metrics on hand-checked examples.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
+import { promisify } from "node:util";
 import { DocsIndex } from "../../src/engine/index/docsIndex.js";
 import type { FeedbackEntry } from "../../src/engine/finetune/feedbackLog.js";
 import { generateDataset, splitFiles, validationFileFor, type DatasetOptions } from "../../src/engine/finetune/dataset.js";
@@ -12,7 +14,7 @@ import { citationScores, rougeL, tokenF1 } from "../../src/engine/eval/answerMet
 import type { ChatRecord } from "../../src/engine/finetune/records.js";
 import { ChatModel, getLlamaInstance } from "../../src/engine/model/llm.js";
 import { ensureTinyModels } from "../fixtures/tinyModels.js";
-import { makeTempDir, tempDocs } from "../helpers/tempDocs.js";
+import { makeTempDir, repoRoot, tempDocs } from "../helpers/tempDocs.js";
 
 const DOCS = {
   "http.md": "# HTTP\n\n## Metric: `http.server.request.duration`\n\nDuration of HTTP server requests, in seconds, recorded as a histogram with explicit bucket boundaries.\n\n## Metric: `http.server.active_requests`\n\nNumber of HTTP server requests in flight right now, as an up-down counter per route and method.\n",
@@ -152,6 +154,24 @@ test("feedback export: thumbs up become chat records, thumbs down with a correct
   assert.deepEqual(pair!.prompt.map((m) => m.role), ["system", "user"]);
   assert.equal(pair!.chosen[0]!.content, "Seconds, as the section says [1].");
   assert.equal(pair!.rejected[0]!.content, "Milliseconds [1].");
+});
+
+test("docent feedback export skips entries without their sources' texts and says how many", async () => {
+  const dir = await makeTempDir();
+  const log = path.join(dir, "feedback.jsonl");
+  const withoutText = entry({ answer: "Seconds, rated later [1]." });
+  delete withoutText.sources[0]!.text;
+  await fs.writeFile(log, [entry({}), withoutText, entry({ rating: "down", answer: "No idea." })].map((e) => JSON.stringify(e)).join("\n") + "\n");
+  const out = path.join(dir, "train.jsonl");
+  const run = promisify(execFile);
+  const cli = path.join(repoRoot(), "dist", "cli.js");
+  const json = JSON.parse((await run(process.execPath, [cli, "feedback", "export", "--log", log, "--out", out, "--json"])).stdout);
+  assert.equal(json.chatRecords, 1);
+  assert.equal(json.skipped, 2);
+  assert.equal(json.skippedWithoutTexts, 1);
+  assert.equal((await fs.readFile(out, "utf8")).trim().split("\n").length, 1);
+  const text = (await run(process.execPath, [cli, "feedback", "export", "--log", log, "--out", out])).stdout;
+  assert.match(text, /2 entries skipped \(nothing to train on, 1 of them without the texts of their sources\)/);
 });
 
 test("answer metrics give the hand-computed numbers", () => {

@@ -3,15 +3,10 @@ import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  GgufValidationError,
-  ggmlTensorByteSize,
-  loraMismatch,
-  readGgufHeader,
-  validateGguf,
-  type GgufArray,
-  type GgufModelKind,
-} from "../../src/engine/model/gguf.js";
+import { ggmlTensorByteSize } from "../../src/engine/model/gguf/ggmlTypes.js";
+import { readGgufHeader } from "../../src/engine/model/gguf/header.js";
+import { GgufValidationError, type GgufArray, type GgufModelKind } from "../../src/engine/model/gguf/types.js";
+import { loraMismatch, validateGguf } from "../../src/engine/model/gguf/validation.js";
 import { GgufWriter } from "../fixtures/ggufWriter.js";
 import {
   buildTinyChat,

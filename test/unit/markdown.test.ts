@@ -1,6 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { headingText, parseMarkdown, parseInlines, renderInlineMarkdown, renderMarkdown, type Block, type CitedSource, type Inline, type MarkdownElement } from "../../webview/markdown.js";
+import type { Block, Inline } from "../../webview/markdown/ast.js";
+import { parseMarkdown } from "../../webview/markdown/blocks.js";
+import { parseInlines } from "../../webview/markdown/inlines.js";
+import { headingText, renderInlineMarkdown, renderMarkdown, type CitedSource, type MarkdownElement } from "../../webview/markdown/render.js";
 
 /** Every text the AST would show, in order (what ends up in text nodes). */
 function texts(blocks: Block[]): string {

@@ -5,8 +5,8 @@ import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { DocsIndex } from "../../src/engine/index/docsIndex.js";
-import { ChatModel, getLlamaInstance, LlamaEmbedder, ModelHost } from "../../src/engine/model/llm.js";
-import { GgufValidationError } from "../../src/engine/model/gguf.js";
+import { ChatModel, getLlamaInstance, LlamaEmbedder } from "../../src/engine/model/llm.js";
+import { GgufValidationError } from "../../src/engine/model/gguf/types.js";
 import { answerQuestion, buildSources, parseCitations, sourceBlock, NOT_COVERED, type PipelineEvent } from "../../src/engine/answer/pipeline.js";
 import { buildTinyChat, ensureTinyModels, type TinyModelPaths } from "../fixtures/tinyModels.js";
 import { makeTempDir, tempDocs } from "../helpers/tempDocs.js";
@@ -191,6 +191,7 @@ test("the embedding model makes hybrid search return vector hits, and re-embeds 
 });
 
 test("each kind of bad GGUF gives a clear error naming the file, and the process lives on", async () => {
+  const llama = await getLlamaInstance("off");
   const dir = await makeTempDir();
   const good = await fs.readFile(models.chat);
   const files: Record<string, [Uint8Array, RegExp]> = {
@@ -203,7 +204,7 @@ test("each kind of bad GGUF gives a clear error naming the file, and the process
   for (const [name, [content, problem]] of Object.entries(files)) {
     const file = path.join(dir, name);
     if (name !== "missing.gguf") await fs.writeFile(file, content);
-    await assert.rejects(ModelHost.load({ chatModel: file, gpu: "off", threads: 1 }), (err: Error) => {
+    await assert.rejects(ChatModel.load(llama, file, { gpu: "off", threads: 1 }), (err: Error) => {
       assert.ok(err instanceof GgufValidationError, `${name}: ${err.message}`);
       assert.ok(err.message.includes(file), `${name}: ${err.message}`);
       assert.match(err.message, problem, name);
@@ -211,12 +212,12 @@ test("each kind of bad GGUF gives a clear error naming the file, and the process
     });
   }
   // Still alive, and a good model still answers.
-  const host = await ModelHost.load({ chatModel: models.chat, gpu: "off", threads: 1 });
+  const chat = await ChatModel.load(llama, models.chat, { gpu: "off", threads: 1 });
   try {
-    const g = await host.chat!.generate({ system: "s", user: "hello", maxTokens: 4 });
+    const g = await chat.generate({ system: "s", user: "hello", maxTokens: 4 });
     assert.equal(g.tokens, 4);
   } finally {
-    await host.dispose();
+    await chat.dispose();
   }
 });
 

@@ -2,10 +2,10 @@
 // VS Code-like theme variables and default webview styles, and plays a fake host that sends `init`
 // and streams turns. Loaded before media/chat.js by preview.html; build it with build-preview.mjs.
 // Query: ?scenario=stream|empty|history|error|indexing  &theme=dark|light  &delay=ms per chunk
-import type { AskResult, EngineStatus, WireEvent } from "../../src/shared/protocol.js";
+import type { AnswerEvent, AnswerResult, AnswerSource as Source } from "../../src/shared/answer.js";
+import type { EngineStatus } from "../../src/shared/protocol.js";
 import type { ChatTurn, HostToWebview, WebviewToHost } from "../../src/shared/webviewMessages.js";
 
-type Source = AskResult["sources"][number];
 
 const params = new URLSearchParams(location.search);
 const scenario = params.get("scenario") ?? "stream";
@@ -175,14 +175,14 @@ function chunks(text: string): string[] {
   return text.match(/\S+\s*|\s+/g) ?? [];
 }
 
-function citationsOf(numbers: number[]): AskResult["citations"] {
+function citationsOf(numbers: number[]): AnswerResult["citations"] {
   return numbers.map((n) => {
     const s = sources[n - 1]!;
     return { n, path: s.path, file: s.file, heading: s.heading, startLine: s.startLine, endLine: s.endLine };
   });
 }
 
-function result(partial: Partial<AskResult> = {}): AskResult {
+function result(partial: Partial<AnswerResult> = {}): AnswerResult {
   const answer = partial.answer ?? ANSWER;
   return {
     question: QUESTION,
@@ -215,7 +215,7 @@ async function streamTurn(question: string, answer = ANSWER): Promise<void> {
   const id = `t${++turnCounter}`;
   stopRequested = false;
   send({ type: "turnStarted", turn: { id, question } });
-  const event = (e: WireEvent) => send({ type: "event", id, event: e });
+  const event = (e: AnswerEvent) => send({ type: "event", id, event: e });
   const stage = async (name: "terms" | "draft" | "retrieve" | "answer", ms: number, during?: () => Promise<void>) => {
     event({ type: "stage", stage: name, status: "started" });
     await sleep(delay * 3);

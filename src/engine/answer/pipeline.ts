@@ -4,10 +4,12 @@
 import type { DocsIndex } from "../index/docsIndex.js";
 import type { Generation, GenerateRequest } from "../model/llm.js";
 import { retrieve } from "./retrieval.js";
+import { contentHash } from "../index/hash.js";
 import { readLines } from "../index/text.js";
 import { tokenize } from "../index/tokenizer.js";
 import { headingLabel, type SearchHit } from "../index/types.js";
 import { DEFAULT_PIPELINE, type PipelineSettings } from "../../shared/pipelineSettings.js";
+import type { AnswerEvent, AnswerResult, AnswerSourceWithText, Citation, Stage } from "../../shared/answer.js";
 
 export { DEFAULT_PIPELINE, type PipelineSettings };
 
@@ -18,54 +20,13 @@ export interface ChatGenerator {
   generate(request: GenerateRequest): Promise<Generation>;
 }
 
-export type Stage = "terms" | "draft" | "retrieve" | "answer";
+/** A source as the engine holds it: with the text the model was given. */
+export type Source = AnswerSourceWithText;
 
-export interface Source {
-  /** The number the answer cites it by. */
-  n: number;
-  /** Path relative to its docs folder. */
-  path: string;
-  /** Absolute path. */
-  file: string;
-  heading: string;
-  startLine: number;
-  endLine: number;
-  /** The text the model was given (a whole section when the budget allowed). */
-  text: string;
-  matchedBy: SearchHit["matchedBy"];
-  term?: string;
-}
+/** The pipeline's result: sources keep their texts (the engine strips them before they go out). */
+export type PipelineResult = AnswerResult<Source>;
 
-/** Where a citation in the answer points: its source's number and location. */
-export type Citation = Pick<Source, "n" | "path" | "file" | "heading" | "startLine" | "endLine">;
-
-export type AnswerMode = "model" | "retrieval-only" | "not-covered";
-
-export interface AnswerResult {
-  question: string;
-  draft: string;
-  answer: string;
-  mode: AnswerMode;
-  /** Why the answer is not a model answer, when it is not. */
-  note?: string;
-  sources: Source[];
-  citations: Citation[];
-  /** Citation numbers in the answer that match no source. */
-  invalidCitations: number[];
-  draftWeight: number;
-  aborted: boolean;
-  timings: { terms: number; draft: number; retrieve: number; answer: number; total: number; firstAnswerTokenMs: number };
-  tokens: { draft: number; answer: number; answerPrompt: number };
-  tokensPerSecond: { draft: number; answer: number };
-}
-
-export type PipelineEvent =
-  | { type: "stage"; stage: Stage; status: "started" }
-  | { type: "stage"; stage: Stage; status: "finished"; ms: number }
-  | { type: "draft-chunk"; text: string }
-  | { type: "sources"; sources: Source[] }
-  | { type: "answer-chunk"; text: string }
-  | { type: "done"; result: AnswerResult };
+export type PipelineEvent = AnswerEvent<Source> | { type: "done"; result: PipelineResult };
 
 export interface AskOptions {
   settings?: Partial<PipelineSettings>;
@@ -86,20 +47,18 @@ export const DRAFT_SYSTEM_PROMPT =
 
 export const NOT_COVERED = "The documentation does not seem to cover this.";
 
-export class PipelineAbortedError extends Error {}
-
 export async function answerQuestion(
   index: DocsIndex,
   chat: ChatGenerator | undefined,
   question: string,
   options: AskOptions = {},
-): Promise<AnswerResult> {
+): Promise<PipelineResult> {
   const settings = { ...DEFAULT_PIPELINE, ...options.settings };
   const { signal } = options;
   const emit = options.onEvent ?? (() => {});
   const started = performance.now();
   const timings = { terms: 0, draft: 0, retrieve: 0, answer: 0, total: 0, firstAnswerTokenMs: 0 };
-  const result: AnswerResult = {
+  const result: PipelineResult = {
     question,
     draft: "",
     answer: "",
@@ -113,7 +72,7 @@ export async function answerQuestion(
     tokens: { draft: 0, answer: 0, answerPrompt: 0 },
     tokensPerSecond: { draft: 0, answer: 0 },
   };
-  const finish = (): AnswerResult => {
+  const finish = (): PipelineResult => {
     timings.total = performance.now() - started;
     emit({ type: "done", result });
     return result;
@@ -304,18 +263,31 @@ export async function buildSources(hits: SearchHit[], countTokens: (t: string) =
       tokens = cost(source);
     }
     left -= tokens;
-    sources.push(source);
+    const linesHash = await citedLinesHash(source, fileLines);
+    sources.push(linesHash ? { ...source, linesHash } : source);
   }
   return sources;
+}
+
+/** The hash of a file's lines start..end (1-based, inclusive): what feedback checks the file still holds. */
+export function linesHash(lines: string[], startLine: number, endLine: number): string {
+  return contentHash(lines.slice(startLine - 1, endLine).join("\n"));
+}
+
+async function citedLinesHash(source: Source, cache: Map<string, string[] | undefined>): Promise<string | undefined> {
+  const lines = await fileLinesOf(source.file, cache);
+  return lines ? linesHash(lines, source.startLine, source.endLine) : undefined;
+}
+
+async function fileLinesOf(file: string, cache: Map<string, string[] | undefined>): Promise<string[] | undefined> {
+  if (!cache.has(file)) cache.set(file, await readLines(file));
+  return cache.get(file);
 }
 
 /** The whole section a hit lies in, read from the file if it still has the indexed content. */
 async function sectionAround(hit: SearchHit, cache: Map<string, string[] | undefined>): Promise<{ text: string; startLine: number; endLine: number } | undefined> {
   const { chunk } = hit;
-  if (!cache.has(chunk.file)) {
-    cache.set(chunk.file, await readLines(chunk.file));
-  }
-  const lines = cache.get(chunk.file);
+  const lines = await fileLinesOf(chunk.file, cache);
   if (!lines) return undefined;
   const section = hit.section;
   if (!section || (section.startLine === chunk.startLine && section.endLine === chunk.endLine)) return undefined;

@@ -3,6 +3,7 @@
 // Retrieval-aware records add K distractor sections (what search actually returns for the
 // question) around the right one, with an answer that cites it. Files are split into train and
 // validation by source file; the same seed gives the same files; an interrupted run resumes.
+import type { DatasetSummary } from "../../shared/protocol.js";
 import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
@@ -28,16 +29,6 @@ export interface DatasetOptions {
   maxTokens?: { question: number; answer: number; rephrase: number };
   signal?: AbortSignal;
   onProgress?: (p: { done: number; total: number; section: string; records: number }) => void;
-}
-
-export interface DatasetSummary {
-  trainFile: string;
-  validationFile: string;
-  records: { train: number; validation: number };
-  sections: { total: number; covered: number; resumed: number };
-  files: { train: number; validation: number };
-  generatedTokens: number;
-  ms: number;
 }
 
 interface Section {

@@ -2,7 +2,11 @@
 // for the next fine-tune (see `docent feedback export`).
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
+import type { AnswerSource } from "../../shared/answer.js";
+import { relativeInside } from "../../shared/paths.js";
 import type { FeedbackParams } from "../../shared/protocol.js";
+import { linesHash } from "../answer/pipeline.js";
+import { readLines } from "../index/text.js";
 
 export interface FeedbackEntry {
   version: 1;
@@ -35,6 +39,21 @@ export function feedbackEntry(params: FeedbackParams, sourceTexts: Map<number, s
     citations: r.citations.map((c) => c.n),
     ...(model ? { model } : {}),
   };
+}
+
+/**
+ * The texts of an answer's sources re-read from disk, for an answer the engine no longer holds
+ * (rated after a restart): a source's lines are kept only when the file, inside one of the docs
+ * folders, still holds what was cited (same hash); the others are left out.
+ */
+export async function recoverSourceTexts(sources: AnswerSource[], roots: string[]): Promise<Map<number, string>> {
+  const texts = new Map<number, string>();
+  for (const s of sources) {
+    if (!s.linesHash || !roots.some((root) => relativeInside(root, s.file) !== undefined)) continue;
+    const lines = await readLines(s.file);
+    if (lines && linesHash(lines, s.startLine, s.endLine) === s.linesHash) texts.set(s.n, lines.slice(s.startLine - 1, s.endLine).join("\n"));
+  }
+  return texts;
 }
 
 export async function appendFeedback(file: string, entry: FeedbackEntry): Promise<void> {

@@ -13,7 +13,8 @@ import { SerialQueue } from "../util/serialQueue.js";
 import { extractDefinedTerms, TermIndex } from "./terms.js";
 import { decodeText, looksBinary } from "./text.js";
 import { identifierCandidates, tokenize } from "./tokenizer.js";
-import { type ChunkRecord, type Embedder, type MatchSource, type SearchHit } from "./types.js";
+import type { MatchSource } from "../../shared/answer.js";
+import { type ChunkRecord, type Embedder, type SearchHit } from "./types.js";
 import { silentLogger, type Logger } from "../util/logger.js";
 
 export interface FileEntry {

@@ -1,4 +1,5 @@
 // The index's own types: chunks, search hits, and what search needs of an embedding model.
+import type { MatchSource } from "../../shared/answer.js";
 
 /** What the model engine implements so that search can use vectors. */
 export interface Embedder {
@@ -25,7 +26,6 @@ export interface ChunkRecord {
   hash: string;
 }
 
-export type MatchSource = "term" | "text" | "vector";
 
 export interface SearchHit {
   chunk: ChunkRecord;

@@ -5,9 +5,10 @@ import * as os from "node:os";
 import type { Embedder } from "../index/types.js";
 import type { Logger } from "../util/logger.js";
 import { silentLogger } from "../util/logger.js";
-import { validateGguf, type GgufInfo } from "./gguf.js";
+import type { GgufInfo } from "./gguf/types.js";
+import { validateGguf } from "./gguf/validation.js";
+import { importNodeLlamaCpp, type NodeLlamaCpp } from "./nodeLlamaCpp.js";
 
-type NodeLlamaCpp = typeof import("node-llama-cpp");
 type Llama = Awaited<ReturnType<NodeLlamaCpp["getLlama"]>>;
 type LlamaModel = Awaited<ReturnType<Llama["loadModel"]>>;
 type LlamaContext = Awaited<ReturnType<LlamaModel["createContext"]>>;
@@ -16,9 +17,7 @@ type LlamaEmbeddingContext = Awaited<ReturnType<LlamaModel["createEmbeddingConte
 export type GpuSetting = "auto" | "off";
 
 export interface ModelSettings {
-  /** Local path of the chat model (hf: references are resolved by the caller, see download.ts). */
-  chatModel?: string;
-  embeddingModel?: string;
+  /** Adapters by local path (references are resolved by the engine, see download/resolve.ts). */
   lora?: { path: string; scale: number }[];
   gpu?: GpuSetting;
   /** Threads for evaluation; default: CPU cores - 1 (at least 1). Never the library's default. */
@@ -31,13 +30,6 @@ export const DEFAULT_CONTEXT_SIZE = 4096;
 
 export function defaultThreads(): number {
   return Math.max(1, (os.availableParallelism?.() ?? os.cpus().length) - 1);
-}
-
-let nodeLlamaCpp: Promise<NodeLlamaCpp> | undefined;
-/** node-llama-cpp is ESM with top-level await: load it lazily, once. */
-export function importNodeLlamaCpp(): Promise<NodeLlamaCpp> {
-  nodeLlamaCpp ??= import("node-llama-cpp");
-  return nodeLlamaCpp;
 }
 
 const llamas = new Map<GpuSetting, Promise<Llama>>();
@@ -232,41 +224,4 @@ function normalise(v: Float32Array): Float32Array {
   norm = Math.sqrt(norm) || 1;
   for (let i = 0; i < v.length; i++) v[i]! /= norm;
   return v;
-}
-
-/** The models Docent runs, loaded together and disposed in reverse order. */
-export class ModelHost {
-  private constructor(
-    readonly llama: Llama,
-    readonly chat: ChatModel | undefined,
-    readonly embedder: LlamaEmbedder | undefined,
-  ) {}
-
-  static async load(settings: ModelSettings, logger: Logger = silentLogger): Promise<ModelHost> {
-    const llama = await getLlamaInstance(settings.gpu ?? "auto", logger);
-    const chat = settings.chatModel ? await ChatModel.load(llama, settings.chatModel, settings) : undefined;
-    let embedder: LlamaEmbedder | undefined;
-    try {
-      embedder = settings.embeddingModel ? await LlamaEmbedder.load(llama, settings.embeddingModel, settings) : undefined;
-    } catch (err) {
-      await chat?.dispose();
-      throw err;
-    }
-    logger.info(
-      `Models ready on ${llama.gpu || "CPU"}: chat ${settings.chatModel ?? "none"}` +
-        (chat ? ` (${chat.gpuLayers} GPU layers, ${chat.threads} threads, context ${chat.contextSize})` : "") +
-        `, embeddings ${settings.embeddingModel ?? "none"}`,
-    );
-    return new ModelHost(llama, chat, embedder);
-  }
-
-  /** "cuda", "vulkan", "metal" or false for CPU. */
-  get gpu(): string | false {
-    return this.llama.gpu;
-  }
-
-  async dispose(): Promise<void> {
-    await this.embedder?.dispose();
-    await this.chat?.dispose();
-  }
 }

@@ -6,7 +6,8 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { DocentApi } from "../../../src/extension/extension.js";
-import type { AskResult, ReindexResult } from "../../../src/shared/protocol.js";
+import type { AnswerResult } from "../../../src/shared/answer.js";
+import type { ReindexResult } from "../../../src/shared/protocol.js";
 
 const EXTENSION_ID = "docent.docent";
 
@@ -109,7 +110,7 @@ export function registerExtensionSuite(): void {
       const editor = await vscode.window.showTextDocument(doc);
       const offset = doc.getText().indexOf("jvm.memory.used");
       editor.selection = new vscode.Selection(doc.positionAt(offset), doc.positionAt(offset + "jvm.memory.used".length));
-      const result = (await vscode.commands.executeCommand("docent.explainMetric")) as AskResult;
+      const result = (await vscode.commands.executeCommand("docent.explainMetric")) as AnswerResult;
       assert.ok(result, "an answer came back");
       assert.match(result.question, /jvm\.memory\.used/);
       assert.ok(result.sources.length > 0);

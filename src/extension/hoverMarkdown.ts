@@ -1,17 +1,8 @@
-// Hover over a name the docs define: the identifier under the cursor, and the Markdown shown.
+// The Markdown of a definition hover. No vscode import, so it is unit-tested with the engine.
 import { pathToFileURL } from "node:url";
-export { nameAt } from "../shared/names.js";
+import type { Definition } from "../shared/protocol.js";
 
-export interface Definition {
-  term: string;
-  heading: string;
-  file: string;
-  path: string;
-  startLine: number;
-  summary: string;
-}
-
-/** Markdown for the hover; the command link is enabled by the client for this command only. */
+/** The hover's Markdown; the one command link is enabled by the hover provider for this command only. */
 export function hoverMarkdown(d: Definition): string {
   const link = `${pathToFileURL(d.file).href}#L${d.startLine}`;
   const args = encodeURIComponent(JSON.stringify([d.term]));

@@ -1,0 +1,109 @@
+// The CLI's way to the engine: flags become engine settings, the index lives in the user's cache
+// folder unless --index says otherwise, and model problems fail the command (exit 1) instead of
+// falling back as the editor does.
+import { createHash } from "node:crypto";
+import { promises as fs } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { DEFAULT_PIPELINE, type PipelineSettings } from "../shared/pipelineSettings.js";
+import type { EngineStatus } from "../shared/protocol.js";
+import { Engine } from "../engine/engine.js";
+import { DEFAULT_MAX_FILE_BYTES } from "../engine/index/corpus.js";
+import type { Logger } from "../engine/util/logger.js";
+import { UsageError } from "./args.js";
+import { modelSettingsFrom, type ModelFlags } from "./modelOptions.js";
+
+export const stderrLogger: Logger = {
+  info: (m) => process.stderr.write(`${m}\n`),
+  warn: (m) => process.stderr.write(`warning: ${m}\n`),
+  error: (m) => process.stderr.write(`error: ${m}\n`),
+};
+
+/** Only warnings and errors: what `index`, `search` and `eval` print about the engine's work. */
+const quietLogger: Logger = { ...stderrLogger, info: () => {} };
+
+export async function requireDir(dir: string | undefined, what = "<dir>"): Promise<string> {
+  if (!dir) throw new UsageError(`missing ${what}`);
+  const stat = await fs.stat(dir).catch(() => undefined);
+  if (!stat?.isDirectory()) throw new UsageError(`${dir} is not a folder`);
+  return path.resolve(dir);
+}
+
+/** Docent's folder in the user's cache (XDG_CACHE_HOME, else ~/.cache). */
+export function userCacheDir(...parts: string[]): string {
+  return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "docent", ...parts);
+}
+
+/** Where the CLI keeps an index when no --index is given: one file per folder and embedding model. */
+export function defaultIndexFile(dir: string, embeddingModel?: string): string {
+  const key = createHash("sha1")
+    .update(path.resolve(dir) + (embeddingModel ? `\n${embeddingModel}` : ""))
+    .digest("hex")
+    .slice(0, 16);
+  return userCacheDir("indexes", `${key}.docent`);
+}
+
+export interface IndexFlags {
+  index?: string;
+  include?: string[];
+  exclude?: string[];
+}
+
+export interface OpenEngineOptions {
+  /** Pipeline settings from the command's flags. */
+  pipeline?: Partial<PipelineSettings>;
+  signal?: AbortSignal;
+  /** Log every step (ask, dataset) or only problems (index, search, eval). */
+  verbose?: boolean;
+}
+
+/** Opens the engine on one docs folder: index loaded or built (and saved), models loaded. */
+export async function openEngine(dir: string, flags: IndexFlags & ModelFlags, options: OpenEngineOptions = {}): Promise<Engine> {
+  const models = modelSettingsFrom(flags);
+  const engine = new Engine({
+    roots: [dir],
+    indexFile: flags.index ? path.resolve(flags.index) : defaultIndexFile(dir, models.embeddingModel),
+    modelsDir: flags["models-dir"] ?? userCacheDir("models"),
+    settings: {
+      include: flags.include ?? [],
+      exclude: flags.exclude ?? [],
+      maxFileBytes: DEFAULT_MAX_FILE_BYTES,
+      ...models,
+      pipeline: { ...DEFAULT_PIPELINE, ...options.pipeline },
+    },
+    logger: options.verbose ? stderrLogger : quietLogger,
+    events: { status: printDownloadProgress() },
+    modelErrors: "throw",
+  });
+  try {
+    await engine.start(options.signal);
+  } catch (err) {
+    await engine.dispose();
+    throw err;
+  }
+  return engine;
+}
+
+/** Download progress on stderr, one line rewritten in place. */
+function printDownloadProgress(): (status: EngineStatus) => void {
+  let downloading = false;
+  return (status) => {
+    if (status.state === "downloading-model") {
+      const pct = status.progress === undefined ? "" : `: ${(100 * status.progress).toFixed(0)}%`;
+      process.stderr.write(`\r${status.message ?? "Downloading"}${pct}`);
+      downloading = true;
+    } else if (downloading) {
+      process.stderr.write("\n");
+      downloading = false;
+    }
+  };
+}
+
+/** Runs a command on the opened engine and always closes it (models released, pending save done). */
+export async function withEngine<T>(engine: Engine, run: (engine: Engine) => Promise<T>): Promise<T> {
+  try {
+    return await run(engine);
+  } finally {
+    await engine.dispose();
+  }
+}

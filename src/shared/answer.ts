@@ -1,0 +1,81 @@
+// What an answer is, as the engine sends it to its clients (the extension, the webview, the CLI's
+// JSON): stages, sources, citations, the streamed events and the final result. The engine builds
+// these; this file imports nothing, so every side can use it.
+
+/** How a section was found: an exact defined term, full text, or vectors. */
+export type MatchSource = "term" | "text" | "vector";
+
+/** The pipeline's steps, in order. */
+export type Stage = "terms" | "draft" | "retrieve" | "answer";
+
+/** A numbered section the answer draws on. The engine's own copy also holds the text (see AnswerSourceWithText). */
+export interface AnswerSource {
+  /** The number the answer cites it by. */
+  n: number;
+  /** Path relative to its docs folder. */
+  path: string;
+  /** Absolute path. */
+  file: string;
+  heading: string;
+  startLine: number;
+  endLine: number;
+  matchedBy: MatchSource[];
+  /** The defined term that matched exactly, when there was one. */
+  term?: string;
+  /**
+   * Hash of the file's lines startLine..endLine when the answer was written: feedback given
+   * later re-reads those lines and keeps them only if the file still holds them.
+   */
+  linesHash?: string;
+}
+
+/** A source with the text the model was given (a whole section when the budget allowed). */
+export interface AnswerSourceWithText extends AnswerSource {
+  text: string;
+}
+
+/** Where a citation in the answer points: its source's number and location. */
+export type Citation = Pick<AnswerSource, "n" | "path" | "file" | "heading" | "startLine" | "endLine">;
+
+export type AnswerMode = "model" | "retrieval-only" | "not-covered";
+
+export type AnswerTimings = {
+  terms: number;
+  draft: number;
+  retrieve: number;
+  answer: number;
+  total: number;
+  firstAnswerTokenMs: number;
+};
+
+/** The finished answer. `S` is AnswerSource on the wire and AnswerSourceWithText inside the engine. */
+export interface AnswerResult<S extends AnswerSource = AnswerSource> {
+  question: string;
+  draft: string;
+  answer: string;
+  mode: AnswerMode;
+  /** Why the answer is not a model answer, when it is not. */
+  note?: string;
+  sources: S[];
+  citations: Citation[];
+  /** Citation numbers in the answer that match no source. */
+  invalidCitations: number[];
+  draftWeight: number;
+  aborted: boolean;
+  timings: AnswerTimings;
+  tokens: { draft: number; answer: number; answerPrompt: number };
+  tokensPerSecond: { draft: number; answer: number };
+}
+
+/** What streams while an answer is written, before its result. */
+export type AnswerEvent<S extends AnswerSource = AnswerSource> =
+  | { type: "stage"; stage: Stage; status: "started" }
+  | { type: "stage"; stage: Stage; status: "finished"; ms: number }
+  | { type: "draft-chunk"; text: string }
+  | { type: "sources"; sources: S[] }
+  | { type: "answer-chunk"; text: string };
+
+/** The wire form of a source: the text stays in the engine (the client opens the file). */
+export function withoutText<S extends AnswerSource>({ text: _text, ...source }: S & { text?: string }): AnswerSource {
+  return source;
+}
