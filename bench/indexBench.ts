@@ -31,7 +31,7 @@ function sampleQueries(index: DocsIndex, n: number): string[] {
   for (const f of index.files.values()) for (const s of f.sections) if (s.headingPath.length) headings.add(s.headingPath[s.headingPath.length - 1]!);
   const all = [...headings].sort();
   let seed = 42;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   return Array.from({ length: n }, () => all[Math.floor(rand() * all.length)]!.replace(/^Metric:\s*/, "what is "));
 }
 
@@ -81,7 +81,11 @@ const tf = performance.now();
 const rescan = await loaded.index.update();
 const rescanMs = performance.now() - tf;
 if (copies > 1) await fs.rm(corpus, { recursive: true, force: true });
-else await fs.writeFile(target.file, (await fs.readFile(target.file, "utf8")).replace(/\n\nAn added paragraph about quokka latency\.\n\nAnd another about wombat throughput\.\n$/, ""));
+else
+  await fs.writeFile(
+    target.file,
+    (await fs.readFile(target.file, "utf8")).replace(/\n\nAn added paragraph about quokka latency\.\n\nAnd another about wombat throughput\.\n$/, ""),
+  );
 
 clearInterval(sampler);
 peakRss = Math.max(peakRss, process.memoryUsage().rss);

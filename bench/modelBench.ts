@@ -30,9 +30,22 @@ sampler.unref();
 async function modelFile(kind: string): Promise<string> {
   if (kind === "small") return (await ensureTinyModels()).chatTemplate;
   const file = path.join(os.tmpdir(), "docent-bench-medium.gguf");
-  const exists = await fs.stat(file).then(() => true, () => false);
+  const exists = await fs.stat(file).then(
+    () => true,
+    () => false,
+  );
   if (!exists) {
-    const config = { ...TINY_CHAT_CONFIG, name: "Docent Bench Medium", seed: 77, embedding: 512, layers: 8, heads: 8, kvHeads: 4, feedForward: 1536, chatTemplate: TINY_CHAT_TEMPLATE };
+    const config = {
+      ...TINY_CHAT_CONFIG,
+      name: "Docent Bench Medium",
+      seed: 77,
+      embedding: 512,
+      layers: 8,
+      heads: 8,
+      kvHeads: 4,
+      feedForward: 1536,
+      chatTemplate: TINY_CHAT_TEMPLATE,
+    };
     await fs.writeFile(file, buildTinyLlama(config).toBuffer());
   }
   return file;
@@ -79,7 +92,6 @@ for (const question of QUESTIONS.slice(0, Number(values.questions))) {
   });
   // Raw node-llama-cpp: the same prompt, the same number of tokens, same context size and threads.
   const session = new LlamaChatSession({ contextSequence: rawContext.getSequence(), systemPrompt: ANSWER_SYSTEM_PROMPT });
-  const start = performance.now();
   let first = -1;
   let tokens = 0;
   await session.prompt(answerPrompt(question, result.sources), {
@@ -111,7 +123,12 @@ console.log(
     questions: rows.length,
     mean_total_ms: r1(mean("total_ms")),
     mean_first_answer_token_ms: r1(mean("first_answer_token_ms")),
-    ttft_split_ms: { terms: r1(mean("terms_ms")), draft: r1(mean("draft_ms")), retrieve: r1(mean("retrieve_ms")), answer_prompt: r1(mean("first_answer_token_ms") - mean("terms_ms") - mean("draft_ms") - mean("retrieve_ms")) },
+    ttft_split_ms: {
+      terms: r1(mean("terms_ms")),
+      draft: r1(mean("draft_ms")),
+      retrieve: r1(mean("retrieve_ms")),
+      answer_prompt: r1(mean("first_answer_token_ms") - mean("terms_ms") - mean("draft_ms") - mean("retrieve_ms")),
+    },
     draft_share_of_total: Math.round((mean("draft_ms") / mean("total_ms")) * 1000) / 1000,
     mean_prompt_tokens: Math.round(mean("prompt_tokens")),
     answer_tokens: Math.round(mean("answer_tokens")),

@@ -19,7 +19,7 @@ const server = await startCodeServer({
   userSettings: chatModel ? { "docent.chatModel": chatModel } : {},
 });
 console.log(`\nDocent is running in VS Code on the sample docs: open ${server.url}`);
-console.log(chatModel ? `Chat model: ${chatModel}` : "No chat model: answers show the best-matching sections (set one with \"Docent: Select Model\").");
+console.log(chatModel ? `Chat model: ${chatModel}` : 'No chat model: answers show the best-matching sections (set one with "Docent: Select Model").');
 console.log("Press Ctrl-C to stop.");
 const stop = async () => {
   await server.stop();

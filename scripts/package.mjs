@@ -39,6 +39,26 @@ writeFileSync(path.join(stage, "package.json"), JSON.stringify(staged, null, 2))
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: stage, stdio: "inherit" });
 // --omit=optional leaves out the other platforms' (and the CUDA/Vulkan) binaries;
 // --ignore-scripts: nothing is built, the prebuilt binary is used ("build: never" at run time).
-run("npm", ["install", "--omit=optional", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--no-package-lock", `--os=${target.split("-")[0] === "win32" ? "win32" : target.split("-")[0]}`, `--cpu=${target.split("-")[1]}`]);
-run(process.execPath, [path.join(root, "node_modules", "@vscode", "vsce", "vsce"), "package", "--target", target, "--out", out, "--allow-missing-repository", "--skip-license", "--no-rewrite-relative-links"]);
+run("npm", [
+  "install",
+  "--omit=optional",
+  "--omit=dev",
+  "--ignore-scripts",
+  "--no-audit",
+  "--no-fund",
+  "--no-package-lock",
+  `--os=${target.split("-")[0] === "win32" ? "win32" : target.split("-")[0]}`,
+  `--cpu=${target.split("-")[1]}`,
+]);
+run(process.execPath, [
+  path.join(root, "node_modules", "@vscode", "vsce", "vsce"),
+  "package",
+  "--target",
+  target,
+  "--out",
+  out,
+  "--allow-missing-repository",
+  "--skip-license",
+  "--no-rewrite-relative-links",
+]);
 console.log(`${path.relative(process.cwd(), out)}: ${(statSync(out).size / 1024 / 1024).toFixed(1)} MB`);

@@ -6,7 +6,19 @@ type Shape = [tag: "path" | "rect" | "circle", attributes: Record<string, string
 
 function icon(shapes: Shape[], groupTransform?: string): SVGSVGElement {
   const svg = document.createElementNS(SVG, "svg");
-  for (const [name, value] of Object.entries({ viewBox: "0 0 16 16", width: "16", height: "16", fill: "none", stroke: "currentColor", "stroke-width": "1.2", "stroke-linecap": "round", "stroke-linejoin": "round", "aria-hidden": "true", focusable: "false", class: "icon" })) {
+  for (const [name, value] of Object.entries({
+    viewBox: "0 0 16 16",
+    width: "16",
+    height: "16",
+    fill: "none",
+    stroke: "currentColor",
+    "stroke-width": "1.2",
+    "stroke-linecap": "round",
+    "stroke-linejoin": "round",
+    "aria-hidden": "true",
+    focusable: "false",
+    class: "icon",
+  })) {
     svg.setAttribute(name, value);
   }
   const parent = groupTransform ? svg.appendChild(document.createElementNS(SVG, "g")) : svg;
@@ -25,7 +37,11 @@ const thumb: Shape[] = [
 ];
 
 export const Icons = {
-  send: () => icon([["path", { d: "M2.2 2.6 14 8 2.2 13.4 4 8z" }], ["path", { d: "M4 8h5.5" }]]),
+  send: () =>
+    icon([
+      ["path", { d: "M2.2 2.6 14 8 2.2 13.4 4 8z" }],
+      ["path", { d: "M4 8h5.5" }],
+    ]),
   stop: () => icon([["rect", { x: "3.5", y: "3.5", width: "9", height: "9", rx: "1.2", fill: "currentColor" }]]),
   copy: () =>
     icon([
@@ -41,9 +57,21 @@ export const Icons = {
       ["path", { d: "M2 4h10M2 7.5h10M2 11h5.5" }],
       ["path", { d: "M10 10.5l3.5 3.5M13.5 10.5 10 14" }],
     ]),
-  error: () => icon([["circle", { cx: "8", cy: "8", r: "6.2" }], ["path", { d: "M8 4.8v3.8M8 11.1v.1" }]]),
-  info: () => icon([["circle", { cx: "8", cy: "8", r: "6.2" }], ["path", { d: "M8 7.2v4M8 4.9v.1" }]]),
-  warning: () => icon([["path", { d: "M8 2 14.5 13.5h-13z" }], ["path", { d: "M8 6.5v3.2M8 11.6v.1" }]]),
+  error: () =>
+    icon([
+      ["circle", { cx: "8", cy: "8", r: "6.2" }],
+      ["path", { d: "M8 4.8v3.8M8 11.1v.1" }],
+    ]),
+  info: () =>
+    icon([
+      ["circle", { cx: "8", cy: "8", r: "6.2" }],
+      ["path", { d: "M8 7.2v4M8 4.9v.1" }],
+    ]),
+  warning: () =>
+    icon([
+      ["path", { d: "M8 2 14.5 13.5h-13z" }],
+      ["path", { d: "M8 6.5v3.2M8 11.6v.1" }],
+    ]),
   /** Docent's mark: a speech bubble holding an open book (media/docent.svg at 24px). */
   docent: () => {
     const svg = icon([

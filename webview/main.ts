@@ -1,14 +1,12 @@
 // The chat view's browser side: builds the page, talks to the host only through postMessage, and
 // shows nothing from the host before `init` has arrived.
 import type { EngineStatus } from "../src/shared/protocol.js";
-import type { ChatTurn, HostToWebview } from "../src/shared/webviewMessages.js";
+import { MAX_QUESTION_CHARS, type ChatTurn, type HostToWebview } from "../src/shared/webviewMessages.js";
 import { createButton, createProgressRing, createTextArea, registerComponents, setDisabled } from "./components.js";
 import { append, h, plural } from "./dom.js";
 import { Icons } from "./icons.js";
 import { TurnView, type TurnHost } from "./turnView.js";
 import { loadDraft, post, saveDraft } from "./vscodeApi.js";
-
-const MAX_QUESTION = 8000;
 
 class ChatView {
   private readonly statusText = h("span", { class: "status-text" });
@@ -24,11 +22,17 @@ class ChatView {
     label: "Question about the docs",
     placeholder: "Ask a question about the docs",
     rows: 3,
-    maxLength: MAX_QUESTION,
+    maxLength: MAX_QUESTION_CHARS,
     className: "question-input",
   });
   private readonly sendButton = createButton({ label: "Send (Enter)", text: "Send", icon: Icons.send(), appearance: "primary", onClick: () => this.send() });
-  private readonly stopButton = createButton({ label: "Stop answering", text: "Stop", icon: Icons.stop(), appearance: "secondary", onClick: () => post({ type: "stop" }) });
+  private readonly stopButton = createButton({
+    label: "Stop answering",
+    text: "Stop",
+    icon: Icons.stop(),
+    appearance: "secondary",
+    onClick: () => post({ type: "stop" }),
+  });
 
   private readonly turns = new Map<string, TurnView>();
   private initialized = false;
@@ -62,7 +66,13 @@ class ChatView {
       h(
         "header",
         { class: "status-bar" },
-        h("div", { class: "status", role: "status", "aria-live": "polite", "aria-label": "Engine status" }, this.statusRing, this.statusText, this.statusDetail),
+        h(
+          "div",
+          { class: "status", role: "status", "aria-live": "polite", "aria-label": "Engine status" },
+          this.statusRing,
+          this.statusText,
+          this.statusDetail,
+        ),
         this.statusActions,
         h("div", { class: "toolbar", role: "group", "aria-label": "Chat actions" }, this.clearButton),
       ),
@@ -72,13 +82,7 @@ class ChatView {
         "section",
         { class: "composer", "aria-label": "Ask Docent" },
         this.input,
-        h(
-          "div",
-          { class: "composer-row" },
-          this.hint,
-          this.stopButton,
-          this.sendButton,
-        ),
+        h("div", { class: "composer-row" }, this.hint, this.stopButton, this.sendButton),
       ),
     );
     this.updateComposer();
@@ -150,7 +154,7 @@ class ChatView {
     this.statusDetail.title = detail.replace(/^ · /, "");
 
     // Status arrives often while indexing: rebuild the controls only when they change, so focus stays.
-    const key = JSON.stringify([status.state === "error" ? status.message ?? "" : null, status.warnings, hasModel]);
+    const key = JSON.stringify([status.state === "error" ? (status.message ?? "") : null, status.warnings, hasModel]);
     if (key === this.statusKey) return this.updateEmptyState();
     this.statusKey = key;
 
@@ -168,7 +172,12 @@ class ChatView {
     const actions: HTMLElement[] = [];
     if (status.warnings.length > 0) {
       actions.push(
-        linkButton(h("span", { class: "warnings" }, Icons.warning(), String(status.warnings.length)), `${plural(status.warnings.length, "warning")}: show logs`, () => post({ type: "showLogs" }), status.warnings.join("\n")),
+        linkButton(
+          h("span", { class: "warnings" }, Icons.warning(), String(status.warnings.length)),
+          `${plural(status.warnings.length, "warning")}: show logs`,
+          () => post({ type: "showLogs" }),
+          status.warnings.join("\n"),
+        ),
       );
     }
     if (!hasModel && status.state !== "error") actions.push(linkButton("Select model", "Select a chat model", () => post({ type: "selectModel" })));
@@ -196,7 +205,11 @@ class ChatView {
       this.empty,
       h("div", { class: "empty-icon" }, Icons.docent()),
       h("h2", {}, "Ask your docs"),
-      h("p", {}, "Docent answers questions from this workspace's documentation with a local model. Every claim cites the docs it comes from, and each citation opens the section."),
+      h(
+        "p",
+        {},
+        "Docent answers questions from this workspace's documentation with a local model. Every claim cites the docs it comes from, and each citation opens the section.",
+      ),
       noModel,
     );
   }
@@ -217,7 +230,7 @@ class ChatView {
   private send(): void {
     const question = this.input.value.trim();
     if (!this.initialized || !question || this.running()) return;
-    post({ type: "ask", question: question.slice(0, MAX_QUESTION) });
+    post({ type: "ask", question: question.slice(0, MAX_QUESTION_CHARS) });
     this.input.value = "";
     saveDraft("");
     this.updateComposer();

@@ -1,7 +1,7 @@
 // One question and its answer in the conversation: built once, then updated in place as the
 // host streams events (draft, stages, sources, answer) and finally the result.
 import type { AnswerEvent, AnswerResult, AnswerSource as Source, Stage } from "../src/shared/answer.js";
-import type { ChatTurn, WebviewToHost } from "../src/shared/webviewMessages.js";
+import { MAX_COMMENT_CHARS, MAX_CORRECTION_CHARS, type ChatTurn, type WebviewToHost } from "../src/shared/webviewMessages.js";
 import { createButton, createProgressRing, createTextArea, setButtonIcon, setDisabled } from "./components.js";
 import { formatMs, h, plural, uniqueId } from "./dom.js";
 import { Icons } from "./icons.js";
@@ -164,7 +164,13 @@ export class TurnView {
       this.error.replaceChildren(
         Icons.error(),
         h("span", { class: "turn-error-message" }, message || "Something went wrong."),
-        createButton({ label: "Show logs", text: "Show logs", appearance: "secondary", className: "small", onClick: () => this.host.post({ type: "showLogs" }) }),
+        createButton({
+          label: "Show logs",
+          text: "Show logs",
+          appearance: "secondary",
+          className: "small",
+          onClick: () => this.host.post({ type: "showLogs" }),
+        }),
       );
     });
   }
@@ -280,9 +286,19 @@ export class TurnView {
   private openComment(down: HTMLElement, send: (rating: Rating, comment?: string, correction?: string) => void): void {
     if (this.footer.querySelector(".comment-form")) return;
     down.setAttribute("aria-pressed", "true");
-    const area = createTextArea({ label: "What was wrong or missing? (optional)", placeholder: "What was wrong or missing? (optional)", rows: 2, maxLength: 4000 });
+    const area = createTextArea({
+      label: "What was wrong or missing? (optional)",
+      placeholder: "What was wrong or missing? (optional)",
+      rows: 2,
+      maxLength: MAX_COMMENT_CHARS,
+    });
     // A corrected answer becomes a preference pair for the next fine-tune.
-    const correction = createTextArea({ label: "The right answer (optional, used for fine-tuning)", placeholder: "The right answer (optional, used for fine-tuning)", rows: 2, maxLength: 8000 });
+    const correction = createTextArea({
+      label: "The right answer (optional, used for fine-tuning)",
+      placeholder: "The right answer (optional, used for fine-tuning)",
+      rows: 2,
+      maxLength: MAX_CORRECTION_CHARS,
+    });
     const close = () => {
       form.remove();
       down.removeAttribute("aria-pressed");
@@ -322,12 +338,7 @@ export class TurnView {
     const feedback = this.footer.querySelector(".feedback");
     this.footer.querySelector(".comment-form")?.remove();
     feedback?.replaceChildren(
-      h(
-        "span",
-        { class: "thanks", role: "status" },
-        rating === "up" ? Icons.thumbsUp() : Icons.thumbsDown(),
-        "Thanks for the feedback",
-      ),
+      h("span", { class: "thanks", role: "status" }, rating === "up" ? Icons.thumbsUp() : Icons.thumbsDown(), "Thanks for the feedback"),
     );
   }
 }

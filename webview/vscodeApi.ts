@@ -1,6 +1,6 @@
 // The one channel to the extension host: typed postMessage, and the only state the view keeps
 // across reloads (the unsent question).
-import type { WebviewToHost } from "../src/shared/webviewMessages.js";
+import { MAX_QUESTION_CHARS, type WebviewToHost } from "../src/shared/webviewMessages.js";
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -21,7 +21,7 @@ export function post(message: WebviewToHost): void {
 export function loadDraft(): string {
   const state = api.getState();
   const draft = typeof state === "object" && state !== null ? (state as { draft?: unknown }).draft : undefined;
-  return typeof draft === "string" ? draft.slice(0, 8000) : "";
+  return typeof draft === "string" ? draft.slice(0, MAX_QUESTION_CHARS) : "";
 }
 
 export function saveDraft(draft: string): void {

@@ -35,7 +35,9 @@ export async function datasetCommand(argv: string[]): Promise<void> {
         seed: values.seed === "0" ? 0 : intOption(values.seed, "seed", 1),
         limit: values.limit ? intOption(values.limit, "limit", 1) : undefined,
       };
-      const onProgress = values.json ? undefined : (p: { done: number; total: number; records: number }) => process.stderr.write(`\r${p.done}/${p.total} sections, ${p.records} records`);
+      const onProgress = values.json
+        ? undefined
+        : (p: { done: number; total: number; records: number }) => process.stderr.write(`\r${p.done}/${p.total} sections, ${p.records} records`);
       const summary = await engine.exportDataset(params, interrupt.signal, onProgress).catch((err) => {
         if (interrupt.signal.aborted) {
           process.stderr.write("\nStopped; run the same command again to resume.\n");
@@ -52,7 +54,9 @@ export async function datasetCommand(argv: string[]): Promise<void> {
       process.stderr.write("\n");
       console.log(`Wrote ${summary.records.train} training records to ${summary.trainFile}`);
       console.log(`  and ${summary.records.validation} validation records to ${summary.validationFile}`);
-      console.log(`Sections covered ${summary.sections.covered} of ${summary.sections.total}${summary.sections.resumed ? ` (${summary.sections.resumed} from an earlier run)` : ""}; files ${summary.files.train} train / ${summary.files.validation} validation`);
+      console.log(
+        `Sections covered ${summary.sections.covered} of ${summary.sections.total}${summary.sections.resumed ? ` (${summary.sections.resumed} from an earlier run)` : ""}; files ${summary.files.train} train / ${summary.files.validation} validation`,
+      );
       console.log(`Generated ${summary.generatedTokens} tokens in ${ms(summary.ms)}`);
     });
   } finally {
@@ -64,7 +68,7 @@ export async function feedbackCommand(argv: string[]): Promise<void> {
   const [sub, ...rest] = argv;
   if (sub !== "export") throw new UsageError('feedback takes "export"');
   const { values } = parse(rest, { log: { type: "string" }, out: { type: "string" }, json: { type: "boolean" } });
-  if (!values.log) throw new UsageError("missing --log <feedback.jsonl> (the extension's log: run \"Docent: Show Logs\" to see where it is)");
+  if (!values.log) throw new UsageError('missing --log <feedback.jsonl> (the extension\'s log: run "Docent: Show Logs" to see where it is)');
   if (!values.out) throw new UsageError("missing --out <file.jsonl>");
   const { entries, badLines } = await readFeedback(values.log);
   const result = exportFeedback(entries);
@@ -72,13 +76,24 @@ export async function feedbackCommand(argv: string[]): Promise<void> {
   const prefs = out.replace(/(\.jsonl)?$/, ".preferences.jsonl");
   await fs.writeFile(out, result.chat.map(recordLine).join(""));
   await fs.writeFile(prefs, result.preferences.map(recordLine).join(""));
-  const summary = { entries: entries.length, chatRecords: result.chat.length, preferencePairs: result.preferences.length, skipped: result.skipped, skippedWithoutTexts: result.skippedWithoutTexts, unreadableLines: badLines, chatFile: out, preferencesFile: prefs };
+  const summary = {
+    entries: entries.length,
+    chatRecords: result.chat.length,
+    preferencePairs: result.preferences.length,
+    skipped: result.skipped,
+    skippedWithoutTexts: result.skippedWithoutTexts,
+    unreadableLines: badLines,
+    chatFile: out,
+    preferencesFile: prefs,
+  };
   if (values.json) console.log(JSON.stringify(summary));
   else {
     console.log(`${summary.chatRecords} chat records (answers rated up) -> ${out}`);
     console.log(`${summary.preferencePairs} preference pairs (rated down, with a correction) -> ${prefs}`);
     const withoutTexts = result.skippedWithoutTexts ? `, ${result.skippedWithoutTexts} of them without the texts of their sources` : "";
-    console.log(`${summary.skipped} entries skipped (nothing to train on${withoutTexts})${badLines.length ? `; unreadable lines: ${badLines.join(", ")}` : ""}`);
+    console.log(
+      `${summary.skipped} entries skipped (nothing to train on${withoutTexts})${badLines.length ? `; unreadable lines: ${badLines.join(", ")}` : ""}`,
+    );
   }
 }
 

@@ -268,7 +268,9 @@ export class Engine {
       const lora = [];
       for (const a of this.settings.lora) lora.push({ path: await this.resolve(a.path, "LoRA adapter"), scale: a.scale });
       this.chat = await ChatModel.load(llama, file, { ...this.modelSettings(), lora });
-      this.logger.info(`Chat model ${file} ready on ${llama.gpu || "CPU"} (${this.chat.gpuLayers} GPU layers, ${this.chat.threads} threads, context ${this.chat.contextSize})`);
+      this.logger.info(
+        `Chat model ${file} ready on ${llama.gpu || "CPU"} (${this.chat.gpuLayers} GPU layers, ${this.chat.threads} threads, context ${this.chat.contextSize})`,
+      );
       this.setStatus({ state: "ready", model: path.basename(file), device: llama.gpu || "cpu", message: undefined, progress: undefined });
     } catch (err) {
       if (this.options.modelErrors === "throw") throw err;
@@ -444,7 +446,7 @@ export class Engine {
     // Questions wait while the model writes the dataset (one model, one sequence).
     return this.queue.run(async () => {
       if (!this.index) throw new Error("The docs index is not ready yet");
-      if (!this.chat) throw new Error("Exporting a dataset needs a chat model: set one with \"Docent: Select Model\"");
+      if (!this.chat) throw new Error('Exporting a dataset needs a chat model: set one with "Docent: Select Model"');
       return generateDataset(this.index, this.chat, { ...params, signal, onProgress: ({ done, total, records }) => onProgress?.({ done, total, records }) });
     });
   }
@@ -459,9 +461,12 @@ export class Engine {
   private async configureNow(settings: EngineSettings): Promise<void> {
     const before = this.settings;
     this.settings = settings;
-    const corpusChanged = JSON.stringify([before.include, before.exclude, before.maxFileBytes]) !== JSON.stringify([settings.include, settings.exclude, settings.maxFileBytes]);
+    const corpusChanged =
+      JSON.stringify([before.include, before.exclude, before.maxFileBytes]) !== JSON.stringify([settings.include, settings.exclude, settings.maxFileBytes]);
     const embedderChanged = before.embeddingModel !== settings.embeddingModel;
-    const chatChanged = JSON.stringify([before.chatModel, before.lora, before.gpu, before.threads, before.contextSize]) !== JSON.stringify([settings.chatModel, settings.lora, settings.gpu, settings.threads, settings.contextSize]);
+    const chatChanged =
+      JSON.stringify([before.chatModel, before.lora, before.gpu, before.threads, before.contextSize]) !==
+      JSON.stringify([settings.chatModel, settings.lora, settings.gpu, settings.threads, settings.contextSize]);
     if (!corpusChanged && !embedderChanged && !chatChanged) return;
     if (chatChanged) {
       await this.chat?.dispose();

@@ -38,10 +38,12 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
     this.register(view.webview.onDidReceiveMessage((raw) => void this.onMessage(raw)));
     // Showing the view puts the keyboard in its question box.
     this.register(view.onDidChangeVisibility(() => view.visible && this.focusInput()));
-    this.register(view.onDidDispose(() => {
-      this.view = undefined;
-      this.ready = false;
-    }));
+    this.register(
+      view.onDidDispose(() => {
+        this.view = undefined;
+        this.ready = false;
+      }),
+    );
   }
 
   private post(message: HostToWebview): void {

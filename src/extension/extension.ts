@@ -47,8 +47,14 @@ class DocentExtension extends Disposable {
     this.register(vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, this.chat, { webviewOptions: { retainContextWhenHidden: true } }));
     this.register(registerDefinitionHover(() => this.engine));
     this.registerCommands();
-    this.register(vscode.workspace.onDidChangeConfiguration((e) => void this.onConfigurationChanged(e).catch((err) => this.reportFailure("Applying the new settings", err))));
-    this.register(vscode.workspace.onDidChangeWorkspaceFolders(() => void this.restartEngine().catch((err) => this.reportFailure("Restarting the engine", err))));
+    this.register(
+      vscode.workspace.onDidChangeConfiguration(
+        (e) => void this.onConfigurationChanged(e).catch((err) => this.reportFailure("Applying the new settings", err)),
+      ),
+    );
+    this.register(
+      vscode.workspace.onDidChangeWorkspaceFolders(() => void this.restartEngine().catch((err) => this.reportFailure("Restarting the engine", err))),
+    );
   }
 
   /** A failure: logged with its stack, and shown with Show Logs (`shown` is what the user reads first). */
@@ -85,7 +91,9 @@ class DocentExtension extends Disposable {
     scope.push(
       engine.onStopped((what) => {
         if (what === "restarting") {
-          void vscode.window.showWarningMessage("Docent's engine stopped unexpectedly and is restarting; the saved index is reloaded.", "Show Logs").then((a) => a && this.log.show());
+          void vscode.window
+            .showWarningMessage("Docent's engine stopped unexpectedly and is restarting; the saved index is reloaded.", "Show Logs")
+            .then((a) => a && this.log.show());
         } else {
           void vscode.window.showErrorMessage("Docent's engine keeps stopping, so it was not restarted again.", "Show Logs", "Retry").then((a) => {
             if (a === "Show Logs") this.log.show();
@@ -170,7 +178,8 @@ class DocentExtension extends Disposable {
         }),
       );
     command("docent.ask", async (question?: unknown) => {
-      const q = typeof question === "string" ? question : await vscode.window.showInputBox({ title: "Ask Docent", prompt: "A question about this workspace's docs" });
+      const q =
+        typeof question === "string" ? question : await vscode.window.showInputBox({ title: "Ask Docent", prompt: "A question about this workspace's docs" });
       if (q?.trim()) return this.chat.askFromCommand(q.trim());
       return undefined;
     });
@@ -213,7 +222,9 @@ class DocentExtension extends Disposable {
     ).finally(() => (this.reindexing = false));
     const skipped = result.skipped.length ? `, ${result.skipped.length} skipped (see logs)` : "";
     const what = result.cancelled ? "Reindex cancelled" : "Reindexed";
-    void vscode.window.showInformationMessage(`Docent: ${what}: ${result.files} files, ${result.sections} sections in ${(result.ms / 1000).toFixed(1)} s${skipped}.`);
+    void vscode.window.showInformationMessage(
+      `Docent: ${what}: ${result.files} files, ${result.sections} sections in ${(result.ms / 1000).toFixed(1)} s${skipped}.`,
+    );
     return result;
   }
 
@@ -222,7 +233,10 @@ class DocentExtension extends Disposable {
     const engine = this.engine;
     if (!engine) throw new Error("Docent has no workspace folder to take the docs from");
     if (!engine.status.model) {
-      const pick = await vscode.window.showWarningMessage("Exporting a fine-tuning dataset needs a chat model to write the questions and answers.", "Select Model");
+      const pick = await vscode.window.showWarningMessage(
+        "Exporting a fine-tuning dataset needs a chat model to write the questions and answers.",
+        "Select Model",
+      );
       if (pick) await vscode.commands.executeCommand("docent.selectModel");
       return undefined;
     }
@@ -235,18 +249,20 @@ class DocentExtension extends Disposable {
       }));
     if (!uri) return undefined;
     let cancelled = false;
-    const summary = await Promise.resolve(vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: "Docent: writing the fine-tuning dataset", cancellable: true },
-      (progress, token) => {
-        let last = 0;
-        token.onCancellationRequested(() => (cancelled = true));
-        return engine.exportDataset({ out: uri.fsPath, perSection: 3, distractors: 3, seed: 1, limit }, token, (p) => {
-          const pct = (100 * p.done) / Math.max(1, p.total);
-          progress.report({ increment: pct - last, message: `${p.done} of ${p.total} sections, ${p.records} records` });
-          last = pct;
-        });
-      },
-    )).catch((err: unknown) => {
+    const summary = await Promise.resolve(
+      vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: "Docent: writing the fine-tuning dataset", cancellable: true },
+        (progress, token) => {
+          let last = 0;
+          token.onCancellationRequested(() => (cancelled = true));
+          return engine.exportDataset({ out: uri.fsPath, perSection: 3, distractors: 3, seed: 1, limit }, token, (p) => {
+            const pct = (100 * p.done) / Math.max(1, p.total);
+            progress.report({ increment: pct - last, message: `${p.done} of ${p.total} sections, ${p.records} records` });
+            last = pct;
+          });
+        },
+      ),
+    ).catch((err: unknown) => {
       if (!cancelled) throw err;
       void vscode.window.showInformationMessage("Docent: the dataset export stopped; what was written is kept, and running it again resumes.");
       return undefined;

@@ -9,12 +9,12 @@ export function nameUnderCursor(line: string, character: number): string | undef
 
 /** A selection is trimmed of quotes, backticks and surrounding punctuation. */
 export function cleanSelection(text: string): string {
-  return text.trim().replace(/^[`'"([{<\s]+|[`'")\]}>.,;:\s]+$/g, "").slice(0, 300);
+  return text
+    .trim()
+    .replace(/^[`'"([{<\s]+|[`'")\]}>.,;:\s]+$/g, "")
+    .slice(0, 300);
 }
 
 export function explainQuestion(name: string): string {
-  return (
-    `Explain \`${name}\`: what it means, its unit, how it is computed or recorded, ` +
-    `what values are normal, and which attributes go with it.`
-  );
+  return `Explain \`${name}\`: what it means, its unit, how it is computed or recorded, ` + `what values are normal, and which attributes go with it.`;
 }

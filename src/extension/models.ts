@@ -38,7 +38,10 @@ export async function selectModel(): Promise<void> {
     { label: "$(add) Add a LoRA adapter (GGUF)…", run: addLora },
     { label: "$(circle-slash) No chat model (answers show the best-matching sections)", run: () => setUserSetting("chatModel", "") },
   ];
-  const choice = await vscode.window.showQuickPick(items, { title: "Docent: Select Model", placeHolder: "Models run on this machine; nothing is sent anywhere" });
+  const choice = await vscode.window.showQuickPick(items, {
+    title: "Docent: Select Model",
+    placeHolder: "Models run on this machine; nothing is sent anywhere",
+  });
   await choice?.run();
 }
 
@@ -52,7 +55,11 @@ async function pickAndSet(key: "chatModel" | "embeddingModel", title: string): P
 async function addLora(): Promise<void> {
   const file = await pickGguf("Choose a LoRA adapter");
   if (!file) return;
-  const scale = await vscode.window.showInputBox({ title: "Adapter scale", value: "1", validateInput: (v) => (Number.isFinite(Number(v)) ? undefined : "A number, e.g. 1 or 0.5") });
+  const scale = await vscode.window.showInputBox({
+    title: "Adapter scale",
+    value: "1",
+    validateInput: (v) => (Number.isFinite(Number(v)) ? undefined : "A number, e.g. 1 or 0.5"),
+  });
   if (scale === undefined) return;
   const current = vscode.workspace.getConfiguration("docent").inspect<{ path: string; scale: number }[]>("loraAdapters")?.globalValue ?? [];
   await setUserSetting("loraAdapters", [...current.filter((a) => a.path !== file), { path: file, scale: Number(scale) }]);

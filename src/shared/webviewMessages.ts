@@ -3,6 +3,11 @@
 import type { AnswerEvent, AnswerResult } from "./answer.js";
 import type { EngineStatus } from "./protocol.js";
 
+/** Longest question, comment and corrected answer the host accepts (the webview's inputs stop there too). */
+export const MAX_QUESTION_CHARS = 8000;
+export const MAX_COMMENT_CHARS = 4000;
+export const MAX_CORRECTION_CHARS = 8000;
+
 export interface ChatTurn {
   id: string;
   question: string;
@@ -51,7 +56,9 @@ export function parseWebviewMessage(raw: unknown): WebviewToHost | undefined {
     case "selectModel":
       return { type: m.type };
     case "ask":
-      return isString(m.question) && m.question.trim().length > 0 && m.question.length <= 8000 ? { type: "ask", question: m.question } : undefined;
+      return isString(m.question) && m.question.trim().length > 0 && m.question.length <= MAX_QUESTION_CHARS
+        ? { type: "ask", question: m.question }
+        : undefined;
     case "openSource":
       return isPath(m.file) && isLine(m.startLine) && isLine(m.endLine) && m.endLine >= m.startLine
         ? { type: "openSource", file: m.file, startLine: m.startLine, endLine: m.endLine }
@@ -59,8 +66,8 @@ export function parseWebviewMessage(raw: unknown): WebviewToHost | undefined {
     case "feedback":
       return isId(m.id) &&
         (m.rating === "up" || m.rating === "down") &&
-        (m.comment === undefined || (isString(m.comment) && m.comment.length <= 4000)) &&
-        (m.correction === undefined || (isString(m.correction) && m.correction.length <= 8000))
+        (m.comment === undefined || (isString(m.comment) && m.comment.length <= MAX_COMMENT_CHARS)) &&
+        (m.correction === undefined || (isString(m.correction) && m.correction.length <= MAX_CORRECTION_CHARS))
         ? { type: "feedback", id: m.id, rating: m.rating, ...(m.comment ? { comment: m.comment } : {}), ...(m.correction ? { correction: m.correction } : {}) }
         : undefined;
     case "copy":

@@ -126,7 +126,10 @@ test("clicking a source opens the file at the cited line", { skip }, async () =>
   assert.equal((await tab.getAttribute("aria-label"))?.split(",")[0], path.basename(file!));
   // The cursor lands on the cited line (the editor opens first, then the selection is set).
   const position = page.locator('.statusbar [id="status.editor.selection"]');
-  await position.filter({ hasText: new RegExp(`^Ln ${start},`) }).waitFor({ timeout: 10_000 }).catch(() => undefined);
+  await position
+    .filter({ hasText: new RegExp(`^Ln ${start},`) })
+    .waitFor({ timeout: 10_000 })
+    .catch(() => undefined);
   assert.match(await position.innerText(), new RegExp(`^Ln ${start},`));
   await shot("4-source-opened");
 });
@@ -137,7 +140,10 @@ test("thumbs up stores the rated answer in the feedback log", { skip }, async ()
   await turn.locator(".thanks").waitFor({ timeout: 30_000 });
   const log = await findFeedbackLog(server!.dirs.userData);
   assert.ok(log, "a feedback.jsonl exists in the workspace storage");
-  const entries = (await fs.readFile(log!, "utf8")).trim().split("\n").map((l) => JSON.parse(l));
+  const entries = (await fs.readFile(log!, "utf8"))
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
   const last = entries.at(-1);
   assert.equal(last.rating, "up");
   assert.equal(last.question, "What does http.server.request.duration measure?");

@@ -34,11 +34,7 @@ test("chunker gives each chunk its heading path and 1-based line range", () => {
   const { title, chunks } = chunkDocument(doc, "http/metrics.md");
   assert.equal(title, "HTTP things");
   const paths = chunks.map((c) => c.headingPath.join(" > "));
-  assert.deepEqual(paths, [
-    "HTTP metrics",
-    "HTTP metrics > HTTP server > Metric: `http.server.request.duration`",
-    "HTTP metrics > HTTP client",
-  ]);
+  assert.deepEqual(paths, ["HTTP metrics", "HTTP metrics > HTTP server > Metric: `http.server.request.duration`", "HTTP metrics > HTTP client"]);
   assert.deepEqual(
     chunks.map((c) => [c.startLine, c.endLine]),
     [
@@ -93,7 +89,10 @@ test("chunker caps long sections with a small overlap and stays within the secti
 test("chunker handles setext headings, HTML comments and a file without headings", () => {
   const text = "Title\n=====\n\n<!-- hidden\nstill hidden -->\nBody.\n\nSub\n---\nMore.";
   const { chunks } = chunkDocument(text, "s.md");
-  assert.deepEqual(chunks.map((c) => c.headingPath), [["Title"], ["Title", "Sub"]]);
+  assert.deepEqual(
+    chunks.map((c) => c.headingPath),
+    [["Title"], ["Title", "Sub"]],
+  );
   assert.ok(!chunks[0]!.text.includes("hidden"));
   const plain = chunkDocument("just text\n\nmore text", "notes.txt");
   assert.equal(plain.title, "notes");
@@ -105,6 +104,9 @@ test("chunker reads reStructuredText headings", () => {
   const text = "=====\nGuide\n=====\n\nIntro.\n\nInstall\n-------\n\nRun it.\n";
   const { chunks, title } = chunkDocument(text, "guide.rst");
   assert.equal(title, "Guide");
-  assert.deepEqual(chunks.map((c) => c.headingPath), [["Guide"], ["Guide", "Install"]]);
+  assert.deepEqual(
+    chunks.map((c) => c.headingPath),
+    [["Guide"], ["Guide", "Install"]],
+  );
   assert.equal(chunks[1]!.startLine, 7);
 });

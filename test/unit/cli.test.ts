@@ -37,7 +37,10 @@ test("docent index reports what was indexed and skipped, then loads the saved in
   const summary = JSON.parse(second.stdout);
   assert.equal(summary.load, "loaded");
   assert.equal(summary.unchanged, 2);
-  assert.deepEqual(summary.skipped.map((s: { path: string }) => s.path), ["big.log.md"]);
+  assert.deepEqual(
+    summary.skipped.map((s: { path: string }) => s.path),
+    ["big.log.md"],
+  );
 });
 
 test("docent search lists file, heading path, lines and score", async () => {
@@ -101,14 +104,37 @@ test("docent ask without a model gives the retrieval-only answer with sources", 
   const r = JSON.parse(stdout);
   assert.equal(r.mode, "retrieval-only");
   assert.equal(r.draft, "");
-  assert.deepEqual(r.sources[0], { n: 1, path: "guide/metrics.md", heading: "Metrics > Metric: `jvm.memory.used`", startLine: 3, endLine: 5, matchedBy: ["text", "term"], term: "jvm.memory.used" });
+  assert.deepEqual(r.sources[0], {
+    n: 1,
+    path: "guide/metrics.md",
+    heading: "Metrics > Metric: `jvm.memory.used`",
+    startLine: 3,
+    endLine: 5,
+    matchedBy: ["text", "term"],
+    term: "jvm.memory.used",
+  });
   for (const key of ["answer", "citations", "timings"]) assert.ok(key in r, key);
 });
 
 test("docent ask with a generated model drafts, retrieves and answers; --lora changes the answer; --no-draft skips the draft", async () => {
   const models = await ensureTinyModels();
   const dir = await tempDocs(DOCS);
-  const base = ["ask", dir, "What is jvm.memory.used?", "--model", models.chatTemplate, "--threads", "1", "--gpu", "off", "--json", "--max-tokens", "12", "--draft-max-tokens", "8"];
+  const base = [
+    "ask",
+    dir,
+    "What is jvm.memory.used?",
+    "--model",
+    models.chatTemplate,
+    "--threads",
+    "1",
+    "--gpu",
+    "off",
+    "--json",
+    "--max-tokens",
+    "12",
+    "--draft-max-tokens",
+    "8",
+  ];
   const plain = await docent(base);
   assert.equal(plain.code, 0, plain.stderr);
   const r = JSON.parse(plain.stdout);

@@ -64,8 +64,14 @@ test("a symbolic link to a file outside the folder is skipped, one inside is ind
   await fs.symlink(path.join(outside, "secret.md"), path.join(root, "leak.md"));
   await fs.symlink(path.join(root, "real", "notes.md"), path.join(root, "alias.md"));
   const { files, skipped } = await listCorpus([root]);
-  assert.deepEqual(files.map((f) => f.relPath), ["alias.md", "guide.md", "real/notes.md"]);
-  assert.deepEqual(skipped.map((s) => [s.relPath, s.detail]), [["leak.md", "a symbolic link to a file outside the folder"]]);
+  assert.deepEqual(
+    files.map((f) => f.relPath),
+    ["alias.md", "guide.md", "real/notes.md"],
+  );
+  assert.deepEqual(
+    skipped.map((s) => [s.relPath, s.detail]),
+    [["leak.md", "a symbolic link to a file outside the folder"]],
+  );
   const index = new DocsIndex([root]);
   await index.update();
   assert.equal(await index.refreshFile(path.join(root, "leak.md")), "ignored");

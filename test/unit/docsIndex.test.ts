@@ -156,7 +156,10 @@ test("the saved index loads back with the same results and keeps embeddings of u
   assert.equal(report.unchanged, 3);
   const a = await index.search("active requests", { k: 3 });
   const b = await loaded.index.search("active requests", { k: 3 });
-  assert.deepEqual(b.map((h) => [h.chunk.relPath, h.chunk.startLine]), a.map((h) => [h.chunk.relPath, h.chunk.startLine]));
+  assert.deepEqual(
+    b.map((h) => [h.chunk.relPath, h.chunk.startLine]),
+    a.map((h) => [h.chunk.relPath, h.chunk.startLine]),
+  );
 
   // Only the changed chunk is embedded again.
   await rewrite(path.join(root, "cpu.md"), "# CPU\n\n## Utilization\n\nCPU utilization is the share of time the cores are busy.\n");
@@ -278,7 +281,10 @@ test("chunks still waiting for their embedding are saved, load back, and are emb
 });
 
 test("removing a file of more than 1,000 chunks removes them all before the next save", async () => {
-  const root = await tempDocs({ ...DOCS, "big.md": Array.from({ length: 1500 }, (_, i) => `## Part ${i}\n\nSection number ${i} of the long file.\n`).join("\n") });
+  const root = await tempDocs({
+    ...DOCS,
+    "big.md": Array.from({ length: 1500 }, (_, i) => `## Part ${i}\n\nSection number ${i} of the long file.\n`).join("\n"),
+  });
   const baseline = new DocsIndex([await tempDocs(DOCS)]);
   await baseline.update();
   const index = new DocsIndex([root]);

@@ -249,7 +249,10 @@ describe("remote references", { timeout: 20_000 }, () => {
     assert.equal(progress.at(-1)!.downloadedBytes, chat.length);
     t.diagnostic(`${progress.length} progress events; requests: ${hub.requests.map((r) => `${r.method} ${r.url} ${r.range ?? ""}`).join(" | ")}`);
     // The hub was asked for size and checksum with a HEAD that does not follow the redirect.
-    assert.ok(hub.requests.some((r) => r.method === "HEAD" && r.url.includes("/resolve/main/")), JSON.stringify(hub.requests));
+    assert.ok(
+      hub.requests.some((r) => r.method === "HEAD" && r.url.includes("/resolve/main/")),
+      JSON.stringify(hub.requests),
+    );
     assert.ok(hub.ranged().length >= 1);
 
     // A second call: the verified record is enough, no request at all.
@@ -275,7 +278,10 @@ describe("remote references", { timeout: 20_000 }, () => {
       const path = await resolveModelReference("hf:docent/tiny-GGUF:Q8_0", { modelsDir });
       assert.equal(dirname(path), modelsDir);
       assert.ok((await readFile(path)).equals(embed));
-      assert.ok(hub.requests.some((r) => r.url === "/v2/docent/tiny-GGUF/manifests/Q8_0"), JSON.stringify(hub.requests));
+      assert.ok(
+        hub.requests.some((r) => r.url === "/v2/docent/tiny-GGUF/manifests/Q8_0"),
+        JSON.stringify(hub.requests),
+      );
     } finally {
       if (saved === undefined) delete process.env.HF_ENDPOINT;
       else process.env.HF_ENDPOINT = saved;
@@ -297,9 +303,7 @@ describe("remote references", { timeout: 20_000 }, () => {
     assert.equal(hub.ranged().length, 1, JSON.stringify(hub.requests));
 
     hub.reset();
-    const err = await rejection(
-      resolveModelReference("hf:docent/tiny/tiny-chat.gguf", { modelsDir, endpoint: hub.base, signal: AbortSignal.abort() }),
-    );
+    const err = await rejection(resolveModelReference("hf:docent/tiny/tiny-chat.gguf", { modelsDir, endpoint: hub.base, signal: AbortSignal.abort() }));
     assert.equal((err as Error).name, "AbortError");
     assert.equal(hub.requests.length, 0);
   });
@@ -407,9 +411,7 @@ describe("remote references", { timeout: 20_000 }, () => {
 
   test("a different file than the hub announced is rejected by size and deleted", async () => {
     hub.cdnOverride.set("docent/tiny/tiny-chat.gguf", embed);
-    const err = await rejection(
-      resolveModelReference("hf:docent/tiny/tiny-chat.gguf", { modelsDir, endpoint: hub.base }),
-    );
+    const err = await rejection(resolveModelReference("hf:docent/tiny/tiny-chat.gguf", { modelsDir, endpoint: hub.base }));
     assert.ok(err instanceof ModelReferenceError, String(err));
     assert.equal(err.code, "size-mismatch");
     assert.match(err.message, new RegExp(`downloaded file .*tiny-chat\\.gguf is ${embed.length} bytes, expected ${chat.length}`));
@@ -454,9 +456,7 @@ describe("local references", () => {
     assert.equal(err.code, "not-found");
     assert.equal(err.message, `Model file not found: ${missing}`);
 
-    const rel = (await rejection(
-      resolveModelReference("someone/some-model/file.gguf", { modelsDir, baseDir: tmp }),
-    )) as ModelReferenceError;
+    const rel = (await rejection(resolveModelReference("someone/some-model/file.gguf", { modelsDir, baseDir: tmp }))) as ModelReferenceError;
     assert.equal(rel.code, "not-found");
     assert.ok(rel.message.includes(join(tmp, "someone/some-model/file.gguf")), rel.message);
     assert.match(rel.message, /hf:someone\/some-model\/file\.gguf/);

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { DEFAULT_PIPELINE } from "../../src/engine/answer/pipeline.js";
+import { DEFAULT_PIPELINE } from "../../src/shared/pipelineSettings.js";
 import { Engine, workspaceEngineOptions } from "../../src/engine/engine.js";
 import { exportFeedback } from "../../src/engine/finetune/feedbackExport.js";
 import { readFeedback } from "../../src/engine/finetune/feedbackLog.js";
@@ -14,7 +14,8 @@ import { ensureTinyModels } from "../fixtures/tinyModels.js";
 import { makeTempDir, rewrite, tempDocs } from "../helpers/tempDocs.js";
 
 const DOCS = {
-  "metrics.md": "# Metrics\n\n## Metric: `jvm.memory.used`\n\nMemory used by the JVM, in bytes.\n\n| Name | Unit |\n| --- | --- |\n| `jvm.memory.used` | By |\n",
+  "metrics.md":
+    "# Metrics\n\n## Metric: `jvm.memory.used`\n\nMemory used by the JVM, in bytes.\n\n| Name | Unit |\n| --- | --- |\n| `jvm.memory.used` | By |\n",
   "gc.md": "# Garbage collection\n\nPauses of the collector, in seconds.\n",
 };
 
@@ -48,11 +49,17 @@ async function startEngine(extra: Partial<EngineSettings> = {}, root?: string, s
 
 test("the engine indexes, saves, and on restart loads the saved index instead of rebuilding", async () => {
   const first = await startEngine();
-  assert.deepEqual(first.statuses.map((s) => s.state).filter((s, i, a) => a[i - 1] !== s), ["indexing", "ready"]);
+  assert.deepEqual(
+    first.statuses.map((s) => s.state).filter((s, i, a) => a[i - 1] !== s),
+    ["indexing", "ready"],
+  );
   assert.equal(first.engine.getStatus().files, 2);
   await first.engine.dispose();
   const second = await startEngine({}, first.root, first.storageDir);
-  assert.ok(second.logs.some((l) => /^Index loaded/.test(l)), second.logs.join("\n"));
+  assert.ok(
+    second.logs.some((l) => /^Index loaded/.test(l)),
+    second.logs.join("\n"),
+  );
   assert.ok(second.logs.some((l) => /0 added, 0 updated, 0 removed, 2 unchanged/.test(l)));
   await second.engine.dispose();
 });
@@ -75,7 +82,10 @@ test("ask streams events with the question's id and returns the result without s
   await engine.feedback({ id: "q1", rating: "down", result, correction: "It is the memory in use, in bytes." });
   const { entries, badLines } = await readFeedback(engine.feedbackFile!);
   assert.deepEqual(badLines, []);
-  assert.deepEqual(entries.map((e) => e.rating), ["up", "down"]);
+  assert.deepEqual(
+    entries.map((e) => e.rating),
+    ["up", "down"],
+  );
   assert.equal(entries[0]!.question, "What is jvm.memory.used?");
   assert.equal(entries[0]!.draft, result.draft);
   assert.equal(entries[0]!.answer, result.answer);
@@ -90,7 +100,10 @@ test("rating an answer after the engine restarted re-reads the cited lines; expo
   // An answer restored from the chat history: the engine that wrote it is gone.
   const restored = await first.engine.ask({ id: "old", question: "What is jvm.memory.used?" });
   assert.equal(restored.mode, "model");
-  assert.ok(restored.sources.every((s) => s.linesHash), "every source carries the hash of its cited lines");
+  assert.ok(
+    restored.sources.every((s) => s.linesHash),
+    "every source carries the hash of its cited lines",
+  );
   await first.engine.dispose();
   const second = await startEngine({ chatModel: models.chatTemplate }, first.root, first.storageDir);
   const saved = await second.engine.feedback({ id: "old", rating: "up", result: restored });

@@ -17,8 +17,10 @@ import { ensureTinyModels } from "../fixtures/tinyModels.js";
 import { makeTempDir, repoRoot, tempDocs } from "../helpers/tempDocs.js";
 
 const DOCS = {
-  "http.md": "# HTTP\n\n## Metric: `http.server.request.duration`\n\nDuration of HTTP server requests, in seconds, recorded as a histogram with explicit bucket boundaries.\n\n## Metric: `http.server.active_requests`\n\nNumber of HTTP server requests in flight right now, as an up-down counter per route and method.\n",
-  "db.md": "# Database\n\n## Connections\n\nThe connection pool keeps idle connections open and recycles every connection once an hour to spread load.\n\n## Queries\n\nQuery duration is measured from the moment the query is sent to the moment the last row is received.\n",
+  "http.md":
+    "# HTTP\n\n## Metric: `http.server.request.duration`\n\nDuration of HTTP server requests, in seconds, recorded as a histogram with explicit bucket boundaries.\n\n## Metric: `http.server.active_requests`\n\nNumber of HTTP server requests in flight right now, as an up-down counter per route and method.\n",
+  "db.md":
+    "# Database\n\n## Connections\n\nThe connection pool keeps idle connections open and recycles every connection once an hour to spread load.\n\n## Queries\n\nQuery duration is measured from the moment the query is sent to the moment the last row is received.\n",
   "cpu.md": "# CPU\n\n## Utilization\n\nCPU utilization is the share of time the processor spends busy, from 0 to 1, averaged over each logical core.\n",
   "jvm.md": "# JVM\n\n## Memory\n\nMemory used by the JVM heap and non-heap pools, in bytes, reported per memory pool after each garbage collection.\n",
 };
@@ -36,7 +38,10 @@ async function run(out: string, extra: Partial<DatasetOptions> = {}) {
 
 async function readRecords(file: string): Promise<ChatRecord[]> {
   const text = await fs.readFile(file, "utf8").catch(() => "");
-  return text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as ChatRecord);
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as ChatRecord);
 }
 
 before(async () => {
@@ -59,7 +64,10 @@ test("dataset: every record is valid JSON with system, user, assistant in order;
   assert.equal(val.length, summary.records.validation);
   assert.ok(train.length > 0 && val.length > 0);
   for (const r of [...train, ...val]) {
-    assert.deepEqual(r.messages.map((m) => m.role), ["system", "user", "assistant"]);
+    assert.deepEqual(
+      r.messages.map((m) => m.role),
+      ["system", "user", "assistant"],
+    );
     for (const m of r.messages) assert.equal(typeof m.content, "string");
     assert.ok(r.messages[2]!.content.length > 0);
   }
@@ -147,11 +155,17 @@ test("feedback export: thumbs up become chat records, thumbs down with a correct
   assert.equal(result.preferences.length, 1);
   assert.equal(result.skipped, 3);
   const [chatRecord] = result.chat;
-  assert.deepEqual(chatRecord!.messages.map((m) => m.role), ["system", "user", "assistant"]);
+  assert.deepEqual(
+    chatRecord!.messages.map((m) => m.role),
+    ["system", "user", "assistant"],
+  );
   assert.match(chatRecord!.messages[1]!.content, /\[1\] http\.md — HTTP > Metric \(lines 3-5\)\nDuration of HTTP server requests, in seconds\./);
   assert.equal(chatRecord!.messages[2]!.content, "Seconds [1].");
   const [pair] = result.preferences;
-  assert.deepEqual(pair!.prompt.map((m) => m.role), ["system", "user"]);
+  assert.deepEqual(
+    pair!.prompt.map((m) => m.role),
+    ["system", "user"],
+  );
   assert.equal(pair!.chosen[0]!.content, "Seconds, as the section says [1].");
   assert.equal(pair!.rejected[0]!.content, "Milliseconds [1].");
 });

@@ -8,14 +8,7 @@ import { readGgufHeader } from "../../src/engine/model/gguf/header.js";
 import { GgufValidationError, type GgufArray, type GgufModelKind } from "../../src/engine/model/gguf/types.js";
 import { loraMismatch, validateGguf } from "../../src/engine/model/gguf/validation.js";
 import { GgufWriter } from "../fixtures/ggufWriter.js";
-import {
-  buildTinyChat,
-  buildTinyLora,
-  ensureTinyModels,
-  TINY_CHAT_TEMPLATE,
-  TINY_LORA_ALPHA,
-  type TinyModelPaths,
-} from "../fixtures/tinyModels.js";
+import { buildTinyChat, buildTinyLora, ensureTinyModels, TINY_CHAT_TEMPLATE, TINY_LORA_ALPHA, type TinyModelPaths } from "../fixtures/tinyModels.js";
 
 let models: TinyModelPaths;
 let tmp: string;
@@ -264,10 +257,7 @@ describe("validateGguf rejects broken files with a clear message", () => {
   test("an adapter that is not LoRA, or has no LoRA tensors", async () => {
     const other = buildTinyLora().string("adapter.type", "control_vector");
     await assertRejects(await writeTmp("cvec.gguf", other.toBuffer()), "lora", "wrong-kind", 'adapter.type is "control_vector"');
-    const empty = new GgufWriter()
-      .string("general.architecture", "llama")
-      .string("general.type", "adapter")
-      .string("adapter.type", "lora");
+    const empty = new GgufWriter().string("general.architecture", "llama").string("general.type", "adapter").string("adapter.type", "lora");
     await assertRejects(await writeTmp("empty-lora.gguf", empty.toBuffer()), "lora", "corrupt", "no .lora_a/.lora_b");
   });
 });

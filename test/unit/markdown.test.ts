@@ -194,7 +194,10 @@ test("markdown shows links as text with their URL, never as anchors, javascript:
   const tags = new Set([...root.descendants()].map((e) => e.tagName));
   assert.ok(!tags.has("a") && !tags.has("img"), `unexpected tags: ${[...tags].join(",")}`);
   assert.ok([...root.descendants()].every((e) => !e.attributes.has("href") && !e.attributes.has("src")));
-  assert.equal(root.textContent, "See the spec (https://opentelemetry.io/docs/) or click (javascript:alert(1)) or img (http://x/y.png) or https://example.com/a.");
+  assert.equal(
+    root.textContent,
+    "See the spec (https://opentelemetry.io/docs/) or click (javascript:alert(1)) or img (http://x/y.png) or https://example.com/a.",
+  );
 });
 
 test("markdown renders lists, headings, quotes and tables from the retrieval-only answer shape", () => {
@@ -215,7 +218,9 @@ test("markdown renders lists, headings, quotes and tables from the retrieval-onl
   assert.equal(list.items.length, 2);
   assert.equal(texts(list.items[0]!), "HTTP Server| (http/http-metrics.md, lines 40-88) |[1]|\nThe HTTP server duration metric...");
 
-  const mixed = parseMarkdown("## Setup\nText under it.\n\n- a\n- b\n\n* c\n\n> quoted [1]\n\n| Name | Unit |\n| --- | :-: |\n| `a\\|b` | s |\n\n---\n5. five\n6. six");
+  const mixed = parseMarkdown(
+    "## Setup\nText under it.\n\n- a\n- b\n\n* c\n\n> quoted [1]\n\n| Name | Unit |\n| --- | :-: |\n| `a\\|b` | s |\n\n---\n5. five\n6. six",
+  );
   assert.deepEqual(
     mixed.map((b) => b.type),
     ["heading", "paragraph", "list", "list", "quote", "table", "rule", "list"],

@@ -61,8 +61,14 @@ test("stages run in order (terms, draft, retrieve, answer) and report timings an
   });
   const stages = events.filter((e) => e.type === "stage").map((e) => `${(e as { stage: string }).stage}:${(e as { status: string }).status}`);
   assert.deepEqual(stages, [
-    "terms:started", "terms:finished", "draft:started", "draft:finished",
-    "retrieve:started", "retrieve:finished", "answer:started", "answer:finished",
+    "terms:started",
+    "terms:finished",
+    "draft:started",
+    "draft:finished",
+    "retrieve:started",
+    "retrieve:finished",
+    "answer:started",
+    "answer:finished",
   ]);
   const kinds = events.map((e) => e.type);
   assert.ok(kinds.indexOf("draft-chunk") > kinds.indexOf("stage") && kinds.indexOf("draft-chunk") < kinds.indexOf("sources"));
@@ -98,11 +104,17 @@ test("citations map to the right file, heading and lines", async () => {
   const sources = await buildSources(hits, (t) => t.length, 10_000, true);
   const { citations, invalid } = parseCitations("Requests are timed [1]. Both [1, 2] agree [2][7].", sources);
   assert.deepEqual(invalid, [7]);
-  assert.deepEqual(citations.map((c) => c.n), [1, 2]);
+  assert.deepEqual(
+    citations.map((c) => c.n),
+    [1, 2],
+  );
   for (const c of citations) {
     const s = sources[c.n - 1]!;
     assert.deepEqual([c.path, c.heading, c.startLine, c.endLine], [s.path, s.heading, s.startLine, s.endLine]);
-    const lines = (await fs.readFile(c.file, "utf8")).split("\n").slice(c.startLine - 1, c.endLine).join("\n");
+    const lines = (await fs.readFile(c.file, "utf8"))
+      .split("\n")
+      .slice(c.startLine - 1, c.endLine)
+      .join("\n");
     assert.equal(lines, s.text, "the cited lines are the text the model was given");
   }
 });
@@ -183,7 +195,10 @@ test("the embedding model makes hybrid search return vector hits, and re-embeds 
     const hybrid = new DocsIndex([root], { embedder });
     await hybrid.update();
     const hits = await hybrid.search("busy processor time share", { k: 5 });
-    assert.ok(hits.some((h) => h.matchedBy.includes("vector")), JSON.stringify(hits.map((h) => h.matchedBy)));
+    assert.ok(
+      hits.some((h) => h.matchedBy.includes("vector")),
+      JSON.stringify(hits.map((h) => h.matchedBy)),
+    );
     assert.equal(hybrid.vectorCache.size, hybrid.chunkCount);
   } finally {
     await embedder.dispose();

@@ -12,13 +12,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  buildTinyModelBuffers,
-  ensureTinyModels,
-  TINY_MODEL_FILES,
-  tinyVocab,
-  type TinyModelPaths,
-} from "../fixtures/tinyModels.js";
+import { buildTinyModelBuffers, ensureTinyModels, TINY_MODEL_FILES, tinyVocab, type TinyModelPaths } from "../fixtures/tinyModels.js";
 
 const PROBE_ENV = "DOCENT_TINY_MODELS_PROBE";
 
@@ -50,8 +44,7 @@ interface ProbeResult {
 // ---------------------------------------------------------------------------------------------
 
 async function runProbe(paths: TinyModelPaths): Promise<ProbeResult> {
-  const { getLlama, LlamaLogLevel, LlamaChatSession, LlamaCompletion, GeneralChatWrapper, JinjaTemplateChatWrapper } =
-    await import("node-llama-cpp");
+  const { getLlama, LlamaLogLevel, LlamaChatSession, LlamaCompletion, GeneralChatWrapper, JinjaTemplateChatWrapper } = await import("node-llama-cpp");
   const threads = 1;
   let t = performance.now();
   const llama = await getLlama({ build: "never", gpu: false, logLevel: LlamaLogLevel.error });
@@ -182,11 +175,7 @@ function probeInChild(paths: TinyModelPaths, timeoutMs = 60_000): Promise<ProbeR
       clearTimeout(timer);
       if (message?.ok && message.result) resolve(message.result);
       else {
-        reject(
-          new Error(
-            `model probe failed (exit ${code}, signal ${signal})${message?.error ? `: ${message.error}` : ""}\n${output.slice(-4000)}`,
-          ),
-        );
+        reject(new Error(`model probe failed (exit ${code}, signal ${signal})${message?.error ? `: ${message.error}` : ""}\n${output.slice(-4000)}`));
       }
     });
   });

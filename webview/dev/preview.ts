@@ -6,7 +6,6 @@ import type { AnswerEvent, AnswerResult, AnswerSource as Source } from "../../sr
 import type { EngineStatus } from "../../src/shared/protocol.js";
 import type { ChatTurn, HostToWebview, WebviewToHost } from "../../src/shared/webviewMessages.js";
 
-
 const params = new URLSearchParams(location.search);
 const scenario = params.get("scenario") ?? "stream";
 const theme = params.get("theme") === "light" ? "light" : "dark";
@@ -124,7 +123,9 @@ const LIGHT: Record<string, string> = {
 const vars = theme === "light" ? LIGHT : DARK;
 const sheet = new CSSStyleSheet();
 sheet.replaceSync(`
-  html { ${Object.entries(vars).map(([k, v]) => `--vscode-${k}: ${v};`).join(" ")} background: var(--vscode-sideBar-background); }
+  html { ${Object.entries(vars)
+    .map(([k, v]) => `--vscode-${k}: ${v};`)
+    .join(" ")} background: var(--vscode-sideBar-background); }
   body { background-color: transparent; color: var(--vscode-editor-foreground); font-family: var(--vscode-font-family);
     font-weight: var(--vscode-font-weight); font-size: var(--vscode-font-size); margin: 0; padding: 0 20px; }
   a, a code { color: var(--vscode-textLink-foreground); }
@@ -145,10 +146,35 @@ document.addEventListener("DOMContentLoaded", () => {
 
 const DOCS = "/home/me/otel/docs";
 const sources: Source[] = [
-  { n: 1, path: "http/http-metrics.md", file: `${DOCS}/http/http-metrics.md`, heading: "Metric: `http.server.request.duration`", startLine: 60, endLine: 203, matchedBy: ["text", "vector"] },
+  {
+    n: 1,
+    path: "http/http-metrics.md",
+    file: `${DOCS}/http/http-metrics.md`,
+    heading: "Metric: `http.server.request.duration`",
+    startLine: 60,
+    endLine: 203,
+    matchedBy: ["text", "vector"],
+  },
   { n: 2, path: "http/http-spans.md", file: `${DOCS}/http/http-spans.md`, heading: "HTTP server span", startLine: 507, endLine: 602, matchedBy: ["text"] },
-  { n: 3, path: "http/http-metrics.md", file: `${DOCS}/http/http-metrics.md`, heading: "Metric: `http.server.active_requests`", startLine: 204, endLine: 282, matchedBy: ["term"], term: "http.server" },
-  { n: 4, path: "general/attribute-requirement-level.md", file: `${DOCS}/general/attribute-requirement-level.md`, heading: "Conditionally Required", startLine: 40, endLine: 72, matchedBy: ["vector"] },
+  {
+    n: 3,
+    path: "http/http-metrics.md",
+    file: `${DOCS}/http/http-metrics.md`,
+    heading: "Metric: `http.server.active_requests`",
+    startLine: 204,
+    endLine: 282,
+    matchedBy: ["term"],
+    term: "http.server",
+  },
+  {
+    n: 4,
+    path: "general/attribute-requirement-level.md",
+    file: `${DOCS}/general/attribute-requirement-level.md`,
+    heading: "Conditionally Required",
+    startLine: 40,
+    endLine: 72,
+    matchedBy: ["vector"],
+  },
 ];
 
 const QUESTION = "Which attributes are required on http.server.request.duration, and what unit does it use?";
@@ -277,7 +303,13 @@ async function start(): Promise<void> {
       send({
         type: "init",
         turns: history().slice(2),
-        status: { state: "error", files: 214, sections: 3129, message: "The chat model failed to load: not a GGUF file", warnings: ["Skipped 2 files over 1 MB"] },
+        status: {
+          state: "error",
+          files: 214,
+          sections: 3129,
+          message: "The chat model failed to load: not a GGUF file",
+          warnings: ["Skipped 2 files over 1 MB"],
+        },
         hasModel: true,
       });
       return;
@@ -302,7 +334,8 @@ function history(): ChatTurn[] {
       result: result({
         question: "What is the span name for an HTTP server span?",
         draft: "",
-        answer: "HTTP server span names SHOULD be `{method} {target}` [2], where the target is `http.route` when available [2].\n\n| Attribute | Requirement |\n| --- | --- |\n| `http.route` | Conditionally required [4] |\n| `http.request.method` | Required |",
+        answer:
+          "HTTP server span names SHOULD be `{method} {target}` [2], where the target is `http.route` when available [2].\n\n| Attribute | Requirement |\n| --- | --- |\n| `http.route` | Conditionally required [4] |\n| `http.request.method` | Required |",
         citations: citationsOf([2, 4]),
       }),
     },
@@ -319,19 +352,34 @@ function history(): ChatTurn[] {
         answer: [
           "The best-matching sections of the docs:",
           "",
-          ...retrievalSources.map((s) => `${s.n}. **${s.heading}** (${s.path}, lines ${s.startLine}-${s.endLine}) [${s.n}]\n   An excerpt of the section text shown here…`),
+          ...retrievalSources.map(
+            (s) => `${s.n}. **${s.heading}** (${s.path}, lines ${s.startLine}-${s.endLine}) [${s.n}]\n   An excerpt of the section text shown here…`,
+          ),
         ].join("\n"),
       }),
     },
     {
       id: "h3",
       question: "What does the spec say about quantum tunnelling?",
-      result: result({ question: "What does the spec say about quantum tunnelling?", draft: "", mode: "not-covered", note: "No section matches the question.", sources: [], citations: [], answer: "The documentation does not seem to cover this." }),
+      result: result({
+        question: "What does the spec say about quantum tunnelling?",
+        draft: "",
+        mode: "not-covered",
+        note: "No section matches the question.",
+        sources: [],
+        citations: [],
+        answer: "The documentation does not seem to cover this.",
+      }),
     },
     {
       id: "h4",
       question: "Explain every HTTP metric in detail",
-      result: result({ question: "Explain every HTTP metric in detail", answer: "There are four HTTP server metrics [1]. The first is", aborted: true, citations: citationsOf([1]) }),
+      result: result({
+        question: "Explain every HTTP metric in detail",
+        answer: "There are four HTTP server metrics [1]. The first is",
+        aborted: true,
+        citations: citationsOf([1]),
+      }),
     },
     { id: "h5", question: "Which port does the collector use?", error: "The engine process exited unexpectedly (code 134)." },
   ];

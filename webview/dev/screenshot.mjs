@@ -15,7 +15,15 @@ const url = (query) => `${pathToFileURL(join(previewDir, "preview.html")).href}?
 // playwright-core gives the browser a fresh temporary profile of its own.
 const browser = await chromium.launch({
   executablePath: "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
 });
 const problems = [];
 const known = new Set();
@@ -37,7 +45,9 @@ async function open(query, { width = 400, height = 900 } = {}) {
     } else if (m.type() === "error" || text.includes("Content Security Policy")) problems.push(`${query}: console: ${text}`);
   });
   await page.addInitScript(() => {
-    document.addEventListener("securitypolicyviolation", (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}${e.sample === "" && e.blockedURI === "inline" ? " (empty)" : ` ${e.sample}`}`));
+    document.addEventListener("securitypolicyviolation", (e) =>
+      console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}${e.sample === "" && e.blockedURI === "inline" ? " (empty)" : ` ${e.sample}`}`),
+    );
   });
   await page.goto(url(query));
   return page;
@@ -70,7 +80,10 @@ const shot = async (page, name) => {
   // A citation opens its source.
   await page.locator(".answer .cite").first().click();
   const open1 = (await posted(page)).at(-1);
-  check(open1?.type === "openSource" && open1.file.endsWith("http-metrics.md") && open1.startLine === 60 && open1.endLine === 203, "a citation posts openSource with the source's file and lines");
+  check(
+    open1?.type === "openSource" && open1.file.endsWith("http-metrics.md") && open1.startLine === 60 && open1.endLine === 203,
+    "a citation posts openSource with the source's file and lines",
+  );
   await page.locator(".source").nth(1).click();
   check((await posted(page)).at(-1)?.file?.endsWith("http-spans.md"), "a source item posts openSource");
 
@@ -97,7 +110,10 @@ const shot = async (page, name) => {
   await page.waitForSelector(".turn:nth-child(2) .answer:not([hidden])", { timeout: 15_000 });
   await page.getByRole("button", { name: "Stop answering" }).click();
   await page.waitForSelector(".turn:nth-child(2) .stopped", { timeout: 10_000 });
-  check((await posted(page)).some((m) => m.type === "stop"), "Stop posts stop");
+  check(
+    (await posted(page)).some((m) => m.type === "stop"),
+    "Stop posts stop",
+  );
   await shot(page, "stopped");
 
   // Tab order reaches the controls; focus is visible (outline drawn by chat.css or the kit).
@@ -131,11 +147,17 @@ for (const [name, query, size] of [
   await shot(page, name);
   if (name === "empty-no-model") {
     await page.getByRole("button", { name: "Select model" }).first().click();
-    check((await posted(page)).some((m) => m.type === "selectModel"), "Select model posts selectModel");
+    check(
+      (await posted(page)).some((m) => m.type === "selectModel"),
+      "Select model posts selectModel",
+    );
   }
   if (name === "error") {
     await page.getByRole("button", { name: "Show logs" }).first().click();
-    check((await posted(page)).some((m) => m.type === "showLogs"), "Show logs posts showLogs");
+    check(
+      (await posted(page)).some((m) => m.type === "showLogs"),
+      "Show logs posts showLogs",
+    );
   }
   await page.close();
 }

@@ -11,8 +11,6 @@ import { headingLabel, type SearchHit } from "../index/types.js";
 import { DEFAULT_PIPELINE, type PipelineSettings } from "../../shared/pipelineSettings.js";
 import type { AnswerEvent, AnswerResult, AnswerSourceWithText, Citation, Stage } from "../../shared/answer.js";
 
-export { DEFAULT_PIPELINE, type PipelineSettings };
-
 /** What the pipeline needs of a chat model (ChatModel implements it). */
 export interface ChatGenerator {
   readonly contextSize: number;
@@ -47,12 +45,7 @@ export const DRAFT_SYSTEM_PROMPT =
 
 export const NOT_COVERED = "The documentation does not seem to cover this.";
 
-export async function answerQuestion(
-  index: DocsIndex,
-  chat: ChatGenerator | undefined,
-  question: string,
-  options: AskOptions = {},
-): Promise<PipelineResult> {
+export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | undefined, question: string, options: AskOptions = {}): Promise<PipelineResult> {
   const settings = { ...DEFAULT_PIPELINE, ...options.settings };
   const { signal } = options;
   const emit = options.onEvent ?? (() => {});
@@ -285,7 +278,10 @@ async function fileLinesOf(file: string, cache: Map<string, string[] | undefined
 }
 
 /** The whole section a hit lies in, read from the file if it still has the indexed content. */
-async function sectionAround(hit: SearchHit, cache: Map<string, string[] | undefined>): Promise<{ text: string; startLine: number; endLine: number } | undefined> {
+async function sectionAround(
+  hit: SearchHit,
+  cache: Map<string, string[] | undefined>,
+): Promise<{ text: string; startLine: number; endLine: number } | undefined> {
   const { chunk } = hit;
   const lines = await fileLinesOf(chunk.file, cache);
   if (!lines) return undefined;
@@ -326,4 +322,3 @@ export function retrievalOnlyAnswer(sources: Source[]): string {
   });
   return `The best-matching sections of the docs:\n\n${lines.join("\n")}`;
 }
-

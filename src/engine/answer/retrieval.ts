@@ -87,6 +87,11 @@ export async function retrieve(index: DocsIndex, question: string, options: Retr
     }
   }
   options.signal?.throwIfAborted();
-  const hits = await index.rankedHits(question, ranked, { k, signal: options.signal, vectorQueries: draft ? [question, draft] : [question], termHits: options.termHits });
+  const hits = await index.rankedHits(question, ranked, {
+    k,
+    signal: options.signal,
+    vectorQueries: draft ? [question, draft] : [question],
+    termHits: options.termHits,
+  });
   return { hits, draftWeight, agreement };
 }

@@ -35,8 +35,21 @@ export function isAbstention(answer: string, mode: string): boolean {
   return mode === "not-covered" || answer.trim() === NOT_COVERED || /\b(documentation|docs) (does|do) not (seem to )?cover\b/i.test(answer);
 }
 
-export async function evaluateAnswers(index: DocsIndex, chat: ChatGenerator | undefined, questions: EvalQuestion[], options: AnswerEvalOptions): Promise<AnswerEvalReport> {
-  let f1 = 0, rouge = 0, precision = 0, recall = 0, abstained = 0, sourcesHit = 0, draftMs = 0, tps = 0, tpsCount = 0;
+export async function evaluateAnswers(
+  index: DocsIndex,
+  chat: ChatGenerator | undefined,
+  questions: EvalQuestion[],
+  options: AnswerEvalOptions,
+): Promise<AnswerEvalReport> {
+  let f1 = 0,
+    rouge = 0,
+    precision = 0,
+    recall = 0,
+    abstained = 0,
+    sourcesHit = 0,
+    draftMs = 0,
+    tps = 0,
+    tpsCount = 0;
   const times: number[] = [];
   for (const [i, q] of questions.entries()) {
     if (!q.answer) throw new Error(`question ${q.id} has no reference "answer"`);

@@ -69,7 +69,11 @@ export function percentile(values: number[], p: number): number {
 }
 
 export function retrievalMetrics(results: QuestionResult[]): RetrievalMetrics {
-  let hit1 = 0, hit5 = 0, recall5 = 0, recall10 = 0, mrr = 0;
+  let hit1 = 0,
+    hit5 = 0,
+    recall5 = 0,
+    recall10 = 0,
+    mrr = 0;
   for (const r of results) {
     const relevant = new Set(r.relevant);
     const top = (n: number) => r.rankedFiles.slice(0, n).filter((f) => relevant.has(f)).length;

@@ -45,8 +45,7 @@ export const QUESTION_SYSTEM_PROMPT =
   "You write questions that a documentation section answers, as a user of the product would ask them. Reply with the question only.";
 export const GROUNDED_ANSWER_SYSTEM_PROMPT =
   "Answer the question using only the documentation section given. Be concise and exact; keep names, units and numbers as written.";
-export const REPHRASE_SYSTEM_PROMPT =
-  "Rewrite the documentation section in your own words. Keep every fact, name, unit and number. No preamble.";
+export const REPHRASE_SYSTEM_PROMPT = "Rewrite the documentation section in your own words. Keep every fact, name, unit and number. No preamble.";
 
 export function validationFileFor(out: string): string {
   return out.replace(/(\.jsonl)?$/, ".val.jsonl");
@@ -66,13 +65,24 @@ export function splitFiles(paths: string[], seed: number, share: number): Set<st
 }
 
 function normaliseQuestion(q: string): string {
-  return q.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, " ").trim();
+  return q
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, " ")
+    .trim();
 }
 
 /** The first line of a generated question, without numbering or quotes. */
 function cleanQuestion(raw: string): string {
-  const line = raw.split("\n").map((l) => l.trim()).find(Boolean) ?? "";
-  return line.replace(/^(\d+[.)]|[-*]|Q:|Question:)\s*/i, "").replace(/^["'“]|["'”]$/g, "").slice(0, 300).trim();
+  const line =
+    raw
+      .split("\n")
+      .map((l) => l.trim())
+      .find(Boolean) ?? "";
+  return line
+    .replace(/^(\d+[.)]|[-*]|Q:|Question:)\s*/i, "")
+    .replace(/^["'“]|["'”]$/g, "")
+    .slice(0, 300)
+    .trim();
 }
 
 async function sectionsOf(index: DocsIndex, minChars: number): Promise<Section[]> {
@@ -82,8 +92,14 @@ async function sectionsOf(index: DocsIndex, minChars: number): Promise<Section[]
     const lines = await readLines(entry.file);
     if (!lines) continue;
     for (const s of [...entry.sections].sort((a, b) => a.startLine - b.startLine)) {
-      const text = lines.slice(s.startLine - 1, s.endLine).join("\n").trim();
-      const prose = text.split("\n").filter((l) => !/^\s*(#|\||```|<!--)/.test(l)).join(" ");
+      const text = lines
+        .slice(s.startLine - 1, s.endLine)
+        .join("\n")
+        .trim();
+      const prose = text
+        .split("\n")
+        .filter((l) => !/^\s*(#|\||```|<!--)/.test(l))
+        .join(" ");
       if (prose.replace(/\s+/g, " ").length < minChars) continue;
       out.push({
         key: `${entry.relPath}#${s.startLine}-${s.endLine}`,
@@ -128,7 +144,11 @@ export async function generateDataset(index: DocsIndex, chat: ChatGenerator, opt
   const validationFile = validationFileFor(options.out);
   const all = await sectionsOf(index, options.minSectionChars ?? 80);
   const sections = options.limit ? all.slice(0, options.limit) : all;
-  const validationPaths = splitFiles(sections.map((s) => s.path), options.seed, validationShare);
+  const validationPaths = splitFiles(
+    sections.map((s) => s.path),
+    options.seed,
+    validationShare,
+  );
   // Both files exist from the start (one may stay empty with very few sections).
   await fs.mkdir(path.dirname(trainFile), { recursive: true });
   await fs.appendFile(trainFile, "");
@@ -174,7 +194,14 @@ export async function generateDataset(index: DocsIndex, chat: ChatGenerator, opt
     const questions: string[] = [];
     for (let i = 0; i < options.perSection; i++) {
       const avoid = questions.length ? `\nDifferent from:\n${questions.map((q) => `- ${q}`).join("\n")}` : "";
-      let q = cleanQuestion(await generate(QUESTION_SYSTEM_PROMPT, `Section "${section.heading}":\n${text}\n\nWrite one question this section answers.${avoid}`, limits.question, i));
+      let q = cleanQuestion(
+        await generate(
+          QUESTION_SYSTEM_PROMPT,
+          `Section "${section.heading}":\n${text}\n\nWrite one question this section answers.${avoid}`,
+          limits.question,
+          i,
+        ),
+      );
       if (!q) q = `What does the documentation say about ${section.heading}?`;
       const norm = normaliseQuestion(q);
       if (!norm || seenQuestions.has(norm)) continue;
@@ -230,23 +257,38 @@ async function retrievalRecord(
 ): Promise<ChatRecord> {
   // What search returns for the question first; when that is too little (a vague question),
   // the sections nearest to the right one's own heading and text.
-  const hits = [
-    ...(await index.search(question, { k: k * 4 + 8 })),
-    ...(await index.search(`${section.heading}\n${text.slice(0, 500)}`, { k: k * 4 + 8 })),
-  ];
+  const hits = [...(await index.search(question, { k: k * 4 + 8 })), ...(await index.search(`${section.heading}\n${text.slice(0, 500)}`, { k: k * 4 + 8 }))];
   const distractors: Source[] = [];
   const take = (candidates: Pick<SearchHit, "chunk" | "matchedBy">[]) => {
     for (const h of candidates) {
       if (distractors.length >= k) return;
       if (sameSection(h.chunk, section)) continue;
       if (distractors.some((d) => d.path === h.chunk.relPath && d.startLine <= h.chunk.endLine && h.chunk.startLine <= d.endLine)) continue;
-      distractors.push({ n: 0, path: h.chunk.relPath, file: h.chunk.file, heading: headingLabel(h.chunk), startLine: h.chunk.startLine, endLine: h.chunk.endLine, text: h.chunk.text, matchedBy: h.matchedBy });
+      distractors.push({
+        n: 0,
+        path: h.chunk.relPath,
+        file: h.chunk.file,
+        heading: headingLabel(h.chunk),
+        startLine: h.chunk.startLine,
+        endLine: h.chunk.endLine,
+        text: h.chunk.text,
+        matchedBy: h.matchedBy,
+      });
     }
   };
   take(hits);
   // In a small corpus where search finds too few: other sections at random (seeded).
   if (distractors.length < k) take(shuffled(index.allChunks(), rand).map((chunk) => ({ chunk, matchedBy: [] })));
-  const right: Source = { n: 0, path: section.path, file: section.file, heading: section.heading, startLine: section.startLine, endLine: section.endLine, text, matchedBy: [] };
+  const right: Source = {
+    n: 0,
+    path: section.path,
+    file: section.file,
+    heading: section.heading,
+    startLine: section.startLine,
+    endLine: section.endLine,
+    text,
+    matchedBy: [],
+  };
   const sources = shuffled([right, ...distractors], rand).map((s, i) => ({ ...s, n: i + 1 }));
   const n = sources.find((s) => s.path === right.path && s.startLine === right.startLine && s.endLine === right.endLine)!.n;
   const cited = new RegExp(`\\[${n}\\]`).test(answer) ? answer : `${answer} [${n}]`;

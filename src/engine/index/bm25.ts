@@ -270,7 +270,8 @@ class MinHeap {
   constructor(private readonly capacity: number) {}
 
   private less(i: number, j: number): boolean {
-    const a = this.scores[i]!, b = this.scores[j]!;
+    const a = this.scores[i]!,
+      b = this.scores[j]!;
     return a < b || (a === b && this.ids[i]! > this.ids[j]!);
   }
 
@@ -298,7 +299,8 @@ class MinHeap {
     this.scores[0] = score;
     let i = 0;
     for (;;) {
-      const l = 2 * i + 1, r = l + 1;
+      const l = 2 * i + 1,
+        r = l + 1;
       let m = i;
       if (l < this.ids.length && this.less(l, m)) m = l;
       if (r < this.ids.length && this.less(r, m)) m = r;

@@ -214,7 +214,14 @@ function parseRstBlocks(lines: string[]): Block[] {
       flushPara(i);
       const style = "o" + line.trim()[0];
       if (!styles.includes(style)) styles.push(style);
-      blocks.push({ kind: "heading", startLine: i + 1, endLine: i + 3, lines: lines.slice(i, i + 3), level: styles.indexOf(style) + 1, headingText: next!.trim() });
+      blocks.push({
+        kind: "heading",
+        startLine: i + 1,
+        endLine: i + 3,
+        lines: lines.slice(i, i + 3),
+        level: styles.indexOf(style) + 1,
+        headingText: next!.trim(),
+      });
       i += 2;
       continue;
     }

@@ -89,13 +89,7 @@ export async function listCorpus(roots: string[], options: CorpusOptions = {}): 
   return listing;
 }
 
-async function walk(
-  root: string,
-  relDir: string,
-  scopes: GitignoreScope[],
-  filter: CorpusFilter,
-  listing: CorpusListing,
-): Promise<void> {
+async function walk(root: string, relDir: string, scopes: GitignoreScope[], filter: CorpusFilter, listing: CorpusListing): Promise<void> {
   const absDir = path.join(root, relDir);
   let entries: import("node:fs").Dirent[];
   try {

@@ -107,10 +107,11 @@ export class DocsIndex {
   /** Every stored chunk, in file order. */
   allChunks(): ChunkRecord[] {
     const out: ChunkRecord[] = [];
-    for (const entry of this.files.values()) for (const id of entry.chunkIds) {
-      const chunk = this.getChunk(id);
-      if (chunk) out.push(chunk);
-    }
+    for (const entry of this.files.values())
+      for (const id of entry.chunkIds) {
+        const chunk = this.getChunk(id);
+        if (chunk) out.push(chunk);
+      }
     return out;
   }
 
@@ -299,10 +300,6 @@ export class DocsIndex {
     for (const r of ready) this.pendingEmbedding.delete(r.id);
   }
 
-  removeFile(absPath: string): Promise<void> {
-    return this.mutations.run(() => this.removeFileNow(absPath));
-  }
-
   private async removeFileNow(absPath: string): Promise<void> {
     const entry = this.files.get(absPath);
     if (!entry) return;
@@ -348,13 +345,7 @@ export class DocsIndex {
     }
     defs.sort((a, b) => b.strength - a.strength || b.term.length - a.term.length || b.score - a.score);
     const top = defs.slice(0, limit * 4).map((d) => ({ ...d, opensSection: this.opensSection(d.chunkId) }));
-    top.sort(
-      (a, b) =>
-        b.strength - a.strength ||
-        b.term.length - a.term.length ||
-        Number(b.opensSection) - Number(a.opensSection) ||
-        b.score - a.score,
-    );
+    top.sort((a, b) => b.strength - a.strength || b.term.length - a.term.length || Number(b.opensSection) - Number(a.opensSection) || b.score - a.score);
     return top.slice(0, limit);
   }
 

@@ -94,9 +94,7 @@ export async function saveIndex(index: DocsIndex, file: string): Promise<{ bytes
   return { bytes: parts.reduce((n, p) => n + p.byteLength, 0) };
 }
 
-export type LoadOutcome =
-  | { status: "loaded"; index: DocsIndex }
-  | { status: "missing" | "discarded"; index: DocsIndex; reason?: string };
+export type LoadOutcome = { status: "loaded"; index: DocsIndex } | { status: "missing" | "discarded"; index: DocsIndex; reason?: string };
 
 /**
  * Loads a saved index for these roots and options. Whatever goes wrong, the caller gets a usable

@@ -18,7 +18,10 @@ export interface TermDefinition {
 const BACKTICKED = /`([^`\n]{2,120})`/g;
 
 function normaliseTerm(raw: string): string | undefined {
-  const t = raw.trim().replace(/^\[|\]$/g, "").trim();
+  const t = raw
+    .trim()
+    .replace(/^\[|\]$/g, "")
+    .trim();
   if (t.length < 2 || t.length > 120 || !WHOLE_NAME.test(t)) return undefined;
   return t.toLowerCase();
 }

@@ -26,7 +26,6 @@ export interface ChunkRecord {
   hash: string;
 }
 
-
 export interface SearchHit {
   chunk: ChunkRecord;
   score: number;

@@ -193,7 +193,10 @@ export class LlamaEmbedder implements Embedder {
   static async load(llama: Llama, path: string, settings: ModelSettings): Promise<LlamaEmbedder> {
     const info = await validateGguf(path, { kind: "embedding" });
     const model = await llama.loadModel({ modelPath: path, gpuLayers: settings.gpu === "off" ? 0 : "auto" });
-    const context = await model.createEmbeddingContext({ threads: settings.threads ?? defaultThreads(), contextSize: Math.min(2048, model.trainContextSize || 2048) });
+    const context = await model.createEmbeddingContext({
+      threads: settings.threads ?? defaultThreads(),
+      contextSize: Math.min(2048, model.trainContextSize || 2048),
+    });
     const probe = await context.getEmbeddingFor("dimension probe");
     // The id names the file, its size and the dimensions: a different model means re-embedding.
     const id = `gguf:${info.name ?? path.split(/[\\/]/).pop()}:${info.fileSize}:${probe.vector.length}`;

@@ -125,8 +125,7 @@ export function workbenchUrl(server: Pick<CodeServer, "port" | "authority">, opt
   const url = new URL(`http://${server.authority}/`);
   if (opts.folder) url.searchParams.set("folder", path.resolve(opts.folder));
   const payload: [string, string][] = [];
-  if (opts.extensionDevelopmentPath)
-    payload.push(["extensionDevelopmentPath", remoteUri(server.authority, opts.extensionDevelopmentPath)]);
+  if (opts.extensionDevelopmentPath) payload.push(["extensionDevelopmentPath", remoteUri(server.authority, opts.extensionDevelopmentPath)]);
   if (opts.extensionTestsPath) payload.push(["extensionTestsPath", remoteUri(server.authority, opts.extensionTestsPath)]);
   if (payload.length) url.searchParams.set("payload", JSON.stringify(payload));
   return url.toString();
@@ -135,8 +134,7 @@ export function workbenchUrl(server: Pick<CodeServer, "port" | "authority">, opt
 function codeServerEnv(dirs: CodeServerDirs, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
   // Variables that would make code-server or the extension host misbehave under a test runner.
-  for (const k of ["NODE_OPTIONS", "ELECTRON_RUN_AS_NODE", "VSCODE_IPC_HOOK_CLI", "VSCODE_PID", "VSCODE_CWD", "PASSWORD", "HASHED_PASSWORD"])
-    delete env[k];
+  for (const k of ["NODE_OPTIONS", "ELECTRON_RUN_AS_NODE", "VSCODE_IPC_HOOK_CLI", "VSCODE_PID", "VSCODE_CWD", "PASSWORD", "HASHED_PASSWORD"]) delete env[k];
   // Else code-server writes ~/.config/code-server/config.yaml and ~/.local/share/code-server, and
   // VS Code's device id lands in ~/.cache/Microsoft.
   env.XDG_CONFIG_HOME = dirs.xdgConfig;
@@ -237,7 +235,13 @@ export async function killProcessTree(pid: number, graceMs = 3000): Promise<void
   while (Date.now() < deadline && pids.some(alive)) await sleep(100);
   if (pids.some(alive)) {
     signalAll("SIGKILL");
-    for (const p of pids) if (alive(p)) try { process.kill(p, "SIGKILL"); } catch { /* gone */ }
+    for (const p of pids)
+      if (alive(p))
+        try {
+          process.kill(p, "SIGKILL");
+        } catch {
+          /* gone */
+        }
   }
 }
 
@@ -279,8 +283,7 @@ export function installVsix(vsix: string, dirs: CodeServerDirs, env?: Record<str
     [codeServerEntry(), "--user-data-dir", dirs.userData, "--extensions-dir", dirs.extensions, "--install-extension", path.resolve(vsix), "--force"],
     { env: codeServerEnv(dirs, env), encoding: "utf8", timeout: 120_000 },
   );
-  if (res.status !== 0)
-    throw new Error(`installing ${vsix} failed (${res.status ?? res.signal}):\n${res.stdout}\n${res.stderr}`);
+  if (res.status !== 0) throw new Error(`installing ${vsix} failed (${res.status ?? res.signal}):\n${res.stdout}\n${res.stderr}`);
 }
 
 export async function startCodeServer(opts: StartCodeServerOptions): Promise<CodeServer> {
@@ -306,10 +309,14 @@ export async function startCodeServer(opts: StartCodeServerOptions): Promise<Cod
   const authority = `127.0.0.1:${port}`;
   const args = [
     codeServerEntry(),
-    "--auth", "none",
-    "--bind-addr", authority,
-    "--user-data-dir", dirs.userData,
-    "--extensions-dir", dirs.extensions,
+    "--auth",
+    "none",
+    "--bind-addr",
+    authority,
+    "--user-data-dir",
+    dirs.userData,
+    "--extensions-dir",
+    dirs.extensions,
     "--disable-telemetry",
     "--disable-update-check",
     "--disable-workspace-trust",
@@ -488,7 +495,10 @@ export async function runMochaSuiteInCodeServer(opts: RunSuiteOptions): Promise<
     if (!chatter) lines.push(text);
     out?.write(text.endsWith("\n") ? text : `${text}\n`);
   };
-  for (const [what, p] of [["extensionDevelopmentPath", opts.extensionDevelopmentPath], ["extensionTestsPath", opts.extensionTestsPath]] as const)
+  for (const [what, p] of [
+    ["extensionDevelopmentPath", opts.extensionDevelopmentPath],
+    ["extensionTestsPath", opts.extensionTestsPath],
+  ] as const)
     if (!existsSync(p)) throw new Error(`docent harness: ${what} ${p} does not exist`);
 
   let server: CodeServer | undefined;
@@ -556,7 +566,7 @@ export async function runMochaSuiteInCodeServer(opts: RunSuiteOptions): Promise<
       await page?.screenshot({ path: opts.screenshotOnFailure }).catch(() => {});
     }
   } catch (e) {
-    emit(`[harness] ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    emit(`[harness] ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     exitCode = 1;
   } finally {
     clearTimeout(timer);
@@ -640,7 +650,10 @@ export async function waitForWorkbenchReady(page: Page, timeoutMs = 60_000): Pro
  * Clicks the editor area first: after a click inside a webview the keyboard focus stays in it.
  */
 export async function runCommandFromPalette(page: Page, title: string, timeoutMs = 30_000): Promise<void> {
-  await page.locator(".monaco-workbench .part.editor").click({ position: { x: 10, y: 10 }, timeout: 5_000 }).catch(() => {});
+  await page
+    .locator(".monaco-workbench .part.editor")
+    .click({ position: { x: 10, y: 10 }, timeout: 5_000 })
+    .catch(() => {});
   await page.keyboard.press("F1");
   const widget = page.locator(".quick-input-widget");
   const input = widget.locator("input");
@@ -649,7 +662,10 @@ export async function runCommandFromPalette(page: Page, title: string, timeoutMs
   // Click the row whose label is exactly the title. Pressing Enter would run the focused row,
   // which can still be a stale entry while the list filters (or "Docent: Ask Selection" for "Docent: Ask").
   const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
-  const row = widget.locator(".monaco-list-row").filter({ has: page.locator(".label-name", { hasText: exact }) }).first();
+  const row = widget
+    .locator(".monaco-list-row")
+    .filter({ has: page.locator(".label-name", { hasText: exact }) })
+    .first();
   await row.waitFor({ state: "visible", timeout: timeoutMs });
   await row.click({ timeout: timeoutMs });
   await widget.waitFor({ state: "hidden", timeout: 10_000 }).catch(() => {});

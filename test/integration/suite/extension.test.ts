@@ -91,7 +91,10 @@ export function registerExtensionSuite(): void {
       const file = path.join(workspaceRoot(), "src", "telemetry.ts");
       const doc = await vscode.workspace.openTextDocument(file);
       await vscode.window.showTextDocument(doc);
-      const line = doc.getText().split("\n").findIndex((l) => l.includes("http.server.request.duration"));
+      const line = doc
+        .getText()
+        .split("\n")
+        .findIndex((l) => l.includes("http.server.request.duration"));
       const character = doc.lineAt(line).text.indexOf("request.duration");
       const hovers = await until("a hover", async () => {
         const h = (await vscode.commands.executeCommand("vscode.executeHoverProvider", doc.uri, new vscode.Position(line, character))) as vscode.Hover[];
@@ -141,9 +144,45 @@ export function registerExtensionSuite(): void {
       assert.ok(summary, "the export finished");
       const lines = (await vscode.workspace.fs.readFile(vscode.Uri.file(summary.trainFile))).toString().trim().split("\n");
       assert.ok(lines.length > 0);
-      for (const line of lines) assert.deepEqual(JSON.parse(line).messages.map((m: { role: string }) => m.role), ["system", "user", "assistant"]);
+      for (const line of lines)
+        assert.deepEqual(
+          JSON.parse(line).messages.map((m: { role: string }) => m.role),
+          ["system", "user", "assistant"],
+        );
       assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, summary.trainFile);
       await vscode.commands.executeCommand("workbench.action.closeAllEditors");
+    });
+
+    it("an engine restarted after a crash uses the settings of the moment and keeps the saved index", async function () {
+      const config = vscode.workspace.getConfiguration("docent");
+      const before = (await api.whenReady(120_000)).files;
+      const dnsDocs = 2; // docs/dns/README.md and docs/dns/dns-metrics.md
+      await config.update("docs.exclude", ["**/dns/**"], vscode.ConfigurationTarget.Global);
+      try {
+        await until("the exclusion to be applied", () => (api.status()?.files === before - dnsDocs ? true : undefined), 120_000);
+        // Reindex queues behind the settings change in the engine, so when it returns the index
+        // built with the new settings has been saved.
+        const reindexed = (await vscode.commands.executeCommand("docent.reindex")) as ReindexResult;
+        assert.equal(reindexed.files, before - dnsDocs);
+        const pid = api.enginePid();
+        assert.ok(pid);
+        process.kill(pid, "SIGKILL");
+        const status = await until(
+          "the restarted engine to be ready",
+          () => {
+            const s = api.status();
+            return s?.pid !== pid && s?.state === "ready" && s.indexSource ? s : undefined;
+          },
+          120_000,
+        );
+        assert.equal(status.files, before - dnsDocs, "the restarted engine still leaves the excluded docs out");
+        assert.equal(status.indexSource, "loaded", "the index saved under the new settings was loaded, not rebuilt");
+      } finally {
+        await config.update("docs.exclude", undefined, vscode.ConfigurationTarget.Global);
+      }
+      await until("the excluded docs to come back", () => (api.status()?.files === before ? true : undefined), 120_000);
+      // Wait for that index to be saved too (see above), so the next test starts from it.
+      assert.equal(((await vscode.commands.executeCommand("docent.reindex")) as ReindexResult).files, before);
     });
 
     it("the engine process killed mid-session comes back, reloads the saved index and answers", async function () {
@@ -155,10 +194,14 @@ export function registerExtensionSuite(): void {
         return p && p !== pid ? p : undefined;
       });
       assert.notEqual(newPid, pid);
-      const status = await until("the restarted engine to be ready", () => {
-        const s = api.status();
-        return s?.state === "ready" && s.files >= 300 && s.indexSource === "loaded" ? s : undefined;
-      }, 120_000);
+      const status = await until(
+        "the restarted engine to be ready",
+        () => {
+          const s = api.status();
+          return s?.state === "ready" && s.files >= 300 && s.indexSource === "loaded" ? s : undefined;
+        },
+        120_000,
+      );
       assert.equal(status.indexSource, "loaded", "the saved index was loaded, not rebuilt");
       const result = await api.ask("What is jvm.memory.used?");
       assert.ok(result && result.sources.length > 0);

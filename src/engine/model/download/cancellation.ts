@@ -3,13 +3,7 @@
 import { ModelReferenceError } from "./types.js";
 
 /** The caller's abort reason as is; our stall error as is; anything else wrapped with the ref. */
-export function wrapFailure(
-  err: unknown,
-  ref: string,
-  signal: AbortSignal | undefined,
-  combined: AbortSignal,
-  path?: string,
-): unknown {
+export function wrapFailure(err: unknown, ref: string, signal: AbortSignal | undefined, combined: AbortSignal, path?: string): unknown {
   if (signal?.aborted) return signal.reason;
   if (combined.aborted) return combined.reason;
   if (err instanceof ModelReferenceError) return err;

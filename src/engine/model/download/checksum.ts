@@ -6,7 +6,10 @@ import { ModelReferenceError } from "./types.js";
 
 export function normaliseSha256(value: string | undefined, ref: string): string | undefined {
   if (value === undefined || value.trim() === "") return undefined;
-  const bare = value.trim().toLowerCase().replace(/^sha256:/, "");
+  const bare = value
+    .trim()
+    .toLowerCase()
+    .replace(/^sha256:/, "");
   if (!/^[0-9a-f]{64}$/.test(bare)) {
     throw new ModelReferenceError("invalid-reference", `expectedSha256 for ${ref} is not 64 hex digits: ${value}`, ref);
   }

@@ -126,11 +126,10 @@ export async function resolveRemote(
       actualSha = await sha256File(finalPath, signal);
       if (actualSha !== sha256) {
         await discard(finalPath, trimmed, modelsDir);
-        const from = expectedSha256 ? "expectedSha256" : facts?.source ?? "the server";
+        const from = expectedSha256 ? "expectedSha256" : (facts?.source ?? "the server");
         throw new ModelReferenceError(
           "checksum-mismatch",
-          `Model download ${ref}: checksum mismatch for ${finalPath}: SHA-256 is ${actualSha}, ` +
-            `expected ${sha256} (from ${from}); the file was deleted`,
+          `Model download ${ref}: checksum mismatch for ${finalPath}: SHA-256 is ${actualSha}, ` + `expected ${sha256} (from ${from}); the file was deleted`,
           ref,
           finalPath,
         );
@@ -155,12 +154,7 @@ export async function resolveRemote(
 }
 
 /** The recorded file, when it is still there with the recorded size (and wanted checksum). */
-async function reuseRecorded(
-  ref: string,
-  modelsDir: string,
-  expectedSha256: string | undefined,
-  logger: Logger,
-): Promise<string | undefined> {
+async function reuseRecorded(ref: string, modelsDir: string, expectedSha256: string | undefined, logger: Logger): Promise<string | undefined> {
   const record = await readRecord(modelsDir, ref);
   if (!record || record.fileName.includes("/") || record.fileName.includes("\\")) return undefined;
   const path = join(modelsDir, record.fileName);

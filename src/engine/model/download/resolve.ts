@@ -35,11 +35,7 @@ export async function resolveModelReference(ref: string, options: ResolveModelOp
 
   if (!isRemoteModelReference(trimmed)) {
     if (OTHER_SCHEME.test(trimmed) && !/^file:\/\//i.test(trimmed)) {
-      throw new ModelReferenceError(
-        "invalid-reference",
-        `Unsupported model reference "${ref}": use a local path, an hf: URI or an http(s) URL`,
-        ref,
-      );
+      throw new ModelReferenceError("invalid-reference", `Unsupported model reference "${ref}": use a local path, an hf: URI or an http(s) URL`, ref);
     }
     return resolveLocal(ref, trimmed, options.baseDir, expectedSha256, signal);
   }
@@ -47,9 +43,7 @@ export async function resolveModelReference(ref: string, options: ResolveModelOp
   const modelsDir = resolve(options.modelsDir);
   await mkdir(modelsDir, { recursive: true });
   // Two concurrent calls for one file would write the same temp file: serialise them.
-  return withKeyLock(`${modelsDir}\0${trimmed}`, signal, () =>
-    resolveRemote(ref, trimmed, modelsDir, expectedSha256, options),
-  );
+  return withKeyLock(`${modelsDir}\0${trimmed}`, signal, () => resolveRemote(ref, trimmed, modelsDir, expectedSha256, options));
 }
 
 async function resolveLocal(
@@ -65,9 +59,7 @@ async function resolveLocal(
     info = await stat(path);
   } catch {
     // "user/repo/file.gguf" or "user/repo:Q4_K_M" was probably meant for the hub.
-    const hint = /^[\w-][\w.-]*\/[\w.-]+(\/\S+\.gguf|:[\w.-]+)$/i.test(trimmed)
-      ? ` (for a Hugging Face model write hf:${trimmed})`
-      : "";
+    const hint = /^[\w-][\w.-]*\/[\w.-]+(\/\S+\.gguf|:[\w.-]+)$/i.test(trimmed) ? ` (for a Hugging Face model write hf:${trimmed})` : "";
     throw new ModelReferenceError("not-found", `Model file not found: ${path}${hint}`, ref, path);
   }
   if (!info.isFile()) {
@@ -76,12 +68,7 @@ async function resolveLocal(
   if (expectedSha256) {
     const actual = await sha256File(path, signal);
     if (actual !== expectedSha256) {
-      throw new ModelReferenceError(
-        "checksum-mismatch",
-        `Model file ${path}: checksum mismatch, SHA-256 is ${actual}, expected ${expectedSha256}`,
-        ref,
-        path,
-      );
+      throw new ModelReferenceError("checksum-mismatch", `Model file ${path}: checksum mismatch, SHA-256 is ${actual}, expected ${expectedSha256}`, ref, path);
     }
   }
   return path;

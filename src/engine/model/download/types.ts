@@ -39,14 +39,7 @@ export interface ResolveModelOptions {
   stallTimeoutMs?: number;
 }
 
-export type ModelReferenceErrorCode =
-  | "not-found"
-  | "not-a-file"
-  | "invalid-reference"
-  | "size-mismatch"
-  | "checksum-mismatch"
-  | "stalled"
-  | "download-failed";
+export type ModelReferenceErrorCode = "not-found" | "not-a-file" | "invalid-reference" | "size-mismatch" | "checksum-mismatch" | "stalled" | "download-failed";
 
 export class ModelReferenceError extends Error {
   override readonly name = "ModelReferenceError";

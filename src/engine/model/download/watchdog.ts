@@ -41,8 +41,7 @@ export function stalledReason(ref: string, watchdog: StallWatchdog, timeoutMs: n
   const at = watchdog.total > 0 ? ` at ${watchdog.best} of ${watchdog.total} bytes` : "";
   return new ModelReferenceError(
     "stalled",
-    `Model download ${ref} stalled: no progress for ${(timeoutMs / 1000).toFixed(1)} s${at}; ` +
-      `the partial file is kept and the next attempt resumes it`,
+    `Model download ${ref} stalled: no progress for ${(timeoutMs / 1000).toFixed(1)} s${at}; ` + `the partial file is kept and the next attempt resumes it`,
     ref,
   );
 }

@@ -64,9 +64,7 @@ export function ggmlTensorByteSize(type: number, dims: readonly number[]): numbe
   if (info === undefined) return undefined;
   const ne0 = dims.length > 0 ? dims[0]! : 1;
   if (ne0 % info.blockSize !== 0) {
-    throw new Error(
-      `row length ${ne0} is not a multiple of the ${info.name} block size ${info.blockSize}`,
-    );
+    throw new Error(`row length ${ne0} is not a multiple of the ${info.name} block size ${info.blockSize}`);
   }
   let rows = 1;
   for (let i = 1; i < dims.length; i++) rows *= dims[i]!;

@@ -50,12 +50,7 @@ export async function readGgufHeader(path: string, options: ReadGgufOptions = {}
       return await parse(path, r, maxArrayValues);
     } catch (err) {
       if (err instanceof TruncatedError) {
-        throw new GgufValidationError(
-          path,
-          `the file is truncated (incomplete download or copy?): ${err.message}`,
-          "truncated",
-          { cause: err },
-        );
+        throw new GgufValidationError(path, `the file is truncated (incomplete download or copy?): ${err.message}`, "truncated", { cause: err });
       }
       if (err instanceof CorruptError) {
         throw new GgufValidationError(path, `the file is corrupt: ${err.message}`, "corrupt", { cause: err });
@@ -183,13 +178,11 @@ function describeStart(head: Buffer): string {
   }
   // Text: printable ASCII, whitespace, or UTF-8 multi-byte sequences.
   const text = head.toString("utf8").replace(/\ufffd{1,3}$/, ""); // a character cut at the end
+  // Control characters are what tells binary from text here, so the pattern names them on purpose.
+  // eslint-disable-next-line no-control-regex
   if (!/[\x00-\x08\x0e-\x1f\ufffd]/.test(text)) {
     const snippet = JSON.stringify(text.slice(0, 24));
-    const kind = /^\s*<(!doctype|html)/i.test(text)
-      ? "an HTML page (a download error page?)"
-      : /^\s*[{[]/.test(text)
-        ? "a JSON/text file"
-        : "a text file";
+    const kind = /^\s*<(!doctype|html)/i.test(text) ? "an HTML page (a download error page?)" : /^\s*[{[]/.test(text) ? "a JSON/text file" : "a text file";
     return `it is ${kind}, starting with ${snippet}`;
   }
   return `it starts with the bytes ${head.subarray(0, 4).toString("hex")} instead of "GGUF"`;

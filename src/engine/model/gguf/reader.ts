@@ -40,9 +40,7 @@ export class FileReader {
   /** Makes the next n bytes available (reads from the file when needed). */
   async fill(n: number): Promise<void> {
     if (this.pos + n > this.fileSize) {
-      throw new TruncatedError(
-        `the file ends at byte ${this.fileSize} while reading ${this.what} at byte ${this.pos}`,
-      );
+      throw new TruncatedError(`the file ends at byte ${this.fileSize} while reading ${this.what} at byte ${this.pos}`);
     }
     const want = Math.min(Math.max(n, CHUNK), this.fileSize - this.pos);
     const buf = Buffer.allocUnsafe(want);
@@ -53,9 +51,7 @@ export class FileReader {
       got += bytesRead;
     }
     if (got < n) {
-      throw new TruncatedError(
-        `the file ends at byte ${this.pos + got} while reading ${this.what} at byte ${this.pos}`,
-      );
+      throw new TruncatedError(`the file ends at byte ${this.pos + got} while reading ${this.what} at byte ${this.pos}`);
     }
     this.buf = got === want ? buf : buf.subarray(0, got);
     this.bufStart = this.pos;
@@ -121,9 +117,7 @@ export class FileReader {
   async string(): Promise<string> {
     const len = await this.count(`the length of a string in ${this.what}`);
     if (len > this.remaining()) {
-      throw new TruncatedError(
-        `a string of ${len} bytes in ${this.what} at byte ${this.pos} goes past the end of the file (${this.fileSize} bytes)`,
-      );
+      throw new TruncatedError(`a string of ${len} bytes in ${this.what} at byte ${this.pos} goes past the end of the file (${this.fileSize} bytes)`);
     }
     if (len > MAX_STRING_BYTES) {
       throw new CorruptError(`a string in ${this.what} claims a length of ${len} bytes`);
@@ -140,9 +134,7 @@ export class FileReader {
 
   async skip(n: number): Promise<void> {
     if (this.pos + n > this.fileSize) {
-      throw new TruncatedError(
-        `${this.what} at byte ${this.pos} needs ${n} more bytes, past the end of the file (${this.fileSize} bytes)`,
-      );
+      throw new TruncatedError(`${this.what} at byte ${this.pos} needs ${n} more bytes, past the end of the file (${this.fileSize} bytes)`);
     }
     this.pos += n;
   }
@@ -212,9 +204,7 @@ export async function readValue(r: FileReader, type: GgufValueType, maxArrayValu
   // Every element takes at least one byte (a string at least its 8-byte length).
   const minElem = elemSize ?? 8;
   if (length * minElem > r.remaining()) {
-    throw new TruncatedError(
-      `the array in ${r.what} (${length} elements) goes past the end of the file (${r.fileSize} bytes)`,
-    );
+    throw new TruncatedError(`the array in ${r.what} (${length} elements) goes past the end of the file (${r.fileSize} bytes)`);
   }
   if (length > maxArrayValues) {
     if (elemSize !== undefined) {

@@ -120,10 +120,7 @@ export function validateGgufHeader(header: GgufHeader, kind: GgufModelKind): Ggu
     }
     const adapterType = str(md, "adapter.type");
     if (adapterType !== "lora") {
-      fail(
-        `this adapter is not a LoRA adapter: adapter.type is ${adapterType === undefined ? "missing" : `"${adapterType}"`}, expected "lora"`,
-        "wrong-kind",
-      );
+      fail(`this adapter is not a LoRA adapter: adapter.type is ${adapterType === undefined ? "missing" : `"${adapterType}"`}, expected "lora"`, "wrong-kind");
     }
     const alphaValue = md.get("adapter.lora.alpha");
     if (alphaValue !== undefined && typeof alphaValue !== "number") {
@@ -133,9 +130,7 @@ export function validateGgufHeader(header: GgufHeader, kind: GgufModelKind): Ggu
     const loraB = header.tensors.filter((t) => t.name.endsWith(".lora_b")).length;
     if (loraA === 0 || loraA !== loraB) {
       fail(
-        loraA === 0
-          ? "the LoRA adapter has no .lora_a/.lora_b tensors"
-          : `the LoRA adapter has ${loraA} .lora_a tensors but ${loraB} .lora_b tensors`,
+        loraA === 0 ? "the LoRA adapter has no .lora_a/.lora_b tensors" : `the LoRA adapter has ${loraA} .lora_a tensors but ${loraB} .lora_b tensors`,
         "corrupt",
       );
     }
@@ -149,10 +144,7 @@ export function validateGgufHeader(header: GgufHeader, kind: GgufModelKind): Ggu
   // chat / embedding: a full model
   const what = kind === "chat" ? "a chat model" : "an embedding model";
   if (generalType === "adapter") {
-    fail(
-      `this is a ${str(md, "adapter.type") === "lora" ? "LoRA " : ""}adapter, not ${what}; configure it as an adapter of a base model`,
-      "wrong-kind",
-    );
+    fail(`this is a ${str(md, "adapter.type") === "lora" ? "LoRA " : ""}adapter, not ${what}; configure it as an adapter of a base model`, "wrong-kind");
   }
   if (generalType === "mmproj" || architecture === "clip") {
     fail(`this is a multimodal projector (mmproj/clip) file, not ${what}; pick the main model file`, "wrong-kind");
@@ -160,9 +152,7 @@ export function validateGgufHeader(header: GgufHeader, kind: GgufModelKind): Ggu
   if (header.tensorCount === 0) {
     const split = md.get("split.count");
     fail(
-      typeof split === "number" && split > 1
-        ? "this split GGUF part has no tensors; point to the first part (…-00001-of-…)"
-        : "the file has no tensors",
+      typeof split === "number" && split > 1 ? "this split GGUF part has no tensors; point to the first part (…-00001-of-…)" : "the file has no tensors",
       "corrupt",
     );
   }
@@ -196,10 +186,7 @@ export function validateGgufHeader(header: GgufHeader, kind: GgufModelKind): Ggu
   const expertUsed = md.get(`${architecture}.expert_used_count`);
   const maxUsed = maxCount(expertUsed);
   if (maxUsed !== undefined && maxUsed > expertCount) {
-    fail(
-      `"${architecture}.expert_used_count" (${maxUsed}) is larger than "${architecture}.expert_count" (${expertCount})`,
-      "invalid-value",
-    );
+    fail(`"${architecture}.expert_used_count" (${maxUsed}) is larger than "${architecture}.expert_count" (${expertCount})`, "invalid-value");
   }
 
   const tokenizerModel = md.get("tokenizer.ggml.model");
