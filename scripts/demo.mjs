@@ -1,4 +1,4 @@
-// `npm run demo`: VS Code in the browser (code-server, from .tools/) with the packaged Docent
+// `npm run demo`: VS Code in the browser (code-server, from the test tools in ~/.cache/docent/test-tools) with the packaged Docent
 // installed, on the sample docs. Prints the URL and runs until Ctrl-C.
 // DOCENT_CHAT_MODEL: a .gguf path or hf: reference for the chat model ("tiny": the test model).
 import { execFileSync } from "node:child_process";

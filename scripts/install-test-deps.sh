@@ -3,18 +3,21 @@
 #   - apt: chromium (driven by playwright-core; never downloaded by Playwright),
 #          libkrb5-dev (code-server's `kerberos` native module builds against it),
 #          and a C++ toolchain + python3 for node-gyp when missing
-#   - Node 24 (npm package `node@24`) into .tools/node24          (code-server requires Node 24)
-#   - code-server 4.139.1 into .tools/code-server, its native modules built against that Node 24
+#   - Node 24 (npm package `node@24`) into $TOOLS/node24          (code-server requires Node 24)
+#   - code-server 4.139.1 into $TOOLS/code-server, its native modules built against that Node 24
+# $TOOLS is in the user's cache, outside the clone: every clone on the machine (CI's fresh ones
+# included) reuses one install instead of spending 3 minutes and 800 MB on its own.
 #
 # Idempotent: every step checks first, so a re-run takes a few seconds.
 # Env:
-#   DOCENT_TOOLS_DIR   where to install (default: <repo>/.tools; a `.gitignore` with `*` is put in it)
+#   DOCENT_TOOLS_DIR   where to install (default: ${XDG_CACHE_HOME:-~/.cache}/docent/test-tools; a
+#                      `.gitignore` with `*` is put in it, in case it is set inside a clone)
 #   CODE_SERVER_VERSION (default 4.139.1), NODE_MAJOR (default 24)
 #   DOCENT_SKIP_APT=1  skip the apt step (e.g. no root and no sudo, packages provided otherwise)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-TOOLS="${DOCENT_TOOLS_DIR:-$ROOT/.tools}"
+TOOLS="${DOCENT_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/docent/test-tools}"
 CODE_SERVER_VERSION="${CODE_SERVER_VERSION:-4.139.1}"
 NODE_MAJOR="${NODE_MAJOR:-24}"
 NODE_PREFIX="$TOOLS/node$NODE_MAJOR"

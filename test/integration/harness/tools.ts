@@ -1,6 +1,8 @@
 // Where the test tools live: Node 24 + code-server installed by scripts/install-test-deps.sh into
-// <repo>/.tools, and Debian's Chromium. Every path can be overridden by an environment variable.
+// the user's cache (shared by every clone on the machine), and Debian's Chromium. Every path can
+// be overridden by an environment variable.
 import { existsSync, readdirSync } from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -15,8 +17,9 @@ export function repoRoot(): string {
   }
 }
 
+/** Same default as scripts/install-test-deps.sh: outside the clone, so a fresh clone reuses the install (800 MB, 3 minutes). */
 export function toolsDir(): string {
-  return process.env.DOCENT_TOOLS_DIR ?? path.join(repoRoot(), ".tools");
+  return process.env.DOCENT_TOOLS_DIR ?? path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "docent", "test-tools");
 }
 
 const INSTALL_HINT = "run scripts/install-test-deps.sh first";
