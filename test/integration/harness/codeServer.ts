@@ -91,6 +91,11 @@ export const DEFAULT_TEST_SETTINGS: Record<string, unknown> = {
   "chat.disableAIFeatures": true,
   "git.enabled": false,
   "window.restoreWindows": "none",
+  // VS Code in a browser (code-server) defaults to "afterDelay" (1 s); desktop VS Code to "off".
+  // An auto save that starts while a test edits and saves a document runs its save participants
+  // (a round trip to the extension host); an explicit TextDocument.save() arriving meanwhile is
+  // dropped ("refusing to save() recursively from save participant") and resolves false.
+  "files.autoSave": "off",
 };
 
 export async function freePort(): Promise<number> {
