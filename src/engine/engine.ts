@@ -10,8 +10,7 @@ import { appendFeedback, feedbackEntry, recoverSourceTexts } from "./finetune/fe
 import { generateDataset } from "./finetune/dataset.js";
 import { resolveModelReference } from "./model/download/resolve.js";
 import { ChatModel, getLlamaInstance, LlamaEmbedder, type ModelSettings } from "./model/llm.js";
-import type { Logger } from "./util/logger.js";
-import { silentLogger } from "./util/logger.js";
+import { silentLogger, type Logger } from "./util/logger.js";
 import { SerialQueue } from "./util/serialQueue.js";
 import { withoutText, type AnswerResult } from "../shared/answer.js";
 import { FEEDBACK_FILE, INDEX_FILE } from "../shared/defaults.js";
@@ -101,7 +100,7 @@ export class Engine {
 
   private readonly logger: Logger;
   private readonly events: EngineEvents;
-  /** Set by start(): how the saved index was used. */
+  /** How the index was last opened (at start, or after a settings change): for the CLI's report. */
   opening?: IndexOpening;
 
   constructor(private readonly options: EngineOptions) {

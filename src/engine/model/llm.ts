@@ -3,8 +3,7 @@
 // malformed file can abort the whole process.
 import * as os from "node:os";
 import type { Embedder } from "../index/types.js";
-import type { Logger } from "../util/logger.js";
-import { silentLogger } from "../util/logger.js";
+import { silentLogger, type Logger } from "../util/logger.js";
 import type { GgufInfo } from "./gguf/types.js";
 import { validateGguf } from "./gguf/validation.js";
 import { importNodeLlamaCpp, type NodeLlamaCpp } from "./nodeLlamaCpp.js";
