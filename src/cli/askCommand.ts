@@ -28,6 +28,8 @@ export async function askCommand(argv: string[]): Promise<void> {
     const engine = await openEngine(dir, values, { pipeline, signal: interrupt.signal });
     await withEngine(engine, async () => {
       const json = values.json ?? false;
+      const { model, device } = engine.getStatus();
+      if (!json && model) process.stderr.write(`· model ${model} on ${device}\n`);
       const result = await engine.ask({ id: "cli", question }, interrupt.signal, json ? undefined : printEvent());
       if (json) {
         console.log(

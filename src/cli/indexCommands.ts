@@ -123,7 +123,9 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const fusion = values.fusion ?? "agreement";
   if (fusion !== "agreement" && fusion !== "rrf") throw new UsageError('--fusion is "agreement" (default) or "rrf"');
   const questions = await readQuestions(values.questions);
-  await withEngine(await openEngine(dir, values), async (engine) => {
+  // Retrieval alone: the model flags (parsed for --answers) are left out, as they always were.
+  const indexFlags = { index: values.index, include: values.include, exclude: values.exclude };
+  await withEngine(await openEngine(dir, indexFlags), async (engine) => {
     const metrics = await evaluateRetrieval(engine, questions, { draftFrom, noise, fusion, seed: intOption(values.seed, "seed", 1) });
     if (values.json) console.log(JSON.stringify(metrics));
     else for (const [name, value] of Object.entries(metrics)) console.log(`${name.padEnd(18)} ${value}`);

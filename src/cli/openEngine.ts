@@ -9,6 +9,7 @@ import { DEFAULT_PIPELINE, type PipelineSettings } from "../shared/pipelineSetti
 import type { EngineStatus } from "../shared/protocol.js";
 import { Engine } from "../engine/engine.js";
 import { DEFAULT_MAX_FILE_BYTES } from "../engine/index/corpus.js";
+import { isRemoteModelReference } from "../engine/model/download/references.js";
 import type { Logger } from "../engine/util/logger.js";
 import { UsageError } from "./args.js";
 import { modelSettingsFrom, type ModelFlags } from "./modelOptions.js";
@@ -34,13 +35,17 @@ export function userCacheDir(...parts: string[]): string {
   return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "docent", ...parts);
 }
 
-/** Where the CLI keeps an index when no --index is given: one file per folder and embedding model. */
+/**
+ * Where the CLI keeps an index when no --index is given: one file per folder and embedding model
+ * (a local model by its absolute path, so `./m.gguf` and `/abs/m.gguf` share one index).
+ */
 export function defaultIndexFile(dir: string, embeddingModel?: string): string {
+  const model = embeddingModel && !isRemoteModelReference(embeddingModel) ? path.resolve(embeddingModel) : embeddingModel;
   const key = createHash("sha1")
-    .update(path.resolve(dir) + (embeddingModel ? `\n${embeddingModel}` : ""))
+    .update(path.resolve(dir) + (model ? `\n${model}` : ""))
     .digest("hex")
     .slice(0, 16);
-  return userCacheDir("indexes", `${key}.docent`);
+  return userCacheDir("indexes", `${key}.json`);
 }
 
 export interface IndexFlags {
@@ -53,7 +58,7 @@ export interface OpenEngineOptions {
   /** Pipeline settings from the command's flags. */
   pipeline?: Partial<PipelineSettings>;
   signal?: AbortSignal;
-  /** Log every step (ask, dataset) or only problems (index, search, eval). */
+  /** Log every step (dataset) or only problems (index, search, eval, ask, which prints its own stages). */
   verbose?: boolean;
 }
 
@@ -73,7 +78,7 @@ export async function openEngine(dir: string, flags: IndexFlags & ModelFlags, op
     },
     logger: options.verbose ? stderrLogger : quietLogger,
     events: { status: printDownloadProgress() },
-    modelErrors: "throw",
+    onFailure: "throw",
   });
   try {
     await engine.start(options.signal);

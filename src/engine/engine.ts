@@ -14,6 +14,7 @@ import { silentLogger, type Logger } from "./util/logger.js";
 import { SerialQueue } from "./util/serialQueue.js";
 import { withoutText, type AnswerResult } from "../shared/answer.js";
 import { FEEDBACK_FILE, INDEX_FILE } from "../shared/defaults.js";
+import { isDefinableName } from "../shared/names.js";
 import type {
   AskEventParams,
   AskParams,
@@ -46,10 +47,11 @@ export interface EngineOptions {
   logger?: Logger;
   events?: Partial<EngineEvents>;
   /**
-   * A model that does not load: "warn" (the editor: answers fall back to the best sections, the
-   * status shows why) or "throw" (the CLI: the command fails with the reason).
+   * A model that does not load, or indexing that fails: "warn" (the editor: answers fall back to
+   * what works, the status shows why) or "throw" (the CLI: the command fails with the reason, and
+   * models are loaded before the index is built, so a wrong model path fails at once).
    */
-  modelErrors?: "warn" | "throw";
+  onFailure?: "warn" | "throw";
 }
 
 /** How the index was opened at start-up, for the CLI's report. */
@@ -97,6 +99,7 @@ export class Engine {
   private changeWaiters: (() => void)[] = [];
   private indexAbort?: AbortController;
   private startSignal?: AbortSignal;
+  private readonly indexOpened = deferred();
 
   private readonly logger: Logger;
   private readonly events: EngineEvents;
@@ -147,22 +150,33 @@ export class Engine {
   }
 
   /**
-   * Loads the saved index (or builds it), then the models. Model problems never stop retrieval
-   * (unless modelErrors is "throw"). The signal stops model downloads.
+   * Loads the saved index (or builds it) and the models. In the editor the chat model loads after
+   * the index, so search works while it loads, and its problems never stop retrieval; with
+   * onFailure "throw" (the CLI) it loads first. The signal stops model downloads.
    */
   start(signal?: AbortSignal): Promise<void> {
     this.startSignal = signal;
-    return this.queue.run(async () => {
-      this.logger.info(`Index file: ${this.indexFile}${this.feedbackFile ? `; feedback log: ${this.feedbackFile}` : ""}`);
-      try {
-        await this.loadEmbedderIfConfigured();
-        await this.openIndex();
-        await this.loadChatModel();
-      } catch (err) {
-        this.setStatus({ state: "error", message: `Docent could not start: ${(err as Error).message}` });
-        throw err;
-      }
-    });
+    const chatFirst = this.options.onFailure === "throw";
+    return this.queue
+      .run(async () => {
+        this.logger.info(`Index file: ${this.indexFile}${this.feedbackFile ? `; feedback log: ${this.feedbackFile}` : ""}`);
+        try {
+          await this.loadEmbedderIfConfigured();
+          if (chatFirst) await this.loadChatModel();
+          await this.openIndex();
+          this.indexOpened.resolve();
+          if (!chatFirst) await this.loadChatModel();
+        } catch (err) {
+          this.setStatus({ state: "error", message: `Docent could not start: ${(err as Error).message}` });
+          throw err;
+        }
+      })
+      .finally(() => this.indexOpened.resolve());
+  }
+
+  /** Resolves once the index is open (or start-up failed): hovers need no more than that. */
+  whenIndexOpen(): Promise<void> {
+    return this.indexOpened.promise;
   }
 
   private modelSettings(): ModelSettings {
@@ -195,7 +209,7 @@ export class Engine {
       const llama = await getLlamaInstance(this.settings.gpu, this.logger);
       this.embedder = await LlamaEmbedder.load(llama, file, this.modelSettings());
     } catch (err) {
-      if (this.options.modelErrors === "throw") throw err;
+      if (this.options.onFailure === "throw") throw err;
       this.warn(`Embedding model not loaded, search uses full text only: ${(err as Error).message}`);
     }
   }
@@ -230,13 +244,15 @@ export class Engine {
       this.logger.info(
         `Indexed ${this.index!.fileCount} files (${report.added.length} added, ${report.updated.length} updated, ${report.removed.length} removed, ${report.unchanged} unchanged) in ${report.ms.toFixed(0)} ms`,
       );
-      for (const s of report.skipped) this.logger.warn(`Skipped ${s.relPath}: ${s.reason} (${s.detail})`);
-      for (const f of report.invalidUtf8) this.logger.warn(`${f}: invalid UTF-8 replaced`);
+      // Info, not warnings: the same files are skipped on every run, and invalid UTF-8 is already
+      // reported by the index as it reads a file.
+      for (const s of report.skipped) this.logger.info(`Skipped ${s.relPath}: ${s.reason} (${s.detail})`);
       return report;
     } catch (err) {
       // A stop, or a failure (an embedding model that crashed, a folder that went away), keeps
       // what was indexed so far: searching it still works, and the next update carries on.
       if (controller.signal.aborted) this.logger.warn(`Indexing cancelled with ${this.index!.fileCount} files indexed; Reindex finishes it.`);
+      else if (this.options.onFailure === "throw") throw err;
       else this.warn(`Indexing stopped with an error (${this.index!.fileCount} files indexed; Reindex retries): ${(err as Error).message}`);
       return { added: [], updated: [], removed: [], unchanged: 0, skipped: [], invalidUtf8: [], chunksAdded: 0, ms: 0, cancelled: true };
     } finally {
@@ -272,7 +288,7 @@ export class Engine {
       );
       this.setStatus({ state: "ready", model: path.basename(file), device: llama.gpu || "cpu", message: undefined, progress: undefined });
     } catch (err) {
-      if (this.options.modelErrors === "throw") throw err;
+      if (this.options.onFailure === "throw") throw err;
       this.warn(`Chat model not loaded, answers show the best-matching sections instead: ${(err as Error).message}`);
       this.setStatus({ state: "ready", model: undefined, device: undefined, message: undefined, progress: undefined });
     }
@@ -410,7 +426,8 @@ export class Engine {
   async feedback(params: FeedbackParams): Promise<FeedbackResult> {
     const file = this.feedbackFile;
     if (!file) throw new Error("This engine keeps no feedback log");
-    const texts = (params.id && this.recentSources.get(params.id)) || (await recoverSourceTexts(params.result.sources, this.options.roots));
+    const indexed = (file: string) => this.index?.files.has(file) ?? false;
+    const texts = (params.id && this.recentSources.get(params.id)) || (await recoverSourceTexts(params.result.sources, indexed));
     const entry = feedbackEntry(params, texts, this.status.model);
     const sourcesWithoutText = entry.sources.filter((s) => s.text === undefined).length;
     if (sourcesWithoutText) this.logger.warn(`Feedback stored without the text of ${sourcesWithoutText} source(s): their files changed since the answer`);
@@ -420,11 +437,10 @@ export class Engine {
 
   /**
    * The definition of a name the docs define, for hovers: the defining section's first
-   * paragraph, its heading and location. Plain words (no dot, underscore, hyphen, colon or
-   * slash) are not looked up: hovering every word of a file would be noise.
+   * paragraph, its heading and location. Plain words are not looked up (see isDefinableName).
    */
   define(name: string): Definition | undefined {
-    if (!this.index || !/[._\-:/]/.test(name)) return undefined;
+    if (!this.index || !isDefinableName(name)) return undefined;
     const [hit] = this.index.exactTermHits(name, undefined, 1);
     if (!hit) return undefined;
     const chunk = this.index.getChunk(hit.chunkId);
@@ -492,6 +508,13 @@ export class Engine {
     await this.chat?.dispose();
     await this.embedder?.dispose();
   }
+}
+
+/** A promise with its resolve function (Promise.withResolvers needs Node 22). */
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
 }
 
 function firstParagraph(text: string): string {

@@ -182,7 +182,7 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
     }
   }
 
-  /** Puts the keyboard in the question box (when the view is shown, and before a command's question). */
+  /** Puts the keyboard in the question box (when the view is shown). */
   focusInput(): void {
     this.post({ type: "focusInput" });
   }

@@ -128,7 +128,12 @@ export class EngineClient extends Disposable {
       errorHandler: new RestartLimiter(
         options.log,
         () => this.stoppedEmitter.fire("gave-up"),
-        () => this.stoppedEmitter.fire("restarting"),
+        () => {
+          // The stopped engine's status (its pid, "ready") no longer holds until the new one reports.
+          this.lastStatus = { state: "starting", files: 0, sections: 0, warnings: [] };
+          this.statusEmitter.fire(this.lastStatus);
+          this.stoppedEmitter.fire("restarting");
+        },
       ),
     };
     this.client = new LanguageClient("docent", "Docent Engine", serverOptions, clientOptions);

@@ -74,7 +74,12 @@ connection.onNotification(CancelNotification, (params) => {
 });
 connection.onNotification(CancelIndexingNotification, () => void engine?.cancelIndexing());
 connection.onRequest(ReindexRequest, async (token) => (await ready()).reindex(abortOn(token)));
-connection.onRequest(DefineRequest, async (params) => (await ready()).define(params.name) ?? null);
+// A hover needs only the index: it does not wait for a model that is still loading or downloading.
+connection.onRequest(DefineRequest, async (params) => {
+  if (!engine) return null;
+  await engine.whenIndexOpen();
+  return engine.define(params.name) ?? null;
+});
 connection.onRequest(FeedbackRequest, async (params) => (await ready()).feedback(params));
 connection.onRequest(ExportDatasetRequest, async (params, token) =>
   (await ready()).exportDataset(params, abortOn(token), (p) => void connection.sendNotification(DatasetProgressNotification, p)),

@@ -8,6 +8,14 @@ const NAME_SOURCE = "[\\p{L}\\p{N}_][\\p{L}\\p{N}_.\\-/:]*[\\p{L}\\p{N}_]|[\\p{L
 /** The whole string is one name. */
 export const WHOLE_NAME = new RegExp(`^(?:${NAME_SOURCE})$`, "u");
 
+/**
+ * Whether a name is worth a definition lookup: it has a dot, underscore, hyphen, colon or slash
+ * (`jvm.memory.used`), so plain words are never looked up (hovering every word would be noise).
+ */
+export function isDefinableName(name: string): boolean {
+  return /[._\-:/]/.test(name);
+}
+
 /** Every name in a text, in order. */
 export function namesIn(text: string): string[] {
   return [...text.matchAll(new RegExp(NAME_SOURCE, "gu"))].map((m) => m[0]);

@@ -80,6 +80,10 @@ test("docent eval prints the retrieval metrics as JSON", async () => {
   assert.equal(m["hit@5"], 1);
   assert.equal(m["mrr@10"], 1);
   for (const key of ["recall@5", "p50_ms", "p95_ms"]) assert.equal(typeof m[key], "number", key);
+  // Retrieval alone: model flags belong to --answers and are not loaded here.
+  const withModel = await docent(["eval", "--docs", dir, "--questions", questions, "--json", "--model", "/nonexistent/model.gguf"]);
+  assert.equal(withModel.code, 0, withModel.stderr);
+  assert.deepEqual({ ...JSON.parse(withModel.stdout), p50_ms: 0, p95_ms: 0 }, { ...m, p50_ms: 0, p95_ms: 0 });
 });
 
 test("docent explains bad input instead of crashing", async () => {
@@ -158,7 +162,10 @@ test("docent ask with a bad model file names the file and the problem", async ()
   assert.equal(r.code, 1);
   assert.match(r.stderr, /broken\.gguf/);
   assert.match(r.stderr, /not a GGUF model/);
-  const missing = await docent(["ask", dir, "q", "--model", path.join(dir, "nope.gguf")]);
+  // A wrong model path fails before any indexing: no index file is written.
+  const indexFile = path.join(await makeTempDir(), "idx.json");
+  const missing = await docent(["ask", dir, "q", "--model", path.join(dir, "nope.gguf"), "--index", indexFile]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /Model file not found: .*nope\.gguf/);
+  await assert.rejects(fs.stat(indexFile), "the docs were not indexed for a command that cannot run");
 });

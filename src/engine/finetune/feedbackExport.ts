@@ -42,7 +42,7 @@ export function exportFeedback(entries: FeedbackEntry[]): FeedbackExport {
     }
     seen.add(key);
     const wanted = entry.rating === "up" || Boolean(entry.correction?.trim());
-    const withoutTexts = entry.sources.some((s) => typeof s.text !== "string" || !s.text);
+    const withoutTexts = entry.sources.some((s) => typeof s.text !== "string");
     if (wanted && withoutTexts) {
       out.skipped++;
       out.skippedWithoutTexts++;

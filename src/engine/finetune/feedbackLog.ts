@@ -3,7 +3,6 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import type { AnswerSource } from "../../shared/answer.js";
-import { relativeInside } from "../../shared/paths.js";
 import type { FeedbackParams } from "../../shared/protocol.js";
 import { linesHash } from "../answer/pipeline.js";
 import { readLines } from "../index/text.js";
@@ -43,13 +42,15 @@ export function feedbackEntry(params: FeedbackParams, sourceTexts: Map<number, s
 
 /**
  * The texts of an answer's sources re-read from disk, for an answer the engine no longer holds
- * (rated after a restart): a source's lines are kept only when the file, inside one of the docs
- * folders, still holds what was cited (same hash); the others are left out.
+ * (rated after a restart): a source's lines are kept only when the file is one the index holds
+ * (so the docs folders, size limit and symlink rules apply) and still holds what was cited (same
+ * hash); the others are left out. These are the file's lines, which can differ slightly from the
+ * chunk text the model was given (HTML comments are dropped from chunks).
  */
-export async function recoverSourceTexts(sources: AnswerSource[], roots: string[]): Promise<Map<number, string>> {
+export async function recoverSourceTexts(sources: AnswerSource[], isIndexed: (file: string) => boolean): Promise<Map<number, string>> {
   const texts = new Map<number, string>();
   for (const s of sources) {
-    if (!s.linesHash || !roots.some((root) => relativeInside(root, s.file) !== undefined)) continue;
+    if (!s.linesHash || !isIndexed(s.file)) continue;
     const lines = await readLines(s.file);
     if (lines && linesHash(lines, s.startLine, s.endLine) === s.linesHash) texts.set(s.n, lines.slice(s.startLine - 1, s.endLine).join("\n"));
   }
