@@ -1,6 +1,7 @@
 // Hostile documents: none may stall, crash or mislabel the chunker, the tokenizer or the corpus reader.
 // Each attack from the issue is kept here with the outcome it must have. Time bounds are generous
-// (shared CI machines): on a 2-core laptop each of these takes well under half a second.
+// (shared CI machines): on a shared 2-core machine each 2 MB file took 0.02–1 s to chunk and tokenize
+// (before the fixes, the quadratic ones ran for minutes to hours).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
@@ -15,7 +16,7 @@ import { DocsIndex } from "../../src/engine/index/docsIndex.js";
 import { makeTempDir, tempDocs } from "../helpers/tempDocs.js";
 
 const MB2 = 2 * 1024 * 1024 - 4096;
-/** Generous bound for one hostile file (measured: 0.1–0.6 s for chunking plus tokenizing 2 MB). */
+/** Generous bound for one hostile file: about 5 times the slowest measured (1 s). */
 const BOUND_MS = 5000;
 
 function timed<T>(what: string, f: () => T, boundMs = BOUND_MS): T {

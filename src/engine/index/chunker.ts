@@ -80,7 +80,7 @@ const SETEXT_UNDERLINE = /^ {0,3}(=+|-+)[ \t]*$/;
 const TABLE_CELL_DELIMITER = /^:?-+:?$/;
 
 /** Longest heading (and title) text kept: real headings are far shorter, and every chunk of a section carries its path. */
-export const MAX_HEADING_CHARS = 500;
+export const MAX_HEADING_CHARS = 200;
 
 const isSpaceOrTab = (c: number) => c === 32 || c === 9;
 
