@@ -47,14 +47,26 @@ test("chunker gives each chunk its heading path and 1-based line range", () => {
   assert.match(chunks[1]!.text, /# not a heading\n```$/);
 });
 
-test("chunker never cuts a code fence, even one longer than the cap", () => {
-  const body = Array.from({ length: 80 }, (_, i) => `line ${i} of code that is long enough`).join("\n");
-  const text = `# T\n\nBefore.\n\n\`\`\`\n${body}\n\`\`\`\n\nAfter.\n`;
+test("chunker keeps a code fence within the cap whole, and splits a longer one by lines with its opening repeated", () => {
+  const fence = (n: number) => Array.from({ length: n }, (_, i) => `line ${i} of code that is long enough`).join("\n");
+  const short = `# T\n\nBefore.\n\n\`\`\`\n${fence(6)}\n\`\`\`\n\nAfter.\n`;
+  const whole = chunkDocument(short, "a.md", { maxChars: 300 }).chunks.filter((c) => c.text.includes("```"));
+  assert.equal(whole.length, 1);
+  assert.equal(whole[0]!.text.match(/```/g)!.length, 2);
+  const text = `# T\n\nBefore.\n\n\`\`\`py\n${fence(80)}\n\`\`\`\n\nAfter.\n`;
   const { chunks } = chunkDocument(text, "a.md", { maxChars: 300 });
-  const withFence = chunks.filter((c) => c.text.includes("```"));
-  assert.equal(withFence.length, 1);
-  assert.equal(withFence[0]!.text.match(/```/g)!.length, 2);
-  assert.ok(withFence[0]!.text.includes("line 0 of code") && withFence[0]!.text.includes("line 79 of code"));
+  const pieces = chunks.filter((c) => c.text.includes("line "));
+  assert.ok(pieces.length >= 10, `${pieces.length} pieces`);
+  for (const c of pieces)
+    assert.ok(
+      c.text.split("\n\n").some((block) => block.startsWith("```py\n")),
+      "each piece opens the fence",
+    );
+  const codeLines = pieces.flatMap((c) => c.text.split("\n").filter((l) => l.startsWith("line ")));
+  assert.equal(codeLines.length, 80);
+  // A later piece points at its own lines (the fence opens on line 5, its first code line is line 6).
+  const second = pieces[1]!;
+  assert.equal(second.startLine, 6 + Number(/line (\d+)/.exec(second.text)![1]));
 });
 
 test("chunker splits a long table by rows and repeats its header", () => {

@@ -1,7 +1,10 @@
 // Splits a document into sections at its headings, then into chunks of bounded size.
 // Every chunk knows its heading path and its 1-based line range in the original file.
-// Code fences are never cut; a table longer than the cap is split by rows with its header repeated.
-import { splitLines } from "./text.js";
+// A table or code fence longer than the cap is split by lines with its header (fence opening) repeated,
+// and a line longer than the cap by characters, so no chunk is much larger than the cap.
+// Everything here reads document text, which may be hostile: each scan is linear in the text's length
+// (no regular expression that can backtrack over a long run of characters).
+import { forwardFinder, isRegexSpace, splitLines } from "./text.js";
 
 export interface ChunkOptions {
   /** Soft cap on a chunk's text length, in characters. */
@@ -72,10 +75,59 @@ export function chunkDocument(source: string, relPath: string, options: ChunkOpt
 // ---------------------------------------------------------------------------------------------
 // Markdown
 
-const ATX_HEADING = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/;
 const FENCE_OPEN = /^ {0,3}(`{3,}|~{3,})/;
 const SETEXT_UNDERLINE = /^ {0,3}(=+|-+)[ \t]*$/;
-const TABLE_DELIMITER = /^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$/;
+const TABLE_CELL_DELIMITER = /^:?-+:?$/;
+
+/** Longest heading (and title) text kept: real headings are far shorter, and every chunk of a section carries its path. */
+export const MAX_HEADING_CHARS = 200;
+
+const isSpaceOrTab = (c: number) => c === 32 || c === 9;
+
+/**
+ * An ATX heading (`## Text ##`): its level and raw text, or undefined. A scan instead of the regular
+ * expression it replaces, whose lazy text and optional closing run backtracked quadratically over a long
+ * run of spaces (`# a`, 200,000 spaces, `b` took 40 s).
+ */
+export function parseAtxHeading(line: string): { level: number; text: string } | undefined {
+  let i = 0;
+  while (i < 3 && line.charCodeAt(i) === 32) i++;
+  let level = 0;
+  while (level < 7 && line.charCodeAt(i + level) === 35) level++;
+  if (level === 0 || level > 6) return undefined;
+  let start = i + level;
+  if (start < line.length && !isSpaceOrTab(line.charCodeAt(start))) return undefined;
+  while (start < line.length && isSpaceOrTab(line.charCodeAt(start))) start++;
+  let end = line.length;
+  while (end > start && isSpaceOrTab(line.charCodeAt(end - 1))) end--;
+  // An optional closing run of #, preceded by a space or tab.
+  let hashes = end;
+  while (hashes > start && line.charCodeAt(hashes - 1) === 35) hashes--;
+  if (hashes < end && hashes > start && isSpaceOrTab(line.charCodeAt(hashes - 1))) {
+    end = hashes;
+    while (end > start && isSpaceOrTab(line.charCodeAt(end - 1))) end--;
+  }
+  return { level, text: line.slice(start, end) };
+}
+
+/** A table's delimiter row (`| --- | :-: |`): cells of dashes with optional colons, pipes at the ends optional. */
+export function isTableDelimiter(line: string): boolean {
+  let row = line.trim();
+  if (row.startsWith("|")) row = row.slice(1);
+  if (row.endsWith("|")) row = row.slice(0, -1);
+  if (row === "") return false;
+  for (const cell of row.split("|")) if (!TABLE_CELL_DELIMITER.test(cell.trim())) return false;
+  return true;
+}
+
+/** Where an HTML comment opens, when only white space comes before it from `from` on; -1 otherwise. */
+function commentOpenAt(line: string, from: number): number {
+  let i = from;
+  while (i < line.length && isRegexSpace(line.charCodeAt(i))) i++;
+  return line.startsWith("<!--", i) ? i : -1;
+}
+
+const capHeading = (text: string) => (text.length > MAX_HEADING_CHARS ? text.slice(0, MAX_HEADING_CHARS).trimEnd() : text);
 
 interface FrontMatter {
   title?: string;
@@ -91,8 +143,8 @@ function readFrontMatter(lines: string[]): FrontMatter {
     if (t === "---" || t === "...") {
       let title: string | undefined;
       for (let j = 1; j < i; j++) {
-        const m = /^title:\s*(.+?)\s*$/.exec(lines[j]!);
-        if (m) title = m[1]!.replace(/^["']|["']$/g, "");
+        const value = lines[j]!.startsWith("title:") ? lines[j]!.slice("title:".length).trim() : "";
+        if (value) title = capHeading(value.replace(/^["']|["']$/g, ""));
       }
       return { title, endIndex: i + 1 };
     }
@@ -107,17 +159,40 @@ function parseMarkdownBlocks(lines: string[], from: number): Block[] {
     if (para) blocks.push(para);
     para = undefined;
   };
+  // For each line, the first line at or after it that contains "-->" (lines.length when none), so that
+  // finding where a comment closes never rescans the rest of the file.
+  const closingLine = new Int32Array(lines.length + 1);
+  closingLine[lines.length] = lines.length;
+  for (let k = lines.length - 1; k >= from; k--) closingLine[k] = lines[k]!.includes("-->") ? k : closingLine[k + 1]!;
   let i = from;
   while (i < lines.length) {
     const line = lines[i]!;
     const lineNo = i + 1;
-    // HTML comments carry no prose (generator markers, hidden front matter): skip them whole.
-    if (/^\s*<!--/.test(line)) {
-      closePara();
-      let j = i;
-      while (j < lines.length && !lines[j]!.includes("-->")) j++;
-      i = j + 1;
-      continue;
+    // HTML comments carry no prose (generator markers, notes to editors): a closed one is dropped, and
+    // the text after it on its last line kept. An unclosed one hides nothing: it is read as text.
+    const open = commentOpenAt(line, 0);
+    if (open >= 0) {
+      let last = i;
+      let close = line.indexOf("-->", open + 2);
+      if (close < 0) {
+        last = closingLine[i + 1]!;
+        if (last < lines.length) close = lines[last]!.indexOf("-->");
+      }
+      if (close >= 0) {
+        closePara();
+        const lastLine = lines[last]!;
+        let rest = close + 3;
+        // Further comments on the same line go too.
+        for (let next = commentOpenAt(lastLine, rest); next >= 0; next = commentOpenAt(lastLine, rest)) {
+          const end = lastLine.indexOf("-->", next + 2);
+          if (end < 0) break;
+          rest = end + 3;
+        }
+        const tail = lastLine.slice(rest).trimStart();
+        if (tail.trimEnd() !== "") para = { kind: "para", startLine: last + 1, endLine: last + 1, lines: [tail] };
+        i = last + 1;
+        continue;
+      }
     }
     const fence = FENCE_OPEN.exec(line);
     if (fence) {
@@ -131,7 +206,7 @@ function parseMarkdownBlocks(lines: string[], from: number): Block[] {
       i = end + 1;
       continue;
     }
-    const atx = ATX_HEADING.exec(line);
+    const atx = parseAtxHeading(line);
     if (atx) {
       closePara();
       blocks.push({
@@ -139,8 +214,8 @@ function parseMarkdownBlocks(lines: string[], from: number): Block[] {
         startLine: lineNo,
         endLine: lineNo,
         lines: [line],
-        level: atx[1]!.length,
-        headingText: cleanHeading(atx[2] ?? ""),
+        level: atx.level,
+        headingText: capHeading(cleanHeading(atx.text)),
       });
       i++;
       continue;
@@ -154,12 +229,12 @@ function parseMarkdownBlocks(lines: string[], from: number): Block[] {
         endLine: lineNo,
         lines: [text, line],
         level: line.trim().startsWith("=") ? 1 : 2,
-        headingText: cleanHeading(text.trim()),
+        headingText: capHeading(cleanHeading(text.trim())),
       });
       i++;
       continue;
     }
-    if (line.includes("|") && i + 1 < lines.length && TABLE_DELIMITER.test(lines[i + 1]!) && lines[i + 1]!.includes("-")) {
+    if (line.includes("|") && i + 1 < lines.length && isTableDelimiter(lines[i + 1]!)) {
       closePara();
       let j = i + 2;
       while (j < lines.length && lines[j]!.trim() !== "" && lines[j]!.includes("|")) j++;
@@ -181,14 +256,91 @@ function parseMarkdownBlocks(lines: string[], from: number): Block[] {
   return blocks;
 }
 
-/** Heading text as people read it: link targets, emphasis and trailing anchors removed. */
+/**
+ * Heading text as people read it: link targets, emphasis and trailing anchors removed. Each step does
+ * what a regular expression did (named beside it), by a scan that stays linear on hostile text
+ * (`[[[[`, `<<<<`, `{#{#{#` made those expressions quadratic).
+ */
 export function cleanHeading(raw: string): string {
-  return raw
-    .replace(/\{#[^}]*\}\s*$/, "")
-    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, "$1")
-    .replace(/<[^>]+>/g, "")
-    .replace(/(\*\*|__)(.*?)\1/g, "$2")
-    .trim();
+  return stripEmphasis(stripTags(stripLinks(stripTrailingAnchor(raw)))).trim();
+}
+
+/** `/\{#[^}]*\}\s*$/` → "" */
+function stripTrailingAnchor(s: string): string {
+  const t = s.trimEnd();
+  if (!t.endsWith("}")) return s;
+  const open = t.indexOf("{#", t.lastIndexOf("}", t.length - 2) + 1);
+  return open >= 0 ? s.slice(0, open) : s;
+}
+
+/** `/!?\[([^\]]*)\]\([^)]*\)/g` → "$1" */
+function stripLinks(s: string): string {
+  const nextBracket = forwardFinder(s, "]");
+  const nextParen = forwardFinder(s, ")");
+  let out = "";
+  let copied = 0;
+  for (let i = s.indexOf("[", copied); i >= 0;) {
+    const close = nextBracket(i + 1);
+    const paren = close >= 0 && s.charCodeAt(close + 1) === 40 ? nextParen(close + 2) : -1;
+    if (close < 0 || (s.charCodeAt(close + 1) === 40 && paren < 0)) break;
+    if (paren < 0) {
+      i = s.indexOf("[", i + 1);
+      continue;
+    }
+    const start = i > copied && s.charCodeAt(i - 1) === 33 ? i - 1 : i;
+    out += s.slice(copied, start) + s.slice(i + 1, close);
+    copied = paren + 1;
+    i = s.indexOf("[", copied);
+  }
+  return copied === 0 ? s : out + s.slice(copied);
+}
+
+/** `/<[^>]+>/g` → "" */
+function stripTags(s: string): string {
+  const nextClose = forwardFinder(s, ">");
+  let out = "";
+  let copied = 0;
+  for (let i = s.indexOf("<"); i >= 0;) {
+    const close = nextClose(i + 1);
+    if (close < 0) break;
+    if (close === i + 1) {
+      i = s.indexOf("<", i + 1);
+      continue;
+    }
+    out += s.slice(copied, i);
+    copied = close + 1;
+    i = s.indexOf("<", copied);
+  }
+  return copied === 0 ? s : out + s.slice(copied);
+}
+
+const isLineTerminator = (c: number) => c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
+
+/** `/(\*\*|__)(.*?)\1/g` → "$2" (`.` stops at line terminators). */
+function stripEmphasis(s: string): string {
+  const next = { "**": forwardFinder(s, "**"), __: forwardFinder(s, "__") };
+  let nextTerminator = -1;
+  let out = "";
+  let copied = 0;
+  for (let i = 0; i < s.length - 1;) {
+    const delimiter = s.startsWith("**", i) ? "**" : s.startsWith("__", i) ? "__" : undefined;
+    if (!delimiter) {
+      i++;
+      continue;
+    }
+    const close = next[delimiter](i + 2);
+    if (nextTerminator < i + 2) {
+      nextTerminator = i + 2;
+      while (nextTerminator < s.length && !isLineTerminator(s.charCodeAt(nextTerminator))) nextTerminator++;
+    }
+    if (close < 0 || close > nextTerminator) {
+      i++;
+      continue;
+    }
+    out += s.slice(copied, i) + s.slice(i + 2, close);
+    copied = i = close + 2;
+  }
+  return copied === 0 ? s : out + s.slice(copied);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -220,7 +372,7 @@ function parseRstBlocks(lines: string[]): Block[] {
         endLine: i + 3,
         lines: lines.slice(i, i + 3),
         level: styles.indexOf(style) + 1,
-        headingText: next!.trim(),
+        headingText: capHeading(next!.trim()),
       });
       i += 2;
       continue;
@@ -229,7 +381,14 @@ function parseRstBlocks(lines: string[]): Block[] {
       flushPara(i);
       const style = "u" + next.trim()[0];
       if (!styles.includes(style)) styles.push(style);
-      blocks.push({ kind: "heading", startLine: i + 1, endLine: i + 2, lines: [line, next], level: styles.indexOf(style) + 1, headingText: line.trim() });
+      blocks.push({
+        kind: "heading",
+        startLine: i + 1,
+        endLine: i + 2,
+        lines: [line, next],
+        level: styles.indexOf(style) + 1,
+        headingText: capHeading(line.trim()),
+      });
       i += 1;
       continue;
     }
@@ -327,59 +486,58 @@ function packBlocks(blocks: Block[], headingPath: string[], opts: Required<Chunk
   return chunks;
 }
 
-/** Tables split by rows (header repeated); paragraphs by lines, then by characters. Fences stay whole. */
+/**
+ * A block longer than the cap, split between lines: a table repeats its header rows and a code fence its
+ * opening line at the head of each later piece (which points at its own lines); a line longer than the
+ * cap is cut into pieces of the cap's length. A heading's later pieces are text.
+ */
 function splitOversized(block: Block, maxChars: number): Block[] {
-  if (blockChars(block) <= maxChars || block.kind === "fence" || block.kind === "heading") return [block];
-  if (block.kind === "table") {
-    const header = block.lines.slice(0, 2);
-    const headerChars = header.reduce((s, l) => s + l.length + 1, 0);
-    const out: Block[] = [];
-    let rows: string[] = [];
-    let rowsStart = block.startLine + 2;
-    let size = headerChars;
-    block.lines.slice(2).forEach((row, k) => {
-      const lineNo = block.startLine + 2 + k;
-      if (rows.length > 0 && size + row.length + 1 > maxChars) {
-        out.push(tablePiece(block, header, rows, rowsStart, out.length === 0));
-        rows = [];
-        rowsStart = lineNo;
-        size = headerChars;
-      }
-      rows.push(row);
-      size += row.length + 1;
-    });
-    if (rows.length || out.length === 0) out.push(tablePiece(block, header, rows, rowsStart, out.length === 0));
-    return out;
-  }
-  // A long paragraph: split between lines, and a single enormous line by characters.
+  if (blockChars(block) <= maxChars) return [block];
+  const repeated = block.kind === "table" ? 2 : block.kind === "fence" ? 1 : 0;
+  let head = block.lines.slice(0, repeated);
+  let headChars = head.reduce((n, l) => n + l.length + 1, 0);
+  // A header longer than the cap would make every piece oversized: then it is not repeated.
+  if (headChars > maxChars) [head, headChars] = [[], 0];
   const out: Block[] = [];
   let lines: string[] = [];
   let start = block.startLine;
+  let end = block.startLine;
   let size = 0;
+  const push = () => {
+    const first = out.length === 0;
+    const kind = block.kind === "heading" && !first ? "para" : block.kind;
+    out.push({ kind, startLine: first ? block.startLine : start, endLine: end, lines: first ? lines : [...head, ...lines], level: block.level });
+  };
   block.lines.forEach((line, k) => {
     const lineNo = block.startLine + k;
-    const parts = line.length > maxChars ? line.match(new RegExp(`[^]{1,${maxChars}}`, "g"))! : [line];
-    for (const part of parts) {
-      if (lines.length > 0 && size + part.length + 1 > maxChars) {
-        out.push({ kind: "para", startLine: start, endLine: lineNo - (part === parts[0] ? 1 : 0), lines });
+    for (const part of cutLine(line, maxChars)) {
+      // The first piece keeps the whole header with at least one line after it.
+      const minLines = out.length === 0 ? repeated + 1 : 1;
+      if (lines.length >= minLines && size + part.length + 1 > maxChars) {
+        push();
         lines = [];
         start = lineNo;
-        size = 0;
+        size = headChars;
       }
       lines.push(part);
       size += part.length + 1;
+      end = lineNo;
     }
   });
-  if (lines.length) out.push({ kind: "para", startLine: start, endLine: block.endLine, lines });
+  if (lines.length) push();
   return out;
 }
 
-function tablePiece(block: Block, header: string[], rows: string[], rowsStart: number, first: boolean): Block {
-  return {
-    kind: "table",
-    // The first piece starts at the real header; later ones repeat it but point at their own rows.
-    startLine: first ? block.startLine : rowsStart,
-    endLine: rowsStart + rows.length - 1,
-    lines: [...header, ...rows],
-  };
+/** A line cut into pieces of at most `maxChars` code units, never between the two halves of a surrogate pair. */
+function cutLine(line: string, maxChars: number): string[] {
+  if (line.length <= maxChars) return [line];
+  const parts: string[] = [];
+  for (let i = 0; i < line.length;) {
+    let end = Math.min(line.length, i + maxChars);
+    const c = line.charCodeAt(end - 1);
+    if (end < line.length && end - i > 1 && c >= 0xd800 && c <= 0xdbff) end--;
+    parts.push(line.slice(i, end));
+    i = end;
+  }
+  return parts;
 }

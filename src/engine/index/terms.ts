@@ -48,9 +48,11 @@ export function extractDefinedTerms(chunk: Pick<ChunkRecord, "headingPath" | "te
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     // Table body rows: the first cell, when it is a single name (usually backticked).
-    if (/^\s*\|/.test(line) && !/^\s*\|?\s*:?-{2,}/.test(line) && i > 0) {
+    // (`\s*(?:\|\s*)?` rather than `\s*\|?\s*`: the same rows, without backtracking quadratically over
+    // a long run of spaces.)
+    if (/^\s*\|/.test(line) && !/^\s*(?:\|\s*)?:?-{2,}/.test(line) && i > 0) {
       const prev = lines[i - 1]!;
-      const isBody = /^\s*\|?\s*:?-+:?\s*\|/.test(prev) || /^\s*\|/.test(prev);
+      const isBody = /^\s*(?:\|\s*)?:?-+:?\s*\|/.test(prev) || /^\s*\|/.test(prev);
       const firstCell = line.split("|")[1] ?? "";
       const ticked = /`([^`]+)`/.exec(firstCell);
       if (isBody && ticked) note(normaliseTerm(ticked[1]!), TermStrength.TableRow);

@@ -6,18 +6,38 @@ const utf8Lenient = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 
 export interface DecodedText {
   text: string;
-  /** True when some bytes were not valid UTF-8 and were replaced with U+FFFD. */
+  /** True when some bytes were not valid UTF-8 (or UTF-16, after its byte order mark) and were replaced with U+FFFD. */
   hadInvalidUtf8: boolean;
 }
 
-/** A NUL byte in the first 8 KB is how git and most editors decide a file is binary. */
+/** The UTF-16 encoding a byte order mark announces (a UTF-32 one, FF FE 00 00, is not UTF-16). */
+function utf16Bom(bytes: Uint8Array): "utf-16le" | "utf-16be" | undefined {
+  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe && !(bytes[2] === 0 && bytes[3] === 0)) return "utf-16le";
+  if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) return "utf-16be";
+  return undefined;
+}
+
+/**
+ * A NUL byte in the first 8 KB is how git and most editors decide a file is binary. UTF-16 text (which
+ * Windows tools write, with a byte order mark) is full of NUL bytes and is text.
+ */
 export function looksBinary(bytes: Uint8Array): boolean {
+  if (utf16Bom(bytes)) return false;
   const end = Math.min(bytes.length, 8192);
   for (let i = 0; i < end; i++) if (bytes[i] === 0) return true;
   return false;
 }
 
 export function decodeText(bytes: Uint8Array): DecodedText {
+  const utf16 = utf16Bom(bytes);
+  if (utf16) {
+    const body = bytes.subarray(2);
+    try {
+      return { text: new TextDecoder(utf16, { fatal: true, ignoreBOM: true }).decode(body), hadInvalidUtf8: false };
+    } catch {
+      return { text: new TextDecoder(utf16, { fatal: false, ignoreBOM: true }).decode(body), hadInvalidUtf8: true };
+    }
+  }
   let start = 0;
   if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) start = 3;
   const body = bytes.subarray(start);
@@ -40,4 +60,53 @@ export async function readLines(file: string): Promise<string[] | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** Whether a UTF-16 code unit is white space as `\s` in a regular expression (and `trim()`) means it. */
+export function isRegexSpace(c: number): boolean {
+  return (
+    (c >= 9 && c <= 13) ||
+    c === 32 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/**
+ * The next position at or after `from` where `needle` occurs (-1 if none), for a scan whose `from` only
+ * grows: each part of the text is searched once, so a whole scan stays linear however often it asks.
+ */
+export function forwardFinder(text: string, needle: string): (from: number) => number {
+  // The last search: from `searchedFrom`, it found `found` (-1: nothing up to the end).
+  let searchedFrom = Infinity;
+  let found = -1;
+  return (from) => {
+    if (from < searchedFrom || (found >= 0 && from > found)) {
+      found = text.indexOf(needle, from);
+      searchedFrom = from;
+    }
+    return found;
+  };
+}
+
+/** Like forwardFinder, for the next code unit that passes a test (text.length if none). */
+export function forwardScanner(text: string, test: (c: number) => boolean): (from: number) => number {
+  let searchedFrom = Infinity;
+  let found = text.length;
+  return (from) => {
+    if (from < searchedFrom || from > found) {
+      let i = from;
+      while (i < text.length && !test(text.charCodeAt(i))) i++;
+      found = i;
+      searchedFrom = from;
+    }
+    return found;
+  };
 }
