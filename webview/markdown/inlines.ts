@@ -19,20 +19,31 @@ const SPACE = /\s/;
 export function parseInlines(text: string, depth = 0): Inline[] {
   if (!text) return [];
   const out: Inline[] = [];
+  let i = 0;
   // The text since the last node: finished lines in `lines`, the current one in `buffer`. Only the
   // current line is ever searched or trimmed, so a paragraph of many lines stays linear (a growing
   // string's endsWith or slice copies all of it).
   const lines: string[] = [];
   let buffer = "";
+  // Literal text is taken from the source a run at a time, text[literalFrom, i): added one character
+  // at a time, a run of 200,000 "[" built a string of as many parts.
+  let literalFrom = 0;
+  const takeLiteral = (to: number) => {
+    if (to > literalFrom) buffer += text.slice(literalFrom, to);
+    literalFrom = to;
+  };
   const flushText = () => {
     const run = lines.length ? lines.join("") + buffer : buffer;
     if (run) out.push({ type: "text", text: run });
     lines.length = 0;
     buffer = "";
   };
-  const push = (node: Inline) => {
+  /** Adds a node found at `i` (the literal text before it first); the text goes on at `end`. */
+  const push = (node: Inline, end: number) => {
+    takeLiteral(i);
     flushText();
     out.push(node);
+    literalFrom = end;
   };
   const nested = (inner: string): Inline[] => (depth < MAX_DEPTH ? parseInlines(inner, depth + 1) : [{ type: "text", text: inner }]);
   // Where a search for a closing delimiter already failed: later searches from further on fail too,
@@ -64,44 +75,45 @@ export function parseInlines(text: string, depth = 0): Inline[] {
   let brackets: Int32Array | undefined;
   const closers = (): Int32Array => (brackets ??= matchBrackets(text));
 
-  let i = 0;
   while (i < text.length) {
     SPECIAL.lastIndex = i;
     const found = SPECIAL.exec(text);
     if (!found) {
-      buffer += text.slice(i);
+      i = text.length;
       break;
     }
-    buffer += text.slice(i, found.index);
     i = found.index;
     const c = text[i]!;
 
     if (c === "\\") {
       const next = text[i + 1];
       if (next === "\n") {
-        push({ type: "break" });
+        push({ type: "break" }, i + 2);
         i += 2;
       } else if (next !== undefined && ESCAPABLE.includes(next)) {
+        takeLiteral(i);
         buffer += next;
         i += 2;
+        literalFrom = i;
       } else {
-        buffer += c;
         i++;
       }
       continue;
     }
 
     if (c === "\n") {
+      takeLiteral(i);
       // Scanned from the end: a regex like /[ \t]+$/ would rescan the whole paragraph at every line.
       const hard = buffer.endsWith("  ");
       buffer = trimEndSpaces(buffer);
-      if (hard) push({ type: "break" });
+      if (hard) push({ type: "break" }, i);
       else {
         lines.push(buffer + "\n");
         buffer = "";
       }
       i++;
       while (text[i] === " " || text[i] === "\t") i++;
+      literalFrom = i;
       continue;
     }
 
@@ -126,13 +138,12 @@ export function parseInlines(text: string, depth = 0): Inline[] {
         if (close === -1) noCloser.set(fence, i);
       }
       if (close === -1) {
-        buffer += fence;
         i += run;
         continue;
       }
       let code = text.slice(i + run, close).replace(/\n/g, " ");
       if (code.length > 2 && code.startsWith(" ") && code.endsWith(" ") && code.trim()) code = code.slice(1, -1);
-      push({ type: "code", text: code });
+      push({ type: "code", text: code }, close + run);
       i = close + run;
       continue;
     }
@@ -151,18 +162,16 @@ export function parseInlines(text: string, depth = 0): Inline[] {
         const innerStart = i + width;
         const close = findCloser(innerStart, delim);
         if (close !== -1) {
-          push({ type: width === 2 ? "strong" : "em", children: nested(text.slice(innerStart, close)) });
+          push({ type: width === 2 ? "strong" : "em", children: nested(text.slice(innerStart, close)) }, close + width);
           i = close + width;
           continue;
         }
       }
-      buffer += c.repeat(run);
       i += run;
       continue;
     }
 
     if (c === "!" && text[i + 1] !== "[") {
-      buffer += c;
       i++;
       continue;
     }
@@ -171,19 +180,18 @@ export function parseInlines(text: string, depth = 0): Inline[] {
       const start = c === "!" ? i + 1 : i;
       const link = matchLink(text, start, closers());
       if (link) {
-        push({ type: "link", children: nested(link.label), url: link.url });
+        push({ type: "link", children: nested(link.label), url: link.url }, link.end);
         i = link.end;
         continue;
       }
       if (c === "[") {
         const cite = CITATION.exec(text.slice(i, i + 80));
         if (cite) {
-          push({ type: "citation", numbers: cite[1]!.split(",").map((n) => Number(n.trim())) });
+          push({ type: "citation", numbers: cite[1]!.split(",").map((n) => Number(n.trim())) }, i + cite[0].length);
           i += cite[0].length;
           continue;
         }
       }
-      buffer += c;
       i++;
       continue;
     }
@@ -191,18 +199,17 @@ export function parseInlines(text: string, depth = 0): Inline[] {
     if (c === "<") {
       const auto = AUTOLINK.exec(text.slice(i, i + 2048));
       if (auto) {
-        push({ type: "link", children: [{ type: "text", text: auto[1]! }], url: auto[1]! });
+        push({ type: "link", children: [{ type: "text", text: auto[1]! }], url: auto[1]! }, i + auto[0].length);
         i += auto[0].length;
         continue;
       }
-      buffer += c;
       i++;
       continue;
     }
 
-    buffer += c;
     i++;
   }
+  takeLiteral(text.length);
   flushText();
   return out;
 }

@@ -61,29 +61,19 @@ function parseHeading(heading: string, max: number): Inline[] {
  * at most MAX_DEPTH deep (the parser's limit), so the recursion is bounded.
  */
 export function clipInlines(nodes: Inline[], max: number): Inline[] {
-  let left = max;
+  if (textLength(nodes, max) <= max) return nodes;
+  // One character is kept for the "…".
+  let left = max - 1;
   let cut = false;
   const clip = (list: Inline[]): Inline[] => {
     const out: Inline[] = [];
     for (const node of list) {
       if (cut) break;
-      const size =
-        node.type === "text" || node.type === "code" ? node.text.length : node.type === "break" ? 1 : node.type === "citation" ? plainText(node).length : -1;
-      if (size >= 0) {
-        if (size <= left) {
-          out.push(node);
-          left -= size;
-          continue;
-        }
-        cut = true;
-        const keep = Math.max(0, left - 1);
-        if (node.type === "text" || node.type === "code") out.push({ ...node, text: `${node.text.slice(0, keep)}…` });
-        else out.push({ type: "text", text: "…" });
-        left = 0;
-        break;
+      if (node.type === "strong" || node.type === "em") {
+        out.push({ type: node.type, children: clip(node.children) });
+        continue;
       }
-      if (node.type === "strong" || node.type === "em") out.push({ type: node.type, children: clip(node.children) });
-      else if (node.type === "link") {
+      if (node.type === "link") {
         // Shown as its label and its URL: a link cut short, or whose URL does not fit, keeps only its label.
         const children = clip(node.children);
         if (!cut && node.url.length <= left) {
@@ -94,11 +84,37 @@ export function clipInlines(nodes: Inline[], max: number): Inline[] {
           if (!cut) out.push({ type: "text", text: "…" });
           cut = true;
         }
+        continue;
       }
+      const size = plainText(node).length;
+      if (size <= left) {
+        out.push(node);
+        left -= size;
+        continue;
+      }
+      cut = true;
+      out.push(node.type === "text" || node.type === "code" ? { ...node, text: `${node.text.slice(0, left)}…` } : { type: "text", text: "…" });
     }
     return out;
   };
   return clip(nodes);
+}
+
+/** The length of the inlines' text as shown (links with their URL), counted no further than past `max`. */
+function textLength(nodes: Inline[], max: number): number {
+  let total = 0;
+  const count = (list: Inline[]): void => {
+    for (const node of list) {
+      if (total > max) return;
+      if (node.type === "strong" || node.type === "em") count(node.children);
+      else if (node.type === "link") {
+        count(node.children);
+        total += node.url.length;
+      } else total += plainText(node).length;
+    }
+  };
+  count(nodes);
+  return total;
 }
 
 /**
