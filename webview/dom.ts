@@ -1,13 +1,15 @@
 // Builds elements from tag, attributes and children: no HTML strings anywhere in the view.
 
 export type Child = Node | string | null | undefined | false;
+/** A child, or an array of them of any length (appended one by one, never spread into a call). */
+export type Children = Child | readonly Child[];
 export type Attributes = Record<string, string | number | boolean | null | undefined>;
 
 /** `class` sets className; `true` sets an empty attribute; `false`, null and undefined set nothing. */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Attributes = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Attributes = {}, ...children: Children[]): HTMLElementTagNameMap[K] {
   const element = document.createElement(tag);
   setAttributes(element, attributes);
-  append(element, ...children);
+  appendChildren(element, children);
   return element;
 }
 
@@ -19,8 +21,27 @@ export function setAttributes(element: Element, attributes: Attributes): void {
   }
 }
 
-export function append(parent: Element, ...children: Child[]): void {
-  for (const child of children) if (child !== null && child !== undefined && child !== false) parent.append(child);
+export function append(parent: Element, ...children: Children[]): void {
+  appendChildren(parent, children);
+}
+
+/**
+ * Appends children one at a time, arrays included: `parent.append(...nodes)` with ~100k nodes (a
+ * hostile doc's heading of 46,000 code spans) throws "Maximum call stack size exceeded".
+ */
+export function appendChildren(parent: ParentNode, children: readonly Children[]): void {
+  for (const child of children) {
+    if (Array.isArray(child)) {
+      for (const c of child as readonly Child[]) if (c !== null && c !== undefined && c !== false) parent.append(c);
+    } else if (child !== null && child !== undefined && child !== false) parent.append(child as Node | string);
+  }
+}
+
+/** Replaces an element's children with `children`, however many (see appendChildren). */
+export function setChildren(parent: Element, children: readonly Children[]): void {
+  const fragment = document.createDocumentFragment();
+  appendChildren(fragment, children);
+  parent.replaceChildren(fragment);
 }
 
 let nextId = 0;

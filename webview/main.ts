@@ -3,7 +3,7 @@
 import type { EngineStatus } from "../src/shared/protocol.js";
 import { MAX_QUESTION_CHARS, type ChatTurn, type HostToWebview } from "../src/shared/webviewMessages.js";
 import { createButton, createProgressRing, createTextArea, registerComponents, setDisabled } from "./components.js";
-import { append, h, plural } from "./dom.js";
+import { append, h, plural, setChildren } from "./dom.js";
 import { Icons } from "./icons.js";
 import { TurnView, type TurnHost } from "./turnView.js";
 import { loadDraft, post, saveDraft } from "./vscodeApi.js";
@@ -95,6 +95,18 @@ class ChatView {
     const message = data as HostToWebview;
     // Before init nothing the host sends is shown; focusing the input shows nothing, so it may come early.
     if (!this.initialized && message.type !== "init" && message.type !== "focusInput") return;
+    // A message that cannot be shown is logged and dropped: the input, Stop and Clear keep working.
+    try {
+      this.apply(message);
+    } catch (err) {
+      console.error(`Docent: the view could not show a "${message.type}" message`, err);
+    } finally {
+      this.updateComposer();
+      this.updateEmptyState();
+    }
+  }
+
+  private apply(message: HostToWebview): void {
     switch (message.type) {
       case "init":
         this.init(message.turns, message.status, message.hasModel);
@@ -129,17 +141,33 @@ class ChatView {
         this.input.focus();
         break;
     }
-    this.updateComposer();
-    this.updateEmptyState();
   }
 
+  /** Shows the history and the status. Each turn is shown on its own: a bad one is skipped, never the rest. */
   private init(turns: ChatTurn[], status: EngineStatus, hasModel: boolean): void {
     this.initialized = true;
     this.turns.clear();
-    const views = turns.map((turn) => TurnView.fromTurn(turn, this.turnHost));
-    for (const view of views) this.turns.set(view.id, view);
-    this.log.replaceChildren(...views.map((v) => v.element));
-    this.showStatus(status, hasModel);
+    const views: TurnView[] = [];
+    for (const turn of Array.isArray(turns) ? turns : []) {
+      try {
+        const view = TurnView.fromTurn(turn, this.turnHost);
+        this.turns.get(view.id)?.element.remove();
+        this.turns.set(view.id, view);
+        views.push(view);
+      } catch (err) {
+        console.error("Docent: a turn from history could not be shown", err);
+      }
+    }
+    setChildren(
+      this.log,
+      views.filter((v) => this.turns.get(v.id) === v).map((v) => v.element),
+    );
+    try {
+      this.showStatus(status, hasModel);
+    } catch (err) {
+      console.error("Docent: the engine status could not be shown", err);
+      this.statusText.textContent = "Status unavailable";
+    }
     this.log.scrollTop = this.log.scrollHeight;
   }
 
@@ -181,7 +209,7 @@ class ChatView {
       );
     }
     if (!hasModel && status.state !== "error") actions.push(linkButton("Select model", "Select a chat model", () => post({ type: "selectModel" })));
-    this.statusActions.replaceChildren(...actions);
+    setChildren(this.statusActions, actions);
     this.updateEmptyState();
   }
 

@@ -3,10 +3,10 @@
 import type { AnswerEvent, AnswerResult, AnswerSource as Source, Stage } from "../src/shared/answer.js";
 import { MAX_COMMENT_CHARS, MAX_CORRECTION_CHARS, type ChatTurn, type WebviewToHost } from "../src/shared/webviewMessages.js";
 import { createButton, createProgressRing, createTextArea, setButtonIcon, setDisabled } from "./components.js";
-import { formatMs, h, plural, uniqueId } from "./dom.js";
+import { formatMs, h, plural, setChildren, uniqueId } from "./dom.js";
 import { Icons } from "./icons.js";
 import { parseMarkdown } from "./markdown/blocks.js";
-import { citationLabel, renderInlineMarkdown, renderMarkdown } from "./markdown/render.js";
+import { citationLabel, clipText, MAX_PATH_CHARS, renderInlineMarkdown, renderMarkdown, type CitedSource } from "./markdown/render.js";
 
 type Rating = "up" | "down";
 
@@ -90,11 +90,19 @@ export class TurnView {
     });
   }
 
+  /**
+   * A turn from history or a new one. A turn that cannot be shown (a malformed result, say) shows its
+   * text plainly with a note instead, so one bad turn never stops the view.
+   */
   static fromTurn(turn: ChatTurn, host: TurnHost): TurnView {
-    const view = new TurnView(turn.id, turn.question, host);
-    if (turn.result) view.finish(turn.result, turn.rating);
-    else if (turn.error) view.fail(turn.error);
-    else view.start();
+    const view = new TurnView(String(turn.id), typeof turn.question === "string" ? turn.question : "", host);
+    try {
+      if (turn.result) view.finish(turn.result, turn.rating);
+      else if (turn.error) view.fail(String(turn.error));
+      else view.start();
+    } catch (err) {
+      view.showUnrenderable(turn, err);
+    }
     return view;
   }
 
@@ -201,18 +209,31 @@ export class TurnView {
   private renderDraft(): void {
     const draft = this.draftText.trim();
     this.draftDetails.hidden = !draft;
-    this.draftBody.replaceChildren(...renderMarkdown(document, parseMarkdown(draft), () => undefined));
+    renderMarkdownInto(this.draftBody, draft, () => undefined, "This draft could not be displayed as formatted text.");
   }
 
   private renderAnswer(): void {
     this.answer.hidden = !this.answerText;
-    this.answer.replaceChildren(...renderMarkdown(document, parseMarkdown(this.answerText), (n) => this.sources.find((s) => s.n === n)));
+    renderMarkdownInto(this.answer, this.answerText, (n) => this.sources.find((s) => s.n === n), UNRENDERABLE_ANSWER);
+  }
+
+  /** Shows a turn whose result could not be rendered: its answer as plain text, with a note. */
+  private showUnrenderable(turn: ChatTurn, err: unknown): void {
+    console.error("Docent: a turn could not be displayed", err);
+    this.stopRunning();
+    const result = turn.result as Partial<AnswerResult> | undefined;
+    const text = typeof result?.answer === "string" ? result.answer : typeof turn.error === "string" ? turn.error : "";
+    this.stages.hidden = true;
+    this.stages.replaceChildren();
+    this.answer.hidden = false;
+    setChildren(this.answer, plainFallback(text, UNRENDERABLE_ANSWER));
   }
 
   private renderSources(): void {
     this.sourcesSection.hidden = this.sources.length === 0;
-    this.sourceList.replaceChildren(
-      ...this.sources.map((s) => {
+    setChildren(
+      this.sourceList,
+      this.sources.map((s) => {
         const uncited = this.cited !== undefined && !this.cited.has(s.n);
         const range = s.startLine === s.endLine ? `${s.startLine}` : `${s.startLine}-${s.endLine}`;
         return h(
@@ -225,11 +246,11 @@ export class TurnView {
               class: uncited ? "source uncited" : "source",
               "data-n": s.n,
               "aria-label": citationLabel(s) + (uncited ? " (not cited in the answer)" : ""),
-              title: `${s.file}:${range}${uncited ? "\nNot cited in the answer" : ""}`,
+              title: `${clipText(s.file, MAX_PATH_CHARS)}:${range}${uncited ? "\nNot cited in the answer" : ""}`,
             },
             h("span", { class: "source-n" }, String(s.n)),
-            h("span", { class: "source-heading" }, ...renderInlineMarkdown(document, s.heading || s.path)),
-            h("span", { class: "source-path" }, `${s.path}:${range}`),
+            h("span", { class: "source-heading" }, renderInlineMarkdown(document, s.heading || s.path)),
+            h("span", { class: "source-path" }, `${clipText(s.path, MAX_PATH_CHARS)}:${range}`),
           ),
         );
       }),
@@ -341,6 +362,25 @@ export class TurnView {
       h("span", { class: "thanks", role: "status" }, rating === "up" ? Icons.thumbsUp() : Icons.thumbsDown(), "Thanks for the feedback"),
     );
   }
+}
+
+const UNRENDERABLE_ANSWER = "This answer could not be displayed as formatted text.";
+
+/**
+ * Renders Markdown into `target`; if that throws (no known input does, but an answer is untrusted
+ * text), the text is shown plainly with `note`, so one answer never stops the view.
+ */
+function renderMarkdownInto(target: HTMLElement, text: string, sourceFor: (n: number) => CitedSource | undefined, note: string): void {
+  try {
+    setChildren(target, renderMarkdown(document, parseMarkdown(text), sourceFor));
+  } catch (err) {
+    console.error("Docent: Markdown could not be rendered", err);
+    setChildren(target, plainFallback(text, note));
+  }
+}
+
+function plainFallback(text: string, note: string): HTMLElement[] {
+  return [h("p", { class: "note render-failed" }, Icons.warning(), h("span", {}, note)), h("pre", { class: "md-code plain-text" }, h("code", {}, text))];
 }
 
 function summary(result: AnswerResult): string {

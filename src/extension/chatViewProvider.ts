@@ -5,7 +5,7 @@ import * as vscode from "vscode";
 import type { AnswerResult } from "../shared/answer.js";
 import type { EngineStatus } from "../shared/protocol.js";
 import { relativeInside } from "../shared/paths.js";
-import { parseWebviewMessage, type ChatTurn, type HostToWebview } from "../shared/webviewMessages.js";
+import { parseSavedHistory, parseWebviewMessage, type ChatTurn, type HostToWebview } from "../shared/webviewMessages.js";
 import { chatHtml } from "./chatHtml.js";
 import { Disposable } from "./disposable.js";
 import type { EngineClient } from "./engineClient.js";
@@ -27,7 +27,7 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
     private readonly log: vscode.LogOutputChannel,
   ) {
     super();
-    this.turns = context.workspaceState.get<ChatTurn[]>(HISTORY_KEY, []);
+    this.turns = parseSavedHistory(context.workspaceState.get<unknown>(HISTORY_KEY, []));
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {

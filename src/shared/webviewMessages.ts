@@ -44,10 +44,34 @@ const isId = (v: unknown): v is string => typeof v === "string" && v.length > 0 
 const isPath = (v: unknown): v is string => typeof v === "string" && v.length > 0 && v.length <= 4096 && !v.includes("\0");
 const isLine = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 1 && v < 10_000_000;
 
-/** Checks a message from the webview; anything malformed is rejected, never half-used. */
+const FIELDS = ["type", "question", "file", "startLine", "endLine", "id", "rating", "comment", "correction"] as const;
+
+/**
+ * Checks a message from the webview; anything malformed is rejected, never half-used, and nothing
+ * throws. Only the object's own data properties count: an inherited `type` (a polluted prototype,
+ * `{"__proto__": {...}}`), a getter or a proxy's trap is never read as a field.
+ */
 export function parseWebviewMessage(raw: unknown): WebviewToHost | undefined {
-  if (typeof raw !== "object" || raw === null) return undefined;
-  const m = raw as Record<string, unknown>;
+  try {
+    return parseFields(ownFields(raw));
+  } catch {
+    return undefined;
+  }
+}
+
+function ownFields(raw: unknown): Partial<Record<(typeof FIELDS)[number], unknown>> | undefined {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return undefined;
+  const fields: Partial<Record<(typeof FIELDS)[number], unknown>> = Object.create(null) as Partial<Record<(typeof FIELDS)[number], unknown>>;
+  for (const key of FIELDS) {
+    const descriptor = Object.getOwnPropertyDescriptor(raw, key);
+    if (descriptor && "value" in descriptor) fields[key] = descriptor.value;
+    else if (descriptor) return undefined;
+  }
+  return fields;
+}
+
+function parseFields(m: Partial<Record<(typeof FIELDS)[number], unknown>> | undefined): WebviewToHost | undefined {
+  if (!m) return undefined;
   switch (m.type) {
     case "ready":
     case "stop":
@@ -76,3 +100,23 @@ export function parseWebviewMessage(raw: unknown): WebviewToHost | undefined {
       return undefined;
   }
 }
+
+/**
+ * The saved conversation, as far as it can be shown: entries that are not turns are dropped, and a
+ * turn saved while it was running (feedback on another turn saves the history) is marked interrupted,
+ * so the view never shows it as running for ever, with Send and Clear disabled.
+ */
+export function parseSavedHistory(saved: unknown): ChatTurn[] {
+  if (!Array.isArray(saved)) return [];
+  const turns: ChatTurn[] = [];
+  for (const entry of saved as unknown[]) {
+    if (typeof entry !== "object" || entry === null || Array.isArray(entry)) continue;
+    const turn = entry as Partial<Record<keyof ChatTurn, unknown>>;
+    if (!isId(turn.id) || typeof turn.question !== "string") continue;
+    const finished = (typeof turn.result === "object" && turn.result !== null && !Array.isArray(turn.result)) || typeof turn.error === "string";
+    turns.push(finished ? (entry as ChatTurn) : { id: turn.id, question: turn.question, error: INTERRUPTED });
+  }
+  return turns;
+}
+
+export const INTERRUPTED = "This answer was interrupted.";

@@ -100,3 +100,84 @@ test("webview messages: a thumbs-down may carry a bounded correction", () => {
   assert.equal(parseWebviewMessage({ type: "feedback", id: "t1", rating: "down", correction: "x".repeat(8001) }), undefined);
   assert.equal(parseWebviewMessage({ type: "feedback", id: "t1", rating: "down", correction: 42 }), undefined);
 });
+
+test("webview messages: 39 hostile messages are rejected without throwing", () => {
+  const polluted = Object.create({ type: "ask", question: "inherited" }) as object;
+  const getter = Object.defineProperty({}, "type", { enumerable: true, get: () => "ready" });
+  const throwing = Object.defineProperty({ id: "t" }, "type", {
+    enumerable: true,
+    get: () => {
+      throw new Error("boom");
+    },
+  });
+  const trap = new Proxy(
+    {},
+    {
+      getOwnPropertyDescriptor: () => {
+        throw new Error("trap");
+      },
+      get: () => {
+        throw new Error("trap");
+      },
+    },
+  );
+  const nested: Record<string, unknown> = { type: "ask" };
+  let cursor = nested;
+  for (let i = 0; i < 10_000; i++) cursor = (cursor.question = {}) as Record<string, unknown>;
+  const hostile: unknown[] = [
+    // Not objects, or the wrong kind of object.
+    undefined,
+    null,
+    NaN,
+    "ready",
+    ["ready"],
+    Object.assign(["x"], { type: "ready" }),
+    new Date(0),
+    () => ({ type: "ready" }),
+    // Unknown or non-string types, prototype keys as types.
+    { type: "READY" },
+    { type: "__proto__" },
+    { type: "constructor" },
+    { type: "toString" },
+    { type: ["ready"] },
+    { type: { toString: () => "ready" } },
+    // Prototype pollution: fields that are inherited, not the message's own.
+    JSON.parse('{"__proto__": {"type": "ready"}}'),
+    JSON.parse('{"__proto__": {"type": "ask", "question": "q"}, "type": "ask"}'),
+    JSON.parse('{"constructor": {"prototype": {"type": "copy", "id": "t"}}}'),
+    polluted,
+    // Accessors and proxies: never run.
+    getter,
+    throwing,
+    trap,
+    // Missing fields and wrong types.
+    { type: "ask", question: null },
+    { type: "ask", question: new String("q") },
+    { type: "ask", question: nested.question },
+    { type: "openSource", file: "/d/a.md", startLine: 1 },
+    { type: "openSource", file: ["/d/a.md"], startLine: 1, endLine: 2 },
+    { type: "openSource", file: "/d/a\0.md", startLine: 1, endLine: 2 },
+    { type: "feedback", id: "t", rating: ["up"] },
+    { type: "feedback", id: "t", rating: "up", comment: 42 },
+    { type: "copy", id: "" },
+    // Line numbers: NaN, infinities, negative, fractional, huge, boxed, bigint.
+    { type: "openSource", file: "/d/a.md", startLine: Number.NaN, endLine: Number.NaN },
+    { type: "openSource", file: "/d/a.md", startLine: Number.NEGATIVE_INFINITY, endLine: 2 },
+    { type: "openSource", file: "/d/a.md", startLine: -5, endLine: -1 },
+    { type: "openSource", file: "/d/a.md", startLine: 1, endLine: Number.MAX_SAFE_INTEGER + 2 },
+    { type: "openSource", file: "/d/a.md", startLine: Object(1) as unknown, endLine: 2 },
+    { type: "openSource", file: "/d/a.md", startLine: 1n, endLine: 2n },
+    // Huge strings.
+    { type: "ask", question: "?".repeat(50_000_000) },
+    { type: "feedback", id: "t", rating: "down", correction: "x".repeat(1_000_000) },
+    { type: "openSource", file: "/".repeat(5000), startLine: 1, endLine: 1 },
+  ];
+  assert.equal(hostile.length, 39);
+  for (const [i, message] of hostile.entries()) {
+    let parsed: unknown;
+    assert.doesNotThrow(() => (parsed = parseWebviewMessage(message)), `message ${i}`);
+    assert.equal(parsed, undefined, `message ${i} was accepted`);
+  }
+  // Own data properties on a prototype-less object are still a message.
+  assert.deepEqual(parseWebviewMessage(Object.assign(Object.create(null) as object, { type: "copy", id: "t" })), { type: "copy", id: "t" });
+});

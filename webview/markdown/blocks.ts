@@ -2,6 +2,7 @@
 // (pure, no DOM); paragraph text goes to inlines.ts.
 import { MAX_DEPTH, type Block, type Inline } from "./ast.js";
 import { parseInlines } from "./inlines.js";
+import { isSpace, trimEndSpaces } from "./text.js";
 
 export function parseMarkdown(text: string): Block[] {
   return parseBlocks(text.replace(/\r\n?/g, "\n").split("\n"), 0);
@@ -14,7 +15,8 @@ const SETEXT = /^ {0,3}(=+|-+)[ \t]*$/;
 const RULE = /^ {0,3}(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$/;
 const QUOTE = /^ {0,3}>/;
 const LIST_ITEM = /^([ \t]*)([-*+]|(\d{1,9})([.)]))([ \t]+|$)(.*)$/;
-const TABLE_DELIMITER = /^ {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$/;
+/** Wider tables stay text: each row makes a cell per header column, so columns times rows must stay small. */
+const MAX_TABLE_COLUMNS = 64;
 
 interface ListMarker {
   indent: number;
@@ -28,6 +30,22 @@ interface ListMarker {
 }
 
 const isBlank = (line: string): boolean => /^[ \t]*$/.test(line);
+
+/** A heading's text without its optional closing "#"s (which need a space before them, or nothing). */
+function headingTitle(raw: string): string {
+  const text = trimEndSpaces(raw);
+  let hashes = text.length;
+  while (hashes > 0 && text[hashes - 1] === "#") hashes--;
+  if (hashes < text.length && (hashes === 0 || isSpace(text[hashes - 1]))) return text.slice(0, hashes).trim();
+  return text.trim();
+}
+
+/** A table's delimiter row: "| --- | :-: |", each cell dashes with optional colons. */
+function isTableDelimiter(line: string): boolean {
+  if (indentOf(line) > 3 || !line.includes("-")) return false;
+  const cells = splitRow(line);
+  return cells.length <= MAX_TABLE_COLUMNS && cells.every((cell) => /^:?-+:?$/.test(cell));
+}
 
 /** Leading whitespace in columns, a tab reaching the next multiple of 4. */
 function indentOf(line: string): number {
@@ -133,7 +151,7 @@ function parseBlocks(lines: string[], depth: number): Block[] {
     const heading = HEADING.exec(line);
     if (heading) {
       flush();
-      const title = (heading[2] ?? "").replace(/(?:^|[ \t]+)#+[ \t]*$/, "").trim();
+      const title = headingTitle(heading[2] ?? "");
       blocks.push({ type: "heading", level: heading[1]!.length, children: parseInlines(title, depth) });
       i++;
       continue;
@@ -166,15 +184,17 @@ function parseBlocks(lines: string[], depth: number): Block[] {
       continue;
     }
 
-    if (line.includes("|") && i + 1 < lines.length && lines[i + 1]!.includes("|") && TABLE_DELIMITER.test(lines[i + 1]!)) {
+    if (line.includes("|") && i + 1 < lines.length && lines[i + 1]!.includes("|") && isTableDelimiter(lines[i + 1]!)) {
       const header = splitRow(line);
       if (header.length === splitRow(lines[i + 1]!).length) {
         flush();
         i += 2;
         const rows: Inline[][][] = [];
         while (i < lines.length && !isBlank(lines[i]!) && lines[i]!.includes("|") && !startsBlock(lines[i]!)) {
-          const cells = splitRow(lines[i]!);
-          rows.push(header.map((_, c) => parseInlines(cells[c] ?? "", depth)));
+          // Only the cells a row has (at most one per column): padding "|x" to the header's width would
+          // make a short line into many cells.
+          const cells = splitRow(lines[i]!).slice(0, header.length);
+          rows.push(cells.map((cell) => parseInlines(cell, depth)));
           i++;
         }
         blocks.push({ type: "table", header: header.map((cell) => parseInlines(cell, depth)), rows });
