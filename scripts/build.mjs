@@ -41,6 +41,15 @@ entryPoints.push({
   format: "esm",
   banner: { js: "import { createRequire as __docentRequire } from 'node:module'; const require = __docentRequire(import.meta.url);" },
 });
+// The model probe: a child process of the CLI and the engine process that loads a model file
+// first, so that a llama.cpp abort ends only it (src/engine/model/probe.ts finds it beside them).
+entryPoints.push({
+  ...common,
+  entryPoints: ["src/engine/model/probeChild.ts"],
+  outfile: "dist/modelProbe.js",
+  format: "esm",
+  banner: { js: "import { createRequire as __docentRequire } from 'node:module'; const require = __docentRequire(import.meta.url);" },
+});
 // The chat webview runs in a browser frame: one script, no Node APIs.
 entryPoints.push({
   bundle: true,

@@ -181,7 +181,10 @@ export class Engine {
 
   private modelSettings(): ModelSettings {
     const s = this.settings;
-    return { gpu: s.gpu, threads: s.threads, contextSize: s.contextSize, lora: s.lora };
+    // A model file not loaded before is first loaded in a child process (model/probe.ts); the
+    // files that loaded are remembered beside the downloaded models.
+    const probe = { cacheFile: path.join(this.options.modelsDir, "probed-models.json"), logger: this.logger };
+    return { gpu: s.gpu, threads: s.threads, contextSize: s.contextSize, lora: s.lora, probe };
   }
 
   private async resolve(ref: string, what: string): Promise<string> {

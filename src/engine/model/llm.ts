@@ -7,6 +7,7 @@ import { silentLogger, type Logger } from "../util/logger.js";
 import type { GgufInfo } from "./gguf/types.js";
 import { validateGguf } from "./gguf/validation.js";
 import { importNodeLlamaCpp, type NodeLlamaCpp } from "./nodeLlamaCpp.js";
+import { probeModel, type ProbeOptions, type ProbeResult } from "./probe.js";
 
 type Llama = Awaited<ReturnType<NodeLlamaCpp["getLlama"]>>;
 type LlamaModel = Awaited<ReturnType<Llama["loadModel"]>>;
@@ -23,6 +24,11 @@ export interface ModelSettings {
   threads?: number;
   /** Context size in tokens; default 4096, capped at what the model was trained for. */
   contextSize?: number;
+  /**
+   * The model probe (probe.ts): a file not loaded before is first loaded in a child process, so
+   * that a llama.cpp abort becomes an error. `false` skips it (benchmarks of a known model).
+   */
+  probe?: ProbeOptions | false;
 }
 
 export const DEFAULT_CONTEXT_SIZE = 4096;
@@ -80,6 +86,45 @@ export interface Generation {
   stopReason: string;
 }
 
+/**
+ * The chat wrapper: without a template, an explicit and predictable GeneralChatWrapper (automatic
+ * guesses differ from model to model). With one, node-llama-cpp's resolution, which prefers its
+ * own wrapper for a known family (it renders the Jinja template to compare) and renders the
+ * template itself otherwise. Rendering is synchronous and runs on every prompt, so when the probe
+ * found the template slow or failing (a template that loops), the template is never rendered:
+ * a family recognised from its text (as llama.cpp does), else node-llama-cpp's resolution
+ * without the template (the model's name), else general. node-llama-cpp's `noJinja` is not
+ * enough: its comparison with its own wrappers still renders the template.
+ */
+function pickChatWrapper(lib: NodeLlamaCpp, model: LlamaModel, info: GgufInfo, probe: ProbeResult | undefined): unknown {
+  if (!info.hasChatTemplate) return new lib.GeneralChatWrapper();
+  if (probe === undefined || probe.template === "ok") return lib.resolveChatWrapper(model, { warningLogs: false });
+  const family = familyFromTemplateText(info.chatTemplate ?? "");
+  if (family !== undefined) return lib.resolveChatWrapper({ type: family, warningLogs: false });
+  const fileInfo = model.fileInfo;
+  const withoutTemplate = { ...fileInfo, metadata: { ...fileInfo.metadata, tokenizer: { ...fileInfo.metadata.tokenizer, chat_template: undefined } } };
+  return (
+    lib.resolveChatWrapper({
+      bosString: model.tokens.bosString,
+      architecture: fileInfo.metadata.general.architecture,
+      filename: model.filename,
+      fileInfo: withoutTemplate as typeof fileInfo,
+      tokenizer: model.tokenizer,
+      noJinja: true,
+      warningLogs: false,
+    }) ?? new lib.GeneralChatWrapper()
+  );
+}
+
+/** The chat format a template's text names, without rendering it (llama.cpp's own heuristics). */
+function familyFromTemplateText(template: string): "chatML" | "llama3" | "llama2Chat" | "gemma" | undefined {
+  if (template.includes("<|im_start|>")) return "chatML";
+  if (template.includes("<|start_header_id|>") && template.includes("<|end_header_id|>")) return "llama3";
+  if (template.includes("[INST]")) return "llama2Chat";
+  if (template.includes("<start_of_turn>")) return "gemma";
+  return undefined;
+}
+
 export class ChatModel {
   private constructor(
     readonly path: string,
@@ -94,9 +139,24 @@ export class ChatModel {
   static async load(llama: Llama, path: string, settings: ModelSettings): Promise<ChatModel> {
     const info = await validateGguf(path, { kind: "chat" });
     for (const adapter of settings.lora ?? []) await validateGguf(adapter.path, { kind: "lora", baseModelPath: path });
+    const threads = settings.threads ?? defaultThreads();
+    const probe: ProbeResult | undefined =
+      settings.probe === false
+        ? undefined
+        : await probeModel(
+            {
+              kind: "chat",
+              path,
+              lora: settings.lora ?? [],
+              gpu: settings.gpu ?? "auto",
+              threads,
+              contextSize: settings.contextSize,
+              checkTemplate: info.hasChatTemplate,
+            },
+            settings.probe,
+          );
     const lib = await importNodeLlamaCpp();
     const model = await llama.loadModel({ modelPath: path, gpuLayers: settings.gpu === "off" ? 0 : "auto" });
-    const threads = settings.threads ?? defaultThreads();
     const contextSize = Math.min(settings.contextSize ?? DEFAULT_CONTEXT_SIZE, model.trainContextSize || DEFAULT_CONTEXT_SIZE);
     let context: LlamaContext;
     try {
@@ -109,14 +169,17 @@ export class ChatModel {
       await model.dispose();
       throw err;
     }
-    // The GGUF's own template when it has one (node-llama-cpp resolves it); an explicit,
-    // predictable fallback otherwise, since automatic guesses differ from model to model.
-    const chatWrapper = info.hasChatTemplate ? undefined : new lib.GeneralChatWrapper();
+    const chatWrapper = pickChatWrapper(lib, model, info, probe);
     return new ChatModel(path, info, model, context, chatWrapper, threads);
   }
 
   get contextSize(): number {
     return this.context.contextSize;
+  }
+
+  /** node-llama-cpp's name of the chat wrapper in use ("ChatML", "Jinja", "General", ...). */
+  get chatWrapperName(): string | undefined {
+    return (this.chatWrapper as { wrapperName?: string } | undefined)?.wrapperName;
   }
 
   get gpuLayers(): number {
@@ -191,6 +254,12 @@ export class LlamaEmbedder implements Embedder {
 
   static async load(llama: Llama, path: string, settings: ModelSettings): Promise<LlamaEmbedder> {
     const info = await validateGguf(path, { kind: "embedding" });
+    if (settings.probe !== false) {
+      await probeModel(
+        { kind: "embedding", path, lora: [], gpu: settings.gpu ?? "auto", threads: settings.threads ?? defaultThreads(), checkTemplate: false },
+        settings.probe,
+      );
+    }
     const model = await llama.loadModel({ modelPath: path, gpuLayers: settings.gpu === "off" ? 0 : "auto" });
     const context = await model.createEmbeddingContext({
       threads: settings.threads ?? defaultThreads(),

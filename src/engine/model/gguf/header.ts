@@ -96,6 +96,7 @@ async function parse(path: string, r: FileReader, maxArrayValues: number): Promi
   if (tensorCount * 24 > r.remaining()) {
     throw new TruncatedError(`the header announces ${tensorCount} tensors, more than the file can hold`);
   }
+  r.checkRoom(kvCount * 13 + tensorCount * 24, "the metadata and tensor table");
 
   const metadata = new Map<string, GgufValue>();
   for (let i = 0; i < kvCount; i++) {
@@ -105,7 +106,8 @@ async function parse(path: string, r: FileReader, maxArrayValues: number): Promi
     await r.ensure(4);
     const type = r.u32() as GgufValueType;
     if (type > GgufValueType.FLOAT64) throw new CorruptError(`${r.what} has an unknown value type ${type}`);
-    const value = await readValue(r, type, maxArrayValues);
+    // The vocabulary is read whole: llama.cpp aborts on a duplicate token.
+    const value = await readValue(r, type, { maxArrayValues, unique: key === "tokenizer.ggml.tokens" });
     if (metadata.has(key)) throw new CorruptError(`the metadata key "${key}" appears twice`);
     metadata.set(key, value);
   }

@@ -11,6 +11,16 @@ export class CorruptError extends Error {}
 const CHUNK = 1 << 20;
 /** A single string larger than this is treated as corruption rather than allocated. */
 const MAX_STRING_BYTES = 64 << 20;
+/**
+ * The header (metadata and tensor table) may take at most this many bytes. Real headers take a
+ * few MB (a 262k-token vocabulary with its merges is under 20 MB); without a bound, a crafted
+ * multi-GB file full of empty strings kept the reader busy for minutes.
+ */
+export const MAX_HEADER_BYTES = 256 << 20;
+/** An array with more elements is corruption (real vocabularies and merge lists stay under 1M). */
+export const MAX_ARRAY_ELEMENTS = 1 << 24;
+/** `tokenizer.ggml.tokens` is read whole (duplicates abort llama.cpp); more tokens is corruption. */
+export const MAX_VOCABULARY = 1 << 22;
 
 /** Sequential reader over a file handle with a sliding buffer; only reads what is asked for. */
 export class FileReader {
@@ -30,6 +40,19 @@ export class FileReader {
 
   remaining(): number {
     return this.fileSize - this.pos;
+  }
+
+  /**
+   * Checks, before anything is read, that `n` more bytes fit both the file (else truncated) and
+   * the header budget `MAX_HEADER_BYTES` (else corrupt).
+   */
+  checkRoom(n: number, what: string): void {
+    if (n > this.remaining()) {
+      throw new TruncatedError(`${what} at byte ${this.pos} needs at least ${n} bytes, past the end of the file (${this.fileSize} bytes)`);
+    }
+    if (this.pos + n > MAX_HEADER_BYTES) {
+      throw new CorruptError(`${what} at byte ${this.pos} would make the header larger than ${MAX_HEADER_BYTES >> 20} MB`);
+    }
   }
 
   /** True when the next n bytes are already buffered. */
@@ -122,8 +145,18 @@ export class FileReader {
     if (len > MAX_STRING_BYTES) {
       throw new CorruptError(`a string in ${this.what} claims a length of ${len} bytes`);
     }
+    this.checkRoom(len, `a string in ${this.what}`);
     await this.ensure(len);
     return this.bytes(len).toString("utf8");
+  }
+
+  /** A string's raw bytes as a latin1 string (one char per byte: equal bytes, equal strings). */
+  async rawString(): Promise<string> {
+    const len = await this.count(`the length of a string in ${this.what}`);
+    if (len > MAX_STRING_BYTES) throw new CorruptError(`a string in ${this.what} claims a length of ${len} bytes`);
+    this.checkRoom(len, `a string in ${this.what}`);
+    await this.ensure(len);
+    return this.bytes(len).toString("latin1");
   }
 
   /** Skips a string without decoding it. */
@@ -136,6 +169,7 @@ export class FileReader {
     if (this.pos + n > this.fileSize) {
       throw new TruncatedError(`${this.what} at byte ${this.pos} needs ${n} more bytes, past the end of the file (${this.fileSize} bytes)`);
     }
+    this.checkRoom(n, this.what);
     this.pos += n;
   }
 }
@@ -191,25 +225,43 @@ async function readScalar(r: FileReader, type: GgufValueType): Promise<GgufScala
   }
 }
 
-export async function readValue(r: FileReader, type: GgufValueType, maxArrayValues: number, depth = 0): Promise<GgufValue> {
+export interface ReadValueOptions {
+  /** Arrays with more elements keep only their length. */
+  readonly maxArrayValues: number;
+  /**
+   * For a string array: read every element and throw on a duplicate (the vocabulary: llama.cpp
+   * asserts that its tokens are unique). The values are kept when there are at most
+   * `maxArrayValues`.
+   */
+  readonly unique?: boolean;
+}
+
+export async function readValue(r: FileReader, type: GgufValueType, options: ReadValueOptions): Promise<GgufValue> {
   if (type !== GgufValueType.ARRAY) return readScalar(r, type);
-  if (depth > 4) throw new CorruptError(`${r.what} nests arrays too deeply`);
+  const { maxArrayValues } = options;
   await r.ensure(4);
   const elementType = r.u32() as GgufValueType;
   const length = await r.count(`the length of the array in ${r.what}`);
+  if (elementType === GgufValueType.ARRAY) {
+    // GGUF readers (llama.cpp's among them) do not support arrays of arrays.
+    throw new CorruptError(`${r.what} is an array of arrays, which GGUF does not support`);
+  }
   const elemSize = SCALAR_SIZES[elementType];
-  if (elementType !== GgufValueType.STRING && elementType !== GgufValueType.ARRAY && elemSize === undefined) {
+  if (elementType !== GgufValueType.STRING && elemSize === undefined) {
     throw new CorruptError(`${r.what} is an array of unknown value type ${elementType}`);
   }
-  // Every element takes at least one byte (a string at least its 8-byte length).
-  const minElem = elemSize ?? 8;
-  if (length * minElem > r.remaining()) {
-    throw new TruncatedError(`the array in ${r.what} (${length} elements) goes past the end of the file (${r.fileSize} bytes)`);
+  if (length > MAX_ARRAY_ELEMENTS) {
+    throw new CorruptError(`the array in ${r.what} claims ${length} elements (at most ${MAX_ARRAY_ELEMENTS} are plausible)`);
   }
+  // Every element takes at least its size (a string at least its 8-byte length): bound the
+  // array by what the file (and the header budget) can hold before reading any of it.
+  const minElem = elemSize ?? 8;
+  r.checkRoom(length * minElem, `the array in ${r.what} (${length} elements)`);
+  if (options.unique && elementType === GgufValueType.STRING) return readUniqueStrings(r, length, maxArrayValues);
   if (length > maxArrayValues) {
     if (elemSize !== undefined) {
       await r.skip(length * elemSize);
-    } else if (elementType === GgufValueType.STRING) {
+    } else {
       for (let i = 0; i < length; i++) {
         if (r.has(8)) {
           // fast path: length and (often) content already buffered
@@ -221,12 +273,31 @@ export async function readValue(r: FileReader, type: GgufValueType, maxArrayValu
           await r.skipString();
         }
       }
-    } else {
-      for (let i = 0; i < length; i++) await readValue(r, elementType, 0, depth + 1);
     }
     return { kind: "array", elementType, length };
   }
   const values: GgufValue[] = new Array(length);
-  for (let i = 0; i < length; i++) values[i] = await readValue(r, elementType, maxArrayValues, depth + 1);
+  for (let i = 0; i < length; i++) values[i] = await readScalar(r, elementType);
   return { kind: "array", elementType, length, values };
+}
+
+/** A string array whose elements must be distinct (compared byte for byte, as llama.cpp does). */
+async function readUniqueStrings(r: FileReader, length: number, maxArrayValues: number): Promise<GgufValue> {
+  if (length > MAX_VOCABULARY) {
+    throw new CorruptError(`${r.what} claims ${length} tokens (at most ${MAX_VOCABULARY} are plausible)`);
+  }
+  const seen = new Map<string, number>();
+  const keep = length <= maxArrayValues;
+  const values: string[] = [];
+  for (let i = 0; i < length; i++) {
+    const raw = await r.rawString();
+    const first = seen.get(raw);
+    if (first !== undefined) {
+      const text = JSON.stringify(Buffer.from(raw, "latin1").toString("utf8").slice(0, 40));
+      throw new CorruptError(`${r.what} has the token ${text} twice (ids ${first} and ${i}), which llama.cpp cannot load`);
+    }
+    seen.set(raw, i);
+    if (keep) values.push(Buffer.from(raw, "latin1").toString("utf8"));
+  }
+  return keep ? { kind: "array", elementType: GgufValueType.STRING, length, values } : { kind: "array", elementType: GgufValueType.STRING, length };
 }

@@ -185,9 +185,20 @@ export function validateGgufHeader(header: GgufHeader, kind: GgufModelKind): Ggu
   const expertCount = num(md, `${architecture}.expert_count`) ?? 0;
   const expertUsed = md.get(`${architecture}.expert_used_count`);
   const maxUsed = maxCount(expertUsed);
+  // llama.cpp asserts (aborts) on each of these.
+  if (expertCount > LLAMA_MAX_EXPERTS) {
+    fail(`"${architecture}.expert_count" is ${expertCount}, more than llama.cpp supports (${LLAMA_MAX_EXPERTS})`, "invalid-value");
+  }
   if (maxUsed !== undefined && maxUsed > expertCount) {
     fail(`"${architecture}.expert_used_count" (${maxUsed}) is larger than "${architecture}.expert_count" (${expertCount})`, "invalid-value");
   }
+  if (expertCount > 0 && !(maxUsed !== undefined && maxUsed > 0)) {
+    fail(
+      `"${architecture}.expert_count" is ${expertCount} but "${architecture}.expert_used_count" is ${describe(expertUsed)}, expected a positive integer`,
+      "invalid-value",
+    );
+  }
+  checkHeadCounts(md, architecture, fail);
 
   const tokenizerModel = md.get("tokenizer.ggml.model");
   const tokens = md.get("tokenizer.ggml.tokens");
@@ -196,6 +207,15 @@ export function validateGgufHeader(header: GgufHeader, kind: GgufModelKind): Ggu
   }
   if (tokenizerModel !== "none" && !(isArray(tokens) && tokens.length > 0)) {
     fail('missing the tokenizer vocabulary ("tokenizer.ggml.tokens")', "missing-key");
+  }
+  if (tokens !== undefined && !isArray(tokens)) fail(`"tokenizer.ggml.tokens" is ${describe(tokens)}, expected an array of strings`, "invalid-value");
+  // llama.cpp indexes these by token id: one entry per token.
+  for (const key of ["tokenizer.ggml.token_type", "tokenizer.ggml.scores"]) {
+    const v = md.get(key);
+    if (v === undefined || !isArray(tokens)) continue;
+    if (!isArray(v) || v.length !== tokens.length) {
+      fail(`"${key}" is ${describe(v)}, but the vocabulary has ${tokens.length} tokens`, "invalid-value");
+    }
   }
 
   const template = md.get("tokenizer.chat_template");
@@ -217,12 +237,57 @@ export function validateGgufHeader(header: GgufHeader, kind: GgufModelKind): Ggu
   };
 }
 
+/** llama.cpp's LLAMA_MAX_EXPERTS (llama-hparams.h). */
+const LLAMA_MAX_EXPERTS = 1024;
+
+/**
+ * `<arch>.attention.head_count_kv` (a number, or one per layer): llama.cpp divides by it and
+ * asserts on it. Zero is allowed only per layer (layers without attention in hybrid models).
+ */
+function checkHeadCounts(md: ReadonlyMap<string, GgufValue>, arch: string, fail: (problem: string, code: GgufProblemCode) => never): void {
+  const headKey = `${arch}.attention.head_count`;
+  const kvKey = `${arch}.attention.head_count_kv`;
+  const heads = md.get(headKey);
+  const kv = md.get(kvKey);
+  if (kv === undefined) return;
+  const perLayer = (v: GgufValue | undefined): (number | undefined)[] | undefined =>
+    isArray(v) ? v.values?.map((x) => (typeof x === "number" ? x : undefined)) : typeof v === "number" ? undefined : [];
+  if (typeof kv === "number") {
+    if (!Number.isInteger(kv) || kv <= 0) fail(`"${kvKey}" is ${describe(kv)}, expected a positive integer`, "invalid-value");
+  } else if (isArray(kv)) {
+    const values = perLayer(kv);
+    if (values !== undefined && (values.some((x) => x === undefined || !Number.isInteger(x) || x < 0) || !values.some((x) => x! > 0))) {
+      fail(`"${kvKey}" is ${describe(kv)} with a value that is not a count, or no positive one`, "invalid-value");
+    }
+  } else {
+    fail(`"${kvKey}" is ${describe(kv)}, expected a positive integer`, "invalid-value");
+  }
+  const headAt = (l: number): number | undefined => (typeof heads === "number" ? heads : perLayer(heads)?.[l]);
+  const kvAt = (l: number): number | undefined => (typeof kv === "number" ? kv : perLayer(kv)?.[l]);
+  const layers = Math.max(isArray(heads) ? heads.length : 1, isArray(kv) ? kv.length : 1);
+  for (let l = 0; l < layers; l++) {
+    const h = headAt(l);
+    const k = kvAt(l);
+    if (h === undefined || k === undefined || k === 0) continue;
+    if (k > h || h % k !== 0) {
+      fail(`"${kvKey}" (${k}) does not divide "${headKey}" (${h})${layers > 1 ? ` in layer ${l}` : ""}`, "invalid-value");
+    }
+  }
+}
+
 /** Throws when the tensor table points past the end of the file or is inconsistent. */
 function checkTensorData(header: GgufHeader): void {
   const { path, fileSize, dataOffset, alignment } = header;
   let end = dataOffset;
   let last: GgufTensorInfo | undefined;
   for (const t of header.tensors) {
+    // llama.cpp asserts that every dimension is at least 1, and ggml that sizes fit an int64.
+    if (t.dims.some((d) => d === 0)) {
+      throw new GgufValidationError(path, `the file is corrupt: tensor "${t.name}" has an empty dimension [${t.dims}]`, "corrupt");
+    }
+    if (t.dims.reduce((a, b) => a * b, 1) > Number.MAX_SAFE_INTEGER) {
+      throw new GgufValidationError(path, `the file is corrupt: tensor "${t.name}" has an impossible shape [${t.dims}]`, "corrupt");
+    }
     if (t.offset % alignment !== 0) {
       throw new GgufValidationError(
         path,
