@@ -3,6 +3,7 @@ import type { PipelineEvent } from "../engine/answer/pipeline.js";
 import { interruptOnCtrlC, parse, UsageError, intOption, ms } from "./args.js";
 import { modelOptions } from "./modelOptions.js";
 import { openEngine, requireDir, withEngine } from "./openEngine.js";
+import { jsonLine, safeLines, safeText } from "./terminalText.js";
 
 export async function askCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, {
@@ -33,7 +34,7 @@ export async function askCommand(argv: string[]): Promise<void> {
       const result = await engine.ask({ id: "cli", question }, interrupt.signal, json ? undefined : printEvent());
       if (json) {
         console.log(
-          JSON.stringify({
+          jsonLine({
             question: result.question,
             mode: result.mode,
             note: result.note,
@@ -88,20 +89,20 @@ function printEvent(): (event: PipelineEvent) => void {
         }
         break;
       case "draft-chunk":
-        process.stderr.write(event.text);
+        process.stderr.write(safeLines(event.text));
         break;
       case "sources":
         break;
       case "answer-chunk":
-        process.stdout.write(event.text);
+        process.stdout.write(safeLines(event.text));
         break;
       case "done": {
         const r = event.result;
         process.stdout.write("\n");
-        if (r.note) process.stdout.write(`\n(${r.note})\n`);
+        if (r.note) process.stdout.write(`\n(${safeLines(r.note)})\n`);
         if (r.sources.length) {
           process.stdout.write("\nSources:\n");
-          for (const s of r.sources) process.stdout.write(`  [${s.n}] ${s.path}:${s.startLine}-${s.endLine}  ${s.heading}\n`);
+          for (const s of r.sources) process.stdout.write(`  [${s.n}] ${safeText(s.path)}:${s.startLine}-${s.endLine}  ${safeText(s.heading)}\n`);
         }
         if (r.aborted) process.stdout.write("\n(stopped)\n");
         const t = r.timings;

@@ -2,7 +2,8 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { readQuestions } from "../engine/eval/retrievalEval.js";
-import { readFeedback } from "../engine/finetune/feedbackLog.js";
+import { readFeedback, tornFile } from "../engine/finetune/feedbackLog.js";
+import { safeText } from "./terminalText.js";
 import { exportFeedback } from "../engine/finetune/feedbackExport.js";
 import { recordLine } from "../engine/finetune/records.js";
 import { evaluateAnswers } from "../engine/eval/answerEval.js";
@@ -70,7 +71,7 @@ export async function feedbackCommand(argv: string[]): Promise<void> {
   const { values } = parse(rest, { log: { type: "string" }, out: { type: "string" }, json: { type: "boolean" } });
   if (!values.log) throw new UsageError('missing --log <feedback.jsonl> (the extension\'s log: run "Docent: Show Logs" to see where it is)');
   if (!values.out) throw new UsageError("missing --out <file.jsonl>");
-  const { entries, badLines } = await readFeedback(values.log);
+  const { entries, badLines, tornTail } = await readFeedback(values.log);
   const result = exportFeedback(entries);
   const out = path.resolve(values.out);
   const prefs = out.replace(/(\.jsonl)?$/, ".preferences.jsonl");
@@ -83,6 +84,7 @@ export async function feedbackCommand(argv: string[]): Promise<void> {
     skipped: result.skipped,
     skippedWithoutTexts: result.skippedWithoutTexts,
     unreadableLines: badLines,
+    ...(tornTail ? { tornLineSetAside: tornFile(values.log) } : {}),
     chatFile: out,
     preferencesFile: prefs,
   };
@@ -94,6 +96,7 @@ export async function feedbackCommand(argv: string[]): Promise<void> {
     console.log(
       `${summary.skipped} entries skipped (nothing to train on${withoutTexts})${badLines.length ? `; unreadable lines: ${badLines.join(", ")}` : ""}`,
     );
+    if (tornTail) console.log(`A torn last line (an interrupted write) was set aside in ${safeText(tornFile(values.log))}`);
   }
 }
 

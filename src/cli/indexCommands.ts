@@ -8,6 +8,7 @@ import { intOption, ms, numberOption, parse, UsageError } from "./args.js";
 import { answerEvalCommand } from "./finetuneCommands.js";
 import { modelOptions } from "./modelOptions.js";
 import { openEngine, requireDir, withEngine } from "./openEngine.js";
+import { jsonLine, safeText } from "./terminalText.js";
 
 const indexOptions = {
   index: { type: "string" },
@@ -27,7 +28,7 @@ function printIndexReport(engine: Engine, json: boolean): void {
   const index = engine.docsIndex;
   const { report } = opened;
   if (json) {
-    console.log(JSON.stringify({ ...summary(engine), skipped: report.skipped.map(({ relPath, reason, detail }) => ({ path: relPath, reason, detail })) }));
+    console.log(jsonLine({ ...summary(engine), skipped: report.skipped.map(({ relPath, reason, detail }) => ({ path: relPath, reason, detail })) }));
     return;
   }
   const how = opened.load === "loaded" ? `loaded saved index in ${ms(opened.loadMs)}, then updated` : "built";
@@ -35,10 +36,10 @@ function printIndexReport(engine: Engine, json: boolean): void {
   console.log(`  added ${report.added.length}, updated ${report.updated.length}, removed ${report.removed.length}, unchanged ${report.unchanged}`);
   if (report.skipped.length) {
     console.log(`Skipped ${report.skipped.length}:`);
-    for (const s of report.skipped) console.log(`  ${s.relPath}: ${s.reason} (${s.detail})`);
+    for (const s of report.skipped) console.log(`  ${safeText(s.relPath)}: ${s.reason} (${safeText(s.detail)})`);
   }
-  for (const f of report.invalidUtf8) console.log(`  ${f}: invalid UTF-8 replaced with U+FFFD`);
-  console.log(`Index file: ${engine.indexFile}${opened.saved ? " (saved)" : " (unchanged)"}`);
+  for (const f of report.invalidUtf8) console.log(`  ${safeText(f)}: invalid UTF-8 replaced with U+FFFD`);
+  console.log(`Index file: ${safeText(engine.indexFile)}${opened.saved ? " (saved)" : " (unchanged)"}`);
 }
 
 function summary(engine: Engine) {
@@ -73,7 +74,7 @@ async function printSearch(engine: Engine, query: string, k: number, json: boole
   const took = performance.now() - t0;
   if (json) {
     console.log(
-      JSON.stringify({
+      jsonLine({
         query,
         ms: Math.round(took * 100) / 100,
         results: hits.map((h) => ({
@@ -91,8 +92,8 @@ async function printSearch(engine: Engine, query: string, k: number, json: boole
   }
   if (hits.length === 0) console.log("No matching sections.");
   hits.forEach((h, i) => {
-    const how = h.term ? `exact term ${h.term}` : h.matchedBy.join("+");
-    console.log(`${i + 1}. ${h.chunk.relPath}:${h.chunk.startLine}-${h.chunk.endLine}  ${headingLabel(h.chunk)}`);
+    const how = h.term ? `exact term ${safeText(h.term)}` : h.matchedBy.join("+");
+    console.log(`${i + 1}. ${safeText(h.chunk.relPath)}:${h.chunk.startLine}-${h.chunk.endLine}  ${safeText(headingLabel(h.chunk))}`);
     console.log(`   score ${h.score.toFixed(4)} (${how})`);
   });
   console.log(`(${ms(took)})`);
@@ -127,7 +128,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const indexFlags = { index: values.index, include: values.include, exclude: values.exclude };
   await withEngine(await openEngine(dir, indexFlags), async (engine) => {
     const metrics = await evaluateRetrieval(engine, questions, { draftFrom, noise, fusion, seed: intOption(values.seed, "seed", 1) });
-    if (values.json) console.log(JSON.stringify(metrics));
+    if (values.json) console.log(jsonLine(metrics));
     else for (const [name, value] of Object.entries(metrics)) console.log(`${name.padEnd(18)} ${value}`);
   });
 }

@@ -1,5 +1,6 @@
 // The `docent` command: the same engine as the extension, for terminals, scripts and evaluation.
 import { UsageError } from "./args.js";
+import { safeLines, safeText } from "./terminalText.js";
 import { askCommand } from "./askCommand.js";
 import { datasetCommand, feedbackCommand } from "./finetuneCommands.js";
 import { evalCommand, indexCommand, searchCommand } from "./indexCommands.js";
@@ -45,7 +46,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    process.stderr.write(`docent: unknown command "${name}"\n\n${USAGE}`);
+    process.stderr.write(`docent: unknown command "${safeText(name)}"\n\n${USAGE}`);
     return 2;
   }
   if (rest.includes("--help") || rest.includes("-h")) {
@@ -57,10 +58,10 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`docent ${name}: ${err.message}\n\n${USAGE}`);
+      process.stderr.write(`docent ${safeText(name)}: ${safeLines(err.message)}\n\n${USAGE}`);
       return 2;
     }
-    process.stderr.write(`docent ${name}: ${(err as Error).message}\n`);
+    process.stderr.write(`docent ${safeText(name)}: ${safeLines((err as Error).message)}\n`);
     if (process.env.DOCENT_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
     return 1;
   }

@@ -13,11 +13,12 @@ import { isRemoteModelReference } from "../engine/model/download/references.js";
 import type { Logger } from "../engine/util/logger.js";
 import { UsageError } from "./args.js";
 import { modelSettingsFrom, type ModelFlags } from "./modelOptions.js";
+import { safeLines, safeText } from "./terminalText.js";
 
 export const stderrLogger: Logger = {
-  info: (m) => process.stderr.write(`${m}\n`),
-  warn: (m) => process.stderr.write(`warning: ${m}\n`),
-  error: (m) => process.stderr.write(`error: ${m}\n`),
+  info: (m) => process.stderr.write(`${safeLines(m)}\n`),
+  warn: (m) => process.stderr.write(`warning: ${safeLines(m)}\n`),
+  error: (m) => process.stderr.write(`error: ${safeLines(m)}\n`),
 };
 
 /** Only warnings and errors: what `index`, `search` and `eval` print about the engine's work. */
@@ -95,7 +96,7 @@ function printDownloadProgress(): (status: EngineStatus) => void {
   return (status) => {
     if (status.state === "downloading-model") {
       const pct = status.progress === undefined ? "" : `: ${(100 * status.progress).toFixed(0)}%`;
-      process.stderr.write(`\r${status.message ?? "Downloading"}${pct}`);
+      process.stderr.write(`\r${safeText(status.message ?? "Downloading")}${pct}`);
       downloading = true;
     } else if (downloading) {
       process.stderr.write("\n");

@@ -169,3 +169,32 @@ test("docent ask with a bad model file names the file and the problem", async ()
   assert.match(missing.stderr, /Model file not found: .*nope\.gguf/);
   await assert.rejects(fs.stat(indexFile), "the docs were not indexed for a command that cannot run");
 });
+
+/* eslint-disable no-control-regex -- control characters are what this test looks for */
+test("escape sequences in file names and headings are shown escaped in text output; --json stays valid JSON", async () => {
+  const dir = await tempDocs({
+    "evil\x1b[31m.md": "# Title \x1b]0;pwned\x07 here\n\nThe pwned heading section text, with \x1b[2J in it.\n",
+  });
+  const indexFile = path.join(await makeTempDir(), "idx");
+  const index = await docent(["index", dir, "--index", indexFile]);
+  assert.equal(index.code, 0, index.stderr);
+  const search = await docent(["search", dir, "pwned heading", "--index", indexFile]);
+  assert.equal(search.code, 0, search.stderr);
+  for (const out of [search.stdout, search.stderr, index.stdout, index.stderr]) {
+    assert.doesNotMatch(out, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
+  }
+  assert.ok(search.stdout.includes("evil\\x1b[31m.md:1-3"), search.stdout);
+  assert.ok(search.stdout.includes("Title \\x1b]0;pwned\\x07 here"), search.stdout);
+  const ask = await docent(["ask", dir, "pwned heading", "--index", indexFile]);
+  assert.equal(ask.code, 0, ask.stderr);
+  assert.doesNotMatch(ask.stdout + ask.stderr, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
+  assert.ok(ask.stdout.includes("\\x1b[2J"), ask.stdout);
+  const json = await docent(["search", dir, "pwned heading", "--index", indexFile, "--json"]);
+  const parsed = JSON.parse(json.stdout) as { results: { path: string; heading: string }[] };
+  assert.equal(parsed.results[0]!.path, "evil\x1b[31m.md");
+  assert.match(parsed.results[0]!.heading, /\x1b\]0;pwned\x07/);
+  assert.doesNotMatch(json.stdout, /[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+  const askJson = await docent(["ask", dir, "pwned heading", "--index", indexFile, "--json"]);
+  assert.equal((JSON.parse(askJson.stdout) as { sources: { path: string }[] }).sources[0]!.path, "evil\x1b[31m.md");
+});
+/* eslint-enable no-control-regex */

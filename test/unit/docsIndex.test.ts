@@ -4,7 +4,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { DocsIndex } from "../../src/engine/index/docsIndex.js";
 import { fuseRankings } from "../../src/engine/answer/fusion.js";
-import { loadIndex, saveIndex } from "../../src/engine/index/persistence.js";
+import { INDEX_FORMAT_VERSION, loadIndex, saveIndex } from "../../src/engine/index/persistence.js";
 import type { Embedder } from "../../src/engine/index/types.js";
 import type { Logger } from "../../src/engine/util/logger.js";
 import { makeTempDir, rewrite, tempDocs } from "../helpers/tempDocs.js";
@@ -178,16 +178,16 @@ test("a corrupt, truncated or old-format index file is discarded with a log line
   await saveIndex(index, good);
   const bytes = await fs.readFile(good);
   const oldVersion = Buffer.from(bytes);
-  oldVersion.writeUInt32LE(1, 8);
+  oldVersion.writeUInt32LE(INDEX_FORMAT_VERSION - 1, 8);
   const flipped = Buffer.from(bytes);
-  flipped.write("}{", 40, "latin1");
+  flipped.write("}{", 60, "latin1");
 
   const cases: Record<string, { content: Uint8Array; reason: RegExp; embedder?: Embedder }> = {
     "cut in the header": { content: bytes.subarray(0, 200), reason: /truncated \(header cut short\)/ },
-    "cut in the postings": { content: bytes.subarray(0, bytes.length - 64), reason: /truncated \(\w+ cut short\)/ },
+    "cut in the postings": { content: bytes.subarray(0, bytes.length - 64), reason: /checksum mismatch/ },
     garbage: { content: Buffer.from("\u0000\u0001 not an index"), reason: /not a Docent index file/ },
-    "corrupt header": { content: flipped, reason: /corrupt header/ },
-    "old format": { content: oldVersion, reason: /format version 1, expected 2/ },
+    "corrupt header": { content: flipped, reason: /checksum mismatch/ },
+    "old format": { content: oldVersion, reason: new RegExp(`format version ${INDEX_FORMAT_VERSION - 1}, expected ${INDEX_FORMAT_VERSION}`) },
     "other embedder": { content: bytes, reason: /made with embedder none, now hashing-64/, embedder: hashingEmbedder() },
   };
   for (const [name, { content, reason, embedder }] of Object.entries(cases)) {

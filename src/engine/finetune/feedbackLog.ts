@@ -1,6 +1,7 @@
 // The feedback log: one JSON object per line, appended, never rewritten. It is the raw material
 // for the next fine-tune (see `docent feedback export`).
 import { promises as fs } from "node:fs";
+import type { FileHandle } from "node:fs/promises";
 import * as path from "node:path";
 import type { AnswerSource } from "../../shared/answer.js";
 import type { FeedbackParams } from "../../shared/protocol.js";
@@ -20,6 +21,8 @@ export interface FeedbackEntry {
   sources: { n: number; path: string; heading: string; startLine: number; endLine: number; text?: string }[];
   citations: number[];
   model?: string;
+  /** Some texts were cut to keep the record within MAX_FEEDBACK_RECORD_BYTES. */
+  truncated?: true;
 }
 
 export function feedbackEntry(params: FeedbackParams, sourceTexts: Map<number, string>, model?: string): FeedbackEntry {
@@ -57,14 +60,140 @@ export async function recoverSourceTexts(sources: AnswerSource[], isIndexed: (fi
   return texts;
 }
 
+/** The most one record takes in the log, newline included: one record is one write of at most this. */
+export const MAX_FEEDBACK_RECORD_BYTES = 256 * 1024;
+/** Where a torn last line of the log (a writer killed mid-append, a full disk) is set aside. */
+export const tornFile = (file: string) => `${file}.torn`;
+
+/**
+ * Appends one record as one write() on an O_APPEND descriptor, so concurrent writers (the
+ * extension, the CLI, several windows) never interleave within a record. A record longer than
+ * MAX_FEEDBACK_RECORD_BYTES has its longest texts cut, with a marker, until it fits. A torn last
+ * line left by an earlier writer is first set aside (see setAsideTornTail) and the record starts
+ * on a line of its own.
+ */
 export async function appendFeedback(file: string, entry: FeedbackEntry): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
-  // One write of one line with O_APPEND: concurrent writers never interleave within a line.
-  await fs.appendFile(file, JSON.stringify(entry) + "\n", { flag: "a" });
+  const line = Buffer.from(boundedLine(entry) + "\n");
+  const handle = await fs.open(file, "a+");
+  try {
+    const torn = await setAsideTornTail(file, handle);
+    const record = torn ? Buffer.concat([Buffer.from("\n"), line]) : line;
+    const { bytesWritten } = await handle.write(record, 0, record.length, null);
+    // A short write (disk full) leaves a torn last line, set aside by the next open.
+    if (bytesWritten !== record.length) throw new Error(`feedback log ${file}: only ${bytesWritten} of ${record.length} bytes written (disk full?)`);
+  } finally {
+    await handle.close();
+  }
 }
 
-export async function readFeedback(file: string): Promise<{ entries: FeedbackEntry[]; badLines: number[] }> {
+/**
+ * The entry as one JSON line of at most MAX_FEEDBACK_RECORD_BYTES - 1 bytes: the longest texts
+ * (source texts, answer, draft, correction, comment, question) are cut from the end, with a
+ * marker saying how much was cut, until it fits; the entry is then marked `truncated`.
+ */
+export function boundedLine(entry: FeedbackEntry, maxBytes = MAX_FEEDBACK_RECORD_BYTES - 1): string {
+  let line = JSON.stringify(entry);
+  if (Buffer.byteLength(line) <= maxBytes) return line;
+  const e: FeedbackEntry = { ...entry, sources: entry.sources.map((s) => ({ ...s })), truncated: true };
+  type Slot = { get: () => string; set: (v: string) => void };
+  const slots: Slot[] = [
+    { get: () => e.question, set: (v) => (e.question = v) },
+    { get: () => e.draft, set: (v) => (e.draft = v) },
+    { get: () => e.answer, set: (v) => (e.answer = v) },
+    { get: () => e.comment ?? "", set: (v) => (e.comment = v) },
+    { get: () => e.correction ?? "", set: (v) => (e.correction = v) },
+    ...e.sources.flatMap((s): Slot[] => [
+      { get: () => s.text ?? "", set: (v) => (s.text = v) },
+      { get: () => s.heading, set: (v) => (s.heading = v) },
+      { get: () => s.path, set: (v) => (s.path = v) },
+    ]),
+  ];
+  for (let round = 0; round < 200; round++) {
+    line = JSON.stringify(e);
+    const excess = Buffer.byteLength(line) - maxBytes;
+    if (excess <= 0) return line;
+    const slot = slots.reduce((a, b) => (b.get().length > a.get().length ? b : a));
+    const text = slot.get();
+    if (text.length === 0) break;
+    // Each character takes at least one byte in the line; the marker takes at most 40.
+    let keep = Math.max(0, text.length - excess - 40);
+    if (keep > 0 && /[\uD800-\uDBFF]/.test(text[keep - 1]!)) keep--;
+    slot.set(`${text.slice(0, keep)}… [truncated ${text.length - keep} chars]`);
+  }
+  // Unreachable in practice (every text cut to its marker still too long): the bare rating.
+  return JSON.stringify({
+    version: 1,
+    at: e.at,
+    rating: e.rating,
+    question: "",
+    draft: "",
+    answer: "",
+    mode: e.mode,
+    sources: [],
+    citations: [],
+    truncated: true,
+  });
+}
+
+/**
+ * If the log's last line is torn (no trailing newline: a writer killed mid-append, a full disk),
+ * copies it to `<file>.torn` (appended, never lost) and ends the log with a newline, so the next
+ * record starts on a clean line. The torn bytes stay in the log as one unreadable line (the log
+ * is only ever appended to; cutting it could cut a record another writer appends meanwhile).
+ * Returns whether a torn line was found.
+ */
+async function setAsideTornTail(file: string, handle: FileHandle): Promise<boolean> {
+  const { size } = await handle.stat();
+  if (size === 0) return false;
+  const last = Buffer.alloc(1);
+  await handle.read(last, 0, 1, size - 1);
+  if (last[0] === 0x0a) return false;
+  // Back to the previous newline, a block at a time.
+  let start = size;
+  const block = Buffer.alloc(64 * 1024);
+  search: while (start > 0) {
+    const from = Math.max(0, start - block.length);
+    const { bytesRead } = await handle.read(block, 0, start - from, from);
+    for (let i = bytesRead - 1; i >= 0; i--) {
+      if (block[i] === 0x0a) {
+        start = from + i + 1;
+        break search;
+      }
+    }
+    start = from;
+  }
+  const torn = Buffer.alloc(size - start);
+  await handle.read(torn, 0, torn.length, start);
+  await fs.appendFile(tornFile(file), Buffer.concat([torn, Buffer.from("\n")]));
+  return true;
+}
+
+export interface FeedbackLog {
+  entries: FeedbackEntry[];
+  /** Line numbers (1-based) that are not a feedback record. */
+  badLines: number[];
+  /** Whether a torn last line was found and set aside into `<file>.torn`. */
+  tornTail: boolean;
+}
+
+export async function readFeedback(file: string): Promise<FeedbackLog> {
+  let tornTail = false;
   const text = await fs.readFile(file, "utf8");
+  if (text.length > 0 && !text.endsWith("\n")) {
+    // Set the torn tail aside now (append mode: a record another writer adds meanwhile is kept).
+    try {
+      const handle = await fs.open(file, "a+");
+      try {
+        tornTail = await setAsideTornTail(file, handle);
+        if (tornTail) await handle.write("\n", null);
+      } finally {
+        await handle.close();
+      }
+    } catch {
+      // A read-only log or a full disk: reading goes on, the tail is set aside next time.
+    }
+  }
   const entries: FeedbackEntry[] = [];
   const badLines: number[] = [];
   text.split("\n").forEach((line, i) => {
@@ -77,5 +206,5 @@ export async function readFeedback(file: string): Promise<{ entries: FeedbackEnt
       badLines.push(i + 1);
     }
   });
-  return { entries, badLines };
+  return { entries, badLines, tornTail };
 }

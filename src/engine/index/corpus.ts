@@ -1,6 +1,6 @@
 // Finds the documentation files under one or more folders: include/exclude globs,
 // .gitignore rules, and the size limit. Reading and decoding happens in the indexer.
-import { promises as fs } from "node:fs";
+import { constants as fsConstants, promises as fs } from "node:fs";
 import * as path from "node:path";
 import ignore, { type Ignore } from "ignore";
 import picomatch from "picomatch";
@@ -184,5 +184,57 @@ export async function linkStaysInside(root: string, absPath: string): Promise<bo
     return relativeInside(realRoot, real) !== undefined;
   } catch {
     return false;
+  }
+}
+
+export type DocFileRead = { ok: true; bytes: Buffer; size: number; mtimeMs: number } | { ok: false; reason: SkipReason; detail: string; gone?: boolean };
+
+/**
+ * Reads one doc file, checking the file that was opened rather than the path checked earlier (a
+ * file swapped for a link to ~/.ssh/id_rsa between the walk and the read is not read): the file
+ * is opened (without waiting on a FIFO), its descriptor must be a regular file no larger than
+ * maxBytes, and the path resolved after the open must lie inside the root and be that same file
+ * (device and inode). The bytes come from that descriptor.
+ */
+export async function readDocFile(root: string, absPath: string, maxBytes: number): Promise<DocFileRead> {
+  let handle: import("node:fs/promises").FileHandle;
+  try {
+    handle = await fs.open(absPath, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return { ok: false, reason: "unreadable", detail: (err as Error).message, gone: code === "ENOENT" || code === "ENOTDIR" };
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) return { ok: false, reason: "unreadable", detail: "not a regular file" };
+    let real: string;
+    let realRoot: string;
+    let realStat: import("node:fs").Stats;
+    try {
+      [realRoot, real] = await Promise.all([fs.realpath(root), fs.realpath(absPath)]);
+      realStat = await fs.stat(real);
+    } catch (err) {
+      return { ok: false, reason: "unreadable", detail: (err as Error).message };
+    }
+    if (relativeInside(realRoot, real) === undefined || realStat.dev !== stat.dev || realStat.ino !== stat.ino) {
+      return { ok: false, reason: "unreadable", detail: "a symbolic link to a file outside the folder" };
+    }
+    if (stat.size > maxBytes) {
+      return { ok: false, reason: "too-large", detail: `${formatBytes(stat.size)} is over the ${formatBytes(maxBytes)} limit` };
+    }
+    // Read at most maxBytes + 1: a file that grew past the limit since the fstat is still refused.
+    const bytes = Buffer.allocUnsafe(Math.min(stat.size, maxBytes) + 1);
+    let filled = 0;
+    while (filled < bytes.length) {
+      const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    if (filled > maxBytes) return { ok: false, reason: "too-large", detail: `over the ${formatBytes(maxBytes)} limit` };
+    return { ok: true, bytes: bytes.subarray(0, filled), size: stat.size, mtimeMs: stat.mtimeMs };
+  } catch (err) {
+    return { ok: false, reason: "unreadable", detail: (err as Error).message };
+  } finally {
+    await handle.close().catch(() => {});
   }
 }

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { count, create, getByID, insertMultiple, removeMultiple, searchVector, type AnyOrama } from "@orama/orama";
 import { Bm25Index, type FieldTokens, type ScoredDoc } from "./bm25.js";
 import { chunkDocument, type ChunkOptions, type SectionRange } from "./chunker.js";
-import { isGitIgnoredFile, linkStaysInside, listCorpus, type CorpusFile, type CorpusOptions, type SkippedFile, CorpusFilter } from "./corpus.js";
+import { isGitIgnoredFile, linkStaysInside, listCorpus, readDocFile, type CorpusFile, type CorpusOptions, type SkippedFile, CorpusFilter } from "./corpus.js";
 import { relativeInside } from "../../shared/paths.js";
 import { fuseRankings } from "../answer/fusion.js";
 import { contentHash } from "./hash.js";
@@ -215,13 +215,15 @@ export class DocsIndex {
       if (previous) await this.removeFileNow(file.absPath);
       return "skipped";
     }
-    let bytes: Buffer;
-    try {
-      bytes = await fs.readFile(file.absPath);
-    } catch (err) {
-      report.skipped.push({ absPath: file.absPath, relPath: file.relPath, reason: "unreadable", detail: (err as Error).message });
+    // The file opened is checked (regular, inside the root, within the size limit), not the path
+    // listed earlier: it may have been swapped for a link leading out of the folder since.
+    const read = await readDocFile(file.root, file.absPath, this.filter.maxFileBytes);
+    if (!read.ok) {
+      report.skipped.push({ absPath: file.absPath, relPath: file.relPath, reason: read.reason, detail: read.detail });
+      if (previous) await this.removeFileNow(file.absPath);
       return "skipped";
     }
+    const bytes = read.bytes;
     if (looksBinary(bytes)) {
       report.skipped.push({ absPath: file.absPath, relPath: file.relPath, reason: "binary", detail: "contains NUL bytes" });
       if (previous) await this.removeFileNow(file.absPath);
@@ -229,8 +231,8 @@ export class DocsIndex {
     }
     const hash = contentHash(bytes);
     if (previous && previous.hash === hash) {
-      previous.size = file.size;
-      previous.mtimeMs = file.mtimeMs;
+      previous.size = read.size;
+      previous.mtimeMs = read.mtimeMs;
       return "unchanged";
     }
     const decoded = decodeText(bytes);
@@ -246,8 +248,8 @@ export class DocsIndex {
       relPath: file.relPath,
       title: doc.title,
       hash,
-      size: file.size,
-      mtimeMs: file.mtimeMs,
+      size: read.size,
+      mtimeMs: read.mtimeMs,
       chunkIds: [],
       sections: doc.sections,
       hadInvalidUtf8: decoded.hadInvalidUtf8,
