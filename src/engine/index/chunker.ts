@@ -69,7 +69,45 @@ export function chunkDocument(source: string, relPath: string, options: ChunkOpt
   const firstH1 = blocks.find((b) => b.kind === "heading" && b.level === 1)?.headingText;
   const title = frontTitle ?? firstH1 ?? fileName.replace(/\.[^.]+$/, "");
   const { chunks, sections } = packSections(blocks, opts);
-  return { title, chunks, sections };
+  return { title, chunks: coalesceTinyChunks(chunks, opts.maxChars), sections };
+}
+
+/** Above this many chunks in one file, a file of tiny sections has its chunks packed together. */
+export const MAX_TINY_CHUNKS = 2000;
+
+/**
+ * A file of thousands of tiny sections (a generated changelog, a hostile doc: 87,000 two-line
+ * sections fit in 2 MB) would cost as many index entries as sections, and indexing time grows
+ * with them. Consecutive chunks are packed up to the cap instead, each keeping the heading path of
+ * its first section; the other headings stay in the text, so they are still found. Ordinary docs
+ * (chunks near the cap, or fewer than MAX_TINY_CHUNKS) are left exactly as they are.
+ */
+function coalesceTinyChunks(chunks: ChunkDraft[], maxChars: number): ChunkDraft[] {
+  if (chunks.length <= MAX_TINY_CHUNKS) return chunks;
+  let total = 0;
+  for (const c of chunks) total += c.text.length;
+  if (total / chunks.length > maxChars / 4) return chunks;
+  const packed: ChunkDraft[] = [];
+  let current: ChunkDraft | undefined;
+  let parts: string[] = [];
+  let size = 0;
+  const flush = () => {
+    if (current) packed.push({ ...current, text: parts.join("\n\n") });
+  };
+  for (const chunk of chunks) {
+    if (current && size + chunk.text.length + 2 <= maxChars) {
+      parts.push(chunk.text);
+      size += chunk.text.length + 2;
+      current.endLine = Math.max(current.endLine, chunk.endLine);
+      continue;
+    }
+    flush();
+    current = { headingPath: chunk.headingPath, text: "", startLine: chunk.startLine, endLine: chunk.endLine };
+    parts = [chunk.text];
+    size = chunk.text.length;
+  }
+  flush();
+  return packed;
 }
 
 // ---------------------------------------------------------------------------------------------
