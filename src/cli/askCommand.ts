@@ -30,7 +30,7 @@ export async function askCommand(argv: string[]): Promise<void> {
     await withEngine(engine, async () => {
       const json = values.json ?? false;
       const { model, device } = engine.getStatus();
-      if (!json && model) process.stderr.write(`· model ${model} on ${device}\n`);
+      if (!json && model) process.stderr.write(`· model ${safeText(model)} on ${device}\n`);
       const result = await engine.ask({ id: "cli", question }, interrupt.signal, json ? undefined : printEvent());
       if (json) {
         console.log(

@@ -3,7 +3,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { readQuestions } from "../engine/eval/retrievalEval.js";
 import { readFeedback, tornFile } from "../engine/finetune/feedbackLog.js";
-import { safeText } from "./terminalText.js";
+import { jsonLine, safeText } from "./terminalText.js";
 import { exportFeedback } from "../engine/finetune/feedbackExport.js";
 import { recordLine } from "../engine/finetune/records.js";
 import { evaluateAnswers } from "../engine/eval/answerEval.js";
@@ -49,12 +49,12 @@ export async function datasetCommand(argv: string[]): Promise<void> {
       });
       if (!summary) return;
       if (values.json) {
-        console.log(JSON.stringify({ ...summary, ms: Math.round(summary.ms) }));
+        console.log(jsonLine({ ...summary, ms: Math.round(summary.ms) }));
         return;
       }
       process.stderr.write("\n");
-      console.log(`Wrote ${summary.records.train} training records to ${summary.trainFile}`);
-      console.log(`  and ${summary.records.validation} validation records to ${summary.validationFile}`);
+      console.log(`Wrote ${summary.records.train} training records to ${safeText(summary.trainFile)}`);
+      console.log(`  and ${summary.records.validation} validation records to ${safeText(summary.validationFile)}`);
       console.log(
         `Sections covered ${summary.sections.covered} of ${summary.sections.total}${summary.sections.resumed ? ` (${summary.sections.resumed} from an earlier run)` : ""}; files ${summary.files.train} train / ${summary.files.validation} validation`,
       );
@@ -88,10 +88,10 @@ export async function feedbackCommand(argv: string[]): Promise<void> {
     chatFile: out,
     preferencesFile: prefs,
   };
-  if (values.json) console.log(JSON.stringify(summary));
+  if (values.json) console.log(jsonLine(summary));
   else {
-    console.log(`${summary.chatRecords} chat records (answers rated up) -> ${out}`);
-    console.log(`${summary.preferencePairs} preference pairs (rated down, with a correction) -> ${prefs}`);
+    console.log(`${summary.chatRecords} chat records (answers rated up) -> ${safeText(out)}`);
+    console.log(`${summary.preferencePairs} preference pairs (rated down, with a correction) -> ${safeText(prefs)}`);
     const withoutTexts = result.skippedWithoutTexts ? `, ${result.skippedWithoutTexts} of them without the texts of their sources` : "";
     console.log(
       `${summary.skipped} entries skipped (nothing to train on${withoutTexts})${badLines.length ? `; unreadable lines: ${badLines.join(", ")}` : ""}`,
@@ -112,7 +112,7 @@ export async function answerEvalCommand(values: Record<string, string | boolean 
       onProgress: values.json ? undefined : (done, total) => process.stderr.write(`\r${done}/${total} answered`),
     });
     if (!values.json) process.stderr.write("\n");
-    if (values.json) console.log(JSON.stringify(report));
-    else for (const [k, v] of Object.entries(report)) console.log(`${k.padEnd(22)} ${typeof v === "object" ? JSON.stringify(v) : v}`);
+    if (values.json) console.log(jsonLine(report));
+    else for (const [k, v] of Object.entries(report)) console.log(`${k.padEnd(22)} ${typeof v === "object" ? jsonLine(v) : v}`);
   });
 }

@@ -62,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     process.stderr.write(`docent ${safeText(name)}: ${safeLines((err as Error).message)}\n`);
-    if (process.env.DOCENT_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
+    if (process.env.DOCENT_DEBUG) process.stderr.write(`${safeLines(String((err as Error).stack))}\n`);
     return 1;
   }
 }

@@ -3,6 +3,12 @@
 /** The docs indexed when no include globs are set. */
 export const DEFAULT_INCLUDE = ["**/*.md", "**/*.mdx", "**/*.markdown", "**/*.txt", "**/*.rst"];
 
+/**
+ * The most characters of a heading that Docent keeps: the chunker caps heading paths at it, and the
+ * chat view shows at most this much of a heading (the rest becomes "…").
+ */
+export const MAX_HEADING_CHARS = 200;
+
 /** File names in the extension's workspace storage. */
 export const INDEX_FILE = "index.docent";
 export const FEEDBACK_FILE = "feedback.jsonl";

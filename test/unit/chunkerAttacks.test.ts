@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import fc from "fast-check";
-import { chunkDocument, cleanHeading, isTableDelimiter, parseAtxHeading, MAX_HEADING_CHARS, type ChunkedDocument } from "../../src/engine/index/chunker.js";
+import { chunkDocument, cleanHeading, isTableDelimiter, parseAtxHeading, type ChunkedDocument } from "../../src/engine/index/chunker.js";
+import { MAX_HEADING_CHARS } from "../../src/shared/defaults.js";
 import { stripHtmlTags, stripLinkTargets, stripMarkup, tokenize } from "../../src/engine/index/tokenizer.js";
 import { decodeText, looksBinary, splitLines } from "../../src/engine/index/text.js";
 import { extractDefinedTerms } from "../../src/engine/index/terms.js";
@@ -223,6 +224,34 @@ test("attack: 10,000 headings, a 100,000-row table, 10,000-level nesting", () =>
   assert.equal(h.chunks.at(-1)!.endLine, 39_999);
   const texts = h.chunks.map((c) => c.text).join("\n");
   for (const i of [0, 1, 4_321, 9_999]) assert.ok(texts.includes(`## Heading ${i}\n`), `heading ${i}`);
+
+  // The names those headings define still lead to their chunk (a generated reference of tiny sections).
+  const reference = Array.from({ length: 3_000 }, (_, i) => `## Metric: \`app.metric_${i}\`\n\nCounts ${i}.\n`).join("\n");
+  const index = new DocsIndex([]);
+  const packed = indexLike(reference);
+  assert.ok(packed.chunks.length < 200, `${packed.chunks.length} chunks`);
+  packed.chunks.forEach((c, i) =>
+    index.addChunk(
+      {
+        id: i,
+        file: "/r.md",
+        root: "/",
+        relPath: "r.md",
+        title: "r",
+        headingPath: c.headingPath,
+        text: c.text,
+        startLine: c.startLine,
+        endLine: c.endLine,
+        hash: String(i),
+      },
+      c.packedHeadingPaths,
+    ),
+  );
+  for (const i of [0, 1, 1_234, 2_999]) {
+    const [hit] = index.exactTermHits(`app.metric_${i}`, undefined, 1);
+    assert.ok(hit, `app.metric_${i} is still a defined term`);
+    assert.ok(packed.chunks[hit.chunkId]!.text.includes(`\`app.metric_${i}\``));
+  }
 
   // A large file of ordinary sections (chunks near the cap) is left as it is.
   const ordinary = Array.from({ length: 2_100 }, (_, i) => `## Part ${i}\n\n${"word ".repeat(170)}\n`).join("\n");

@@ -4,16 +4,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { MAX_HEADING_CHARS } from "../../src/shared/defaults.js";
 import { parseMarkdown } from "../../webview/markdown/blocks.js";
-import {
-  citationLabel,
-  headingText,
-  MAX_HEADING_CHARS,
-  renderInlineMarkdown,
-  renderMarkdown,
-  type CitedSource,
-  type MarkdownElement,
-} from "../../webview/markdown/render.js";
+import { citationLabel, headingText, renderInlineMarkdown, renderMarkdown, type CitedSource, type MarkdownElement } from "../../webview/markdown/render.js";
 import { INTERRUPTED, parseSavedHistory } from "../../src/shared/webviewMessages.js";
 
 class FakeElement implements MarkdownElement<FakeElement> {

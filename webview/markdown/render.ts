@@ -1,5 +1,6 @@
 // Rendering the Markdown AST as DOM elements and text nodes (never HTML), with citation buttons
 // for the sources an answer cites.
+import { MAX_HEADING_CHARS } from "../../src/shared/defaults.js";
 import type { Block, Inline } from "./ast.js";
 import { parseInlines } from "./inlines.js";
 
@@ -23,8 +24,6 @@ export interface CitedSource {
   endLine: number;
 }
 
-/** The most characters a section heading shows (in the source list, labels and tooltips); the rest becomes "…". */
-export const MAX_HEADING_CHARS = 200;
 /** Raw Markdown read for a heading: enough for MAX_HEADING_CHARS of text, however much of it is markup. */
 const MAX_HEADING_SOURCE = MAX_HEADING_CHARS * 10;
 

@@ -4,6 +4,7 @@
 // and a line longer than the cap by characters, so no chunk is much larger than the cap.
 // Everything here reads document text, which may be hostile: each scan is linear in the text's length
 // (no regular expression that can backtrack over a long run of characters).
+import { MAX_HEADING_CHARS } from "../../shared/defaults.js";
 import { forwardFinder, isRegexSpace, splitLines } from "./text.js";
 
 export interface ChunkOptions {
@@ -19,6 +20,8 @@ export const DEFAULT_CHUNK_OPTIONS: Required<ChunkOptions> = { maxChars: 1000, o
 
 export interface ChunkDraft {
   headingPath: string[];
+  /** In a chunk packed from several tiny sections: the heading paths of the sections after the first (their headings define terms too). */
+  packedHeadingPaths?: string[][];
   text: string;
   startLine: number;
   endLine: number;
@@ -79,7 +82,8 @@ export const MAX_TINY_CHUNKS = 2000;
  * A file of thousands of tiny sections (a generated changelog, a hostile doc: 87,000 two-line
  * sections fit in 2 MB) would cost as many index entries as sections, and indexing time grows
  * with them. Consecutive chunks are packed up to the cap instead, each keeping the heading path of
- * its first section; the other headings stay in the text, so they are still found. Ordinary docs
+ * its first section; the other headings stay in the text, so they are still found, and the terms
+ * they define still point at the chunk (packedHeadingPaths). Ordinary docs
  * (chunks near the cap, or fewer than MAX_TINY_CHUNKS) are left exactly as they are.
  */
 function coalesceTinyChunks(chunks: ChunkDraft[], maxChars: number): ChunkDraft[] {
@@ -91,19 +95,23 @@ function coalesceTinyChunks(chunks: ChunkDraft[], maxChars: number): ChunkDraft[
   let current: ChunkDraft | undefined;
   let parts: string[] = [];
   let size = 0;
+  let others: string[][] = [];
   const flush = () => {
-    if (current) packed.push({ ...current, text: parts.join("\n\n") });
+    if (current) packed.push({ ...current, text: parts.join("\n\n"), ...(others.length ? { packedHeadingPaths: others } : {}) });
   };
   for (const chunk of chunks) {
     if (current && size + chunk.text.length + 2 <= maxChars) {
       parts.push(chunk.text);
       size += chunk.text.length + 2;
       current.endLine = Math.max(current.endLine, chunk.endLine);
+      const last = others.at(-1) ?? current.headingPath;
+      if (chunk.headingPath.join("\u0000") !== last.join("\u0000")) others.push(chunk.headingPath);
       continue;
     }
     flush();
     current = { headingPath: chunk.headingPath, text: "", startLine: chunk.startLine, endLine: chunk.endLine };
     parts = [chunk.text];
+    others = [];
     size = chunk.text.length;
   }
   flush();
@@ -117,8 +125,8 @@ const FENCE_OPEN = /^ {0,3}(`{3,}|~{3,})/;
 const SETEXT_UNDERLINE = /^ {0,3}(=+|-+)[ \t]*$/;
 const TABLE_CELL_DELIMITER = /^:?-+:?$/;
 
-/** Longest heading (and title) text kept: real headings are far shorter, and every chunk of a section carries its path. */
-export const MAX_HEADING_CHARS = 200;
+// Headings (and titles) are cut at MAX_HEADING_CHARS: real headings are far shorter, and every
+// chunk of a section carries its path.
 
 const isSpaceOrTab = (c: number) => c === 32 || c === 9;
 

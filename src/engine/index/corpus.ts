@@ -187,7 +187,14 @@ export async function linkStaysInside(root: string, absPath: string): Promise<bo
   }
 }
 
-export type DocFileRead = { ok: true; bytes: Buffer; size: number; mtimeMs: number } | { ok: false; reason: SkipReason; detail: string; gone?: boolean };
+/**
+ * A failed read is `transient` when the file may well be readable next time (a lock held by an
+ * editor or a virus scanner, a race with a rename): the index then keeps what it had of the file.
+ * Otherwise (gone, not a regular file, a link out of the folder, too large) the file leaves the index.
+ */
+export type DocFileRead = { ok: true; bytes: Buffer; size: number; mtimeMs: number } | { ok: false; reason: SkipReason; detail: string; transient?: boolean };
+
+const isGone = (err: unknown) => ["ENOENT", "ENOTDIR"].includes((err as NodeJS.ErrnoException).code ?? "");
 
 /**
  * Reads one doc file, checking the file that was opened rather than the path checked earlier (a
@@ -201,8 +208,7 @@ export async function readDocFile(root: string, absPath: string, maxBytes: numbe
   try {
     handle = await fs.open(absPath, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return { ok: false, reason: "unreadable", detail: (err as Error).message, gone: code === "ENOENT" || code === "ENOTDIR" };
+    return { ok: false, reason: "unreadable", detail: (err as Error).message, transient: !isGone(err) };
   }
   try {
     const stat = await handle.stat();
@@ -214,7 +220,7 @@ export async function readDocFile(root: string, absPath: string, maxBytes: numbe
       [realRoot, real] = await Promise.all([fs.realpath(root), fs.realpath(absPath)]);
       realStat = await fs.stat(real);
     } catch (err) {
-      return { ok: false, reason: "unreadable", detail: (err as Error).message };
+      return { ok: false, reason: "unreadable", detail: (err as Error).message, transient: !isGone(err) };
     }
     if (relativeInside(realRoot, real) === undefined || realStat.dev !== stat.dev || realStat.ino !== stat.ino) {
       return { ok: false, reason: "unreadable", detail: "a symbolic link to a file outside the folder" };
@@ -233,7 +239,7 @@ export async function readDocFile(root: string, absPath: string, maxBytes: numbe
     if (filled > maxBytes) return { ok: false, reason: "too-large", detail: `over the ${formatBytes(maxBytes)} limit` };
     return { ok: true, bytes: bytes.subarray(0, filled), size: stat.size, mtimeMs: stat.mtimeMs };
   } catch (err) {
-    return { ok: false, reason: "unreadable", detail: (err as Error).message };
+    return { ok: false, reason: "unreadable", detail: (err as Error).message, transient: true };
   } finally {
     await handle.close().catch(() => {});
   }

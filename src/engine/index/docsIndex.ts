@@ -220,7 +220,8 @@ export class DocsIndex {
     const read = await readDocFile(file.root, file.absPath, this.filter.maxFileBytes);
     if (!read.ok) {
       report.skipped.push({ absPath: file.absPath, relPath: file.relPath, reason: read.reason, detail: read.detail });
-      if (previous) await this.removeFileNow(file.absPath);
+      // A file that could not be read for a passing reason keeps its entry, as it always did.
+      if (previous && !read.transient) await this.removeFileNow(file.absPath);
       return "skipped";
     }
     const bytes = read.bytes;
@@ -266,7 +267,7 @@ export class DocsIndex {
       endLine: c.endLine,
       hash: contentHash(c.text),
     }));
-    for (const record of records) this.addChunk(record);
+    records.forEach((record, i) => this.addChunk(record, doc.chunks[i]!.packedHeadingPaths));
     entry.chunkIds = records.map((r) => r.id);
     this.files.set(file.absPath, entry);
     if (!this.embedder) await insertMultiple(this.orama, records.map(toOramaDoc) as never);
@@ -279,9 +280,14 @@ export class DocsIndex {
   pendingEmbedding = new Map<number, ChunkRecord>();
 
   /** Adds a chunk to the full-text and term indexes (Orama insertion happens in batches). */
-  addChunk(record: ChunkRecord): void {
+  addChunk(record: ChunkRecord, packedHeadingPaths: string[][] = []): void {
     this.bm25.add(record.id, chunkFieldTokens(record));
-    this.terms.add(record.id, extractDefinedTerms(record));
+    const terms = extractDefinedTerms(record);
+    // A chunk packed from tiny sections also defines what its other sections' headings name.
+    for (const headingPath of packedHeadingPaths) {
+      for (const [term, strength] of extractDefinedTerms({ headingPath, text: "" })) if ((terms.get(term) ?? 0) < strength) terms.set(term, strength);
+    }
+    this.terms.add(record.id, terms);
   }
 
   private async embedPending(signal?: AbortSignal): Promise<void> {

@@ -118,9 +118,10 @@ export async function saveIndex(index: DocsIndex, file: string): Promise<{ bytes
 
 /**
  * Removes the temporary files that saves of this index left behind when killed mid-write: those
- * whose writer (the pid in the name) is no longer running, and any untouched for STALE_TEMP_MS
- * (a pid since reused, or a writer on another machine sharing the folder). A live writer's file
- * is left alone, so a save running in parallel still completes. Returns the names removed.
+ * whose writer (the pid in the name) is not running on this machine, and any untouched for
+ * STALE_TEMP_MS (a pid since reused). A live writer's file on this machine is left alone, so a
+ * save running in parallel still completes; a writer on another machine or in another container
+ * sharing the folder is not protected (its pid means nothing here). Returns the names removed.
  */
 export async function removeStaleTempFiles(file: string, now = Date.now()): Promise<string[]> {
   const dir = path.dirname(file);

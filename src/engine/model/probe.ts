@@ -13,6 +13,7 @@
  * models folder), and in memory for the life of the process.
  */
 import { fork } from "node:child_process";
+import { createRequire } from "node:module";
 import { createHash } from "node:crypto";
 import { existsSync, promises as fs } from "node:fs";
 import * as path from "node:path";
@@ -118,9 +119,28 @@ export async function modelFingerprint(file: string): Promise<string> {
   }
 }
 
+/**
+ * node-llama-cpp's version: a new llama.cpp can assert on what the old one loaded, so a probe
+ * passed under one version is not trusted under another.
+ */
+function llamaCppPackageVersion(): string {
+  try {
+    const require = createRequire(import.meta.url);
+    let dir = path.dirname(require.resolve("node-llama-cpp"));
+    for (let i = 0; i < 4; i++, dir = path.dirname(dir)) {
+      const pkg = path.join(dir, "package.json");
+      if (existsSync(pkg)) return (require(pkg) as { version?: string }).version ?? "unknown";
+    }
+  } catch {
+    // Not resolvable (an unusual install): the key says so, and the probe runs again if it changes.
+  }
+  return "unknown";
+}
+
 async function cacheKey(request: ProbeRequest): Promise<string> {
   const parts = [
     `v${CACHE_VERSION}`,
+    `node-llama-cpp:${llamaCppPackageVersion()}`,
     request.kind,
     await modelFingerprint(request.path),
     ...(await Promise.all(request.lora.map(async (a) => `lora:${await modelFingerprint(a.path)}:${a.scale}`))),
@@ -197,7 +217,9 @@ export async function probeModel(request: ProbeRequest, options: ProbeOptions = 
   const result = await runChild(request, options);
   result.ms = performance.now() - started;
   memory.set(key, result);
-  if (options.cacheFile) {
+  // A "slow" template may only have met a busy machine: it is not written down for good, so the
+  // next start of the engine checks it again.
+  if (options.cacheFile && result.template !== "slow") {
     await writeCache(options.cacheFile, key, request, result).catch((err: unknown) =>
       logger.warn(`Could not save the model probe cache ${options.cacheFile}: ${(err as Error).message}`),
     );
@@ -214,7 +236,13 @@ function runChild(request: ProbeRequest, options: ProbeOptions): Promise<ProbeRe
     const child = fork(options.script ?? probeScript(), [], {
       stdio: ["ignore", "ignore", "pipe", "ipc"],
       serialization: "json",
+      // Not the parent's flags: a debugged engine (--inspect=6019) would give the child the same port.
+      execArgv: [],
     });
+    // A probe never outlives the process that asked for it (a closed window, an engine restart).
+    const killChild = () => child.kill("SIGKILL");
+    process.once("exit", killChild);
+    child.once("exit", () => process.off("exit", killChild));
     let step: ProbeStep = "model";
     let done: ProbeResult | undefined;
     let failure: string | undefined;

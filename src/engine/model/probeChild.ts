@@ -61,6 +61,9 @@ async function probe(request: ProbeRequest): Promise<void> {
   await send({ step: "done" });
 }
 
+// The parent is gone (its process ended): nobody waits for this probe, so it stops at once.
+process.once("disconnect", () => process.exit(0));
+
 process.once("message", (request: ProbeRequest) => {
   probe(request).then(
     () => process.exit(0),

@@ -291,12 +291,15 @@ async function readUniqueStrings(r: FileReader, length: number, maxArrayValues: 
   const values: string[] = [];
   for (let i = 0; i < length; i++) {
     const raw = await r.rawString();
-    const first = seen.get(raw);
+    // llama.cpp renames an empty token to "[EMPTY_<id>]" before it checks for repeats, so several
+    // empty tokens load; what it cannot load is a repeat after that renaming.
+    const key = raw === "" ? `[EMPTY_${i}]` : raw;
+    const first = seen.get(key);
     if (first !== undefined) {
       const text = JSON.stringify(Buffer.from(raw, "latin1").toString("utf8").slice(0, 40));
       throw new CorruptError(`${r.what} has the token ${text} twice (ids ${first} and ${i}), which llama.cpp cannot load`);
     }
-    seen.set(raw, i);
+    seen.set(key, i);
     if (keep) values.push(Buffer.from(raw, "latin1").toString("utf8"));
   }
   return keep ? { kind: "array", elementType: GgufValueType.STRING, length, values } : { kind: "array", elementType: GgufValueType.STRING, length };
