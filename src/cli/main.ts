@@ -27,7 +27,7 @@ Commands:
   feedback export --log <feedback.jsonl> --out <file.jsonl>
       Thumbs-up answers as chat records; thumbs-down with a correction as preference pairs.
   mcp <dir>... [--index <file>] [--include <glob>]... [--exclude <glob>]... [--watch fs|poll|off] [--poll-interval MS]
-      [--model <path|hf:uri> [--no-draft] [--sources N] [--max-tokens N]] [model options as for ask]
+      [--model <path|hf:uri> [--no-draft] [--sources N] [--max-tokens N] [--draft-max-tokens N]] [model options as for ask]
       A Model Context Protocol server on stdio for AI agents: tools search_docs, define, read_section
       (and ask, with --model). Re-indexes docs as they change. Logs go to stderr. See docs/agents.md.
 `;

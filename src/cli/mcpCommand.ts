@@ -24,6 +24,7 @@ export async function mcpCommand(argv: string[]): Promise<void> {
     "no-draft": { type: "boolean" },
     sources: { type: "string" },
     "max-tokens": { type: "string" },
+    "draft-max-tokens": { type: "string" },
   });
   if (positionals.length === 0) throw new UsageError("missing <dir>");
   const roots = [...new Set(await Promise.all(positionals.map((d) => requireDir(d))))];
@@ -34,6 +35,7 @@ export async function mcpCommand(argv: string[]): Promise<void> {
     draft: !values["no-draft"],
     sources: intOption(values.sources, "sources", 6),
     answerMaxTokens: intOption(values["max-tokens"], "max-tokens", 512),
+    draftMaxTokens: intOption(values["draft-max-tokens"], "draft-max-tokens", 128),
   };
 
   // Whatever a library prints with console.log must not corrupt the protocol on stdout.

@@ -119,7 +119,9 @@ export function createDocentMcpServer(options: DocentMcpOptions): McpServer {
             .map((r) => {
               const shown = many ? `${path.basename(r.folder)}/${r.file}` : r.file;
               const how = r.term ? `exact name \`${r.term}\`` : r.matchedBy.join("+");
-              const note = r.truncated ? `\n\n   (section cut at ${MAX_SECTION_CHARS} characters; read_section gives the rest of lines ${r.startLine}-${r.endLine})` : "";
+              const note = r.truncated
+                ? `\n\n   (section cut at ${MAX_SECTION_CHARS} characters; read_section gives the rest of lines ${r.startLine}-${r.endLine})`
+                : "";
               return `${r.rank}. [${shown}:${r.startLine}-${r.endLine}](${r.uri}) ${r.heading} (score ${r.score}, ${how})\n\n${indent(r.text)}${note}`;
             })
             .join("\n\n")
@@ -157,8 +159,12 @@ export function createDocentMcpServer(options: DocentMcpOptions): McpServer {
       const def = wanted ? engine.define(wanted) : undefined;
       if (!def) {
         const nearest = nearestNames(wanted, engine.docsIndex.terms.terms(), 5);
-        const why = isDefinableName(wanted) ? "" : " (only names with a dot, underscore, hyphen, colon or slash are looked up; try search_docs for plain words)";
-        const text = `\`${wanted}\` is not defined in the docs${why}.` + (nearest.length ? `\n\nNearest defined names:\n${nearest.map((n) => `- \`${n}\``).join("\n")}` : "");
+        const why = isDefinableName(wanted)
+          ? ""
+          : " (only names with a dot, underscore, hyphen, colon or slash are looked up; try search_docs for plain words)";
+        const text =
+          `\`${wanted}\` is not defined in the docs${why}.` +
+          (nearest.length ? `\n\nNearest defined names:\n${nearest.map((n) => `- \`${n}\``).join("\n")}` : "");
         return ok(text, { name: wanted, defined: false, nearest });
       }
       const details = definitionRow(findChunk(engine, def), def.term);
@@ -250,7 +256,9 @@ export function createDocentMcpServer(options: DocentMcpOptions): McpServer {
           mode: z.string(),
           answer: z.string(),
           note: z.string().optional(),
-          sources: z.array(z.object({ n: z.number().int(), file: z.string(), heading: z.string(), startLine: z.number().int(), endLine: z.number().int(), uri: z.string() })),
+          sources: z.array(
+            z.object({ n: z.number().int(), file: z.string(), heading: z.string(), startLine: z.number().int(), endLine: z.number().int(), uri: z.string() }),
+          ),
         },
         annotations: { readOnlyHint: true, openWorldHint: false },
       },
