@@ -4,6 +4,7 @@ import { safeLines, safeText } from "./terminalText.js";
 import { askCommand } from "./askCommand.js";
 import { datasetCommand, feedbackCommand } from "./finetuneCommands.js";
 import { evalCommand, indexCommand, searchCommand } from "./indexCommands.js";
+import { mcpCommand } from "./mcpCommand.js";
 
 const USAGE = `Usage: docent <command> [options]
 
@@ -25,6 +26,10 @@ Commands:
       Interrupted runs resume.
   feedback export --log <feedback.jsonl> --out <file.jsonl>
       Thumbs-up answers as chat records; thumbs-down with a correction as preference pairs.
+  mcp <dir>... [--index <file>] [--include <glob>]... [--exclude <glob>]... [--watch fs|poll|off] [--poll-interval MS]
+      [--model <path|hf:uri> [--no-draft] [--sources N] [--max-tokens N] [--draft-max-tokens N]] [model options as for ask]
+      A Model Context Protocol server on stdio for AI agents: tools search_docs, define, read_section
+      (and ask, with --model). Re-indexes docs as they change. Logs go to stderr. See docs/agents.md.
 `;
 
 type Command = (argv: string[]) => Promise<void>;
@@ -36,6 +41,7 @@ export const COMMANDS: Record<string, Command> = {
   ask: askCommand,
   dataset: datasetCommand,
   feedback: feedbackCommand,
+  mcp: mcpCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -40,10 +40,13 @@ export function userCacheDir(...parts: string[]): string {
  * Where the CLI keeps an index when no --index is given: one file per folder and embedding model
  * (a local model by its absolute path, so `./m.gguf` and `/abs/m.gguf` share one index).
  */
-export function defaultIndexFile(dir: string, embeddingModel?: string): string {
+export function defaultIndexFile(dir: string | string[], embeddingModel?: string): string {
   const model = embeddingModel && !isRemoteModelReference(embeddingModel) ? path.resolve(embeddingModel) : embeddingModel;
+  // One folder keeps the key it always had; several folders share one index, keyed by all of them
+  // (NUL cannot occur in a path, so no set of folders collides with another, or with one folder).
+  const dirs = (Array.isArray(dir) ? dir : [dir]).map((d) => path.resolve(d));
   const key = createHash("sha1")
-    .update(path.resolve(dir) + (model ? `\n${model}` : ""))
+    .update(dirs.join("\0") + (model ? `\n${model}` : ""))
     .digest("hex")
     .slice(0, 16);
   return userCacheDir("indexes", `${key}.json`);
@@ -63,11 +66,15 @@ export interface OpenEngineOptions {
   verbose?: boolean;
 }
 
-/** Opens the engine on one docs folder: index loaded or built (and saved), models loaded. */
-export async function openEngine(dir: string, flags: IndexFlags & ModelFlags, options: OpenEngineOptions = {}): Promise<Engine> {
+/**
+ * Opens the engine on one docs folder (or several, in one index): index loaded or built (and
+ * saved), models loaded.
+ */
+export async function openEngine(dir: string | string[], flags: IndexFlags & ModelFlags, options: OpenEngineOptions = {}): Promise<Engine> {
   const models = modelSettingsFrom(flags);
+  const roots = Array.isArray(dir) ? dir : [dir];
   const engine = new Engine({
-    roots: [dir],
+    roots,
     indexFile: flags.index ? path.resolve(flags.index) : defaultIndexFile(dir, models.embeddingModel),
     modelsDir: flags["models-dir"] ?? userCacheDir("models"),
     settings: {
