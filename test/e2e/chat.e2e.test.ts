@@ -50,6 +50,14 @@ before(async () => {
   const vsix = path.join(artifacts, "docent.vsix");
   execFileSync(process.execPath, [path.join(root, "scripts", "package.mjs"), "--out", vsix], { cwd: root, stdio: "inherit" });
   workspace = await prepareWorkspace();
+  // A hostile doc (the kind that once bricked the view): a 184 KB heading of backticked words that
+  // names a metric, and HTML and script links in its text.
+  await fs.writeFile(
+    path.join(workspace, "docs", "hostile.md"),
+    "# Hostile\n\n## `hostile.metric` " +
+      "`w` ".repeat(46_000) +
+      '\n\n<img src=x onerror="window.__pwned=1"> Text with a [link](javascript:window.__pwned=2) and <script>window.__pwned=3</script>.\n',
+  );
   server = await startCodeServer({
     workspace,
     installVsix: vsix,
@@ -152,6 +160,24 @@ test("thumbs up stores the rated answer in the feedback log", { skip }, async ()
   await shot("5-rated");
 });
 
+test("a hostile doc and question show as text, and the view keeps working", { skip }, async () => {
+  const question = '<img src=x onerror="window.__pwned=1"> What is `hostile.metric`? [x](javascript:window.__pwned=2)';
+  const turns = await chat.locator(".turn").count();
+  await ask(question);
+  const turn = chat.locator(".turn").nth(turns);
+  await turn.locator(".turn-footer").waitFor({ state: "visible", timeout: 120_000 });
+  // The view's own markup has no such elements either: any one here came from the doc or the question.
+  const injected = await chat
+    .locator(".log img, .log script, .log iframe, .log object, .log embed, .log a[href]")
+    .evaluateAll((els) => els.map((e) => e.outerHTML.slice(0, 200)));
+  assert.deepEqual(injected, [], "no element from the payloads");
+  assert.equal(await chat.evaluate("typeof window.__pwned"), "undefined", "no payload ran");
+  assert.ok((await turn.locator(".question").innerText()).includes(question), "the question is shown as typed");
+  // Headings from the doc are cut (the engine keeps 200 characters of a heading), never 184 KB.
+  for (const heading of await turn.locator(".source-heading").allInnerTexts()) assert.ok(heading.length <= 210, `${heading.length} characters`);
+  await shot("6-hostile");
+});
+
 test("Stop during an answer stops it and keeps what was written", { skip }, async () => {
   await ask("Explain jvm.memory.used in detail");
   const turn = chat.locator(".turn").last();
@@ -159,5 +185,5 @@ test("Stop during an answer stops it and keeps what was written", { skip }, asyn
   await chat.getByRole("button", { name: "Stop answering" }).click();
   await turn.locator(".stopped").waitFor({ timeout: 10_000 });
   assert.ok((await turn.locator(".answer").innerText()).length > 0);
-  await shot("6-stopped");
+  await shot("7-stopped");
 });

@@ -137,6 +137,30 @@ test("sources fit the token budget: trimmed at a line, never overflowing", async
   assert.equal(tight[0]!.endLine - tight[0]!.startLine + 1, tight[0]!.text.split("\n").length);
 });
 
+test("a hit whose first line alone is over the budget is left out; the hits after it still fit", async () => {
+  const chunk = (id: number, text: string) => ({
+    id,
+    file: `/nowhere/${id}.md`,
+    root: "/nowhere",
+    relPath: `${id}.md`,
+    title: "t",
+    headingPath: ["H"],
+    text,
+    startLine: 1,
+    endLine: text.split("\n").length,
+    hash: String(id),
+  });
+  const hits = [
+    { chunk: chunk(1, "x".repeat(5_000)), score: 2, matchedBy: ["text" as const] },
+    { chunk: chunk(2, "short line\nanother"), score: 1, matchedBy: ["text" as const] },
+  ];
+  const sources = await buildSources(hits, (t) => t.length, 200, false);
+  assert.deepEqual(
+    sources.map((s) => [s.n, s.path]),
+    [[1, "2.md"]],
+  );
+});
+
 async function timeAbort(stageToAbort: "draft" | "retrieve" | "answer"): Promise<{ stopMs: number; result: Awaited<ReturnType<typeof answerQuestion>> }> {
   const controller = new AbortController();
   let abortedAt = 0;

@@ -251,7 +251,9 @@ export async function buildSources(hits: SearchHit[], countTokens: (t: string) =
         if (cost(withLines(mid)) <= left) lo = mid;
         else hi = mid - 1;
       }
-      if (lo === 0) break;
+      // Not even its first line fits (a line of a whole file, a long table row): this hit is left
+      // out, and the smaller ones after it may still fit.
+      if (lo === 0) continue;
       Object.assign(source, withLines(lo));
       tokens = cost(source);
     }
