@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile, type FileHandle } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { localReferencePath } from "../../src/engine/model/download/references.js";
@@ -187,6 +187,48 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
   assert.fail("expected a rejection");
 }
 
+/**
+ * Makes the downloader's progress-record writes (its JSON resume state, saved after the file's
+ * bytes without being awaited) run only once a truncation of the same file has completed, at
+ * most 50 ms late: what a busy machine's thread pool may do to a write and a truncation in
+ * flight together. Returns how many were held back and a function that undoes it.
+ */
+async function holdBackProgressRecordWrites(dir: string): Promise<{ held: () => number; restore: () => void }> {
+  const probe = join(dir, "filehandle-probe");
+  await writeFile(probe, "");
+  const handle = await open(probe, "r");
+  const proto = Object.getPrototypeOf(handle) as FileHandle;
+  await handle.close();
+  const write = proto.write;
+  const truncate = proto.truncate;
+  const waiting = new Map<FileHandle, Array<() => void>>();
+  let held = 0;
+  proto.truncate = async function (this: FileHandle, ...args: Parameters<FileHandle["truncate"]>) {
+    try {
+      return await truncate.apply(this, args);
+    } finally {
+      for (const release of waiting.get(this) ?? []) release();
+      waiting.delete(this);
+    }
+  };
+  proto.write = function (this: FileHandle, buffer: unknown, ...rest: unknown[]) {
+    const isRecord = buffer instanceof Uint8Array && buffer.length < 4096 && Buffer.from(buffer).toString().startsWith('{"part":');
+    if (!isRecord) return (write as (...a: unknown[]) => unknown).call(this, buffer, ...rest);
+    held++;
+    return new Promise<void>((release) => {
+      waiting.set(this, [...(waiting.get(this) ?? []), release]);
+      setTimeout(release, 50);
+    }).then(() => (write as (...a: unknown[]) => unknown).call(this, buffer, ...rest));
+  } as FileHandle["write"];
+  return {
+    held: () => held,
+    restore: () => {
+      proto.write = write;
+      proto.truncate = truncate;
+    },
+  };
+}
+
 async function ggufFilesIn(dir: string): Promise<string[]> {
   return (await readdir(dir)).filter((n) => n.endsWith(".gguf")).sort();
 }
@@ -290,6 +332,22 @@ describe("remote references", { timeout: 20_000 }, () => {
     const path = await resolveModelReference(url, { modelsDir, expectedSha256: sha256(embed) });
     assert.equal(basename(path), "tiny-embed.gguf");
     assert.ok((await readFile(path)).equals(embed));
+  });
+
+  test("the downloader's progress record never ends up in the model file, even when its last save runs late", async () => {
+    // Once flaky on a loaded machine: the record (63 bytes for one chunk) was appended to a
+    // complete download, which then failed its size check and was deleted.
+    const hold = await holdBackProgressRecordWrites(tmp);
+    try {
+      const small = await resolveModelReference("hf:docent/tiny/tiny-embed.gguf", { modelsDir, endpoint: hub.base });
+      const large = await resolveModelReference("hf:docent/big/big.gguf", { modelsDir, endpoint: hub.base });
+      assert.ok(hold.held() >= 2, `progress records held back: ${hold.held()}`);
+      await new Promise((ok) => setTimeout(ok, 100)); // nothing is written into them afterwards
+      assert.ok((await readFile(small)).equals(embed), "one-chunk download differs");
+      assert.ok((await readFile(large)).equals(big), "two-chunk download differs");
+    } finally {
+      hold.restore();
+    }
   });
 
   test("concurrent calls for one reference download once; an aborted signal makes no request", async () => {

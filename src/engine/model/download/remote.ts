@@ -7,6 +7,7 @@ import { importNodeLlamaCpp, type NodeLlamaCpp } from "../nodeLlamaCpp.js";
 import { raceAbort, wrapFailure } from "./cancellation.js";
 import { sha256File } from "./checksum.js";
 import { probeRemote, type RemoteFacts } from "./probe.js";
+import { orderProgressRecordWrites } from "./progressRecord.js";
 import { readRecord, recordPath, writeRecord } from "./records.js";
 import { HTTP_PREFIX } from "./references.js";
 import { DEFAULT_STALL_TIMEOUT_MS, ModelReferenceError, PARTIAL_SUFFIX, type ResolveModelOptions } from "./types.js";
@@ -79,6 +80,8 @@ export async function resolveRemote(
 
   fileName = downloader.entrypointFilename;
   const finalPath = downloader.entrypointFilePath;
+  // ipull's last progress-record save could otherwise land after its final truncation.
+  orderProgressRecordWrites(downloader, logger);
   try {
     let facts: RemoteFacts | undefined;
     try {
