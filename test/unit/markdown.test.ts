@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import type { Block, Inline } from "../../webview/markdown/ast.js";
 import { parseMarkdown } from "../../webview/markdown/blocks.js";
 import { parseInlines } from "../../webview/markdown/inlines.js";
-import { headingText, renderInlineMarkdown, renderMarkdown, type CitedSource, type MarkdownElement } from "../../webview/markdown/render.js";
+import { headingText, renderInlineMarkdown, renderMarkdown, type CitedSource } from "../../webview/markdown/render.js";
+import { FakeElement, fakeDocument } from "../helpers/fakeDom.js";
 
 /** Every text the AST would show, in order (what ends up in text nodes). */
 function texts(blocks: Block[]): string {
@@ -51,38 +52,13 @@ function allInlines(blocks: Block[]): Inline[] {
   return out;
 }
 
-// A tiny stand-in for the DOM: enough to see which elements the renderer would create.
-class FakeElement implements MarkdownElement<FakeElement> {
-  className = "";
-  readonly attributes = new Map<string, string>();
-  readonly children: (FakeElement | string)[] = [];
-  constructor(readonly tagName: string) {}
-  setAttribute(name: string, value: string): void {
-    this.attributes.set(name, value);
-  }
-  append(...nodes: (FakeElement | string)[]): void {
-    this.children.push(...nodes);
-  }
-  get textContent(): string {
-    return this.children.map((c) => (typeof c === "string" ? c : c.textContent)).join("");
-  }
-  *descendants(): Generator<FakeElement> {
-    for (const c of this.children) {
-      if (typeof c === "string") continue;
-      yield c;
-      yield* c.descendants();
-    }
-  }
-}
-const fakeDocument = { createElement: (tag: string) => new FakeElement(tag) };
-
 const sources: CitedSource[] = [
   { n: 1, heading: "HTTP Server", path: "http/http-metrics.md", startLine: 40, endLine: 88 },
   { n: 2, heading: "Metric: http.server.request.duration", path: "http/http-metrics.md", startLine: 52, endLine: 70 },
 ];
 function render(text: string): FakeElement {
   const root = new FakeElement("div");
-  root.append(...renderMarkdown(fakeDocument, parseMarkdown(text), (n) => sources.find((s) => s.n === n)));
+  for (const node of renderMarkdown(fakeDocument, parseMarkdown(text), (n) => sources.find((s) => s.n === n))) root.append(node);
   return root;
 }
 

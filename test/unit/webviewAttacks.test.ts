@@ -6,51 +6,9 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { MAX_HEADING_CHARS } from "../../src/shared/defaults.js";
 import { parseMarkdown } from "../../webview/markdown/blocks.js";
-import { citationLabel, headingText, renderInlineMarkdown, renderMarkdown, type CitedSource, type MarkdownElement } from "../../webview/markdown/render.js";
+import { citationLabel, headingText, renderInlineMarkdown, renderMarkdown, type CitedSource } from "../../webview/markdown/render.js";
 import { INTERRUPTED, parseSavedHistory } from "../../src/shared/webviewMessages.js";
-
-class FakeElement implements MarkdownElement<FakeElement> {
-  className = "";
-  readonly attributes = new Map<string, string>();
-  readonly children: (FakeElement | string)[] = [];
-  constructor(readonly tagName: string) {}
-  setAttribute(name: string, value: string): void {
-    this.attributes.set(name, value);
-  }
-  append(...nodes: (FakeElement | string)[]): void {
-    // The renderer appends one node at a time; more than one here would be a spread it must not make.
-    assert.ok(nodes.length <= 1, `append() got ${nodes.length} nodes in one call`);
-    for (const node of nodes) this.children.push(node);
-  }
-  get textContent(): string {
-    return this.children.map((c) => (typeof c === "string" ? c : c.textContent)).join("");
-  }
-  /** Every element below, iteratively (a deep tree must not overflow the test either). */
-  descendants(): FakeElement[] {
-    const out: FakeElement[] = [];
-    const stack: FakeElement[] = [this];
-    while (stack.length) {
-      const e = stack.pop()!;
-      for (const c of e.children) {
-        if (typeof c === "string") continue;
-        out.push(c);
-        stack.push(c);
-      }
-    }
-    return out;
-  }
-  depth(): number {
-    let max = 0;
-    const stack: [FakeElement, number][] = [[this, 0]];
-    while (stack.length) {
-      const [e, d] = stack.pop()!;
-      max = Math.max(max, d);
-      for (const c of e.children) if (typeof c !== "string") stack.push([c, d + 1]);
-    }
-    return max;
-  }
-}
-const fakeDocument = { createElement: (tag: string) => new FakeElement(tag) };
+import { FakeElement, fakeDocument } from "../helpers/fakeDom.js";
 
 function rootOf(nodes: (FakeElement | string)[]): FakeElement {
   const root = new FakeElement("div");
