@@ -9,18 +9,16 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { Engine } from "../engine/engine.js";
-import { headingLabel, type ChunkRecord } from "../engine/index/types.js";
+import { bounded, MAX_SECTION_CHARS } from "../engine/lookup.js";
 import { relativeInside } from "../shared/paths.js";
 import { isDefinableName } from "../shared/names.js";
-import type { Definition } from "../shared/protocol.js";
 import { nearestNames } from "./nearestNames.js";
 
-/** Longest section text in a search result, in characters. */
-export const MAX_SECTION_CHARS = 4000;
 /** read_section's limits. */
 export const MAX_READ_LINES = 400;
 export const MAX_READ_CHARS = 40_000;
 const MAX_ANSWER_CHARS = 20_000;
+export { MAX_SECTION_CHARS };
 
 export interface DocentMcpOptions {
   /** The docs folders, resolved: read_section reads only inside them. */
@@ -35,14 +33,6 @@ export interface DocentMcpOptions {
 /** `file:///abs/path#L60-L95`: opens the lines in editors that understand the fragment. */
 export function lineLink(file: string, startLine: number, endLine: number): string {
   return `${pathToFileURL(file).href}#L${startLine}-L${endLine}`;
-}
-
-function bounded(text: string, max: number): { text: string; truncated: boolean } {
-  if (text.length <= max) return { text, truncated: false };
-  // Do not cut a surrogate pair in half.
-  let end = max;
-  if (/[\uD800-\uDBFF]/.test(text[end - 1]!)) end--;
-  return { text: text.slice(0, end), truncated: true };
 }
 
 const ok = (text: string, structuredContent: Record<string, unknown>): CallToolResult => ({ content: [{ type: "text", text }], structuredContent });
@@ -96,24 +86,11 @@ export function createDocentMcpServer(options: DocentMcpOptions): McpServer {
     async ({ query, k }) => {
       if (!query.trim()) return failure("The query is empty.");
       const engine = await options.engine;
-      const hits = await engine.docsIndex.search(query, { k: k ?? 5 });
-      const results = hits.map((h, i) => {
-        const { text, truncated } = bounded(h.chunk.text, MAX_SECTION_CHARS);
-        return {
-          rank: i + 1,
-          file: h.chunk.relPath,
-          folder: h.chunk.root,
-          heading: headingLabel(h.chunk),
-          startLine: h.chunk.startLine,
-          endLine: h.chunk.endLine,
-          score: Math.round(h.score * 10000) / 10000,
-          matchedBy: h.matchedBy,
-          ...(h.term ? { term: h.term } : {}),
-          uri: lineLink(h.chunk.file, h.chunk.startLine, h.chunk.endLine),
-          text,
-          truncated,
-        };
-      });
+      const results = (await engine.search(query, k ?? 5)).map(({ path: file, file: abs, ...r }) => ({
+        ...r,
+        file,
+        uri: lineLink(abs, r.startLine, r.endLine),
+      }));
       const markdown = results.length
         ? results
             .map((r) => {
@@ -167,7 +144,7 @@ export function createDocentMcpServer(options: DocentMcpOptions): McpServer {
           (nearest.length ? `\n\nNearest defined names:\n${nearest.map((n) => `- \`${n}\``).join("\n")}` : "");
         return ok(text, { name: wanted, defined: false, nearest });
       }
-      const details = definitionRow(findChunk(engine, def), def.term);
+      const { details } = def;
       const uri = lineLink(def.file, def.startLine, def.endLine);
       const root = roots.find((r) => relativeInside(r, def.file) !== undefined) ?? path.dirname(def.file);
       const rows = details ? Object.entries(details).map(([k, v]) => `- ${k}: ${v}`) : [];
@@ -284,48 +261,6 @@ export function createDocentMcpServer(options: DocentMcpOptions): McpServer {
     );
   }
   return server;
-}
-
-/** The indexed chunk a definition points at. */
-function findChunk(engine: Engine, def: Definition): ChunkRecord | undefined {
-  const index = engine.docsIndex;
-  for (const id of index.files.get(def.file)?.chunkIds ?? []) {
-    const chunk = index.getChunk(id);
-    if (chunk?.startLine === def.startLine) return chunk;
-  }
-  return undefined;
-}
-
-/** The table row whose first cell is the term, as header → cell ("Instrument Type" → "Histogram"). */
-export function definitionRow(chunk: Pick<ChunkRecord, "text"> | undefined, term: string): Record<string, string> | undefined {
-  if (!chunk) return undefined;
-  const cells = (line: string) =>
-    line
-      .trim()
-      .replace(/^\||\|$/g, "")
-      .split("|")
-      .map((c) => c.trim());
-  const lines = chunk.text.split("\n");
-  for (let i = 2; i < lines.length; i++) {
-    const row = lines[i]!;
-    if (!/^\s*\|/.test(row)) continue;
-    const first = cells(row)[0] ?? "";
-    const ticked = /`([^`]+)`/.exec(first)?.[1];
-    if (ticked?.toLowerCase() !== term.toLowerCase()) continue;
-    // Walk up to the header: the line above the |---| separator.
-    let sep = i - 1;
-    while (sep > 0 && /^\s*\|/.test(lines[sep]!) && !/^\s*\|?\s*:?-{2,}/.test(lines[sep]!)) sep--;
-    if (sep < 1 || !/^\s*\|?\s*:?-{2,}/.test(lines[sep]!)) return undefined;
-    const header = cells(lines[sep - 1]!);
-    const values = cells(row);
-    const out: Record<string, string> = {};
-    header.forEach((h, j) => {
-      const v = values[j];
-      if (j > 0 && h && v) out[h] = v.length > 300 ? `${v.slice(0, 300)}…` : v;
-    });
-    return Object.keys(out).length ? out : undefined;
-  }
-  return undefined;
 }
 
 /**

@@ -6,6 +6,7 @@ import { answerQuestion, type PipelineEvent, type PipelineResult } from "./answe
 import { hasChanges, type DocsIndex, type IndexOptions, type UpdateReport } from "./index/docsIndex.js";
 import { loadIndex, saveIndex, type LoadOutcome } from "./index/persistence.js";
 import { headingLabel } from "./index/types.js";
+import { definitionRow, searchSections } from "./lookup.js";
 import { appendFeedback, feedbackEntry, recoverSourceTexts } from "./finetune/feedbackLog.js";
 import { generateDataset } from "./finetune/dataset.js";
 import { resolveModelReference } from "./model/download/resolve.js";
@@ -28,6 +29,7 @@ import type {
   FeedbackResult,
   InitializationOptions,
   ReindexResult,
+  SearchSection,
 } from "../shared/protocol.js";
 
 export interface EngineEvents {
@@ -456,7 +458,14 @@ export class Engine {
       startLine: chunk.startLine,
       endLine: chunk.endLine,
       summary: firstParagraph(chunk.text),
+      ...withDetails(definitionRow(chunk, hit.term)),
     };
+  }
+
+  /** The k sections that best match a query (see lookup.ts); needs only the index. */
+  search(query: string, k = 5): Promise<SearchSection[]> {
+    if (!this.index) throw new Error("The docs index is not ready yet");
+    return searchSections(this.index, query, k);
   }
 
   /** Fine-tuning data from the indexed docs, written by the loaded chat model; resumable. */
@@ -530,3 +539,5 @@ function firstParagraph(text: string): string {
 function toWire(result: PipelineResult): AnswerResult {
   return { ...result, sources: result.sources.map(withoutText) };
 }
+
+const withDetails = (details: Record<string, string> | undefined) => (details ? { details } : {});

@@ -17,6 +17,7 @@ import {
   ExportDatasetRequest,
   FeedbackRequest,
   ReindexRequest,
+  SearchRequest,
   StatusNotification,
   StatusRequest,
   type InitializationOptions,
@@ -79,6 +80,11 @@ connection.onRequest(DefineRequest, async (params) => {
   if (!engine) return null;
   await engine.whenIndexOpen();
   return engine.define(params.name) ?? null;
+});
+connection.onRequest(SearchRequest, async (params) => {
+  if (!engine) return [];
+  await engine.whenIndexOpen();
+  return engine.search(params.query, Math.min(20, Math.max(1, params.k ?? 5)));
 });
 connection.onRequest(FeedbackRequest, async (params) => (await ready()).feedback(params));
 connection.onRequest(ExportDatasetRequest, async (params, token) =>

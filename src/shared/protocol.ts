@@ -120,10 +120,42 @@ export interface Definition {
   startLine: number;
   endLine: number;
   summary: string;
+  /** The name's row of its definition table, when it has one: column → value ("Instrument Type" → "Histogram"). */
+  details?: Record<string, string>;
 }
 
 /** The definition of a name (for hovers); null when the docs define no such name. */
 export const DefineRequest = new RequestType<DefineParams, Definition | null, void>("docent/define");
+
+export interface SearchParams {
+  query: string;
+  /** How many sections (default 5). */
+  k?: number;
+}
+
+/** A section that matches a search, ranked; its text is cut at 4,000 characters. */
+export interface SearchSection {
+  rank: number;
+  /** Path relative to its docs folder. */
+  path: string;
+  /** The docs folder the file is in. */
+  folder: string;
+  /** Absolute path. */
+  file: string;
+  /** Heading path, outermost first, joined by " > ". */
+  heading: string;
+  startLine: number;
+  endLine: number;
+  score: number;
+  matchedBy: string[];
+  /** The defined name that matched exactly, when one did. */
+  term?: string;
+  text: string;
+  truncated: boolean;
+}
+
+/** The sections that best match a query (full text, exact defined names first); needs only the index. */
+export const SearchRequest = new RequestType<SearchParams, SearchSection[], void>("docent/search");
 
 // ------------------------------------------------------------------ feedback and fine-tuning
 
