@@ -27,6 +27,7 @@ import {
   ExportDatasetRequest,
   FeedbackRequest,
   ReindexRequest,
+  SearchRequest,
   StatusNotification,
   StatusRequest,
   type AskEventParams,
@@ -41,6 +42,7 @@ import {
   type FeedbackResult,
   type InitializationOptions,
   type ReindexResult,
+  type SearchSection,
 } from "../shared/protocol.js";
 import { Disposable } from "./disposable.js";
 
@@ -179,6 +181,11 @@ export class EngineClient extends Disposable {
   /** The definition of a name the docs define, for hovers. */
   define(name: string, token?: vscode.CancellationToken): Promise<Definition | null> {
     return this.client.sendRequest(DefineRequest, { name }, token);
+  }
+
+  /** The sections that best match a query (the language-model tools). */
+  search(query: string, k?: number, token?: vscode.CancellationToken): Promise<SearchSection[]> {
+    return this.client.sendRequest(SearchRequest, { query, k }, token);
   }
 
   feedback(params: FeedbackParams): Promise<FeedbackResult> {

@@ -6,6 +6,7 @@ import * as vscode from "vscode";
 import type { AnswerResult } from "../shared/answer.js";
 import type { EngineStatus } from "../shared/protocol.js";
 import { FEEDBACK_FILE } from "../shared/defaults.js";
+import { DocentAgents, type McpStdioServerDefinition } from "./agents.js";
 import { affectsDocent, affectsWatcher, engineSettings } from "./config.js";
 import { ChatViewProvider } from "./chatViewProvider.js";
 import { Disposable } from "./disposable.js";
@@ -26,6 +27,12 @@ export interface DocentApi {
   /** The engine process id, for tests that kill it. */
   enginePid(): number | undefined;
   feedbackFile(): string;
+  /** Docent in the editor's AI features: what was registered, the MCP definitions, @docent's handler. */
+  agents: {
+    registered: { tools: string[]; mcpServerDefinitionProvider: boolean; chatParticipant: boolean };
+    mcpServerDefinitions(): McpStdioServerDefinition[];
+    chatHandler: vscode.ChatRequestHandler;
+  };
   activationMs: number;
 }
 
@@ -34,6 +41,7 @@ class DocentExtension extends Disposable {
   private engineScope?: vscode.Disposable[];
   private readonly statusBar = this.register(new StatusBar());
   readonly chat: ChatViewProvider;
+  readonly agents: DocentAgents;
   private readonly statusWaiters: ((s: EngineStatus) => void)[] = [];
   private indexingProgress?: { resolve: () => void };
   private reindexing = false;
@@ -46,6 +54,7 @@ class DocentExtension extends Disposable {
     this.chat = this.register(new ChatViewProvider(context, () => this.engine, log));
     this.register(vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, this.chat, { webviewOptions: { retainContextWhenHidden: true } }));
     this.register(registerDefinitionHover(() => this.engine));
+    this.agents = this.register(new DocentAgents({ context, log, engine: () => this.engine, roots: () => this.roots() }));
     this.registerCommands();
     this.register(
       vscode.workspace.onDidChangeConfiguration(
@@ -284,6 +293,11 @@ class DocentExtension extends Disposable {
       exportDataset: (file, limit) => this.exportDataset(vscode.Uri.file(file), limit),
       enginePid: () => this.engine?.status.pid,
       feedbackFile: () => path.join(this.storageDir, FEEDBACK_FILE),
+      agents: {
+        registered: this.agents.registered,
+        mcpServerDefinitions: () => this.agents.mcpServerDefinitions(),
+        chatHandler: this.agents.chatHandler,
+      },
       activationMs,
     };
   }
