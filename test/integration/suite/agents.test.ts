@@ -4,11 +4,22 @@
 // no chat model provider, so the chat UI itself cannot send a request to @docent or let a model
 // pick a tool; the tests call the same entry points that UI would.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import * as vscode from "vscode";
 import type { DocentApi } from "../../../src/extension/extension.js";
 
 const EXTENSION_ID = "docent.docent";
+
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs: number): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 const toolText = (result: vscode.LanguageModelToolResult) => result.content.map((p) => (p instanceof vscode.LanguageModelTextPart ? p.value : "")).join("");
 
@@ -76,6 +87,28 @@ export function registerAgentsSuite(): void {
       assert.ok(existsSync(def!.args[0]!), `${def!.args[0]} exists`);
       assert.deepEqual(def!.args.slice(1), ["mcp", ...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath)]);
       assert.equal(def!.env.ELECTRON_RUN_AS_NODE, "1");
+    });
+
+    it("that definition, run as VS Code would run it, answers MCP initialize and lists search_docs", async function () {
+      const [def] = api.agents.mcpServerDefinitions();
+      const env = { ...process.env, ...Object.fromEntries(Object.entries(def!.env).map(([k, v]) => [k, String(v)])) };
+      const child = spawn(def!.command, def!.args, { env, stdio: ["pipe", "pipe", "ignore"] });
+      try {
+        let out = "";
+        const reply = (id: number) =>
+          until(`MCP reply ${id}`, () => out.split("\n").find((l) => l.includes(`"id":${id}`)), 30_000).then((l) => JSON.parse(l) as { result: unknown });
+        child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+        const send = (m: object) => child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", ...m })}\n`);
+        send({ id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "test", version: "0" } } });
+        const init = (await reply(1)).result as { serverInfo: { name: string } };
+        assert.equal(init.serverInfo.name, "docent");
+        send({ method: "notifications/initialized" });
+        send({ id: 2, method: "tools/list" });
+        const tools = (await reply(2)).result as { tools: { name: string }[] };
+        assert.ok(tools.tools.some((t) => t.name === "search_docs"));
+      } finally {
+        child.kill();
+      }
     });
 
     it("@docent streams the answer and references its sources", async function () {
