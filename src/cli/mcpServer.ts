@@ -11,6 +11,7 @@ import { z } from "zod";
 import type { Engine } from "../engine/engine.js";
 import { bounded, MAX_SECTION_CHARS } from "../engine/lookup.js";
 import { relativeInside } from "../shared/paths.js";
+import { definitionMarkdown, searchResultsMarkdown } from "../shared/docsMarkdown.js";
 import { isDefinableName } from "../shared/names.js";
 import { nearestNames } from "./nearestNames.js";
 
@@ -37,13 +38,6 @@ export function lineLink(file: string, startLine: number, endLine: number): stri
 
 const ok = (text: string, structuredContent: Record<string, unknown>): CallToolResult => ({ content: [{ type: "text", text }], structuredContent });
 const failure = (text: string): CallToolResult => ({ content: [{ type: "text", text }], isError: true });
-
-/** Indents every line of a block so it stays inside its Markdown list item. */
-const indent = (text: string, by = "   ") =>
-  text
-    .split("\n")
-    .map((l) => (l ? by + l : l))
-    .join("\n");
 
 const sectionShape = {
   rank: z.number().int(),
@@ -86,22 +80,18 @@ export function createDocentMcpServer(options: DocentMcpOptions): McpServer {
     async ({ query, k }) => {
       if (!query.trim()) return failure("The query is empty.");
       const engine = await options.engine;
-      const results = (await engine.search(query, k ?? 5)).map(({ path: file, file: abs, ...r }) => ({
+      const sections = await engine.search(query, k ?? 5);
+      const results = sections.map(({ path: file, file: abs, ...r }) => ({
         ...r,
         file,
         uri: lineLink(abs, r.startLine, r.endLine),
       }));
-      const markdown = results.length
-        ? results
-            .map((r) => {
-              const shown = many ? `${path.basename(r.folder)}/${r.file}` : r.file;
-              const how = r.term ? `exact name \`${r.term}\`` : r.matchedBy.join("+");
-              const note = r.truncated
-                ? `\n\n   (section cut at ${MAX_SECTION_CHARS} characters; read_section gives the rest of lines ${r.startLine}-${r.endLine})`
-                : "";
-              return `${r.rank}. [${shown}:${r.startLine}-${r.endLine}](${r.uri}) ${r.heading} (score ${r.score}, ${how})\n\n${indent(r.text)}${note}`;
-            })
-            .join("\n\n")
+      const markdown = sections.length
+        ? searchResultsMarkdown(sections, {
+            manyFolders: many,
+            link: lineLink,
+            cutNote: (s) => `section cut at ${MAX_SECTION_CHARS} characters; read_section gives the rest of lines ${s.startLine}-${s.endLine}`,
+          })
         : `No section matches "${query}".`;
       return ok(markdown, { query, results });
     },
@@ -147,15 +137,7 @@ export function createDocentMcpServer(options: DocentMcpOptions): McpServer {
       const { details } = def;
       const uri = lineLink(def.file, def.startLine, def.endLine);
       const root = roots.find((r) => relativeInside(r, def.file) !== undefined) ?? path.dirname(def.file);
-      const rows = details ? Object.entries(details).map(([k, v]) => `- ${k}: ${v}`) : [];
-      const text = [
-        `**\`${def.term}\`** is defined in [${def.path}:${def.startLine}-${def.endLine}](${uri}), section "${def.heading}".`,
-        def.summary,
-        ...(rows.length ? [rows.join("\n")] : []),
-      ]
-        .filter(Boolean)
-        .join("\n\n");
-      return ok(text, {
+      return ok(definitionMarkdown(def, lineLink), {
         name: wanted,
         defined: true,
         term: def.term,

@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { AnswerSource } from "../shared/answer.js";
+import { definitionMarkdown, searchResultsMarkdown } from "../shared/docsMarkdown.js";
 import type { Definition, SearchSection } from "../shared/protocol.js";
 import { Disposable } from "./disposable.js";
 import type { EngineClient } from "./engineClient.js";
@@ -53,35 +54,21 @@ export function lineUri(file: string, startLine: number, endLine: number): vscod
   return vscode.Uri.file(file).with({ fragment: `L${startLine}-L${endLine}` });
 }
 
-const indent = (text: string, by = "   ") =>
-  text
-    .split("\n")
-    .map((l) => (l ? by + l : l))
-    .join("\n");
+const lineLink = (file: string, startLine: number, endLine: number) => lineUri(file, startLine, endLine).toString();
 
 export function searchMarkdown(query: string, sections: SearchSection[], manyFolders: boolean): string {
   if (!sections.length) return `No section of the docs matches "${query}".`;
-  return sections
-    .map((s) => {
-      const shown = manyFolders ? `${path.basename(s.folder)}/${s.path}` : s.path;
-      const how = s.term ? `exact name \`${s.term}\`` : s.matchedBy.join("+");
-      const cut = s.truncated ? `\n\n   (section cut at 4,000 characters: lines ${s.startLine}-${s.endLine} hold the rest)` : "";
-      return `${s.rank}. [${shown}:${s.startLine}-${s.endLine}](${lineUri(s.file, s.startLine, s.endLine).toString()}) ${s.heading} (score ${s.score}, ${how})\n\n${indent(s.text)}${cut}`;
-    })
-    .join("\n\n");
+  return searchResultsMarkdown(sections, {
+    manyFolders,
+    link: lineLink,
+    cutNote: (s) => `section cut at 4,000 characters: lines ${s.startLine}-${s.endLine} hold the rest`,
+  });
 }
 
 export function defineMarkdown(name: string, def: Definition | null): string {
   if (!def)
     return `\`${name}\` is not defined in the docs (only names with a dot, underscore, hyphen, colon or slash are looked up; search the docs for plain words).`;
-  const rows = def.details ? Object.entries(def.details).map(([k, v]) => `- ${k}: ${v}`) : [];
-  return [
-    `**\`${def.term}\`** is defined in [${def.path}:${def.startLine}-${def.endLine}](${lineUri(def.file, def.startLine, def.endLine).toString()}), section "${def.heading}".`,
-    def.summary,
-    ...(rows.length ? [rows.join("\n")] : []),
-  ]
-    .filter(Boolean)
-    .join("\n\n");
+  return definitionMarkdown(def, lineLink);
 }
 
 const sourceLine = (s: AnswerSource) => `[${s.n}] [${s.path}:${s.startLine}-${s.endLine}](${lineUri(s.file, s.startLine, s.endLine).toString()}) ${s.heading}`;
