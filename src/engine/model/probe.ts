@@ -18,6 +18,7 @@ import { createHash } from "node:crypto";
 import { existsSync, promises as fs } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeFileAtomic } from "../util/atomicFile.js";
 import { silentLogger, type Logger } from "../util/logger.js";
 import type { GpuSetting } from "./llm.js";
 
@@ -174,10 +175,7 @@ async function writeCache(file: string, key: string, request: ProbeRequest, resu
     ...(result.templateDetail !== undefined ? { templateDetail: result.templateDetail } : {}),
     at: new Date().toISOString(),
   };
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(tmp, JSON.stringify(data, null, 1));
-  await fs.rename(tmp, file);
+  await writeFileAtomic(file, JSON.stringify(data, null, 1));
 }
 
 /** The child script: dist/modelProbe.js beside the bundle that runs this, or probeChild.js beside this module. */

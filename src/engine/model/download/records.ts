@@ -1,8 +1,9 @@
 // Records of verified downloads (one JSON file per reference in `modelsDir/RECORD_DIR`), so a
 // model verified once is reused without any request.
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { writeFileAtomic } from "../../util/atomicFile.js";
 import { RECORD_DIR } from "./types.js";
 
 export interface DownloadRecord {
@@ -30,9 +31,5 @@ export async function readRecord(modelsDir: string, ref: string): Promise<Downlo
 }
 
 export async function writeRecord(modelsDir: string, record: DownloadRecord): Promise<void> {
-  const path = recordPath(modelsDir, record.ref);
-  await mkdir(join(modelsDir, RECORD_DIR), { recursive: true });
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, JSON.stringify(record, null, 2) + "\n");
-  await rename(tmp, path);
+  await writeFileAtomic(recordPath(modelsDir, record.ref), JSON.stringify(record, null, 2) + "\n");
 }
