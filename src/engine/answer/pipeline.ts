@@ -274,7 +274,8 @@ async function citedLinesHash(source: Source, cache: Map<string, string[] | unde
   return lines ? linesHash(lines, source.startLine, source.endLine) : undefined;
 }
 
-async function fileLinesOf(file: string, cache: Map<string, string[] | undefined>): Promise<string[] | undefined> {
+/** A file's lines, read once per cache (answers often cite several sections of one file). */
+export async function fileLinesOf(file: string, cache: Map<string, string[] | undefined>): Promise<string[] | undefined> {
   if (!cache.has(file)) cache.set(file, await readLines(file));
   return cache.get(file);
 }

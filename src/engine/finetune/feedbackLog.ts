@@ -5,8 +5,7 @@ import type { FileHandle } from "node:fs/promises";
 import * as path from "node:path";
 import type { AnswerSource } from "../../shared/answer.js";
 import type { FeedbackParams } from "../../shared/protocol.js";
-import { linesHash } from "../answer/pipeline.js";
-import { readLines } from "../index/text.js";
+import { fileLinesOf, linesHash } from "../answer/pipeline.js";
 
 export interface FeedbackEntry {
   version: 1;
@@ -52,9 +51,10 @@ export function feedbackEntry(params: FeedbackParams, sourceTexts: Map<number, s
  */
 export async function recoverSourceTexts(sources: AnswerSource[], isIndexed: (file: string) => boolean): Promise<Map<number, string>> {
   const texts = new Map<number, string>();
+  const files = new Map<string, string[] | undefined>();
   for (const s of sources) {
     if (!s.linesHash || !isIndexed(s.file)) continue;
-    const lines = await readLines(s.file);
+    const lines = await fileLinesOf(s.file, files);
     if (lines && linesHash(lines, s.startLine, s.endLine) === s.linesHash) texts.set(s.n, lines.slice(s.startLine - 1, s.endLine).join("\n"));
   }
   return texts;
