@@ -78,16 +78,23 @@ export interface Bm25Snapshot {
 
 export class Bm25Index {
   private postings = new Map<string, PostingList>();
-  /** Live documents containing each term (postings may still hold dead ones until compaction). */
-  private docFreq = new Map<string, number>();
   private lengths: Uint32Array = new Uint32Array(1024 * FIELD_COUNT);
   private alive: Uint8Array = new Uint8Array(1024);
   private liveCount = 0;
   private lengthSums = new Float64Array(FIELD_COUNT);
-  private deadPostings = 0;
+  /** Documents removed since the last compaction (their postings are still in the lists). */
+  private deadDocs = 0;
   private totalPostings = 0;
-  /** Reused score accumulator, indexed by doc id. */
+  /**
+   * Document frequencies of terms whose lists hold dead postings, counted when first needed and
+   * forgotten at the next change. Removal needs no token list (the removed text may be gone from
+   * disk), and with no dead postings a term's frequency is its list's length.
+   */
+  private dfCache = new Map<string, number>();
+  /** Reused per query, indexed by doc id: score accumulator and the ids touched. */
   private scratch = new Float64Array(1024);
+  private touched = new Int32Array(1024);
+  private readonly heap = new MinHeap();
 
   constructor(readonly params: Bm25Params = DEFAULT_BM25) {}
 
@@ -123,62 +130,75 @@ export class Bm25Index {
       let list = this.postings.get(term);
       if (!list) this.postings.set(term, (list = new PostingList()));
       list.push(id, c);
-      this.docFreq.set(term, (this.docFreq.get(term) ?? 0) + 1);
     }
+    if (this.dfCache.size) this.dfCache.clear();
     this.totalPostings += counts.size;
     this.alive[id] = 1;
     this.liveCount++;
   }
 
   /**
-   * Marks a document dead. `fields` must be the tokens it was added with (re-tokenised from the
-   * stored chunk), so that document frequencies stay exact without keeping a term list per doc.
+   * Marks a document dead. Its postings stay until compaction; document frequencies count only
+   * live documents, so scores are exactly those of an index built without it. (`_fields` is
+   * accepted for callers of the earlier signature and not needed.)
    */
-  remove(id: number, fields: FieldTokens): void {
+  remove(id: number, _fields?: FieldTokens): void {
     if (!this.alive[id]) return;
     this.alive[id] = 0;
     this.liveCount--;
+    this.deadDocs++;
     for (let f = 0; f < FIELD_COUNT; f++) this.lengthSums[f]! -= this.lengths[id * FIELD_COUNT + f]!;
-    for (const term of termCounts(fields).keys()) {
-      const df = (this.docFreq.get(term) ?? 1) - 1;
-      if (df <= 0) {
-        // The whole list goes: its earlier dead postings leave the dead count with it.
-        const length = this.postings.get(term)?.length ?? 0;
-        this.docFreq.delete(term);
-        this.totalPostings -= length;
-        this.deadPostings -= length - 1;
-        this.postings.delete(term);
-      } else {
-        this.docFreq.set(term, df);
-        this.deadPostings++;
-      }
-    }
-    if (this.deadPostings > 50_000 && this.deadPostings > this.totalPostings / 4) this.compact();
+    if (this.dfCache.size) this.dfCache.clear();
+    // Compaction costs one pass over every posting: worth it once a quarter of the docs are dead.
+    if (this.deadDocs > 2_000 && this.deadDocs > this.liveCount / 4) this.compact();
   }
 
   docFrequency(term: string): number {
-    return this.docFreq.get(term) ?? 0;
+    const list = this.postings.get(term);
+    if (!list) return 0;
+    if (this.deadDocs === 0) return list.length;
+    let df = this.dfCache.get(term);
+    if (df === undefined) {
+      df = 0;
+      const { ids, length } = list;
+      for (let i = 0; i < length; i++) df += this.alive[ids[i]!]!;
+      this.dfCache.set(term, df);
+    }
+    return df;
   }
 
   /** BM25's inverse document frequency; a term found nowhere gets the highest value. */
   idf(term: string): number {
-    const df = this.docFreq.get(term) ?? 0;
+    const df = this.docFrequency(term);
     return Math.log(1 + (this.liveCount - df + 0.5) / (df + 0.5));
   }
 
   /**
    * The `limit` best-scoring live docs for a query (`query` maps a term to its weight), best
    * first. Selection keeps a small heap, so a query matching most of a large index stays cheap.
+   * The accumulators are reused typed arrays: a query allocates little beyond its result.
    */
   top(query: Map<string, number>, limit: number): ScoredDoc[] {
     const { k1, b, weight } = this.params;
     const n = this.liveCount;
-    const avg = FIELDS.map((_, f) => (n > 0 ? this.lengthSums[f]! / n : 0) || 1);
-    const wf = FIELDS.map((field) => weight[field]);
-    const bf = FIELDS.map((field) => b[field]);
-    if (this.scratch.length < this.alive.length) this.scratch = new Float64Array(this.alive.length);
+    const avg0 = (n > 0 ? this.lengthSums[0]! / n : 0) || 1;
+    const avg1 = (n > 0 ? this.lengthSums[1]! / n : 0) || 1;
+    const avg2 = (n > 0 ? this.lengthSums[2]! / n : 0) || 1;
+    const w0 = weight.title,
+      w1 = weight.heading,
+      w2 = weight.text;
+    const b0 = b.title,
+      b1 = b.heading,
+      b2 = b.text;
+    if (this.scratch.length < this.alive.length) {
+      this.scratch = new Float64Array(this.alive.length);
+      this.touched = new Int32Array(this.alive.length);
+    }
     const acc = this.scratch;
-    const touched: number[] = [];
+    const touched = this.touched;
+    const alive = this.alive;
+    const lengths = this.lengths;
+    let touchedCount = 0;
     for (const [term, qWeight] of query) {
       const list = this.postings.get(term);
       if (!list) continue;
@@ -186,19 +206,24 @@ export class Bm25Index {
       const { ids, tfs } = list;
       for (let i = 0; i < list.length; i++) {
         const id = ids[i]!;
-        if (!this.alive[id]) continue;
+        if (!alive[id]) continue;
+        // The fields unrolled, in the order FIELDS names them (the same sums as a loop over fields).
         let tf = 0;
-        for (let f = 0; f < FIELD_COUNT; f++) {
-          const raw = tfs[i * FIELD_COUNT + f]!;
-          if (raw === 0) continue;
-          tf += (wf[f]! * raw) / (1 - bf[f]! + (bf[f]! * this.lengths[id * FIELD_COUNT + f]!) / avg[f]!);
-        }
-        if (acc[id] === 0) touched.push(id);
+        const t = i * FIELD_COUNT;
+        const r0 = tfs[t]!,
+          r1 = tfs[t + 1]!,
+          r2 = tfs[t + 2]!;
+        if (r0 !== 0) tf += (w0 * r0) / (1 - b0 + (b0 * lengths[id * FIELD_COUNT]!) / avg0);
+        if (r1 !== 0) tf += (w1 * r1) / (1 - b1 + (b1 * lengths[id * FIELD_COUNT + 1]!) / avg1);
+        if (r2 !== 0) tf += (w2 * r2) / (1 - b2 + (b2 * lengths[id * FIELD_COUNT + 2]!) / avg2);
+        if (acc[id] === 0) touched[touchedCount++] = id;
         acc[id]! += qWeight * idf * ((tf * (k1 + 1)) / (tf + k1));
       }
     }
-    const heap = new MinHeap(limit);
-    for (const id of touched) {
+    const heap = this.heap;
+    heap.reset(limit);
+    for (let i = 0; i < touchedCount; i++) {
+      const id = touched[i]!;
       heap.offer(id, acc[id]!);
       acc[id] = 0;
     }
@@ -206,9 +231,36 @@ export class Bm25Index {
   }
 
   private compact(): void {
-    for (const list of this.postings.values()) list.compact(this.alive);
-    this.totalPostings -= this.deadPostings;
-    this.deadPostings = 0;
+    if (this.deadDocs === 0) return;
+    for (const [term, list] of this.postings) {
+      list.compact(this.alive);
+      if (list.length === 0) this.postings.delete(term);
+    }
+    let total = 0;
+    for (const list of this.postings.values()) total += list.length;
+    this.totalPostings = total;
+    this.deadDocs = 0;
+    this.dfCache.clear();
+  }
+
+  /** Postings held, dead ones included (for figures). */
+  get postingCount(): number {
+    return this.totalPostings;
+  }
+
+  /** Length of each field of a document (title, heading, text). */
+  fieldLengths(id: number): [number, number, number] {
+    return [this.lengths[id * FIELD_COUNT]!, this.lengths[id * FIELD_COUNT + 1]!, this.lengths[id * FIELD_COUNT + 2]!];
+  }
+
+  /** Calls `visit` for each term with its postings (compacted first, so all are live). */
+  forEachTerm(visit: (term: string, ids: Int32Array, tfs: Uint16Array, length: number) => void): void {
+    this.compact();
+    for (const [term, list] of this.postings) visit(term, list.ids, list.tfs, list.length);
+  }
+
+  get termCount(): number {
+    return this.postings.size;
   }
 
   snapshot(): Bm25Snapshot {
@@ -238,7 +290,6 @@ export class Bm25Index {
       const n = snap.counts[i]!;
       // Views into the loaded buffer: a list is copied only when it first grows.
       index.postings.set(term, new PostingList(snap.ids.subarray(at, at + n), snap.tfs.subarray(at * FIELD_COUNT, (at + n) * FIELD_COUNT), n));
-      index.docFreq.set(term, n);
       at += n;
     });
     index.totalPostings = at;
@@ -263,11 +314,21 @@ function termCounts(fields: FieldTokens): Map<string, number[]> {
   return counts;
 }
 
-/** Keeps the `capacity` highest-scoring entries seen. Ties go to the lower id, for stable results. */
+/** Keeps the `capacity` highest-scoring entries seen, in reused arrays. Ties go to the lower id, for stable results. */
 class MinHeap {
-  private ids: number[] = [];
-  private scores: number[] = [];
-  constructor(private readonly capacity: number) {}
+  private ids = new Int32Array(64);
+  private scores = new Float64Array(64);
+  private size = 0;
+  private capacity = 0;
+
+  reset(capacity: number): void {
+    this.capacity = Math.max(0, capacity);
+    this.size = 0;
+    if (this.ids.length < this.capacity) {
+      this.ids = new Int32Array(this.capacity);
+      this.scores = new Float64Array(this.capacity);
+    }
+  }
 
   private less(i: number, j: number): boolean {
     const a = this.scores[i]!,
@@ -276,16 +337,20 @@ class MinHeap {
   }
 
   private swap(i: number, j: number): void {
-    [this.ids[i], this.ids[j]] = [this.ids[j]!, this.ids[i]!];
-    [this.scores[i], this.scores[j]] = [this.scores[j]!, this.scores[i]!];
+    const id = this.ids[i]!,
+      score = this.scores[i]!;
+    this.ids[i] = this.ids[j]!;
+    this.scores[i] = this.scores[j]!;
+    this.ids[j] = id;
+    this.scores[j] = score;
   }
 
   offer(id: number, score: number): void {
     if (this.capacity <= 0) return;
-    if (this.ids.length < this.capacity) {
-      this.ids.push(id);
-      this.scores.push(score);
-      let i = this.ids.length - 1;
+    if (this.size < this.capacity) {
+      this.ids[this.size] = id;
+      this.scores[this.size] = score;
+      let i = this.size++;
       while (i > 0) {
         const parent = (i - 1) >> 1;
         if (!this.less(i, parent)) break;
@@ -302,8 +367,8 @@ class MinHeap {
       const l = 2 * i + 1,
         r = l + 1;
       let m = i;
-      if (l < this.ids.length && this.less(l, m)) m = l;
-      if (r < this.ids.length && this.less(r, m)) m = r;
+      if (l < this.size && this.less(l, m)) m = l;
+      if (r < this.size && this.less(r, m)) m = r;
       if (m === i) break;
       this.swap(i, m);
       i = m;
@@ -311,7 +376,9 @@ class MinHeap {
   }
 
   drainDescending(): ScoredDoc[] {
-    const out = this.ids.map((id, i) => ({ id, score: this.scores[i]! }));
+    const out: ScoredDoc[] = new Array(this.size);
+    for (let i = 0; i < this.size; i++) out[i] = { id: this.ids[i]!, score: this.scores[i]! };
+    this.size = 0;
     return out.sort((a, b) => b.score - a.score || a.id - b.id);
   }
 }

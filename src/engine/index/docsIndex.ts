@@ -1,8 +1,11 @@
-// The docs index: chunks in an Orama store (documents and vectors), a BM25F full-text index,
-// and the defined-terms index, kept in step file by file.
+// The docs index: a BM25F full-text index, the defined-terms index, and Orama for vectors (when an
+// embedding model is set), kept in step file by file. What a chunk is (file, heading path, line
+// range) is held once per file and in typed arrays per chunk (chunkTable.ts); a chunk's text is
+// not kept after indexing: it is read back from its file, whose content hash is known, when a
+// caller reads `text` (chunkTexts.ts).
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { count, create, getByID, insertMultiple, removeMultiple, searchVector, type AnyOrama } from "@orama/orama";
+import { create, getByID, insertMultiple, removeMultiple, searchVector, type AnyOrama } from "@orama/orama";
 import { Bm25Index, type FieldTokens, type ScoredDoc } from "./bm25.js";
 import { chunkDocument, type ChunkOptions, type SectionRange } from "./chunker.js";
 import { isGitIgnoredFile, linkStaysInside, listCorpus, readDocFile, type CorpusFile, type CorpusOptions, type SkippedFile, CorpusFilter } from "./corpus.js";
@@ -16,6 +19,8 @@ import { identifierCandidates, tokenize } from "./tokenizer.js";
 import type { MatchSource } from "../../shared/answer.js";
 import { type ChunkRecord, type Embedder, type SearchHit } from "./types.js";
 import { silentLogger, type Logger } from "../util/logger.js";
+import { ChunkTable } from "./chunkTable.js";
+import { ChunkTexts } from "./chunkTexts.js";
 
 export interface FileEntry {
   file: string;
@@ -28,6 +33,10 @@ export interface FileEntry {
   chunkIds: number[];
   sections: SectionRange[];
   hadInvalidUtf8: boolean;
+  /** The heading paths of its chunks, each once (the chunk table points into it). */
+  headings: string[][];
+  /** Where the chunk table refers to this file. */
+  slot: number;
 }
 
 export interface IndexOptions {
@@ -35,6 +44,11 @@ export interface IndexOptions {
   chunking?: ChunkOptions;
   embedder?: Embedder;
   logger?: Logger;
+  /**
+   * Resident memory (MB) past which an update stops taking in new or changed files: the index
+   * keeps answering from what it has, and the report says so. Unset: no limit.
+   */
+  memoryBudgetMB?: number;
 }
 
 export interface UpdateReport {
@@ -46,6 +60,8 @@ export interface UpdateReport {
   invalidUtf8: string[];
   chunksAdded: number;
   ms: number;
+  /** Set when the memory budget stopped the update before every file was indexed. */
+  overBudget?: { rssMB: number; budgetMB: number; filesLeft: number };
 }
 
 /** Whether an update added, changed or removed anything (and the saved index is out of date). */
@@ -61,9 +77,9 @@ export interface SearchOptions {
   signal?: AbortSignal;
 }
 
-/** Orama holds the chunk documents; `file` is indexed (for filtering by file), and vectors if any. */
+/** Orama holds the chunks' vectors (documents of an id and an embedding); without an embedder it stays empty. */
 function oramaSchema(dimensions: number | undefined) {
-  return dimensions ? { file: "enum", embedding: `vector[${dimensions}]` } : { file: "enum" };
+  return dimensions ? { embedding: `vector[${dimensions}]` } : { slot: "number" };
 }
 
 export class DocsIndex {
@@ -80,7 +96,17 @@ export class DocsIndex {
   files = new Map<string, FileEntry>();
   /** Embeddings by chunk text hash: unchanged chunks are never embedded twice. */
   vectorCache = new Map<string, Float32Array>();
+  /** Text hashes of the chunks that have a vector (the embedding cache's keys, saved with the vectors). */
+  chunkHashes = new Map<number, string>();
   nextId = 0;
+  /** Per chunk id: its file's slot, its place in the file, its lines and heading. */
+  chunkTable = new ChunkTable();
+  /** Files by slot (a removed file's slot stays empty until the next load). */
+  fileSlots: (FileEntry | undefined)[] = [];
+  /** Chunks in files (the persistence module sets it on load). */
+  totalChunks = 0;
+  private readonly texts: ChunkTexts;
+  private readonly memoryBudgetMB?: number;
 
   constructor(roots: string[], options: IndexOptions = {}) {
     this.roots = roots;
@@ -90,6 +116,11 @@ export class DocsIndex {
     this.filter = new CorpusFilter(this.corpusOptions);
     this.logger = options.logger ?? silentLogger;
     this.orama = DocsIndex.createOrama(options.embedder);
+    this.memoryBudgetMB = options.memoryBudgetMB;
+    this.texts = new ChunkTexts(this.chunking, this.filter.maxFileBytes, (entry, why) => {
+      this.logger.warn(`${entry.relPath}: ${why}; re-indexing it`);
+      void this.refreshFile(entry.file).catch(() => {});
+    });
   }
 
   static createOrama(embedder?: Embedder): AnyOrama {
@@ -100,8 +131,9 @@ export class DocsIndex {
     return this.files.size;
   }
 
+  /** Chunks searchable by every ranking (those waiting for their embedding not counted). */
   get chunkCount(): number {
-    return count(this.orama) as number;
+    return this.totalChunks - this.pendingEmbedding.size;
   }
 
   /** Every stored chunk, in file order. */
@@ -115,15 +147,60 @@ export class DocsIndex {
     return out;
   }
 
-  /** The stored document with its embedding, for restoring the embedding cache. */
-  getChunkWithVector(id: number): (ChunkRecord & { embedding?: number[] }) | undefined {
-    const doc = getByID(this.orama, String(id)) as (OramaChunkDoc & { embedding?: number[] }) | undefined;
-    return doc ? { ...fromOramaDoc(doc)!, embedding: doc.embedding } : undefined;
+  /** A chunk's embedding, when it has one in Orama. */
+  vectorOf(id: number): number[] | undefined {
+    return (getByID(this.orama, String(id)) as { embedding?: number[] } | undefined)?.embedding;
   }
 
-  /** A chunk by id, from the Orama document store. */
+  /** The file a chunk belongs to. */
+  fileOfChunk(id: number): FileEntry | undefined {
+    const slot = this.chunkTable.slotOf(id);
+    return slot < 0 ? undefined : this.fileSlots[slot];
+  }
+
+  /**
+   * A chunk by id. Its `text` (and `hash`) are read from the file when first asked for, by
+   * re-chunking the file if its content hash is still the one indexed (see chunkTexts.ts).
+   */
   getChunk(id: number): ChunkRecord | undefined {
-    return fromOramaDoc(getByID(this.orama, String(id)) as OramaChunkDoc | undefined);
+    const pending = this.pendingEmbedding.get(id);
+    if (pending) return pending;
+    const entry = this.fileOfChunk(id);
+    if (!entry) return undefined;
+    const t = this.chunkTable;
+    const ordinal = t.ordinal[id]!;
+    const texts = this.texts;
+    const hashes = this.chunkHashes;
+    let text: string | undefined;
+    let hash: string | undefined;
+    // Own enumerable accessors: spreads and JSON.stringify see `text` and `hash` like plain fields.
+    return {
+      id,
+      file: entry.file,
+      root: entry.root,
+      relPath: entry.relPath,
+      title: entry.title,
+      headingPath: [...entry.headings[t.heading[id]!]!],
+      startLine: t.startLine[id]!,
+      endLine: t.endLine[id]!,
+      get text(): string {
+        return (text ??= texts.textOf(entry, ordinal));
+      },
+      set text(value: string) {
+        text = value;
+      },
+      get hash(): string {
+        return (hash ??= hashes.get(id) ?? contentHash(this.text));
+      },
+      set hash(value: string) {
+        hash = value;
+      },
+    };
+  }
+
+  /** The texts kept in memory for reading chunks (figures). */
+  get textCacheStats(): { files: number; chars: number; reads: number } {
+    return this.texts.stats();
   }
 
   /** Changes to the index run one at a time: two updates of one file must not interleave. */
@@ -147,17 +224,27 @@ export class DocsIndex {
       chunksAdded: 0,
       ms: 0,
     };
-    const seen = new Set<string>();
-    for (const file of listing.files) {
+    const listed = new Set(listing.files.map((f) => f.absPath));
+    for (let i = 0; i < listing.files.length; i++) {
+      const file = listing.files[i]!;
       signal?.throwIfAborted();
-      seen.add(file.absPath);
+      if (this.memoryBudgetMB && i % 16 === 0) {
+        const rssMB = process.memoryUsage.rss() / (1024 * 1024);
+        if (rssMB > this.memoryBudgetMB) {
+          report.overBudget = { rssMB: Math.round(rssMB), budgetMB: this.memoryBudgetMB, filesLeft: listing.files.length - i };
+          this.logger.warn(
+            `Indexing stopped at the memory budget (${Math.round(rssMB)} MB of ${this.memoryBudgetMB} MB): ${listing.files.length - i} files not indexed; search answers from the ${this.files.size} indexed.`,
+          );
+          break;
+        }
+      }
       const outcome = await this.indexFile(file, report);
       if (outcome === "added") report.added.push(file.relPath);
       else if (outcome === "updated") report.updated.push(file.relPath);
       else if (outcome === "unchanged") report.unchanged++;
     }
     for (const file of [...this.files.keys()]) {
-      if (!seen.has(file)) {
+      if (!listed.has(file)) {
         report.removed.push(this.files.get(file)!.relPath);
         await this.removeFileNow(file);
       }
@@ -254,24 +341,45 @@ export class DocsIndex {
       chunkIds: [],
       sections: doc.sections,
       hadInvalidUtf8: decoded.hadInvalidUtf8,
+      headings: [],
+      slot: this.fileSlots.length,
     };
-    const records: ChunkRecord[] = doc.chunks.map((c) => ({
-      id: this.nextId++,
-      file: file.absPath,
-      root: file.root,
-      relPath: file.relPath,
-      title: doc.title,
-      headingPath: c.headingPath,
-      text: c.text,
-      startLine: c.startLine,
-      endLine: c.endLine,
-      hash: contentHash(c.text),
-    }));
+    this.fileSlots.push(entry);
+    const headingIndex = new Map<string, number>();
+    const records: ChunkRecord[] = doc.chunks.map((c, ordinal) => {
+      const key = c.headingPath.join("\u0000");
+      let h = headingIndex.get(key);
+      if (h === undefined) {
+        headingIndex.set(key, (h = entry.headings.length));
+        entry.headings.push(c.headingPath);
+      }
+      const id = this.nextId++;
+      this.chunkTable.set(id, entry.slot, ordinal, c.startLine, c.endLine, h);
+      return {
+        id,
+        file: file.absPath,
+        root: file.root,
+        relPath: file.relPath,
+        title: doc.title,
+        headingPath: c.headingPath,
+        text: c.text,
+        startLine: c.startLine,
+        endLine: c.endLine,
+        hash: "",
+      };
+    });
     records.forEach((record, i) => this.addChunk(record, doc.chunks[i]!.packedHeadingPaths));
     entry.chunkIds = records.map((r) => r.id);
     this.files.set(file.absPath, entry);
-    if (!this.embedder) await insertMultiple(this.orama, records.map(toOramaDoc) as never);
-    else for (const r of records) this.pendingEmbedding.set(r.id, r);
+    this.totalChunks += records.length;
+    // The texts just chunked serve the reads that follow a change (the watcher's path).
+    this.texts.remember(entry, records.map((r) => r.text));
+    if (this.embedder) {
+      for (const r of records) {
+        r.hash = contentHash(r.text);
+        this.pendingEmbedding.set(r.id, r);
+      }
+    }
     report.chunksAdded += records.length;
     return previous ? "updated" : "added";
   }
@@ -304,8 +412,11 @@ export class DocsIndex {
     }
     // Taken after the awaits: a file removed meanwhile has left the pending set and stays out.
     const ready = [...this.pendingEmbedding.values()].filter((r) => this.vectorCache.has(r.hash));
-    await insertMultiple(this.orama, ready.map((r) => ({ ...toOramaDoc(r), embedding: [...this.vectorCache.get(r.hash)!] })) as never);
-    for (const r of ready) this.pendingEmbedding.delete(r.id);
+    await insertMultiple(this.orama, ready.map((r) => ({ id: String(r.id), embedding: [...this.vectorCache.get(r.hash)!] })) as never);
+    for (const r of ready) {
+      this.chunkHashes.set(r.id, r.hash);
+      this.pendingEmbedding.delete(r.id);
+    }
   }
 
   private async removeFileNow(absPath: string): Promise<void> {
@@ -313,17 +424,20 @@ export class DocsIndex {
     if (!entry) return;
     const inOrama: string[] = [];
     for (const id of entry.chunkIds) {
-      // A chunk still waiting for its embedding was never inserted into Orama.
-      const pending = this.pendingEmbedding.get(id);
-      const record = pending ?? this.getChunk(id);
-      if (record) this.bm25.remove(id, chunkFieldTokens(record));
+      // The full-text index needs no tokens to remove a chunk: its old text may be gone from disk.
+      this.bm25.remove(id);
       this.terms.remove(id);
-      if (pending) this.pendingEmbedding.delete(id);
-      else inOrama.push(String(id));
+      this.chunkTable.clear(id);
+      // A chunk still waiting for its embedding was never inserted into Orama.
+      if (this.pendingEmbedding.delete(id)) continue;
+      if (this.chunkHashes.delete(id)) inOrama.push(String(id));
     }
     // Orama removes the first 1,000 at once and the rest on a timer; removing all now keeps
     // a save that follows consistent.
     if (inOrama.length) await removeMultiple(this.orama, inOrama, inOrama.length);
+    this.totalChunks -= entry.chunkIds.length;
+    this.fileSlots[entry.slot] = undefined;
+    this.texts.forget(entry);
     this.files.delete(absPath);
   }
 
@@ -365,9 +479,10 @@ export class DocsIndex {
 
   /** Whether the chunk starts where its section starts (the one with the heading line). */
   private opensSection(chunkId: number): boolean {
-    const chunk = this.getChunk(chunkId);
-    if (!chunk) return false;
-    return this.files.get(chunk.file)?.sections.some((s) => s.startLine === chunk.startLine) ?? false;
+    const entry = this.fileOfChunk(chunkId);
+    if (!entry) return false;
+    const startLine = this.chunkTable.startLine[chunkId]!;
+    return entry.sections.some((s) => s.startLine === startLine);
   }
 
   async vectorRanking(text: string, limit: number, signal?: AbortSignal): Promise<number[]> {
@@ -456,18 +571,4 @@ export function queryTermWeights(text: string, weight = 1, into = new Map<string
 
 function embeddingText(record: ChunkRecord): string {
   return `${record.headingPath.join(" > ") || record.title}\n${record.text}`;
-}
-
-/** Chunks are stored in Orama as they are, with Orama's string id beside the numeric one. */
-export type OramaChunkDoc = Omit<ChunkRecord, "id"> & { id: string; chunkId: number };
-
-function toOramaDoc(record: ChunkRecord): OramaChunkDoc {
-  return { ...record, id: String(record.id), chunkId: record.id };
-}
-
-function fromOramaDoc(doc: OramaChunkDoc | undefined): ChunkRecord | undefined {
-  if (!doc) return undefined;
-  const { chunkId, id: _id, ...rest } = doc as OramaChunkDoc & { embedding?: unknown };
-  delete (rest as { embedding?: unknown }).embedding;
-  return { ...rest, id: chunkId };
 }

@@ -1,110 +1,81 @@
-// Saving and loading the index: one file, written atomically (temporary file, then rename).
-// Layout: "DOCENTIX", a format version, the header's length and a SHA-256 of the rest of the file
-// (checked before anything is parsed), a JSON header (settings, files, Orama's own saved data),
-// then the full-text postings as raw typed-array bytes, which load without parsing.
-// A file that is not a regular file, corrupt, truncated, of another format version, or made with
-// another embedder or other settings is discarded with a log line; the caller then rebuilds.
-// Temporary files left by saves that were killed are removed when the index is next loaded.
-import { createHash } from "node:crypto";
+// Saving and loading the index: one binary file, written block by block to a temporary file that
+// is then renamed over the index (atomic). Layout (see binaryFormat.ts for the encodings):
+//   "DOCENTIX", format version (u32), reserved (u32);
+//   settings: embedder id, indexing settings, roots, time saved, chunk count;
+//   files: metadata once per file (root, path, title, content hash, size, time, sections, the
+//     distinct heading paths), then per chunk its line range and heading;
+//   chunks waiting for an embedding (with their text); defined terms per chunk;
+//   full-text index: field lengths per chunk, then per term its postings as ascending id deltas and
+//     three field counts, all varints (one byte for most);
+//   vectors, when an embedder is set; a CRC-32 of everything before it.
+// Chunk ids are renumbered densely in file order when saved (their order, which breaks ranking
+// ties, is kept). Chunk texts are not saved: they are read back from the files (chunkTexts.ts).
+// The CRC is checked before anything is parsed. A file that is not a regular file, damaged,
+// truncated, of another format version (the JSON-headed version 3 included), or made with another
+// embedder or other settings is discarded with a log line; the caller then rebuilds. Temporary
+// files left by saves that were killed are removed when the index is next loaded.
 import { constants as fsConstants, promises as fs } from "node:fs";
 import * as path from "node:path";
-import { load, save } from "@orama/orama";
+import { crc32 } from "node:zlib";
+import { insertMultiple } from "@orama/orama";
 import { Bm25Index, type Bm25Snapshot } from "./bm25.js";
+import { BlockWriter, ByteReader, CorruptIndex } from "./binaryFormat.js";
 import { DocsIndex, type FileEntry, type IndexOptions } from "./docsIndex.js";
-import { TermIndex } from "./terms.js";
+import { TermIndex, type TermStrength } from "./terms.js";
 import { type ChunkRecord } from "./types.js";
 import { silentLogger } from "../util/logger.js";
 
 const MAGIC = Buffer.from("DOCENTIX", "latin1");
-/** 3: a SHA-256 of everything after the preamble, checked before anything is parsed. */
-export const INDEX_FORMAT_VERSION = 3;
-/** Magic (8), format version (4), header length (4), SHA-256 of the rest (32). */
-const PREAMBLE_BYTES = 48;
+/**
+ * 4: binary throughout, metadata once per file, varint postings, no chunk texts, CRC-32 trailer.
+ * (3: a JSON header with Orama's document store, and raw typed arrays.)
+ */
+export const INDEX_FORMAT_VERSION = 4;
+/** Magic (8), format version (4), reserved (4). */
+const PREAMBLE_BYTES = 16;
+const TRAILER_BYTES = 4;
 /** A bound on what is read: an index file larger than this is discarded (and rebuilt) unread. */
 export const MAX_INDEX_FILE_BYTES = 2 ** 31 - 1;
-
-type TypedArray = Int32Array | Uint32Array | Uint16Array | Uint8Array;
-const ARRAY_TYPES = { Int32Array, Uint32Array, Uint16Array, Uint8Array } as const;
-type ArrayTypeName = keyof typeof ARRAY_TYPES;
-const SECTION_NAMES = ["counts", "ids", "tfs", "lengths", "alive"] as const;
-
-interface Header {
-  embedder: string | null;
-  /** Settings that change what is indexed; a mismatch means rebuild. */
-  settings: string;
-  roots: string[];
-  savedAt: string;
-  nextId: number;
-  files: FileEntry[];
-  terms: ReturnType<TermIndex["snapshot"]>;
-  bm25Terms: string[];
-  orama: unknown;
-  /** Chunks indexed for full text but still waiting for their embedding (not in Orama yet). */
-  pendingEmbedding?: ChunkRecord[];
-  sections: { name: keyof Bm25Snapshot; type: ArrayTypeName; offset: number; length: number }[];
+/** Parts of the body, in order; each starts with its tag, so a misplaced part is caught at once. */
+const enum Part {
+  Settings = 1,
+  Files = 2,
+  Pending = 3,
+  Terms = 4,
+  Lengths = 5,
+  Postings = 6,
+  Vectors = 7,
+  End = 8,
 }
 
 function settingsKey(index: Pick<DocsIndex, "chunking" | "corpusOptions">): string {
   return JSON.stringify({ chunking: index.chunking, corpus: index.corpusOptions });
 }
 
-const pad8 = (n: number) => (8 - (n % 8)) % 8;
-
 /** Temporary files of a save: `<index file>.<pid>.<ms>.tmp`, renamed over the index when complete. */
 const tempName = (file: string) => `${file}.${process.pid}.${Date.now()}.tmp`;
 /** A temporary file untouched this long is stale whoever wrote it (a pid reused, another machine). */
 export const STALE_TEMP_MS = 10 * 60 * 1000;
 
-export async function saveIndex(index: DocsIndex, file: string): Promise<{ bytes: number }> {
-  const snap = index.bm25.snapshot();
-  const arrays: [keyof Bm25Snapshot, TypedArray][] = [
-    ["counts", snap.counts],
-    ["ids", snap.ids],
-    ["tfs", snap.tfs],
-    ["lengths", snap.lengths],
-    ["alive", snap.alive],
-  ];
-  const sections: Header["sections"] = [];
-  let offset = 0;
-  for (const [name, arr] of arrays) {
-    sections.push({ name, type: arr.constructor.name as ArrayTypeName, offset, length: arr.length });
-    offset += arr.byteLength + pad8(arr.byteLength);
-  }
-  const header: Header = {
-    embedder: index.embedder?.id ?? null,
-    settings: settingsKey(index),
-    roots: index.roots,
-    savedAt: new Date().toISOString(),
-    nextId: index.nextId,
-    files: [...index.files.values()],
-    terms: index.terms.snapshot(),
-    bm25Terms: snap.terms,
-    orama: save(index.orama),
-    pendingEmbedding: [...index.pendingEmbedding.values()],
-    sections,
-  };
-  const json = Buffer.from(JSON.stringify(header));
-  const body: Uint8Array[] = [json, Buffer.alloc(pad8(json.length))];
-  for (const [, arr] of arrays) body.push(new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength), Buffer.alloc(pad8(arr.byteLength)));
-  const sha = createHash("sha256");
-  for (const part of body) sha.update(part);
-  const preamble = Buffer.alloc(PREAMBLE_BYTES);
-  MAGIC.copy(preamble, 0);
-  preamble.writeUInt32LE(INDEX_FORMAT_VERSION, 8);
-  preamble.writeUInt32LE(json.length, 12);
-  sha.digest().copy(preamble, 16);
-  const parts = [preamble, ...body];
+const HASH_BYTES = 20;
+function hashBytes(hex: string): Buffer {
+  const b = Buffer.from(hex, "hex");
+  if (b.length !== HASH_BYTES) throw new Error(`unexpected content hash ${hex}`);
+  return b;
+}
 
+export async function saveIndex(index: DocsIndex, file: string): Promise<{ bytes: number }> {
   await fs.mkdir(path.dirname(file), { recursive: true });
   // Only a regular file (or nothing) is replaced: never a folder, a FIFO or a device (as root,
   // a rename would replace /dev/zero itself).
   const existing = await fs.stat(file).catch(() => undefined);
   if (existing && !existing.isFile()) throw new Error(`${file} is not a regular file; the index is not saved there`);
   const tmp = tempName(file);
+  let bytes: number;
   try {
     const handle = await fs.open(tmp, "wx");
     try {
-      for (const part of parts) await handle.write(part);
+      bytes = await writeIndex(index, new BlockWriter(handle));
     } finally {
       await handle.close();
     }
@@ -113,7 +84,153 @@ export async function saveIndex(index: DocsIndex, file: string): Promise<{ bytes
     await fs.rm(tmp, { force: true });
     throw err;
   }
-  return { bytes: parts.reduce((n, p) => n + p.byteLength, 0) };
+  return { bytes };
+}
+
+async function writeIndex(index: DocsIndex, w: BlockWriter): Promise<number> {
+  w.bytes(MAGIC);
+  w.u32(INDEX_FORMAT_VERSION);
+  w.u32(0);
+
+  // Dense ids in file order (the order of ids, which breaks ties in ranking, is unchanged).
+  const files = [...index.files.values()];
+  const remap = new Int32Array(index.nextId).fill(-1);
+  let total = 0;
+  for (const entry of files) for (const id of entry.chunkIds) remap[id] = total++;
+  const roots = [...new Set(files.map((f) => f.root))];
+  const rootIndex = new Map(roots.map((r, i) => [r, i]));
+
+  w.u8(Part.Settings);
+  w.str(index.embedder?.id ?? "");
+  w.str(settingsKey(index));
+  w.varuint(index.roots.length);
+  for (const r of index.roots) w.str(r);
+  w.str(new Date().toISOString());
+  w.varuint(total);
+
+  w.u8(Part.Files);
+  w.varuint(roots.length);
+  for (const r of roots) w.str(r);
+  w.varuint(files.length);
+  const table = index.chunkTable;
+  for (const entry of files) {
+    w.varuint(rootIndex.get(entry.root)!);
+    w.str(entry.relPath);
+    w.str(entry.title);
+    w.bytes(hashBytes(entry.hash));
+    w.varuint(entry.size);
+    w.f64(entry.mtimeMs);
+    w.u8(entry.hadInvalidUtf8 ? 1 : 0);
+    // One list of heading paths for the file's chunks and sections.
+    const headings = [...entry.headings];
+    const keyOf = (h: string[]) => h.join("\u0000");
+    const byKey = new Map(headings.map((h, i) => [keyOf(h), i]));
+    const sectionHeading = entry.sections.map((s) => {
+      let i = byKey.get(keyOf(s.headingPath));
+      if (i === undefined) byKey.set(keyOf(s.headingPath), (i = headings.push(s.headingPath) - 1));
+      return i;
+    });
+    w.varuint(headings.length);
+    for (const h of headings) {
+      w.varuint(h.length);
+      for (const part of h) w.str(part);
+    }
+    w.varuint(entry.sections.length);
+    entry.sections.forEach((s, i) => {
+      w.varuint(sectionHeading[i]!);
+      w.varuint(s.startLine);
+      w.varuint(s.endLine - s.startLine);
+    });
+    w.varuint(entry.chunkIds.length);
+    let prevStart = 0;
+    for (const id of entry.chunkIds) {
+      const start = table.startLine[id]!;
+      w.varint(start - prevStart);
+      w.varuint(table.endLine[id]! - start);
+      w.varuint(table.heading[id]!);
+      prevStart = start;
+    }
+    await w.flush();
+  }
+
+  w.u8(Part.Pending);
+  const pending = [...index.pendingEmbedding.values()].filter((r) => remap[r.id]! >= 0);
+  w.varuint(pending.length);
+  for (const r of pending) {
+    w.varuint(remap[r.id]!);
+    w.str(r.text);
+    w.str(r.hash);
+  }
+
+  w.u8(Part.Terms);
+  const defined = index.terms.snapshot().filter(([id]) => remap[id]! >= 0);
+  w.varuint(defined.length);
+  for (const [id, terms] of defined) {
+    w.varuint(remap[id]!);
+    w.varuint(terms.length);
+    for (const [term, strength] of terms) {
+      w.str(term);
+      w.u8(strength);
+    }
+  }
+  await w.flush();
+
+  w.u8(Part.Lengths);
+  // Field lengths by new id (every chunk is in the full-text index).
+  const byNewId = new Int32Array(total);
+  for (let old = 0; old < remap.length; old++) if (remap[old]! >= 0) byNewId[remap[old]!] = old;
+  for (let i = 0; i < total; i++) {
+    const [a, b, c] = index.bm25.fieldLengths(byNewId[i]!);
+    w.varuint32(a);
+    w.varuint32(b);
+    w.varuint32(c);
+  }
+  await w.flush();
+
+  w.u8(Part.Postings);
+  // Gathered first: forEachTerm compacts, dropping the lists of terms no live chunk holds.
+  const lists: [string, Int32Array, Uint16Array, number][] = [];
+  let postings = 0;
+  index.bm25.forEachTerm((term, ids, tfs, n) => {
+    lists.push([term, ids, tfs, n]);
+    postings += n;
+  });
+  w.varuint(lists.length);
+  w.varuint(postings);
+  let sinceFlush = 0;
+  for (const [term, ids, tfs, n] of lists) {
+    w.str(term);
+    w.varuint(n);
+    let prev = 0;
+    for (let i = 0; i < n; i++) {
+      const id = remap[ids[i]!]!;
+      w.varuint32(i === 0 ? id : id - prev);
+      prev = id;
+    }
+    for (let i = 0; i < n * 3; i++) w.varuint32(tfs[i]!);
+    sinceFlush += n;
+    if (sinceFlush > 200_000) {
+      sinceFlush = 0;
+      await w.flush();
+    }
+  }
+  await w.flush();
+
+  w.u8(Part.Vectors);
+  const dims = index.embedder?.dimensions ?? 0;
+  const withVectors = index.embedder ? [...index.chunkHashes.keys()].filter((id) => remap[id]! >= 0) : [];
+  w.varuint(dims);
+  w.varuint(withVectors.length);
+  for (const id of withVectors) {
+    const vector = index.vectorOf(id);
+    w.varuint(remap[id]!);
+    w.bytes(hashBytes(index.chunkHashes.get(id)!));
+    const f = Float32Array.from(vector ?? new Array<number>(dims).fill(0));
+    if (f.length !== dims) throw new Error(`chunk ${id} has a vector of ${f.length} dimensions, not ${dims}`);
+    w.bytes(new Uint8Array(f.buffer, f.byteOffset, f.byteLength));
+  }
+  w.u8(Part.End);
+  return w.finish();
 }
 
 /**
@@ -221,75 +338,184 @@ export async function loadIndex(file: string, roots: string[], options: IndexOpt
   }
   // Everything from here on reads untrusted bytes: any failure, expected or not, is a discard.
   try {
-    return parseIndex(bytes, roots, options, fresh, discard);
+    return await parseIndex(bytes, roots, options, fresh, discard);
   } catch (err) {
+    if (err instanceof CorruptIndex) return discard(err.message);
     return discard(`unreadable contents (${(err as Error).message})`);
   }
 }
 
-function parseIndex(bytes: Buffer, roots: string[], options: IndexOptions, fresh: () => DocsIndex, discard: (reason: string) => LoadOutcome): LoadOutcome {
-  if (bytes.length < 16 || !bytes.subarray(0, 8).equals(MAGIC)) return discard("not a Docent index file");
-  const version = bytes.readUInt32LE(8);
-  if (version !== INDEX_FORMAT_VERSION) return discard(`format version ${version}, expected ${INDEX_FORMAT_VERSION}`);
-  if (bytes.length < PREAMBLE_BYTES) return discard("truncated (header cut short)");
-  const jsonLength = bytes.readUInt32LE(12);
-  if (PREAMBLE_BYTES + jsonLength > bytes.length) return discard("truncated (header cut short)");
-  const digest = createHash("sha256").update(bytes.subarray(PREAMBLE_BYTES)).digest();
-  if (!digest.equals(bytes.subarray(16, PREAMBLE_BYTES))) return discard("checksum mismatch (the file is damaged or cut short)");
-  let header: Header;
-  try {
-    header = JSON.parse(bytes.toString("utf8", PREAMBLE_BYTES, PREAMBLE_BYTES + jsonLength)) as Header;
-  } catch (err) {
-    return discard(`corrupt header (${(err as Error).message})`);
-  }
-  if (typeof header !== "object" || header === null || !Array.isArray(header.files) || !Array.isArray(header.sections)) {
-    return discard("corrupt header (fields missing)");
-  }
-  if ((header.embedder ?? null) !== (options.embedder?.id ?? null)) {
-    return discard(`made with embedder ${header.embedder ?? "none"}, now ${options.embedder?.id ?? "none"}`);
-  }
-  const index = fresh();
-  if (header.settings !== settingsKey(index)) return discard("indexing settings changed");
-  if (JSON.stringify(header.roots) !== JSON.stringify(roots)) return discard("made for other folders");
-
-  const base = PREAMBLE_BYTES + jsonLength + pad8(jsonLength);
-  const snap = { terms: header.bm25Terms } as Bm25Snapshot;
-  for (const s of header.sections) {
-    // Own properties only: a type of "toString" or "constructor" is not an array type.
-    const Type = typeof s?.type === "string" && Object.hasOwn(ARRAY_TYPES, s.type) ? ARRAY_TYPES[s.type] : undefined;
-    if (!Type || !(SECTION_NAMES as readonly string[]).includes(s.name)) return discard(`corrupt header (section ${String(s?.name)})`);
-    if (!Number.isSafeInteger(s.offset) || !Number.isSafeInteger(s.length) || s.offset < 0 || s.length < 0) {
-      return discard(`corrupt header (${s.name} at ${s.offset}, length ${s.length})`);
-    }
-    const start = base + s.offset;
-    const byteLength = s.length * Type.BYTES_PER_ELEMENT;
-    if (start + byteLength > bytes.length) return discard(`truncated (${s.name} cut short)`);
-    // Copy into an aligned buffer of its own (the file buffer may sit at any offset in a pool).
-    const copy = new Uint8Array(byteLength);
-    copy.set(bytes.subarray(start, start + byteLength));
-    (snap as unknown as Record<string, TypedArray>)[s.name] = new Type(copy.buffer);
-  }
-  for (const name of SECTION_NAMES) if (!snap[name]) return discard(`corrupt header (${name} missing)`);
-  load(index.orama, header.orama as never);
-  index.bm25 = Bm25Index.fromSnapshot(snap);
-  index.terms = TermIndex.fromSnapshot(header.terms);
-  index.nextId = header.nextId;
-  for (const entry of header.files) index.files.set(entry.file, entry);
-  for (const record of header.pendingEmbedding ?? []) index.pendingEmbedding.set(record.id, record);
-  if (options.embedder) restoreVectorCache(index);
-  const expected = header.files.reduce((n, f) => n + f.chunkIds.length, 0);
-  const stored = index.chunkCount + index.pendingEmbedding.size;
-  if (stored !== expected || index.bm25.size !== expected) {
-    return discard(`inconsistent contents (${stored} stored chunks, ${expected} expected)`);
-  }
-  return { status: "loaded", index };
+function expectPart(r: ByteReader, part: Part): void {
+  const tag = r.u8();
+  if (tag !== part) throw new CorruptIndex(`corrupt contents (part ${tag} where ${part} belongs)`);
 }
 
-function restoreVectorCache(index: DocsIndex): void {
-  for (const entry of index.files.values()) {
-    for (const id of entry.chunkIds) {
-      const doc = index.getChunkWithVector(id);
-      if (doc?.embedding) index.vectorCache.set(doc.hash, Float32Array.from(doc.embedding));
+async function parseIndex(
+  bytes: Buffer,
+  roots: string[],
+  options: IndexOptions,
+  fresh: () => DocsIndex,
+  discard: (reason: string) => LoadOutcome,
+): Promise<LoadOutcome> {
+  if (bytes.length < 12 || !bytes.subarray(0, 8).equals(MAGIC)) return discard("not a Docent index file");
+  const version = bytes.readUInt32LE(8);
+  if (version !== INDEX_FORMAT_VERSION) return discard(`format version ${version}, expected ${INDEX_FORMAT_VERSION}`);
+  if (bytes.length < PREAMBLE_BYTES + TRAILER_BYTES) return discard("truncated (cut short)");
+  const end = bytes.length - TRAILER_BYTES;
+  if (crc32(bytes.subarray(0, end)) >>> 0 !== bytes.readUInt32LE(end)) return discard("checksum mismatch (the file is damaged or cut short)");
+  const r = new ByteReader(bytes, PREAMBLE_BYTES, end);
+
+  expectPart(r, Part.Settings);
+  const embedder = r.str() || null;
+  if (embedder !== (options.embedder?.id ?? null)) return discard(`made with embedder ${embedder ?? "none"}, now ${options.embedder?.id ?? "none"}`);
+  const index = fresh();
+  if (r.str() !== settingsKey(index)) return discard("indexing settings changed");
+  const savedRoots = Array.from({ length: r.count() }, () => r.str());
+  if (JSON.stringify(savedRoots) !== JSON.stringify(roots)) return discard("made for other folders");
+  r.str(); // saved at
+  // Each chunk takes at least 4 bytes of the file (its line range, heading and field lengths).
+  const total = r.count(4);
+
+  expectPart(r, Part.Files);
+  const fileRoots = Array.from({ length: r.count() }, () => r.str());
+  const fileCount = r.count();
+  let nextId = 0;
+  const table = index.chunkTable;
+  for (let f = 0; f < fileCount; f++) {
+    const root = fileRoots[r.varuint()];
+    if (root === undefined) throw new CorruptIndex("corrupt contents (a file's root)");
+    const relPath = r.str();
+    const entry: FileEntry = {
+      file: path.join(root, relPath),
+      root,
+      relPath,
+      title: r.str(),
+      hash: r.bytes(HASH_BYTES).toString("hex"),
+      size: r.varuint(),
+      mtimeMs: r.f64(),
+      hadInvalidUtf8: r.u8() === 1,
+      chunkIds: [],
+      sections: [],
+      headings: [],
+      slot: index.fileSlots.length,
+    };
+    const headingCount = r.count();
+    for (let h = 0; h < headingCount; h++) entry.headings.push(Array.from({ length: r.count() }, () => r.str()));
+    const sectionCount = r.count(3);
+    for (let s = 0; s < sectionCount; s++) {
+      const headingPath = entry.headings[r.varuint()];
+      if (!headingPath) throw new CorruptIndex("corrupt contents (a section's heading)");
+      const startLine = r.varuint();
+      entry.sections.push({ headingPath, startLine, endLine: startLine + r.varuint() });
     }
+    const chunkCount = r.count(3);
+    if (nextId + chunkCount > total) throw new CorruptIndex("corrupt contents (more chunks than counted)");
+    let startLine = 0;
+    for (let c = 0; c < chunkCount; c++) {
+      startLine += r.varint();
+      const endLine = startLine + r.varuint();
+      const heading = r.varuint();
+      if (startLine < 0 || heading >= entry.headings.length) throw new CorruptIndex("corrupt contents (a chunk's lines or heading)");
+      table.set(nextId, entry.slot, c, startLine, endLine, heading);
+      entry.chunkIds.push(nextId++);
+    }
+    if (index.files.has(entry.file)) throw new CorruptIndex(`corrupt contents (${relPath} twice)`);
+    index.fileSlots.push(entry);
+    index.files.set(entry.file, entry);
   }
+  if (nextId !== total) return discard(`inconsistent contents (${nextId} stored chunks, ${total} expected)`);
+  index.nextId = total;
+  index.totalChunks = total;
+
+  expectPart(r, Part.Pending);
+  const pendingCount = r.count(3);
+  for (let i = 0; i < pendingCount; i++) {
+    const id = r.varuint();
+    const text = r.str();
+    const hash = r.str();
+    const entry = index.fileOfChunk(id);
+    if (!entry) throw new CorruptIndex("corrupt contents (a pending chunk)");
+    const record: ChunkRecord = {
+      id,
+      file: entry.file,
+      root: entry.root,
+      relPath: entry.relPath,
+      title: entry.title,
+      headingPath: entry.headings[table.heading[id]!]!,
+      text,
+      startLine: table.startLine[id]!,
+      endLine: table.endLine[id]!,
+      hash,
+    };
+    index.pendingEmbedding.set(id, record);
+  }
+
+  expectPart(r, Part.Terms);
+  const terms = new TermIndex();
+  const definedCount = r.count(2);
+  for (let i = 0; i < definedCount; i++) {
+    const id = r.varuint();
+    if (id >= total) throw new CorruptIndex("corrupt contents (a defined term's chunk)");
+    const defs = new Map<string, TermStrength>();
+    const n = r.count(2);
+    for (let j = 0; j < n; j++) defs.set(r.str(), r.u8() as TermStrength);
+    terms.add(id, defs);
+  }
+  index.terms = terms;
+
+  expectPart(r, Part.Lengths);
+  let capacity = 1024;
+  while (capacity < total) capacity *= 2;
+  const lengths = new Uint32Array(capacity * 3);
+  for (let i = 0; i < total * 3; i++) lengths[i] = r.varuint();
+  const alive = new Uint8Array(capacity);
+  alive.fill(1, 0, total);
+
+  expectPart(r, Part.Postings);
+  const termCount = r.count(2);
+  const postingCount = r.count(4);
+  const snap: Bm25Snapshot = {
+    terms: new Array<string>(termCount),
+    counts: new Uint32Array(termCount),
+    ids: new Int32Array(postingCount),
+    tfs: new Uint16Array(postingCount * 3),
+    lengths,
+    alive,
+  };
+  let at = 0;
+  for (let t = 0; t < termCount; t++) {
+    snap.terms[t] = r.str();
+    const n = r.varuint();
+    if (n === 0 || at + n > postingCount) throw new CorruptIndex("corrupt contents (postings)");
+    r.postings(n, snap.ids, at, snap.tfs, total);
+    snap.counts[t] = n;
+    at += n;
+  }
+  if (at !== postingCount) throw new CorruptIndex("corrupt contents (postings counted wrong)");
+  index.bm25 = Bm25Index.fromSnapshot(snap);
+
+  expectPart(r, Part.Vectors);
+  const dims = r.varuint();
+  const vectorCount = r.count();
+  if (vectorCount > 0 && dims !== (options.embedder?.dimensions ?? -1)) throw new CorruptIndex("corrupt contents (vector dimensions)");
+  const docs: { id: string; embedding: number[] }[] = [];
+  for (let i = 0; i < vectorCount; i++) {
+    const id = r.varuint();
+    if (id >= total || index.pendingEmbedding.has(id)) throw new CorruptIndex("corrupt contents (a vector's chunk)");
+    const hash = r.bytes(HASH_BYTES).toString("hex");
+    const raw = r.bytes(dims * 4);
+    const vector = new Float32Array(dims);
+    for (let d = 0; d < dims; d++) vector[d] = raw.readFloatLE(d * 4);
+    index.chunkHashes.set(id, hash);
+    index.vectorCache.set(hash, vector);
+    docs.push({ id: String(id), embedding: Array.from(vector) });
+  }
+  expectPart(r, Part.End);
+  if (r.pos !== end) throw new CorruptIndex("corrupt contents (bytes after the end)");
+  if (options.embedder && index.chunkHashes.size + index.pendingEmbedding.size !== total) {
+    return discard(`inconsistent contents (${index.chunkHashes.size + index.pendingEmbedding.size} chunks with vectors or pending, ${total} expected)`);
+  }
+  if (docs.length) await insertMultiple(index.orama, docs as never);
+  if (index.bm25.size !== total) return discard(`inconsistent contents (${index.bm25.size} indexed chunks, ${total} expected)`);
+  return { status: "loaded", index };
 }

@@ -1,0 +1,105 @@
+// `npm run bench -- scale` (or `node bench/scale.mjs [--copies 1,30,100] [--baseline <git ref>]`):
+// the index at scale, this build beside the index format before it, measured in one run.
+// The sample docs are copied 1x / 30x / 100x into a temporary folder; the baseline is the commit
+// before the compact index format, checked out with `git worktree` into a temporary folder and
+// compiled there with this same bench/scaleBench.ts. Each phase (build, load) runs in a Node process
+// of its own, old and new interleaved. Writes bench/results/scale-<time>.json and .md.
+// Heavy: run it under `flock /tmp/docent-heavy.lock` on a shared machine.
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, copyFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+
+const { values } = parseArgs({
+  options: {
+    copies: { type: "string", default: "1,30,100" },
+    // The last commit with index format 3 (JSON header, Orama's document store).
+    baseline: { type: "string", default: "d3079e6" },
+    docs: { type: "string", default: "samples/otel-semconv/docs" },
+    "no-baseline": { type: "boolean", default: false },
+  },
+});
+const repo = process.cwd();
+const copiesList = values.copies.split(",").map(Number);
+const work = mkdtempSync(path.join(os.tmpdir(), "docent-scale-"));
+
+execFileSync("npx", ["tsc", "-p", "tsconfig.test.json"], { stdio: "inherit" });
+const impls = [{ name: "new", dir: repo }];
+if (!values["no-baseline"]) {
+  const base = path.join(work, "baseline");
+  execFileSync("git", ["worktree", "add", "--detach", base, values.baseline], { stdio: "inherit" });
+  symlinkSync(path.join(repo, "node_modules"), path.join(base, "node_modules"));
+  copyFileSync(path.join(repo, "bench/scaleBench.ts"), path.join(base, "bench/scaleBench.ts"));
+  execFileSync("npx", ["tsc", "-p", "tsconfig.test.json"], { cwd: base, stdio: "inherit" });
+  impls.unshift({ name: "old", dir: base });
+}
+
+function phase(impl, name, corpus, index) {
+  const started = Date.now();
+  const run = spawnSync(process.execPath, ["--expose-gc", path.join(impl.dir, "out/bench/scaleBench.js"), "--phase", name, "--corpus", corpus, "--index", index], {
+    encoding: "utf8",
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const last = run.stdout.trim().split("\n").pop();
+  let result;
+  try {
+    result = JSON.parse(last);
+  } catch {
+    result = { error: `exit ${run.status ?? run.signal}: ${(run.stderr || "").trim().split("\n").slice(-3).join(" ").slice(0, 300)}` };
+  }
+  process.stderr.write(`scale: ${impl.name} ${name} (${Math.round((Date.now() - started) / 1000)} s): ${JSON.stringify(result)}\n`);
+  return result;
+}
+
+const results = { baseline: values["no-baseline"] ? null : values.baseline, runs: {} };
+try {
+  for (const copies of copiesList) {
+    const corpus = path.join(work, `corpus-x${copies}`);
+    for (let i = 0; i < copies; i++) cpSync(values.docs, path.join(corpus, `copy${i}`), { recursive: true });
+    const row = {};
+    for (const impl of impls) row[impl.name] = phase(impl, "build", corpus, path.join(work, `${impl.name}-x${copies}.idx`));
+    for (const impl of impls) if (!row[impl.name].error) Object.assign(row[impl.name], phase(impl, "load", corpus, path.join(work, `${impl.name}-x${copies}.idx`)));
+    for (const impl of impls) rmSync(path.join(work, `${impl.name}-x${copies}.idx`), { force: true });
+    rmSync(corpus, { recursive: true, force: true });
+    results.runs[`x${copies}`] = row;
+  }
+} finally {
+  if (!values["no-baseline"]) execFileSync("git", ["worktree", "remove", "--force", path.join(work, "baseline")], { stdio: "inherit" });
+  rmSync(work, { recursive: true, force: true });
+}
+
+const keys = [
+  "corpus_mb",
+  "chunks",
+  "index_mb",
+  "index_to_corpus",
+  "build_s",
+  "build_peak_rss_mb",
+  "save_s",
+  "build_and_save_peak_rss_mb",
+  "load_s",
+  "rss_after_load_mb",
+  "search_p50_ms",
+  "search_p95_ms",
+  "search_with_text_p50_ms",
+  "search_with_text_p95_ms",
+  "changed_file_reindex_ms",
+  "changed_file_reindex_and_save_ms",
+];
+const lines = [`# Scale bench ${new Date().toISOString()} (baseline ${results.baseline ?? "none"})`, ""];
+for (const [run, row] of Object.entries(results.runs)) {
+  lines.push(`## ${run}`, "", "| figure | old | new | new/old |", "|---|---|---|---|");
+  for (const k of keys) {
+    const o = row.old?.[k];
+    const n = row.new?.[k];
+    const ratio = typeof o === "number" && typeof n === "number" && o > 0 ? (n / o).toFixed(3) : "";
+    lines.push(`| ${k} | ${o ?? row.old?.error ?? ""} | ${n ?? row.new?.error ?? ""} | ${ratio} |`);
+  }
+  lines.push("");
+}
+mkdirSync("bench/results", { recursive: true });
+const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+writeFileSync(`bench/results/scale-${stamp}.json`, JSON.stringify(results, null, 2));
+writeFileSync(`bench/results/scale-${stamp}.md`, lines.join("\n"));
+console.log(lines.join("\n"));

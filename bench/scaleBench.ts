@@ -1,0 +1,140 @@
+// One phase of the scale benchmark (bench/scale.mjs drives it), run in a Node process of its own so
+// that its memory figures are its own. Only DocsIndex, saveIndex and loadIndex are used, with the
+// signatures they had before the compact index format, so the same file measures both formats.
+//   --phase build: index the corpus, save it; build s, build peak RSS, save s, index MB.
+//   --phase load:  load the saved index; load s, RSS after load, search p50/p95, one changed file
+//                  re-indexed and saved.
+// Peak RSS is the kernel's high-water mark (VmHWM), reset between steps through clear_refs.
+import { promises as fs, readFileSync, statSync, writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { DocsIndex } from "../src/engine/index/docsIndex.js";
+import { loadIndex, saveIndex } from "../src/engine/index/persistence.js";
+
+const { values } = parseArgs({
+  options: { phase: { type: "string" }, corpus: { type: "string" }, index: { type: "string" }, queries: { type: "string", default: "300" } },
+});
+const corpus = values.corpus!;
+const indexFile = values.index!;
+
+const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
+
+function peakRssBytes(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
+  return m ? Number(m[1]) * 1024 : process.memoryUsage().rss;
+}
+function resetPeak(): void {
+  try {
+    writeFileSync("/proc/self/clear_refs", "5");
+  } catch {
+    // Not Linux: the peak then covers the whole process.
+  }
+}
+function gc(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
+}
+
+/** Queries from the corpus itself: section headings, seeded, so both formats get the same ones. */
+function sampleQueries(index: DocsIndex, n: number): string[] {
+  const headings = new Set<string>();
+  for (const f of index.files.values()) for (const s of f.sections) if (s.headingPath.length) headings.add(s.headingPath[s.headingPath.length - 1]!);
+  const all = [...headings].sort();
+  let seed = 42;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  return Array.from({ length: n }, () => all[Math.floor(rand() * all.length)]!.replace(/^Metric:\s*/, "what is "));
+}
+
+async function build(): Promise<Record<string, unknown>> {
+  gc();
+  resetPeak();
+  const t0 = performance.now();
+  const index = new DocsIndex([corpus]);
+  await index.update();
+  const buildS = (performance.now() - t0) / 1000;
+  const buildPeak = peakRssBytes();
+  const t1 = performance.now();
+  await saveIndex(index, indexFile);
+  const saveS = (performance.now() - t1) / 1000;
+  const corpusBytes = [...index.files.values()].reduce((s, f) => s + f.size, 0);
+  return {
+    files: index.fileCount,
+    chunks: index.chunkCount,
+    corpus_mb: mb(corpusBytes),
+    build_s: r3(buildS),
+    build_peak_rss_mb: mb(buildPeak),
+    save_s: r3(saveS),
+    build_and_save_peak_rss_mb: mb(peakRssBytes()),
+    index_mb: mb(statSync(indexFile).size),
+    index_to_corpus: r3(statSync(indexFile).size / corpusBytes),
+  };
+}
+
+async function load(): Promise<Record<string, unknown>> {
+  gc();
+  const rssBefore = process.memoryUsage().rss;
+  resetPeak();
+  const t0 = performance.now();
+  const loaded = await loadIndex(indexFile, [corpus]);
+  const loadS = (performance.now() - t0) / 1000;
+  if (loaded.status !== "loaded") throw new Error(`load: ${loaded.status} ${"reason" in loaded ? loaded.reason : ""}`);
+  const loadPeak = peakRssBytes();
+  gc();
+  const rssAfterLoad = process.memoryUsage().rss;
+  const index = loaded.index;
+
+  const queries = sampleQueries(index, Number(values.queries));
+  for (const q of queries.slice(0, 20)) await index.search(q); // warm-up
+  const times: number[] = [];
+  for (const q of queries) {
+    const t = performance.now();
+    await index.search(q, { k: 10 });
+    times.push(performance.now() - t);
+  }
+  // The same queries with the hits' texts read (what an answer does with them).
+  const withText: number[] = [];
+  for (const q of queries) {
+    const t = performance.now();
+    let n = 0;
+    for (const hit of await index.search(q, { k: 10 })) n += hit.chunk.text.length;
+    withText.push(performance.now() - t);
+    if (n < 0) throw new Error("unreachable");
+  }
+
+  // One changed file, re-indexed by the watcher path and the index saved again.
+  const target = [...index.files.values()].sort((a, b) => a.size - b.size || (a.file < b.file ? -1 : 1))[Math.floor(index.fileCount / 2)]!;
+  const original = await fs.readFile(target.file);
+  const stat = await fs.stat(target.file);
+  await fs.appendFile(target.file, "\n\nAn added paragraph about quokka latency.\n");
+  const t1 = performance.now();
+  const outcome = await index.refreshFile(target.file);
+  const refreshMs = performance.now() - t1;
+  await saveIndex(index, indexFile + ".changed");
+  const changedMs = performance.now() - t1;
+  await fs.writeFile(target.file, original);
+  await fs.utimes(target.file, stat.atime, stat.mtime);
+  await fs.rm(indexFile + ".changed", { force: true });
+  return {
+    load_s: r3(loadS),
+    load_peak_rss_mb: mb(loadPeak),
+    rss_before_load_mb: mb(rssBefore),
+    rss_after_load_mb: mb(rssAfterLoad),
+    search_p50_ms: r3(percentile(times, 50)),
+    search_p95_ms: r3(percentile(times, 95)),
+    search_with_text_p50_ms: r3(percentile(withText, 50)),
+    search_with_text_p95_ms: r3(percentile(withText, 95)),
+    changed_file_reindex_ms: r3(refreshMs),
+    changed_file_reindex_and_save_ms: r3(changedMs),
+    changed_file_outcome: outcome,
+  };
+}
+
+try {
+  const result = values.phase === "build" ? await build() : await load();
+  console.log(JSON.stringify(result));
+} catch (err) {
+  console.log(JSON.stringify({ error: String((err as Error).message ?? err).slice(0, 300), peak_rss_mb: mb(peakRssBytes()) }));
+}

@@ -1,0 +1,213 @@
+// The bytes of the index file: unsigned LEB128 varints, zigzag for signed deltas, length-prefixed
+// UTF-8 strings, little-endian floats. The writer fills fixed-size blocks that the caller flushes
+// to the file as it goes (no whole-file buffer); the reader checks every length against the bytes
+// it has (any overrun is an error, not a read past the end).
+import type { FileHandle } from "node:fs/promises";
+import { crc32 } from "node:zlib";
+
+const BLOCK_BYTES = 1 << 20;
+
+export class BlockWriter {
+  private block = Buffer.allocUnsafe(BLOCK_BYTES);
+  private pos = 0;
+  private full: Buffer[] = [];
+  private crc = 0;
+  /** Bytes handed to the file so far. */
+  written = 0;
+
+  constructor(private readonly handle: FileHandle) {}
+
+  private room(n: number): void {
+    if (this.pos + n <= this.block.length) return;
+    if (this.pos > 0) this.full.push(this.block.subarray(0, this.pos));
+    this.block = Buffer.allocUnsafe(Math.max(BLOCK_BYTES, n));
+    this.pos = 0;
+  }
+
+  u8(v: number): void {
+    this.room(1);
+    this.block[this.pos++] = v;
+  }
+
+  u32(v: number): void {
+    this.room(4);
+    this.block.writeUInt32LE(v >>> 0, this.pos);
+    this.pos += 4;
+  }
+
+  f64(v: number): void {
+    this.room(8);
+    this.block.writeDoubleLE(v, this.pos);
+    this.pos += 8;
+  }
+
+  /** An unsigned integer below 2^53, 7 bits a byte. */
+  varuint(v: number): void {
+    this.room(8);
+    const b = this.block;
+    let p = this.pos;
+    while (v >= 0x80) {
+      b[p++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
+    }
+    b[p++] = v;
+    this.pos = p;
+  }
+
+  /** A small unsigned integer (below 2^31), the fast path for postings. */
+  varuint32(v: number): void {
+    this.room(5);
+    const b = this.block;
+    let p = this.pos;
+    while (v >= 0x80) {
+      b[p++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    b[p++] = v;
+    this.pos = p;
+  }
+
+  varint(v: number): void {
+    this.varuint(v >= 0 ? v * 2 : -v * 2 - 1);
+  }
+
+  str(s: string): void {
+    const n = Buffer.byteLength(s);
+    this.varuint(n);
+    this.room(n);
+    this.block.write(s, this.pos, n, "utf8");
+    this.pos += n;
+  }
+
+  bytes(data: Uint8Array): void {
+    this.room(data.byteLength);
+    this.block.set(data, this.pos);
+    this.pos += data.byteLength;
+  }
+
+  /** Writes the filled blocks to the file (call it between parts, so memory stays at a few blocks). */
+  async flush(all = false): Promise<void> {
+    if (all && this.pos > 0) {
+      this.full.push(this.block.subarray(0, this.pos));
+      this.block = Buffer.allocUnsafe(BLOCK_BYTES);
+      this.pos = 0;
+    }
+    for (const part of this.full) {
+      this.crc = crc32(part, this.crc);
+      let off = 0;
+      while (off < part.length) off += (await this.handle.write(part, off, part.length - off)).bytesWritten;
+      this.written += part.length;
+    }
+    this.full = [];
+  }
+
+  /** Flushes everything and appends the CRC-32 of all the bytes before it. */
+  async finish(): Promise<number> {
+    await this.flush(true);
+    const trailer = Buffer.alloc(4);
+    trailer.writeUInt32LE(this.crc >>> 0, 0);
+    await this.handle.write(trailer);
+    this.written += 4;
+    return this.written;
+  }
+}
+
+export class CorruptIndex extends Error {}
+
+export class ByteReader {
+  pos: number;
+  constructor(
+    readonly buf: Buffer,
+    start: number,
+    readonly end: number,
+  ) {
+    this.pos = start;
+  }
+
+  private need(n: number): void {
+    if (n < 0 || this.pos + n > this.end) throw new CorruptIndex("truncated or corrupt contents");
+  }
+
+  u8(): number {
+    this.need(1);
+    return this.buf[this.pos++]!;
+  }
+
+  f64(): number {
+    this.need(8);
+    const v = this.buf.readDoubleLE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  varuint(): number {
+    let v = 0;
+    let scale = 1;
+    for (let i = 0; i < 8; i++) {
+      if (this.pos >= this.end) throw new CorruptIndex("truncated or corrupt contents");
+      const b = this.buf[this.pos++]!;
+      v += (b & 0x7f) * scale;
+      if (b < 0x80) return v;
+      scale *= 0x80;
+    }
+    throw new CorruptIndex("a number is too long");
+  }
+
+  varint(): number {
+    const z = this.varuint();
+    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  }
+
+  /** A count of items each taking at least `minBytes`: bounded by the bytes left. */
+  count(minBytes = 1): number {
+    const n = this.varuint();
+    if (n * minBytes > this.end - this.pos) throw new CorruptIndex(`a count of ${n} is more than the file holds`);
+    return n;
+  }
+
+  str(): string {
+    const n = this.varuint();
+    this.need(n);
+    const s = this.buf.toString("utf8", this.pos, this.pos + n);
+    this.pos += n;
+    return s;
+  }
+
+  /**
+   * One posting list: `n` ids as ascending deltas, then three field counts per id. Ids must be
+   * below `idLimit` and counts below 2^16.
+   */
+  postings(n: number, ids: Int32Array, idsAt: number, tfs: Uint16Array, idLimit: number): void {
+    const buf = this.buf;
+    const end = this.end;
+    let p = this.pos;
+    let id = 0;
+    for (let i = 0; i < n * 4; i++) {
+      let v = 0;
+      let shift = 0;
+      for (;;) {
+        if (p >= end || shift > 28) throw new CorruptIndex("truncated or corrupt postings");
+        const b = buf[p++]!;
+        v |= (b & 0x7f) << shift;
+        if (b < 0x80) break;
+        shift += 7;
+      }
+      if (i < n) {
+        id = i === 0 ? v : id + v;
+        if (v < 0 || id >= idLimit || (i > 0 && v === 0)) throw new CorruptIndex("corrupt postings (id out of range or repeated)");
+        ids[idsAt + i] = id;
+      } else {
+        if (v < 0 || v > 0xffff) throw new CorruptIndex("corrupt postings (field count out of range)");
+        tfs[idsAt * 3 + (i - n)] = v;
+      }
+    }
+    this.pos = p;
+  }
+
+  bytes(n: number): Buffer {
+    this.need(n);
+    const b = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return b;
+  }
+}
