@@ -183,7 +183,8 @@ test("a corrupt, truncated or old-format index file is discarded with a log line
   flipped.write("}{", 60, "latin1");
 
   const cases: Record<string, { content: Uint8Array; reason: RegExp; embedder?: Embedder }> = {
-    "cut in the header": { content: bytes.subarray(0, 200), reason: /truncated \(header cut short\)/ },
+    "cut in the preamble": { content: bytes.subarray(0, 14), reason: /truncated/ },
+    "cut in the files": { content: bytes.subarray(0, 200), reason: /checksum mismatch/ },
     "cut in the postings": { content: bytes.subarray(0, bytes.length - 64), reason: /checksum mismatch/ },
     garbage: { content: Buffer.from("\u0000\u0001 not an index"), reason: /not a Docent index file/ },
     "corrupt header": { content: flipped, reason: /checksum mismatch/ },

@@ -3,10 +3,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import { crc32 } from "node:zlib";
 import { DocsIndex } from "../../src/engine/index/docsIndex.js";
 import { INDEX_FORMAT_VERSION, loadIndex, removeStaleTempFiles, saveIndex, STALE_TEMP_MS } from "../../src/engine/index/persistence.js";
 import type { Logger } from "../../src/engine/util/logger.js";
@@ -44,63 +44,126 @@ async function savedIndex() {
   return { root, dir, file, index, bytes: await fs.readFile(file) };
 }
 
-/** Rewrites the JSON header of a saved index and seals it again (a valid checksum): a crafted file. */
-function craft(bytes: Buffer, edit: (header: Record<string, unknown>) => void): Buffer {
-  const jsonLength = bytes.readUInt32LE(12);
-  const header = JSON.parse(bytes.toString("utf8", 48, 48 + jsonLength)) as Record<string, unknown>;
-  edit(header);
-  const json = Buffer.from(JSON.stringify(header));
-  const pad = Buffer.alloc((8 - (json.length % 8)) % 8);
-  const rest = bytes.subarray(48 + jsonLength + ((8 - (jsonLength % 8)) % 8));
-  const body = Buffer.concat([json, pad, rest]);
-  const preamble = Buffer.from(bytes.subarray(0, 48));
-  preamble.writeUInt32LE(json.length, 12);
-  createHash("sha256").update(body).digest().copy(preamble, 16);
-  return Buffer.concat([preamble, body]);
+/** Seals edited bytes again with a valid CRC-32 trailer: a crafted file, not a damaged one. */
+function seal(body: Buffer): Buffer {
+  const out = Buffer.concat([body, Buffer.alloc(4)]);
+  out.writeUInt32LE(crc32(body) >>> 0, body.length);
+  return out;
 }
 
-test("a crafted header (type toString, negative or huge lengths, junk fields) is discarded, and the rebuild saves over it", async () => {
-  const { root, dir, bytes } = await savedIndex();
-  type Section = { type: string; length: number; offset: number; name: string };
-  const cases: Record<string, (h: Record<string, unknown>) => void> = {
-    "type toString": (h) => ((h.sections as Section[])[0]!.type = "toString"),
-    "type constructor": (h) => ((h.sections as Section[])[1]!.type = "constructor"),
-    "negative length": (h) => ((h.sections as Section[])[0]!.length = -5),
-    "fractional offset": (h) => ((h.sections as Section[])[2]!.offset = 1.5),
-    "huge length": (h) => ((h.sections as Section[])[0]!.length = 2 ** 40),
-    "section __proto__": (h) => ((h.sections as Section[])[0]!.name = "__proto__"),
-    "sections missing": (h) => delete h.sections,
-    "files not a list": (h) => (h.files = "x"),
-    "file without chunk ids": (h) => ((h.files as Record<string, unknown>[])[0]!.chunkIds = null),
-    "orama junk": (h) => (h.orama = { internalDocumentIDStore: 5 }),
-    "terms junk": (h) => (h.terms = 42),
+/** Reads a varint at `at`: its value and where it ends (the test's own reading of the layout). */
+function varuintAt(bytes: Buffer, at: number): { value: number; end: number } {
+  let value = 0;
+  let scale = 1;
+  for (;;) {
+    const b = bytes[at++]!;
+    value += (b & 0x7f) * scale;
+    if (b < 0x80) return { value, end: at };
+    scale *= 0x80;
+  }
+}
+
+/** Where the settings part's fields lie: after the 16-byte preamble, a tag, then strings and counts. */
+function settingsLayout(bytes: Buffer) {
+  let at = 17; // preamble, then the part's tag
+  const skipStr = () => {
+    const { value, end } = varuintAt(bytes, at);
+    at = end + value;
   };
-  for (const [name, edit] of Object.entries(cases)) {
-    const file = path.join(dir, `${name}.docent`);
-    await fs.writeFile(file, craft(bytes, edit));
+  skipStr(); // embedder
+  skipStr(); // settings
+  const roots = varuintAt(bytes, at);
+  at = roots.end;
+  for (let i = 0; i < roots.value; i++) skipStr();
+  skipStr(); // saved at
+  const total = { at, ...varuintAt(bytes, at) };
+  const filesTag = total.end;
+  const fileRoots = { at: filesTag + 1, ...varuintAt(bytes, filesTag + 1) };
+  return { total, fileRoots };
+}
+
+/** Replaces the bytes [from, to) of the body with `bytes` and seals the result. */
+function splice(file: Buffer, from: number, to: number, bytes: number[]): Buffer {
+  const body = file.subarray(0, file.length - 4);
+  return seal(Buffer.concat([body.subarray(0, from), Buffer.from(bytes), body.subarray(to)]));
+}
+
+const varuintBytes = (v: number): number[] => {
+  const out: number[] = [];
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  out.push(v);
+  return out;
+};
+
+test("crafted files with a valid checksum (huge, zero or endless counts, bytes rewritten) are discarded or load, never throw, and the rebuild saves over them", async () => {
+  const { root, dir, bytes } = await savedIndex();
+  const { total, fileRoots } = settingsLayout(bytes);
+  assert.ok(total.value >= 3, "the settings layout was read right (chunk count)");
+  assert.equal(fileRoots.value, 1, "the settings layout was read right (one root)");
+  const cases: Record<string, Buffer> = {
+    "huge chunk count": splice(bytes, total.at, total.end, varuintBytes(2 ** 40)),
+    "zero chunk count": splice(bytes, total.at, total.end, [0]),
+    "one chunk too many": splice(bytes, total.at, total.end, varuintBytes(total.value + 1)),
+    "endless varint": splice(bytes, total.at, total.end, Array(12).fill(0xff)),
+    "huge root count": splice(bytes, fileRoots.at, fileRoots.end, varuintBytes(2 ** 45)),
+    // After the root (a length byte and the path) comes the file count (one byte), then the first file's root index.
+    "root index out of range": splice(bytes, fileRoots.end + 2 + bytes[fileRoots.end]!, fileRoots.end + 3 + bytes[fileRoots.end]!, [7]),
+    "file count too high": splice(bytes, fileRoots.end + 1 + bytes[fileRoots.end]!, fileRoots.end + 2 + bytes[fileRoots.end]!, [9]),
+    "cut before the end, sealed": seal(bytes.subarray(0, bytes.length - 40)),
+    "bytes after the end, sealed": seal(Buffer.concat([bytes.subarray(0, bytes.length - 4), Buffer.from([8, 8])])),
+  };
+  // And 200 single bytes rewritten anywhere in the body, each sealed again.
+  const rand = mulberry32(11);
+  const body = bytes.subarray(0, bytes.length - 4);
+  let loadedCount = 0;
+  for (let i = 0; i < 200; i++) {
+    const edited = Buffer.from(body);
+    const at = 16 + Math.floor(rand() * (edited.length - 16));
+    edited[at] = Math.floor(rand() * 256);
+    cases[`byte ${at} rewritten (${i})`] = seal(edited);
+  }
+  for (const [name, content] of Object.entries(cases)) {
+    const file = path.join(dir, "crafted.docent");
+    await fs.writeFile(file, content);
     const logger = recordingLogger();
     const outcome = await loadIndex(file, [root], { logger });
+    if (outcome.status === "loaded") {
+      // A rewritten title or heading byte still makes a valid index; it must be usable.
+      loadedCount++;
+      assert.ok(/rewritten/.test(name), `${name}: a structural craft must not load`);
+      await outcome.index.search("request duration");
+      continue;
+    }
     assert.equal(outcome.status, "discarded", name);
     assert.match(logger.lines[0]!, /discarded, rebuilding/, name);
-    await outcome.index.update();
-    assert.equal(outcome.index.fileCount, 3, name);
-    await saveIndex(outcome.index, file);
-    assert.equal((await loadIndex(file, [root])).status, "loaded", `${name}: the next run loads`);
+    if (!/rewritten/.test(name) || i2(name) % 20 === 0) {
+      await outcome.index.update();
+      assert.equal(outcome.index.fileCount, 3, name);
+      await saveIndex(outcome.index, file);
+      assert.equal((await loadIndex(file, [root])).status, "loaded", `${name}: the next run loads`);
+    }
   }
+  assert.ok(loadedCount < 200, "most rewritten bytes are caught by the structure checks");
 });
+
+const i2 = (name: string) => Number(/\((\d+)\)$/.exec(name)?.[1] ?? 0);
 
 test("150 random bit flips are all detected (checksum) and the index rebuilt, never loaded with other rankings", async () => {
   const { root, dir, index, bytes } = await savedIndex();
   const expected = await rankings(index);
   const rand = mulberry32(7);
   const file = path.join(dir, "flipped.docent");
-  const jsonEnd = 48 + bytes.readUInt32LE(12);
+  // The postings are the second half of the file, or more.
+  const secondHalf = Math.floor(bytes.length / 2);
   let inPostings = 0;
   for (let i = 0; i < 150; i++) {
     const flipped = Buffer.from(bytes);
-    // Half the flips in the postings (after the header), half anywhere.
-    const at = i % 2 ? jsonEnd + Math.floor(rand() * (bytes.length - jsonEnd)) : Math.floor(rand() * bytes.length);
-    if (at >= jsonEnd) inPostings++;
+    // Half the flips in the second half of the file (postings), half anywhere.
+    const at = i % 2 ? secondHalf + Math.floor(rand() * (bytes.length - secondHalf)) : Math.floor(rand() * bytes.length);
+    if (at >= secondHalf) inPostings++;
     flipped[at]! ^= 1 << Math.floor(rand() * 8);
     await fs.writeFile(file, flipped);
     const outcome = await loadIndex(file, [root]);
