@@ -24,7 +24,7 @@ const repo = process.cwd();
 const copiesList = values.copies.split(",").map(Number);
 const work = mkdtempSync(path.join(os.tmpdir(), "docent-scale-"));
 
-execFileSync("npx", ["tsc", "-p", "tsconfig.test.json"], { stdio: "inherit" });
+if (!process.env.SCALE_NO_TSC) execFileSync("npx", ["tsc", "-p", "tsconfig.test.json"], { stdio: "inherit" });
 const impls = [{ name: "new", dir: repo }];
 if (!values["no-baseline"]) {
   const base = path.join(work, "baseline");
@@ -37,10 +37,14 @@ if (!values["no-baseline"]) {
 
 function phase(impl, name, corpus, index) {
   const started = Date.now();
-  const run = spawnSync(process.execPath, ["--expose-gc", path.join(impl.dir, "out/bench/scaleBench.js"), "--phase", name, "--corpus", corpus, "--index", index], {
-    encoding: "utf8",
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  const run = spawnSync(
+    process.execPath,
+    ["--expose-gc", path.join(impl.dir, "out/bench/scaleBench.js"), "--phase", name, "--corpus", corpus, "--index", index],
+    {
+      encoding: "utf8",
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
   const last = run.stdout.trim().split("\n").pop();
   let result;
   try {
@@ -59,7 +63,8 @@ try {
     for (let i = 0; i < copies; i++) cpSync(values.docs, path.join(corpus, `copy${i}`), { recursive: true });
     const row = {};
     for (const impl of impls) row[impl.name] = phase(impl, "build", corpus, path.join(work, `${impl.name}-x${copies}.idx`));
-    for (const impl of impls) if (!row[impl.name].error) Object.assign(row[impl.name], phase(impl, "load", corpus, path.join(work, `${impl.name}-x${copies}.idx`)));
+    for (const impl of impls)
+      if (!row[impl.name].error) Object.assign(row[impl.name], phase(impl, "load", corpus, path.join(work, `${impl.name}-x${copies}.idx`)));
     for (const impl of impls) rmSync(path.join(work, `${impl.name}-x${copies}.idx`), { force: true });
     rmSync(corpus, { recursive: true, force: true });
     results.runs[`x${copies}`] = row;
@@ -94,8 +99,9 @@ for (const [run, row] of Object.entries(results.runs)) {
     const o = row.old?.[k];
     const n = row.new?.[k];
     const ratio = typeof o === "number" && typeof n === "number" && o > 0 ? (n / o).toFixed(3) : "";
-    lines.push(`| ${k} | ${o ?? row.old?.error ?? ""} | ${n ?? row.new?.error ?? ""} | ${ratio} |`);
+    lines.push(`| ${k} | ${o ?? (row.old?.error ? "failed" : "")} | ${n ?? (row.new?.error ? "failed" : "")} | ${ratio} |`);
   }
+  for (const impl of ["old", "new"]) if (row[impl]?.error) lines.push(`| error (${impl}) | ${row[impl].error} | | |`);
   lines.push("");
 }
 mkdirSync("bench/results", { recursive: true });

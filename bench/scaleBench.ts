@@ -56,16 +56,24 @@ async function build(): Promise<Record<string, unknown>> {
   await index.update();
   const buildS = (performance.now() - t0) / 1000;
   const buildPeak = peakRssBytes();
-  const t1 = performance.now();
-  await saveIndex(index, indexFile);
-  const saveS = (performance.now() - t1) / 1000;
   const corpusBytes = [...index.files.values()].reduce((s, f) => s + f.size, 0);
-  return {
+  const built = {
     files: index.fileCount,
     chunks: index.chunkCount,
     corpus_mb: mb(corpusBytes),
     build_s: r3(buildS),
     build_peak_rss_mb: mb(buildPeak),
+  };
+  const t1 = performance.now();
+  try {
+    await saveIndex(index, indexFile);
+  } catch (err) {
+    // The build's figures stand; the save's failure is a figure too.
+    return { ...built, error: `save: ${String((err as Error).message).slice(0, 200)}`, build_and_save_peak_rss_mb: mb(peakRssBytes()) };
+  }
+  const saveS = (performance.now() - t1) / 1000;
+  return {
+    ...built,
     save_s: r3(saveS),
     build_and_save_peak_rss_mb: mb(peakRssBytes()),
     index_mb: mb(statSync(indexFile).size),

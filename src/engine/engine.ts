@@ -14,7 +14,7 @@ import { ChatModel, getLlamaInstance, LlamaEmbedder, type ModelSettings } from "
 import { silentLogger, type Logger } from "./util/logger.js";
 import { SerialQueue } from "./util/serialQueue.js";
 import { withoutText, type AnswerResult } from "../shared/answer.js";
-import { FEEDBACK_FILE, INDEX_FILE } from "../shared/defaults.js";
+import { DEFAULT_MEMORY_BUDGET_MB, FEEDBACK_FILE, INDEX_FILE } from "../shared/defaults.js";
 import { isDefinableName } from "../shared/names.js";
 import type {
   AskEventParams,
@@ -225,6 +225,7 @@ export class Engine {
       corpus: { include: this.settings.include, exclude: this.settings.exclude, maxFileBytes: this.settings.maxFileBytes },
       embedder: this.embedder,
       logger: this.logger,
+      memoryBudgetMB: this.settings.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB,
     };
     const t0 = performance.now();
     const loaded = await loadIndex(this.indexFile, this.options.roots, options);
@@ -252,6 +253,12 @@ export class Engine {
       // Info, not warnings: the same files are skipped on every run, and invalid UTF-8 is already
       // reported by the index as it reads a file.
       for (const s of report.skipped) this.logger.info(`Skipped ${s.relPath}: ${s.reason} (${s.detail})`);
+      if (report.overBudget) {
+        const { usedMB, budgetMB, filesLeft } = report.overBudget;
+        this.warn(
+          `Indexing stopped at the memory budget (${usedMB} MB of ${budgetMB} MB, docent.index.memoryBudgetMB): ${filesLeft} files not indexed; answers come from the ${this.index!.fileCount} indexed.`,
+        );
+      }
       return report;
     } catch (err) {
       // A stop, or a failure (an embedding model that crashed, a folder that went away), keeps

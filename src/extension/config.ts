@@ -2,6 +2,7 @@
 // user settings only (they are "machine"-scoped in package.json, and read here from the global
 // value alone), so a workspace cannot make Docent load a file of its choosing.
 import * as vscode from "vscode";
+import { DEFAULT_MEMORY_BUDGET_MB } from "../shared/defaults.js";
 import { DEFAULT_PIPELINE } from "../shared/pipelineSettings.js";
 import type { EngineSettings } from "../shared/protocol.js";
 
@@ -25,6 +26,7 @@ export function engineSettings(): EngineSettings {
     include: get<string[]>("docs.include", []),
     exclude: get<string[]>("docs.exclude", []),
     maxFileBytes: Math.round(get<number>("docs.maxFileSizeMB", 2) * 1024 * 1024),
+    memoryBudgetMB: get<number>("index.memoryBudgetMB", DEFAULT_MEMORY_BUDGET_MB),
     // Paths are resolved by the engine (~, relative paths, hf: references), as by the CLI.
     chatModel: chatModel || undefined,
     embeddingModel: embeddingModel || undefined,

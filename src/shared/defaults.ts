@@ -12,3 +12,6 @@ export const MAX_HEADING_CHARS = 200;
 /** File names in the extension's workspace storage. */
 export const INDEX_FILE = "index.docent";
 export const FEEDBACK_FILE = "feedback.jsonl";
+
+/** Memory (MB of JavaScript heap and buffers, which hold the index) past which indexing stops taking in files. */
+export const DEFAULT_MEMORY_BUDGET_MB = 2048;

@@ -13,6 +13,8 @@ export interface EngineSettings {
   include: string[];
   exclude: string[];
   maxFileBytes: number;
+  /** Resident memory (MB) past which indexing stops taking in files (the engine answers from what it has). */
+  memoryBudgetMB?: number;
   /** Local paths or hf: references (downloaded by the engine into modelsDir). */
   chatModel?: string;
   embeddingModel?: string;

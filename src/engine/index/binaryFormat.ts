@@ -67,6 +67,37 @@ export class BlockWriter {
     this.pos = p;
   }
 
+  /**
+   * One posting list: ids (mapped through `remap`) as ascending deltas, then the three field
+   * counts of each, all varints; written in one pass over a block with room for the worst case.
+   */
+  postings(ids: Int32Array, tfs: Uint16Array, n: number, remap: Int32Array): void {
+    this.room(n * 20);
+    const b = this.block;
+    let p = this.pos;
+    let prev = 0;
+    for (let i = 0; i < n; i++) {
+      const id = remap[ids[i]!]!;
+      let v = i === 0 ? id : id - prev;
+      prev = id;
+      while (v >= 0x80) {
+        b[p++] = (v & 0x7f) | 0x80;
+        v >>>= 7;
+      }
+      b[p++] = v;
+    }
+    const m = n * 3;
+    for (let i = 0; i < m; i++) {
+      let v = tfs[i]!;
+      while (v >= 0x80) {
+        b[p++] = (v & 0x7f) | 0x80;
+        v >>>= 7;
+      }
+      b[p++] = v;
+    }
+    this.pos = p;
+  }
+
   varint(v: number): void {
     this.varuint(v >= 0 ? v * 2 : -v * 2 - 1);
   }
@@ -181,8 +212,8 @@ export class ByteReader {
     const buf = this.buf;
     const end = this.end;
     let p = this.pos;
-    let id = 0;
-    for (let i = 0; i < n * 4; i++) {
+    let id = -1;
+    for (let i = 0; i < n; i++) {
       let v = 0;
       let shift = 0;
       for (;;) {
@@ -192,14 +223,26 @@ export class ByteReader {
         if (b < 0x80) break;
         shift += 7;
       }
-      if (i < n) {
-        id = i === 0 ? v : id + v;
-        if (v < 0 || id >= idLimit || (i > 0 && v === 0)) throw new CorruptIndex("corrupt postings (id out of range or repeated)");
-        ids[idsAt + i] = id;
-      } else {
-        if (v < 0 || v > 0xffff) throw new CorruptIndex("corrupt postings (field count out of range)");
-        tfs[idsAt * 3 + (i - n)] = v;
+      // Ascending and distinct: every delta after the first is at least 1.
+      if (i > 0 && v === 0) throw new CorruptIndex("corrupt postings (an id repeated)");
+      id = i === 0 ? v : id + v;
+      if (v < 0 || id >= idLimit) throw new CorruptIndex("corrupt postings (an id out of range)");
+      ids[idsAt + i] = id;
+    }
+    const m = n * 3;
+    const at = idsAt * 3;
+    for (let i = 0; i < m; i++) {
+      let v = 0;
+      let shift = 0;
+      for (;;) {
+        if (p >= end || shift > 14) throw new CorruptIndex("truncated or corrupt postings");
+        const b = buf[p++]!;
+        v |= (b & 0x7f) << shift;
+        if (b < 0x80) break;
+        shift += 7;
       }
+      if (v > 0xffff) throw new CorruptIndex("corrupt postings (a field count out of range)");
+      tfs[at + i] = v;
     }
     this.pos = p;
   }

@@ -45,8 +45,10 @@ export interface IndexOptions {
   embedder?: Embedder;
   logger?: Logger;
   /**
-   * Resident memory (MB) past which an update stops taking in new or changed files: the index
-   * keeps answering from what it has, and the report says so. Unset: no limit.
+   * Memory (MB of JavaScript heap and array buffers, where the index lives) past which an update
+   * stops taking in new or changed files: the index keeps answering from what it has, and the
+   * report says so. Unset: no limit. (Not resident memory: a chat model's weights, mapped into
+   * the same process, must not stop indexing.)
    */
   memoryBudgetMB?: number;
 }
@@ -61,7 +63,7 @@ export interface UpdateReport {
   chunksAdded: number;
   ms: number;
   /** Set when the memory budget stopped the update before every file was indexed. */
-  overBudget?: { rssMB: number; budgetMB: number; filesLeft: number };
+  overBudget?: { usedMB: number; budgetMB: number; filesLeft: number };
 }
 
 /** Whether an update added, changed or removed anything (and the saved index is out of date). */
@@ -229,11 +231,11 @@ export class DocsIndex {
       const file = listing.files[i]!;
       signal?.throwIfAborted();
       if (this.memoryBudgetMB && i % 16 === 0) {
-        const rssMB = process.memoryUsage.rss() / (1024 * 1024);
-        if (rssMB > this.memoryBudgetMB) {
-          report.overBudget = { rssMB: Math.round(rssMB), budgetMB: this.memoryBudgetMB, filesLeft: listing.files.length - i };
+        const usedMB = indexMemoryMB();
+        if (usedMB > this.memoryBudgetMB) {
+          report.overBudget = { usedMB: Math.round(usedMB), budgetMB: this.memoryBudgetMB, filesLeft: listing.files.length - i };
           this.logger.warn(
-            `Indexing stopped at the memory budget (${Math.round(rssMB)} MB of ${this.memoryBudgetMB} MB): ${listing.files.length - i} files not indexed; search answers from the ${this.files.size} indexed.`,
+            `Indexing stopped at the memory budget (${Math.round(usedMB)} MB of ${this.memoryBudgetMB} MB): ${listing.files.length - i} files not indexed; search answers from the ${this.files.size} indexed.`,
           );
           break;
         }
@@ -373,7 +375,10 @@ export class DocsIndex {
     this.files.set(file.absPath, entry);
     this.totalChunks += records.length;
     // The texts just chunked serve the reads that follow a change (the watcher's path).
-    this.texts.remember(entry, records.map((r) => r.text));
+    this.texts.remember(
+      entry,
+      records.map((r) => r.text),
+    );
     if (this.embedder) {
       for (const r of records) {
         r.hash = contentHash(r.text);
@@ -553,6 +558,12 @@ export class DocsIndex {
     }
     return hits;
   }
+}
+
+/** What the index's memory budget is measured against: the JavaScript heap in use and array buffers, in MB. */
+export function indexMemoryMB(): number {
+  const m = process.memoryUsage();
+  return (m.heapUsed + m.arrayBuffers) / (1024 * 1024);
 }
 
 export function chunkFieldTokens(record: Pick<ChunkRecord, "title" | "relPath" | "headingPath" | "text">): FieldTokens {

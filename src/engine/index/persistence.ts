@@ -201,13 +201,7 @@ async function writeIndex(index: DocsIndex, w: BlockWriter): Promise<number> {
   for (const [term, ids, tfs, n] of lists) {
     w.str(term);
     w.varuint(n);
-    let prev = 0;
-    for (let i = 0; i < n; i++) {
-      const id = remap[ids[i]!]!;
-      w.varuint32(i === 0 ? id : id - prev);
-      prev = id;
-    }
-    for (let i = 0; i < n * 3; i++) w.varuint32(tfs[i]!);
+    w.postings(ids, tfs, n, remap);
     sinceFlush += n;
     if (sinceFlush > 200_000) {
       sinceFlush = 0;
