@@ -98,6 +98,24 @@ export class BlockWriter {
     this.pos = p;
   }
 
+  /** The bytes `postings` will write for this list. */
+  postingsBytes(ids: Int32Array, tfs: Uint16Array, n: number, remap: Int32Array): number {
+    let bytes = 0;
+    let prev = 0;
+    for (let i = 0; i < n; i++) {
+      const id = remap[ids[i]!]!;
+      const v = i === 0 ? id : id - prev;
+      prev = id;
+      bytes += v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
+    }
+    const m = n * 3;
+    for (let i = 0; i < m; i++) {
+      const v = tfs[i]!;
+      bytes += v < 0x80 ? 1 : v < 0x4000 ? 2 : 3;
+    }
+    return bytes;
+  }
+
   varint(v: number): void {
     this.varuint(v >= 0 ? v * 2 : -v * 2 - 1);
   }

@@ -29,15 +29,40 @@ export interface ScoredDoc {
   score: number;
 }
 
+/** Postings kept in their saved (encoded) form until a query or a change first needs them. */
+export interface EncodedPostings {
+  /** Fills the list's arrays; a list that cannot be decoded is left empty. */
+  decodeInto(list: { ids: Int32Array; tfs: Uint16Array }): void;
+}
+
 /** Doc ids and, per doc, its term frequency in each field. Grows by doubling. */
 class PostingList {
   constructor(
     public ids: Int32Array = new Int32Array(4) as Int32Array,
     public tfs: Uint16Array = new Uint16Array(4 * FIELD_COUNT),
     public length = 0,
+    private encoded?: EncodedPostings,
   ) {}
 
+  /** Decodes the postings on first use (a loaded index decodes only the lists that are used). */
+  ready(): this {
+    if (this.encoded) {
+      const encoded = this.encoded;
+      this.encoded = undefined;
+      this.ids = new Int32Array(this.length);
+      this.tfs = new Uint16Array(this.length * FIELD_COUNT);
+      try {
+        encoded.decodeInto(this);
+      } catch {
+        // A damaged list (only a crafted file gets past the checksum) matches nothing.
+        this.length = 0;
+      }
+    }
+    return this;
+  }
+
   push(id: number, tf: number[]): void {
+    this.ready();
     if (this.length === this.ids.length) {
       const ids = new Int32Array(Math.max(4, this.length * 2));
       ids.set(this.ids);
@@ -53,6 +78,7 @@ class PostingList {
 
   /** Drops the postings of dead docs, in place. */
   compact(alive: Uint8Array): void {
+    this.ready();
     let w = 0;
     for (let r = 0; r < this.length; r++) {
       if (!alive[this.ids[r]!]) continue;
@@ -160,7 +186,7 @@ export class Bm25Index {
     let df = this.dfCache.get(term);
     if (df === undefined) {
       df = 0;
-      const { ids, length } = list;
+      const { ids, length } = list.ready();
       for (let i = 0; i < length; i++) df += this.alive[ids[i]!]!;
       this.dfCache.set(term, df);
     }
@@ -198,15 +224,17 @@ export class Bm25Index {
     const touched = this.touched;
     const alive = this.alive;
     const lengths = this.lengths;
+    const anyDead = this.deadDocs > 0;
     let touchedCount = 0;
     for (const [term, qWeight] of query) {
       const list = this.postings.get(term);
       if (!list) continue;
       const idf = this.idf(term);
-      const { ids, tfs } = list;
+      const { ids, tfs } = list.ready();
       for (let i = 0; i < list.length; i++) {
         const id = ids[i]!;
-        if (!alive[id]) continue;
+        // With no removals since the last compaction every posting is live.
+        if (anyDead && !alive[id]) continue;
         // The fields unrolled, in the order FIELDS names them (the same sums as a loop over fields).
         let tf = 0;
         const t = i * FIELD_COUNT;
@@ -256,7 +284,10 @@ export class Bm25Index {
   /** Calls `visit` for each term with its postings (compacted first, so all are live). */
   forEachTerm(visit: (term: string, ids: Int32Array, tfs: Uint16Array, length: number) => void): void {
     this.compact();
-    for (const [term, list] of this.postings) visit(term, list.ids, list.tfs, list.length);
+    for (const [term, list] of this.postings) {
+      list.ready();
+      visit(term, list.ids, list.tfs, list.length);
+    }
   }
 
   get termCount(): number {
@@ -273,12 +304,47 @@ export class Bm25Index {
     const tfs = new Uint16Array(total * FIELD_COUNT);
     let at = 0;
     for (const t of terms) {
-      const list = this.postings.get(t)!;
+      const list = this.postings.get(t)!.ready();
       ids.set(list.ids.subarray(0, list.length), at);
       tfs.set(list.tfs.subarray(0, list.length * FIELD_COUNT), at * FIELD_COUNT);
       at += list.length;
     }
     return { terms, counts, ids, tfs, lengths: this.lengths, alive: this.alive };
+  }
+
+  /**
+   * An index over loaded data whose posting lists stay encoded until used: `counts[i]` postings
+   * of `terms[i]`, decoded by `encoded[i]`. All documents below `alive.length` marked alive count.
+   */
+  static fromEncoded(
+    terms: string[],
+    counts: Uint32Array,
+    encoded: EncodedPostings[],
+    lengths: Uint32Array,
+    alive: Uint8Array,
+    params: Bm25Params = DEFAULT_BM25,
+  ): Bm25Index {
+    const index = new Bm25Index(params);
+    index.alive = alive;
+    index.lengths = lengths;
+    const empty32 = new Int32Array(0);
+    const empty16 = new Uint16Array(0);
+    let total = 0;
+    terms.forEach((term, i) => {
+      index.postings.set(term, new PostingList(empty32, empty16, counts[i]!, encoded[i]!));
+      total += counts[i]!;
+    });
+    index.totalPostings = total;
+    index.countLive();
+    return index;
+  }
+
+  private countLive(): void {
+    for (let id = 0; id < this.alive.length; id++) {
+      if (!this.alive[id]) continue;
+      this.liveCount++;
+      for (let f = 0; f < FIELD_COUNT; f++) this.lengthSums[f]! += this.lengths[id * FIELD_COUNT + f]!;
+    }
   }
 
   static fromSnapshot(snap: Bm25Snapshot, params: Bm25Params = DEFAULT_BM25): Bm25Index {

@@ -5,8 +5,8 @@
 //   files: metadata once per file (root, path, title, content hash, size, time, sections, the
 //     distinct heading paths), then per chunk its line range and heading;
 //   chunks waiting for an embedding (with their text); defined terms per chunk;
-//   full-text index: field lengths per chunk, then per term its postings as ascending id deltas and
-//     three field counts, all varints (one byte for most);
+//   full-text index: field lengths per chunk, then per term its postings (their byte length, then
+//     ascending id deltas and three field counts per posting, all varints: one byte for most);
 //   vectors, when an embedder is set; a CRC-32 of everything before it.
 // Chunk ids are renumbered densely in file order when saved (their order, which breaks ranking
 // ties, is kept). Chunk texts are not saved: they are read back from the files (chunkTexts.ts).
@@ -18,10 +18,10 @@ import { constants as fsConstants, promises as fs } from "node:fs";
 import * as path from "node:path";
 import { crc32 } from "node:zlib";
 import { insertMultiple } from "@orama/orama";
-import { Bm25Index, type Bm25Snapshot } from "./bm25.js";
+import { Bm25Index, type EncodedPostings } from "./bm25.js";
 import { BlockWriter, ByteReader, CorruptIndex } from "./binaryFormat.js";
 import { DocsIndex, type FileEntry, type IndexOptions } from "./docsIndex.js";
-import { TermIndex, type TermStrength } from "./terms.js";
+import { TermIndex, type TermDefinition, type TermStrength } from "./terms.js";
 import { type ChunkRecord } from "./types.js";
 import { silentLogger } from "../util/logger.js";
 
@@ -163,14 +163,22 @@ async function writeIndex(index: DocsIndex, w: BlockWriter): Promise<number> {
   }
 
   w.u8(Part.Terms);
-  const defined = index.terms.snapshot().filter(([id]) => remap[id]! >= 0);
+  // Per term, its definitions in the index's order (which breaks ties among equal definitions).
+  const defined: [string, { chunkId: number; strength: number }[]][] = [];
+  for (const [term, defs] of index.terms.entries()) {
+    const kept = defs.filter((d) => remap[d.chunkId]! >= 0);
+    if (kept.length) defined.push([term, kept]);
+  }
   w.varuint(defined.length);
-  for (const [id, terms] of defined) {
-    w.varuint(remap[id]!);
-    w.varuint(terms.length);
-    for (const [term, strength] of terms) {
-      w.str(term);
-      w.u8(strength);
+  for (const [term, defs] of defined) {
+    w.str(term);
+    w.varuint(defs.length);
+    let prev = 0;
+    for (const d of defs) {
+      const id = remap[d.chunkId]!;
+      w.varint(id - prev);
+      w.u8(d.strength);
+      prev = id;
     }
   }
   await w.flush();
@@ -201,6 +209,9 @@ async function writeIndex(index: DocsIndex, w: BlockWriter): Promise<number> {
   for (const [term, ids, tfs, n] of lists) {
     w.str(term);
     w.varuint(n);
+    // The list's byte length first, so that loading steps over it without reading it.
+    const bytesBefore = w.postingsBytes(ids, tfs, n, remap);
+    w.varuint(bytesBefore);
     w.postings(ids, tfs, n, remap);
     sinceFlush += n;
     if (sinceFlush > 200_000) {
@@ -339,6 +350,21 @@ export async function loadIndex(file: string, roots: string[], options: IndexOpt
   }
 }
 
+/** One term's postings as saved: `n` id deltas then 3n field counts, in the loaded file's bytes. */
+class SavedPostings implements EncodedPostings {
+  constructor(
+    private readonly bytes: Buffer,
+    private readonly start: number,
+    private readonly end: number,
+    private readonly n: number,
+    private readonly idLimit: number,
+  ) {}
+
+  decodeInto(list: { ids: Int32Array; tfs: Uint16Array }): void {
+    new ByteReader(this.bytes, this.start, this.end).postings(this.n, list.ids, 0, list.tfs, this.idLimit);
+  }
+}
+
 function expectPart(r: ByteReader, part: Part): void {
   const tag = r.u8();
   if (tag !== part) throw new CorruptIndex(`corrupt contents (part ${tag} where ${part} belongs)`);
@@ -445,17 +471,21 @@ async function parseIndex(
   }
 
   expectPart(r, Part.Terms);
-  const terms = new TermIndex();
-  const definedCount = r.count(2);
+  const definedCount = r.count(3);
+  const definitions: [string, TermDefinition[]][] = [];
   for (let i = 0; i < definedCount; i++) {
-    const id = r.varuint();
-    if (id >= total) throw new CorruptIndex("corrupt contents (a defined term's chunk)");
-    const defs = new Map<string, TermStrength>();
+    const term = r.str();
     const n = r.count(2);
-    for (let j = 0; j < n; j++) defs.set(r.str(), r.u8() as TermStrength);
-    terms.add(id, defs);
+    const defs: TermDefinition[] = new Array(n);
+    let id = 0;
+    for (let j = 0; j < n; j++) {
+      id += r.varint();
+      if (id < 0 || id >= total) throw new CorruptIndex("corrupt contents (a defined term's chunk)");
+      defs[j] = { chunkId: id, strength: r.u8() as TermStrength };
+    }
+    definitions.push([term, defs]);
   }
-  index.terms = terms;
+  index.terms = TermIndex.fromDefinitions(definitions);
 
   expectPart(r, Part.Lengths);
   let capacity = 1024;
@@ -468,25 +498,27 @@ async function parseIndex(
   expectPart(r, Part.Postings);
   const termCount = r.count(2);
   const postingCount = r.count(4);
-  const snap: Bm25Snapshot = {
-    terms: new Array<string>(termCount),
-    counts: new Uint32Array(termCount),
-    ids: new Int32Array(postingCount),
-    tfs: new Uint16Array(postingCount * 3),
-    lengths,
-    alive,
-  };
+  // The lists stay encoded in the file's bytes (already checked by the CRC): each is decoded, and
+  // its ids checked, when a query or a change first needs it. Here only their extent is checked.
+  const termNames = new Array<string>(termCount);
+  const counts = new Uint32Array(termCount);
+  const encoded = new Array<EncodedPostings>(termCount);
   let at = 0;
   for (let t = 0; t < termCount; t++) {
-    snap.terms[t] = r.str();
+    termNames[t] = r.str();
     const n = r.varuint();
     if (n === 0 || at + n > postingCount) throw new CorruptIndex("corrupt contents (postings)");
-    r.postings(n, snap.ids, at, snap.tfs, total);
-    snap.counts[t] = n;
+    const byteLength = r.varuint();
+    if (byteLength < n * 4 || byteLength > n * 4 * 5) throw new CorruptIndex("corrupt contents (a posting list's length)");
+    const start = r.pos;
+    r.bytes(byteLength);
+    encoded[t] = new SavedPostings(bytes, start, r.pos, n, total);
+    counts[t] = n;
     at += n;
   }
   if (at !== postingCount) throw new CorruptIndex("corrupt contents (postings counted wrong)");
-  index.bm25 = Bm25Index.fromSnapshot(snap);
+  if (new Set(termNames).size !== termCount) throw new CorruptIndex("corrupt contents (a term twice)");
+  index.bm25 = Bm25Index.fromEncoded(termNames, counts, encoded, lengths, alive);
 
   expectPart(r, Part.Vectors);
   const dims = r.varuint();

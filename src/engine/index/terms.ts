@@ -69,8 +69,25 @@ export function extractDefinedTerms(chunk: Pick<ChunkRecord, "headingPath" | "te
 
 export class TermIndex {
   private byTerm = new Map<string, TermDefinition[]>();
-  /** What each chunk defines, and how strongly (for removal and saving). */
-  private byChunk = new Map<number, Map<string, TermStrength>>();
+  /**
+   * What each chunk defines, and how strongly (for removal and saving). A loaded index builds it
+   * from byTerm when first needed: loading stays one pass, and most sessions never need it.
+   */
+  private byChunkMap?: Map<number, Map<string, TermStrength>> = new Map();
+
+  private get byChunk(): Map<number, Map<string, TermStrength>> {
+    if (!this.byChunkMap) {
+      this.byChunkMap = new Map();
+      for (const [term, defs] of this.byTerm) {
+        for (const { chunkId, strength } of defs) {
+          let terms = this.byChunkMap.get(chunkId);
+          if (!terms) this.byChunkMap.set(chunkId, (terms = new Map()));
+          terms.set(term, strength);
+        }
+      }
+    }
+    return this.byChunkMap;
+  }
 
   add(chunkId: number, terms: Map<string, TermStrength>): void {
     if (terms.size === 0) return;
@@ -83,12 +100,13 @@ export class TermIndex {
   }
 
   remove(chunkId: number): void {
-    for (const term of this.byChunk.get(chunkId)?.keys() ?? []) {
+    const byChunk = this.byChunk;
+    for (const term of byChunk.get(chunkId)?.keys() ?? []) {
       const defs = this.byTerm.get(term)?.filter((d) => d.chunkId !== chunkId) ?? [];
       if (defs.length) this.byTerm.set(term, defs);
       else this.byTerm.delete(term);
     }
-    this.byChunk.delete(chunkId);
+    byChunk.delete(chunkId);
   }
 
   /** Definitions of a term, strongest first. */
@@ -114,9 +132,22 @@ export class TermIndex {
     return [...this.byChunk].map(([chunkId, terms]) => [chunkId, [...terms]]);
   }
 
+  /** Each term with its definitions (chunk ids ascending within a term when added in id order). */
+  entries(): IterableIterator<[string, TermDefinition[]]> {
+    return this.byTerm.entries();
+  }
+
   static fromSnapshot(snap: [number, [string, TermStrength][]][]): TermIndex {
     const index = new TermIndex();
     for (const [chunkId, terms] of snap) index.add(chunkId, new Map(terms));
+    return index;
+  }
+
+  /** An index from its terms' definitions (as `entries()` gives them), built without the per-chunk map. */
+  static fromDefinitions(defs: Iterable<[string, TermDefinition[]]>): TermIndex {
+    const index = new TermIndex();
+    index.byChunkMap = undefined;
+    for (const [term, list] of defs) if (list.length) index.byTerm.set(term, list);
     return index;
   }
 }
