@@ -14,6 +14,9 @@ const runs = [
   { name: "pathological", script: "out/bench/pathological.js", args: [] },
   // Retrieval against default Orama, where the question set is at hand (it is not part of this repo).
   ...(existsSync(evalDocs) ? [{ name: "orama-baseline", script: "out/bench/oramaBaseline.js", args: ["--docs", evalDocs] }] : []),
+  // The index at 1x / 30x / 100x the sample docs, beside the previous index format built from git
+  // in the same run (bench/scale.mjs; about 20 minutes on 2 cores). Writes its own table.
+  { name: "scale", script: "bench/scale.mjs", args: [], table: true },
 ];
 execFileSync("npx", ["tsc", "-p", "tsconfig.test.json"], { stdio: "inherit" });
 mkdirSync("bench/results", { recursive: true });
@@ -21,6 +24,12 @@ const results = {};
 for (const run of runs) {
   if (only && !run.name.startsWith(only)) continue;
   process.stderr.write(`bench: ${run.name}...\n`);
+  if (run.table) {
+    // Already compiled above; it prints a Markdown table and writes bench/results/scale-*.json.
+    execFileSync(process.execPath, [run.script, ...run.args], { stdio: "inherit", env: { ...process.env, SCALE_NO_TSC: "1" } });
+    results[run.name] = "see bench/results/scale-*.json";
+    continue;
+  }
   const out = execFileSync(process.execPath, ["--expose-gc", run.script, ...run.args], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   results[run.name] = JSON.parse(out.trim().split("\n").pop());
   console.log(run.name, results[run.name]);
