@@ -315,3 +315,19 @@ test("kill -9 during a save: the next run loads or rebuilds cleanly and no tempo
   assert.deepEqual(await fs.readdir(dir), ["killed.docent"]);
   assert.match((await docent(["index", root, "--index", file])).stdout, /loaded saved index in/);
 });
+
+test("a saved file path that leads out of its folder is discarded (chunk texts are read back from these paths)", async () => {
+  const { root, dir, index } = await savedIndex();
+  const secret = path.join(path.dirname(root), "secret.md");
+  await fs.writeFile(secret, "# Secret\n\nNot part of the docs.\n");
+  const entry = [...index.files.values()][0]!;
+  for (const rel of ["../secret.md", "a/../../secret.md", secret]) {
+    entry.relPath = rel;
+    const file = path.join(dir, "outside.docent");
+    await saveIndex(index, file);
+    const logger = recordingLogger();
+    const outcome = await loadIndex(file, [root], { logger });
+    assert.equal(outcome.status, "discarded", rel);
+    assert.match(logger.lines[0]!, /a path outside its folder/, rel);
+  }
+});

@@ -64,6 +64,15 @@ export class ChunkTexts {
     return { files: this.cache.size, chars: this.chars, reads: this.reads };
   }
 
+  /** Each file's staleness is reported once (the index re-indexes it, which makes a new entry). */
+  private readonly reported = new WeakSet<TextSource>();
+
+  private stale(entry: TextSource, why: string): void {
+    if (this.reported.has(entry)) return;
+    this.reported.add(entry);
+    this.onStale(entry, why);
+  }
+
   /** The file's chunk texts, if its content is still what was indexed. */
   private read(entry: TextSource): string[] | undefined {
     this.reads++;
@@ -71,11 +80,11 @@ export class ChunkTexts {
     try {
       bytes = readRegularFile(entry.file, this.maxFileBytes);
     } catch (err) {
-      this.onStale(entry, `cannot read it (${(err as Error).message})`);
+      this.stale(entry, `cannot read it (${(err as Error).message})`);
       return undefined;
     }
     if (looksBinary(bytes) || contentHash(bytes) !== entry.hash) {
-      this.onStale(entry, "changed since it was indexed");
+      this.stale(entry, "changed since it was indexed");
       return undefined;
     }
     return chunkDocument(decodeText(bytes).text, entry.relPath, this.chunking).chunks.map((c) => c.text);

@@ -24,6 +24,7 @@ import { DocsIndex, type FileEntry, type IndexOptions } from "./docsIndex.js";
 import { TermIndex, type TermDefinition, type TermStrength } from "./terms.js";
 import { type ChunkRecord } from "./types.js";
 import { silentLogger } from "../util/logger.js";
+import { relativeInside } from "../../shared/paths.js";
 
 const MAGIC = Buffer.from("DOCENTIX", "latin1");
 /**
@@ -398,6 +399,9 @@ async function parseIndex(
 
   expectPart(r, Part.Files);
   const fileRoots = Array.from({ length: r.count() }, () => r.str());
+  // Texts are read back from these files: each must lie inside one of the folders indexed.
+  const resolvedRoots = new Set(roots.map((root) => path.resolve(root)));
+  if (fileRoots.some((root) => !resolvedRoots.has(root))) throw new CorruptIndex("corrupt contents (a file root that is not an indexed folder)");
   const fileCount = r.count();
   let nextId = 0;
   const table = index.chunkTable;
@@ -405,6 +409,7 @@ async function parseIndex(
     const root = fileRoots[r.varuint()];
     if (root === undefined) throw new CorruptIndex("corrupt contents (a file's root)");
     const relPath = r.str();
+    if (relativeInside(root, path.join(root, relPath)) !== relPath) throw new CorruptIndex("corrupt contents (a path outside its folder)");
     const entry: FileEntry = {
       file: path.join(root, relPath),
       root,
