@@ -74,6 +74,9 @@ test("removals leave scores exactly those of an index built fresh from the same 
   const root = await tempDocs(DOCS);
   const index = new DocsIndex([root]);
   await index.update();
+  const savedFirst = path.join(await makeTempDir(), "first.docent");
+  await saveIndex(index, savedFirst);
+  await rewrite(path.join(root, "routes.md"), "# Routes\n\nNo table here any more.\n");
   await rewrite(path.join(root, "db.md"), "# Database\n\n## Pools\n\nConnection pools and request duration histograms.\n");
   await fs.rm(path.join(root, "cpu.md"));
   await fs.writeFile(path.join(root, "new.md"), "# New\n\nIdle connections and sampling, again.\n");
@@ -87,6 +90,14 @@ test("removals leave scores exactly those of an index built fresh from the same 
   await saveIndex(index, file);
   const loaded = await loadIndex(file, [root]);
   assert.deepEqual(await results(loaded.index), await results(fresh));
+  // And a loaded index (lists still encoded, no per-chunk term map) brought up to date.
+  const first = await loadIndex(savedFirst, [root]);
+  await first.index.update();
+  assert.deepEqual(await results(first.index), await results(fresh));
+  assert.deepEqual(
+    first.index.exactTermHits("`http.route`").map((h) => first.index.getChunk(h.chunkId)!.relPath),
+    ["http.md"],
+  );
 });
 
 test("a chunk whose file changed since it was indexed gets no stale text, and the file is re-indexed", async () => {

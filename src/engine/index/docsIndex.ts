@@ -431,12 +431,12 @@ export class DocsIndex {
     for (const id of entry.chunkIds) {
       // The full-text index needs no tokens to remove a chunk: its old text may be gone from disk.
       this.bm25.remove(id);
-      this.terms.remove(id);
       this.chunkTable.clear(id);
       // A chunk still waiting for its embedding was never inserted into Orama.
       if (this.pendingEmbedding.delete(id)) continue;
       if (this.chunkHashes.delete(id)) inOrama.push(String(id));
     }
+    this.terms.removeChunks(entry.chunkIds);
     // Orama removes the first 1,000 at once and the rest on a timer; removing all now keeps
     // a save that follows consistent.
     if (inOrama.length) await removeMultiple(this.orama, inOrama, inOrama.length);

@@ -96,7 +96,26 @@ export class TermIndex {
       if (!defs) this.byTerm.set(term, (defs = []));
       defs.push({ chunkId, strength });
     }
-    this.byChunk.set(chunkId, new Map(terms));
+    this.byChunkMap?.set(chunkId, new Map(terms));
+  }
+
+  /**
+   * Removes the definitions of these chunks (a file's). Without the per-chunk map (a loaded
+   * index) one pass over the definitions finds them, instead of building the map.
+   */
+  removeChunks(chunkIds: Iterable<number>): void {
+    if (this.byChunkMap) {
+      for (const id of chunkIds) this.remove(id);
+      return;
+    }
+    const ids = new Set(chunkIds);
+    if (ids.size === 0) return;
+    for (const [term, defs] of this.byTerm) {
+      if (!defs.some((d) => ids.has(d.chunkId))) continue;
+      const kept = defs.filter((d) => !ids.has(d.chunkId));
+      if (kept.length) this.byTerm.set(term, kept);
+      else this.byTerm.delete(term);
+    }
   }
 
   remove(chunkId: number): void {
