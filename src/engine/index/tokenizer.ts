@@ -95,16 +95,33 @@ export function stripHtmlTags(text: string): string {
   return copied === 0 ? text : out + text.slice(copied);
 }
 
+/**
+ * The terms of each word (or compound) seen, since docs repeat their words: splitting, lowering
+ * and stemming are pure, so a word's terms are worked out once. Bounded like the stem cache.
+ */
+const termsCache = new Map<string, readonly string[]>();
+
 export function tokenize(text: string, out: string[] = []): string[] {
   const visible = stripMarkup(text);
   for (const m of visible.matchAll(COMPOUND)) {
     const raw = m[0];
-    const lowered = raw.toLowerCase();
-    const parts = raw.match(PART)!;
-    if (parts.length > 1) out.push(lowered);
-    for (const part of parts) pushWord(part, out);
+    let terms = termsCache.get(raw);
+    if (terms === undefined) {
+      terms = compoundTerms(raw);
+      if (termsCache.size > 200_000) termsCache.clear();
+      termsCache.set(raw, terms);
+    }
+    for (let i = 0; i < terms.length; i++) out.push(terms[i]!);
   }
   return out;
+}
+
+function compoundTerms(raw: string): string[] {
+  const terms: string[] = [];
+  const parts = raw.match(PART)!;
+  if (parts.length > 1) terms.push(raw.toLowerCase());
+  for (const part of parts) pushWord(part, terms);
+  return terms;
 }
 
 function pushWord(word: string, out: string[]): void {
