@@ -121,6 +121,10 @@ export class Bm25Index {
   private scratch = new Float64Array(1024);
   private touched = new Int32Array(1024);
   private readonly heap = new MinHeap();
+  /** Changes to the documents (adds, removals): the length normalisations follow it. */
+  private generation = 0;
+  private normFor = -1;
+  private norms = new Float64Array(0);
 
   constructor(readonly params: Bm25Params = DEFAULT_BM25) {}
 
@@ -158,6 +162,7 @@ export class Bm25Index {
       list.push(id, c);
     }
     if (this.dfCache.size) this.dfCache.clear();
+    this.generation++;
     this.totalPostings += counts.size;
     this.alive[id] = 1;
     this.liveCount++;
@@ -175,6 +180,7 @@ export class Bm25Index {
     this.deadDocs++;
     for (let f = 0; f < FIELD_COUNT; f++) this.lengthSums[f]! -= this.lengths[id * FIELD_COUNT + f]!;
     if (this.dfCache.size) this.dfCache.clear();
+    this.generation++;
     // Compaction costs one pass over every posting: worth it once a quarter of the docs are dead.
     if (this.deadDocs > 2_000 && this.deadDocs > this.liveCount / 4) this.compact();
   }
@@ -220,32 +226,48 @@ export class Bm25Index {
       this.scratch = new Float64Array(this.alive.length);
       this.touched = new Int32Array(this.alive.length);
     }
+    // Each document's length normalisation per field, `1 - b + b * length / average`, computed
+    // once per state of the index (the same doubles as computing it per posting).
+    if (this.normFor !== this.generation || this.norms.length < this.lengths.length) {
+      if (this.norms.length < this.lengths.length) this.norms = new Float64Array(this.lengths.length);
+      const lengths = this.lengths;
+      const norms = this.norms;
+      for (let id = 0, end = this.alive.length; id < end; id++) {
+        const at = id * FIELD_COUNT;
+        norms[at] = 1 - b0 + (b0 * lengths[at]!) / avg0;
+        norms[at + 1] = 1 - b1 + (b1 * lengths[at + 1]!) / avg1;
+        norms[at + 2] = 1 - b2 + (b2 * lengths[at + 2]!) / avg2;
+      }
+      this.normFor = this.generation;
+    }
+    const norms = this.norms;
     const acc = this.scratch;
     const touched = this.touched;
     const alive = this.alive;
-    const lengths = this.lengths;
     const anyDead = this.deadDocs > 0;
+    const k1Plus1 = k1 + 1;
     let touchedCount = 0;
     for (const [term, qWeight] of query) {
       const list = this.postings.get(term);
       if (!list) continue;
-      const idf = this.idf(term);
+      const qIdf = qWeight * this.idf(term);
       const { ids, tfs } = list.ready();
-      for (let i = 0; i < list.length; i++) {
+      for (let i = 0, n = list.length; i < n; i++) {
         const id = ids[i]!;
         // With no removals since the last compaction every posting is live.
         if (anyDead && !alive[id]) continue;
         // The fields unrolled, in the order FIELDS names them (the same sums as a loop over fields).
         let tf = 0;
         const t = i * FIELD_COUNT;
+        const at = id * FIELD_COUNT;
         const r0 = tfs[t]!,
           r1 = tfs[t + 1]!,
           r2 = tfs[t + 2]!;
-        if (r0 !== 0) tf += (w0 * r0) / (1 - b0 + (b0 * lengths[id * FIELD_COUNT]!) / avg0);
-        if (r1 !== 0) tf += (w1 * r1) / (1 - b1 + (b1 * lengths[id * FIELD_COUNT + 1]!) / avg1);
-        if (r2 !== 0) tf += (w2 * r2) / (1 - b2 + (b2 * lengths[id * FIELD_COUNT + 2]!) / avg2);
+        if (r0 !== 0) tf += (w0 * r0) / norms[at]!;
+        if (r1 !== 0) tf += (w1 * r1) / norms[at + 1]!;
+        if (r2 !== 0) tf += (w2 * r2) / norms[at + 2]!;
         if (acc[id] === 0) touched[touchedCount++] = id;
-        acc[id]! += qWeight * idf * ((tf * (k1 + 1)) / (tf + k1));
+        acc[id]! += qIdf * ((tf * k1Plus1) / (tf + k1));
       }
     }
     const heap = this.heap;
