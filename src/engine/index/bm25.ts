@@ -37,6 +37,9 @@ export interface EncodedPostings {
 
 /** Doc ids and, per doc, its term frequency in each field. Grows by doubling. */
 class PostingList {
+  /** Postings added while the list was still encoded (kept apart, so adding needs no decoding). */
+  private tail?: PostingList;
+
   constructor(
     public ids: Int32Array = new Int32Array(4) as Int32Array,
     public tfs: Uint16Array = new Uint16Array(4 * FIELD_COUNT),
@@ -48,21 +51,36 @@ class PostingList {
   ready(): this {
     if (this.encoded) {
       const encoded = this.encoded;
+      const tail = this.tail;
       this.encoded = undefined;
+      this.tail = undefined;
+      const encodedCount = this.length - (tail?.length ?? 0);
       this.ids = new Int32Array(this.length);
       this.tfs = new Uint16Array(this.length * FIELD_COUNT);
+      let at = encodedCount;
       try {
-        encoded.decodeInto(this);
+        encoded.decodeInto({ ids: this.ids.subarray(0, encodedCount), tfs: this.tfs.subarray(0, encodedCount * FIELD_COUNT) });
       } catch {
-        // A damaged list (only a crafted file gets past the checksum) matches nothing.
-        this.length = 0;
+        // A damaged list (only a crafted file gets past the checksum) keeps only what was added since.
+        at = 0;
+      }
+      this.length = at;
+      if (tail) {
+        // Added after loading, so after the saved ids: the list stays in id order.
+        this.ids.set(tail.ids.subarray(0, tail.length), at);
+        this.tfs.set(tail.tfs.subarray(0, tail.length * FIELD_COUNT), at * FIELD_COUNT);
+        this.length = at + tail.length;
       }
     }
     return this;
   }
 
   push(id: number, tf: number[]): void {
-    this.ready();
+    if (this.encoded) {
+      (this.tail ??= new PostingList()).push(id, tf);
+      this.length++;
+      return;
+    }
     if (this.length === this.ids.length) {
       const ids = new Int32Array(Math.max(4, this.length * 2));
       ids.set(this.ids);
