@@ -6,9 +6,11 @@ import { answerQuestion, type PipelineEvent, type PipelineResult } from "./answe
 import { hasChanges, type DocsIndex, type IndexOptions, type UpdateReport } from "./index/docsIndex.js";
 import { loadIndex, saveIndex, type LoadOutcome } from "./index/persistence.js";
 import { headingLabel } from "./index/types.js";
+import { exampleQuestions } from "./examples.js";
 import { definitionRow, searchSections } from "./lookup.js";
 import { appendFeedback, feedbackEntry, recoverSourceTexts } from "./finetune/feedbackLog.js";
 import { generateDataset } from "./finetune/dataset.js";
+import { isRemoteModelReference } from "./model/download/references.js";
 import { resolveModelReference } from "./model/download/resolve.js";
 import { ChatModel, getLlamaInstance, LlamaEmbedder, type ModelSettings } from "./model/llm.js";
 import { silentLogger, type Logger } from "./util/logger.js";
@@ -24,10 +26,12 @@ import type {
   Definition,
   EngineSettings,
   EngineStatus,
+  ExampleQuestion,
   ExportDatasetParams,
   FeedbackParams,
   FeedbackResult,
   InitializationOptions,
+  ModelFailure,
   ReindexResult,
   SearchSection,
 } from "../shared/protocol.js";
@@ -191,6 +195,9 @@ export class Engine {
 
   private async resolve(ref: string, what: string): Promise<string> {
     let shown = -1;
+    // A download says so from its start, also while it is still reaching the server (a record of a
+    // finished download is reused in milliseconds, and the state then moves on to loading).
+    if (isRemoteModelReference(ref)) this.setStatus({ state: "downloading-model", progress: 0, message: `Downloading ${what} ${ref}` });
     return resolveModelReference(ref, {
       modelsDir: this.options.modelsDir,
       logger: this.logger,
@@ -215,6 +222,7 @@ export class Engine {
       this.embedder = await LlamaEmbedder.load(llama, file, this.modelSettings());
     } catch (err) {
       if (this.options.onFailure === "throw") throw err;
+      this.modelFailed("embeddingModel", this.settings.embeddingModel, err);
       this.warn(`Embedding model not loaded, search uses full text only: ${(err as Error).message}`);
     }
   }
@@ -244,8 +252,16 @@ export class Engine {
     const controller = new AbortController();
     signal?.addEventListener("abort", () => controller.abort(), { once: true });
     this.indexAbort = controller;
+    // Files done of total, at most ten statuses a second (and always the first and the last).
+    let lastShown = 0;
+    const onProgress = (done: number, total: number) => {
+      const now = performance.now();
+      if (done !== 0 && done !== total && now - lastShown < 100) return;
+      lastShown = now;
+      this.setStatus({ state: "indexing", indexed: { done, total }, progress: total ? done / total : undefined });
+    };
     try {
-      const report = await this.index!.update(controller.signal);
+      const report = await this.index!.update(controller.signal, onProgress);
       this.logger.info(
         `Indexed ${this.index!.fileCount} files (${report.added.length} added, ${report.updated.length} updated, ${report.removed.length} removed, ${report.unchanged} unchanged) in ${report.ms.toFixed(0)} ms`,
       );
@@ -262,7 +278,7 @@ export class Engine {
       return { added: [], updated: [], removed: [], unchanged: 0, skipped: [], invalidUtf8: [], chunksAdded: 0, ms: 0, cancelled: true };
     } finally {
       this.indexAbort = undefined;
-      this.setStatus({ state: "ready", message: undefined });
+      this.setStatus({ state: "ready", message: undefined, indexed: undefined, progress: undefined });
     }
   }
 
@@ -278,6 +294,7 @@ export class Engine {
       this.setStatus({ state: "ready", model: undefined, device: undefined, message: undefined });
       return;
     }
+    let failing: Pick<ModelFailure, "setting" | "ref"> = { setting: "chatModel", ref };
     try {
       this.setStatus({ state: "loading-model", message: "Loading the chat model" });
       const file = await this.resolve(ref, "chat model");
@@ -286,7 +303,12 @@ export class Engine {
       this.logger.info(`llama.cpp is ready on ${llama.gpu || "CPU"}`);
       // Adapters are references like the model: local paths (~ included) or hf: downloads.
       const lora = [];
-      for (const a of this.settings.lora) lora.push({ path: await this.resolve(a.path, "LoRA adapter"), scale: a.scale });
+      for (const a of this.settings.lora) {
+        failing = { setting: "loraAdapters", ref: a.path };
+        lora.push({ path: await this.resolve(a.path, "LoRA adapter"), scale: a.scale });
+      }
+      failing = { setting: "chatModel", ref };
+      this.setStatus({ state: "loading-model", message: "Loading the chat model" });
       this.chat = await ChatModel.load(llama, file, { ...this.modelSettings(), lora });
       this.logger.info(
         `Chat model ${file} ready on ${llama.gpu || "CPU"} (${this.chat.gpuLayers} GPU layers, ${this.chat.threads} threads, context ${this.chat.contextSize})`,
@@ -294,9 +316,16 @@ export class Engine {
       this.setStatus({ state: "ready", model: path.basename(file), device: llama.gpu || "cpu", message: undefined, progress: undefined });
     } catch (err) {
       if (this.options.onFailure === "throw") throw err;
+      this.modelFailed(failing.setting, failing.ref, err);
       this.warn(`Chat model not loaded, answers show the best-matching sections instead: ${(err as Error).message}`);
       this.setStatus({ state: "ready", model: undefined, device: undefined, message: undefined, progress: undefined });
     }
+  }
+
+  /** Remembers which model failed (shown with the next status), so the editor can offer Retry or another file. */
+  private modelFailed(setting: ModelFailure["setting"], ref: string | undefined, err: unknown): void {
+    if (!ref) return;
+    this.status.modelFailure = { setting, ref, message: (err as Error).message, download: isRemoteModelReference(ref) };
   }
 
   private warn(message: string): void {
@@ -462,6 +491,11 @@ export class Engine {
     };
   }
 
+  /** A few questions about names the docs define (the chat's empty state); none before the index is open. */
+  exampleQuestions(count = 3): ExampleQuestion[] {
+    return this.index ? exampleQuestions(this.index, Math.min(10, Math.max(1, count))) : [];
+  }
+
   /** The k sections that best match a query (see lookup.ts); needs only the index. */
   search(query: string, k = 5): Promise<SearchSection[]> {
     if (!this.index) throw new Error("The docs index is not ready yet");
@@ -504,6 +538,7 @@ export class Engine {
       this.embedder = undefined;
     }
     this.status.warnings = [];
+    this.status.modelFailure = undefined;
     if (embedderChanged) await this.loadEmbedderIfConfigured();
     if (corpusChanged || embedderChanged) await this.openIndex();
     if (chatChanged) await this.loadChatModel();

@@ -24,6 +24,7 @@ import {
   ConfigureRequest,
   DatasetProgressNotification,
   DefineRequest,
+  ExampleQuestionsRequest,
   ExportDatasetRequest,
   FeedbackRequest,
   ReindexRequest,
@@ -37,6 +38,7 @@ import {
   type Definition,
   type EngineSettings,
   type EngineStatus,
+  type ExampleQuestion,
   type ExportDatasetParams,
   type FeedbackParams,
   type FeedbackResult,
@@ -181,6 +183,11 @@ export class EngineClient extends Disposable {
   /** The definition of a name the docs define, for hovers. */
   define(name: string, token?: vscode.CancellationToken): Promise<Definition | null> {
     return this.client.sendRequest(DefineRequest, { name }, token);
+  }
+
+  /** A few questions about names the docs define (the chat's empty state). */
+  exampleQuestions(count = 3): Promise<ExampleQuestion[]> {
+    return this.client.sendRequest(ExampleQuestionsRequest, { count });
   }
 
   /** The sections that best match a query (the language-model tools). */

@@ -14,6 +14,7 @@ import {
   ConfigureRequest,
   DatasetProgressNotification,
   DefineRequest,
+  ExampleQuestionsRequest,
   ExportDatasetRequest,
   FeedbackRequest,
   ReindexRequest,
@@ -80,6 +81,11 @@ connection.onRequest(DefineRequest, async (params) => {
   if (!engine) return null;
   await engine.whenIndexOpen();
   return engine.define(params.name) ?? null;
+});
+connection.onRequest(ExampleQuestionsRequest, async (params) => {
+  if (!engine) return [];
+  await engine.whenIndexOpen();
+  return engine.exampleQuestions(params.count);
 });
 connection.onRequest(SearchRequest, async (params) => {
   if (!engine) return [];

@@ -57,6 +57,19 @@ export interface EngineStatus {
   indexSource?: "loaded" | "built";
   /** The engine's process id (the log, and tests that stop it). */
   pid?: number;
+  /** While indexing: files looked at so far, of how many. */
+  indexed?: { done: number; total: number };
+  /** The last model that failed to download or load (cleared by new settings), so the editor can offer Retry and Choose File. */
+  modelFailure?: ModelFailure;
+}
+
+export interface ModelFailure {
+  setting: "chatModel" | "embeddingModel" | "loraAdapters";
+  /** The reference as set (a path, an hf: URI or a URL). */
+  ref: string;
+  message: string;
+  /** True when the reference is downloaded (hf: or http(s)), false for a local file. */
+  download: boolean;
 }
 
 /** The current status; null before the engine is initialised. */
@@ -126,6 +139,15 @@ export interface Definition {
 
 /** The definition of a name (for hovers); null when the docs define no such name. */
 export const DefineRequest = new RequestType<DefineParams, Definition | null, void>("docent/define");
+
+export interface ExampleQuestion {
+  question: string;
+  /** The defined name it is about. */
+  term: string;
+}
+
+/** A few questions about names the docs define, for the chat's empty state; [] before the index is open. */
+export const ExampleQuestionsRequest = new RequestType<{ count?: number }, ExampleQuestion[], void>("docent/exampleQuestions");
 
 export interface SearchParams {
   query: string;

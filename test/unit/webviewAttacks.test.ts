@@ -43,7 +43,9 @@ const ALLOWED_TAGS = new Set([
   "th",
   "td",
 ]);
-const ALLOWED_ATTRIBUTES = new Set(["type", "data-n", "data-lang", "aria-label", "title", "start"]);
+// role, tabindex and data-href: a clickable link is a span whose address the host checks and opens
+// (never an href the webview could follow).
+const ALLOWED_ATTRIBUTES = new Set(["type", "data-n", "data-lang", "aria-label", "title", "start", "role", "tabindex", "data-href"]);
 
 function assertSafe(root: FakeElement, what: string): void {
   for (const e of root.descendants()) {
