@@ -16,7 +16,7 @@ import { registerDefinitionHover } from "./hover.js";
 import { explainQuestion } from "./metricName.js";
 import { FailedDownloads, settingLabel, type FailedDownload } from "./modelFailures.js";
 import { chooseModelFile, modelPickItems, selectModel, type ModelPickItem } from "./models.js";
-import { lastHighlight, registerHighlightReset } from "./openSource.js";
+import { lastHighlight, openSource, registerHighlightReset, resolveLink, type LinkTarget } from "./openSource.js";
 import { StatusBar } from "./statusBar.js";
 
 /** What the extension returns from activate(): used by the integration tests. */
@@ -49,6 +49,10 @@ export interface DocentApi {
     startedWith(): EngineSettings | undefined;
     restartEngine(): Promise<void>;
     lastHighlight(): { file: string; startLine: number; endLine: number } | undefined;
+    /** What a click on a source in the chat does. */
+    openSource(file: string, startLine: number, endLine: number): Promise<boolean>;
+    /** Where a link in the chat leads (what a click would open), without opening it. */
+    resolveLink(href: string, bases: string[]): LinkTarget;
   };
 }
 
@@ -399,6 +403,8 @@ class DocentExtension extends Disposable {
         startedWith: () => this.startSettings,
         restartEngine: () => this.restartEngine(),
         lastHighlight: () => lastHighlight,
+        openSource: (file, start, end) => openSource(file, start, end, this.log),
+        resolveLink: (href, bases) => resolveLink(href, bases),
       },
     };
   }
