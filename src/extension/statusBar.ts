@@ -22,7 +22,9 @@ export class StatusBar extends Disposable {
         this.item.text = "$(loading~spin) Docent";
         break;
       case "indexing":
-        this.item.text = `$(sync~spin) Docent: indexing${status.files ? ` (${status.files})` : ""}`;
+        this.item.text = status.indexed
+          ? `$(sync~spin) Docent: indexing ${status.indexed.done}/${status.indexed.total}`
+          : `$(sync~spin) Docent: indexing${status.files ? ` (${status.files})` : ""}`;
         break;
       case "loading-model":
         this.item.text = "$(loading~spin) Docent: loading model";

@@ -271,9 +271,12 @@ test("a model download that fails shows an error with Retry and Choose File", { 
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const ref = `http://127.0.0.1:${(server.address() as AddressInfo).port}/missing-model.gguf`;
   try {
-    const settingsFile = path.join(server_().dirs.userData, "User", "settings.json");
-    const settings = JSON.parse(await fs.readFile(settingsFile, "utf8")) as Record<string, unknown>;
-    await fs.writeFile(settingsFile, JSON.stringify({ ...settings, "docent.chatModel": ref }, null, 2));
+    // Machine-scoped settings live in the remote machine's settings in code-server (see the harness): both files.
+    for (const scope of ["User", "Machine"]) {
+      const settingsFile = path.join(server_().dirs.userData, scope, "settings.json");
+      const settings = JSON.parse(await fs.readFile(settingsFile, "utf8")) as Record<string, unknown>;
+      await fs.writeFile(settingsFile, JSON.stringify({ ...settings, "docent.chatModel": ref }, null, 2));
+    }
     const note = await waitForNotification(page, /could not download the chat model/, 60_000);
     assert.equal(note.severity, "error");
     assert.ok(note.buttons.includes("Retry") && note.buttons.includes("Choose File"), `buttons: ${note.buttons.join(", ")}`);
