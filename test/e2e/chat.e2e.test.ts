@@ -219,6 +219,37 @@ test("the keybinding puts the keyboard in the question box from the editor, and 
   await page.keyboard.press("Control+Z");
 });
 
+/** The labels of the editor's context menu at the first on-screen text that holds `text` (after a click there). */
+async function contextMenuAt(text: string): Promise<string[]> {
+  const token = page.locator(".editor-instance .view-line span span", { hasText: text }).first();
+  await token.click();
+  // The context key follows the cursor after a short debounce and one definition request.
+  await page.waitForTimeout(800);
+  await token.click({ button: "right" });
+  const items = page.locator(".context-view .monaco-menu .action-item .action-label");
+  await items.first().waitFor({ timeout: 10_000 });
+  const labels = (await items.allInnerTexts()).map((l) => l.trim()).filter(Boolean);
+  await page.keyboard.press("Escape");
+  return labels;
+}
+
+test("Explain This Metric is in the editor's context menu on a name the docs define, and not on other words", { skip }, async () => {
+  await page.keyboard.press("F1");
+  const widget = page.locator(".quick-input-widget");
+  await widget.locator("input").fill("telemetry.ts");
+  await widget.locator(".monaco-list-row", { hasText: "telemetry.ts" }).first().click({ timeout: 30_000 });
+  await page.locator(".tabs-container .tab.active", { hasText: "telemetry.ts" }).waitFor({ timeout: 30_000 });
+  const onName = await contextMenuAt("http.server.request.duration");
+  assert.ok(onName.includes("Explain This Metric"), `menu on a defined name: ${onName.join(" | ")}`);
+  const onWord = await contextMenuAt("import");
+  assert.ok(onWord.length > 3 && !onWord.includes("Explain This Metric"), `menu on a plain word: ${onWord.join(" | ")}`);
+  await contextMenuAt("http.server.request.duration");
+  await page.locator(".editor-instance .view-line span span", { hasText: "http.server.request.duration" }).first().click({ button: "right" });
+  await page.locator(".context-view .monaco-menu .action-label", { hasText: "Explain This Metric" }).waitFor({ timeout: 10_000 });
+  await shot("4d-explain-in-context-menu");
+  await page.keyboard.press("Escape");
+});
+
 test("thumbs up stores the rated answer in the feedback log", { skip }, async () => {
   const turn = chat.locator(".turn").last();
   await turn.getByRole("button", { name: "Helpful", exact: true }).click();
