@@ -10,7 +10,10 @@ import { definitionRow, searchSections } from "./lookup.js";
 import { appendFeedback, feedbackEntry, recoverSourceTexts } from "./finetune/feedbackLog.js";
 import { generateDataset } from "./finetune/dataset.js";
 import { resolveModelReference } from "./model/download/resolve.js";
-import { ChatModel, getLlamaInstance, LlamaEmbedder, type ModelSettings } from "./model/llm.js";
+import { ChatModel, LlamaEmbedder, type ModelSettings } from "./model/llm.js";
+import { describeModelStatus, loadLlamaBackend, type LlamaBackend } from "./model/gpuBackend.js";
+import { cudaPackageNames, hasSystemCudaRuntime, installGpuPackage, npmRegistry } from "./model/gpuPackages.js";
+import { importNodeLlamaCpp } from "./model/nodeLlamaCpp.js";
 import { silentLogger, type Logger } from "./util/logger.js";
 import { SerialQueue } from "./util/serialQueue.js";
 import { withoutText, type AnswerResult } from "../shared/answer.js";
@@ -22,12 +25,15 @@ import type {
   DatasetProgressParams,
   DatasetSummary,
   Definition,
+  EnableCudaResult,
   EngineSettings,
   EngineStatus,
   ExportDatasetParams,
   FeedbackParams,
   FeedbackResult,
+  GpuPackageProgressParams,
   InitializationOptions,
+  ModelStatus,
   ReindexResult,
   SearchSection,
 } from "../shared/protocol.js";
@@ -45,6 +51,8 @@ export interface EngineOptions {
   feedbackFile?: string;
   /** Where hf: references are downloaded. */
   modelsDir: string;
+  /** Where "Enable CUDA" puts node-llama-cpp's CUDA binaries, and the engine looks for them. */
+  gpuPackagesDir?: string;
   settings: EngineSettings;
   logger?: Logger;
   events?: Partial<EngineEvents>;
@@ -72,6 +80,7 @@ export function workspaceEngineOptions(init: InitializationOptions): Omit<Engine
     indexFile: path.join(init.storageDir, INDEX_FILE),
     feedbackFile: path.join(init.storageDir, FEEDBACK_FILE),
     modelsDir: init.modelsDir,
+    gpuPackagesDir: init.gpuPackagesDir,
     settings: init.settings,
   };
 }
@@ -85,6 +94,9 @@ export class Engine {
   private index?: DocsIndex;
   private chat?: ChatModel;
   private embedder?: LlamaEmbedder;
+  /** The llama.cpp binary in use (Model Status), and the last model answer's speed. */
+  private backend?: LlamaBackend;
+  private lastAnswer?: ModelStatus["lastAnswer"];
   private settings: EngineSettings;
   private readonly status: EngineStatus = { state: "starting", files: 0, sections: 0, warnings: [], pid: process.pid };
   private readonly running = new Map<string, AbortController>();
@@ -211,7 +223,8 @@ export class Engine {
     try {
       this.setStatus({ state: "loading-model", message: "Loading the embedding model" });
       const file = await this.resolve(this.settings.embeddingModel, "embedding model");
-      const llama = await getLlamaInstance(this.settings.gpu, this.logger);
+      this.backend = await loadLlamaBackend(this.settings.gpu, this.logger, this.options.gpuPackagesDir);
+      const llama = this.backend.llama;
       this.embedder = await LlamaEmbedder.load(llama, file, this.modelSettings());
     } catch (err) {
       if (this.options.onFailure === "throw") throw err;
@@ -282,7 +295,8 @@ export class Engine {
       this.setStatus({ state: "loading-model", message: "Loading the chat model" });
       const file = await this.resolve(ref, "chat model");
       this.logger.info(`Loading the chat model ${file} (GPU: ${this.settings.gpu})`);
-      const llama = await getLlamaInstance(this.settings.gpu, this.logger);
+      this.backend = await loadLlamaBackend(this.settings.gpu, this.logger, this.options.gpuPackagesDir);
+      const llama = this.backend.llama;
       this.logger.info(`llama.cpp is ready on ${llama.gpu || "CPU"}`);
       // Adapters are references like the model: local paths (~ included) or hf: downloads.
       const lora = [];
@@ -291,7 +305,10 @@ export class Engine {
       this.logger.info(
         `Chat model ${file} ready on ${llama.gpu || "CPU"} (${this.chat.gpuLayers} GPU layers, ${this.chat.threads} threads, context ${this.chat.contextSize})`,
       );
-      this.setStatus({ state: "ready", model: path.basename(file), device: llama.gpu || "cpu", message: undefined, progress: undefined });
+      // The device is where the model runs: a GPU binary that offloaded no layer (Vulkan with only a
+      // software renderer, a model too big for VRAM) leaves it on the CPU; Model Status says why.
+      const device = llama.gpu && this.chat.gpuLayers > 0 ? llama.gpu : "cpu";
+      this.setStatus({ state: "ready", model: path.basename(file), device, message: undefined, progress: undefined });
     } catch (err) {
       if (this.options.onFailure === "throw") throw err;
       this.warn(`Chat model not loaded, answers show the best-matching sections instead: ${(err as Error).message}`);
@@ -403,6 +420,9 @@ export class Engine {
         },
       });
       this.rememberSources(params.id, result);
+      if (result.mode === "model" && result.tokens.answer > 0) {
+        this.lastAnswer = { tokensPerSecond: result.tokensPerSecond.answer, tokens: result.tokens.answer, firstTokenMs: result.timings.firstAnswerTokenMs };
+      }
       return toWire(result);
     });
     return run.finally(() => this.running.delete(params.id));
@@ -476,6 +496,34 @@ export class Engine {
       if (!this.chat) throw new Error('Exporting a dataset needs a chat model: set one with "Docent: Select Model"');
       return generateDataset(this.index, this.chat, { ...params, signal, onProgress: ({ done, total, records }) => onProgress?.({ done, total, records }) });
     });
+  }
+
+  /** Where the model runs and how fast it answered (Docent: Show Model Status). */
+  modelStatus(): Promise<ModelStatus> {
+    return describeModelStatus({ gpuSetting: this.settings.gpu, backend: this.backend, chat: this.chat, lastAnswer: this.lastAnswer });
+  }
+
+  /**
+   * Fetches node-llama-cpp's CUDA binary package (and the CUDA runtime package when the system has
+   * no CUDA runtime) of the installed node-llama-cpp version into gpuPackagesDir. They are used
+   * from the next start of the engine process (module resolution is fixed once the binary loaded).
+   */
+  async enableCuda(onProgress?: (p: GpuPackageProgressParams) => void, signal?: AbortSignal): Promise<EnableCudaResult> {
+    const dir = this.options.gpuPackagesDir;
+    if (!dir) throw new Error("This engine has no folder for GPU packages");
+    const names = cudaPackageNames();
+    if (!names) throw new Error(`node-llama-cpp has no CUDA build for ${process.platform}-${process.arch} (CUDA is for Linux and Windows on x64)`);
+    const { getModuleVersion } = await importNodeLlamaCpp();
+    const version = await getModuleVersion();
+    const registry = await npmRegistry();
+    const wanted = [names.binary, ...((await hasSystemCudaRuntime()) ? [] : [names.runtime])];
+    const installed = [];
+    for (const name of wanted) {
+      this.logger.info(`Fetching ${name}@${version} from ${registry}`);
+      const p = await installGpuPackage({ storageDir: dir, name, version, registry, signal, onProgress });
+      installed.push({ name: p.name, version: p.version });
+    }
+    return { installed, registry };
   }
 
   /** New settings: reload what they affect. */
