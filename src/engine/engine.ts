@@ -422,6 +422,8 @@ export class Engine {
       this.rememberSources(params.id, result);
       if (result.mode === "model" && result.tokens.answer > 0) {
         this.lastAnswer = { tokensPerSecond: result.tokensPerSecond.answer, tokens: result.tokens.answer, firstTokenMs: result.timings.firstAnswerTokenMs };
+        // A status event, so the client refreshes Model Status (the status bar tooltip's speed).
+        this.setStatus({});
       }
       return toWire(result);
     });

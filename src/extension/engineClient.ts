@@ -24,7 +24,10 @@ import {
   ConfigureRequest,
   DatasetProgressNotification,
   DefineRequest,
+  EnableCudaRequest,
   ExportDatasetRequest,
+  GpuPackageProgressNotification,
+  ModelStatusRequest,
   FeedbackRequest,
   ReindexRequest,
   SearchRequest,
@@ -35,7 +38,10 @@ import {
   type DatasetProgressParams,
   type DatasetSummary,
   type Definition,
+  type EnableCudaResult,
   type EngineSettings,
+  type GpuPackageProgressParams,
+  type ModelStatus,
   type EngineStatus,
   type ExportDatasetParams,
   type FeedbackParams,
@@ -56,6 +62,8 @@ export interface EngineClientOptions {
   roots: string[];
   storageDir: string;
   modelsDir: string;
+  /** Where Enable CUDA puts node-llama-cpp's CUDA binaries (global storage). */
+  gpuPackagesDir?: string;
   /** Read on every (re)start of the engine process, so a restarted engine has the current settings. */
   settings: () => EngineSettings;
   /** Include globs for the file watchers (fixed for this client's life: a change restarts the engine). */
@@ -114,6 +122,7 @@ export class EngineClient extends Disposable {
       roots: options.roots,
       storageDir: options.storageDir,
       modelsDir: options.modelsDir,
+      gpuPackagesDir: options.gpuPackagesDir,
       settings: options.settings(),
     });
     const watchers = options.roots.flatMap((root) =>
@@ -195,6 +204,17 @@ export class EngineClient extends Disposable {
   exportDataset(params: ExportDatasetParams, token: vscode.CancellationToken, onProgress: (p: DatasetProgressParams) => void): Promise<DatasetSummary> {
     const sub = this.client.onNotification(DatasetProgressNotification, onProgress);
     return this.client.sendRequest(ExportDatasetRequest, params, token).finally(() => sub.dispose());
+  }
+
+  /** Where the model runs and how fast it answered (Docent: Show Model Status). */
+  modelStatus(): Promise<ModelStatus | null> {
+    return this.client.sendRequest(ModelStatusRequest);
+  }
+
+  /** Fetches the CUDA binaries into global storage; the engine uses them after a restart. */
+  enableCuda(token: vscode.CancellationToken, onProgress: (p: GpuPackageProgressParams) => void): Promise<EnableCudaResult> {
+    const sub = this.client.onNotification(GpuPackageProgressNotification, onProgress);
+    return this.client.sendRequest(EnableCudaRequest, token).finally(() => sub.dispose());
   }
 
   configure(settings: EngineSettings): Promise<void> {

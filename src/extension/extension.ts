@@ -13,7 +13,9 @@ import { Disposable } from "./disposable.js";
 import { EngineClient } from "./engineClient.js";
 import { registerDefinitionHover } from "./hover.js";
 import { cleanSelection, explainQuestion, nameUnderCursor } from "./metricName.js";
+import { enableCuda } from "./cuda.js";
 import { selectModel } from "./models.js";
+import { showModelStatus, type ShownModelStatus } from "./modelStatus.js";
 import { StatusBar } from "./statusBar.js";
 
 /** What the extension returns from activate(): used by the integration tests. */
@@ -27,6 +29,10 @@ export interface DocentApi {
   /** The engine process id, for tests that kill it. */
   enginePid(): number | undefined;
   feedbackFile(): string;
+  /** The status bar item's tooltip (Model Status lines included once the engine reported them). */
+  statusBarTooltip(): string;
+  /** Runs "Docent: Show Model Status" and returns what it showed. */
+  showModelStatus(): Promise<ShownModelStatus | undefined>;
   /** Docent in the editor's AI features: what was registered, the MCP definitions, @docent's handler. */
   agents: {
     registered: { tools: string[]; mcpServerDefinitionProvider: boolean; chatParticipant: boolean };
@@ -91,6 +97,7 @@ class DocentExtension extends Disposable {
       roots,
       storageDir: this.storageDir,
       modelsDir: path.join(this.context.globalStorageUri.fsPath, "models"),
+      gpuPackagesDir: this.context.globalStorageUri.fsPath,
       settings: engineSettings,
       include: engineSettings().include,
       log: this.log,
@@ -132,11 +139,22 @@ class DocentExtension extends Disposable {
 
   private onStatus(status: EngineStatus): void {
     this.statusBar.show(status);
+    if (status.state === "ready") void this.refreshModelStatus();
     this.chat.statusChanged(status);
     // Reindex shows its own progress; any other indexing (start-up, settings) gets this one.
     if (status.state === "indexing" && !this.reindexing) this.showIndexingProgress();
     else this.indexingProgress?.resolve();
     if (status.state === "ready") for (const w of this.statusWaiters.splice(0)) w(status);
+  }
+
+  /** Model Status for the status bar tooltip, asked for whenever the engine reports "ready" (after each answer too). */
+  private async refreshModelStatus(): Promise<void> {
+    const engine = this.engine;
+    const status = await engine?.modelStatus().catch((err: unknown) => {
+      this.log.warn(`Model status not available: ${(err as Error).message}`);
+      return null;
+    });
+    if (engine === this.engine) this.statusBar.showModelStatus(status ?? undefined);
   }
 
   /** Indexing shows a cancellable notification; Cancel keeps what was indexed so far. */
@@ -206,6 +224,8 @@ class DocentExtension extends Disposable {
     command("docent.showLogs", () => this.log.show());
     command("docent.clearHistory", () => this.chat.clearHistory());
     command("docent.exportDataset", () => this.exportDataset());
+    command("docent.showModelStatus", () => showModelStatus(this.engine));
+    command("docent.enableCuda", (opts?: unknown) => enableCuda(this.engine, () => this.restartEngine(), (opts as { confirm?: boolean }) ?? {}));
   }
 
   private nameFromEditor(): string | undefined {
@@ -293,6 +313,8 @@ class DocentExtension extends Disposable {
       exportDataset: (file, limit) => this.exportDataset(vscode.Uri.file(file), limit),
       enginePid: () => this.engine?.status.pid,
       feedbackFile: () => path.join(this.storageDir, FEEDBACK_FILE),
+      statusBarTooltip: () => this.statusBar.tooltip,
+      showModelStatus: () => showModelStatus(this.engine),
       agents: {
         registered: this.agents.registered,
         mcpServerDefinitions: () => this.agents.mcpServerDefinitions(),

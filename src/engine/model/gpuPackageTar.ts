@@ -23,7 +23,9 @@ export async function extractTar(stream: AsyncIterable<Buffer | Uint8Array>, des
   let paxPath: string | undefined;
   for (;;) {
     const header = await reader.read(BLOCK);
-    if (!header || header.every((b) => b === 0)) break;
+    // A complete archive ends with zero blocks; a stream that just stops was cut short.
+    if (!header) throw new Error("The tar archive is truncated (no end-of-archive block)");
+    if (header.every((b) => b === 0)) break;
     if (!checksumOk(header)) throw new Error("Not a tar archive (header checksum mismatch)");
     const type = String.fromCharCode(header[156] || 48);
     const size = parseOctal(header.subarray(124, 136));
