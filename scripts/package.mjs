@@ -37,7 +37,12 @@ for (const item of ["dist", "media", "README.md", "LICENSE", "CHANGELOG.md", ".v
   if (existsSync(path.join(root, item))) cpSync(path.join(root, item), path.join(stage, item), { recursive: true });
 }
 // Only what runs is declared: everything else is inside the bundles.
-const staged = { ...manifest, dependencies: { "node-llama-cpp": llamaVersion, ...Object.fromEntries(binaryPackages.map((p) => [p, llamaVersion])) }, devDependencies: {}, scripts: {} };
+const staged = {
+  ...manifest,
+  dependencies: { "node-llama-cpp": llamaVersion, ...Object.fromEntries(binaryPackages.map((p) => [p, llamaVersion])) },
+  devDependencies: {},
+  scripts: {},
+};
 delete staged.bin;
 writeFileSync(path.join(stage, "package.json"), JSON.stringify(staged, null, 2));
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: stage, stdio: "inherit" });

@@ -22,25 +22,22 @@ export async function enableCuda(
     if (go !== "Download") return undefined;
   }
   const result = await Promise.resolve(
-    vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: "Docent: fetching CUDA", cancellable: true },
-      (progress, token) => {
-        let lastPct = 0;
-        let lastName = "";
-        return engine.enableCuda(token, (p) => {
-          if (p.name !== lastName) {
-            lastName = p.name;
-            lastPct = 0;
-          }
-          const mb = (p.receivedBytes / 1e6).toFixed(0);
-          if (!p.totalBytes) return progress.report({ message: `${p.name}: ${mb} MB` });
-          const pct = (100 * p.receivedBytes) / p.totalBytes;
-          if (pct - lastPct < 1 && p.receivedBytes < p.totalBytes) return;
-          progress.report({ increment: pct - lastPct, message: `${p.name}: ${mb} of ${(p.totalBytes / 1e6).toFixed(0)} MB` });
-          lastPct = pct;
-        });
-      },
-    ),
+    vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: "Docent: fetching CUDA", cancellable: true }, (progress, token) => {
+      let lastPct = 0;
+      let lastName = "";
+      return engine.enableCuda(token, (p) => {
+        if (p.name !== lastName) {
+          lastName = p.name;
+          lastPct = 0;
+        }
+        const mb = (p.receivedBytes / 1e6).toFixed(0);
+        if (!p.totalBytes) return progress.report({ message: `${p.name}: ${mb} MB` });
+        const pct = (100 * p.receivedBytes) / p.totalBytes;
+        if (pct - lastPct < 1 && p.receivedBytes < p.totalBytes) return;
+        progress.report({ increment: pct - lastPct, message: `${p.name}: ${mb} of ${(p.totalBytes / 1e6).toFixed(0)} MB` });
+        lastPct = pct;
+      });
+    }),
   );
   await restartEngine();
   void vscode.window

@@ -75,7 +75,13 @@ test("Enable CUDA's fetch: a real tarball from a registry on loopback is verifie
   const good = await fakeRegistry([{ name: PKG, version, tarball }]);
   try {
     const progress: number[] = [];
-    const installed = await installGpuPackage({ storageDir: storage, name: PKG, version, registry: good.url, onProgress: (p) => progress.push(p.receivedBytes) });
+    const installed = await installGpuPackage({
+      storageDir: storage,
+      name: PKG,
+      version,
+      registry: good.url,
+      onProgress: (p) => progress.push(p.receivedBytes),
+    });
     assert.equal(installed.dir, path.join(gpuPackagesRoot(storage), PKG));
     assert.equal(progress.at(-1), tarball.length, "progress reaches the tarball's size");
     // Every file of the real package, byte for byte (the shared libraries too, with their mode).

@@ -45,7 +45,10 @@ export async function loadLlamaBackend(gpu: GpuSetting, logger: Logger = silentL
 
 /** An NVIDIA driver on this machine (the files node-llama-cpp also looks for). */
 export function hasNvidiaDriver(platform: NodeJS.Platform = process.platform): boolean {
-  if (platform === "linux") return existsSync("/proc/driver/nvidia/version") || ["/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib"].some((d) => existsSync(`${d}/libnvidia-ml.so.1`));
+  if (platform === "linux")
+    return (
+      existsSync("/proc/driver/nvidia/version") || ["/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib"].some((d) => existsSync(`${d}/libnvidia-ml.so.1`))
+    );
   if (platform === "win32") return existsSync(`${process.env.windir ?? "C:\\Windows"}\\System32\\nvml.dll`);
   return false;
 }
@@ -73,7 +76,7 @@ export interface ModelStatusInput {
 export async function describeModelStatus(input: ModelStatusInput): Promise<ModelStatus> {
   const machine = input.machine ?? { platform: process.platform, nvidiaDriver: hasNvidiaDriver(), renderNode: hasRenderNode() };
   const llama = input.backend?.llama;
-  const binary = llama ? (llama.gpu || "cpu") : undefined;
+  const binary = llama ? llama.gpu || "cpu" : undefined;
   const devices = llama && llama.gpu ? await llama.getGpuDeviceNames().catch(() => []) : [];
   const vramState = llama && llama.gpu ? await llama.getVramState().catch(() => undefined) : undefined;
   const vram = vramState && vramState.total > 0 ? { totalBytes: vramState.total, usedBytes: vramState.used, freeBytes: vramState.free } : undefined;
@@ -110,11 +113,11 @@ export async function describeModelStatus(input: ModelStatusInput): Promise<Mode
 export function explainGpuUnused(s: ModelStatus, machine: { platform: NodeJS.Platform; nvidiaDriver: boolean; renderNode: boolean }): ModelStatus["gpuUnused"] {
   if (s.backend !== "cpu" || !s.binary) return undefined;
   const enableCuda = s.cuda.supported && s.cuda.installed.length === 0 ? ' or run "Docent: Enable CUDA"' : "";
-  if (s.gpuSetting === "off") return { reason: "The GPU is switched off in Docent's settings (docent.gpu is \"off\").", fix: 'Set docent.gpu to "auto".' };
+  if (s.gpuSetting === "off") return { reason: 'The GPU is switched off in Docent\'s settings (docent.gpu is "off").', fix: 'Set docent.gpu to "auto".' };
   if (s.cuda.error) {
     return {
       reason: `The CUDA binary fetched by Enable CUDA did not load: ${s.cuda.error}`,
-      fix: "Update the NVIDIA driver (CUDA 12 needs driver 525 or later), then reload the window; or run \"Docent: Enable CUDA\" again.",
+      fix: 'Update the NVIDIA driver (CUDA 12 needs driver 525 or later), then reload the window; or run "Docent: Enable CUDA" again.',
     };
   }
   if (s.binary !== "cpu" && s.devices.length > 0 && s.layers && s.layers.offloaded === 0) {
@@ -144,4 +147,3 @@ export function explainGpuUnused(s: ModelStatus, machine: { platform: NodeJS.Pla
   }
   return undefined;
 }
-

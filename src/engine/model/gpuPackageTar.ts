@@ -59,7 +59,9 @@ export async function extractTar(stream: AsyncIterable<Buffer | Uint8Array>, des
       await reader.skip(padded - size);
       files++;
     } else {
-      throw new Error(`The tar archive holds a ${type === "1" || type === "2" ? "link" : `type "${type}" entry`} (${name}); only files and folders are accepted`);
+      throw new Error(
+        `The tar archive holds a ${type === "1" || type === "2" ? "link" : `type "${type}" entry`} (${name}); only files and folders are accepted`,
+      );
     }
   }
   return files;

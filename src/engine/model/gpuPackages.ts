@@ -51,7 +51,9 @@ export async function hasSystemCudaRuntime(platform: NodeJS.Platform = process.p
     return (await anyFile(dirs, /^libcudart\.so(\.\d+)*$/)) && (await anyFile(dirs, /^libcublas\.so(\.\d+)*$/));
   }
   if (platform === "win32") {
-    const dirs = [...(process.env.PATH ?? "").split(";"), process.env.CUDA_PATH && path.join(process.env.CUDA_PATH, "bin")].filter((d): d is string => Boolean(d));
+    const dirs = [...(process.env.PATH ?? "").split(";"), process.env.CUDA_PATH && path.join(process.env.CUDA_PATH, "bin")].filter((d): d is string =>
+      Boolean(d),
+    );
     return (await anyFile(dirs, /^cudart64_\d+\.dll$/i)) && (await anyFile(dirs, /^cublas64_\d+\.dll$/i));
   }
   return false;
@@ -106,7 +108,8 @@ export async function registerGpuPackages(packages: InstalledGpuPackage[]): Prom
   if (packages.length === 0) return [];
   if (registered) return [...registered.keys()];
   const moduleApi = (await import("node:module")) as { register?: (specifier: string, options?: { data?: unknown }) => void };
-  if (typeof moduleApi.register !== "function") throw new Error(`This Node.js (${process.version}) cannot register module hooks; CUDA from storage needs Node 20.6 or later`);
+  if (typeof moduleApi.register !== "function")
+    throw new Error(`This Node.js (${process.version}) cannot register module hooks; CUDA from storage needs Node 20.6 or later`);
   registered = new Map(packages.map((p) => [p.name, pathToFileURL(p.entry).href]));
   moduleApi.register(`data:text/javascript,${encodeURIComponent(RESOLVE_HOOK)}`, { data: { map: Object.fromEntries(registered) } });
   return [...registered.keys()];
@@ -153,7 +156,8 @@ export async function fetchPackageDist(registry: string, name: string, version: 
   const body = (await res.json()) as { name?: string; version?: string; dist?: Partial<PackageDist> };
   if (body.name !== name || body.version !== version) throw new Error(`The npm registry answered for ${body.name}@${body.version}, not ${name}@${version}`);
   if (!body.dist?.tarball) throw new Error(`${name}@${version}: the registry gives no tarball`);
-  if (!body.dist.integrity?.startsWith("sha512-")) throw new Error(`${name}@${version}: the registry gives no sha512 integrity, so the download cannot be checked`);
+  if (!body.dist.integrity?.startsWith("sha512-"))
+    throw new Error(`${name}@${version}: the registry gives no sha512 integrity, so the download cannot be checked`);
   return { tarball: body.dist.tarball, integrity: body.dist.integrity, unpackedSize: body.dist.unpackedSize };
 }
 

@@ -72,7 +72,9 @@ export function registerModelStatusSuite(): void {
       const doc = vscode.window.visibleTextEditors.map((e) => e.document).find((d) => d.getText().startsWith("# Docent: Model Status"));
       assert.ok(doc, "the Model Status document is open");
 
-      const tooltip = await until("the tooltip to carry the last answer's speed", () => (/tokens\/s/.test(api.statusBarTooltip()) ? api.statusBarTooltip() : undefined));
+      const tooltip = await until("the tooltip to carry the last answer's speed", () =>
+        /tokens\/s/.test(api.statusBarTooltip()) ? api.statusBarTooltip() : undefined,
+      );
       assert.match(tooltip, /Backend: CPU \(Vulkan binary loaded\)/);
       assert.match(tooltip, /GPU unused: The Vulkan binary loaded/);
       await vscode.commands.executeCommand("workbench.action.closeAllEditors");
