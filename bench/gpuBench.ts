@@ -42,7 +42,9 @@ try {
 }
 const devices = llama.gpu ? await llama.getGpuDeviceNames() : [];
 if (backend !== "cpu" && devices.length === 0) {
-  console.log(JSON.stringify({ backend, available: false, binary: llama.gpu, why: `the ${backend} binary loaded but lists no GPU device (0 layers would be offloaded)` }));
+  console.log(
+    JSON.stringify({ backend, available: false, binary: llama.gpu, why: `the ${backend} binary loaded but lists no GPU device (0 layers would be offloaded)` }),
+  );
   process.exit(0);
 }
 const threads = Number(values.threads ?? defaultThreads());

@@ -15,7 +15,7 @@ export async function enableCuda(
   if (!engine) throw new Error("Docent has no workspace folder open, so no engine is running to fetch CUDA");
   if (options.confirm !== false) {
     const go = await vscode.window.showInformationMessage(
-      "Enable CUDA? Docent downloads node-llama-cpp's CUDA binary for NVIDIA GPUs from the npm registry (about 60 MB, 180 MB unpacked; with the CUDA runtime, when your system has none, about 200 MB more), checks its integrity and keeps it in its global storage.",
+      "Enable CUDA? Docent downloads node-llama-cpp's CUDA binary for NVIDIA GPUs from the npm registry (a 143 MB download, 180 MB unpacked; when your system has no CUDA runtime, also the runtime package: 177 MB, 360 MB unpacked), checks its integrity and keeps it in its global storage.",
       { modal: true },
       "Download",
     );
