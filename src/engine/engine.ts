@@ -12,7 +12,10 @@ import { appendFeedback, feedbackEntry, recoverSourceTexts } from "./finetune/fe
 import { generateDataset } from "./finetune/dataset.js";
 import { isRemoteModelReference } from "./model/download/references.js";
 import { resolveModelReference } from "./model/download/resolve.js";
-import { ChatModel, getLlamaInstance, LlamaEmbedder, type ModelSettings } from "./model/llm.js";
+import { ChatModel, LlamaEmbedder, type ModelSettings } from "./model/llm.js";
+import { describeModelStatus, loadLlamaBackend, type LlamaBackend } from "./model/gpuBackend.js";
+import { cudaPackageNames, hasSystemCudaRuntime, installGpuPackage, npmRegistry } from "./model/gpuPackages.js";
+import { importNodeLlamaCpp } from "./model/nodeLlamaCpp.js";
 import { silentLogger, type Logger } from "./util/logger.js";
 import { SerialQueue } from "./util/serialQueue.js";
 import { withoutText, type AnswerResult } from "../shared/answer.js";
@@ -24,14 +27,17 @@ import type {
   DatasetProgressParams,
   DatasetSummary,
   Definition,
+  EnableCudaResult,
   EngineSettings,
   EngineStatus,
   ExampleQuestion,
   ExportDatasetParams,
   FeedbackParams,
   FeedbackResult,
+  GpuPackageProgressParams,
   InitializationOptions,
   ModelFailure,
+  ModelStatus,
   ReindexResult,
   SearchSection,
 } from "../shared/protocol.js";
@@ -49,6 +55,8 @@ export interface EngineOptions {
   feedbackFile?: string;
   /** Where hf: references are downloaded. */
   modelsDir: string;
+  /** Where "Enable CUDA" puts node-llama-cpp's CUDA binaries, and the engine looks for them. */
+  gpuPackagesDir?: string;
   settings: EngineSettings;
   logger?: Logger;
   events?: Partial<EngineEvents>;
@@ -76,6 +84,7 @@ export function workspaceEngineOptions(init: InitializationOptions): Omit<Engine
     indexFile: path.join(init.storageDir, INDEX_FILE),
     feedbackFile: path.join(init.storageDir, FEEDBACK_FILE),
     modelsDir: init.modelsDir,
+    gpuPackagesDir: init.gpuPackagesDir,
     settings: init.settings,
   };
 }
@@ -89,6 +98,9 @@ export class Engine {
   private index?: DocsIndex;
   private chat?: ChatModel;
   private embedder?: LlamaEmbedder;
+  /** The llama.cpp binary in use (Model Status), and the last model answer's speed. */
+  private backend?: LlamaBackend;
+  private lastAnswer?: ModelStatus["lastAnswer"];
   private settings: EngineSettings;
   private readonly status: EngineStatus = { state: "starting", files: 0, sections: 0, warnings: [], pid: process.pid };
   private readonly running = new Map<string, AbortController>();
@@ -218,7 +230,8 @@ export class Engine {
     try {
       this.setStatus({ state: "loading-model", message: "Loading the embedding model" });
       const file = await this.resolve(this.settings.embeddingModel, "embedding model");
-      const llama = await getLlamaInstance(this.settings.gpu, this.logger);
+      this.backend = await loadLlamaBackend(this.settings.gpu, this.logger, this.options.gpuPackagesDir);
+      const llama = this.backend.llama;
       this.embedder = await LlamaEmbedder.load(llama, file, this.modelSettings());
     } catch (err) {
       if (this.options.onFailure === "throw") throw err;
@@ -299,7 +312,8 @@ export class Engine {
       this.setStatus({ state: "loading-model", message: "Loading the chat model" });
       const file = await this.resolve(ref, "chat model");
       this.logger.info(`Loading the chat model ${file} (GPU: ${this.settings.gpu})`);
-      const llama = await getLlamaInstance(this.settings.gpu, this.logger);
+      this.backend = await loadLlamaBackend(this.settings.gpu, this.logger, this.options.gpuPackagesDir);
+      const llama = this.backend.llama;
       this.logger.info(`llama.cpp is ready on ${llama.gpu || "CPU"}`);
       // Adapters are references like the model: local paths (~ included) or hf: downloads.
       const lora = [];
@@ -313,7 +327,10 @@ export class Engine {
       this.logger.info(
         `Chat model ${file} ready on ${llama.gpu || "CPU"} (${this.chat.gpuLayers} GPU layers, ${this.chat.threads} threads, context ${this.chat.contextSize})`,
       );
-      this.setStatus({ state: "ready", model: path.basename(file), device: llama.gpu || "cpu", message: undefined, progress: undefined });
+      // The device is where the model runs: a GPU binary that offloaded no layer (Vulkan with only a
+      // software renderer, a model too big for VRAM) leaves it on the CPU; Model Status says why.
+      const device = llama.gpu && this.chat.gpuLayers > 0 ? llama.gpu : "cpu";
+      this.setStatus({ state: "ready", model: path.basename(file), device, message: undefined, progress: undefined });
     } catch (err) {
       if (this.options.onFailure === "throw") throw err;
       this.modelFailed(failing.setting, failing.ref, err);
@@ -432,6 +449,11 @@ export class Engine {
         },
       });
       this.rememberSources(params.id, result);
+      if (result.mode === "model" && result.tokens.answer > 0) {
+        this.lastAnswer = { tokensPerSecond: result.tokensPerSecond.answer, tokens: result.tokens.answer, firstTokenMs: result.timings.firstAnswerTokenMs };
+        // A status event, so the client refreshes Model Status (the status bar tooltip's speed).
+        this.setStatus({});
+      }
       return toWire(result);
     });
     return run.finally(() => this.running.delete(params.id));
@@ -510,6 +532,34 @@ export class Engine {
       if (!this.chat) throw new Error('Exporting a dataset needs a chat model: set one with "Docent: Select Model"');
       return generateDataset(this.index, this.chat, { ...params, signal, onProgress: ({ done, total, records }) => onProgress?.({ done, total, records }) });
     });
+  }
+
+  /** Where the model runs and how fast it answered (Docent: Show Model Status). */
+  modelStatus(): Promise<ModelStatus> {
+    return describeModelStatus({ gpuSetting: this.settings.gpu, backend: this.backend, chat: this.chat, lastAnswer: this.lastAnswer });
+  }
+
+  /**
+   * Fetches node-llama-cpp's CUDA binary package (and the CUDA runtime package when the system has
+   * no CUDA runtime) of the installed node-llama-cpp version into gpuPackagesDir. They are used
+   * from the next start of the engine process (module resolution is fixed once the binary loaded).
+   */
+  async enableCuda(onProgress?: (p: GpuPackageProgressParams) => void, signal?: AbortSignal): Promise<EnableCudaResult> {
+    const dir = this.options.gpuPackagesDir;
+    if (!dir) throw new Error("This engine has no folder for GPU packages");
+    const names = cudaPackageNames();
+    if (!names) throw new Error(`node-llama-cpp has no CUDA build for ${process.platform}-${process.arch} (CUDA is for Linux and Windows on x64)`);
+    const { getModuleVersion } = await importNodeLlamaCpp();
+    const version = await getModuleVersion();
+    const registry = await npmRegistry();
+    const wanted = [names.binary, ...((await hasSystemCudaRuntime()) ? [] : [names.runtime])];
+    const installed = [];
+    for (const name of wanted) {
+      this.logger.info(`Fetching ${name}@${version} from ${registry}`);
+      const p = await installGpuPackage({ storageDir: dir, name, version, registry, signal, onProgress });
+      installed.push({ name: p.name, version: p.version });
+    }
+    return { installed, registry };
   }
 
   /** New settings: reload what they affect. */

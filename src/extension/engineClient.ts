@@ -25,7 +25,10 @@ import {
   DatasetProgressNotification,
   DefineRequest,
   ExampleQuestionsRequest,
+  EnableCudaRequest,
   ExportDatasetRequest,
+  GpuPackageProgressNotification,
+  ModelStatusRequest,
   FeedbackRequest,
   ReindexRequest,
   SearchRequest,
@@ -36,7 +39,10 @@ import {
   type DatasetProgressParams,
   type DatasetSummary,
   type Definition,
+  type EnableCudaResult,
   type EngineSettings,
+  type GpuPackageProgressParams,
+  type ModelStatus,
   type EngineStatus,
   type ExampleQuestion,
   type ExportDatasetParams,
@@ -58,6 +64,8 @@ export interface EngineClientOptions {
   roots: string[];
   storageDir: string;
   modelsDir: string;
+  /** Where Enable CUDA puts node-llama-cpp's CUDA binaries (global storage). */
+  gpuPackagesDir?: string;
   /** Read on every (re)start of the engine process, so a restarted engine has the current settings. */
   settings: () => EngineSettings;
   /** Include globs for the file watchers (fixed for this client's life: a change restarts the engine). */
@@ -116,6 +124,7 @@ export class EngineClient extends Disposable {
       roots: options.roots,
       storageDir: options.storageDir,
       modelsDir: options.modelsDir,
+      gpuPackagesDir: options.gpuPackagesDir,
       settings: options.settings(),
     });
     const watchers = options.roots.flatMap((root) =>
@@ -202,6 +211,17 @@ export class EngineClient extends Disposable {
   exportDataset(params: ExportDatasetParams, token: vscode.CancellationToken, onProgress: (p: DatasetProgressParams) => void): Promise<DatasetSummary> {
     const sub = this.client.onNotification(DatasetProgressNotification, onProgress);
     return this.client.sendRequest(ExportDatasetRequest, params, token).finally(() => sub.dispose());
+  }
+
+  /** Where the model runs and how fast it answered (Docent: Show Model Status). */
+  modelStatus(): Promise<ModelStatus | null> {
+    return this.client.sendRequest(ModelStatusRequest);
+  }
+
+  /** Fetches the CUDA binaries into global storage; the engine uses them after a restart. */
+  enableCuda(token: vscode.CancellationToken, onProgress: (p: GpuPackageProgressParams) => void): Promise<EnableCudaResult> {
+    const sub = this.client.onNotification(GpuPackageProgressNotification, onProgress);
+    return this.client.sendRequest(EnableCudaRequest, token).finally(() => sub.dispose());
   }
 
   configure(settings: EngineSettings): Promise<void> {

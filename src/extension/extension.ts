@@ -14,8 +14,10 @@ import { EngineClient } from "./engineClient.js";
 import { ExplainContext, nameInEditor } from "./explainContext.js";
 import { registerDefinitionHover } from "./hover.js";
 import { explainQuestion } from "./metricName.js";
+import { enableCuda } from "./cuda.js";
 import { FailedDownloads, settingLabel, type FailedDownload } from "./modelFailures.js";
 import { chooseModelFile, modelPickItems, selectModel, type ModelPickItem } from "./models.js";
+import { showModelStatus, type ShownModelStatus } from "./modelStatus.js";
 import { lastHighlight, openSource, registerHighlightReset, resolveLink, type LinkTarget } from "./openSource.js";
 import { StatusBar } from "./statusBar.js";
 
@@ -30,6 +32,10 @@ export interface DocentApi {
   /** The engine process id, for tests that kill it. */
   enginePid(): number | undefined;
   feedbackFile(): string;
+  /** The status bar item's tooltip (Model Status lines included once the engine reported them). */
+  statusBarTooltip(): string;
+  /** Runs "Docent: Show Model Status" and returns what it showed. */
+  showModelStatus(): Promise<ShownModelStatus | undefined>;
   /** Docent in the editor's AI features: what was registered, the MCP definitions, @docent's handler. */
   agents: {
     registered: { tools: string[]; mcpServerDefinitionProvider: boolean; chatParticipant: boolean };
@@ -122,6 +128,7 @@ class DocentExtension extends Disposable {
       roots,
       storageDir: this.storageDir,
       modelsDir: path.join(this.context.globalStorageUri.fsPath, "models"),
+      gpuPackagesDir: this.context.globalStorageUri.fsPath,
       // Read on every (re)start: a reference whose download failed before is left out (and said so).
       settings: () => this.settingsForStart(),
       include: engineSettings().include,
@@ -215,6 +222,7 @@ class DocentExtension extends Disposable {
 
   private onStatus(status: EngineStatus): void {
     this.statusBar.show(status);
+    if (status.state === "ready") void this.refreshModelStatus();
     this.chat.statusChanged(status);
     // Reindex shows its own progress; any other indexing (start-up, settings) gets this one.
     if (status.state === "indexing" && !this.reindexing) {
@@ -231,6 +239,16 @@ class DocentExtension extends Disposable {
       this.welcome(status);
       for (const w of this.statusWaiters.splice(0)) w(status);
     }
+  }
+
+  /** Model Status for the status bar tooltip, asked for whenever the engine reports "ready" (after each answer too). */
+  private async refreshModelStatus(): Promise<void> {
+    const engine = this.engine;
+    const status = await engine?.modelStatus().catch((err: unknown) => {
+      this.log.warn(`Model status not available: ${(err as Error).message}`);
+      return null;
+    });
+    if (engine === this.engine) this.statusBar.showModelStatus(status ?? undefined);
   }
 
   /** Indexing shows a cancellable notification with files done of total; Cancel keeps what was indexed so far. */
@@ -310,6 +328,8 @@ class DocentExtension extends Disposable {
     command("docent.showLogs", () => this.log.show());
     command("docent.clearHistory", () => this.chat.clearHistory());
     command("docent.exportDataset", () => this.exportDataset());
+    command("docent.showModelStatus", () => showModelStatus(this.engine));
+    command("docent.enableCuda", (opts?: unknown) => enableCuda(this.engine, () => this.restartEngine(), (opts as { confirm?: boolean }) ?? {}));
   }
 
   private async reindex(): Promise<unknown> {
@@ -389,6 +409,8 @@ class DocentExtension extends Disposable {
       exportDataset: (file, limit) => this.exportDataset(vscode.Uri.file(file), limit),
       enginePid: () => this.engine?.status.pid,
       feedbackFile: () => path.join(this.storageDir, FEEDBACK_FILE),
+      statusBarTooltip: () => this.statusBar.tooltip,
+      showModelStatus: () => showModelStatus(this.engine),
       agents: {
         registered: this.agents.registered,
         mcpServerDefinitions: () => this.agents.mcpServerDefinitions(),

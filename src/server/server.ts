@@ -15,7 +15,10 @@ import {
   DatasetProgressNotification,
   DefineRequest,
   ExampleQuestionsRequest,
+  EnableCudaRequest,
   ExportDatasetRequest,
+  GpuPackageProgressNotification,
+  ModelStatusRequest,
   FeedbackRequest,
   ReindexRequest,
   SearchRequest,
@@ -97,6 +100,10 @@ connection.onRequest(ExportDatasetRequest, async (params, token) =>
   (await ready()).exportDataset(params, abortOn(token), (p) => void connection.sendNotification(DatasetProgressNotification, p)),
 );
 connection.onRequest(ConfigureRequest, async (settings) => (await ready()).configure(settings));
+connection.onRequest(ModelStatusRequest, async () => (engine ? engine.modelStatus() : null));
+connection.onRequest(EnableCudaRequest, async (token) =>
+  (await ready()).enableCuda((p) => void connection.sendNotification(GpuPackageProgressNotification, p), abortOn(token)),
+);
 
 connection.onDidChangeWatchedFiles((params) => {
   const files = params.changes.filter((c) => c.uri.startsWith("file:")).map((c) => fileURLToPath(c.uri));

@@ -31,6 +31,8 @@ export interface InitializationOptions {
   /** Where downloaded models go (the extension's global storage). */
   modelsDir: string;
   settings: EngineSettings;
+  /** Where "Docent: Enable CUDA" puts node-llama-cpp's CUDA binaries (the extension's global storage). */
+  gpuPackagesDir?: string;
 }
 
 /** New settings: the engine reloads what they affect. */
@@ -228,3 +230,53 @@ export interface DatasetProgressParams {
 /** Writes fine-tuning data from the docs with the loaded model; progress as DatasetProgressNotification. */
 export const ExportDatasetRequest = new RequestType<ExportDatasetParams, DatasetSummary, void>("docent/exportDataset");
 export const DatasetProgressNotification = new NotificationType<DatasetProgressParams>("docent/datasetProgress");
+
+// ------------------------------------------------------------------ model status and GPU binaries
+
+/** Where the chat model runs and how fast it answered: "Docent: Show Model Status" and the status bar tooltip. */
+export interface ModelStatus {
+  /** What computes the model: a GPU backend only when layers were offloaded to it. */
+  backend: "cuda" | "vulkan" | "metal" | "cpu";
+  /** The llama.cpp binary node-llama-cpp loaded ("cpu" for the CPU-only one); none before a model was asked for. */
+  binary?: "cuda" | "vulkan" | "metal" | "cpu";
+  gpuSetting: "auto" | "off";
+  /** GPU devices the loaded binary sees (empty: none, e.g. Vulkan with only a software renderer). */
+  devices: string[];
+  vram?: { totalBytes: number; usedBytes: number; freeBytes: number };
+  /** Chat model file name, when one is loaded. */
+  model?: string;
+  layers?: { offloaded: number; total: number };
+  contextSize?: number;
+  threads?: number;
+  /** The last answer's decoding speed and time to first token. */
+  lastAnswer?: { tokensPerSecond: number; tokens: number; firstTokenMs?: number };
+  cuda: {
+    /** This platform has node-llama-cpp CUDA binaries (Linux and Windows x64). */
+    supported: boolean;
+    /** The CUDA packages fetched into storage (names). */
+    installed: string[];
+    /** An NVIDIA driver was found. */
+    nvidiaDriver: boolean;
+    /** Why CUDA was not used although it was installed (its error). */
+    error?: string;
+  };
+  /** When a GPU seems present but the model runs on the CPU: why, and what fixes it. */
+  gpuUnused?: { reason: string; fix: string };
+}
+
+export const ModelStatusRequest = new RequestType0<ModelStatus | null, void>("docent/modelStatus");
+
+export interface EnableCudaResult {
+  installed: { name: string; version: string }[];
+  registry: string;
+}
+
+export interface GpuPackageProgressParams {
+  name: string;
+  receivedBytes: number;
+  totalBytes?: number;
+}
+
+/** Fetches node-llama-cpp's CUDA binaries into `gpuPackagesDir`; progress as GpuPackageProgressNotification. Restart the engine to use them. */
+export const EnableCudaRequest = new RequestType0<EnableCudaResult, void>("docent/enableCuda");
+export const GpuPackageProgressNotification = new NotificationType<GpuPackageProgressParams>("docent/gpuPackageProgress");

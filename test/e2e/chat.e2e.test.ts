@@ -296,6 +296,32 @@ test("Stop during an answer stops it and keeps what was written", { skip }, asyn
   await shot("7-stopped");
 });
 
+test("the packaged .vsix carries node-llama-cpp's Vulkan binary, and the engine loaded it from the installed extension", { skip }, async (t) => {
+  if (process.platform !== "linux" || process.arch !== "x64") return t.skip("the Vulkan binary is checked in the linux-x64 .vsix");
+  const vulkanLib = path.join("node_modules", "@node-llama-cpp", "linux-x64-vulkan", "bins", "linux-x64-vulkan", "libggml-vulkan.so");
+  const installed = (await fs.readdir(server!.dirs.extensions)).filter((d) => d.startsWith("docent.docent-"));
+  assert.equal(installed.length, 1, installed.join(", "));
+  const lib = path.join(server!.dirs.extensions, installed[0]!, vulkanLib);
+  await fs.access(lib);
+  // A Vulkan loader is installed here (scripts/install-test-deps.sh: libvulkan1, mesa-vulkan-drivers),
+  // so "GPU auto" loads the Vulkan binary; some process of this code-server (the engine) maps it.
+  const mapped: number[] = [];
+  for (const pid of (await fs.readdir("/proc")).filter((p) => /^\d+$/.test(p))) {
+    const maps = await fs.readFile(`/proc/${pid}/maps`, "utf8").catch(() => "");
+    if (maps.includes(lib)) mapped.push(Number(pid));
+  }
+  assert.ok(mapped.length > 0, `no process maps ${lib}`);
+  // The software device gets no layers: the engine says the model runs on the CPU.
+  await chat.locator(".status", { hasText: "tiny-chat-template" }).waitFor({ timeout: 10_000 });
+  let log = "";
+  for (const entry of await fs.readdir(path.join(server!.dirs.userData, "logs"), { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && entry.name === "Docent.log")
+      log += await fs.readFile(path.join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name), "utf8");
+  }
+  assert.match(log, /llama\.cpp is ready on vulkan/);
+  assert.match(log, /ready on vulkan \(0 GPU layers/);
+});
+
 test("a model download that fails shows an error with Retry and Choose File", { skip }, async () => {
   // A real HTTP server on loopback without the model; the user settings now name it.
   const server: Server = createServer((_req, res) => res.writeHead(404).end("no such model"));

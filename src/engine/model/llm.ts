@@ -37,11 +37,14 @@ export function defaultThreads(): number {
   return Math.max(1, (os.availableParallelism?.() ?? os.cpus().length) - 1);
 }
 
-const llamas = new Map<GpuSetting, Promise<Llama>>();
+const llamas = new Map<GpuSetting | "cuda", Promise<Llama>>();
 let routedLogger: Logger = silentLogger;
 
-/** One Llama instance per GPU setting and process; llama.cpp's log lines go to our logger. */
-export async function getLlamaInstance(gpu: GpuSetting, logger: Logger = silentLogger): Promise<Llama> {
+/**
+ * One Llama instance per GPU setting and process; llama.cpp's log lines go to our logger. "cuda"
+ * asks for the CUDA binary only (gpuBackend.ts, for CUDA fetched into storage) and fails without it.
+ */
+export async function getLlamaInstance(gpu: GpuSetting | "cuda", logger: Logger = silentLogger): Promise<Llama> {
   routedLogger = logger;
   let llama = llamas.get(gpu);
   if (!llama) {
@@ -49,7 +52,7 @@ export async function getLlamaInstance(gpu: GpuSetting, logger: Logger = silentL
       getLlama({
         // Never compile llama.cpp at run time: the prebuilt binaries ship with the package.
         build: "never",
-        gpu: gpu === "off" ? false : "auto",
+        gpu: gpu === "off" ? false : gpu === "cuda" ? "cuda" : "auto",
         logLevel: LlamaLogLevel.warn,
         logger: (level, message) => {
           const text = `llama.cpp: ${message.trimEnd()}`;

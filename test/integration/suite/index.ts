@@ -4,6 +4,7 @@ import Mocha from "mocha";
 import { registerAgentsSuite } from "./agents.test.js";
 import { registerExtensionSuite } from "./extension.test.js";
 import { registerUxSuite } from "./ux.test.js";
+import { registerModelStatusSuite } from "./modelStatus.test.js";
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: "bdd", color: false, timeout: 120_000, reporter: "spec" });
@@ -11,6 +12,7 @@ export function run(): Promise<void> {
   registerExtensionSuite();
   registerUxSuite();
   registerAgentsSuite();
+  registerModelStatusSuite();
   return new Promise((resolve, reject) => {
     mocha.run((failures) => (failures ? reject(new Error(`${failures} integration test(s) failed`)) : resolve()));
   });
