@@ -14,6 +14,12 @@ type LlamaModel = Awaited<ReturnType<Awaited<ReturnType<NodeLlamaCpp["getLlama"]
 export type ChatWrapper = ReturnType<NodeLlamaCpp["resolveChatWrapper"]> & object;
 
 /**
+ * Settings for specialised wrappers. Docent offers the model no functions, so Llama 3.1's
+ * wrapper leaves out its "# Tool Instructions" lines (the template writes them only with tools).
+ */
+const WRAPPER_SETTINGS = { "llama3.1": { noToolInstructions: true } } as const;
+
+/**
  * The wrapper for `model`. Rendering is synchronous and runs on every prompt, so when the probe
  * found the template slow or failing (a template that loops), the template is never rendered:
  * a family recognised from its text (as llama.cpp does), else node-llama-cpp's resolution
@@ -36,7 +42,7 @@ export function pickChatWrapper(lib: NodeLlamaCpp, model: LlamaModel, info: Gguf
   if (probe === undefined || probe.template === "ok") {
     try {
       // No silent fallback on a template error: the general wrapper below is the fallback.
-      const wrapper = lib.resolveChatWrapper({ ...base, fileInfo, fallbackToOtherWrappersOnJinjaError: false });
+      const wrapper = lib.resolveChatWrapper({ ...base, fileInfo, fallbackToOtherWrappersOnJinjaError: false, customWrapperSettings: WRAPPER_SETTINGS });
       if (wrapper) return wrapper;
     } catch {
       // The template does not render with node-llama-cpp's Jinja engine.
