@@ -8,10 +8,10 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { DocsIndex } from "../../src/engine/index/docsIndex.js";
-import { ChatModel, getLlamaInstance, type GenerateRequest, type Generation } from "../../src/engine/model/llm.js";
+import { ChatModel, getLlamaInstance, LlamaEmbedder, type GenerateRequest, type Generation } from "../../src/engine/model/llm.js";
 import { answerQuestion, ANSWER_SYSTEM_PROMPT, type ChatGenerator } from "../../src/engine/answer/pipeline.js";
 import { Template } from "@huggingface/jinja";
-import { ensureTwins, FAMILIES, type FamilyId } from "../fixtures/familyTwins.js";
+import { BGE_VOCAB, ensureTwins, FAMILIES, type FamilyId } from "../fixtures/familyTwins.js";
 import { bundledTemplate, tokenizerVectors } from "../fixtures/llamaSource.js";
 import { tempDocs } from "../helpers/tempDocs.js";
 
@@ -157,3 +157,31 @@ for (const family of Object.values(FAMILIES)) {
     });
   });
 }
+
+describe(`BGE embedding twin: ${BGE_VOCAB}`, () => {
+  let file: string;
+  before(async () => {
+    file = (await ensureTwins(["bge"])).bge;
+  });
+
+  test("it embeds through Docent's embedder, and tokenizes as the bundle's test vectors say", async () => {
+    const llama = await getLlamaInstance("off");
+    const embedder = await LlamaEmbedder.load(llama, file, { gpu: "off", threads: 1, probe: false });
+    try {
+      const [a, b] = await embedder.embed(["How long do HTTP requests take?", "How long do HTTP requests take?"]);
+      assert.equal(a!.length, embedder.dimensions);
+      assert.ok(Math.abs(a!.reduce((s, x) => s + x * x, 0) - 1) < 1e-4, "normalised");
+      assert.deepEqual([...a!], [...b!]);
+    } finally {
+      await embedder.dispose();
+    }
+    const model = await llama.loadModel({ modelPath: file, gpuLayers: 0 });
+    try {
+      const vectors = tokenizerVectors(BGE_VOCAB)!;
+      assert.ok(vectors.length > 10);
+      for (const { text, tokens } of vectors) assert.deepEqual([...model.tokenize(text)], tokens, JSON.stringify(text));
+    } finally {
+      await model.dispose();
+    }
+  });
+});
