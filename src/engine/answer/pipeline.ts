@@ -15,6 +15,8 @@ import type { AnswerEvent, AnswerResult, AnswerSourceWithText, Citation, Stage }
 export interface ChatGenerator {
   readonly contextSize: number;
   countTokens(text: string): number;
+  /** Tokens of the whole prompt with the model's chat template, when the backend can tell. */
+  countPromptTokens?(system: string, user: string): number;
   generate(request: GenerateRequest): Promise<Generation>;
 }
 
@@ -108,6 +110,7 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
         temperature: settings.draftTemperature,
         signal,
         onTextChunk: (text) => emit({ type: "draft-chunk", text }),
+        onReasoningChunk: (text) => emit({ type: "reasoning-chunk", stage: "draft", text }),
       });
       result.draft = generation.text.trim();
       result.tokens.draft = generation.tokens;
@@ -151,7 +154,7 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
   }
   await stage("answer", async () => {
     const frame = answerPrompt(question, []);
-    const overhead = chat.countTokens(ANSWER_SYSTEM_PROMPT) + chat.countTokens(frame) + 64;
+    const overhead = (chat.countPromptTokens?.(ANSWER_SYSTEM_PROMPT, frame) ?? chat.countTokens(ANSWER_SYSTEM_PROMPT) + chat.countTokens(frame)) + 64;
     const budget = chat.contextSize - settings.answerMaxTokens - overhead;
     result.sources = await buildSources(hits, (t) => chat.countTokens(t), budget, true);
     emit({ type: "sources", sources: result.sources });
@@ -165,9 +168,11 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
       temperature: 0,
       signal,
       onTextChunk: (text) => emit({ type: "answer-chunk", text }),
+      onReasoningChunk: (text) => emit({ type: "reasoning-chunk", stage: "answer", text }),
     });
     timings.firstAnswerTokenMs = performance.now() - started - (generation.ms - generation.firstTokenMs);
     result.answer = generation.text.trim();
+    if (generation.reasoning) result.reasoning = generation.reasoning.trim();
     result.tokens.answer = generation.tokens;
     result.tokensPerSecond.answer = generation.tokensPerSecond;
     if (generation.aborted) result.aborted = true;
