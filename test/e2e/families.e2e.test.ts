@@ -73,7 +73,6 @@ test("the scripted Qwen3 twin is loaded in the Docent view", { skip }, async () 
   const inner = chat.locator("iframe#active-frame");
   await inner.waitFor({ state: "attached" });
   chat = (await (await inner.elementHandle())!.contentFrame())!;
-  await chat.locator(".status-text", { hasText: /Ready/ }).waitFor({ timeout: 120_000 });
   await chat.locator(".status", { hasText: "scripted-qwen3-cited" }).waitFor({ timeout: 120_000 });
 });
 
