@@ -221,8 +221,12 @@ test("the keybinding puts the keyboard in the question box from the editor, and 
 
 /** The labels of the editor's context menu at the first on-screen text that holds `text` (after a click there). */
 async function contextMenuAt(text: string): Promise<string[]> {
-  const token = page.locator(".editor-instance .view-line span span", { hasText: text }).first();
-  await token.click();
+  // The active group's editor only: a source opened earlier may still be on screen in another group.
+  const token = page.locator(".editor-group-container.active .editor-instance .view-line span span", { hasText: text }).first();
+  await token.click({ timeout: 30_000 }).catch(async (err: unknown) => {
+    await shot(`failed-context-menu-at-${text}`);
+    throw err;
+  });
   // The context key follows the cursor after a short debounce and one definition request.
   await page.waitForTimeout(800);
   await token.click({ button: "right" });
