@@ -150,9 +150,7 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
     return finish();
   }
   await stage("answer", async () => {
-    const frame = answerPrompt(question, []);
-    const overhead = chat.countTokens(ANSWER_SYSTEM_PROMPT) + chat.countTokens(frame) + 64;
-    const budget = chat.contextSize - settings.answerMaxTokens - overhead;
+    const budget = contextBudget(question, (t) => chat.countTokens(t), chat.contextSize, settings.answerMaxTokens);
     result.sources = await buildSources(hits, (t) => chat.countTokens(t), budget, true);
     emit({ type: "sources", sources: result.sources });
     if (aborted()) return;
@@ -196,6 +194,12 @@ export function questionCoverage(index: DocsIndex, question: string, hit: Search
     if (inHit.has(w)) found += weight;
   }
   return total > 0 ? found / total : 0;
+}
+
+/** Tokens the sources may use: what the context leaves after the prompt's frame and the answer. */
+export function contextBudget(question: string, countTokens: (t: string) => number, contextSize: number, answerMaxTokens: number): number {
+  const overhead = countTokens(ANSWER_SYSTEM_PROMPT) + countTokens(answerPrompt(question, [])) + 64;
+  return contextSize - answerMaxTokens - overhead;
 }
 
 /** One numbered section as the model sees it. */
