@@ -6,6 +6,8 @@
 export type MatchSource = "term" | "text" | "vector";
 
 /** The pipeline's steps, in order. */
+import type { DefinitionCard } from "./cards.js";
+
 export type Stage = "terms" | "draft" | "retrieve" | "answer";
 
 /** A numbered section the answer draws on. The engine's own copy also holds the text (see AnswerSourceWithText). */
@@ -17,6 +19,8 @@ export interface AnswerSource {
   /** Absolute path. */
   file: string;
   heading: string;
+  /** The section's most specific heading as plain text ("Metric: http.server.request.duration"): what a source list leads with. */
+  label?: string;
   startLine: number;
   endLine: number;
   matchedBy: MatchSource[];
@@ -57,6 +61,13 @@ export interface AnswerResult<S extends AnswerSource = AnswerSource> {
   /** Why the answer is not a model answer, when it is not. */
   note?: string;
   sources: S[];
+  /** Definition cards of the names the question gives (shown above the answer, and given to the model). */
+  cards?: DefinitionCard[];
+  /**
+   * The question as it was answered, when it differs from the one asked: a follow-up ("and its
+   * unit?") carries the names the previous turn was about.
+   */
+  resolvedQuestion?: string;
   citations: Citation[];
   /** Citation numbers in the answer that match no source. */
   invalidCitations: number[];
@@ -72,6 +83,7 @@ export type AnswerEvent<S extends AnswerSource = AnswerSource> =
   | { type: "stage"; stage: Stage; status: "started" }
   | { type: "stage"; stage: Stage; status: "finished"; ms: number }
   | { type: "draft-chunk"; text: string }
+  | { type: "cards"; cards: DefinitionCard[]; resolvedQuestion?: string }
   | { type: "sources"; sources: S[] }
   | { type: "answer-chunk"; text: string };
 

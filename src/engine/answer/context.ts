@@ -1,0 +1,138 @@
+// From ranked hits to numbered sources: one per section. For the model, whole sections in rank
+// order until the context budget is full (a section that does not fit gives its best-matching
+// lines instead of its first ones), with the definition cards on top of the sections that hold
+// them. For a reader without a model, the best-matching lines of the first few sections.
+import type { SearchHit } from "../index/types.js";
+import { headingLabel } from "../index/types.js";
+import { cardMarkdown, type DefinitionCard } from "../../shared/cards.js";
+import type { AnswerSourceWithText } from "../../shared/answer.js";
+import { readableMarkdown } from "../cards/inlineText.js";
+import { bestExcerpt, type ExcerptQuery } from "./excerpts.js";
+import { groupBySection, sectionLabel, sectionLines, type SectionGroup } from "./sections.js";
+import { contentHash } from "../index/hash.js";
+import { fileLinesOf } from "./fileLines.js";
+
+type Source = AnswerSourceWithText;
+
+/** Characters of best-matching lines shown per source in an answer without a model. */
+export const EXCERPT_CHARS = 700;
+/** Below this many tokens left, no further section is started. */
+const MIN_SOURCE_TOKENS = 48;
+
+export interface ContextRequest {
+  hits: SearchHit[];
+  query: ExcerptQuery;
+  cards: DefinitionCard[];
+  cache: Map<string, string[] | undefined>;
+}
+
+function sourceOf(group: SectionGroup, n: number, range: { startLine: number; endLine: number }, text: string): Source {
+  const first = group.hits[0]!.chunk;
+  return {
+    n,
+    path: group.relPath,
+    file: group.file,
+    heading: headingLabel(first),
+    label: sectionLabel(group),
+    startLine: range.startLine,
+    endLine: range.endLine,
+    text,
+    matchedBy: group.matchedBy,
+    ...(group.term ? { term: group.term } : {}),
+  };
+}
+
+/** The hash of a file's lines start..end (1-based, inclusive): what feedback checks the file still holds. */
+export function linesHash(lines: string[], startLine: number, endLine: number): string {
+  return contentHash(lines.slice(startLine - 1, endLine).join("\n"));
+}
+
+async function withLinesHash(source: Source, cache: Map<string, string[] | undefined>): Promise<Source> {
+  const lines = await fileLinesOf(source.file, cache);
+  return lines && source.endLine <= lines.length ? { ...source, linesHash: linesHash(lines, source.startLine, source.endLine) } : source;
+}
+
+const holdsCard = (s: Pick<Source, "file" | "startLine" | "endLine">, card: DefinitionCard) => s.file === card.file && s.startLine <= card.line && card.line <= s.endLine;
+
+/**
+ * Sources for the model: sections in rank order, whole while they fit, else their best lines, until
+ * `budget` tokens are used. A card's section comes first (a card is the fact the question asked
+ * for), with the card's Markdown at the top of its text.
+ */
+export async function modelSources(request: ContextRequest, countTokens: (t: string) => number, budget: number, block: (s: Source) => string): Promise<Source[]> {
+  const { query, cards, cache } = request;
+  const groups = groupBySection(request.hits);
+  const sources: Source[] = [];
+  let left = budget;
+  const cost = (s: Source) => countTokens(block(s) + "\n\n");
+  const cardText = (range: { file: string; startLine: number; endLine: number }) =>
+    cards
+      .filter((c) => holdsCard(range, c))
+      .map((c) => cardMarkdown(c))
+      .join("\n\n");
+  for (const group of groups) {
+    if (left < MIN_SOURCE_TOKENS) break;
+    const read = await sectionLines(group, cache);
+    const top = cardText({ file: group.file, ...read });
+    const whole = readableMarkdown(read.lines.join("\n")).replace(/\n{3,}/g, "\n\n").trim();
+    let source = sourceOf(group, sources.length + 1, read, top ? `${top}\n\n${whole}` : whole);
+    if (cost(source) > left) {
+      // Its best-matching lines, as many as fit (characters estimated, then checked by the tokenizer).
+      const header = cost({ ...source, text: top });
+      let chars = Math.max(0, (left - header) * 3.5);
+      let fitted: Source | undefined;
+      while (chars >= 120 && !fitted) {
+        const excerpt = bestExcerpt(read.lines, query, chars).text;
+        const candidate = { ...source, text: top ? `${top}\n\n${excerpt}` : excerpt };
+        if (cost(candidate) <= left) fitted = candidate;
+        else chars *= 0.8;
+      }
+      if (!fitted) continue;
+      source = fitted;
+    }
+    left -= cost(source);
+    sources.push(await withLinesHash(source, cache));
+  }
+  // A card whose section did not make it in still goes first, on its own.
+  for (const card of [...cards].reverse()) {
+    if (sources.some((s) => holdsCard(s, card))) continue;
+    const alone: Source = {
+      n: 0,
+      path: card.path,
+      file: card.file,
+      heading: card.heading,
+      label: card.heading,
+      startLine: card.line,
+      endLine: card.line,
+      text: cardMarkdown(card),
+      matchedBy: ["term"],
+      term: card.term,
+    };
+    if (cost(alone) <= left) {
+      left -= cost(alone);
+      sources.unshift(await withLinesHash(alone, cache));
+    }
+  }
+  return sources.map((s, i) => ({ ...s, n: i + 1 }));
+}
+
+/** Sources for a reader without a model: the first `count` sections, each with its best-matching lines. */
+export async function readerSources(request: ContextRequest, count: number, excerptChars = EXCERPT_CHARS): Promise<Source[]> {
+  const sources: Source[] = [];
+  for (const group of groupBySection(request.hits).slice(0, count)) {
+    const read = await sectionLines(group, request.cache);
+    const { text } = bestExcerpt(read.lines, request.query, excerptChars);
+    sources.push(await withLinesHash(sourceOf(group, sources.length + 1, read, text), request.cache));
+  }
+  return sources;
+}
+
+/** A retrieval-only answer: each source's label, location and best-matching lines, cited as [n]. */
+export function readerAnswer(sources: Source[]): string {
+  return sources.map((s) => `[${s.n}] **${escapeInline(s.label ?? s.heading)}** · ${escapeInline(s.path)}:${s.startLine}-${s.endLine}\n\n${s.text}`).join("\n\n");
+}
+
+/** A heading or path shown as text inside Markdown: characters Markdown would act on are escaped. */
+function escapeInline(text: string): string {
+  return text.replace(/[\\`*_[\]<>|]/g, (c) => `\\${c}`);
+}
