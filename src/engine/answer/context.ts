@@ -6,7 +6,7 @@ import type { SearchHit } from "../index/types.js";
 import { headingLabel } from "../index/types.js";
 import { cardMarkdown, type DefinitionCard } from "../../shared/cards.js";
 import type { AnswerSourceWithText } from "../../shared/answer.js";
-import { readableMarkdown } from "../cards/inlineText.js";
+import { compactMarkdown } from "../cards/inlineText.js";
 import { bestExcerpt, type ExcerptQuery } from "./excerpts.js";
 import { groupBySection, sectionLabel, sectionLines, type SectionGroup } from "./sections.js";
 import { contentHash } from "../index/hash.js";
@@ -16,6 +16,11 @@ type Source = AnswerSourceWithText;
 
 /** Characters of best-matching lines shown per source in an answer without a model. */
 export const EXCERPT_CHARS = 700;
+/**
+ * The most of the budget one section takes whole: a longer one gives its best-matching lines, so
+ * one long page never crowds out the other sections that match (docs/retrieval.md).
+ */
+const MAX_SECTION_SHARE = 0.5;
 /** Below this many tokens left, no further section is started. */
 const MIN_SOURCE_TOKENS = 48;
 
@@ -74,17 +79,18 @@ export async function modelSources(request: ContextRequest, countTokens: (t: str
     if (left < MIN_SOURCE_TOKENS) break;
     const read = await sectionLines(group, cache);
     const top = cardText({ file: group.file, ...read });
-    const whole = readableMarkdown(read.lines.join("\n")).replace(/\n{3,}/g, "\n\n").trim();
+    const whole = compactMarkdown(read.lines.join("\n"));
     let source = sourceOf(group, sources.length + 1, read, top ? `${top}\n\n${whole}` : whole);
-    if (cost(source) > left) {
+    const room = Math.min(left, Math.max(MIN_SOURCE_TOKENS, budget * MAX_SECTION_SHARE));
+    if (cost(source) > room) {
       // Its best-matching lines, as many as fit (characters estimated, then checked by the tokenizer).
       const header = cost({ ...source, text: top });
-      let chars = Math.max(0, (left - header) * 3.5);
+      let chars = Math.max(0, (room - header) * 3.5);
       let fitted: Source | undefined;
-      while (chars >= 120 && !fitted) {
-        const excerpt = bestExcerpt(read.lines, query, chars).text;
+      while (chars >= 40 && !fitted) {
+        const excerpt = compactMarkdown(bestExcerpt(read.lines, query, chars).text);
         const candidate = { ...source, text: top ? `${top}\n\n${excerpt}` : excerpt };
-        if (cost(candidate) <= left) fitted = candidate;
+        if (cost(candidate) <= room) fitted = candidate;
         else chars *= 0.8;
       }
       if (!fitted) continue;
@@ -134,5 +140,6 @@ export function readerAnswer(sources: Source[]): string {
 
 /** A heading or path shown as text inside Markdown: characters Markdown would act on are escaped. */
 function escapeInline(text: string): string {
-  return text.replace(/[\\`*_[\]<>|]/g, (c) => `\\${c}`);
+  // "_" inside a word (snake_case) is never emphasis, and stays as it is.
+  return text.replace(/[\\`*[\]<>|]|(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, (c) => `\\${c}`);
 }

@@ -31,3 +31,15 @@ export function readableMarkdown(text: string): string {
     .replace(REFERENCE_LINK, "$1")
     .replace(/^(\s*>\s*)\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]\s*$/gim, "$1**$2**");
 }
+
+/**
+ * Markdown for the model: readable, and without what costs tokens and says nothing to it: link
+ * targets (a link keeps its label) and the padding of aligned table cells.
+ */
+export function compactMarkdown(text: string): string {
+  return readableMarkdown(text)
+    .replace(LINK, "$1")
+    .replace(/^(\s*\|.*)$/gm, (row) => row.replace(/ {2,}/g, " ").replace(/-{4,}/g, "---"))
+    .replace(/\n{3,}/g, "\n\n")
+    .trim();
+}
