@@ -135,7 +135,14 @@ export async function readerSources(request: ContextRequest, count: number, exce
 
 /** A retrieval-only answer: each source's label, location and best-matching lines, cited as [n]. */
 export function readerAnswer(sources: Source[]): string {
-  return sources.map((s) => `[${s.n}] **${escapeInline(s.label ?? s.heading)}** · ${escapeInline(s.path)}:${s.startLine}-${s.endLine}\n\n${s.text}`).join("\n\n");
+  return sources.map((s) => `[${s.n}] **${escapeInline(s.label ?? s.heading)}** · ${codeSpan(`${s.path}:${s.startLine}-${s.endLine}`)}\n\n${s.text}`).join("\n\n");
+}
+
+/** Text as inline code, fenced with more backticks than it holds in a row. */
+function codeSpan(text: string): string {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((m) => m.length));
+  const fence = "`".repeat(longest + 1);
+  return longest ? `${fence} ${text} ${fence}` : `${fence}${text}${fence}`;
 }
 
 /** A heading or path shown as text inside Markdown: characters Markdown would act on are escaped. */

@@ -209,6 +209,9 @@ export function questionCoverage(index: DocsIndex, question: string, hit: Search
   let found = 0;
   let total = 0;
   for (const w of words) {
+    // A compound the docs never write whole ("mid-response") is weighed through its parts, which
+    // the tokenizer also gives: counting it too would make a question "not covered" for its spelling.
+    if (/[._\-/:]/.test(w) && index.bm25.docFrequency(w) === 0) continue;
     const weight = index.bm25.idf(w);
     total += weight;
     if (inHit.has(w)) found += weight;
