@@ -17,10 +17,11 @@ type Source = AnswerSourceWithText;
 /** Characters of best-matching lines shown per source in an answer without a model. */
 export const EXCERPT_CHARS = 700;
 /**
- * The most of the budget one section takes whole: a longer one gives its best-matching lines, so
+ * The most of the budget one section takes whole (a quarter: at least four sections always fit): a
+ * longer one gives its best-matching lines, so
  * one long page never crowds out the other sections that match (docs/retrieval.md).
  */
-const MAX_SECTION_SHARE = 0.5;
+const MAX_SECTION_SHARE = 0.25;
 /** Below this many tokens left, no further section is started. */
 const MIN_SOURCE_TOKENS = 48;
 
@@ -47,6 +48,11 @@ function sourceOf(group: SectionGroup, n: number, range: { startLine: number; en
   };
 }
 
+/** The lines of the section's ranked chunks, as 0-based indices into the section's lines. */
+function rankedLines(group: SectionGroup, startLine: number): { from: number; to: number }[] {
+  return group.hits.map((h) => ({ from: h.chunk.startLine - startLine, to: h.chunk.endLine - startLine }));
+}
+
 /** The hash of a file's lines start..end (1-based, inclusive): what feedback checks the file still holds. */
 export function linesHash(lines: string[], startLine: number, endLine: number): string {
   return contentHash(lines.slice(startLine - 1, endLine).join("\n"));
@@ -57,14 +63,20 @@ async function withLinesHash(source: Source, cache: Map<string, string[] | undef
   return lines && source.endLine <= lines.length ? { ...source, linesHash: linesHash(lines, source.startLine, source.endLine) } : source;
 }
 
-const holdsCard = (s: Pick<Source, "file" | "startLine" | "endLine">, card: DefinitionCard) => s.file === card.file && s.startLine <= card.line && card.line <= s.endLine;
+const holdsCard = (s: Pick<Source, "file" | "startLine" | "endLine">, card: DefinitionCard) =>
+  s.file === card.file && s.startLine <= card.line && card.line <= s.endLine;
 
 /**
  * Sources for the model: sections in rank order, whole while they fit, else their best lines, until
  * `budget` tokens are used. A card's section comes first (a card is the fact the question asked
  * for), with the card's Markdown at the top of its text.
  */
-export async function modelSources(request: ContextRequest, countTokens: (t: string) => number, budget: number, block: (s: Source) => string): Promise<Source[]> {
+export async function modelSources(
+  request: ContextRequest,
+  countTokens: (t: string) => number,
+  budget: number,
+  block: (s: Source) => string,
+): Promise<Source[]> {
   const { query, cards, cache } = request;
   const groups = groupBySection(request.hits);
   const sources: Source[] = [];
@@ -88,7 +100,7 @@ export async function modelSources(request: ContextRequest, countTokens: (t: str
       let chars = Math.max(0, (room - header) * 3.5);
       let fitted: Source | undefined;
       while (chars >= 40 && !fitted) {
-        const excerpt = compactMarkdown(bestExcerpt(read.lines, query, chars).text);
+        const excerpt = compactMarkdown(bestExcerpt(read.lines, query, chars, rankedLines(group, read.startLine)).text);
         const candidate = { ...source, text: top ? `${top}\n\n${excerpt}` : excerpt };
         if (cost(candidate) <= room) fitted = candidate;
         else chars *= 0.8;
@@ -135,7 +147,9 @@ export async function readerSources(request: ContextRequest, count: number, exce
 
 /** A retrieval-only answer: each source's label, location and best-matching lines, cited as [n]. */
 export function readerAnswer(sources: Source[]): string {
-  return sources.map((s) => `[${s.n}] **${escapeInline(s.label ?? s.heading)}** · ${codeSpan(`${s.path}:${s.startLine}-${s.endLine}`)}\n\n${s.text}`).join("\n\n");
+  return sources
+    .map((s) => `[${s.n}] **${escapeInline(s.label ?? s.heading)}** · ${codeSpan(`${s.path}:${s.startLine}-${s.endLine}`)}\n\n${s.text}`)
+    .join("\n\n");
 }
 
 /** Text as inline code, fenced with more backticks than it holds in a row. */

@@ -14,6 +14,8 @@ interface Unit {
   block: number;
   /** Position in the section, for document order. */
   order: number;
+  /** Index of its (first) line in the section's lines. */
+  line: number;
   text: string;
   /** For table rows: the table's header and delimiter lines. */
   tableHead?: string;
@@ -42,9 +44,13 @@ function unitsOf(lines: readonly string[]): Unit[] {
   const units: Unit[] = [];
   let block = 0;
   let paragraph: string[] = [];
-  const push = (kind: UnitKind, text: string, extra: Partial<Unit> = {}) => units.push({ kind, block, order: units.length, text, score: 0, ...extra });
+  let paragraphLine = 0;
+  let lineOf = 0;
+  const push = (kind: UnitKind, text: string, extra: Partial<Unit> = {}) =>
+    units.push({ kind, block, order: units.length, line: lineOf, text, score: 0, ...extra });
   const flushParagraph = () => {
     if (!paragraph.length) return;
+    lineOf = paragraphLine;
     for (const sentence of paragraph.join(" ").split(SENTENCE_END)) if (sentence.trim()) push("sentence", sentence.trim());
     paragraph = [];
     block++;
@@ -52,6 +58,7 @@ function unitsOf(lines: readonly string[]): Unit[] {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     const t = line.trim();
+    lineOf = i;
     if (t.startsWith("<!--")) {
       flushParagraph();
       while (i < lines.length && !lines[i]!.includes("-->")) i++;
@@ -72,7 +79,7 @@ function unitsOf(lines: readonly string[]): Unit[] {
     if (t.includes("|") && i + 1 < lines.length && isDelimiterRow(lines[i + 1]!)) {
       flushParagraph();
       const tableHead = `${lines[i]!.trim()}\n${lines[i + 1]!.trim()}`;
-      for (i += 2; i < lines.length && isTableLine(lines[i]!) && !isDelimiterRow(lines[i]!); i++) push("row", lines[i]!.trim(), { tableHead });
+      for (i += 2; i < lines.length && isTableLine(lines[i]!) && !isDelimiterRow(lines[i]!); i++) push("row", lines[i]!.trim(), { tableHead, line: i });
       i--;
       block++;
       continue;
@@ -96,6 +103,7 @@ function unitsOf(lines: readonly string[]): Unit[] {
       continue;
     }
     if (units.length && units[units.length - 1]!.kind === "item" && !paragraph.length) block++;
+    if (!paragraph.length) paragraphLine = i;
     paragraph.push(t);
   }
   flushParagraph();
@@ -123,12 +131,19 @@ function shownChars(unit: Unit, tablesShown: Set<string>): number {
 
 /**
  * The best-matching units of the section within `maxChars` (of readable Markdown), in document
- * order. Units that match nothing are taken only to fill the budget after the ones that match, the
+ * order; units in `favoured` (0-based line ranges: the chunks the search ranked) count extra. Units that match nothing are taken only to fill the budget after the ones that match, the
  * unit that follows a chosen one first (an answer often continues in the next sentence).
  */
-export function bestExcerpt(lines: readonly string[], query: ExcerptQuery, maxChars: number): { text: string; complete: boolean } {
+export function bestExcerpt(
+  lines: readonly string[],
+  query: ExcerptQuery,
+  maxChars: number,
+  favoured: readonly { from: number; to: number }[] = [],
+): { text: string; complete: boolean } {
   const units = unitsOf(lines.map((l) => readableMarkdown(l)));
-  for (const u of units) u.score = scoreUnit(u, query);
+  // What the search ranked (favoured line ranges) counts as matching as much as the question's best word.
+  const bonus = Math.max(0, ...query.weights.values());
+  for (const u of units) u.score = scoreUnit(u, query) + (favoured.some((r) => r.from <= u.line && u.line <= r.to) ? bonus : 0);
   const chosen = new Set<Unit>();
   const tables = new Set<string>();
   let used = 0;

@@ -106,7 +106,8 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
     result.cards = await cardsForTerms(index, found, fileLines);
     return { questionRanking: ranking, terms: found };
   });
-  if (result.cards?.length || result.resolvedQuestion) emit({ type: "cards", cards: result.cards ?? [], ...(result.resolvedQuestion ? { resolvedQuestion: asked } : {}) });
+  if (result.cards?.length || result.resolvedQuestion)
+    emit({ type: "cards", cards: result.cards ?? [], ...(result.resolvedQuestion ? { resolvedQuestion: asked } : {}) });
   if (aborted()) return finish();
 
   // 2. Draft.
@@ -158,7 +159,16 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
   }
 
   // 4. Answer.
-  const context: ContextRequest = { hits, query: excerptQuery(asked, (t) => index.bm25.idf(t), terms.map((t) => t.term)), cards: result.cards ?? [], cache: fileLines };
+  const context: ContextRequest = {
+    hits,
+    query: excerptQuery(
+      asked,
+      (t) => index.bm25.idf(t),
+      terms.map((t) => t.term),
+    ),
+    cards: result.cards ?? [],
+    cache: fileLines,
+  };
   if (!chat) {
     result.sources = await readerSources(context, settings.sources);
     emit({ type: "sources", sources: result.sources });

@@ -52,16 +52,17 @@ export function groupBySection(hits: SearchHit[]): SectionGroup[] {
 }
 
 /**
- * The section's lines from its file, or, when the file no longer holds what was indexed (a chunk's
- * first line is not where the index says: the watcher has not caught up), the lines of its hits'
- * own texts. Lines[0] is file line `startLine` of the returned range.
+ * The section's lines from its file, or, when the file no longer holds what was indexed (no hit's
+ * first line is where the index says: the watcher has not caught up), its best hit's own text. Lines[0] is file line `startLine` of the returned range.
  */
 export async function sectionLines(
   group: SectionGroup,
   cache: Map<string, string[] | undefined>,
 ): Promise<{ lines: string[]; startLine: number; endLine: number; fromFile: boolean }> {
   const file = await fileLinesOf(group.file, cache);
-  const matches = file && group.hits.every((h) => file[h.chunk.startLine - 1] === h.chunk.text.split("\n")[0]) && group.endLine <= file.length;
+  // A chunk's text is not always its lines verbatim (a long table's later chunks repeat its header,
+  // comments are dropped), so one hit whose first line is where the index says is enough.
+  const matches = file && group.endLine <= file.length && group.hits.some((h) => file[h.chunk.startLine - 1] === h.chunk.text.split("\n")[0]);
   if (matches) return { lines: file.slice(group.startLine - 1, group.endLine), startLine: group.startLine, endLine: group.endLine, fromFile: true };
   const best = group.hits[0]!.chunk;
   return { lines: best.text.split("\n"), startLine: best.startLine, endLine: best.endLine, fromFile: false };

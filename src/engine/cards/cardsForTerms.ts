@@ -9,7 +9,12 @@ import { buildCard } from "./definitionCard.js";
 export const MAX_CARDS = 2;
 
 /** The card of one chunk's definition of `term`, read from the chunk's section in its file. */
-export async function cardFromChunk(index: DocsIndex, chunkId: number, term: string, cache: Map<string, string[] | undefined>): Promise<DefinitionCard | undefined> {
+export async function cardFromChunk(
+  index: DocsIndex,
+  chunkId: number,
+  term: string,
+  cache: Map<string, string[] | undefined>,
+): Promise<DefinitionCard | undefined> {
   const chunk = index.getChunk(chunkId);
   if (!chunk) return undefined;
   const range = index.sectionOf(chunk) ?? { startLine: chunk.startLine, endLine: chunk.endLine };

@@ -126,7 +126,8 @@ export function buildCard(term: string, section: SectionText, fileLines?: readon
   if (heading.toLowerCase().includes(term.toLowerCase())) {
     const description = firstProse(section.lines.slice(1));
     const attributes = attributeTable(tables, undefined);
-    if (description || attributes?.length) return { term, ...where, line: section.startLine, ...(description ? { description } : {}), ...(attributes?.length ? { attributes } : {}) };
+    if (description || attributes?.length)
+      return { term, ...where, line: section.startLine, ...(description ? { description } : {}), ...(attributes?.length ? { attributes } : {}) };
   }
   return undefined;
 }

@@ -56,7 +56,8 @@ export function tablesIn(lines: readonly string[], firstLine: number): MarkdownT
     if (!lines[i]!.includes("|") || !isDelimiterRow(lines[i + 1]!)) continue;
     const table: MarkdownTable = { header: splitCells(lines[i]!), headerLine: firstLine + i, rows: [] };
     let j = i + 2;
-    for (; j < lines.length && isTableLine(lines[j]!) && !isDelimiterRow(lines[j]!); j++) table.rows.push({ cells: splitCells(lines[j]!), line: firstLine + j });
+    for (; j < lines.length && isTableLine(lines[j]!) && !isDelimiterRow(lines[j]!); j++)
+      table.rows.push({ cells: splitCells(lines[j]!), line: firstLine + j });
     tables.push(table);
     i = j - 1;
   }
