@@ -7,6 +7,7 @@ import { hasChanges, type DocsIndex, type IndexOptions, type UpdateReport } from
 import { loadIndex, saveIndex, type LoadOutcome } from "./index/persistence.js";
 import { headingLabel } from "./index/types.js";
 import { definitionRow, searchSections } from "./lookup.js";
+import { cardForName } from "./cards/cardsForTerms.js";
 import { appendFeedback, feedbackEntry, recoverSourceTexts } from "./finetune/feedbackLog.js";
 import { generateDataset } from "./finetune/dataset.js";
 import { resolveModelReference } from "./model/download/resolve.js";
@@ -395,6 +396,7 @@ export class Engine {
       if (!this.index) throw new Error("The docs index is not ready yet");
       const result = await answerQuestion(this.index, this.chat, params.question, {
         signal: controller.signal,
+        ...(params.previous ? { previous: params.previous } : {}),
         settings: this.settings.pipeline,
         onEvent: (event) => {
           onEvent?.(event);
@@ -460,6 +462,14 @@ export class Engine {
       summary: firstParagraph(chunk.text),
       ...withDetails(definitionRow(chunk, hit.term)),
     };
+  }
+
+  /** The definition with its card (instrument, unit, description, attributes), read from the defining lines: for hovers. */
+  async defineWithCard(name: string): Promise<Definition | undefined> {
+    const definition = this.define(name);
+    if (!definition || !this.index) return definition;
+    const card = await cardForName(this.index, name);
+    return card ? { ...definition, card } : definition;
   }
 
   /** The k sections that best match a query (see lookup.ts); needs only the index. */

@@ -1,13 +1,13 @@
 // What an answer is, as the engine sends it to its clients (the extension, the webview, the CLI's
 // JSON): stages, sources, citations, the streamed events and the final result. The engine builds
-// these; this file imports nothing, so every side can use it.
+// these; this file imports only other shared types, so every side can use it.
+
+import type { DefinitionCard } from "./cards.js";
 
 /** How a section was found: an exact defined term, full text, or vectors. */
 export type MatchSource = "term" | "text" | "vector";
 
 /** The pipeline's steps, in order. */
-import type { DefinitionCard } from "./cards.js";
-
 export type Stage = "terms" | "draft" | "retrieve" | "answer";
 
 /** A numbered section the answer draws on. The engine's own copy also holds the text (see AnswerSourceWithText). */

@@ -32,28 +32,34 @@ export interface DefinitionCard {
   line: number;
 }
 
-/** The card's facts in one line: "Histogram · unit s · stable". */
+/** The card's facts in one line: "Instrument: Histogram · Unit: s · Stability: Stable". */
 export function cardFacts(card: DefinitionCard): string {
   const parts: string[] = [];
-  if (card.kind) parts.push(card.kind);
-  if (card.unit) parts.push(`unit ${card.unit}`);
-  if (card.requirement) parts.push(card.requirement);
-  if (card.stability) parts.push(card.stability);
+  if (card.kind) parts.push(`${card.kindLabel ?? "Kind"}: ${card.kind}`);
+  if (card.unit) parts.push(`Unit: ${card.unit}`);
+  if (card.requirement) parts.push(`Requirement: ${card.requirement}`);
+  if (card.stability) parts.push(`Stability: ${card.stability}`);
   return parts.join(" · ");
 }
 
-/** The card as Markdown (for the CLI, the model's context and copying): name, facts, description, attributes. */
+/** The card as Markdown (for the CLI, the model's context and copying): name, facts, description, attributes, where. */
 export function cardMarkdown(card: DefinitionCard, maxAttributes = 12): string {
-  const lines = [`**\`${card.term}\`**${card.kind || card.unit ? ` (${cardFacts(card)})` : ""}`];
+  const facts = cardFacts(card);
+  const lines = [`**${codeSpan(card.term)}**${facts ? ` — ${facts}` : ""}`];
   if (card.description) lines.push(card.description);
-  if (card.unit) lines.push(`Unit: \`${card.unit}\``);
-  if (card.kind) lines.push(`${card.kindLabel ?? "Kind"}: ${card.kind}`);
   if (card.examples) lines.push(`Examples: ${card.examples}`);
   if (card.attributes?.length) {
-    const shown = card.attributes.slice(0, maxAttributes).map((a) => `\`${a.name}\`${a.requirement ? ` (${a.requirement})` : ""}`);
+    const shown = card.attributes.slice(0, maxAttributes).map((a) => `${codeSpan(a.name)}${a.requirement ? ` (${a.requirement})` : ""}`);
     const more = card.attributes.length - shown.length;
     lines.push(`Attributes: ${shown.join(", ")}${more > 0 ? `, and ${more} more` : ""}`);
   }
   lines.push(`Defined in ${card.path}:${card.line}`);
   return lines.join("  \n");
+}
+
+/** Text as inline code, fenced with more backticks than it holds in a row. */
+export function codeSpan(text: string): string {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((m) => m.length));
+  const fence = "`".repeat(longest + 1);
+  return longest ? `${fence} ${text} ${fence}` : `${fence}${text}${fence}`;
 }

@@ -4,7 +4,7 @@
 // them. For a reader without a model, the best-matching lines of the first few sections.
 import type { SearchHit } from "../index/types.js";
 import { headingLabel } from "../index/types.js";
-import { cardMarkdown, type DefinitionCard } from "../../shared/cards.js";
+import { cardMarkdown, codeSpan, type DefinitionCard } from "../../shared/cards.js";
 import type { AnswerSourceWithText } from "../../shared/answer.js";
 import { compactMarkdown } from "../cards/inlineText.js";
 import { bestExcerpt, type ExcerptQuery } from "./excerpts.js";
@@ -150,13 +150,6 @@ export function readerAnswer(sources: Source[]): string {
   return sources
     .map((s) => `[${s.n}] **${escapeInline(s.label ?? s.heading)}** · ${codeSpan(`${s.path}:${s.startLine}-${s.endLine}`)}\n\n${s.text}`)
     .join("\n\n");
-}
-
-/** Text as inline code, fenced with more backticks than it holds in a row. */
-function codeSpan(text: string): string {
-  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((m) => m.length));
-  const fence = "`".repeat(longest + 1);
-  return longest ? `${fence} ${text} ${fence}` : `${fence}${text}${fence}`;
 }
 
 /** A heading or path shown as text inside Markdown: characters Markdown would act on are escaped. */
