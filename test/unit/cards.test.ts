@@ -81,7 +81,13 @@ test("cards also come from attribute tables, definition lists and headings", () 
   const at = (lines: string[]) => ({ file: "/d/x.md", path: "x.md", heading: "H", startLine: 10, endLine: 9 + lines.length, lines });
   const attr = buildCard(
     "url.scheme",
-    at(["## URL", "", "| Key | Stability | Value Type | Description | Example Values |", "| --- | --- | --- | --- | --- |", "| `url.scheme` | ![Stable](b.svg) | string | The [URI scheme](https://x) component. | `http`; `https` |"]),
+    at([
+      "## URL",
+      "",
+      "| Key | Stability | Value Type | Description | Example Values |",
+      "| --- | --- | --- | --- | --- |",
+      "| `url.scheme` | ![Stable](b.svg) | string | The [URI scheme](https://x) component. | `http`; `https` |",
+    ]),
   );
   assert.deepEqual(
     [attr?.kind, attr?.kindLabel, attr?.stability, attr?.description, attr?.examples, attr?.line],
@@ -125,7 +131,11 @@ test("an excerpt is the lines that match the question, not the section's first o
   const { text } = bestExcerpt(lines, query, 120);
   assert.match(text, /^The client retries a failed call three times/);
   assert.doesNotMatch(text, /Calls that fail are logged/);
-  const table = bestExcerpt(lines, excerptQuery("backoff default", () => 1, []), 60).text;
+  const table = bestExcerpt(
+    lines,
+    excerptQuery("backoff default", () => 1, []),
+    60,
+  ).text;
   assert.equal(table, "| Setting | Default |\n| --- | --- |\n| `backoff` | 2 s |");
 });
 
@@ -133,13 +143,20 @@ test("a follow-up that names nothing carries the previous turn's names; a questi
   assert.ok(refersBack("And what is its unit?"));
   assert.ok(!refersBack("What is the unit of jvm.memory.used?"));
   const names = (t: string) => (t.includes("jvm.memory.used") ? ["jvm.memory.used"] : []);
-  assert.equal(resolveFollowUp("And what is its unit?", { question: "What does http.server.request.duration measure?", terms: ["http.server.request.duration"] }, names), "And what is its unit? (about http.server.request.duration)");
+  assert.equal(
+    resolveFollowUp("And what is its unit?", { question: "What does http.server.request.duration measure?", terms: ["http.server.request.duration"] }, names),
+    "And what is its unit? (about http.server.request.duration)",
+  );
   assert.equal(resolveFollowUp("What is the unit of jvm.memory.used?", { question: "x", terms: ["a.b"] }, names), "What is the unit of jvm.memory.used?");
   assert.equal(resolveFollowUp("And its unit?", undefined, names), "And its unit?");
   // Through the engine, as the chat view asks: the follow-up's card is the previous turn's metric.
   const first = await engine.ask({ id: "f1", question: "What does http.client.request.duration measure?" });
   assert.equal(first.cards?.[0]?.term, "http.client.request.duration");
-  const followUp = await engine.ask({ id: "f2", question: "And what is its unit?", previous: { question: first.question, terms: first.cards!.map((c) => c.term) } });
+  const followUp = await engine.ask({
+    id: "f2",
+    question: "And what is its unit?",
+    previous: { question: first.question, terms: first.cards!.map((c) => c.term) },
+  });
   assert.equal(followUp.resolvedQuestion, "And what is its unit? (about http.client.request.duration)");
   assert.equal(followUp.cards?.[0]?.term, "http.client.request.duration");
   assert.equal(followUp.cards?.[0]?.unit, "s");
@@ -147,7 +164,10 @@ test("a follow-up that names nothing carries the previous turn's names; a questi
 });
 
 test("content words are lowercased words and numbers without stop words; recall is the share of the reference's", () => {
-  assert.deepEqual([...contentWords("The unit of `http.server.request.duration` is s, 2 of them!")], ["unit", "http", "server", "request", "duration", "s", "2"]);
+  assert.deepEqual(
+    [...contentWords("The unit of `http.server.request.duration` is s, 2 of them!")],
+    ["unit", "http", "server", "request", "duration", "s", "2"],
+  );
   assert.equal(contentRecall(contentWords("Retries three times"), "it retries two or three times"), 1);
   assert.equal(contentRecall(contentWords("Retries three times"), "it retries"), 1 / 3);
 });
@@ -160,7 +180,12 @@ test("docent eval --context: the model's context holds the answer within its bud
   const index = new DocsIndex([root]);
   await index.update();
   const questions = [
-    { id: "1", question: "How often does the client retry a failed call?", relevant: ["retries.md"], answer: "It retries three times, with exponential backoff." },
+    {
+      id: "1",
+      question: "How often does the client retry a failed call?",
+      relevant: ["retries.md"],
+      answer: "It retries three times, with exponential backoff.",
+    },
     { id: "2", question: "When do requests time out?", relevant: ["timeouts.md"], answer: "After thirty seconds unless configured." },
   ];
   const report = await evaluateContext(index, root, questions, { contextSize: 1024, answerMaxTokens: 128 });

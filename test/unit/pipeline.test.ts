@@ -131,25 +131,25 @@ test("sources fit the token budget; a section too long for it gives its best-mat
   const hits = await index.search("http server request duration active", { k: 3 });
   const count = (t: string) => t.length;
   const wide = await buildSources(hits, count, 100_000);
-  const tight = await buildSources(hits, count, 400);
+  const tight = await buildSources(hits, count, 600);
   assert.ok(wide.length >= 2);
   const chars = (sources: { text: string }[]) => sources.reduce((n, s) => n + s.text.length, 0);
   assert.ok(tight.length >= 1 && chars(tight) < chars(wide));
-  assert.ok(tight.reduce((n, s) => n + sourceBlock(s).length + 2, 0) <= 400);
+  assert.ok(tight.reduce((n, s) => n + sourceBlock(s).length + 2, 0) <= 600);
   // A section larger than its share of the budget keeps the lines that match the question.
   const [big] = await index.search("Bucket boundaries histogram", { k: 1 });
   const full = await buildSources([big!], count, 100_000);
   assert.match(full[0]!.text, /Duration of HTTP server requests[\s\S]*Bucket boundaries/);
-  // Room (half the budget) for the header and about 50 characters.
+  // Room for the header and about 50 characters.
   const header = sourceBlock({ ...full[0]!, text: "" }).length + 2;
-  const cut = await buildSources([big!], count, (header + 50) * 2, "bucket boundaries");
+  const cut = await buildSources([big!], count, header + 50, "bucket boundaries");
   assert.ok(cut[0]!.text.length < full[0]!.text.length, "cut");
   assert.match(cut[0]!.text, /Bucket boundaries are 0\.005 to 10 seconds/, "the line that answers is kept");
   assert.doesNotMatch(cut[0]!.text, /Duration of HTTP server requests/, "the first line, which does not answer, went");
   assert.equal([cut[0]!.startLine, cut[0]!.endLine].join("-"), [full[0]!.startLine, full[0]!.endLine].join("-"), "the source still names its section");
 });
 
-test("a hit whose one line is over the budget is cut to its share of it; the hits after it still fit", async () => {
+test("a later hit whose one line is over its share of the budget is cut to it; the hits after it still fit", async () => {
   const chunk = (id: number, text: string) => ({
     id,
     file: `/nowhere/${id}.md`,
@@ -163,20 +163,23 @@ test("a hit whose one line is over the budget is cut to its share of it; the hit
     hash: String(id),
   });
   const hits = [
-    { chunk: chunk(1, "x".repeat(5_000)), score: 2, matchedBy: ["text" as const] },
-    { chunk: chunk(2, "short line\nanother"), score: 1, matchedBy: ["text" as const] },
+    { chunk: chunk(1, "first hit"), score: 3, matchedBy: ["text" as const] },
+    { chunk: chunk(2, "x".repeat(5_000)), score: 2, matchedBy: ["text" as const] },
+    { chunk: chunk(3, "short line\nanother"), score: 1, matchedBy: ["text" as const] },
   ];
-  const sources = await buildSources(hits as SearchHit[], (t) => t.length, 200);
+  const sources = await buildSources(hits as SearchHit[], (t) => t.length, 400);
   assert.deepEqual(
     sources.map((s) => [s.n, s.path]),
     [
       [1, "1.md"],
       [2, "2.md"],
+      [3, "3.md"],
     ],
   );
-  assert.match(sources[0]!.text, /^x+…$/);
-  assert.equal(sources[1]!.text, "short line\nanother");
-  assert.ok(sources.reduce((n, s) => n + sourceBlock(s).length + 2, 0) <= 200);
+  assert.match(sources[1]!.text, /^x+…$/);
+  assert.ok(sourceBlock(sources[1]!).length + 2 <= 100, "within its quarter of the budget");
+  assert.equal(sources[2]!.text, "short line\nanother");
+  assert.ok(sources.reduce((n, s) => n + sourceBlock(s).length + 2, 0) <= 400);
 });
 
 async function timeAbort(stageToAbort: "draft" | "retrieve" | "answer"): Promise<{ stopMs: number; result: Awaited<ReturnType<typeof answerQuestion>> }> {

@@ -93,7 +93,9 @@ export async function modelSources(
     const top = cardText({ file: group.file, ...read });
     const whole = compactMarkdown(read.lines.join("\n"));
     let source = sourceOf(group, sources.length + 1, read, top ? `${top}\n\n${whole}` : whole);
-    const room = Math.min(left, Math.max(MIN_SOURCE_TOKENS, budget * MAX_SECTION_SHARE));
+    // The first section (the best-ranked, or the one that defines the name asked about) may take
+    // what it needs; the others their share.
+    const room = sources.length === 0 ? left : Math.min(left, Math.max(MIN_SOURCE_TOKENS, budget * MAX_SECTION_SHARE));
     if (cost(source) > room) {
       // Its best-matching lines, as many as fit (characters estimated, then checked by the tokenizer).
       const header = cost({ ...source, text: top });
