@@ -113,7 +113,7 @@ export class TurnView {
   static fromTurn(turn: ChatTurn, host: TurnHost): TurnView {
     const view = new TurnView(String(turn.id), typeof turn.question === "string" ? turn.question : "", host);
     try {
-      if (turn.result) view.finish(turn.result, turn.rating);
+      if (turn.result) view.showResult(turn.result, turn.rating);
       else if (turn.error) view.fail(String(turn.error));
       else view.start();
     } catch (err) {
@@ -161,7 +161,24 @@ export class TurnView {
     }
   }
 
+  /** The answer has come: shown, and the turn's top (question and cards, the facts asked for) brought into view. */
   finish(result: AnswerResult, rating?: Rating): void {
+    this.showResult(result, rating);
+    this.revealTop();
+  }
+
+  /**
+   * Brings the turn's top into view when following the answer to its end has scrolled it away: the
+   * reader sees the question, its cards and the start of the answer first, not the last source.
+   */
+  private revealTop(): void {
+    const scroller = this.element.parentElement;
+    if (!scroller || this.element !== scroller.lastElementChild) return;
+    const top = this.element.getBoundingClientRect().top;
+    if (top < scroller.getBoundingClientRect().top) this.element.scrollIntoView({ block: "start" });
+  }
+
+  private showResult(result: AnswerResult, rating?: Rating): void {
     this.stopRunning();
     this.draftText = result.draft;
     this.answerText = result.answer;
@@ -438,11 +455,7 @@ function cardElement(card: DefinitionCard, index: number): HTMLElement {
     { class: "card", "aria-label": `Definition of ${text(card.term)}` },
     h("div", { class: "card-term" }, h("code", {}, text(card.term))),
     facts.length
-      ? h(
-          "dl",
-          { class: "card-facts" },
-          ...facts.map(([label, value, cls]) => h("div", { class: `card-fact ${cls}` }, h("dt", {}, label), h("dd", {}, value))),
-        )
+      ? h("dl", { class: "card-facts" }, ...facts.map(([label, value, cls]) => h("div", { class: `card-fact ${cls}` }, h("dt", {}, label), h("dd", {}, value))))
       : null,
     card.description ? h("p", { class: "card-description" }, text(card.description)) : null,
     attributes.length
@@ -450,16 +463,18 @@ function cardElement(card: DefinitionCard, index: number): HTMLElement {
           "details",
           { class: "card-attributes" },
           h("summary", {}, `Attributes (${attributes.length + extra})`),
-          h(
-            "ul",
-            {},
-            ...attributes.map((a) => h("li", {}, h("code", {}, text(a.name)), a.requirement ? ` ${text(a.requirement)}` : "")),
-          ),
+          h("ul", {}, ...attributes.map((a) => h("li", {}, h("code", {}, text(a.name)), a.requirement ? ` ${text(a.requirement)}` : ""))),
         )
       : null,
     h(
       "button",
-      { type: "button", class: "card-source", "data-card": index, title: `${clipText(String(card.file), MAX_PATH_CHARS)}:${card.line}`, "aria-label": `Open the definition of ${text(card.term)}` },
+      {
+        type: "button",
+        class: "card-source",
+        "data-card": index,
+        title: `${clipText(String(card.file), MAX_PATH_CHARS)}:${card.line}`,
+        "aria-label": `Open the definition of ${text(card.term)}`,
+      },
       `${clipText(baseName(String(card.path)), MAX_PATH_CHARS)}:${card.line}`,
     ),
   );

@@ -37,7 +37,7 @@ export function excerptQuery(question: string, idf: (token: string) => number, t
   return { weights, terms: terms.map((t) => t.toLowerCase()) };
 }
 
-const SENTENCE_END = /(?<=[.!?])\s+(?=[`"'(\[*_A-Z0-9])/;
+const SENTENCE_END = /(?<=[.!?])\s+(?=[`"'([*_A-Z0-9])/;
 
 /** The section's readable units (headings, comments and link definitions left out). */
 function unitsOf(lines: readonly string[]): Unit[] {
