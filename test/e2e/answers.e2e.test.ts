@@ -41,11 +41,13 @@ async function ask(question: string): Promise<Locator> {
 
 /** Whether the element lies wholly inside the chat's scrolling log as it is shown now (no scrolling). */
 async function onScreen(target: Locator): Promise<boolean> {
+  // Runs in the page: the browser's own globals, reached through globalThis (this file compiles without DOM types).
   return target.evaluate((el) => {
-    const log = el.closest(".log") ?? document.scrollingElement!;
+    const g = globalThis as unknown as { innerHeight: number };
+    const log = el.closest(".log") ?? el.ownerDocument.documentElement;
     const box = el.getBoundingClientRect();
     const view = log.getBoundingClientRect();
-    return box.height > 0 && box.top >= view.top && box.bottom <= view.bottom && box.bottom <= window.innerHeight;
+    return box.height > 0 && box.top >= view.top && box.bottom <= view.bottom && box.bottom <= g.innerHeight;
   });
 }
 
