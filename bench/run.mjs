@@ -14,6 +14,8 @@ const runs = [
   { name: "pathological", script: "out/bench/pathological.js", args: [] },
   // Retrieval against default Orama, where the question set is at hand (it is not part of this repo).
   ...(existsSync(evalDocs) ? [{ name: "orama-baseline", script: "out/bench/oramaBaseline.js", args: ["--docs", evalDocs] }] : []),
+  // Context and visible recall without a model (`docent eval --context`), where the question set is at hand.
+  ...(existsSync(evalDocs) ? [{ name: "context-recall", script: "out/bench/contextBench.js", args: ["--docs", evalDocs] }] : []),
 ];
 execFileSync("npx", ["tsc", "-p", "tsconfig.test.json"], { stdio: "inherit" });
 mkdirSync("bench/results", { recursive: true });
