@@ -29,7 +29,9 @@ export function hoverMarkdown(d: Definition): string {
     more.push(`attributes ${names.join(", ")}${rest > 0 ? ` and ${rest} more` : ""}`);
   }
   if (more.length) lines.push(more.join(" · "), "");
-  lines.push(`${escapeMarkdown(d.heading)} · [${escapeMarkdown(d.path)}:${card?.line ?? d.startLine}](${link}) · [Explain with Docent](command:docent.explainMetric?${args})`);
+  lines.push(
+    `${escapeMarkdown(d.heading)} · [${escapeMarkdown(d.path)}:${card?.line ?? d.startLine}](${link}) · [Explain with Docent](command:docent.explainMetric?${args})`,
+  );
   return lines.join("\n");
 }
 

@@ -54,7 +54,12 @@ export interface ContextEvalReport {
   context_size: number;
 }
 
-export async function evaluateContext(index: DocsIndex, docsDir: string, questions: EvalQuestion[], options: ContextEvalOptions = {}): Promise<ContextEvalReport> {
+export async function evaluateContext(
+  index: DocsIndex,
+  docsDir: string,
+  questions: EvalQuestion[],
+  options: ContextEvalOptions = {},
+): Promise<ContextEvalReport> {
   const contextSize = options.contextSize ?? DEFAULT_CONTEXT_SIZE;
   const answerMaxTokens = options.answerMaxTokens ?? 512;
   const probe = contextProbe(contextSize);
