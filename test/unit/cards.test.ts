@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { DEFAULT_PIPELINE } from "../../src/shared/pipelineSettings.js";
 import { DocsIndex } from "../../src/engine/index/docsIndex.js";
 import { Engine, workspaceEngineOptions } from "../../src/engine/engine.js";
-import { answerQuestion, sourceBlock } from "../../src/engine/answer/pipeline.js";
+import { answerQuestion, sourceBlock, type ChatGenerator } from "../../src/engine/answer/pipeline.js";
 import { cardForName } from "../../src/engine/cards/cardsForTerms.js";
 import { buildCard } from "../../src/engine/cards/definitionCard.js";
 import { bestExcerpt, excerptQuery } from "../../src/engine/answer/excerpts.js";
@@ -161,6 +161,23 @@ test("a follow-up that names nothing carries the previous turn's names; a questi
   assert.equal(followUp.cards?.[0]?.term, "http.client.request.duration");
   assert.equal(followUp.cards?.[0]?.unit, "s");
   assert.equal(followUp.sources[0]!.label, "Metric: http.client.request.duration");
+});
+
+test("with a model, a follow-up becomes the model's standalone question only if it keeps the previous turn's names", async () => {
+  // Generators that write a given text: what the pipeline does with a good and a careless rewrite.
+  const writing = (text: string): ChatGenerator => ({
+    contextSize: 4096,
+    countTokens: (t) => Math.ceil(t.length / 4),
+    generate: async () => ({ text, tokens: 1, ms: 1, firstTokenMs: 1, tokensPerSecond: 1, aborted: false, stopReason: "eos" }),
+  });
+  const previous = { question: "What does http.client.request.duration measure?", terms: ["http.client.request.duration"] };
+  const settings = { draft: false, answerMaxTokens: 16 };
+  const good = await answerQuestion(otel, writing("What is the unit of http.client.request.duration?"), "And what is its unit?", { previous, settings });
+  assert.equal(good.resolvedQuestion, "What is the unit of http.client.request.duration?");
+  assert.equal(good.cards?.[0]?.term, "http.client.request.duration");
+  const careless = await answerQuestion(otel, writing("What is its unit?"), "And what is its unit?", { previous, settings });
+  assert.equal(careless.resolvedQuestion, "And what is its unit? (about http.client.request.duration)");
+  assert.equal(careless.cards?.[0]?.unit, "s");
 });
 
 test("content words are lowercased words and numbers without stop words; recall is the share of the reference's", () => {

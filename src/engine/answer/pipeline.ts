@@ -53,6 +53,36 @@ export const DRAFT_SYSTEM_PROMPT =
 
 export const NOT_COVERED = "The documentation does not seem to cover this.";
 
+export const CONDENSE_SYSTEM_PROMPT =
+  "Rewrite the follow-up question as one standalone question that names what it refers to, using the previous question. " + "Write only the question.";
+
+/**
+ * The follow-up as a standalone question written by the model, or undefined when the model's
+ * question drops a name the carried question holds (or it writes nothing usable).
+ */
+async function condenseFollowUp(
+  chat: ChatGenerator,
+  question: string,
+  previous: PreviousTurn,
+  carried: string,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
+  const generation = await chat.generate({
+    system: CONDENSE_SYSTEM_PROMPT,
+    user: `Previous question: ${previous.question}\nFollow-up: ${question}`,
+    maxTokens: 64,
+    temperature: 0,
+    signal,
+  });
+  const condensed = generation.text.trim().split("\n")[0]!.trim();
+  if (generation.aborted || condensed.length < 3 || condensed.length > 400) return undefined;
+  const names = previous.terms ?? [];
+  if (names.length) return names.every((n) => condensed.toLowerCase().includes(n.toLowerCase())) ? condensed : undefined;
+  // No names to check: it must at least share a word with the previous question.
+  const before = new Set(tokenize(previous.question));
+  return condensed !== carried && tokenize(condensed).some((t) => before.has(t)) ? condensed : undefined;
+}
+
 export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | undefined, question: string, options: AskOptions = {}): Promise<PipelineResult> {
   const settings = { ...DEFAULT_PIPELINE, ...options.settings };
   const { signal } = options;
@@ -95,7 +125,12 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
 
   // 0. A follow-up that names nothing itself is about what the previous turn was about.
   const definedNames = (text: string) => [...new Set(index.exactTermHits(text, undefined, 4).map((d) => d.term))];
-  const asked = resolveFollowUp(question, options.previous, definedNames);
+  let asked = resolveFollowUp(question, options.previous, definedNames);
+  if (asked !== question && chat && options.previous) {
+    // With a model, the follow-up and the turn before become one standalone question; it is kept
+    // only if it still names what the carry found (a small model can lose the subject).
+    asked = (await condenseFollowUp(chat, question, options.previous, asked, signal)) ?? asked;
+  }
   if (asked !== question) result.resolvedQuestion = asked;
   const fileLines = new Map<string, string[] | undefined>();
 
