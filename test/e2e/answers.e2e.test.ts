@@ -71,9 +71,10 @@ after(async () => {
 });
 
 test("the hover over a metric name in code shows its instrument, unit and description first", { skip }, async () => {
-  await page.keyboard.press("Control+P");
-  await page.keyboard.type("telemetry.ts");
-  await page.keyboard.press("Enter");
+  // Open src/telemetry.ts from the Explorer.
+  await page.locator('.activitybar .action-item a[aria-label^="Explorer"]').click();
+  await page.getByRole("treeitem", { name: "src" }).click();
+  await page.getByRole("treeitem", { name: "telemetry.ts" }).click();
   const token = page.locator(".monaco-editor .view-line span", { hasText: "http.server.request.duration" }).last();
   await token.waitFor({ timeout: 30_000 });
   // The hover waits for the index; move away and back until it shows the definition.

@@ -4,7 +4,7 @@
 // under its header, so they render as a table).
 import { tokenize } from "../index/tokenizer.js";
 import { readableMarkdown } from "../cards/inlineText.js";
-import { isDelimiterRow, isTableLine } from "../cards/markdownTables.js";
+import { isDelimiterRow, isTableLine, splitCells } from "../cards/markdownTables.js";
 
 type UnitKind = "sentence" | "item" | "row" | "code" | "quote";
 
@@ -185,5 +185,16 @@ function render(units: Unit[]): string {
     else blocks.push(u.kind === "row" ? `${u.tableHead}\n${u.text}` : u.text);
     previous = u;
   }
-  return blocks.join("\n\n");
+  return blocks.map(withoutEmptyColumns).join("\n\n");
+}
+
+/** A table whose shown rows leave a column empty loses that column (a sidebar is narrow); other blocks pass through. */
+function withoutEmptyColumns(block: string): string {
+  const lines = block.split("\n");
+  if (lines.length < 3 || !isTableLine(lines[0]!) || !isDelimiterRow(lines[1]!)) return block;
+  const rows = lines.map(splitCells);
+  const width = rows[0]!.length;
+  const keep = [...Array(width).keys()].filter((c) => c === 0 || rows.slice(2).some((r) => (r[c] ?? "").trim() !== ""));
+  if (keep.length === width) return block;
+  return rows.map((r, i) => `| ${keep.map((c) => (i === 1 ? "---" : (r[c] ?? "").replace(/\|/g, "\\|"))).join(" | ")} |`).join("\n");
 }
