@@ -71,10 +71,17 @@ after(async () => {
 });
 
 test("the hover over a metric name in code shows its instrument, unit and description first", { skip }, async () => {
-  // Open src/telemetry.ts from the Explorer.
-  await page.locator('.activitybar .action-item a[aria-label^="Explorer"]').click();
-  await page.getByRole("treeitem", { name: "src" }).click();
-  await page.getByRole("treeitem", { name: "telemetry.ts" }).click();
+  // Open src/telemetry.ts from the Explorer (shown at start; its icon toggles it, so it is clicked only when hidden).
+  const folder = page.getByRole("treeitem", { name: "src" });
+  if (
+    !(await folder.waitFor({ timeout: 10_000 }).then(
+      () => true,
+      () => false,
+    ))
+  )
+    await page.locator('.activitybar .action-item a[aria-label^="Explorer"]').click();
+  await folder.click({ timeout: 30_000 });
+  await page.getByRole("treeitem", { name: "telemetry.ts" }).click({ timeout: 30_000 });
   const token = page.locator(".monaco-editor .view-line span", { hasText: "http.server.request.duration" }).last();
   await token.waitFor({ timeout: 30_000 });
   // The hover waits for the index; move away and back until it shows the definition.
