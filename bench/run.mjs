@@ -17,6 +17,8 @@ const runs = [
   // The index at 1x / 30x / 100x the sample docs, beside the previous index format built from git
   // in the same run (bench/scale.mjs; about 20 minutes on 2 cores). Writes its own table.
   { name: "scale", script: "bench/scale.mjs", args: [], table: true },
+  // Context and visible recall without a model (`docent eval --context`), where the question set is at hand.
+  ...(existsSync(evalDocs) ? [{ name: "context-recall", script: "out/bench/contextBench.js", args: ["--docs", evalDocs] }] : []),
 ];
 execFileSync("npx", ["tsc", "-p", "tsconfig.test.json"], { stdio: "inherit" });
 mkdirSync("bench/results", { recursive: true });

@@ -1,6 +1,7 @@
 // One question and its answer in the conversation: built once, then updated in place as the
 // host streams events (draft, stages, sources, answer) and finally the result.
 import type { AnswerEvent, AnswerResult, AnswerSource as Source, Stage } from "../src/shared/answer.js";
+import type { DefinitionCard } from "../src/shared/cards.js";
 import { MAX_COMMENT_CHARS, MAX_CORRECTION_CHARS, type ChatTurn, type WebviewToHost } from "../src/shared/webviewMessages.js";
 import { createButton, createProgressRing, createTextArea, setButtonIcon, setDisabled } from "./components.js";
 import { formatMs, h, plural, setChildren, uniqueId } from "./dom.js";
@@ -26,6 +27,8 @@ export interface TurnHost {
 
 export class TurnView {
   readonly element: HTMLElement;
+  private readonly resolved: HTMLElement;
+  private readonly cardsBox: HTMLElement;
   private readonly draftDetails: HTMLDetailsElement;
   private readonly draftBody: HTMLElement;
   private readonly reasoning: ReasoningView = createReasoningView();
@@ -40,6 +43,10 @@ export class TurnView {
   private draftText = "";
   private answerText = "";
   private sources: Source[] = [];
+  private cards: DefinitionCard[] = [];
+  /** Whether the model is answering (its stage started): a retrieval-only answer lists its sources itself. */
+  private modelAnswering = false;
+  private mode: AnswerResult["mode"] | undefined;
   private cited: Set<number> | undefined;
   private frame = 0;
   private running = false;
@@ -50,6 +57,8 @@ export class TurnView {
     private readonly host: TurnHost,
   ) {
     const questionId = uniqueId("question");
+    this.resolved = h("p", { class: "resolved-question", hidden: true });
+    this.cardsBox = h("div", { class: "cards", hidden: true });
     this.draftBody = h("div", { class: "md draft-body" });
     this.draftDetails = h(
       "details",
@@ -75,6 +84,8 @@ export class TurnView {
       "article",
       { class: "turn", "aria-labelledby": questionId },
       h("div", { class: "question", id: questionId }, h("span", { class: "visually-hidden" }, "Question: "), question),
+      this.resolved,
+      this.cardsBox,
       this.draftDetails,
       this.reasoning.element,
       this.stages,
@@ -86,8 +97,13 @@ export class TurnView {
     );
     // Citations and source items are re-rendered while streaming, so their clicks are handled here.
     this.element.addEventListener("click", (event) => {
-      const target = (event.target as Element | null)?.closest<HTMLElement>("button.cite, button.source");
+      const target = (event.target as Element | null)?.closest<HTMLElement>("button.cite, button.source, button.card-source");
       if (!target || !this.element.contains(target)) return;
+      const card = target.dataset.card !== undefined ? this.cards[Number(target.dataset.card)] : undefined;
+      if (card) {
+        this.host.post({ type: "openSource", file: card.file, startLine: card.line, endLine: card.line });
+        return;
+      }
       const source = this.sources.find((s) => String(s.n) === target.dataset.n);
       if (source) this.host.post({ type: "openSource", file: source.file, startLine: source.startLine, endLine: source.endLine });
     });
@@ -100,7 +116,7 @@ export class TurnView {
   static fromTurn(turn: ChatTurn, host: TurnHost): TurnView {
     const view = new TurnView(String(turn.id), typeof turn.question === "string" ? turn.question : "", host);
     try {
-      if (turn.result) view.finish(turn.result, turn.rating);
+      if (turn.result) view.showResult(turn.result, turn.rating);
       else if (turn.error) view.fail(String(turn.error));
       else view.start();
     } catch (err) {
@@ -130,6 +146,10 @@ export class TurnView {
         this.draftText += event.text;
         this.scheduleRender();
         break;
+      case "cards":
+        this.cards = Array.isArray(event.cards) ? event.cards : [];
+        this.host.update(() => this.renderCards(event.resolvedQuestion));
+        break;
       case "sources":
         this.sources = event.sources;
         this.host.update(() => {
@@ -147,13 +167,33 @@ export class TurnView {
     }
   }
 
+  /** The answer has come: shown, and the turn's top (question and cards, the facts asked for) brought into view. */
   finish(result: AnswerResult, rating?: Rating): void {
+    this.showResult(result, rating);
+    this.revealTop();
+  }
+
+  /**
+   * Brings the turn's top into view when following the answer to its end has scrolled it away: the
+   * reader sees the question, its cards and the start of the answer first, not the last source.
+   */
+  private revealTop(): void {
+    const scroller = this.element.parentElement;
+    if (!scroller || this.element !== scroller.lastElementChild) return;
+    const top = this.element.getBoundingClientRect().top;
+    if (top < scroller.getBoundingClientRect().top) this.element.scrollIntoView({ block: "start" });
+  }
+
+  private showResult(result: AnswerResult, rating?: Rating): void {
     this.stopRunning();
     this.draftText = result.draft;
     this.answerText = result.answer;
     this.sources = result.sources;
+    this.cards = Array.isArray(result.cards) ? result.cards : [];
+    this.mode = result.mode;
     this.cited = result.mode === "model" ? new Set(result.citations.map((c) => c.n)) : undefined;
     this.host.update(() => {
+      this.renderCards(result.resolvedQuestion);
       this.stages.hidden = true;
       this.stages.replaceChildren();
       this.renderDraft();
@@ -236,8 +276,28 @@ export class TurnView {
     setChildren(this.answer, plainFallback(text, UNRENDERABLE_ANSWER));
   }
 
+  /** The definition cards on top of the turn (the facts the question asked for), and the question as it was answered. */
+  private renderCards(resolvedQuestion: string | undefined): void {
+    this.resolved.hidden = !resolvedQuestion;
+    this.resolved.textContent = resolvedQuestion ? `Answered as: ${resolvedQuestion}` : "";
+    this.cardsBox.hidden = this.cards.length === 0;
+    setChildren(
+      this.cardsBox,
+      this.cards.map((card, i) => cardElement(card, i)),
+    );
+  }
+
+  /**
+   * A retrieval-only answer is its sources (label, location and best lines, cited [n]): the list
+   * below it would say the same again. Sources from before labels existed keep their list.
+   */
+  private sourcesListedInAnswer(): boolean {
+    if (!this.sources.length || this.sources.some((s) => typeof s.label !== "string")) return false;
+    return this.mode !== undefined ? this.mode === "retrieval-only" : !this.modelAnswering;
+  }
+
   private renderSources(): void {
-    this.sourcesSection.hidden = this.sources.length === 0;
+    this.sourcesSection.hidden = this.sources.length === 0 || this.sourcesListedInAnswer();
     setChildren(
       this.sourceList,
       this.sources.map((s) => {
@@ -256,8 +316,11 @@ export class TurnView {
               title: `${clipText(s.file, MAX_PATH_CHARS)}:${range}${uncited ? "\nNot cited in the answer" : ""}`,
             },
             h("span", { class: "source-n" }, String(s.n)),
-            h("span", { class: "source-heading" }, renderInlineMarkdown(document, s.heading || s.path)),
-            h("span", { class: "source-path" }, `${clipText(s.path, MAX_PATH_CHARS)}:${range}`),
+            // The most specific heading first: at a narrow width the outer headings all read alike.
+            typeof s.label === "string" && s.label
+              ? h("span", { class: "source-heading" }, clipText(s.label, MAX_LABEL_CHARS))
+              : h("span", { class: "source-heading" }, renderInlineMarkdown(document, s.heading || s.path)),
+            h("span", { class: "source-path" }, `${clipText(baseName(s.path), MAX_PATH_CHARS)}:${range}`),
           ),
         );
       }),
@@ -275,6 +338,7 @@ export class TurnView {
   }
 
   private showStage(stage: Stage, ms: number | undefined): void {
+    if (stage === "answer") this.modelAnswering = true;
     this.stages.querySelector('[data-stage="starting"]')?.remove();
     const label = STAGE_LABELS[stage];
     const item = ms === undefined ? this.stageItem(stage, label.running, true) : this.stageItem(stage, label.done, false, ms);
@@ -372,6 +436,56 @@ export class TurnView {
 }
 
 const UNRENDERABLE_ANSWER = "This answer could not be displayed as formatted text.";
+
+/** The most characters of a source's heading label shown. */
+const MAX_LABEL_CHARS = 200;
+
+function baseName(p: string): string {
+  return p.slice(p.lastIndexOf("/") + 1) || p;
+}
+
+/** The most attributes a card lists; the rest are counted. */
+const MAX_CARD_ATTRIBUTES = 40;
+
+/** A definition card: the name, its facts (instrument or type, unit, ...), description, attributes and where it is defined. Text only. */
+function cardElement(card: DefinitionCard, index: number): HTMLElement {
+  const text = (v: unknown) => (typeof v === "string" ? clipText(v, 400) : "");
+  const facts: [string, string, string][] = [];
+  if (card.kind) facts.push([text(card.kindLabel) || "Kind", text(card.kind), "card-kind"]);
+  if (card.unit) facts.push(["Unit", text(card.unit), "card-unit"]);
+  if (card.requirement) facts.push(["Requirement", text(card.requirement), "card-requirement"]);
+  if (card.stability) facts.push(["Stability", text(card.stability), "card-stability"]);
+  const attributes = Array.isArray(card.attributes) ? card.attributes.slice(0, MAX_CARD_ATTRIBUTES) : [];
+  const extra = Array.isArray(card.attributes) ? card.attributes.length - attributes.length : 0;
+  return h(
+    "section",
+    { class: "card", "aria-label": `Definition of ${text(card.term)}` },
+    h("div", { class: "card-term" }, h("code", {}, text(card.term))),
+    facts.length
+      ? h("dl", { class: "card-facts" }, ...facts.map(([label, value, cls]) => h("div", { class: `card-fact ${cls}` }, h("dt", {}, label), h("dd", {}, value))))
+      : null,
+    card.description ? h("p", { class: "card-description" }, text(card.description)) : null,
+    attributes.length
+      ? h(
+          "details",
+          { class: "card-attributes" },
+          h("summary", {}, `Attributes (${attributes.length + extra})`),
+          h("ul", {}, ...attributes.map((a) => h("li", {}, h("code", {}, text(a.name)), a.requirement ? ` ${text(a.requirement)}` : ""))),
+        )
+      : null,
+    h(
+      "button",
+      {
+        type: "button",
+        class: "card-source",
+        "data-card": index,
+        title: `${clipText(String(card.file), MAX_PATH_CHARS)}:${card.line}`,
+        "aria-label": `Open the definition of ${text(card.term)}`,
+      },
+      `${clipText(baseName(String(card.path)), MAX_PATH_CHARS)}:${card.line}`,
+    ),
+  );
+}
 
 /**
  * Renders Markdown into `target`; if that throws (no known input does, but an answer is untrusted

@@ -4,6 +4,7 @@ import { interruptOnCtrlC, parse, UsageError, intOption, ms } from "./args.js";
 import { modelOptions } from "./modelOptions.js";
 import { openEngine, requireDir, withEngine } from "./openEngine.js";
 import { jsonLine, safeLines, safeText } from "./terminalText.js";
+import { cardMarkdown } from "../shared/cards.js";
 
 export async function askCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, {
@@ -40,10 +41,13 @@ export async function askCommand(argv: string[]): Promise<void> {
             note: result.note,
             draft: result.draft,
             answer: result.answer,
-            sources: result.sources.map(({ n, path, heading, startLine, endLine, matchedBy, term }) => ({
+            ...(result.resolvedQuestion ? { resolvedQuestion: result.resolvedQuestion } : {}),
+            cards: result.cards ?? [],
+            sources: result.sources.map(({ n, path, heading, label, startLine, endLine, matchedBy, term }) => ({
               n,
               path,
               heading,
+              label,
               startLine,
               endLine,
               matchedBy,
@@ -91,6 +95,11 @@ function printEvent(): (event: PipelineEvent) => void {
       case "draft-chunk":
         process.stderr.write(safeLines(event.text));
         break;
+      case "cards":
+        if (event.resolvedQuestion) process.stderr.write(`· answering: ${safeLines(event.resolvedQuestion)}\n`);
+        // The facts first: a card is what the question asked for, whatever follows.
+        for (const card of event.cards) process.stdout.write(`${safeLines(cardMarkdown(card).replace(/ {2}\n/g, "\n"))}\n\n`);
+        break;
       case "sources":
         break;
       case "answer-chunk":
@@ -100,9 +109,10 @@ function printEvent(): (event: PipelineEvent) => void {
         const r = event.result;
         process.stdout.write("\n");
         if (r.note) process.stdout.write(`\n(${safeLines(r.note)})\n`);
-        if (r.sources.length) {
+        // A retrieval-only answer lists its sources itself.
+        if (r.sources.length && r.mode !== "retrieval-only") {
           process.stdout.write("\nSources:\n");
-          for (const s of r.sources) process.stdout.write(`  [${s.n}] ${safeText(s.path)}:${s.startLine}-${s.endLine}  ${safeText(s.heading)}\n`);
+          for (const s of r.sources) process.stdout.write(`  [${s.n}] ${safeText(s.label ?? s.heading)} · ${safeText(s.path)}:${s.startLine}-${s.endLine}\n`);
         }
         if (r.aborted) process.stdout.write("\n(stopped)\n");
         const t = r.timings;

@@ -6,6 +6,9 @@ import { headingLabel } from "../engine/index/types.js";
 import { mulberry32 } from "../engine/util/random.js";
 import { intOption, ms, numberOption, parse, UsageError } from "./args.js";
 import { answerEvalCommand } from "./finetuneCommands.js";
+import { evaluateContext } from "../engine/eval/contextEval.js";
+import { DEFAULT_CONTEXT_SIZE } from "../engine/model/llm.js";
+import { DEFAULT_PIPELINE } from "../shared/pipelineSettings.js";
 import { modelOptions } from "./modelOptions.js";
 import { openEngine, requireDir, withEngine } from "./openEngine.js";
 import { jsonLine, safeText } from "./terminalText.js";
@@ -109,6 +112,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
     seed: { type: "string" },
     fusion: { type: "string" },
     answers: { type: "boolean" },
+    context: { type: "boolean" },
     "no-draft": { type: "boolean" },
     limit: { type: "string" },
     "max-tokens": { type: "string" },
@@ -124,12 +128,31 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const fusion = values.fusion ?? "agreement";
   if (fusion !== "agreement" && fusion !== "rrf") throw new UsageError('--fusion is "agreement" (default) or "rrf"');
   const questions = await readQuestions(values.questions);
+  if (values.context) return contextEvalCommand(dir, questions, values);
   // Retrieval alone: the model flags (parsed for --answers) are left out, as they always were.
   const indexFlags = { index: values.index, include: values.include, exclude: values.exclude };
   await withEngine(await openEngine(dir, indexFlags), async (engine) => {
     const metrics = await evaluateRetrieval(engine, questions, { draftFrom, noise, fusion, seed: intOption(values.seed, "seed", 1) });
     if (values.json) console.log(jsonLine(metrics));
     else for (const [name, value] of Object.entries(metrics)) console.log(`${name.padEnd(18)} ${value}`);
+  });
+}
+
+/** `docent eval --context`: what reaches the model and the reader, without a model. */
+async function contextEvalCommand(
+  dir: string,
+  questions: Awaited<ReturnType<typeof readQuestions>>,
+  values: { index?: string; include?: string[]; exclude?: string[]; json?: boolean; "context-size"?: string; "max-tokens"?: string },
+): Promise<void> {
+  const missing = questions.find((q) => !q.answer);
+  if (missing) throw new UsageError(`--context needs reference answers: question ${missing.id} has no "answer"`);
+  const contextSize = intOption(values["context-size"], "context-size", DEFAULT_CONTEXT_SIZE);
+  const answerMaxTokens = intOption(values["max-tokens"], "max-tokens", DEFAULT_PIPELINE.answerMaxTokens);
+  const indexFlags = { index: values.index, include: values.include, exclude: values.exclude };
+  await withEngine(await openEngine(dir, indexFlags), async (engine) => {
+    const report = await evaluateContext(engine.docsIndex, dir, questions, { contextSize, answerMaxTokens });
+    if (values.json) console.log(jsonLine(report));
+    else for (const [name, value] of Object.entries(report)) console.log(`${name.padEnd(22)} ${value}`);
   });
 }
 

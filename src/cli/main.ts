@@ -15,6 +15,10 @@ Commands:
       Show the best-matching sections with file, heading path, lines and score.
   eval --docs <dir> --questions <file.jsonl> [--draft-from answer [--draft-noise P] [--seed S]] [--json]
       Retrieval quality at file level: hit@5, recall@5, mrr@10 and search latency.
+  eval --docs <dir> --questions <file.jsonl> --context [--context-size N] [--max-tokens N] [--json]
+      No model needed: context recall (share of the reference answers' content words in the sources
+      the model would get), visible recall (in the answer shown without a model), the relevant
+      files' whole text as a reference, and context tokens used (estimated, 4 characters a token).
   ask <dir> "<question>" [--model <path|hf:uri>] [--embedding-model <path|hf:uri>]
       [--lora <path>[:scale]]... [--no-draft] [--gpu auto|off] [--threads N] [--context-size N] [--json]
       Draft, retrieve and answer with citations. Without --model: the best sections and their links.

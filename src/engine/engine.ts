@@ -8,6 +8,7 @@ import { loadIndex, saveIndex, type LoadOutcome } from "./index/persistence.js";
 import { headingLabel } from "./index/types.js";
 import { exampleQuestions } from "./examples.js";
 import { definitionRow, searchSections } from "./lookup.js";
+import { cardForName } from "./cards/cardsForTerms.js";
 import { appendFeedback, feedbackEntry, recoverSourceTexts } from "./finetune/feedbackLog.js";
 import { generateDataset } from "./finetune/dataset.js";
 import { isRemoteModelReference } from "./model/download/references.js";
@@ -448,6 +449,7 @@ export class Engine {
       if (!this.index) throw new Error("The docs index is not ready yet");
       const result = await answerQuestion(this.index, this.chat, params.question, {
         signal: controller.signal,
+        ...(params.previous ? { previous: params.previous } : {}),
         settings: this.settings.pipeline,
         onEvent: (event) => {
           onEvent?.(event);
@@ -523,6 +525,14 @@ export class Engine {
   /** A few questions about names the docs define (the chat's empty state); none before the index is open. */
   exampleQuestions(count = 3): ExampleQuestion[] {
     return this.index ? exampleQuestions(this.index, Math.min(10, Math.max(1, count))) : [];
+  }
+
+  /** The definition with its card (instrument, unit, description, attributes), read from the defining lines: for hovers. */
+  async defineWithCard(name: string): Promise<Definition | undefined> {
+    const definition = this.define(name);
+    if (!definition || !this.index) return definition;
+    const card = await cardForName(this.index, name);
+    return card ? { ...definition, card } : definition;
   }
 
   /** The k sections that best match a query (see lookup.ts); needs only the index. */

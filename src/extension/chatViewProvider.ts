@@ -94,6 +94,9 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
       return undefined;
     }
     this.stop();
+    // A follow-up ("and its unit?") is answered about what the turn before was about.
+    const before = this.turns.at(-1);
+    const previous = before?.result ? { question: before.question, terms: before.result.cards?.map((c) => c.term) ?? [] } : undefined;
     const turn: ChatTurn = { id: randomUUID(), question };
     this.turns.push(turn);
     this.post({ type: "turnStarted", turn });
@@ -104,7 +107,7 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
       if (e.id === turn.id) this.post({ type: "event", id: turn.id, event: e.event });
     });
     try {
-      const result = await engine.ask({ id: turn.id, question }, cancel.token);
+      const result = await engine.ask({ id: turn.id, question, ...(previous ? { previous } : {}) }, cancel.token);
       turn.result = result;
       this.post({ type: "turnDone", id: turn.id, result });
       return result;

@@ -83,7 +83,7 @@ connection.onRequest(ReindexRequest, async (token) => (await ready()).reindex(ab
 connection.onRequest(DefineRequest, async (params) => {
   if (!engine) return null;
   await engine.whenIndexOpen();
-  return engine.define(params.name) ?? null;
+  return (await engine.defineWithCard(params.name)) ?? null;
 });
 connection.onRequest(ExampleQuestionsRequest, async (params) => {
   if (!engine) return [];

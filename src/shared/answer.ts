@@ -1,6 +1,8 @@
 // What an answer is, as the engine sends it to its clients (the extension, the webview, the CLI's
 // JSON): stages, sources, citations, the streamed events and the final result. The engine builds
-// these; this file imports nothing, so every side can use it.
+// these; this file imports only other shared types, so every side can use it.
+
+import type { DefinitionCard } from "./cards.js";
 
 /** How a section was found: an exact defined term, full text, or vectors. */
 export type MatchSource = "term" | "text" | "vector";
@@ -17,6 +19,8 @@ export interface AnswerSource {
   /** Absolute path. */
   file: string;
   heading: string;
+  /** The section's most specific heading as plain text ("Metric: http.server.request.duration"): what a source list leads with. */
+  label?: string;
   startLine: number;
   endLine: number;
   matchedBy: MatchSource[];
@@ -59,6 +63,13 @@ export interface AnswerResult<S extends AnswerSource = AnswerSource> {
   /** Why the answer is not a model answer, when it is not. */
   note?: string;
   sources: S[];
+  /** Definition cards of the names the question gives (shown above the answer, and given to the model). */
+  cards?: DefinitionCard[];
+  /**
+   * The question as it was answered, when it differs from the one asked: a follow-up ("and its
+   * unit?") carries the names the previous turn was about.
+   */
+  resolvedQuestion?: string;
   citations: Citation[];
   /** Citation numbers in the answer that match no source. */
   invalidCitations: number[];
@@ -74,6 +85,7 @@ export type AnswerEvent<S extends AnswerSource = AnswerSource> =
   | { type: "stage"; stage: Stage; status: "started" }
   | { type: "stage"; stage: Stage; status: "finished"; ms: number }
   | { type: "draft-chunk"; text: string }
+  | { type: "cards"; cards: DefinitionCard[]; resolvedQuestion?: string }
   | { type: "sources"; sources: S[] }
   | { type: "answer-chunk"; text: string }
   /** Reasoning the model wrote before its draft or answer: never part of their text. */

@@ -4,6 +4,7 @@
 // process and the CLI use these types too.
 import { NotificationType, NotificationType0, RequestType, RequestType0 } from "vscode-languageserver-protocol";
 import type { AnswerEvent, AnswerResult } from "./answer.js";
+import type { DefinitionCard } from "./cards.js";
 import type { PipelineSettings } from "./pipelineSettings.js";
 
 // ------------------------------------------------------------------ start-up and settings
@@ -86,6 +87,8 @@ export interface AskParams {
   /** Chosen by the client, to match streamed events and to cancel. */
   id: string;
   question: string;
+  /** The turn before, for follow-ups ("and its unit?"): its question and the names its cards were about. */
+  previous?: { question: string; terms?: string[] };
 }
 
 export interface AskEventParams {
@@ -139,6 +142,8 @@ export interface Definition {
   summary: string;
   /** The name's row of its definition table, when it has one: column → value ("Instrument Type" → "Histogram"). */
   details?: Record<string, string>;
+  /** Its definition card (instrument or type, unit, description, attributes), when the docs give one. */
+  card?: DefinitionCard;
 }
 
 /** The definition of a name (for hovers); null when the docs define no such name. */

@@ -86,6 +86,35 @@ test("docent eval prints the retrieval metrics as JSON", async () => {
   assert.deepEqual({ ...JSON.parse(withModel.stdout), p50_ms: 0, p95_ms: 0 }, { ...m, p50_ms: 0, p95_ms: 0 });
 });
 
+test("docent eval --context reports context recall, visible recall and the relevant files' recall without a model", async () => {
+  const dir = await tempDocs(DOCS);
+  const questions = path.join(await makeTempDir(), "q.jsonl");
+  await fs.writeFile(
+    questions,
+    [
+      { id: "1", question: "How much memory does the JVM use?", relevant: ["guide/metrics.md"], answer: "Memory used by the JVM, in bytes." },
+      { id: "2", question: "How long are collector pauses?", relevant: ["guide/gc.md"], answer: "Collector pauses are given in seconds." },
+    ]
+      .map((q) => JSON.stringify(q))
+      .join("\n"),
+  );
+  const { stdout, code, stderr } = await docent(["eval", "--docs", dir, "--questions", questions, "--context", "--json"]);
+  assert.equal(code, 0, stderr);
+  const m = JSON.parse(stdout);
+  assert.equal(m.questions, 2);
+  // Answer 2's content words are collector, pauses, given, seconds: no doc says "given".
+  assert.equal(m.context_recall, (1 + 3 / 4) / 2);
+  assert.equal(m.visible_recall, m.context_recall);
+  assert.equal(m.relevant_files_recall, m.context_recall);
+  assert.equal(m.context_size, 4096);
+  assert.ok(m.mean_context_tokens > 0 && m.mean_context_tokens <= m.mean_context_budget);
+  // Reference answers are needed.
+  await fs.writeFile(questions, JSON.stringify({ id: "1", question: "q", relevant: [] }));
+  const without = await docent(["eval", "--docs", dir, "--questions", questions, "--context"]);
+  assert.equal(without.code, 2);
+  assert.match(without.stderr, /--context needs reference answers/);
+});
+
 test("docent explains bad input instead of crashing", async () => {
   const missing = await docent(["search", "/nonexistent/folder", "q"]);
   assert.equal(missing.code, 2);
@@ -112,6 +141,7 @@ test("docent ask without a model gives the retrieval-only answer with sources", 
     n: 1,
     path: "guide/metrics.md",
     heading: "Metrics > Metric: `jvm.memory.used`",
+    label: "Metric: jvm.memory.used",
     startLine: 3,
     endLine: 5,
     matchedBy: ["text", "term"],

@@ -290,8 +290,9 @@ test("with --model, ask answers from the docs with its sources", async () => {
     const a = r.structuredContent as { mode: string; answer: string; sources: { file: string; uri: string }[] };
     assert.equal(a.mode, "model");
     assert.equal(a.sources[0]!.file, "http/http-metrics.md");
-    assert.match(a.sources[0]!.uri, /^file:\/\/.*http-metrics\.md#L60-L77$/);
-    assert.match(textOf(r), /Sources:\n\[1\] \[http\/http-metrics\.md:60-77\]/);
+    // One source per section: the metric's whole section (its heading to the next one).
+    assert.match(a.sources[0]!.uri, /^file:\/\/.*http-metrics\.md#L60-L198$/);
+    assert.match(textOf(r), /Sources:\n\[1\] \[http\/http-metrics\.md:60-198\]/);
   } finally {
     await withModel.close();
   }

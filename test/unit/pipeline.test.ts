@@ -7,7 +7,15 @@ import * as path from "node:path";
 import { DocsIndex } from "../../src/engine/index/docsIndex.js";
 import { ChatModel, getLlamaInstance, LlamaEmbedder } from "../../src/engine/model/llm.js";
 import { GgufValidationError } from "../../src/engine/model/gguf/types.js";
-import { answerQuestion, buildSources, parseCitations, sourceBlock, NOT_COVERED, type PipelineEvent } from "../../src/engine/answer/pipeline.js";
+import { answerQuestion, parseCitations, sourceBlock, NOT_COVERED, type PipelineEvent } from "../../src/engine/answer/pipeline.js";
+import { modelSources } from "../../src/engine/answer/context.js";
+import { excerptQuery } from "../../src/engine/answer/excerpts.js";
+import type { SearchHit } from "../../src/engine/index/types.js";
+
+/** The model's sources for these hits within a budget (no cards), as the answer stage builds them. */
+function buildSources(hits: SearchHit[], countTokens: (t: string) => number, budget: number, question = "") {
+  return modelSources({ hits, query: excerptQuery(question, () => 1, []), cards: [], cache: new Map() }, countTokens, budget, sourceBlock);
+}
 import { buildTinyChat, ensureTinyModels, type TinyModelPaths } from "../fixtures/tinyModels.js";
 import { makeTempDir, tempDocs } from "../helpers/tempDocs.js";
 
@@ -101,7 +109,7 @@ test("a known draft is searched and fused: an on-topic draft lifts its section, 
 
 test("citations map to the right file, heading and lines", async () => {
   const hits = await index.search("active requests duration", { k: 3 });
-  const sources = await buildSources(hits, (t) => t.length, 10_000, true);
+  const sources = await buildSources(hits, (t) => t.length, 10_000);
   const { citations, invalid } = parseCitations("Requests are timed [1]. Both [1, 2] agree [2][7].", sources);
   assert.deepEqual(invalid, [7]);
   assert.deepEqual(
@@ -115,29 +123,33 @@ test("citations map to the right file, heading and lines", async () => {
       .split("\n")
       .slice(c.startLine - 1, c.endLine)
       .join("\n");
-    assert.equal(lines, s.text, "the cited lines are the text the model was given");
+    assert.equal(lines.trim(), s.text, "the cited lines are the text the model was given");
   }
 });
 
-test("sources fit the token budget: trimmed at a line, never overflowing", async () => {
+test("sources fit the token budget; a section too long for it gives its best-matching lines, never its first ones", async () => {
   const hits = await index.search("http server request duration active", { k: 3 });
   const count = (t: string) => t.length;
-  const wide = await buildSources(hits, count, 100_000, true);
-  const tight = await buildSources(hits, count, 200, true);
+  const wide = await buildSources(hits, count, 100_000);
+  const tight = await buildSources(hits, count, 600);
   assert.ok(wide.length >= 2);
-  assert.ok(tight.length >= 1 && tight.length < wide.length);
-  assert.ok(tight.reduce((n, s) => n + sourceBlock(s).length + 2, 0) <= 200);
-  assert.ok(tight[0]!.text.length <= wide[0]!.text.length);
-  // A section larger than the whole budget is cut at a line boundary, and its range says so.
+  const chars = (sources: { text: string }[]) => sources.reduce((n, s) => n + s.text.length, 0);
+  assert.ok(tight.length >= 1 && chars(tight) < chars(wide));
+  assert.ok(tight.reduce((n, s) => n + sourceBlock(s).length + 2, 0) <= 600);
+  // A section larger than its share of the budget keeps the lines that match the question.
   const [big] = await index.search("Bucket boundaries histogram", { k: 1 });
-  const full = await buildSources([big!], count, 100_000, true);
-  const cut = await buildSources([big!], count, sourceBlock(full[0]!).length - 20, true);
-  assert.ok(full[0]!.text.startsWith(cut[0]!.text) && cut[0]!.text.length < full[0]!.text.length);
-  assert.equal(cut[0]!.endLine - cut[0]!.startLine + 1, cut[0]!.text.split("\n").length);
-  assert.equal(tight[0]!.endLine - tight[0]!.startLine + 1, tight[0]!.text.split("\n").length);
+  const full = await buildSources([big!], count, 100_000);
+  assert.match(full[0]!.text, /Duration of HTTP server requests[\s\S]*Bucket boundaries/);
+  // Room for the header and about 50 characters.
+  const header = sourceBlock({ ...full[0]!, text: "" }).length + 2;
+  const cut = await buildSources([big!], count, header + 50, "bucket boundaries");
+  assert.ok(cut[0]!.text.length < full[0]!.text.length, "cut");
+  assert.match(cut[0]!.text, /Bucket boundaries are 0\.005 to 10 seconds/, "the line that answers is kept");
+  assert.doesNotMatch(cut[0]!.text, /Duration of HTTP server requests/, "the first line, which does not answer, went");
+  assert.equal([cut[0]!.startLine, cut[0]!.endLine].join("-"), [full[0]!.startLine, full[0]!.endLine].join("-"), "the source still names its section");
 });
 
-test("a hit whose first line alone is over the budget is left out; the hits after it still fit", async () => {
+test("a later hit whose one line is over its share of the budget is cut to it; the hits after it still fit", async () => {
   const chunk = (id: number, text: string) => ({
     id,
     file: `/nowhere/${id}.md`,
@@ -151,14 +163,23 @@ test("a hit whose first line alone is over the budget is left out; the hits afte
     hash: String(id),
   });
   const hits = [
-    { chunk: chunk(1, "x".repeat(5_000)), score: 2, matchedBy: ["text" as const] },
-    { chunk: chunk(2, "short line\nanother"), score: 1, matchedBy: ["text" as const] },
+    { chunk: chunk(1, "first hit"), score: 3, matchedBy: ["text" as const] },
+    { chunk: chunk(2, "x".repeat(5_000)), score: 2, matchedBy: ["text" as const] },
+    { chunk: chunk(3, "short line\nanother"), score: 1, matchedBy: ["text" as const] },
   ];
-  const sources = await buildSources(hits, (t) => t.length, 200, false);
+  const sources = await buildSources(hits as SearchHit[], (t) => t.length, 400);
   assert.deepEqual(
     sources.map((s) => [s.n, s.path]),
-    [[1, "2.md"]],
+    [
+      [1, "1.md"],
+      [2, "2.md"],
+      [3, "3.md"],
+    ],
   );
+  assert.match(sources[1]!.text, /^x+…$/);
+  assert.ok(sourceBlock(sources[1]!).length + 2 <= 100, "within its quarter of the budget");
+  assert.equal(sources[2]!.text, "short line\nanother");
+  assert.ok(sources.reduce((n, s) => n + sourceBlock(s).length + 2, 0) <= 400);
 });
 
 async function timeAbort(stageToAbort: "draft" | "retrieve" | "answer"): Promise<{ stopMs: number; result: Awaited<ReturnType<typeof answerQuestion>> }> {

@@ -4,10 +4,13 @@
 import type { DocsIndex } from "../index/docsIndex.js";
 import type { Generation, GenerateRequest } from "../model/llm.js";
 import { retrieve } from "./retrieval.js";
-import { contentHash } from "../index/hash.js";
-import { readLines } from "../index/text.js";
 import { tokenize } from "../index/tokenizer.js";
-import { headingLabel, type SearchHit } from "../index/types.js";
+import type { SearchHit } from "../index/types.js";
+import { cardsForTerms } from "../cards/cardsForTerms.js";
+import { excerptQuery } from "./excerpts.js";
+import { modelSources, readerAnswer, readerSources, type ContextRequest } from "./context.js";
+import { resolveFollowUp, type PreviousTurn } from "./followUp.js";
+import { fileLinesOf } from "./fileLines.js";
 import { DEFAULT_PIPELINE, type PipelineSettings } from "../../shared/pipelineSettings.js";
 import type { AnswerEvent, AnswerResult, AnswerSourceWithText, Citation, Stage } from "../../shared/answer.js";
 
@@ -34,7 +37,12 @@ export interface AskOptions {
   onEvent?: (event: PipelineEvent) => void;
   /** Use this draft instead of generating one (evaluation, and tests of the fusion). */
   draft?: string;
+  /** The turn before this one, for follow-ups ("and its unit?"). */
+  previous?: PreviousTurn;
 }
+
+/** How many ranked hits the model's context is filled from (the budget usually ends it first). */
+export const CONTEXT_HITS = 30;
 
 export const ANSWER_SYSTEM_PROMPT =
   "You answer questions about a product's documentation. Use only the numbered documentation sections " +
@@ -46,6 +54,36 @@ export const DRAFT_SYSTEM_PROMPT =
   "or three sentences, naming the exact terms, settings or metric names involved. No preamble.";
 
 export const NOT_COVERED = "The documentation does not seem to cover this.";
+
+export const CONDENSE_SYSTEM_PROMPT =
+  "Rewrite the follow-up question as one standalone question that names what it refers to, using the previous question. " + "Write only the question.";
+
+/**
+ * The follow-up as a standalone question written by the model, or undefined when the model's
+ * question drops a name the carried question holds (or it writes nothing usable).
+ */
+async function condenseFollowUp(
+  chat: ChatGenerator,
+  question: string,
+  previous: PreviousTurn,
+  carried: string,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
+  const generation = await chat.generate({
+    system: CONDENSE_SYSTEM_PROMPT,
+    user: `Previous question: ${previous.question}\nFollow-up: ${question}`,
+    maxTokens: 64,
+    temperature: 0,
+    signal,
+  });
+  const condensed = generation.text.trim().split("\n")[0]!.trim();
+  if (generation.aborted || condensed.length < 3 || condensed.length > 400) return undefined;
+  const names = previous.terms ?? [];
+  if (names.length) return names.every((n) => condensed.toLowerCase().includes(n.toLowerCase())) ? condensed : undefined;
+  // No names to check: it must at least share a word with the previous question.
+  const before = new Set(tokenize(previous.question));
+  return condensed !== carried && tokenize(condensed).some((t) => before.has(t)) ? condensed : undefined;
+}
 
 export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | undefined, question: string, options: AskOptions = {}): Promise<PipelineResult> {
   const settings = { ...DEFAULT_PIPELINE, ...options.settings };
@@ -87,11 +125,26 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
     return result.aborted;
   };
 
-  // 1. Exact terms, and the question's own ranking: ready before the draft is written.
+  // 0. A follow-up that names nothing itself is about what the previous turn was about.
+  const definedNames = (text: string) => [...new Set(index.exactTermHits(text, undefined, 4).map((d) => d.term))];
+  let asked = resolveFollowUp(question, options.previous, definedNames);
+  if (asked !== question && chat && options.previous) {
+    // With a model, the follow-up and the turn before become one standalone question; it is kept
+    // only if it still names what the carry found (a small model can lose the subject).
+    asked = (await condenseFollowUp(chat, question, options.previous, asked, signal)) ?? asked;
+  }
+  if (asked !== question) result.resolvedQuestion = asked;
+  const fileLines = new Map<string, string[] | undefined>();
+
+  // 1. Exact terms and their cards, and the question's own ranking: ready before the draft is written.
   const { terms, questionRanking } = await stage("terms", async () => {
-    const ranking = index.textRanking(question, 100);
-    return { questionRanking: ranking, terms: index.exactTermHits(question, new Map(ranking.map((d) => [d.id, d.score])), settings.sources) };
+    const ranking = index.textRanking(asked, 100);
+    const found = index.exactTermHits(asked, new Map(ranking.map((d) => [d.id, d.score])), settings.sources);
+    result.cards = await cardsForTerms(index, found, fileLines);
+    return { questionRanking: ranking, terms: found };
   });
+  if (result.cards?.length || result.resolvedQuestion)
+    emit({ type: "cards", cards: result.cards ?? [], ...(result.resolvedQuestion ? { resolvedQuestion: asked } : {}) });
   if (aborted()) return finish();
 
   // 2. Draft.
@@ -105,7 +158,7 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
       }
       const generation = await chat!.generate({
         system: DRAFT_SYSTEM_PROMPT,
-        user: question,
+        user: asked,
         maxTokens: settings.draftMaxTokens,
         temperature: settings.draftTemperature,
         signal,
@@ -122,7 +175,9 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
 
   // 3. Retrieve.
   const hits = await stage("retrieve", async () => {
-    const found = await retrieve(index, question, { k: settings.sources, draft: result.draft, questionRanking, termHits: terms, signal });
+    // Deeper than the sources shown: hits of one section become one source, and the model's context is filled to its budget.
+    const k = chat ? Math.max(CONTEXT_HITS, settings.sources) : settings.sources * 3;
+    const found = await retrieve(index, asked, { k, draft: result.draft, questionRanking, termHits: terms, signal });
     result.draftWeight = found.draftWeight;
     return found.hits;
   }).catch((err) => {
@@ -131,7 +186,7 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
   });
   if (aborted()) return finish();
 
-  const covered = terms.length > 0 || (hits.length > 0 && questionCoverage(index, question, hits[0]!) >= settings.minCoverage);
+  const covered = terms.length > 0 || (hits.length > 0 && questionCoverage(index, asked, hits[0]!) >= settings.minCoverage);
   if (!covered) {
     result.mode = "not-covered";
     result.answer = NOT_COVERED;
@@ -142,24 +197,32 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
   }
 
   // 4. Answer.
+  const context: ContextRequest = {
+    hits,
+    query: excerptQuery(
+      asked,
+      (t) => index.bm25.idf(t),
+      terms.map((t) => t.term),
+    ),
+    cards: result.cards ?? [],
+    cache: fileLines,
+  };
   if (!chat) {
-    result.sources = await buildSources(hits, () => 0, Infinity, false);
+    result.sources = await readerSources(context, settings.sources);
     emit({ type: "sources", sources: result.sources });
     result.mode = "retrieval-only";
-    result.note = "No chat model is configured, so these are the best-matching sections of the docs.";
+    result.note = "No chat model is configured, so these are the best-matching lines of the docs.";
     result.answer = retrievalOnlyAnswer(result.sources);
     result.citations = parseCitations(result.answer, result.sources).citations;
     emit({ type: "answer-chunk", text: result.answer });
     return finish();
   }
   await stage("answer", async () => {
-    const frame = answerPrompt(question, []);
-    const overhead = (chat.countPromptTokens?.(ANSWER_SYSTEM_PROMPT, frame) ?? chat.countTokens(ANSWER_SYSTEM_PROMPT) + chat.countTokens(frame)) + 64;
-    const budget = chat.contextSize - settings.answerMaxTokens - overhead;
-    result.sources = await buildSources(hits, (t) => chat.countTokens(t), budget, true);
+    const budget = contextBudget(asked, (t) => chat.countTokens(t), chat.contextSize, settings.answerMaxTokens, chat.countPromptTokens?.bind(chat));
+    result.sources = await modelSources(context, (t) => chat.countTokens(t), budget, sourceBlock);
     emit({ type: "sources", sources: result.sources });
     if (aborted()) return;
-    const prompt = answerPrompt(question, result.sources);
+    const prompt = answerPrompt(asked, result.sources);
     result.tokens.answerPrompt = chat.countTokens(prompt);
     const generation = await chat.generate({
       system: ANSWER_SYSTEM_PROMPT,
@@ -196,11 +259,31 @@ export function questionCoverage(index: DocsIndex, question: string, hit: Search
   let found = 0;
   let total = 0;
   for (const w of words) {
+    // A compound the docs never write whole ("mid-response") is weighed through its parts, which
+    // the tokenizer also gives: counting it too would make a question "not covered" for its spelling.
+    if (/[._\-/:]/.test(w) && index.bm25.docFrequency(w) === 0) continue;
     const weight = index.bm25.idf(w);
     total += weight;
     if (inHit.has(w)) found += weight;
   }
   return total > 0 ? found / total : 0;
+}
+
+/** Tokens the sources may use: what the context leaves after the prompt's frame and the answer. */
+/**
+ * Tokens left for sources: the context less the answer and the prompt's frame. With
+ * `countPromptTokens` the frame is counted as the model's chat template renders it (special tokens included).
+ */
+export function contextBudget(
+  question: string,
+  countTokens: (t: string) => number,
+  contextSize: number,
+  answerMaxTokens: number,
+  countPromptTokens?: (system: string, user: string) => number,
+): number {
+  const frame = answerPrompt(question, []);
+  const overhead = (countPromptTokens?.(ANSWER_SYSTEM_PROMPT, frame) ?? countTokens(ANSWER_SYSTEM_PROMPT) + countTokens(frame)) + 64;
+  return contextSize - answerMaxTokens - overhead;
 }
 
 /** One numbered section as the model sees it. */
@@ -212,94 +295,8 @@ export function answerPrompt(question: string, sources: Source[]): string {
   return `Documentation sections:\n\n${sources.map(sourceBlock).join("\n\n")}\n\nQuestion: ${question}\nAnswer with citations like [1]:`;
 }
 
-/**
- * Numbers the hits as sources that fit the token budget. A hit that is a small part of its
- * section is widened to the whole section when that fits; a source that does not fit whole is
- * cut at a line boundary; a hit already inside an earlier source is not repeated.
- */
-export async function buildSources(hits: SearchHit[], countTokens: (t: string) => number, budget: number, widen: boolean): Promise<Source[]> {
-  const sources: Source[] = [];
-  let left = budget;
-  const fileLines = new Map<string, string[] | undefined>();
-  for (const hit of hits) {
-    if (left <= 0) break;
-    const { chunk } = hit;
-    if (sources.some((s) => s.file === chunk.file && s.startLine <= chunk.startLine && chunk.endLine <= s.endLine)) continue;
-    const source: Source = {
-      n: sources.length + 1,
-      path: chunk.relPath,
-      file: chunk.file,
-      heading: headingLabel(chunk),
-      startLine: chunk.startLine,
-      endLine: chunk.endLine,
-      text: chunk.text,
-      matchedBy: hit.matchedBy,
-      ...(hit.term ? { term: hit.term } : {}),
-    };
-    // The block's tokens, with the header line and the blank line that separates blocks.
-    const cost = (s: Source) => countTokens(sourceBlock(s) + "\n\n");
-    if (widen) {
-      const section = await sectionAround(hit, fileLines);
-      if (section && cost({ ...source, ...section }) <= left) Object.assign(source, section);
-    }
-    let tokens = cost(source);
-    if (tokens > left) {
-      // Keep the most whole lines that fit (binary search: tokenizing is the expensive part).
-      const lines = source.text.split("\n");
-      // A chunk's text can hold fewer lines than its range (comments and blank runs dropped) or
-      // more (a repeated table header): the range never grows past the original end.
-      const withLines = (n: number): Source => ({ ...source, text: lines.slice(0, n).join("\n"), endLine: Math.min(source.endLine, source.startLine + n - 1) });
-      let lo = 0;
-      let hi = lines.length - 1;
-      while (lo < hi) {
-        const mid = Math.ceil((lo + hi) / 2);
-        if (cost(withLines(mid)) <= left) lo = mid;
-        else hi = mid - 1;
-      }
-      // Not even its first line fits (a line of a whole file, a long table row): this hit is left
-      // out, and the smaller ones after it may still fit.
-      if (lo === 0) continue;
-      Object.assign(source, withLines(lo));
-      tokens = cost(source);
-    }
-    left -= tokens;
-    const linesHash = await citedLinesHash(source, fileLines);
-    sources.push(linesHash ? { ...source, linesHash } : source);
-  }
-  return sources;
-}
-
-/** The hash of a file's lines start..end (1-based, inclusive): what feedback checks the file still holds. */
-export function linesHash(lines: string[], startLine: number, endLine: number): string {
-  return contentHash(lines.slice(startLine - 1, endLine).join("\n"));
-}
-
-async function citedLinesHash(source: Source, cache: Map<string, string[] | undefined>): Promise<string | undefined> {
-  const lines = await fileLinesOf(source.file, cache);
-  return lines ? linesHash(lines, source.startLine, source.endLine) : undefined;
-}
-
-/** A file's lines, read once per cache (answers often cite several sections of one file). */
-export async function fileLinesOf(file: string, cache: Map<string, string[] | undefined>): Promise<string[] | undefined> {
-  if (!cache.has(file)) cache.set(file, await readLines(file));
-  return cache.get(file);
-}
-
-/** The whole section a hit lies in, read from the file if it still has the indexed content. */
-async function sectionAround(
-  hit: SearchHit,
-  cache: Map<string, string[] | undefined>,
-): Promise<{ text: string; startLine: number; endLine: number } | undefined> {
-  const { chunk } = hit;
-  const lines = await fileLinesOf(chunk.file, cache);
-  if (!lines) return undefined;
-  const section = hit.section;
-  if (!section || (section.startLine === chunk.startLine && section.endLine === chunk.endLine)) return undefined;
-  // The file changed since it was indexed (the watcher has not caught up): keep the chunk.
-  if (lines[chunk.startLine - 1] !== chunk.text.split("\n")[0]) return undefined;
-  const text = lines.slice(section.startLine - 1, section.endLine).join("\n");
-  return { text, startLine: section.startLine, endLine: section.endLine };
-}
+export { linesHash } from "./context.js";
+export { fileLinesOf };
 
 /** [n] references in the answer, mapped to sources; "[1, 2]" and "[1][3]" count too. */
 export function parseCitations(answer: string, sources: Source[]): { citations: Citation[]; invalid: number[] } {
@@ -323,10 +320,5 @@ export function parseCitations(answer: string, sources: Source[]): { citations: 
 }
 
 export function retrievalOnlyAnswer(sources: Source[]): string {
-  if (sources.length === 0) return NOT_COVERED;
-  const lines = sources.map((s) => {
-    const excerpt = s.text.replace(/\s+/g, " ").trim().slice(0, 200);
-    return `${s.n}. **${s.heading}** (${s.path}, lines ${s.startLine}-${s.endLine}) [${s.n}]\n   ${excerpt}${excerpt.length === 200 ? "…" : ""}`;
-  });
-  return `The best-matching sections of the docs:\n\n${lines.join("\n")}`;
+  return sources.length === 0 ? NOT_COVERED : readerAnswer(sources);
 }

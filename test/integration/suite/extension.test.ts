@@ -102,6 +102,8 @@ export function registerExtensionSuite(): void {
       });
       const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === "string" ? c : c.value))).join("\n");
       assert.match(text, /http\.server\.request\.duration/);
+      // Instrument, unit and description in the first line (from the definition card).
+      assert.match(text.split("\n")[0]!, /— Histogram, unit `s`: Duration of HTTP server requests\./);
       assert.match(text, /Explain with Docent\]\(command:docent\.explainMetric/);
       assert.match(text, /http-metrics\.md/);
       await vscode.commands.executeCommand("workbench.action.closeAllEditors");
@@ -118,6 +120,7 @@ export function registerExtensionSuite(): void {
       assert.match(result.question, /jvm\.memory\.used/);
       assert.ok(result.sources.length > 0);
       assert.equal(result.sources[0]!.term, "jvm.memory.used");
+      assert.deepEqual([result.cards?.[0]?.term, result.cards?.[0]?.kind, result.cards?.[0]?.unit], ["jvm.memory.used", "UpDownCounter", "By"]);
       assert.match(result.sources[0]!.path, /runtime\/jvm-metrics\.md$/);
       await vscode.commands.executeCommand("workbench.action.closeAllEditors");
     });

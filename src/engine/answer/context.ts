@@ -1,0 +1,161 @@
+// From ranked hits to numbered sources: one per section. For the model, whole sections in rank
+// order until the context budget is full (a section that does not fit gives its best-matching
+// lines instead of its first ones), with the definition cards on top of the sections that hold
+// them. For a reader without a model, the best-matching lines of the first few sections.
+import type { SearchHit } from "../index/types.js";
+import { headingLabel } from "../index/types.js";
+import { cardMarkdown, codeSpan, type DefinitionCard } from "../../shared/cards.js";
+import type { AnswerSourceWithText } from "../../shared/answer.js";
+import { compactMarkdown } from "../cards/inlineText.js";
+import { bestExcerpt, type ExcerptQuery } from "./excerpts.js";
+import { groupBySection, sectionLabel, sectionLines, type SectionGroup } from "./sections.js";
+import { contentHash } from "../index/hash.js";
+import { fileLinesOf } from "./fileLines.js";
+
+type Source = AnswerSourceWithText;
+
+/** Characters of best-matching lines shown per source in an answer without a model. */
+export const EXCERPT_CHARS = 700;
+/**
+ * The most of the budget one section takes whole (a quarter: at least four sections always fit): a
+ * longer one gives its best-matching lines, so
+ * one long page never crowds out the other sections that match (docs/retrieval.md).
+ */
+const MAX_SECTION_SHARE = 0.25;
+/** Below this many tokens left, no further section is started. */
+const MIN_SOURCE_TOKENS = 48;
+
+export interface ContextRequest {
+  hits: SearchHit[];
+  query: ExcerptQuery;
+  cards: DefinitionCard[];
+  cache: Map<string, string[] | undefined>;
+}
+
+function sourceOf(group: SectionGroup, n: number, range: { startLine: number; endLine: number }, text: string): Source {
+  const first = group.hits[0]!.chunk;
+  return {
+    n,
+    path: group.relPath,
+    file: group.file,
+    heading: headingLabel(first),
+    label: sectionLabel(group),
+    startLine: range.startLine,
+    endLine: range.endLine,
+    text,
+    matchedBy: group.matchedBy,
+    ...(group.term ? { term: group.term } : {}),
+  };
+}
+
+/** The lines of the section's ranked chunks, as 0-based indices into the section's lines. */
+function rankedLines(group: SectionGroup, startLine: number): { from: number; to: number }[] {
+  return group.hits.map((h) => ({ from: h.chunk.startLine - startLine, to: h.chunk.endLine - startLine }));
+}
+
+/** The hash of a file's lines start..end (1-based, inclusive): what feedback checks the file still holds. */
+export function linesHash(lines: string[], startLine: number, endLine: number): string {
+  return contentHash(lines.slice(startLine - 1, endLine).join("\n"));
+}
+
+async function withLinesHash(source: Source, cache: Map<string, string[] | undefined>): Promise<Source> {
+  const lines = await fileLinesOf(source.file, cache);
+  return lines && source.endLine <= lines.length ? { ...source, linesHash: linesHash(lines, source.startLine, source.endLine) } : source;
+}
+
+const holdsCard = (s: Pick<Source, "file" | "startLine" | "endLine">, card: DefinitionCard) =>
+  s.file === card.file && s.startLine <= card.line && card.line <= s.endLine;
+
+/**
+ * Sources for the model: sections in rank order, whole while they fit, else their best lines, until
+ * `budget` tokens are used. A card's section comes first (a card is the fact the question asked
+ * for), with the card's Markdown at the top of its text.
+ */
+export async function modelSources(
+  request: ContextRequest,
+  countTokens: (t: string) => number,
+  budget: number,
+  block: (s: Source) => string,
+): Promise<Source[]> {
+  const { query, cards, cache } = request;
+  const groups = groupBySection(request.hits);
+  const sources: Source[] = [];
+  let left = budget;
+  const cost = (s: Source) => countTokens(block(s) + "\n\n");
+  const cardText = (range: { file: string; startLine: number; endLine: number }) =>
+    cards
+      .filter((c) => holdsCard(range, c))
+      .map((c) => cardMarkdown(c))
+      .join("\n\n");
+  for (const group of groups) {
+    if (left < MIN_SOURCE_TOKENS) break;
+    const read = await sectionLines(group, cache);
+    const top = cardText({ file: group.file, ...read });
+    const whole = compactMarkdown(read.lines.join("\n"));
+    let source = sourceOf(group, sources.length + 1, read, top ? `${top}\n\n${whole}` : whole);
+    // The first section (the best-ranked, or the one that defines the name asked about) may take
+    // what it needs; the others their share.
+    const room = sources.length === 0 ? left : Math.min(left, Math.max(MIN_SOURCE_TOKENS, budget * MAX_SECTION_SHARE));
+    if (cost(source) > room) {
+      // Its best-matching lines, as many as fit (characters estimated, then checked by the tokenizer).
+      const header = cost({ ...source, text: top });
+      let chars = Math.max(0, (room - header) * 3.5);
+      let fitted: Source | undefined;
+      while (chars >= 40 && !fitted) {
+        const excerpt = compactMarkdown(bestExcerpt(read.lines, query, chars, rankedLines(group, read.startLine)).text);
+        const candidate = { ...source, text: top ? `${top}\n\n${excerpt}` : excerpt };
+        if (cost(candidate) <= room) fitted = candidate;
+        else chars *= 0.8;
+      }
+      if (!fitted) continue;
+      source = fitted;
+    }
+    left -= cost(source);
+    sources.push(await withLinesHash(source, cache));
+  }
+  // A card whose section did not make it in still goes first, on its own.
+  for (const card of [...cards].reverse()) {
+    if (sources.some((s) => holdsCard(s, card))) continue;
+    const alone: Source = {
+      n: 0,
+      path: card.path,
+      file: card.file,
+      heading: card.heading,
+      label: card.heading,
+      startLine: card.line,
+      endLine: card.line,
+      text: cardMarkdown(card),
+      matchedBy: ["term"],
+      term: card.term,
+    };
+    if (cost(alone) <= left) {
+      left -= cost(alone);
+      sources.unshift(await withLinesHash(alone, cache));
+    }
+  }
+  return sources.map((s, i) => ({ ...s, n: i + 1 }));
+}
+
+/** Sources for a reader without a model: the first `count` sections, each with its best-matching lines. */
+export async function readerSources(request: ContextRequest, count: number, excerptChars = EXCERPT_CHARS): Promise<Source[]> {
+  const sources: Source[] = [];
+  for (const group of groupBySection(request.hits).slice(0, count)) {
+    const read = await sectionLines(group, request.cache);
+    const { text } = bestExcerpt(read.lines, request.query, excerptChars);
+    sources.push(await withLinesHash(sourceOf(group, sources.length + 1, read, text), request.cache));
+  }
+  return sources;
+}
+
+/** A retrieval-only answer: each source's label, location and best-matching lines, cited as [n]. */
+export function readerAnswer(sources: Source[]): string {
+  return sources
+    .map((s) => `[${s.n}] **${escapeInline(s.label ?? s.heading)}** · ${codeSpan(`${s.path}:${s.startLine}-${s.endLine}`)}\n\n${s.text}`)
+    .join("\n\n");
+}
+
+/** A heading or path shown as text inside Markdown: characters Markdown would act on are escaped. */
+function escapeInline(text: string): string {
+  // "_" inside a word (snake_case) is never emphasis, and stays as it is.
+  return text.replace(/[\\`*[\]<>|]|(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, (c) => `\\${c}`);
+}

@@ -1,0 +1,136 @@
+// Answers that carry the fact, in a real browser with no chat model (what every new user sees
+// first): Playwright drives Debian's Chromium against code-server with the packaged .vsix. The
+// unit is on screen in the first answer, the hover gives instrument and unit, and a follow-up
+// about "its unit" is answered about the previous turn's metric. Screenshots go to out/e2e/.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import type { Frame, Locator, Page } from "playwright-core";
+import { openWorkbench, startCodeServer, type CodeServer, type Workbench } from "../integration/harness/codeServer.js";
+import { repoRoot } from "../integration/harness/tools.js";
+import { prepareWorkspace, prerequisitesMissing } from "../integration/run.js";
+
+const root = repoRoot();
+const artifacts = path.join(root, "out", "e2e");
+const missing = prerequisitesMissing();
+if (missing && process.env.CI === "true") throw new Error(`e2e: ${missing}; CI must install them`);
+const skip = missing ? `${missing}` : false;
+
+let server: CodeServer | undefined;
+let workbench: Workbench | undefined;
+let page: Page;
+let chat: Frame;
+let workspace: string;
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: path.join(artifacts, `${name}.png`) });
+}
+
+async function ask(question: string): Promise<Locator> {
+  const turns = await chat.locator(".turn").count();
+  const input = chat.locator("vscode-text-area textarea, textarea").first();
+  await input.click();
+  await input.fill(question);
+  await input.press("Enter");
+  const turn = chat.locator(".turn").nth(turns);
+  await turn.locator(".turn-footer").waitFor({ state: "visible", timeout: 120_000 });
+  return turn;
+}
+
+/** Whether the element lies wholly inside the chat's scrolling log as it is shown now (no scrolling). */
+async function onScreen(target: Locator): Promise<boolean> {
+  // Runs in the page: the browser's own globals, reached through globalThis (this file compiles without DOM types).
+  return target.evaluate((el) => {
+    const g = globalThis as unknown as { innerHeight: number };
+    const log = el.closest(".log") ?? el.ownerDocument.documentElement;
+    const box = el.getBoundingClientRect();
+    const view = log.getBoundingClientRect();
+    return box.height > 0 && box.top >= view.top && box.bottom <= view.bottom && box.bottom <= g.innerHeight;
+  });
+}
+
+before(async () => {
+  if (skip) return;
+  await fs.mkdir(artifacts, { recursive: true });
+  const vsix = path.join(artifacts, "docent-answers.vsix");
+  execFileSync(process.execPath, [path.join(root, "scripts", "package.mjs"), "--out", vsix], { cwd: root, stdio: "inherit" });
+  workspace = await prepareWorkspace();
+  // No chat model: the retrieval-only answer a new user gets.
+  server = await startCodeServer({ workspace, installVsix: vsix, userSettings: { "docent.threads": 1 } });
+  // The sidebar at about the width VS Code gives it by default.
+  workbench = await openWorkbench({ server, viewport: { width: 1280, height: 800 } });
+  page = workbench.page;
+});
+
+after(async () => {
+  await workbench?.close();
+  await server?.stop();
+  if (workspace) await fs.rm(workspace, { recursive: true, force: true });
+});
+
+test("the hover over a metric name in code shows its instrument, unit and description first", { skip }, async () => {
+  // Open src/telemetry.ts from the Explorer (shown at start; its icon toggles it, so it is clicked only when hidden).
+  const folder = page.getByRole("treeitem", { name: "src" });
+  if (
+    !(await folder.waitFor({ timeout: 10_000 }).then(
+      () => true,
+      () => false,
+    ))
+  )
+    await page.locator('.activitybar .action-item a[aria-label^="Explorer"]').click();
+  await folder.click({ timeout: 30_000 });
+  await page.getByRole("treeitem", { name: "telemetry.ts" }).click({ timeout: 30_000 });
+  const token = page.locator(".monaco-editor .view-line span", { hasText: "http.server.request.duration" }).last();
+  await token.waitFor({ timeout: 30_000 });
+  // The hover waits for the index; move away and back until it shows the definition.
+  const hover = page.locator(".monaco-hover .hover-contents, .monaco-hover .rendered-markdown").filter({ hasText: "Explain with Docent" }).first();
+  for (let i = 0; i < 30 && !(await hover.isVisible()); i++) {
+    await page.mouse.move(5, 5);
+    await token.hover();
+    await hover.waitFor({ state: "visible", timeout: 3_000 }).catch(() => undefined);
+  }
+  const text = await hover.innerText();
+  await shot("answers-1-hover");
+  assert.match(text, /http\.server\.request\.duration — Histogram, unit s: Duration of HTTP server requests\./);
+  await page.keyboard.press("Escape");
+});
+
+test("the unit s is on screen in the first answer to the unit question, without scrolling or clicking", { skip }, async () => {
+  await page.locator('.activitybar .action-item a[aria-label^="Docent"]').click();
+  const outer = page.locator('iframe.webview.ready[src*="extensionId=docent.docent"]');
+  await outer.waitFor({ state: "attached", timeout: 60_000 });
+  chat = (await (await outer.elementHandle())!.contentFrame())!;
+  const inner = chat.locator("iframe#active-frame");
+  await inner.waitFor({ state: "attached" });
+  chat = (await (await inner.elementHandle())!.contentFrame())!;
+  await chat.locator(".status-text", { hasText: /Ready/ }).waitFor({ timeout: 120_000 });
+
+  const turn = await ask("What is the unit of http.server.request.duration?");
+  const card = turn.locator(".card").first();
+  const unit = card.locator(".card-unit dd");
+  assert.equal((await unit.innerText()).trim(), "s");
+  assert.equal((await card.locator(".card-term").innerText()).trim(), "http.server.request.duration");
+  assert.equal((await card.locator(".card-kind dd").innerText()).trim(), "Histogram");
+  await shot("answers-2-unit-on-screen");
+  assert.ok(await onScreen(unit), "the unit is on screen as the answer is shown");
+  // The answer is the sources' best lines, each labelled by its own heading first; the list is not repeated.
+  const answer = await turn.locator(".answer").innerText();
+  assert.match(answer, /Metric: http\.server\.request\.duration · docs\/http\/http-metrics\.md:60-\d+/);
+  assert.equal(await turn.locator(".sources").isVisible(), false, "no second list of the same sources");
+  // The definition row shows as a table, not as raw pipes or badge markup.
+  assert.ok(await turn.locator(".answer table").count(), "a table");
+  assert.doesNotMatch(answer, /\| -{3,}|img\.shields\.io|\[!WARNING\]/);
+});
+
+test("a follow-up about its unit answers about the previous turn's metric", { skip }, async () => {
+  await ask("What does http.client.request.duration measure?");
+  const turn = await ask("And what is its unit?");
+  assert.match(await turn.locator(".resolved-question").innerText(), /about http\.client\.request\.duration/);
+  const card = turn.locator(".card").first();
+  assert.equal((await card.locator(".card-term").innerText()).trim(), "http.client.request.duration");
+  assert.equal((await card.locator(".card-unit dd").innerText()).trim(), "s");
+  assert.ok(await onScreen(card.locator(".card-unit dd")), "its unit is on screen");
+  await shot("answers-3-follow-up");
+});
