@@ -138,6 +138,13 @@ export class TurnView {
         this.answerText += event.text;
         this.scheduleRender();
         break;
+      case "notice":
+        // Why the answer waits (a busy model server): shown until the result replaces the note.
+        this.host.update(() => {
+          this.note.hidden = false;
+          this.note.replaceChildren(Icons.info(), h("span", { class: "notice" }, event.text));
+        });
+        break;
     }
   }
 

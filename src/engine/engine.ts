@@ -2,15 +2,19 @@
 // process (src/server, a thin LSP adapter) and the CLI both drive it. Plain Node (no vscode, no
 // LSP types), so it is tested directly.
 import * as path from "node:path";
-import { answerQuestion, type PipelineEvent, type PipelineResult } from "./answer/pipeline.js";
+import { answerQuestion, type ChatGenerator, type PipelineEvent, type PipelineResult } from "./answer/pipeline.js";
 import { hasChanges, type DocsIndex, type IndexOptions, type UpdateReport } from "./index/docsIndex.js";
 import { loadIndex, saveIndex, type LoadOutcome } from "./index/persistence.js";
-import { headingLabel } from "./index/types.js";
+import { headingLabel, type Embedder } from "./index/types.js";
 import { definitionRow, searchSections } from "./lookup.js";
 import { appendFeedback, feedbackEntry, recoverSourceTexts } from "./finetune/feedbackLog.js";
 import { generateDataset } from "./finetune/dataset.js";
 import { resolveModelReference } from "./model/download/resolve.js";
 import { ChatModel, getLlamaInstance, LlamaEmbedder, type ModelSettings } from "./model/llm.js";
+import { connectionFor, serverChatKey, serverEmbeddingKey } from "./model/server/serverBackend.js";
+import { ServerChat } from "./model/server/serverChat.js";
+import { ServerEmbedder } from "./model/server/serverEmbedder.js";
+import { describeServerModel } from "./model/server/serverModels.js";
 import { silentLogger, type Logger } from "./util/logger.js";
 import { SerialQueue } from "./util/serialQueue.js";
 import { withoutText, type AnswerResult } from "../shared/answer.js";
@@ -54,6 +58,8 @@ export interface EngineOptions {
    * models are loaded before the index is built, so a wrong model path fails at once).
    */
   onFailure?: "warn" | "throw";
+  /** The model server's API key (settings.server), held in memory only. */
+  serverApiKey?: string;
 }
 
 /** How the index was opened at start-up, for the CLI's report. */
@@ -73,8 +79,12 @@ export function workspaceEngineOptions(init: InitializationOptions): Omit<Engine
     feedbackFile: path.join(init.storageDir, FEEDBACK_FILE),
     modelsDir: init.modelsDir,
     settings: init.settings,
+    serverApiKey: init.serverApiKey,
   };
 }
+
+/** A chat model the engine owns: in process or on a server. */
+type OwnedChat = ChatGenerator & { dispose(): Promise<void> };
 
 const SAVE_DELAY_MS = 2000;
 /** Answers whose source texts are kept in memory for feedback (older ones are re-read from disk). */
@@ -83,8 +93,9 @@ const WATCH_DEBOUNCE_MS = 300;
 
 export class Engine {
   private index?: DocsIndex;
-  private chat?: ChatModel;
-  private embedder?: LlamaEmbedder;
+  private chat?: OwnedChat;
+  private embedder?: Embedder & { dispose(): Promise<void> };
+  private serverApiKey?: string;
   private settings: EngineSettings;
   private readonly status: EngineStatus = { state: "starting", files: 0, sections: 0, warnings: [], pid: process.pid };
   private readonly running = new Map<string, AbortController>();
@@ -110,6 +121,7 @@ export class Engine {
 
   constructor(private readonly options: EngineOptions) {
     this.settings = options.settings;
+    this.serverApiKey = options.serverApiKey;
     this.logger = options.logger ?? silentLogger;
     this.events = { status: () => {}, askEvent: () => {}, ...options.events };
   }
@@ -128,8 +140,8 @@ export class Engine {
     return this.index;
   }
 
-  /** The loaded chat model, if any (answer evaluation). */
-  get chatModel(): ChatModel | undefined {
+  /** The loaded chat model, in process or on a server, if any (answer evaluation). */
+  get chatModel(): ChatGenerator | undefined {
     return this.chat;
   }
 
@@ -207,6 +219,21 @@ export class Engine {
   }
 
   private async loadEmbedderIfConfigured(): Promise<void> {
+    const server = this.settings.server;
+    if (server?.url && server.embeddingModel) {
+      try {
+        this.setStatus({ state: "loading-model", message: "Connecting to the embedding model on the server" });
+        this.embedder = await ServerEmbedder.connect(
+          connectionFor(server, this.serverApiKey, this.logger),
+          { model: server.embeddingModel, logger: this.logger },
+          this.startSignal,
+        );
+      } catch (err) {
+        if (this.options.onFailure === "throw") throw err;
+        this.warn(`Embedding model on the server not reached, search uses full text only: ${(err as Error).message}`);
+      }
+      return;
+    }
     if (!this.settings.embeddingModel) return;
     try {
       this.setStatus({ state: "loading-model", message: "Loading the embedding model" });
@@ -272,7 +299,32 @@ export class Engine {
     return Boolean(this.indexAbort);
   }
 
+  /**
+   * The chat model on a team's server. It stays in use when the server cannot be reached now: it
+   * asks again at each question, so a server that comes back (or restarts) answers without a reload.
+   */
+  private async connectServerChat(): Promise<void> {
+    const server = this.settings.server!;
+    if (this.settings.chatModel) this.logger.info(`docent.server.url is set: the local chat model ${this.settings.chatModel} is not loaded`);
+    const chat = new ServerChat(connectionFor(server, this.serverApiKey, this.logger), { model: server.chatModel, logger: this.logger });
+    this.chat = chat;
+    this.setStatus({ state: "loading-model", message: `Connecting to the model server ${chat.connection.label}` });
+    try {
+      const info = await chat.connect(this.startSignal);
+      this.logger.info(`Answers come from the model server: ${describeServerModel(chat.connection, info)}`);
+      this.setStatus({ state: "ready", model: `${info.id} (server)`, device: "server", message: undefined, progress: undefined });
+    } catch (err) {
+      if (this.options.onFailure === "throw") {
+        this.chat = undefined;
+        throw err;
+      }
+      this.warn(`The model server is not answering now (Docent asks again at the next question): ${(err as Error).message}`);
+      this.setStatus({ state: "ready", model: `${server.chatModel || "?"} (server)`, device: "server", message: undefined, progress: undefined });
+    }
+  }
+
   private async loadChatModel(): Promise<void> {
+    if (this.settings.server?.url) return this.connectServerChat();
     const ref = this.settings.chatModel;
     if (!ref) {
       this.setStatus({ state: "ready", model: undefined, device: undefined, message: undefined });
@@ -287,9 +339,10 @@ export class Engine {
       // Adapters are references like the model: local paths (~ included) or hf: downloads.
       const lora = [];
       for (const a of this.settings.lora) lora.push({ path: await this.resolve(a.path, "LoRA adapter"), scale: a.scale });
-      this.chat = await ChatModel.load(llama, file, { ...this.modelSettings(), lora });
+      const chat = await ChatModel.load(llama, file, { ...this.modelSettings(), lora });
+      this.chat = chat;
       this.logger.info(
-        `Chat model ${file} ready on ${llama.gpu || "CPU"} (${this.chat.gpuLayers} GPU layers, ${this.chat.threads} threads, context ${this.chat.contextSize})`,
+        `Chat model ${file} ready on ${llama.gpu || "CPU"} (${chat.gpuLayers} GPU layers, ${chat.threads} threads, context ${chat.contextSize})`,
       );
       this.setStatus({ state: "ready", model: path.basename(file), device: llama.gpu || "cpu", message: undefined, progress: undefined });
     } catch (err) {
@@ -490,10 +543,10 @@ export class Engine {
     this.settings = settings;
     const corpusChanged =
       JSON.stringify([before.include, before.exclude, before.maxFileBytes]) !== JSON.stringify([settings.include, settings.exclude, settings.maxFileBytes]);
-    const embedderChanged = before.embeddingModel !== settings.embeddingModel;
+    const embedderChanged = before.embeddingModel !== settings.embeddingModel || serverEmbeddingKey(before.server) !== serverEmbeddingKey(settings.server);
     const chatChanged =
-      JSON.stringify([before.chatModel, before.lora, before.gpu, before.threads, before.contextSize]) !==
-      JSON.stringify([settings.chatModel, settings.lora, settings.gpu, settings.threads, settings.contextSize]);
+      JSON.stringify([before.chatModel, before.lora, before.gpu, before.threads, before.contextSize, serverChatKey(before.server)]) !==
+      JSON.stringify([settings.chatModel, settings.lora, settings.gpu, settings.threads, settings.contextSize, serverChatKey(settings.server)]);
     if (!corpusChanged && !embedderChanged && !chatChanged) return;
     if (chatChanged) {
       await this.chat?.dispose();
@@ -507,6 +560,26 @@ export class Engine {
     if (embedderChanged) await this.loadEmbedderIfConfigured();
     if (corpusChanged || embedderChanged) await this.openIndex();
     if (chatChanged) await this.loadChatModel();
+  }
+
+  /** A new API key for the model server: what runs on the server reconnects with it. */
+  setServerApiKey(apiKey: string | undefined): Promise<void> {
+    return this.queue.run(async () => {
+      if ((apiKey || undefined) === this.serverApiKey) return;
+      this.serverApiKey = apiKey || undefined;
+      const server = this.settings.server;
+      if (!server?.url) return;
+      this.status.warnings = [];
+      if (serverEmbeddingKey(server)) {
+        await this.embedder?.dispose();
+        this.embedder = undefined;
+        await this.loadEmbedderIfConfigured();
+        await this.openIndex();
+      }
+      await this.chat?.dispose();
+      this.chat = undefined;
+      await this.loadChatModel();
+    });
   }
 
   async dispose(): Promise<void> {

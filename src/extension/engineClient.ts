@@ -28,6 +28,7 @@ import {
   FeedbackRequest,
   ReindexRequest,
   SearchRequest,
+  SetServerApiKeyRequest,
   StatusNotification,
   StatusRequest,
   type AskEventParams,
@@ -58,6 +59,8 @@ export interface EngineClientOptions {
   modelsDir: string;
   /** Read on every (re)start of the engine process, so a restarted engine has the current settings. */
   settings: () => EngineSettings;
+  /** The model server's API key, read on every (re)start (kept in SecretStorage, sent in memory). */
+  serverApiKey?: () => string | undefined;
   /** Include globs for the file watchers (fixed for this client's life: a change restarts the engine). */
   include: string[];
   log: vscode.LogOutputChannel;
@@ -115,6 +118,7 @@ export class EngineClient extends Disposable {
       storageDir: options.storageDir,
       modelsDir: options.modelsDir,
       settings: options.settings(),
+      serverApiKey: options.serverApiKey?.(),
     });
     const watchers = options.roots.flatMap((root) =>
       (options.include.length ? options.include : DEFAULT_INCLUDE).map((glob) =>
@@ -195,6 +199,10 @@ export class EngineClient extends Disposable {
   exportDataset(params: ExportDatasetParams, token: vscode.CancellationToken, onProgress: (p: DatasetProgressParams) => void): Promise<DatasetSummary> {
     const sub = this.client.onNotification(DatasetProgressNotification, onProgress);
     return this.client.sendRequest(ExportDatasetRequest, params, token).finally(() => sub.dispose());
+  }
+
+  setServerApiKey(apiKey: string | undefined): Promise<void> {
+    return this.client.sendRequest(SetServerApiKeyRequest, { apiKey });
   }
 
   configure(settings: EngineSettings): Promise<void> {

@@ -14,6 +14,7 @@ import { EngineClient } from "./engineClient.js";
 import { registerDefinitionHover } from "./hover.js";
 import { cleanSelection, explainQuestion, nameUnderCursor } from "./metricName.js";
 import { selectModel } from "./models.js";
+import { ServerApiKey } from "./serverKey.js";
 import { StatusBar } from "./statusBar.js";
 
 /** What the extension returns from activate(): used by the integration tests. */
@@ -45,12 +46,19 @@ class DocentExtension extends Disposable {
   private readonly statusWaiters: ((s: EngineStatus) => void)[] = [];
   private indexingProgress?: { resolve: () => void };
   private reindexing = false;
+  private readonly serverKey: ServerApiKey;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
     readonly log: vscode.LogOutputChannel,
   ) {
     super();
+    this.serverKey = this.register(new ServerApiKey(context.secrets));
+    this.register(
+      this.serverKey.onDidChange(
+        (key) => void this.engine?.setServerApiKey(key).catch((err) => this.reportFailure("Passing the new server API key to the engine", err)),
+      ),
+    );
     this.chat = this.register(new ChatViewProvider(context, () => this.engine, log));
     this.register(vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, this.chat, { webviewOptions: { retainContextWhenHidden: true } }));
     this.register(registerDefinitionHover(() => this.engine));
@@ -86,9 +94,11 @@ class DocentExtension extends Disposable {
       this.statusBar.show({ state: "ready", files: 0, sections: 0, warnings: [], message: "Open a folder to index its docs" });
       return;
     }
+    await this.serverKey.load();
     const engine = new EngineClient({
       extensionPath: this.context.extensionPath,
       roots,
+      serverApiKey: () => this.serverKey.current,
       storageDir: this.storageDir,
       modelsDir: path.join(this.context.globalStorageUri.fsPath, "models"),
       settings: engineSettings,
@@ -206,6 +216,12 @@ class DocentExtension extends Disposable {
     command("docent.showLogs", () => this.log.show());
     command("docent.clearHistory", () => this.chat.clearHistory());
     command("docent.exportDataset", () => this.exportDataset());
+    command("docent.setServerApiKey", async (key?: unknown) => {
+      // A key passed as an argument (tests, other extensions) is stored without asking.
+      if (typeof key === "string") await this.serverKey.set(key);
+      else if (!(await this.serverKey.prompt())) return;
+      await this.engine?.setServerApiKey(this.serverKey.current);
+    });
   }
 
   private nameFromEditor(): string | undefined {

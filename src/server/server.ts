@@ -18,6 +18,7 @@ import {
   FeedbackRequest,
   ReindexRequest,
   SearchRequest,
+  SetServerApiKeyRequest,
   StatusNotification,
   StatusRequest,
   type InitializationOptions,
@@ -91,6 +92,7 @@ connection.onRequest(ExportDatasetRequest, async (params, token) =>
   (await ready()).exportDataset(params, abortOn(token), (p) => void connection.sendNotification(DatasetProgressNotification, p)),
 );
 connection.onRequest(ConfigureRequest, async (settings) => (await ready()).configure(settings));
+connection.onRequest(SetServerApiKeyRequest, async (params) => (await ready()).setServerApiKey(params.apiKey));
 
 connection.onDidChangeWatchedFiles((params) => {
   const files = params.changes.filter((c) => c.uri.startsWith("file:")).map((c) => fileURLToPath(c.uri));

@@ -73,7 +73,9 @@ export type AnswerEvent<S extends AnswerSource = AnswerSource> =
   | { type: "stage"; stage: Stage; status: "finished"; ms: number }
   | { type: "draft-chunk"; text: string }
   | { type: "sources"; sources: S[] }
-  | { type: "answer-chunk"; text: string };
+  | { type: "answer-chunk"; text: string }
+  /** Why the answer waits (a busy model server, retrying): shown while it waits, then replaced. */
+  | { type: "notice"; text: string };
 
 /** The wire form of a source: the text stays in the engine (the client opens the file). */
 export function withoutText<S extends AnswerSource>({ text: _text, ...source }: S & { text?: string }): AnswerSource {

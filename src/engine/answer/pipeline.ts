@@ -3,6 +3,7 @@
 // model answers from the numbered sections only, citing them as [n].
 import type { DocsIndex } from "../index/docsIndex.js";
 import type { Generation, GenerateRequest } from "../model/llm.js";
+import { GenerationFailure } from "../model/generationFailure.js";
 import { retrieve } from "./retrieval.js";
 import { contentHash } from "../index/hash.js";
 import { readLines } from "../index/text.js";
@@ -11,10 +12,15 @@ import { headingLabel, type SearchHit } from "../index/types.js";
 import { DEFAULT_PIPELINE, type PipelineSettings } from "../../shared/pipelineSettings.js";
 import type { AnswerEvent, AnswerResult, AnswerSourceWithText, Citation, Stage } from "../../shared/answer.js";
 
-/** What the pipeline needs of a chat model (ChatModel implements it). */
+/**
+ * What the pipeline needs of a chat model: ChatModel (in process) and ServerChat (an
+ * OpenAI-compatible server, whose tokenizer is a request away) implement it. contextSize is read
+ * after a countTokens call, by which time a server's has been asked for.
+ */
 export interface ChatGenerator {
   readonly contextSize: number;
-  countTokens(text: string): number;
+  countTokens(text: string): number | Promise<number>;
+  /** May throw GenerationFailure (a model server that failed): the pipeline keeps what was written. */
   generate(request: GenerateRequest): Promise<Generation>;
 }
 
@@ -84,6 +90,9 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
     if (signal?.aborted) result.aborted = true;
     return result.aborted;
   };
+  /** Set when the model failed (a server that went away): later steps answer without it. */
+  let modelFailure: string | undefined;
+  const onNotice = (text: string) => emit({ type: "notice", text });
 
   // 1. Exact terms, and the question's own ranking: ready before the draft is written.
   const { terms, questionRanking } = await stage("terms", async () => {
@@ -101,14 +110,22 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
         emit({ type: "draft-chunk", text: options.draft });
         return;
       }
-      const generation = await chat!.generate({
-        system: DRAFT_SYSTEM_PROMPT,
-        user: question,
-        maxTokens: settings.draftMaxTokens,
-        temperature: settings.draftTemperature,
-        signal,
-        onTextChunk: (text) => emit({ type: "draft-chunk", text }),
-      });
+      const generation = await chat!
+        .generate({
+          system: DRAFT_SYSTEM_PROMPT,
+          user: question,
+          maxTokens: settings.draftMaxTokens,
+          temperature: settings.draftTemperature,
+          signal,
+          onTextChunk: (text) => emit({ type: "draft-chunk", text }),
+          onNotice,
+        })
+        .catch((err: unknown) => {
+          // The draft written so far still helps retrieval; the answer falls back to the sections.
+          if (!(err instanceof GenerationFailure)) throw err;
+          modelFailure = err.message;
+          return err.partial;
+        });
       result.draft = generation.text.trim();
       result.tokens.draft = generation.tokens;
       result.tokensPerSecond.draft = generation.tokensPerSecond;
@@ -139,33 +156,56 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
   }
 
   // 4. Answer.
-  if (!chat) {
-    result.sources = await buildSources(hits, () => 0, Infinity, false);
-    emit({ type: "sources", sources: result.sources });
+  /** The best-matching sections as the answer: without a model, or when the model failed. */
+  const answerWithSections = (note: string) => {
     result.mode = "retrieval-only";
-    result.note = "No chat model is configured, so these are the best-matching sections of the docs.";
+    result.note = note;
     result.answer = retrievalOnlyAnswer(result.sources);
     result.citations = parseCitations(result.answer, result.sources).citations;
     emit({ type: "answer-chunk", text: result.answer });
+  };
+  if (!chat || modelFailure !== undefined) {
+    result.sources = await buildSources(hits, () => 0, Infinity, false);
+    emit({ type: "sources", sources: result.sources });
+    answerWithSections(
+      modelFailure === undefined
+        ? "No chat model is configured, so these are the best-matching sections of the docs."
+        : `The model failed (${modelFailure}), so these are the best-matching sections of the docs.`,
+    );
     return finish();
   }
   await stage("answer", async () => {
     const frame = answerPrompt(question, []);
-    const overhead = chat.countTokens(ANSWER_SYSTEM_PROMPT) + chat.countTokens(frame) + 64;
+    const overhead = (await chat.countTokens(ANSWER_SYSTEM_PROMPT)) + (await chat.countTokens(frame)) + 64;
     const budget = chat.contextSize - settings.answerMaxTokens - overhead;
     result.sources = await buildSources(hits, (t) => chat.countTokens(t), budget, true);
     emit({ type: "sources", sources: result.sources });
     if (aborted()) return;
     const prompt = answerPrompt(question, result.sources);
-    result.tokens.answerPrompt = chat.countTokens(prompt);
-    const generation = await chat.generate({
-      system: ANSWER_SYSTEM_PROMPT,
-      user: prompt,
-      maxTokens: settings.answerMaxTokens,
-      temperature: 0,
-      signal,
-      onTextChunk: (text) => emit({ type: "answer-chunk", text }),
-    });
+    result.tokens.answerPrompt = await chat.countTokens(prompt);
+    let failure: GenerationFailure | undefined;
+    const generation = await chat
+      .generate({
+        system: ANSWER_SYSTEM_PROMPT,
+        user: prompt,
+        maxTokens: settings.answerMaxTokens,
+        temperature: 0,
+        signal,
+        onTextChunk: (text) => emit({ type: "answer-chunk", text }),
+        onNotice,
+      })
+      .catch((err: unknown) => {
+        if (!(err instanceof GenerationFailure)) throw err;
+        failure = err;
+        return err.partial;
+      });
+    if (failure && !generation.text.trim()) {
+      // Nothing was written: the sections are the answer (they were already sent).
+      answerWithSections(`The model failed (${failure.message}), so these are the best-matching sections of the docs.`);
+      return;
+    }
+    // What was written before a failure is kept, with a note saying where it stopped and why.
+    if (failure) result.note = `The answer stopped early: ${failure.message}`;
     timings.firstAnswerTokenMs = performance.now() - started - (generation.ms - generation.firstTokenMs);
     result.answer = generation.text.trim();
     result.tokens.answer = generation.tokens;
@@ -212,7 +252,7 @@ export function answerPrompt(question: string, sources: Source[]): string {
  * section is widened to the whole section when that fits; a source that does not fit whole is
  * cut at a line boundary; a hit already inside an earlier source is not repeated.
  */
-export async function buildSources(hits: SearchHit[], countTokens: (t: string) => number, budget: number, widen: boolean): Promise<Source[]> {
+export async function buildSources(hits: SearchHit[], countTokens: (t: string) => number | Promise<number>, budget: number, widen: boolean): Promise<Source[]> {
   const sources: Source[] = [];
   let left = budget;
   const fileLines = new Map<string, string[] | undefined>();
@@ -232,12 +272,12 @@ export async function buildSources(hits: SearchHit[], countTokens: (t: string) =
       ...(hit.term ? { term: hit.term } : {}),
     };
     // The block's tokens, with the header line and the blank line that separates blocks.
-    const cost = (s: Source) => countTokens(sourceBlock(s) + "\n\n");
+    const cost = async (s: Source) => countTokens(sourceBlock(s) + "\n\n");
     if (widen) {
       const section = await sectionAround(hit, fileLines);
-      if (section && cost({ ...source, ...section }) <= left) Object.assign(source, section);
+      if (section && (await cost({ ...source, ...section })) <= left) Object.assign(source, section);
     }
-    let tokens = cost(source);
+    let tokens = await cost(source);
     if (tokens > left) {
       // Keep the most whole lines that fit (binary search: tokenizing is the expensive part).
       const lines = source.text.split("\n");
@@ -248,14 +288,14 @@ export async function buildSources(hits: SearchHit[], countTokens: (t: string) =
       let hi = lines.length - 1;
       while (lo < hi) {
         const mid = Math.ceil((lo + hi) / 2);
-        if (cost(withLines(mid)) <= left) lo = mid;
+        if ((await cost(withLines(mid))) <= left) lo = mid;
         else hi = mid - 1;
       }
       // Not even its first line fits (a line of a whole file, a long table row): this hit is left
       // out, and the smaller ones after it may still fit.
       if (lo === 0) continue;
       Object.assign(source, withLines(lo));
-      tokens = cost(source);
+      tokens = await cost(source);
     }
     left -= tokens;
     const linesHash = await citedLinesHash(source, fileLines);

@@ -73,6 +73,8 @@ export interface GenerateRequest {
   seed?: number;
   signal?: AbortSignal;
   onTextChunk?: (text: string) => void;
+  /** Why the generation waits (a busy model server retrying): shown to the user while it waits. */
+  onNotice?: (text: string) => void;
 }
 
 export interface Generation {
