@@ -33,6 +33,8 @@ export interface ServerSettings {
   chatModel?: string;
   /** Embeddings from the server with this model; empty: the local embeddingModel, if any. */
   embeddingModel?: string;
+  /** Where the embedding model is served when not at `url` (vLLM and llama-server serve one model per process); empty: `url`. */
+  embeddingUrl?: string;
   /** No byte from the server for this long fails the request (default 60). */
   timeoutSeconds?: number;
 }

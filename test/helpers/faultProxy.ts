@@ -58,7 +58,9 @@ export class FaultProxy {
       const headers: http.OutgoingHttpHeaders = { "content-type": "application/json" };
       if (fault.retryAfter !== undefined) headers["retry-after"] = fault.retryAfter;
       res.writeHead(fault.status, headers);
-      res.end(JSON.stringify({ error: { message: fault.status === 429 ? "Too many requests (injected)" : "Service unavailable (injected)", code: fault.status } }));
+      res.end(
+        JSON.stringify({ error: { message: fault.status === 429 ? "Too many requests (injected)" : "Service unavailable (injected)", code: fault.status } }),
+      );
       return;
     }
     this.requests.push({ method: req.method ?? "", path, injected: 0 });

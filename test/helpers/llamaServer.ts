@@ -126,7 +126,9 @@ export class LlamaServer {
     };
     proc.stdout!.on("data", keep);
     proc.stderr!.on("data", keep);
-    const exited = new Promise<never>((_, reject) => proc.once("exit", (code, signal) => reject(new Error(`llama-server exited (${code ?? signal}):\n${this.output.slice(-3000)}`))));
+    const exited = new Promise<never>((_, reject) =>
+      proc.once("exit", (code, signal) => reject(new Error(`llama-server exited (${code ?? signal}):\n${this.output.slice(-3000)}`))),
+    );
     exited.catch(() => undefined);
     const deadline = Date.now() + 60_000;
     for (;;) {

@@ -25,5 +25,10 @@ export function serverChatKey(settings: ServerSettings | undefined): string {
 
 /** The server settings that decide the embedder. */
 export function serverEmbeddingKey(settings: ServerSettings | undefined): string {
-  return settings?.url && settings.embeddingModel ? JSON.stringify([settings.url, settings.embeddingModel, settings.timeoutSeconds ?? 0]) : "";
+  return settings?.url && settings.embeddingModel ? JSON.stringify([embeddingServerUrl(settings), settings.embeddingModel, settings.timeoutSeconds ?? 0]) : "";
+}
+
+/** The embedding server: its own URL when set, else the chat server's. */
+export function embeddingServerUrl(settings: ServerSettings): string {
+  return settings.embeddingUrl?.trim() || settings.url;
 }
