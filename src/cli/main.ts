@@ -17,7 +17,7 @@ Commands:
       Retrieval quality at file level: hit@5, recall@5, mrr@10 and search latency.
   ask <dir> "<question>" [--model <path|hf:uri>] [--embedding-model <path|hf:uri>]
       [--lora <path>[:scale]]... [--no-draft] [--gpu auto|off] [--threads N] [--context-size N] [--json]
-      [--server <url> [--server-model <name>] [--server-embedding-model <name>] [--server-timeout S]]
+      [--server <url> [--server-model <name>] [--server-embedding-model <name> [--server-embedding-url <url>]] [--server-timeout S]]
       Draft, retrieve and answer with citations. Without --model: the best sections and their links.
       --server: answers from an OpenAI-compatible server (vLLM, llama-server, Ollama) instead of a
       local model; its API key is read from DOCENT_SERVER_API_KEY. See docs/team.md.

@@ -14,6 +14,7 @@ export const modelOptions = {
   server: { type: "string" },
   "server-model": { type: "string" },
   "server-embedding-model": { type: "string" },
+  "server-embedding-url": { type: "string" },
   "server-timeout": { type: "string" },
 } as const;
 
@@ -28,6 +29,7 @@ export interface ModelFlags {
   server?: string;
   "server-model"?: string;
   "server-embedding-model"?: string;
+  "server-embedding-url"?: string;
   "server-timeout"?: string;
 }
 
@@ -41,14 +43,16 @@ export function parseLora(spec: string): { ref: string; scale: number } {
 /** The model part of the engine's settings, checked; references are resolved by the engine. */
 export function modelSettingsFrom(flags: ModelFlags) {
   if (flags.lora?.length && !flags.model) throw new UsageError("--lora needs --model");
-  if ((flags["server-model"] || flags["server-embedding-model"] || flags["server-timeout"]) && !flags.server) {
-    throw new UsageError("--server-model, --server-embedding-model and --server-timeout need --server URL");
+  if ((flags["server-model"] || flags["server-embedding-model"] || flags["server-embedding-url"] || flags["server-timeout"]) && !flags.server) {
+    throw new UsageError("--server-model, --server-embedding-model, --server-embedding-url and --server-timeout need --server URL");
   }
-  if (flags.server) {
+  for (const flag of ["server", "server-embedding-url"] as const) {
+    const url = flags[flag];
+    if (!url) continue;
     try {
-      parseServerUrl(flags.server);
+      parseServerUrl(url);
     } catch (err) {
-      throw new UsageError(`--server: ${(err as Error).message.replace(/^docent\.server\.url /, "")}`);
+      throw new UsageError(`--${flag}: ${(err as Error).message.replace(/^docent\.server\.url /, "")}`);
     }
   }
   const gpu = (flags.gpu ?? "auto") as GpuSetting;
@@ -65,6 +69,7 @@ export function modelSettingsFrom(flags: ModelFlags) {
           url: flags.server,
           chatModel: flags["server-model"],
           embeddingModel: flags["server-embedding-model"],
+          embeddingUrl: flags["server-embedding-url"],
           timeoutSeconds: flags["server-timeout"] ? intOption(flags["server-timeout"], "server-timeout", 60) : undefined,
         }
       : undefined,

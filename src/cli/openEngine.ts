@@ -79,7 +79,10 @@ export async function openEngine(dir: string | string[], flags: IndexFlags & Mod
     // A server's embedding model keys the index by server and model, as a local one by its path.
     indexFile: flags.index
       ? path.resolve(flags.index)
-      : defaultIndexFile(dir, models.server?.embeddingModel ? `${models.server.url}|${models.server.embeddingModel}` : models.embeddingModel),
+      : defaultIndexFile(
+          dir,
+          models.server?.embeddingModel ? `${models.server.embeddingUrl || models.server.url}|${models.server.embeddingModel}` : models.embeddingModel,
+        ),
     modelsDir: flags["models-dir"] ?? userCacheDir("models"),
     settings: {
       include: flags.include ?? [],

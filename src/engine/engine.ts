@@ -11,7 +11,7 @@ import { appendFeedback, feedbackEntry, recoverSourceTexts } from "./finetune/fe
 import { generateDataset } from "./finetune/dataset.js";
 import { resolveModelReference } from "./model/download/resolve.js";
 import { ChatModel, getLlamaInstance, LlamaEmbedder, type ModelSettings } from "./model/llm.js";
-import { connectionFor, serverChatKey, serverEmbeddingKey } from "./model/server/serverBackend.js";
+import { connectionFor, embeddingServerUrl, serverChatKey, serverEmbeddingKey } from "./model/server/serverBackend.js";
 import { ServerChat } from "./model/server/serverChat.js";
 import { ServerEmbedder } from "./model/server/serverEmbedder.js";
 import { describeServerModel } from "./model/server/serverModels.js";
@@ -223,11 +223,8 @@ export class Engine {
     if (server?.url && server.embeddingModel) {
       try {
         this.setStatus({ state: "loading-model", message: "Connecting to the embedding model on the server" });
-        this.embedder = await ServerEmbedder.connect(
-          connectionFor(server, this.serverApiKey, this.logger),
-          { model: server.embeddingModel, logger: this.logger },
-          this.startSignal,
-        );
+        const connection = connectionFor({ ...server, url: embeddingServerUrl(server) }, this.serverApiKey, this.logger);
+        this.embedder = await ServerEmbedder.connect(connection, { model: server.embeddingModel, logger: this.logger }, this.startSignal);
       } catch (err) {
         if (this.options.onFailure === "throw") throw err;
         this.warn(`Embedding model on the server not reached, search uses full text only: ${(err as Error).message}`);

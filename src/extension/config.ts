@@ -57,6 +57,7 @@ function serverSettings(): ServerSettings | undefined {
     url,
     chatModel: userOnly<string>("server.chatModel", "").trim() || undefined,
     embeddingModel: userOnly<string>("server.embeddingModel", "").trim() || undefined,
+    embeddingUrl: userOnly<string>("server.embeddingUrl", "").trim() || undefined,
     timeoutSeconds: typeof timeoutSeconds === "number" && timeoutSeconds > 0 ? timeoutSeconds : 60,
   };
 }

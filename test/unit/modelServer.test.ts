@@ -164,7 +164,12 @@ test("Stop closes the stream within 200 ms and keeps what was written; the next 
 });
 
 test("embeddings from the server: the index records the server embedder and hybrid search finds by vector", { skip }, async () => {
-  const { engine, storageDir } = await startEngine({ url: chatServer.url, chatModel: "tiny-docs", embeddingModel: "tiny-embed" }, { extra: {} });
+  const { engine, storageDir } = await startEngine({
+    url: chatServer.url,
+    chatModel: "tiny-docs",
+    embeddingModel: "tiny-embed",
+    embeddingUrl: embedServer.url,
+  });
   // The server computes the same vectors as the same model in process (same llama.cpp, mean pooling).
   const conn = new ServerConnection({ url: embedServer.url });
   const remote = await ServerEmbedder.connect(conn, { model: "tiny-embed" });
