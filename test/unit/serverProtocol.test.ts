@@ -9,6 +9,8 @@ import { parseServerUrl } from "../../src/engine/model/server/serverUrl.js";
 import { ServerConnection } from "../../src/engine/model/server/serverConnection.js";
 import { faultFromStatus, ServerFault } from "../../src/engine/model/server/serverFault.js";
 import { estimateTokens } from "../../src/engine/model/server/serverChat.js";
+import { modelOptions, modelSettingsFrom } from "../../src/cli/modelOptions.js";
+import { UsageError } from "../../src/cli/args.js";
 
 function reader(pieces: string[]): () => Promise<BodyRead> {
   const bytes = pieces.map((p) => new TextEncoder().encode(p));
@@ -140,4 +142,22 @@ test("the token estimate used without a server tokenizer over-counts plain Engli
   const text = "The request duration histogram records how long each HTTP request took, in seconds.";
   // A BPE tokenizer gives about one token per 4-5 characters of English; the estimate must not be lower.
   assert.ok(estimateTokens(text) >= Math.ceil(text.length / 4), String(estimateTokens(text)));
+});
+
+test("CLI: --server takes a checked URL, its companions need it, and the key never comes from a flag", () => {
+  const s = modelSettingsFrom({ server: "http://gpu:8000/v1", "server-model": "docs-lora", "server-embedding-model": "nomic", "server-timeout": "5" });
+  assert.deepEqual(s.server, { url: "http://gpu:8000/v1", chatModel: "docs-lora", embeddingModel: "nomic", embeddingUrl: undefined, timeoutSeconds: 5 });
+  assert.throws(
+    () => modelSettingsFrom({ "server-model": "x" }),
+    (e: unknown) => e instanceof UsageError && /need --server/.test((e as Error).message),
+  );
+  assert.throws(
+    () => modelSettingsFrom({ server: "ftp://gpu" }),
+    (e: unknown) => e instanceof UsageError && /--server:/.test((e as Error).message),
+  );
+  assert.throws(
+    () => modelSettingsFrom({ server: "http://u:key@gpu/v1" }),
+    (e: unknown) => e instanceof UsageError && /password/.test((e as Error).message),
+  );
+  assert.ok(!("server-api-key" in modelOptions), "no flag for the key");
 });
