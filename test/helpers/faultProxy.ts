@@ -25,9 +25,8 @@ export class FaultProxy {
 
   /** `target`: the real server's root, e.g. http://127.0.0.1:8080 */
   static async start(target: string): Promise<FaultProxy> {
-    let proxy!: FaultProxy;
     const server = http.createServer((req, res) => proxy.handle(req, res));
-    proxy = new FaultProxy(server, new URL(target));
+    const proxy = new FaultProxy(server, new URL(target));
     server.on("connection", (s) => {
       proxy.sockets.add(s);
       s.on("close", () => proxy.sockets.delete(s));
