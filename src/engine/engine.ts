@@ -303,19 +303,29 @@ export class Engine {
   private async connectServerChat(): Promise<void> {
     const server = this.settings.server!;
     if (this.settings.chatModel) this.logger.info(`docent.server.url is set: the local chat model ${this.settings.chatModel} is not loaded`);
-    const chat = new ServerChat(connectionFor(server, this.serverApiKey, this.logger), { model: server.chatModel, logger: this.logger });
+    const unreachable = "The model server is not answering now";
+    const chat: ServerChat = new ServerChat(connectionFor(server, this.serverApiKey, this.logger), {
+      model: server.chatModel,
+      logger: this.logger,
+      // Reached (at start, or again later): the status names the model and drops the warning.
+      onConnect: (info) => {
+        if (this.chat !== chat) return;
+        this.status.warnings = this.status.warnings.filter((w) => !w.startsWith(unreachable));
+        this.setStatus({ model: `${info.id} (server)`, device: "server" });
+      },
+    });
     this.chat = chat;
     this.setStatus({ state: "loading-model", message: `Connecting to the model server ${chat.connection.label}` });
     try {
       const info = await chat.connect(this.startSignal);
       this.logger.info(`Answers come from the model server: ${describeServerModel(chat.connection, info)}`);
-      this.setStatus({ state: "ready", model: `${info.id} (server)`, device: "server", message: undefined, progress: undefined });
+      this.setStatus({ state: "ready", message: undefined, progress: undefined });
     } catch (err) {
       if (this.options.onFailure === "throw") {
         this.chat = undefined;
         throw err;
       }
-      this.warn(`The model server is not answering now (Docent asks again at the next question): ${(err as Error).message}`);
+      this.warn(`${unreachable} (Docent asks again at the next question): ${(err as Error).message}`);
       this.setStatus({ state: "ready", model: `${server.chatModel || "?"} (server)`, device: "server", message: undefined, progress: undefined });
     }
   }

@@ -26,6 +26,8 @@ export interface ServerChatOptions {
   /** The model name to ask for; empty: the first model the server lists. */
   model?: string;
   logger?: Logger;
+  /** Told each time the server is reached after not being reached (the first time included). */
+  onConnect?: (info: ServerModelInfo) => void;
 }
 
 interface ChatChunk {
@@ -67,6 +69,7 @@ export class ServerChat implements ChatGenerator {
       .then((info) => {
         this.info = info;
         this.logger.info(`Chat model on the server: ${describeServerModel(this.connection, info)}`);
+        this.options.onConnect?.(info);
         return info;
       })
       .finally(() => (this.connecting = undefined));
