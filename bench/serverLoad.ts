@@ -3,7 +3,7 @@
 // asking the same few questions. Reports answers per minute, time to the first answer token
 // (p50/p95), errors, and the ratio of the two set-ups. Loopback only; bounded in clients,
 // questions and time (a configuration that runs past --cap-seconds is stopped and counted as such).
-// Usage: node out/bench/serverLoad.js [--clients 1,4,16] [--questions 2] [--model small|medium] [--cap-seconds 240]
+// Usage: node out/bench/serverLoad.js [--clients 1,4,16] [--answers 8] [--model small|medium] [--cap-seconds 300]
 import { fork, type ChildProcess } from "node:child_process";
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
@@ -18,13 +18,14 @@ import { findLlamaServer, LlamaServer } from "../test/helpers/llamaServer.js";
 const { values } = parseArgs({
   options: {
     clients: { type: "string", default: "1,4,16" },
-    questions: { type: "string", default: "2" },
+    /** Answers per configuration, at least: each client asks ceil(this / clients) questions. */
+    answers: { type: "string", default: "8" },
     model: { type: "string", default: "medium" },
     docs: { type: "string", default: "samples/otel-semconv/docs" },
     "answer-tokens": { type: "string", default: "64" },
     "draft-tokens": { type: "string", default: "32" },
     "server-threads": { type: "string", default: String(Math.max(1, os.availableParallelism?.() ?? os.cpus().length)) },
-    "cap-seconds": { type: "string", default: "240" },
+    "cap-seconds": { type: "string", default: "300" },
     modes: { type: "string", default: "server,local" },
   },
 });
@@ -75,7 +76,7 @@ async function runClients(
   mode: "server" | "local",
   common: { docs: string; index: string; server?: string; model: string; modelsDir: string },
 ): Promise<Record<string, unknown>> {
-  const questionsPer = Number(values.questions);
+  const questionsPer = Math.max(1, Math.ceil(Number(values.answers) / n));
   const client = fileURLToPath(new URL("./serverLoadClient.js", import.meta.url));
   const children: ChildProcess[] = [];
   const answers: Answer[] = [];
@@ -126,6 +127,7 @@ async function runClients(
   return {
     mode,
     clients: n,
+    questionsPerClient: questionsPer,
     asked: n * questionsPer,
     answered: ok.length,
     errors: errors.length + (capped ? n * questionsPer - answers.length : 0),
@@ -216,7 +218,7 @@ const summary = {
   model: path.basename(model),
   cores: os.availableParallelism?.() ?? os.cpus().length,
   serverThreads: Number(values["server-threads"]),
-  questionsPerClient: Number(values.questions),
+  answersPerConfiguration: Number(values.answers),
   answerTokens: Number(values["answer-tokens"]),
   results,
   ratios,

@@ -171,9 +171,11 @@ export class ServerConnection {
         if (result.done) close();
         return result;
       } catch (err) {
+        // Whether the read failed because we closed it (a stop), taken before close() aborts too.
+        const stopped = controller.signal.aborted;
         close();
         if (err instanceof ServerFault) throw err;
-        throw controller.signal.aborted ? err : faultFromFetchError(err, this.label, "stream");
+        throw stopped ? err : faultFromFetchError(err, this.label, "stream");
       } finally {
         clearTimeout(timer);
       }
