@@ -79,6 +79,7 @@ async function runClients(
   const questionsPer = Math.max(1, Math.ceil(Number(values.answers) / n));
   const client = fileURLToPath(new URL("./serverLoadClient.js", import.meta.url));
   const children: ChildProcess[] = [];
+  running = children;
   const answers: Answer[] = [];
   const startMs: number[] = [];
   let ready = 0;
@@ -147,6 +148,17 @@ async function runClients(
   };
 }
 
+/** Clients and server of the configuration under way, stopped when the bench is interrupted. */
+let running: ChildProcess[] = [];
+let serverToStop: LlamaServer | undefined;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    for (const c of running) c.kill("SIGKILL");
+    serverToStop?.stop();
+    process.exit(130);
+  });
+}
+
 const bin = findLlamaServer();
 if (!bin) {
   // `npm run bench` goes on with the other benchmarks; the note says what is missing.
@@ -189,6 +201,7 @@ const server = await LlamaServer.start(bin, {
   threads: Number(values["server-threads"]),
   alias: "bench",
 });
+serverToStop = server;
 const results: Record<string, unknown>[] = [];
 try {
   for (const n of counts) {
