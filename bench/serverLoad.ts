@@ -151,14 +151,6 @@ async function runClients(
 
 /** Clients and server of the configuration under way, stopped when the bench is interrupted. */
 let running: ChildProcess[] = [];
-let serverToStop: LlamaServer | undefined;
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    for (const c of running) c.kill("SIGKILL");
-    serverToStop?.stop();
-    process.exit(130);
-  });
-}
 
 const bin = findLlamaServer();
 if (!bin) {
@@ -202,7 +194,13 @@ const server = await LlamaServer.start(bin, {
   threads: Number(values["server-threads"]),
   alias: "bench",
 });
-serverToStop = server;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    for (const c of running) c.kill("SIGKILL");
+    server.stop();
+    process.exit(130);
+  });
+}
 const results: Record<string, unknown>[] = [];
 try {
   for (const n of counts) {
