@@ -35,7 +35,10 @@ BIN="$DEST/bin/llama-server"
 mkdir -p "$TOOLS"
 [ -f "$TOOLS/.gitignore" ] || printf '*\n' >"$TOOLS/.gitignore"
 
-if [ -x "$BIN" ] && [ -f "$DEST/.docent-built" ] && "$BIN" --version >/dev/null 2>&1; then
+# The shared libraries sit beside the binary; builds before the $ORIGIN rpath need the path set.
+runs() { LD_LIBRARY_PATH="$DEST/bin${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$BIN" --version >/dev/null 2>&1; }
+
+if [ -x "$BIN" ] && [ -f "$DEST/.docent-built" ] && runs; then
   echo "    llama-server already built: $KEY ($(cat "$DEST/.docent-built"))"
   echo "LLAMA_SERVER=$BIN"
   exit 0
@@ -58,7 +61,8 @@ echo "    cloning the bundle ($RELEASE, $COMMIT)"
 git -c advice.detachedHead=false clone -q "$BUNDLE" "$WORK/src"
 echo "    configuring (jobs=$JOBS, nice=$NICE)"
 ( cd "$WORK" && nice -n "$NICE" cmake -S src -B build -DLLAMA_CURL=OFF -DGGML_NATIVE=OFF -DLLAMA_BUILD_TESTS=OFF \
-    -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=ON -DCMAKE_BUILD_TYPE=Release >"$WORK/configure.log" 2>&1 ) ||
+    -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=ON -DCMAKE_BUILD_TYPE=Release \
+    '-DCMAKE_INSTALL_RPATH=$ORIGIN' -DCMAKE_BUILD_WITH_INSTALL_RPATH=ON >"$WORK/configure.log" 2>&1 ) ||
   { tail -30 "$WORK/configure.log" >&2; echo "ERROR: cmake configure failed (log: $WORK/configure.log)" >&2; exit 1; }
 echo "    building llama-server (several minutes on 2 cores)"
 ( cd "$WORK" && nice -n "$NICE" cmake --build build --target llama-server -j"$JOBS" >"$WORK/build.log" 2>&1 ) ||
@@ -66,7 +70,9 @@ echo "    building llama-server (several minutes on 2 cores)"
 mkdir -p "$DEST"
 # bin/ holds llama-server and the shared libraries it loads from its own folder (rpath $ORIGIN).
 cp -a "$WORK/build/bin" "$DEST/bin"
-"$BIN" --version >/dev/null 2>&1 || { echo "ERROR: built llama-server does not run" >&2; exit 1; }
+# Checked after the build folder is gone: it must run from its own folder alone.
+rm -rf "$WORK/build"
+runs || { echo "ERROR: built llama-server does not run from $DEST/bin" >&2; exit 1; }
 SECS="$(elapsed "$T0")"
 printf 'built in %ss with -j%s on %s cores, %s\n' "$SECS" "$JOBS" "$(nproc 2>/dev/null || echo '?')" "$(date -u +%FT%TZ)" >"$DEST/.docent-built"
 rm -rf "$WORK"
