@@ -2,6 +2,8 @@
 # Installs what Docent's in-editor tests need on a Debian machine (local or CI):
 #   - apt: chromium (driven by playwright-core; never downloaded by Playwright),
 #          libkrb5-dev (code-server's `kerberos` native module builds against it),
+#          libvulkan1 + mesa-vulkan-drivers (a Vulkan loader and Mesa's software device, llvmpipe:
+#          node-llama-cpp's Vulkan binary loads, offloads 0 layers, and Docent must fall back and say so),
 #          and a C++ toolchain + python3 for node-gyp when missing
 #   - Node 24 (npm package `node@24`) into $TOOLS/node24          (code-server requires Node 24)
 #   - code-server 4.139.1 into $TOOLS/code-server, its native modules built against that Node 24
@@ -43,14 +45,14 @@ if [ "${DOCENT_SKIP_APT:-}" = "1" ]; then
 else
   missing=()
   have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-  for p in chromium libkrb5-dev; do have_pkg "$p" || missing+=("$p"); done
+  for p in chromium libkrb5-dev libvulkan1 mesa-vulkan-drivers; do have_pkg "$p" || missing+=("$p"); done
   # node-gyp toolchain (present on most dev machines, often absent on a slim CI image)
   command -v g++ >/dev/null 2>&1 || missing+=(g++)
   command -v make >/dev/null 2>&1 || missing+=(make)
   command -v python3 >/dev/null 2>&1 || missing+=(python3)
   command -v cmake >/dev/null 2>&1 || missing+=(cmake)
   if [ ${#missing[@]} -eq 0 ]; then
-    echo "    already installed: chromium libkrb5-dev (+ g++ make python3)"
+    echo "    already installed: chromium libkrb5-dev libvulkan1 mesa-vulkan-drivers (+ g++ make python3)"
   else
     if [ "$(id -u)" = "0" ]; then SUDO=""
     elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"

@@ -2,6 +2,10 @@
 // are bundled by esbuild; node-llama-cpp is not (it loads a native binary), so it is installed
 // into a staging folder with only the prebuilt binary for the target platform, and vsce packages
 // that folder. Usage: node scripts/package.mjs [--target linux-x64] [--out file.vsix]
+// GPUs: linux-x64 and win32-x64 carry the Vulkan binary beside the CPU one (NVIDIA, AMD and Intel
+// GPUs; node-llama-cpp falls back to the CPU binary where Vulkan finds no GPU), darwin-arm64 the
+// Metal one. CUDA (180 to 540 MB more) is not packaged: "Docent: Enable CUDA" fetches it on request
+// (docs/extension.md).
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
@@ -10,15 +14,15 @@ import { parseArgs } from "node:util";
 const { values } = parseArgs({ options: { target: { type: "string" }, out: { type: "string" } } });
 const target = values.target ?? `${process.platform === "win32" ? "win32" : process.platform}-${process.arch}`;
 // VS Code's target names and node-llama-cpp's binary packages differ a little.
-const binaryPackage = {
-  "linux-x64": "@node-llama-cpp/linux-x64",
-  "linux-arm64": "@node-llama-cpp/linux-arm64",
-  "darwin-arm64": "@node-llama-cpp/mac-arm64-metal",
-  "darwin-x64": "@node-llama-cpp/mac-x64",
-  "win32-x64": "@node-llama-cpp/win-x64",
-  "win32-arm64": "@node-llama-cpp/win-arm64",
+const binaryPackages = {
+  "linux-x64": ["@node-llama-cpp/linux-x64", "@node-llama-cpp/linux-x64-vulkan"],
+  "linux-arm64": ["@node-llama-cpp/linux-arm64"],
+  "darwin-arm64": ["@node-llama-cpp/mac-arm64-metal"],
+  "darwin-x64": ["@node-llama-cpp/mac-x64"],
+  "win32-x64": ["@node-llama-cpp/win-x64", "@node-llama-cpp/win-x64-vulkan"],
+  "win32-arm64": ["@node-llama-cpp/win-arm64"],
 }[target];
-if (!binaryPackage) throw new Error(`no node-llama-cpp binary package known for ${target}`);
+if (!binaryPackages) throw new Error(`no node-llama-cpp binary package known for ${target}`);
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const manifest = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"));
@@ -33,11 +37,16 @@ for (const item of ["dist", "media", "README.md", "LICENSE", "CHANGELOG.md", ".v
   if (existsSync(path.join(root, item))) cpSync(path.join(root, item), path.join(stage, item), { recursive: true });
 }
 // Only what runs is declared: everything else is inside the bundles.
-const staged = { ...manifest, dependencies: { "node-llama-cpp": llamaVersion, [binaryPackage]: llamaVersion }, devDependencies: {}, scripts: {} };
+const staged = {
+  ...manifest,
+  dependencies: { "node-llama-cpp": llamaVersion, ...Object.fromEntries(binaryPackages.map((p) => [p, llamaVersion])) },
+  devDependencies: {},
+  scripts: {},
+};
 delete staged.bin;
 writeFileSync(path.join(stage, "package.json"), JSON.stringify(staged, null, 2));
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: stage, stdio: "inherit" });
-// --omit=optional leaves out the other platforms' (and the CUDA/Vulkan) binaries;
+// --omit=optional leaves out the other platforms' binaries and CUDA (the chosen ones are direct dependencies);
 // --ignore-scripts: nothing is built, the prebuilt binary is used ("build: never" at run time).
 run("npm", [
   "install",
@@ -61,4 +70,8 @@ run(process.execPath, [
   "--skip-license",
   "--no-rewrite-relative-links",
 ]);
-console.log(`${path.relative(process.cwd(), out)}: ${(statSync(out).size / 1024 / 1024).toFixed(1)} MB`);
+// Every binary package the target needs must be in the stage, or "GPU auto" silently finds none.
+for (const p of binaryPackages) {
+  if (!existsSync(path.join(stage, "node_modules", p, "package.json"))) throw new Error(`${p} missing from the staged node_modules`);
+}
+console.log(`${path.relative(process.cwd(), out)}: ${(statSync(out).size / 1024 / 1024).toFixed(1)} MB (${binaryPackages.join(", ")})`);

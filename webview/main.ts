@@ -3,6 +3,7 @@
 import type { EngineStatus } from "../src/shared/protocol.js";
 import { MAX_QUESTION_CHARS, type ChatTurn, type HostToWebview } from "../src/shared/webviewMessages.js";
 import { createButton, createProgressRing, createTextArea, registerComponents, setDisabled } from "./components.js";
+import { QuestionRecall } from "./questionRecall.js";
 import { append, h, plural, setChildren } from "./dom.js";
 import { Icons } from "./icons.js";
 import { TurnView, type TurnHost } from "./turnView.js";
@@ -14,8 +15,8 @@ class ChatView {
   private readonly statusRing = createProgressRing();
   private readonly statusActions = h("span", { class: "status-actions" });
   private readonly banner = h("div", { class: "banner", role: "alert", hidden: true });
-  private readonly hint = h("span", { class: "hint", "aria-hidden": "true" }, "Enter to send, Shift+Enter for a new line");
-  private readonly clearButton = createButton({ label: "Clear history", icon: Icons.clear(), onClick: () => post({ type: "clearHistory" }) });
+  private readonly hint = h("span", { class: "hint", "aria-hidden": "true" }, "Enter to send, Shift+Enter for a new line, Up for the last question");
+  private readonly header = h("header", { class: "status-bar" });
   private readonly log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": "Conversation", tabindex: 0 });
   private readonly empty = h("section", { class: "empty", "aria-label": "About Docent", hidden: true });
   private readonly input = createTextArea({
@@ -35,15 +36,20 @@ class ChatView {
   });
 
   private readonly turns = new Map<string, TurnView>();
+  private readonly recall = new QuestionRecall();
+  /** Example questions for the empty state (from the names the docs define). */
+  private examples: string[] = [];
   private initialized = false;
   private hasModel = true;
   /** The hasModel value the empty state was built for (rebuilt only when it changes). */
   private emptyRenderedFor: boolean | undefined;
   private statusKey = "";
 
+  // A turn's updates never scroll: a new question is pinned to the top of the view (see pinTurn),
+  // and its answer grows below it, to be read from its start.
   private readonly turnHost: TurnHost = {
     post,
-    update: (change) => this.keepingScroll(change),
+    update: (change) => change(),
   };
 
   mount(root: HTMLElement): void {
@@ -59,23 +65,36 @@ class ChatView {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
         this.send();
+      } else if ((event.key === "ArrowUp" || event.key === "ArrowDown") && !event.shiftKey && !event.altKey && !event.isComposing) {
+        // Up recalls the questions asked, newest first, while the box is empty or shows a recalled one.
+        const recalled = this.recall.step(event.key === "ArrowUp" ? -1 : 1, this.input.value);
+        if (recalled === undefined) return;
+        event.preventDefault();
+        this.input.value = recalled;
+        saveDraft(recalled);
+        this.updateComposer();
       }
     });
+    // Focusing the view (its title, a keybinding, a command) puts the keyboard in the question box,
+    // unless something inside the view already has it.
+    window.addEventListener("focus", () => {
+      if (document.activeElement === document.body || document.activeElement === null) this.input.focus();
+    });
+    // Links in answers and excerpts: handled before the turn's own handlers (a link inside a
+    // source opens the link, not the source).
+    this.log.addEventListener("click", (event) => this.onLinkActivated(event), true);
+    this.log.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" || event.key === " ") this.onLinkActivated(event);
+    });
+    // The newest turn keeps at least the view's height, so it can be scrolled to the top.
+    new ResizeObserver(() => this.sizeLatestTurn()).observe(this.log);
 
+    this.header.append(
+      h("div", { class: "status", role: "status", "aria-live": "polite", "aria-label": "Engine status" }, this.statusRing, this.statusText, this.statusDetail),
+      this.statusActions,
+    );
     root.replaceChildren(
-      h(
-        "header",
-        { class: "status-bar" },
-        h(
-          "div",
-          { class: "status", role: "status", "aria-live": "polite", "aria-label": "Engine status" },
-          this.statusRing,
-          this.statusText,
-          this.statusDetail,
-        ),
-        this.statusActions,
-        h("div", { class: "toolbar", role: "group", "aria-label": "Chat actions" }, this.clearButton),
-      ),
+      this.header,
       this.banner,
       h("main", { class: "conversation" }, this.empty, this.log),
       h(
@@ -115,10 +134,14 @@ class ChatView {
         this.showStatus(message.status, message.hasModel);
         break;
       case "turnStarted": {
-        const view = TurnView.fromTurn(message.turn, this.turnHost);
+        const view = this.turnView(message.turn);
         this.turns.get(view.id)?.element.remove();
         this.turns.set(view.id, view);
-        this.keepingScroll(() => this.log.append(view.element), true);
+        this.recall.add(message.turn.question);
+        this.log.append(view.element);
+        // The log is shown only now (it is hidden in the empty state): measure after it is.
+        this.updateEmptyState();
+        this.pinTurn(view);
         break;
       }
       case "event":
@@ -140,7 +163,44 @@ class ChatView {
       case "focusInput":
         this.input.focus();
         break;
+      case "examples":
+        this.examples = Array.isArray(message.questions) ? message.questions.filter((q) => typeof q === "string").slice(0, 3) : [];
+        this.emptyRenderedFor = undefined;
+        break;
     }
+  }
+
+  /** A turn's view, tagged with its id (links inside it name their turn). */
+  private turnView(turn: ChatTurn): TurnView {
+    const view = TurnView.fromTurn(turn, this.turnHost);
+    view.element.dataset.turnId = view.id;
+    return view;
+  }
+
+  /** A click (or Enter) on a link in an answer or excerpt: the host opens it, after checking it. */
+  private onLinkActivated(event: Event): void {
+    const link = (event.target as Element | null)?.closest<HTMLElement>(".md-link.openable[data-href]");
+    if (!link || !this.log.contains(link)) return;
+    event.preventDefault();
+    event.stopPropagation();
+    const turnId = link.closest<HTMLElement>("[data-turn-id]")?.dataset.turnId;
+    // The source an excerpt belongs to: an element marked with its number, or the source button in
+    // the same list item.
+    const marked = link.closest<HTMLElement>("[data-source-n]")?.dataset.sourceN;
+    const inItem = link.closest("li")?.querySelector<HTMLElement>("button.source[data-n]")?.dataset.n;
+    const n = Number(marked ?? inItem);
+    post({ type: "openLink", href: link.dataset.href!, ...(turnId ? { turnId } : {}), ...(Number.isInteger(n) && n > 0 ? { n } : {}) });
+  }
+
+  /** Scrolls so that the turn's question is at the top of the view. */
+  private pinTurn(view: TurnView): void {
+    this.sizeLatestTurn();
+    this.log.scrollTop += view.element.getBoundingClientRect().top - this.log.getBoundingClientRect().top;
+  }
+
+  private sizeLatestTurn(): void {
+    const turns = this.log.querySelectorAll<HTMLElement>(".turn");
+    turns.forEach((t, i) => (t.style.minHeight = i === turns.length - 1 ? `${this.log.clientHeight}px` : ""));
   }
 
   /** Shows the history and the status. Each turn is shown on its own: a bad one is skipped, never the rest. */
@@ -150,7 +210,8 @@ class ChatView {
     const views: TurnView[] = [];
     for (const turn of Array.isArray(turns) ? turns : []) {
       try {
-        const view = TurnView.fromTurn(turn, this.turnHost);
+        const view = this.turnView(turn);
+        if (typeof turn.question === "string") this.recall.add(turn.question);
         this.turns.get(view.id)?.element.remove();
         this.turns.set(view.id, view);
         views.push(view);
@@ -168,7 +229,10 @@ class ChatView {
       console.error("Docent: the engine status could not be shown", err);
       this.statusText.textContent = "Status unavailable";
     }
-    this.log.scrollTop = this.log.scrollHeight;
+    // The last question at the top, its answer below it.
+    this.updateEmptyState();
+    const last = views.at(-1);
+    if (last) this.pinTurn(last);
   }
 
   private showStatus(status: EngineStatus, hasModel: boolean): void {
@@ -182,6 +246,7 @@ class ChatView {
     this.statusDetail.title = detail.replace(/^ · /, "");
 
     // Status arrives often while indexing: rebuild the controls only when they change, so focus stays.
+    this.header.hidden = !text && !busy && status.warnings.length === 0 && hasModel;
     const key = JSON.stringify([status.state === "error" ? (status.message ?? "") : null, status.warnings, hasModel]);
     if (key === this.statusKey) return this.updateEmptyState();
     this.statusKey = key;
@@ -217,7 +282,6 @@ class ChatView {
     const show = this.initialized && this.turns.size === 0;
     this.empty.hidden = !show;
     this.log.hidden = show;
-    setDisabled(this.clearButton, this.turns.size === 0 || this.running());
     if (!show || this.emptyRenderedFor === this.hasModel) return;
     this.emptyRenderedFor = this.hasModel;
     const noModel = this.hasModel
@@ -228,6 +292,19 @@ class ChatView {
           h("p", {}, "No chat model is selected yet, so Docent answers with the best-matching sections of the docs until you select one."),
           createButton({ label: "Select model", text: "Select model", appearance: "primary", onClick: () => post({ type: "selectModel" }) }),
         );
+    // Questions these docs can answer, from the names they define: one click asks.
+    const examples = this.examples.length
+      ? h(
+          "div",
+          { class: "examples", role: "group", "aria-label": "Example questions" },
+          h("p", { class: "examples-title" }, "Try one of these:"),
+          ...this.examples.map((q) => {
+            const b = h("button", { type: "button", class: "example" }, q);
+            b.addEventListener("click", () => this.askExample(q));
+            return b;
+          }),
+        )
+      : null;
     this.empty.replaceChildren();
     append(
       this.empty,
@@ -238,8 +315,15 @@ class ChatView {
         {},
         "Docent answers questions from this workspace's documentation with a local model. Every claim cites the docs it comes from, and each citation opens the section.",
       ),
+      examples,
+      h("p", { class: "shortcut-hint" }, "Ctrl+Alt+D (⌃⌘D on macOS) brings you back to this box from anywhere."),
       noModel,
     );
+  }
+
+  private askExample(question: string): void {
+    if (!this.initialized || this.running()) return;
+    post({ type: "ask", question });
   }
 
   private running(): boolean {
@@ -252,7 +336,6 @@ class ChatView {
     this.stopButton.hidden = !running;
     this.hint.hidden = running;
     setDisabled(this.sendButton, !this.initialized || running || this.input.value.trim().length === 0);
-    setDisabled(this.clearButton, this.turns.size === 0 || running);
   }
 
   private send(): void {
@@ -260,35 +343,35 @@ class ChatView {
     if (!this.initialized || !question || this.running()) return;
     post({ type: "ask", question: question.slice(0, MAX_QUESTION_CHARS) });
     this.input.value = "";
+    this.recall.reset();
     saveDraft("");
     this.updateComposer();
   }
-
-  /** Applies a change; if the conversation was scrolled to its end (or `force`), it stays there. */
-  private keepingScroll(change: () => void, force = false): void {
-    const atEnd = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 40;
-    change();
-    if (atEnd || force) this.log.scrollTop = this.log.scrollHeight;
-  }
 }
 
+/**
+ * The view's status line says what the status bar does not: progress while busy (files done of
+ * total, download percent), and the model once ready. The index counts stay in the status bar.
+ */
 function describeStatus(s: EngineStatus, hasModel: boolean): { text: string; detail: string; busy: boolean } {
   const percent = s.progress !== undefined ? ` ${Math.round(s.progress * 100)}%` : "";
   switch (s.state) {
     case "starting":
       return { text: "Starting…", detail: "", busy: true };
     case "indexing":
-      return { text: s.files > 0 ? `Indexing ${plural(s.files, "file")}…${percent}` : `Indexing the docs…${percent}`, detail: "", busy: true };
+      return {
+        text: s.indexed ? `Indexing the docs: ${s.indexed.done.toLocaleString("en-US")} / ${plural(s.indexed.total, "file")}` : "Indexing the docs…",
+        detail: "",
+        busy: true,
+      };
     case "loading-model":
-      return { text: `Loading ${s.model ?? "the model"}…`, detail: "", busy: true };
+      return { text: "Loading the model…", detail: s.message ? ` · ${s.message}` : "", busy: true };
     case "downloading-model":
-      return { text: `Downloading ${s.model ?? "the model"}…${percent}`, detail: "", busy: true };
-    case "ready": {
-      const model = hasModel ? [s.model, s.device].filter(Boolean).join(" · ") : "no model";
-      return { text: `Ready: ${plural(s.files, "file")}, ${plural(s.sections, "section")}`, detail: model ? ` · ${model}` : "", busy: false };
-    }
+      return { text: `Downloading…${percent}`, detail: s.message ? ` · ${s.message}` : "", busy: true };
+    case "ready":
+      return hasModel ? { text: s.model ?? "", detail: s.device ? ` · ${s.device}` : "", busy: false } : { text: "No chat model", detail: "", busy: false };
     case "error":
-      return { text: "Error", detail: s.files > 0 ? ` · ${plural(s.files, "file")}, ${plural(s.sections, "section")}` : "", busy: false };
+      return { text: "Error", detail: "", busy: false };
   }
 }
 

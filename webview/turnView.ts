@@ -5,6 +5,7 @@ import { MAX_COMMENT_CHARS, MAX_CORRECTION_CHARS, type ChatTurn, type WebviewToH
 import { createButton, createProgressRing, createTextArea, setButtonIcon, setDisabled } from "./components.js";
 import { formatMs, h, plural, setChildren, uniqueId } from "./dom.js";
 import { Icons } from "./icons.js";
+import { createReasoningView, type ReasoningView } from "./reasoningView.js";
 import { parseMarkdown } from "./markdown/blocks.js";
 import { citationLabel, clipText, MAX_PATH_CHARS, renderInlineMarkdown, renderMarkdown, type CitedSource } from "./markdown/render.js";
 
@@ -27,6 +28,7 @@ export class TurnView {
   readonly element: HTMLElement;
   private readonly draftDetails: HTMLDetailsElement;
   private readonly draftBody: HTMLElement;
+  private readonly reasoning: ReasoningView = createReasoningView();
   private readonly stages: HTMLElement;
   private readonly answer: HTMLElement;
   private readonly note: HTMLElement;
@@ -74,6 +76,7 @@ export class TurnView {
       { class: "turn", "aria-labelledby": questionId },
       h("div", { class: "question", id: questionId }, h("span", { class: "visually-hidden" }, "Question: "), question),
       this.draftDetails,
+      this.reasoning.element,
       this.stages,
       this.answer,
       this.note,
@@ -145,6 +148,9 @@ export class TurnView {
           this.note.replaceChildren(Icons.info(), h("span", { class: "notice" }, event.text));
         });
         break;
+      case "reasoning-chunk":
+        this.host.update(() => this.reasoning.append(event.text));
+        break;
     }
   }
 
@@ -158,6 +164,7 @@ export class TurnView {
       this.stages.hidden = true;
       this.stages.replaceChildren();
       this.renderDraft();
+      this.reasoning.showFinal(result.reasoning);
       this.renderAnswer();
       if (result.aborted) this.answer.append(h("p", { class: "stopped" }, "(stopped)"));
       this.answer.hidden = !this.answerText && !result.aborted;

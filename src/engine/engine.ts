@@ -6,11 +6,16 @@ import { answerQuestion, type ChatGenerator, type PipelineEvent, type PipelineRe
 import { hasChanges, type DocsIndex, type IndexOptions, type UpdateReport } from "./index/docsIndex.js";
 import { loadIndex, saveIndex, type LoadOutcome } from "./index/persistence.js";
 import { headingLabel, type Embedder } from "./index/types.js";
+import { exampleQuestions } from "./examples.js";
 import { definitionRow, searchSections } from "./lookup.js";
 import { appendFeedback, feedbackEntry, recoverSourceTexts } from "./finetune/feedbackLog.js";
 import { generateDataset } from "./finetune/dataset.js";
+import { isRemoteModelReference } from "./model/download/references.js";
 import { resolveModelReference } from "./model/download/resolve.js";
-import { ChatModel, getLlamaInstance, LlamaEmbedder, type ModelSettings } from "./model/llm.js";
+import { ChatModel, LlamaEmbedder, type ModelSettings } from "./model/llm.js";
+import { describeModelStatus, loadLlamaBackend, type LlamaBackend } from "./model/gpuBackend.js";
+import { cudaPackageNames, hasSystemCudaRuntime, installGpuPackage, npmRegistry } from "./model/gpuPackages.js";
+import { importNodeLlamaCpp } from "./model/nodeLlamaCpp.js";
 import { connectionFor, embeddingServerUrl, serverChatKey, serverEmbeddingKey } from "./model/server/serverBackend.js";
 import { ServerChat } from "./model/server/serverChat.js";
 import { ServerEmbedder } from "./model/server/serverEmbedder.js";
@@ -26,12 +31,17 @@ import type {
   DatasetProgressParams,
   DatasetSummary,
   Definition,
+  EnableCudaResult,
   EngineSettings,
   EngineStatus,
+  ExampleQuestion,
   ExportDatasetParams,
   FeedbackParams,
   FeedbackResult,
+  GpuPackageProgressParams,
   InitializationOptions,
+  ModelFailure,
+  ModelStatus,
   ReindexResult,
   SearchSection,
 } from "../shared/protocol.js";
@@ -49,6 +59,8 @@ export interface EngineOptions {
   feedbackFile?: string;
   /** Where hf: references are downloaded. */
   modelsDir: string;
+  /** Where "Enable CUDA" puts node-llama-cpp's CUDA binaries, and the engine looks for them. */
+  gpuPackagesDir?: string;
   settings: EngineSettings;
   logger?: Logger;
   events?: Partial<EngineEvents>;
@@ -78,6 +90,7 @@ export function workspaceEngineOptions(init: InitializationOptions): Omit<Engine
     indexFile: path.join(init.storageDir, INDEX_FILE),
     feedbackFile: path.join(init.storageDir, FEEDBACK_FILE),
     modelsDir: init.modelsDir,
+    gpuPackagesDir: init.gpuPackagesDir,
     settings: init.settings,
     serverApiKey: init.serverApiKey,
   };
@@ -96,6 +109,9 @@ export class Engine {
   private chat?: OwnedChat;
   private embedder?: Embedder & { dispose(): Promise<void> };
   private serverApiKey?: string;
+  /** The llama.cpp binary in use (Model Status), and the last model answer's speed. */
+  private backend?: LlamaBackend;
+  private lastAnswer?: ModelStatus["lastAnswer"];
   private settings: EngineSettings;
   private readonly status: EngineStatus = { state: "starting", files: 0, sections: 0, warnings: [], pid: process.pid };
   private readonly running = new Map<string, AbortController>();
@@ -203,6 +219,9 @@ export class Engine {
 
   private async resolve(ref: string, what: string): Promise<string> {
     let shown = -1;
+    // A download says so from its start, also while it is still reaching the server (a record of a
+    // finished download is reused in milliseconds, and the state then moves on to loading).
+    if (isRemoteModelReference(ref)) this.setStatus({ state: "downloading-model", progress: 0, message: `Downloading ${what} ${ref}` });
     return resolveModelReference(ref, {
       modelsDir: this.options.modelsDir,
       logger: this.logger,
@@ -235,10 +254,12 @@ export class Engine {
     try {
       this.setStatus({ state: "loading-model", message: "Loading the embedding model" });
       const file = await this.resolve(this.settings.embeddingModel, "embedding model");
-      const llama = await getLlamaInstance(this.settings.gpu, this.logger);
+      this.backend = await loadLlamaBackend(this.settings.gpu, this.logger, this.options.gpuPackagesDir);
+      const llama = this.backend.llama;
       this.embedder = await LlamaEmbedder.load(llama, file, this.modelSettings());
     } catch (err) {
       if (this.options.onFailure === "throw") throw err;
+      this.modelFailed("embeddingModel", this.settings.embeddingModel, err);
       this.warn(`Embedding model not loaded, search uses full text only: ${(err as Error).message}`);
     }
   }
@@ -268,8 +289,16 @@ export class Engine {
     const controller = new AbortController();
     signal?.addEventListener("abort", () => controller.abort(), { once: true });
     this.indexAbort = controller;
+    // Files done of total, at most ten statuses a second (and always the first and the last).
+    let lastShown = 0;
+    const onProgress = (done: number, total: number) => {
+      const now = performance.now();
+      if (done !== 0 && done !== total && now - lastShown < 100) return;
+      lastShown = now;
+      this.setStatus({ state: "indexing", indexed: { done, total }, progress: total ? done / total : undefined });
+    };
     try {
-      const report = await this.index!.update(controller.signal);
+      const report = await this.index!.update(controller.signal, onProgress);
       this.logger.info(
         `Indexed ${this.index!.fileCount} files (${report.added.length} added, ${report.updated.length} updated, ${report.removed.length} removed, ${report.unchanged} unchanged) in ${report.ms.toFixed(0)} ms`,
       );
@@ -286,7 +315,7 @@ export class Engine {
       return { added: [], updated: [], removed: [], unchanged: 0, skipped: [], invalidUtf8: [], chunksAdded: 0, ms: 0, cancelled: true };
     } finally {
       this.indexAbort = undefined;
-      this.setStatus({ state: "ready", message: undefined });
+      this.setStatus({ state: "ready", message: undefined, indexed: undefined, progress: undefined });
     }
   }
 
@@ -337,26 +366,43 @@ export class Engine {
       this.setStatus({ state: "ready", model: undefined, device: undefined, message: undefined });
       return;
     }
+    let failing: Pick<ModelFailure, "setting" | "ref"> = { setting: "chatModel", ref };
     try {
       this.setStatus({ state: "loading-model", message: "Loading the chat model" });
       const file = await this.resolve(ref, "chat model");
       this.logger.info(`Loading the chat model ${file} (GPU: ${this.settings.gpu})`);
-      const llama = await getLlamaInstance(this.settings.gpu, this.logger);
+      this.backend = await loadLlamaBackend(this.settings.gpu, this.logger, this.options.gpuPackagesDir);
+      const llama = this.backend.llama;
       this.logger.info(`llama.cpp is ready on ${llama.gpu || "CPU"}`);
       // Adapters are references like the model: local paths (~ included) or hf: downloads.
       const lora = [];
-      for (const a of this.settings.lora) lora.push({ path: await this.resolve(a.path, "LoRA adapter"), scale: a.scale });
+      for (const a of this.settings.lora) {
+        failing = { setting: "loraAdapters", ref: a.path };
+        lora.push({ path: await this.resolve(a.path, "LoRA adapter"), scale: a.scale });
+      }
+      failing = { setting: "chatModel", ref };
+      this.setStatus({ state: "loading-model", message: "Loading the chat model" });
       const chat = await ChatModel.load(llama, file, { ...this.modelSettings(), lora });
       this.chat = chat;
       this.logger.info(
         `Chat model ${file} ready on ${llama.gpu || "CPU"} (${chat.gpuLayers} GPU layers, ${chat.threads} threads, context ${chat.contextSize})`,
       );
-      this.setStatus({ state: "ready", model: path.basename(file), device: llama.gpu || "cpu", message: undefined, progress: undefined });
+      // The device is where the model runs: a GPU binary that offloaded no layer (Vulkan with only a
+      // software renderer, a model too big for VRAM) leaves it on the CPU; Model Status says why.
+      const device = llama.gpu && chat.gpuLayers > 0 ? llama.gpu : "cpu";
+      this.setStatus({ state: "ready", model: path.basename(file), device, message: undefined, progress: undefined });
     } catch (err) {
       if (this.options.onFailure === "throw") throw err;
+      this.modelFailed(failing.setting, failing.ref, err);
       this.warn(`Chat model not loaded, answers show the best-matching sections instead: ${(err as Error).message}`);
       this.setStatus({ state: "ready", model: undefined, device: undefined, message: undefined, progress: undefined });
     }
+  }
+
+  /** Remembers which model failed (shown with the next status), so the editor can offer Retry or another file. */
+  private modelFailed(setting: ModelFailure["setting"], ref: string | undefined, err: unknown): void {
+    if (!ref) return;
+    this.status.modelFailure = { setting, ref, message: (err as Error).message, download: isRemoteModelReference(ref) };
   }
 
   private warn(message: string): void {
@@ -463,6 +509,11 @@ export class Engine {
         },
       });
       this.rememberSources(params.id, result);
+      if (result.mode === "model" && result.tokens.answer > 0) {
+        this.lastAnswer = { tokensPerSecond: result.tokensPerSecond.answer, tokens: result.tokens.answer, firstTokenMs: result.timings.firstAnswerTokenMs };
+        // A status event, so the client refreshes Model Status (the status bar tooltip's speed).
+        this.setStatus({});
+      }
       return toWire(result);
     });
     return run.finally(() => this.running.delete(params.id));
@@ -522,6 +573,11 @@ export class Engine {
     };
   }
 
+  /** A few questions about names the docs define (the chat's empty state); none before the index is open. */
+  exampleQuestions(count = 3): ExampleQuestion[] {
+    return this.index ? exampleQuestions(this.index, Math.min(10, Math.max(1, count))) : [];
+  }
+
   /** The k sections that best match a query (see lookup.ts); needs only the index. */
   search(query: string, k = 5): Promise<SearchSection[]> {
     if (!this.index) throw new Error("The docs index is not ready yet");
@@ -536,6 +592,36 @@ export class Engine {
       if (!this.chat) throw new Error('Exporting a dataset needs a chat model: set one with "Docent: Select Model"');
       return generateDataset(this.index, this.chat, { ...params, signal, onProgress: ({ done, total, records }) => onProgress?.({ done, total, records }) });
     });
+  }
+
+  /** Where the model runs and how fast it answered (Docent: Show Model Status). */
+  modelStatus(): Promise<ModelStatus> {
+    // A model on a team's server has no local device to describe: Model Status shows the local binary only.
+    const chat = this.chat instanceof ChatModel ? this.chat : undefined;
+    return describeModelStatus({ gpuSetting: this.settings.gpu, backend: this.backend, chat, lastAnswer: this.lastAnswer });
+  }
+
+  /**
+   * Fetches node-llama-cpp's CUDA binary package (and the CUDA runtime package when the system has
+   * no CUDA runtime) of the installed node-llama-cpp version into gpuPackagesDir. They are used
+   * from the next start of the engine process (module resolution is fixed once the binary loaded).
+   */
+  async enableCuda(onProgress?: (p: GpuPackageProgressParams) => void, signal?: AbortSignal): Promise<EnableCudaResult> {
+    const dir = this.options.gpuPackagesDir;
+    if (!dir) throw new Error("This engine has no folder for GPU packages");
+    const names = cudaPackageNames();
+    if (!names) throw new Error(`node-llama-cpp has no CUDA build for ${process.platform}-${process.arch} (CUDA is for Linux and Windows on x64)`);
+    const { getModuleVersion } = await importNodeLlamaCpp();
+    const version = await getModuleVersion();
+    const registry = await npmRegistry();
+    const wanted = [names.binary, ...((await hasSystemCudaRuntime()) ? [] : [names.runtime])];
+    const installed = [];
+    for (const name of wanted) {
+      this.logger.info(`Fetching ${name}@${version} from ${registry}`);
+      const p = await installGpuPackage({ storageDir: dir, name, version, registry, signal, onProgress });
+      installed.push({ name: p.name, version: p.version });
+    }
+    return { installed, registry };
   }
 
   /** New settings: reload what they affect. */
@@ -564,6 +650,7 @@ export class Engine {
       this.embedder = undefined;
     }
     this.status.warnings = [];
+    this.status.modelFailure = undefined;
     if (embedderChanged) await this.loadEmbedderIfConfigured();
     if (corpusChanged || embedderChanged) await this.openIndex();
     if (chatChanged) await this.loadChatModel();

@@ -4,11 +4,11 @@ import { randomUUID } from "node:crypto";
 import * as vscode from "vscode";
 import type { AnswerResult } from "../shared/answer.js";
 import type { EngineStatus } from "../shared/protocol.js";
-import { relativeInside } from "../shared/paths.js";
 import { parseSavedHistory, parseWebviewMessage, type ChatTurn, type HostToWebview } from "../shared/webviewMessages.js";
 import { chatHtml } from "./chatHtml.js";
 import { Disposable } from "./disposable.js";
 import type { EngineClient } from "./engineClient.js";
+import { openLink, openSource } from "./openSource.js";
 
 const HISTORY_KEY = "docent.chatHistory";
 const HISTORY_LIMIT = 50;
@@ -20,6 +20,10 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
   private queued: HostToWebview[] = [];
   private turns: ChatTurn[];
   private current?: { id: string; cancel: vscode.CancellationTokenSource };
+  /** Focus the question box as soon as the view is ready (a command asked before it was). */
+  private focusPending = false;
+  /** The index (files, sections) the example questions were built from. */
+  private examplesFor = "";
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -54,12 +58,33 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
 
   statusChanged(status: EngineStatus): void {
     this.post({ type: "status", status, hasModel: Boolean(status.model) });
+    if (status.state === "ready") void this.refreshExamples(status);
   }
 
-  /** Opens the view and asks; used by the Ask and Explain commands. */
+  /** Example questions for the empty state, fetched again only when the index changed. */
+  private async refreshExamples(status: EngineStatus | undefined = this.engine()?.status, force = false): Promise<void> {
+    const engine = this.engine();
+    if (!engine || !status || status.state !== "ready" || !this.view || !this.ready) return;
+    const key = `${status.files}/${status.sections}`;
+    if (key === this.examplesFor && !force) return;
+    this.examplesFor = key;
+    const examples = await engine.exampleQuestions(3).catch((err: unknown) => {
+      this.log.warn(`Example questions unavailable: ${(err as Error).message}`);
+      return [];
+    });
+    this.post({ type: "examples", questions: examples.map((e) => e.question) });
+  }
+
+  /** Opens the view, puts the keyboard in its question box and asks; used by the Ask and Explain commands. */
   async askFromCommand(question: string): Promise<AnswerResult | undefined> {
-    await vscode.commands.executeCommand(`${ChatViewProvider.viewId}.focus`);
+    await this.focus();
     return this.ask(question);
+  }
+
+  /** Opens and focuses the chat view with the keyboard in its question box. */
+  async focus(): Promise<void> {
+    await vscode.commands.executeCommand(`${ChatViewProvider.viewId}.focus`);
+    this.focusInput();
   }
 
   async ask(question: string): Promise<AnswerResult | undefined> {
@@ -131,6 +156,9 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
         // `init` holds the turns and the latest status; the queue holds the streamed events of a
         // turn still running.
         for (const m of this.queued.splice(0)) void this.view?.webview.postMessage(m);
+        if (this.focusPending) this.focusInput();
+        this.examplesFor = "";
+        void this.refreshExamples();
         break;
       }
       case "ask":
@@ -146,6 +174,9 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
           break;
         }
         await openSource(message.file, message.startLine, message.endLine, this.log);
+        break;
+      case "openLink":
+        await openLink(message.href, this.linkBases(message.turnId, message.n), this.log);
         break;
       case "feedback":
         await this.feedback(message.id, message.rating, message.comment, message.correction);
@@ -182,26 +213,22 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
     }
   }
 
-  /** Puts the keyboard in the question box (when the view is shown). */
-  focusInput(): void {
-    this.post({ type: "focusInput" });
+  /**
+   * The files a relative link may be relative to: the source whose excerpt holds it, then the
+   * turn's other sources (an answer's links come from its sources). Only files an answer cited.
+   */
+  private linkBases(turnId: string | undefined, n: number | undefined): string[] {
+    const turn = this.turns.find((t) => t.id === turnId) ?? this.turns.at(-1);
+    const sources = turn?.result?.sources ?? [];
+    const first = sources.filter((s) => s.n === n);
+    return [...new Set([...first, ...sources].map((s) => s.file))];
   }
-}
 
-/** Opens a cited file at its lines, only if it lies inside a workspace folder. */
-export async function openSource(file: string, startLine: number, endLine: number, log: vscode.LogOutputChannel): Promise<boolean> {
-  const uri = vscode.Uri.file(file);
-  const folder = vscode.workspace.getWorkspaceFolder(uri);
-  if (!folder || relativeInside(folder.uri.fsPath, uri.fsPath) === undefined) {
-    log.warn(`Refused to open ${file}: it is outside the workspace`);
-    void vscode.window.showWarningMessage(`Docent only opens files inside the workspace (${file}).`);
-    return false;
+  /** Puts the keyboard in the question box (when the view is shown; else as soon as it is ready). */
+  focusInput(): void {
+    if (this.view && this.ready) {
+      this.focusPending = false;
+      void this.view.webview.postMessage({ type: "focusInput" } satisfies HostToWebview);
+    } else this.focusPending = true;
   }
-  // The cited lines are selected with the cursor on the first one, so the editor shows it first.
-  const editor = await vscode.window.showTextDocument(uri, { preview: true, viewColumn: vscode.ViewColumn.One });
-  const start = editor.document.validatePosition(new vscode.Position(startLine - 1, 0));
-  const end = editor.document.validatePosition(new vscode.Position(Math.max(startLine - 1, endLine - 1), Number.MAX_SAFE_INTEGER));
-  editor.selection = new vscode.Selection(end, start);
-  editor.revealRange(new vscode.Range(start, start), vscode.TextEditorRevealType.AtTop);
-  return true;
 }

@@ -24,7 +24,11 @@ import {
   ConfigureRequest,
   DatasetProgressNotification,
   DefineRequest,
+  ExampleQuestionsRequest,
+  EnableCudaRequest,
   ExportDatasetRequest,
+  GpuPackageProgressNotification,
+  ModelStatusRequest,
   FeedbackRequest,
   ReindexRequest,
   SearchRequest,
@@ -36,8 +40,12 @@ import {
   type DatasetProgressParams,
   type DatasetSummary,
   type Definition,
+  type EnableCudaResult,
   type EngineSettings,
+  type GpuPackageProgressParams,
+  type ModelStatus,
   type EngineStatus,
+  type ExampleQuestion,
   type ExportDatasetParams,
   type FeedbackParams,
   type FeedbackResult,
@@ -57,6 +65,8 @@ export interface EngineClientOptions {
   roots: string[];
   storageDir: string;
   modelsDir: string;
+  /** Where Enable CUDA puts node-llama-cpp's CUDA binaries (global storage). */
+  gpuPackagesDir?: string;
   /** Read on every (re)start of the engine process, so a restarted engine has the current settings. */
   settings: () => EngineSettings;
   /** The model server's API key, read on every (re)start (kept in SecretStorage, sent in memory). */
@@ -117,6 +127,7 @@ export class EngineClient extends Disposable {
       roots: options.roots,
       storageDir: options.storageDir,
       modelsDir: options.modelsDir,
+      gpuPackagesDir: options.gpuPackagesDir,
       settings: options.settings(),
       serverApiKey: options.serverApiKey?.(),
     });
@@ -187,6 +198,11 @@ export class EngineClient extends Disposable {
     return this.client.sendRequest(DefineRequest, { name }, token);
   }
 
+  /** A few questions about names the docs define (the chat's empty state). */
+  exampleQuestions(count = 3): Promise<ExampleQuestion[]> {
+    return this.client.sendRequest(ExampleQuestionsRequest, { count });
+  }
+
   /** The sections that best match a query (the language-model tools). */
   search(query: string, k?: number, token?: vscode.CancellationToken): Promise<SearchSection[]> {
     return this.client.sendRequest(SearchRequest, { query, k }, token);
@@ -203,6 +219,17 @@ export class EngineClient extends Disposable {
 
   setServerApiKey(apiKey: string | undefined): Promise<void> {
     return this.client.sendRequest(SetServerApiKeyRequest, { apiKey });
+  }
+
+  /** Where the model runs and how fast it answered (Docent: Show Model Status). */
+  modelStatus(): Promise<ModelStatus | null> {
+    return this.client.sendRequest(ModelStatusRequest);
+  }
+
+  /** Fetches the CUDA binaries into global storage; the engine uses them after a restart. */
+  enableCuda(token: vscode.CancellationToken, onProgress: (p: GpuPackageProgressParams) => void): Promise<EnableCudaResult> {
+    const sub = this.client.onNotification(GpuPackageProgressNotification, onProgress);
+    return this.client.sendRequest(EnableCudaRequest, token).finally(() => sub.dispose());
   }
 
   configure(settings: EngineSettings): Promise<void> {

@@ -4,16 +4,21 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { AnswerResult } from "../shared/answer.js";
-import type { EngineStatus } from "../shared/protocol.js";
+import type { EngineSettings, EngineStatus, ModelFailure } from "../shared/protocol.js";
 import { FEEDBACK_FILE } from "../shared/defaults.js";
 import { DocentAgents, type McpStdioServerDefinition } from "./agents.js";
 import { affectsDocent, affectsWatcher, engineSettings } from "./config.js";
 import { ChatViewProvider } from "./chatViewProvider.js";
 import { Disposable } from "./disposable.js";
 import { EngineClient } from "./engineClient.js";
+import { ExplainContext, nameInEditor } from "./explainContext.js";
 import { registerDefinitionHover } from "./hover.js";
-import { cleanSelection, explainQuestion, nameUnderCursor } from "./metricName.js";
-import { selectModel } from "./models.js";
+import { explainQuestion } from "./metricName.js";
+import { enableCuda } from "./cuda.js";
+import { FailedDownloads, settingLabel, type FailedDownload } from "./modelFailures.js";
+import { chooseModelFile, modelPickItems, selectModel, type ModelPickItem } from "./models.js";
+import { showModelStatus, type ShownModelStatus } from "./modelStatus.js";
+import { lastHighlight, openSource, registerHighlightReset, resolveLink, type LinkTarget } from "./openSource.js";
 import { ServerApiKey } from "./serverKey.js";
 import { StatusBar } from "./statusBar.js";
 
@@ -28,6 +33,10 @@ export interface DocentApi {
   /** The engine process id, for tests that kill it. */
   enginePid(): number | undefined;
   feedbackFile(): string;
+  /** The status bar item's tooltip (Model Status lines included once the engine reported them). */
+  statusBarTooltip(): string;
+  /** Runs "Docent: Show Model Status" and returns what it showed. */
+  showModelStatus(): Promise<ShownModelStatus | undefined>;
   /** Docent in the editor's AI features: what was registered, the MCP definitions, @docent's handler. */
   agents: {
     registered: { tools: string[]; mcpServerDefinitionProvider: boolean; chatParticipant: boolean };
@@ -35,7 +44,26 @@ export interface DocentApi {
     chatHandler: vscode.ChatRequestHandler;
   };
   activationMs: number;
+  /** The first-ten-minutes UX, for the integration tests. */
+  ux: {
+    /** Looks up the name in the active editor and returns the `docent.explainable` context key's value. */
+    explainable(): Promise<{ value: boolean; name: string | undefined }>;
+    modelPickItems(): ModelPickItem[];
+    failedDownloads(): FailedDownload[];
+    /** What Retry does in the failure notification. */
+    retryModel(setting: ModelFailure["setting"]): Promise<void>;
+    /** The settings the engine was last started with (failed downloads left out). */
+    startedWith(): EngineSettings | undefined;
+    restartEngine(): Promise<void>;
+    lastHighlight(): { file: string; startLine: number; endLine: number } | undefined;
+    /** What a click on a source in the chat does. */
+    openSource(file: string, startLine: number, endLine: number): Promise<boolean>;
+    /** Where a link in the chat leads (what a click would open), without opening it. */
+    resolveLink(href: string, bases: string[]): LinkTarget;
+  };
 }
+
+const WELCOMED_KEY = "docent.welcomed";
 
 class DocentExtension extends Disposable {
   private engine?: EngineClient;
@@ -44,9 +72,15 @@ class DocentExtension extends Disposable {
   readonly chat: ChatViewProvider;
   readonly agents: DocentAgents;
   private readonly statusWaiters: ((s: EngineStatus) => void)[] = [];
-  private indexingProgress?: { resolve: () => void };
+  private indexingProgress?: { resolve: () => void; report: (done: number, total: number) => void };
   private reindexing = false;
   private readonly serverKey: ServerApiKey;
+  private readonly failedDownloads: FailedDownloads;
+  private readonly explain: ExplainContext;
+  private startSettings?: EngineSettings;
+  /** The model failure last shown (one notification per failure). */
+  private shownFailure = "";
+  private indexKey = "";
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -62,6 +96,9 @@ class DocentExtension extends Disposable {
     this.chat = this.register(new ChatViewProvider(context, () => this.engine, log));
     this.register(vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, this.chat, { webviewOptions: { retainContextWhenHidden: true } }));
     this.register(registerDefinitionHover(() => this.engine));
+    this.register(registerHighlightReset());
+    this.failedDownloads = new FailedDownloads(context.globalState);
+    this.explain = this.register(new ExplainContext(() => this.engine));
     this.agents = this.register(new DocentAgents({ context, log, engine: () => this.engine, roots: () => this.roots() }));
     this.registerCommands();
     this.register(
@@ -101,7 +138,9 @@ class DocentExtension extends Disposable {
       serverApiKey: () => this.serverKey.current,
       storageDir: this.storageDir,
       modelsDir: path.join(this.context.globalStorageUri.fsPath, "models"),
-      settings: engineSettings,
+      gpuPackagesDir: this.context.globalStorageUri.fsPath,
+      // Read on every (re)start: a reference whose download failed before is left out (and said so).
+      settings: () => this.settingsForStart(),
       include: engineSettings().include,
       log: this.log,
     });
@@ -129,6 +168,57 @@ class DocentExtension extends Disposable {
     this.onStatus(await engine.refreshStatus());
   }
 
+  /** The settings without the downloads that failed before; the user hears which were left out, once per start. */
+  private settingsForStart(): EngineSettings {
+    const { settings, skipped } = this.failedDownloads.apply(engineSettings());
+    this.startSettings = settings;
+    for (const f of skipped) {
+      this.log.warn(`Not downloading the ${settingLabel(f.setting)} ${f.ref} again: it failed at ${f.at} (${f.message}). Retry from the notification.`);
+      void this.offerModelFix(
+        { setting: f.setting, ref: f.ref, message: f.message, download: true },
+        `Docent did not download the ${settingLabel(f.setting)} again (${f.ref}): it failed before (${f.message}).`,
+      );
+    }
+    return settings;
+  }
+
+  /** A model that failed: an error with Retry (downloads) and Choose File, and Show Logs. */
+  private async offerModelFix(failure: ModelFailure, text: string): Promise<void> {
+    const actions = failure.download ? ["Retry", "Choose File", "Show Logs"] : ["Choose File", "Show Logs"];
+    const action = await vscode.window.showErrorMessage(text, ...actions);
+    if (action === "Retry") await this.retryModel(failure.setting).catch((err) => this.reportFailure("Retrying the model", err));
+    else if (action === "Choose File") await chooseModelFile(failure.setting).catch((err) => this.reportFailure("Choosing a model file", err));
+    else if (action === "Show Logs") this.log.show();
+  }
+
+  /** Retry: the failure is forgotten and the engine started again, which downloads it again. */
+  async retryModel(setting: ModelFailure["setting"]): Promise<void> {
+    await this.failedDownloads.forget(setting);
+    this.shownFailure = "";
+    await this.restartEngine();
+  }
+
+  private onModelFailure(failure: ModelFailure | undefined): void {
+    const key = failure ? JSON.stringify(failure) : "";
+    if (!failure || key === this.shownFailure) return;
+    this.shownFailure = key;
+    void this.failedDownloads.record(failure);
+    const what = settingLabel(failure.setting);
+    const text = failure.download
+      ? `Docent could not download the ${what} (${failure.ref}): ${failure.message}`
+      : `Docent could not load the ${what} (${failure.ref}): ${failure.message}`;
+    void this.offerModelFix(failure, text);
+  }
+
+  /** The first time a workspace's docs are indexed: say so, and offer to ask. */
+  private welcome(status: EngineStatus): void {
+    if (status.state !== "ready" || status.files === 0 || this.context.workspaceState.get<boolean>(WELCOMED_KEY)) return;
+    void this.context.workspaceState.update(WELCOMED_KEY, true);
+    void vscode.window
+      .showInformationMessage(`Docent indexed ${status.files.toLocaleString("en-US")} files of docs. Ask it about them.`, "Ask a question")
+      .then((a) => a && this.chat.focus());
+  }
+
   async restartEngine(): Promise<void> {
     this.stopEngine();
     await this.startEngine();
@@ -142,21 +232,49 @@ class DocentExtension extends Disposable {
 
   private onStatus(status: EngineStatus): void {
     this.statusBar.show(status);
+    if (status.state === "ready") void this.refreshModelStatus();
     this.chat.statusChanged(status);
     // Reindex shows its own progress; any other indexing (start-up, settings) gets this one.
-    if (status.state === "indexing" && !this.reindexing) this.showIndexingProgress();
-    else this.indexingProgress?.resolve();
-    if (status.state === "ready") for (const w of this.statusWaiters.splice(0)) w(status);
+    if (status.state === "indexing" && !this.reindexing) {
+      this.showIndexingProgress();
+      if (status.indexed) this.indexingProgress?.report(status.indexed.done, status.indexed.total);
+    } else this.indexingProgress?.resolve();
+    this.onModelFailure(status.modelFailure);
+    if (status.state === "ready") {
+      const key = `${status.pid}/${status.files}/${status.sections}`;
+      if (key !== this.indexKey) {
+        this.indexKey = key;
+        this.explain.indexChanged();
+      }
+      this.welcome(status);
+      for (const w of this.statusWaiters.splice(0)) w(status);
+    }
   }
 
-  /** Indexing shows a cancellable notification; Cancel keeps what was indexed so far. */
+  /** Model Status for the status bar tooltip, asked for whenever the engine reports "ready" (after each answer too). */
+  private async refreshModelStatus(): Promise<void> {
+    const engine = this.engine;
+    const status = await engine?.modelStatus().catch((err: unknown) => {
+      this.log.warn(`Model status not available: ${(err as Error).message}`);
+      return null;
+    });
+    if (engine === this.engine) this.statusBar.showModelStatus(status ?? undefined);
+  }
+
+  /** Indexing shows a cancellable notification with files done of total; Cancel keeps what was indexed so far. */
   private showIndexingProgress(): void {
     if (this.indexingProgress) return;
     void vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: "Docent: indexing the workspace docs", cancellable: true },
-      (_progress, token) =>
+      (progress, token) =>
         new Promise<void>((resolve) => {
-          this.indexingProgress = { resolve };
+          let shown = 0;
+          const report = (done: number, total: number) => {
+            const pct = total ? (100 * done) / total : 0;
+            progress.report({ message: `${done.toLocaleString("en-US")} / ${total.toLocaleString("en-US")} files`, increment: Math.max(0, pct - shown) });
+            shown = Math.max(shown, pct);
+          };
+          this.indexingProgress = { resolve, report };
           token.onCancellationRequested(() => void this.engine?.cancelIndexing());
         }).finally(() => (this.indexingProgress = undefined)),
     );
@@ -175,12 +293,16 @@ class DocentExtension extends Disposable {
   }
 
   private async onConfigurationChanged(e: vscode.ConfigurationChangeEvent): Promise<void> {
-    if (!affectsDocent(e) || !this.engine) return;
+    if (!affectsDocent(e)) return;
+    // A model setting changed: its earlier failed download no longer holds it back.
+    for (const setting of ["chatModel", "embeddingModel", "loraAdapters"] as const)
+      if (e.affectsConfiguration(`docent.${setting}`)) await this.failedDownloads.forget(setting);
+    if (!this.engine) return;
     if (affectsWatcher(e)) {
       this.log.info("The docs globs changed: restarting the engine");
       await this.restartEngine();
     } else {
-      await this.engine.configure(engineSettings());
+      await this.engine.configure(this.failedDownloads.apply(engineSettings()).settings);
     }
   }
 
@@ -196,14 +318,14 @@ class DocentExtension extends Disposable {
           }
         }),
       );
+    // Ask with a question asks it; without one it opens the chat with the keyboard in its question box.
     command("docent.ask", async (question?: unknown) => {
-      const q =
-        typeof question === "string" ? question : await vscode.window.showInputBox({ title: "Ask Docent", prompt: "A question about this workspace's docs" });
-      if (q?.trim()) return this.chat.askFromCommand(q.trim());
-      return undefined;
+      if (typeof question === "string" && question.trim()) return this.chat.askFromCommand(question.trim());
+      return this.chat.focus();
     });
+    command("docent.focusChat", () => this.chat.focus());
     command("docent.explainMetric", async (name?: unknown) => {
-      const metric = typeof name === "string" ? name : this.nameFromEditor();
+      const metric = typeof name === "string" ? name : nameInEditor(vscode.window.activeTextEditor);
       if (!metric) {
         void vscode.window.showInformationMessage("Select a metric name, or put the cursor on one, to explain it.");
         return undefined;
@@ -216,20 +338,14 @@ class DocentExtension extends Disposable {
     command("docent.showLogs", () => this.log.show());
     command("docent.clearHistory", () => this.chat.clearHistory());
     command("docent.exportDataset", () => this.exportDataset());
+    command("docent.showModelStatus", () => showModelStatus(this.engine));
+    command("docent.enableCuda", (opts?: unknown) => enableCuda(this.engine, () => this.restartEngine(), (opts as { confirm?: boolean }) ?? {}));
     command("docent.setServerApiKey", async (key?: unknown) => {
       // A key passed as an argument (tests, other extensions) is stored without asking.
       if (typeof key === "string") await this.serverKey.set(key);
       else if (!(await this.serverKey.prompt())) return;
       await this.engine?.setServerApiKey(this.serverKey.current);
     });
-  }
-
-  private nameFromEditor(): string | undefined {
-    const editor = vscode.window.activeTextEditor;
-    if (!editor) return undefined;
-    if (!editor.selection.isEmpty) return cleanSelection(editor.document.getText(editor.selection)) || undefined;
-    const pos = editor.selection.active;
-    return nameUnderCursor(editor.document.lineAt(pos.line).text, pos.character);
   }
 
   private async reindex(): Promise<unknown> {
@@ -309,12 +425,25 @@ class DocentExtension extends Disposable {
       exportDataset: (file, limit) => this.exportDataset(vscode.Uri.file(file), limit),
       enginePid: () => this.engine?.status.pid,
       feedbackFile: () => path.join(this.storageDir, FEEDBACK_FILE),
+      statusBarTooltip: () => this.statusBar.tooltip,
+      showModelStatus: () => showModelStatus(this.engine),
       agents: {
         registered: this.agents.registered,
         mcpServerDefinitions: () => this.agents.mcpServerDefinitions(),
         chatHandler: this.agents.chatHandler,
       },
       activationMs,
+      ux: {
+        explainable: async () => ({ value: await this.explain.update(), name: this.explain.name }),
+        modelPickItems: () => modelPickItems(),
+        failedDownloads: () => this.failedDownloads.list(),
+        retryModel: (setting) => this.retryModel(setting),
+        startedWith: () => this.startSettings,
+        restartEngine: () => this.restartEngine(),
+        lastHighlight: () => lastHighlight,
+        openSource: (file, start, end) => openSource(file, start, end, this.log),
+        resolveLink: (href, bases) => resolveLink(href, bases),
+      },
     };
   }
 }

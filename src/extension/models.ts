@@ -1,5 +1,6 @@
 // "Select Model": pick a local GGUF file, or a recommended model to download, for the chat model,
 // the embedding model or a LoRA adapter. Choices are written to user settings only.
+import * as path from "node:path";
 import * as vscode from "vscode";
 import { setUserSetting } from "./config.js";
 
@@ -18,35 +19,82 @@ async function pickGguf(title: string): Promise<string | undefined> {
   return picked?.[0]?.fsPath;
 }
 
-export async function selectModel(): Promise<void> {
-  type Item = vscode.QuickPickItem & { run: () => Promise<void> };
-  const items: Item[] = [
-    { label: "$(file) Chat model from a GGUF file…", run: async () => void (await pickAndSet("chatModel", "Choose the chat model")) },
-    ...RECOMMENDED_CHAT_MODELS.map((m) => ({
-      label: `$(cloud-download) ${m.label}`,
-      description: "download",
-      detail: m.ref,
-      run: () => setUserSetting("chatModel", m.ref),
-    })),
-    { label: "$(file) Embedding model from a GGUF file…", run: async () => void (await pickAndSet("embeddingModel", "Choose the embedding model")) },
-    ...RECOMMENDED_EMBEDDING_MODELS.map((m) => ({
-      label: `$(cloud-download) Embeddings: ${m.label}`,
-      description: "download",
-      detail: m.ref,
-      run: () => setUserSetting("embeddingModel", m.ref),
-    })),
-    { label: "$(add) Add a LoRA adapter (GGUF)…", run: addLora },
-    { label: "$(circle-slash) No chat model (answers show the best-matching sections)", run: () => setUserSetting("chatModel", "") },
-  ];
-  const choice = await vscode.window.showQuickPick(items, {
-    title: "Docent: Select Model",
-    placeHolder: "Models run on this machine; nothing is sent anywhere",
-  });
-  await choice?.run();
+export type ModelPickItem = vscode.QuickPickItem & { run?: () => Promise<void> };
+
+/** The current model settings (user settings only, as the engine reads them). */
+function currentModels(): { chatModel: string; embeddingModel: string; lora: { path: string; scale: number }[] } {
+  const config = vscode.workspace.getConfiguration("docent");
+  const user = <T>(key: string, fallback: T): T => config.inspect<T>(key)?.globalValue ?? fallback;
+  return { chatModel: user("chatModel", "").trim(), embeddingModel: user("embeddingModel", "").trim(), lora: user("loraAdapters", []) };
 }
 
-async function pickAndSet(key: "chatModel" | "embeddingModel", title: string): Promise<boolean> {
-  const file = await pickGguf(title);
+const CURRENT = "$(check) current";
+
+/**
+ * The Select Model list: chat, embedding, LoRA and none, each under a separator, with the current
+ * choice marked (a model set by path that is not a recommended one is listed as the current one).
+ */
+export function modelPickItems(): ModelPickItem[] {
+  const now = currentModels();
+  const separator = (label: string): ModelPickItem => ({ label, kind: vscode.QuickPickItemKind.Separator });
+  const recommended = (key: "chatModel" | "embeddingModel", list: { label: string; ref: string }[]): ModelPickItem[] =>
+    list.map((m) => ({
+      label: `$(cloud-download) ${m.label}`,
+      description: now[key] === m.ref ? CURRENT : "download",
+      detail: m.ref,
+      run: () => setUserSetting(key, m.ref),
+    }));
+  const currentFile = (key: "chatModel" | "embeddingModel", list: { ref: string }[]): ModelPickItem[] =>
+    now[key] && !list.some((m) => m.ref === now[key])
+      ? [{ label: `$(file) ${path.basename(now[key])}`, description: CURRENT, detail: now[key], run: async () => undefined }]
+      : [];
+  return [
+    separator("Chat model"),
+    ...currentFile("chatModel", RECOMMENDED_CHAT_MODELS),
+    { label: "$(folder-opened) Chat model from a GGUF file…", run: async () => void (await chooseModelFile("chatModel")) },
+    ...recommended("chatModel", RECOMMENDED_CHAT_MODELS),
+    separator("Embedding model (hybrid search)"),
+    ...currentFile("embeddingModel", RECOMMENDED_EMBEDDING_MODELS),
+    { label: "$(folder-opened) Embedding model from a GGUF file…", run: async () => void (await chooseModelFile("embeddingModel")) },
+    ...recommended("embeddingModel", RECOMMENDED_EMBEDDING_MODELS),
+    separator("LoRA adapters"),
+    ...now.lora.map((a) => ({
+      label: `$(extensions) ${path.basename(a.path)}`,
+      description: `${CURRENT} · scale ${a.scale ?? 1}`,
+      detail: `${a.path} (choose to remove it)`,
+      run: () =>
+        setUserSetting(
+          "loraAdapters",
+          now.lora.filter((b) => b.path !== a.path),
+        ),
+    })),
+    { label: "$(add) Add a LoRA adapter (GGUF)…", run: addLora },
+    separator("None"),
+    {
+      label: "$(circle-slash) No chat model",
+      description: now.chatModel ? undefined : CURRENT,
+      detail: "Answers show the best-matching sections",
+      run: () => setUserSetting("chatModel", ""),
+    },
+  ];
+}
+
+export async function selectModel(): Promise<void> {
+  const choice = await vscode.window.showQuickPick(modelPickItems(), {
+    title: "Docent: Select Model",
+    placeHolder: "Models run on this machine; nothing is sent anywhere",
+    matchOnDetail: true,
+  });
+  await choice?.run?.();
+}
+
+/** Asks for a GGUF file and sets it as the chat or embedding model, or adds it as an adapter. */
+export async function chooseModelFile(key: "chatModel" | "embeddingModel" | "loraAdapters"): Promise<boolean> {
+  if (key === "loraAdapters") {
+    await addLora();
+    return true;
+  }
+  const file = await pickGguf(key === "chatModel" ? "Choose the chat model" : "Choose the embedding model");
   if (!file) return false;
   await setUserSetting(key, file);
   return true;

@@ -1,10 +1,14 @@
 // The status bar item: indexing, ready (files and sections), model loading, or error.
 import * as vscode from "vscode";
-import type { EngineStatus } from "../shared/protocol.js";
+import { modelStatusLines } from "../shared/modelStatusText.js";
+import type { EngineStatus, ModelStatus } from "../shared/protocol.js";
 import { Disposable } from "./disposable.js";
 
 export class StatusBar extends Disposable {
   private readonly item = this.register(vscode.window.createStatusBarItem("docent.status", vscode.StatusBarAlignment.Left, 10));
+  private lastStatus?: EngineStatus;
+  /** Model Status lines for the tooltip (backend, device, VRAM, layers, speed); set after the engine reports. */
+  private modelLines: string[] = [];
 
   constructor() {
     super();
@@ -14,7 +18,18 @@ export class StatusBar extends Disposable {
     this.item.show();
   }
 
+  /** Model Status in the tooltip; undefined clears it (no engine, or no model). */
+  showModelStatus(status: ModelStatus | undefined): void {
+    this.modelLines = status?.model ? modelStatusLines(status) : [];
+    if (this.lastStatus) this.show(this.lastStatus);
+  }
+
+  get tooltip(): string {
+    return typeof this.item.tooltip === "string" ? this.item.tooltip : (this.item.tooltip?.value ?? "");
+  }
+
   show(status: EngineStatus): void {
+    this.lastStatus = status;
     const count = `${status.files.toLocaleString("en-US")} files · ${status.sections.toLocaleString("en-US")} sections`;
     const pct = status.progress !== undefined ? ` ${Math.round(status.progress * 100)}%` : "";
     switch (status.state) {
@@ -22,7 +37,9 @@ export class StatusBar extends Disposable {
         this.item.text = "$(loading~spin) Docent";
         break;
       case "indexing":
-        this.item.text = `$(sync~spin) Docent: indexing${status.files ? ` (${status.files})` : ""}`;
+        this.item.text = status.indexed
+          ? `$(sync~spin) Docent: indexing ${status.indexed.done}/${status.indexed.total}`
+          : `$(sync~spin) Docent: indexing${status.files ? ` (${status.files})` : ""}`;
         break;
       case "loading-model":
         this.item.text = "$(loading~spin) Docent: loading model";
@@ -38,7 +55,7 @@ export class StatusBar extends Disposable {
         break;
     }
     const model = status.model ? `Model: ${status.model} on ${status.device ?? "cpu"}` : "No chat model: answers show the best-matching sections";
-    const lines = [`Docent — ${status.message ?? status.state}`, count, model, ...status.warnings.map((w) => `⚠ ${w}`)];
+    const lines = [`Docent — ${status.message ?? status.state}`, count, model, ...this.modelLines, ...status.warnings.map((w) => `⚠ ${w}`)];
     this.item.tooltip = lines.join("\n");
     this.item.backgroundColor = status.state === "error" ? new vscode.ThemeColor("statusBarItem.errorBackground") : undefined;
   }

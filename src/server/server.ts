@@ -14,7 +14,11 @@ import {
   ConfigureRequest,
   DatasetProgressNotification,
   DefineRequest,
+  ExampleQuestionsRequest,
+  EnableCudaRequest,
   ExportDatasetRequest,
+  GpuPackageProgressNotification,
+  ModelStatusRequest,
   FeedbackRequest,
   ReindexRequest,
   SearchRequest,
@@ -82,6 +86,11 @@ connection.onRequest(DefineRequest, async (params) => {
   await engine.whenIndexOpen();
   return engine.define(params.name) ?? null;
 });
+connection.onRequest(ExampleQuestionsRequest, async (params) => {
+  if (!engine) return [];
+  await engine.whenIndexOpen();
+  return engine.exampleQuestions(params.count);
+});
 connection.onRequest(SearchRequest, async (params) => {
   if (!engine) return [];
   await engine.whenIndexOpen();
@@ -93,6 +102,10 @@ connection.onRequest(ExportDatasetRequest, async (params, token) =>
 );
 connection.onRequest(ConfigureRequest, async (settings) => (await ready()).configure(settings));
 connection.onRequest(SetServerApiKeyRequest, async (params) => (await ready()).setServerApiKey(params.apiKey));
+connection.onRequest(ModelStatusRequest, async () => (engine ? engine.modelStatus() : null));
+connection.onRequest(EnableCudaRequest, async (token) =>
+  (await ready()).enableCuda((p) => void connection.sendNotification(GpuPackageProgressNotification, p), abortOn(token)),
+);
 
 connection.onDidChangeWatchedFiles((params) => {
   const files = params.changes.filter((c) => c.uri.startsWith("file:")).map((c) => fileURLToPath(c.uri));

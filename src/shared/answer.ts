@@ -53,6 +53,8 @@ export interface AnswerResult<S extends AnswerSource = AnswerSource> {
   question: string;
   draft: string;
   answer: string;
+  /** The answer's reasoning segments (`<think>…</think>`): shown collapsed, never parsed for citations. */
+  reasoning?: string;
   mode: AnswerMode;
   /** Why the answer is not a model answer, when it is not. */
   note?: string;
@@ -75,7 +77,9 @@ export type AnswerEvent<S extends AnswerSource = AnswerSource> =
   | { type: "sources"; sources: S[] }
   | { type: "answer-chunk"; text: string }
   /** Why the answer waits (a busy model server, retrying): shown while it waits, then replaced. */
-  | { type: "notice"; text: string };
+  | { type: "notice"; text: string }
+  /** Reasoning the model wrote before its draft or answer: never part of their text. */
+  | { type: "reasoning-chunk"; stage: "draft" | "answer"; text: string };
 
 /** The wire form of a source: the text stays in the engine (the client opens the file). */
 export function withoutText<S extends AnswerSource>({ text: _text, ...source }: S & { text?: string }): AnswerSource {

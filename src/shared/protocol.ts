@@ -52,6 +52,8 @@ export interface InitializationOptions {
    * (and SetServerApiKeyRequest), never written to settings or disk.
    */
   serverApiKey?: string;
+  /** Where "Docent: Enable CUDA" puts node-llama-cpp's CUDA binaries (the extension's global storage). */
+  gpuPackagesDir?: string;
 }
 
 /** A new model-server API key (or none): the engine reconnects to the server with it. */
@@ -81,6 +83,19 @@ export interface EngineStatus {
   indexSource?: "loaded" | "built";
   /** The engine's process id (the log, and tests that stop it). */
   pid?: number;
+  /** While indexing: files looked at so far, of how many. */
+  indexed?: { done: number; total: number };
+  /** The last model that failed to download or load (cleared by new settings), so the editor can offer Retry and Choose File. */
+  modelFailure?: ModelFailure;
+}
+
+export interface ModelFailure {
+  setting: "chatModel" | "embeddingModel" | "loraAdapters";
+  /** The reference as set (a path, an hf: URI or a URL). */
+  ref: string;
+  message: string;
+  /** True when the reference is downloaded (hf: or http(s)), false for a local file. */
+  download: boolean;
 }
 
 /** The current status; null before the engine is initialised. */
@@ -150,6 +165,15 @@ export interface Definition {
 
 /** The definition of a name (for hovers); null when the docs define no such name. */
 export const DefineRequest = new RequestType<DefineParams, Definition | null, void>("docent/define");
+
+export interface ExampleQuestion {
+  question: string;
+  /** The defined name it is about. */
+  term: string;
+}
+
+/** A few questions about names the docs define, for the chat's empty state; [] before the index is open. */
+export const ExampleQuestionsRequest = new RequestType<{ count?: number }, ExampleQuestion[], void>("docent/exampleQuestions");
 
 export interface SearchParams {
   query: string;
@@ -230,3 +254,53 @@ export interface DatasetProgressParams {
 /** Writes fine-tuning data from the docs with the loaded model; progress as DatasetProgressNotification. */
 export const ExportDatasetRequest = new RequestType<ExportDatasetParams, DatasetSummary, void>("docent/exportDataset");
 export const DatasetProgressNotification = new NotificationType<DatasetProgressParams>("docent/datasetProgress");
+
+// ------------------------------------------------------------------ model status and GPU binaries
+
+/** Where the chat model runs and how fast it answered: "Docent: Show Model Status" and the status bar tooltip. */
+export interface ModelStatus {
+  /** What computes the model: a GPU backend only when layers were offloaded to it. */
+  backend: "cuda" | "vulkan" | "metal" | "cpu";
+  /** The llama.cpp binary node-llama-cpp loaded ("cpu" for the CPU-only one); none before a model was asked for. */
+  binary?: "cuda" | "vulkan" | "metal" | "cpu";
+  gpuSetting: "auto" | "off";
+  /** GPU devices the loaded binary sees (empty: none, e.g. Vulkan with only a software renderer). */
+  devices: string[];
+  vram?: { totalBytes: number; usedBytes: number; freeBytes: number };
+  /** Chat model file name, when one is loaded. */
+  model?: string;
+  layers?: { offloaded: number; total: number };
+  contextSize?: number;
+  threads?: number;
+  /** The last answer's decoding speed and time to first token. */
+  lastAnswer?: { tokensPerSecond: number; tokens: number; firstTokenMs?: number };
+  cuda: {
+    /** This platform has node-llama-cpp CUDA binaries (Linux and Windows x64). */
+    supported: boolean;
+    /** The CUDA packages fetched into storage (names). */
+    installed: string[];
+    /** An NVIDIA driver was found. */
+    nvidiaDriver: boolean;
+    /** Why CUDA was not used although it was installed (its error). */
+    error?: string;
+  };
+  /** When a GPU seems present but the model runs on the CPU: why, and what fixes it. */
+  gpuUnused?: { reason: string; fix: string };
+}
+
+export const ModelStatusRequest = new RequestType0<ModelStatus | null, void>("docent/modelStatus");
+
+export interface EnableCudaResult {
+  installed: { name: string; version: string }[];
+  registry: string;
+}
+
+export interface GpuPackageProgressParams {
+  name: string;
+  receivedBytes: number;
+  totalBytes?: number;
+}
+
+/** Fetches node-llama-cpp's CUDA binaries into `gpuPackagesDir`; progress as GpuPackageProgressNotification. Restart the engine to use them. */
+export const EnableCudaRequest = new RequestType0<EnableCudaResult, void>("docent/enableCuda");
+export const GpuPackageProgressNotification = new NotificationType<GpuPackageProgressParams>("docent/gpuPackageProgress");

@@ -26,7 +26,9 @@ export type HostToWebview =
   | { type: "turnError"; id: string; message: string }
   | { type: "feedbackSaved"; id: string; rating: "up" | "down" }
   | { type: "historyCleared" }
-  | { type: "focusInput" };
+  | { type: "focusInput" }
+  /** Example questions for the empty state, from the names the docs define. */
+  | { type: "examples"; questions: string[] };
 
 export type WebviewToHost =
   | { type: "ready" }
@@ -37,14 +39,18 @@ export type WebviewToHost =
   | { type: "copy"; id: string }
   | { type: "clearHistory" }
   | { type: "showLogs" }
-  | { type: "selectModel" };
+  | { type: "selectModel" }
+  /** A link clicked in an answer or excerpt: its href as written, the turn it is in, and the source whose excerpt holds it. */
+  | { type: "openLink"; href: string; turnId?: string; n?: number };
 
 const isString = (v: unknown): v is string => typeof v === "string";
 const isId = (v: unknown): v is string => typeof v === "string" && v.length > 0 && v.length <= 100;
 const isPath = (v: unknown): v is string => typeof v === "string" && v.length > 0 && v.length <= 4096 && !v.includes("\0");
 const isLine = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 1 && v < 10_000_000;
 
-const FIELDS = ["type", "question", "file", "startLine", "endLine", "id", "rating", "comment", "correction"] as const;
+const FIELDS = ["type", "question", "file", "startLine", "endLine", "id", "rating", "comment", "correction", "href", "turnId", "n"] as const;
+/** Longest link the host accepts. */
+export const MAX_LINK_CHARS = 2048;
 
 /**
  * Checks a message from the webview; anything malformed is rejected, never half-used, and nothing
@@ -96,6 +102,15 @@ function parseFields(m: Partial<Record<(typeof FIELDS)[number], unknown>> | unde
         : undefined;
     case "copy":
       return isId(m.id) ? { type: "copy", id: m.id } : undefined;
+    case "openLink":
+      return isString(m.href) &&
+        m.href.trim().length > 0 &&
+        m.href.length <= MAX_LINK_CHARS &&
+        !m.href.includes("\0") &&
+        (m.turnId === undefined || isId(m.turnId)) &&
+        (m.n === undefined || isLine(m.n))
+        ? { type: "openLink", href: m.href, ...(m.turnId !== undefined ? { turnId: m.turnId } : {}), ...(m.n !== undefined ? { n: m.n } : {}) }
+        : undefined;
     default:
       return undefined;
   }

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import type { Block, Inline } from "../../webview/markdown/ast.js";
 import { parseMarkdown } from "../../webview/markdown/blocks.js";
 import { parseInlines } from "../../webview/markdown/inlines.js";
-import { headingText, renderInlineMarkdown, renderMarkdown, type CitedSource } from "../../webview/markdown/render.js";
+import { headingText, isOpenableLink, renderInlineMarkdown, renderMarkdown, type CitedSource } from "../../webview/markdown/render.js";
 import { FakeElement, fakeDocument } from "../helpers/fakeDom.js";
 
 /** Every text the AST would show, in order (what ends up in text nodes). */
@@ -159,21 +159,60 @@ test("markdown turns [n] and [1, 2] into citation buttons only for known sources
   assert.deepEqual(parseInlines("`arr[1]`"), [{ type: "code", text: "arr[1]" }]);
 });
 
-test("markdown shows links as text with their URL, never as anchors, javascript: URLs included", () => {
-  const text = "See [the spec](https://opentelemetry.io/docs/) or [click](javascript:alert(1)) or ![img](http://x/y.png) or <https://example.com/a>.";
+test("markdown links: web and relative links are clickable spans (data-href, never an anchor); other schemes stay text with their URL", () => {
+  const text =
+    "See [the spec](https://opentelemetry.io/docs/) or [click](javascript:alert(1)) or ![img](http://x/y.png) or <https://example.com/a> " +
+    "or [attributes](../attributes/http.md#http-attributes) or [cmd](command:workbench.action.quit) or [here](#top) or [f](file:///etc/passwd).";
   const links = allInlines(parseMarkdown(text)).filter((n) => n.type === "link");
   assert.deepEqual(
     links.map((l) => (l.type === "link" ? l.url : "")),
-    ["https://opentelemetry.io/docs/", "javascript:alert(1)", "http://x/y.png", "https://example.com/a"],
+    [
+      "https://opentelemetry.io/docs/",
+      "javascript:alert(1)",
+      "http://x/y.png",
+      "https://example.com/a",
+      "../attributes/http.md#http-attributes",
+      "command:workbench.action.quit",
+      "#top",
+      "file:///etc/passwd",
+    ],
   );
   const root = render(text);
   const tags = new Set([...root.descendants()].map((e) => e.tagName));
   assert.ok(!tags.has("a") && !tags.has("img"), `unexpected tags: ${[...tags].join(",")}`);
   assert.ok([...root.descendants()].every((e) => !e.attributes.has("href") && !e.attributes.has("src")));
+  const openable = [...root.descendants()].filter((e) => e.className === "md-link openable");
+  assert.deepEqual(
+    openable.map((e) => [e.attributes.get("data-href"), e.attributes.get("role"), e.attributes.get("tabindex"), e.textContent]),
+    [
+      ["https://opentelemetry.io/docs/", "link", "0", "the spec"],
+      ["http://x/y.png", "link", "0", "img"],
+      ["https://example.com/a", "link", "0", "https://example.com/a"],
+      ["../attributes/http.md#http-attributes", "link", "0", "attributes"],
+    ],
+  );
   assert.equal(
     root.textContent,
-    "See the spec (https://opentelemetry.io/docs/) or click (javascript:alert(1)) or img (http://x/y.png) or https://example.com/a.",
+    "See the spec or click (javascript:alert(1)) or img or https://example.com/a or attributes or cmd (command:workbench.action.quit) or here (#top) or f (file:///etc/passwd).",
   );
+});
+
+test("isOpenableLink: web, mailto and relative links only", () => {
+  for (const ok of ["https://a.b/c", "HTTP://x", "mailto:a@b.c", "other.md", "../x/y.md#z", "/docs/a.md", "./a b.md"]) assert.ok(isOpenableLink(ok), ok);
+  for (const no of [
+    "javascript:alert(1)",
+    "JaVaScRiPt:x",
+    "command:x",
+    "vscode:x",
+    "file:///x",
+    "data:text/html,x",
+    "//evil.com/x",
+    "#frag",
+    "",
+    "a\nb",
+    "c:/x",
+  ])
+    assert.ok(!isOpenableLink(no), no);
 });
 
 test("markdown renders lists, headings, quotes and tables from the retrieval-only answer shape", () => {

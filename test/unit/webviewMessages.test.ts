@@ -181,3 +181,26 @@ test("webview messages: 39 hostile messages are rejected without throwing", () =
   // Own data properties on a prototype-less object are still a message.
   assert.deepEqual(parseWebviewMessage(Object.assign(Object.create(null) as object, { type: "copy", id: "t" })), { type: "copy", id: "t" });
 });
+
+test("webview messages: a clicked link carries its href, and optionally its turn and source number, all bounded", () => {
+  assert.deepEqual(parseWebviewMessage({ type: "openLink", href: "../attributes/http.md#x" }), { type: "openLink", href: "../attributes/http.md#x" });
+  assert.deepEqual(parseWebviewMessage({ type: "openLink", href: "https://a.b/", turnId: "t1", n: 2, extra: 1 }), {
+    type: "openLink",
+    href: "https://a.b/",
+    turnId: "t1",
+    n: 2,
+  });
+  for (const bad of [
+    { type: "openLink" },
+    { type: "openLink", href: "" },
+    { type: "openLink", href: "   " },
+    { type: "openLink", href: "x".repeat(2049) },
+    { type: "openLink", href: "a\0b" },
+    { type: "openLink", href: 42 },
+    { type: "openLink", href: "a.md", turnId: "" },
+    { type: "openLink", href: "a.md", n: 0 },
+    { type: "openLink", href: "a.md", n: 1.5 },
+    { type: "openLink", href: "a.md", n: "1" },
+  ])
+    assert.equal(parseWebviewMessage(bad), undefined, JSON.stringify(bad).slice(0, 80));
+});

@@ -173,6 +173,19 @@ function builder<E extends MarkdownElement<E>>(doc: MarkdownDocument<E>, sourceF
           break;
         case "link": {
           const labelText = node.children.map(plainText).join("");
+          if (isOpenableLink(node.url)) {
+            // A clickable link: a span with the address in data-href, never an anchor (nothing the
+            // webview navigates to); the host opens it (web links after the editor's confirmation).
+            const link = el("span", "md-link openable");
+            link.setAttribute("role", "link");
+            link.setAttribute("tabindex", "0");
+            link.setAttribute("data-href", node.url);
+            link.setAttribute("title", node.url);
+            if (labelText.trim()) appendAll(link, inlines(node.children));
+            else link.append(node.url);
+            out.push(link);
+            break;
+          }
           const link = el("span", "md-link");
           if (labelText.trim() && labelText !== node.url) {
             appendAll(link, inlines(node.children));
@@ -259,6 +272,18 @@ function builder<E extends MarkdownElement<E>>(doc: MarkdownDocument<E>, sourceF
   };
 
   return { inlines, blocks: (blocks: Block[]) => blocks.map(block) };
+}
+
+/**
+ * Links the chat lets you click: web addresses (http, https, mailto) and relative links (to other
+ * docs, resolved by the host against the file they came from). Every other scheme (javascript:,
+ * command:, file:, vscode:, data:) and protocol-relative "//host" stays text.
+ */
+export function isOpenableLink(url: string): boolean {
+  const u = url.trim();
+  if (!u || u.length > 2048 || u.startsWith("//") || u.startsWith("#") || [...u].some((c) => c.charCodeAt(0) < 32)) return false;
+  if (/^(https?:\/\/|mailto:)/i.test(u)) return true;
+  return !/^[a-z][a-z0-9+.-]*:/i.test(u);
 }
 
 /** The text of inlines, as a reader would see it (for labels and copying). */

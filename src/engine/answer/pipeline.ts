@@ -21,6 +21,8 @@ export interface ChatGenerator {
   readonly contextSize: number;
   countTokens(text: string): number | Promise<number>;
   /** May throw GenerationFailure (a model server that failed): the pipeline keeps what was written. */
+  /** Tokens of the whole prompt with the model's chat template, when the backend can tell. */
+  countPromptTokens?(system: string, user: string): number;
   generate(request: GenerateRequest): Promise<Generation>;
 }
 
@@ -119,6 +121,7 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
           signal,
           onTextChunk: (text) => emit({ type: "draft-chunk", text }),
           onNotice,
+          onReasoningChunk: (text) => emit({ type: "reasoning-chunk", stage: "draft", text }),
         })
         .catch((err: unknown) => {
           // The draft written so far still helps retrieval; the answer falls back to the sections.
@@ -176,7 +179,8 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
   }
   await stage("answer", async () => {
     const frame = answerPrompt(question, []);
-    const overhead = (await chat.countTokens(ANSWER_SYSTEM_PROMPT)) + (await chat.countTokens(frame)) + 64;
+    const overhead =
+      (chat.countPromptTokens?.(ANSWER_SYSTEM_PROMPT, frame) ?? (await chat.countTokens(ANSWER_SYSTEM_PROMPT)) + (await chat.countTokens(frame))) + 64;
     const budget = chat.contextSize - settings.answerMaxTokens - overhead;
     result.sources = await buildSources(hits, (t) => chat.countTokens(t), budget, true);
     emit({ type: "sources", sources: result.sources });
@@ -193,6 +197,7 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
         signal,
         onTextChunk: (text) => emit({ type: "answer-chunk", text }),
         onNotice,
+        onReasoningChunk: (text) => emit({ type: "reasoning-chunk", stage: "answer", text }),
       })
       .catch((err: unknown) => {
         if (!(err instanceof GenerationFailure)) throw err;
@@ -208,6 +213,7 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
     if (failure) result.note = `The answer stopped early: ${failure.message}`;
     timings.firstAnswerTokenMs = performance.now() - started - (generation.ms - generation.firstTokenMs);
     result.answer = generation.text.trim();
+    if (generation.reasoning) result.reasoning = generation.reasoning.trim();
     result.tokens.answer = generation.tokens;
     result.tokensPerSecond.answer = generation.tokensPerSecond;
     if (generation.aborted) result.aborted = true;

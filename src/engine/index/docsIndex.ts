@@ -129,12 +129,15 @@ export class DocsIndex {
   /** Changes to the index run one at a time: two updates of one file must not interleave. */
   private readonly mutations = new SerialQueue();
 
-  /** Brings the index in line with the folders: new and changed files are chunked, gone ones removed. */
-  update(signal?: AbortSignal): Promise<UpdateReport> {
-    return this.mutations.run(() => this.updateNow(signal));
+  /**
+   * Brings the index in line with the folders: new and changed files are chunked, gone ones removed.
+   * `onProgress` hears of each file looked at (done of total), for the editor's progress.
+   */
+  update(signal?: AbortSignal, onProgress?: (done: number, total: number) => void): Promise<UpdateReport> {
+    return this.mutations.run(() => this.updateNow(signal, onProgress));
   }
 
-  private async updateNow(signal?: AbortSignal): Promise<UpdateReport> {
+  private async updateNow(signal?: AbortSignal, onProgress?: (done: number, total: number) => void): Promise<UpdateReport> {
     const started = performance.now();
     const listing = await listCorpus(this.roots, this.corpusOptions);
     const report: UpdateReport = {
@@ -148,6 +151,8 @@ export class DocsIndex {
       ms: 0,
     };
     const seen = new Set<string>();
+    const total = listing.files.length;
+    onProgress?.(0, total);
     for (const file of listing.files) {
       signal?.throwIfAborted();
       seen.add(file.absPath);
@@ -155,6 +160,7 @@ export class DocsIndex {
       if (outcome === "added") report.added.push(file.relPath);
       else if (outcome === "updated") report.updated.push(file.relPath);
       else if (outcome === "unchanged") report.unchanged++;
+      onProgress?.(seen.size, total);
     }
     for (const file of [...this.files.keys()]) {
       if (!seen.has(file)) {

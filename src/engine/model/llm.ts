@@ -8,6 +8,8 @@ import type { GgufInfo } from "./gguf/types.js";
 import { validateGguf } from "./gguf/validation.js";
 import { importNodeLlamaCpp, type NodeLlamaCpp } from "./nodeLlamaCpp.js";
 import { probeModel, type ProbeOptions, type ProbeResult } from "./probe.js";
+import { chatWrapperName, pickChatWrapper, type ChatWrapper } from "./chatWrapper.js";
+import { promptOpensReasoning, ReasoningSplitter } from "./reasoning.js";
 
 type Llama = Awaited<ReturnType<NodeLlamaCpp["getLlama"]>>;
 type LlamaModel = Awaited<ReturnType<Llama["loadModel"]>>;
@@ -37,11 +39,14 @@ export function defaultThreads(): number {
   return Math.max(1, (os.availableParallelism?.() ?? os.cpus().length) - 1);
 }
 
-const llamas = new Map<GpuSetting, Promise<Llama>>();
+const llamas = new Map<GpuSetting | "cuda", Promise<Llama>>();
 let routedLogger: Logger = silentLogger;
 
-/** One Llama instance per GPU setting and process; llama.cpp's log lines go to our logger. */
-export async function getLlamaInstance(gpu: GpuSetting, logger: Logger = silentLogger): Promise<Llama> {
+/**
+ * One Llama instance per GPU setting and process; llama.cpp's log lines go to our logger. "cuda"
+ * asks for the CUDA binary only (gpuBackend.ts, for CUDA fetched into storage) and fails without it.
+ */
+export async function getLlamaInstance(gpu: GpuSetting | "cuda", logger: Logger = silentLogger): Promise<Llama> {
   routedLogger = logger;
   let llama = llamas.get(gpu);
   if (!llama) {
@@ -49,7 +54,7 @@ export async function getLlamaInstance(gpu: GpuSetting, logger: Logger = silentL
       getLlama({
         // Never compile llama.cpp at run time: the prebuilt binaries ship with the package.
         build: "never",
-        gpu: gpu === "off" ? false : "auto",
+        gpu: gpu === "off" ? false : gpu === "cuda" ? "cuda" : "auto",
         logLevel: LlamaLogLevel.warn,
         logger: (level, message) => {
           const text = `llama.cpp: ${message.trimEnd()}`;
@@ -72,13 +77,21 @@ export interface GenerateRequest {
   temperature?: number;
   seed?: number;
   signal?: AbortSignal;
+  /** The answer's text as it streams; reasoning segments never come here. */
   onTextChunk?: (text: string) => void;
   /** Why the generation waits (a busy model server retrying): shown to the user while it waits. */
   onNotice?: (text: string) => void;
+  /** Reasoning (`<think>…</think>`, node-llama-cpp's thought segments) as it streams. */
+  onReasoningChunk?: (text: string) => void;
 }
 
 export interface Generation {
+  /** The answer without its reasoning segments. */
   text: string;
+  /** The reasoning segments' text, when the model wrote any. */
+  reasoning?: string;
+  /** Tokens of the whole prompt as evaluated (chat template, system prompt and user message). */
+  promptTokens?: number;
   tokens: number;
   /** Time to the first generated token, including prompt evaluation. */
   firstTokenMs: number;
@@ -88,45 +101,6 @@ export interface Generation {
   stopReason: string;
 }
 
-/**
- * The chat wrapper: without a template, an explicit and predictable GeneralChatWrapper (automatic
- * guesses differ from model to model). With one, node-llama-cpp's resolution, which prefers its
- * own wrapper for a known family (it renders the Jinja template to compare) and renders the
- * template itself otherwise. Rendering is synchronous and runs on every prompt, so when the probe
- * found the template slow or failing (a template that loops), the template is never rendered:
- * a family recognised from its text (as llama.cpp does), else node-llama-cpp's resolution
- * without the template (the model's name), else general. node-llama-cpp's `noJinja` is not
- * enough: its comparison with its own wrappers still renders the template.
- */
-function pickChatWrapper(lib: NodeLlamaCpp, model: LlamaModel, info: GgufInfo, probe: ProbeResult | undefined): unknown {
-  if (!info.hasChatTemplate) return new lib.GeneralChatWrapper();
-  if (probe === undefined || probe.template === "ok") return lib.resolveChatWrapper(model, { warningLogs: false });
-  const family = familyFromTemplateText(info.chatTemplate ?? "");
-  if (family !== undefined) return lib.resolveChatWrapper({ type: family, warningLogs: false });
-  const fileInfo = model.fileInfo;
-  const withoutTemplate = { ...fileInfo, metadata: { ...fileInfo.metadata, tokenizer: { ...fileInfo.metadata.tokenizer, chat_template: undefined } } };
-  return (
-    lib.resolveChatWrapper({
-      bosString: model.tokens.bosString,
-      architecture: fileInfo.metadata.general.architecture,
-      filename: model.filename,
-      fileInfo: withoutTemplate as typeof fileInfo,
-      tokenizer: model.tokenizer,
-      noJinja: true,
-      warningLogs: false,
-    }) ?? new lib.GeneralChatWrapper()
-  );
-}
-
-/** The chat format a template's text names, without rendering it (llama.cpp's own heuristics). */
-function familyFromTemplateText(template: string): "chatML" | "llama3" | "llama2Chat" | "gemma" | undefined {
-  if (template.includes("<|im_start|>")) return "chatML";
-  if (template.includes("<|start_header_id|>") && template.includes("<|end_header_id|>")) return "llama3";
-  if (template.includes("[INST]")) return "llama2Chat";
-  if (template.includes("<start_of_turn>")) return "gemma";
-  return undefined;
-}
-
 export class ChatModel {
   private constructor(
     readonly path: string,
@@ -134,7 +108,7 @@ export class ChatModel {
     /** The loaded model, for callers that need node-llama-cpp directly (benchmarks). */
     readonly model: LlamaModel,
     private readonly context: LlamaContext,
-    private readonly chatWrapper: unknown,
+    private readonly chatWrapper: ChatWrapper,
     readonly threads: number,
   ) {}
 
@@ -181,26 +155,53 @@ export class ChatModel {
 
   /** node-llama-cpp's name of the chat wrapper in use ("ChatML", "Jinja", "General", ...). */
   get chatWrapperName(): string | undefined {
-    return (this.chatWrapper as { wrapperName?: string } | undefined)?.wrapperName;
+    return chatWrapperName(this.chatWrapper);
   }
 
   get gpuLayers(): number {
     return this.model.gpuLayers;
   }
 
+  /** Tokens of `text` as plain text (special-token text such as `<|im_start|>` is not parsed). */
   countTokens(text: string): number {
     return this.model.tokenize(text).length;
+  }
+
+  /**
+   * The prompt of one exchange as node-llama-cpp evaluates it: the chat wrapper's context text
+   * for [system, user, empty model turn], tokenized the way LlamaChat tokenizes it (the
+   * template's own tokens as special tokens, the messages as plain text).
+   */
+  renderPrompt(system: string, user: string): { text: string; tokens: number[] } {
+    const { contextText } = this.chatWrapper.generateContextState({
+      chatHistory: [
+        { type: "system", text: system },
+        { type: "user", text: user },
+        { type: "model", response: [] },
+      ],
+    });
+    return { text: contextText.toString(), tokens: [...contextText.tokenize(this.model.tokenizer)] };
+  }
+
+  /** Tokens of the whole prompt for these messages, chat template included. */
+  countPromptTokens(system: string, user: string): number {
+    return this.renderPrompt(system, user).tokens.length;
   }
 
   /** One stateless exchange: a fresh chat session on the context's sequence, disposed afterwards. */
   async generate(request: GenerateRequest): Promise<Generation> {
     const { LlamaChatSession } = await importNodeLlamaCpp();
+    const prompt = this.renderPrompt(request.system, request.user);
     const sequence = this.context.getSequence();
-    const session = new LlamaChatSession({
-      contextSequence: sequence,
-      systemPrompt: request.system,
-      ...(this.chatWrapper ? { chatWrapper: this.chatWrapper as never } : {}),
-    });
+    const session = new LlamaChatSession({ contextSequence: sequence, systemPrompt: request.system, chatWrapper: this.chatWrapper });
+    // Reasoning comes as node-llama-cpp thought segments from a wrapper that knows the family,
+    // and as `<think>` text from one that does not (Jinja, general): both go to onReasoningChunk.
+    const split = new ReasoningSplitter(promptOpensReasoning(prompt.text));
+    const pass = ({ answer, reasoning }: { answer: string; reasoning: string }) => {
+      if (reasoning) request.onReasoningChunk?.(reasoning);
+      if (answer) request.onTextChunk?.(answer);
+    };
+    let segmentReasoning = "";
     const started = performance.now();
     let firstTokenMs = -1;
     let tokens = 0;
@@ -215,12 +216,22 @@ export class ChatModel {
           if (firstTokenMs < 0) firstTokenMs = performance.now() - started;
           tokens += t.length;
         },
-        onTextChunk: request.onTextChunk,
+        onResponseChunk: (chunk) => {
+          if (chunk.type === undefined) pass(split.push(chunk.text));
+          else if (chunk.segmentType === "thought" && chunk.text) {
+            segmentReasoning += chunk.text;
+            request.onReasoningChunk?.(chunk.text);
+          }
+        },
       });
+      pass(split.flush());
+      const reasoning = segmentReasoning + split.reasoning;
       const ms = performance.now() - started;
       const genMs = firstTokenMs >= 0 ? ms - firstTokenMs : 0;
       return {
-        text: result.responseText,
+        text: split.answer,
+        ...(reasoning ? { reasoning } : {}),
+        promptTokens: prompt.tokens.length,
         tokens,
         firstTokenMs: Math.max(0, firstTokenMs),
         ms,
@@ -233,7 +244,7 @@ export class ChatModel {
       // Aborted before the first token (node-llama-cpp throws then, rather than stopping).
       if (!request.signal?.aborted) throw err;
       const ms = performance.now() - started;
-      return { text: "", tokens, firstTokenMs: 0, ms, tokensPerSecond: 0, aborted: true, stopReason: "abort" };
+      return { text: "", promptTokens: prompt.tokens.length, tokens, firstTokenMs: 0, ms, tokensPerSecond: 0, aborted: true, stopReason: "abort" };
     } finally {
       session.dispose({ disposeSequence: true });
     }

@@ -1,0 +1,146 @@
+// A real model family's output in the real chat UI: Playwright drives Debian's Chromium against
+// code-server with the packaged .vsix and a scripted Qwen3 twin (test/fixtures/familyTwins.ts:
+// Qwen3's tokenizer and template, weights that make greedy decoding think, then answer
+// "A histogram in seconds: the unit is `s` [1]. Also see [7]"). The answer streams, [1] is a
+// citation button that opens the cited lines, the <think> segment is collapsed and not in the
+// answer, and [7], which names no source, is flagged. Screenshots are kept in out/e2e-families/.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import type { Frame, Page } from "playwright-core";
+import { ensureTwins, SCRIPTED_TWINS } from "../fixtures/familyTwins.js";
+import { openWorkbench, startCodeServer, type CodeServer, type Workbench } from "../integration/harness/codeServer.js";
+import { repoRoot } from "../integration/harness/tools.js";
+import { prepareWorkspace, prerequisitesMissing } from "../integration/run.js";
+
+const root = repoRoot();
+const artifacts = path.join(root, "out", "e2e-families");
+const missing = prerequisitesMissing();
+if (missing && process.env.CI === "true") throw new Error(`e2e: ${missing}; CI must install them`);
+const skip = missing ? `${missing}` : false;
+
+const SCRIPT = SCRIPTED_TWINS["qwen3-cited"];
+const QUESTION = "What is the unit of http.server.request.duration?";
+
+type ViewEvent = { type: string; text?: string; stage?: string };
+type PageWindow = { __events: ViewEvent[]; addEventListener(type: "message", listener: (e: { data: unknown }) => void): void };
+
+let server: CodeServer | undefined;
+let workbench: Workbench | undefined;
+let page: Page;
+let chat: Frame;
+let workspace: string;
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: path.join(artifacts, `${name}.png`) });
+}
+
+before(async () => {
+  if (skip) return;
+  await fs.mkdir(artifacts, { recursive: true });
+  const twins = await ensureTwins(["qwen3-cited"]);
+  const vsix = path.join(artifacts, "docent.vsix");
+  execFileSync(process.execPath, [path.join(root, "scripts", "package.mjs"), "--out", vsix], { cwd: root, stdio: "inherit" });
+  workspace = await prepareWorkspace();
+  server = await startCodeServer({
+    workspace,
+    installVsix: vsix,
+    userSettings: {
+      "docent.chatModel": twins["qwen3-cited"],
+      "docent.threads": 1,
+      // One generation per question: the draft would be the same scripted text.
+      "docent.draft.enabled": false,
+      "docent.answer.maxTokens": 64,
+    },
+  });
+  workbench = await openWorkbench({ server, viewport: { width: 1400, height: 900 } });
+  page = workbench.page;
+});
+
+after(async () => {
+  await workbench?.close();
+  await server?.stop();
+  if (workspace) await fs.rm(workspace, { recursive: true, force: true });
+});
+
+test("the scripted Qwen3 twin is loaded in the Docent view", { skip }, async () => {
+  await page.locator('.activitybar .action-item a[aria-label^="Docent"]').click();
+  const outer = page.locator('iframe.webview.ready[src*="extensionId=docent.docent"]');
+  await outer.waitFor({ state: "attached", timeout: 60_000 });
+  chat = (await (await outer.elementHandle())!.contentFrame())!;
+  const inner = chat.locator("iframe#active-frame");
+  await inner.waitFor({ state: "attached" });
+  chat = (await (await inner.elementHandle())!.contentFrame())!;
+  await chat.locator(".status-text", { hasText: /Ready/ }).waitFor({ timeout: 120_000 });
+  await chat.locator(".status", { hasText: "scripted-qwen3-cited" }).waitFor({ timeout: 120_000 });
+});
+
+test("the answer streams, cites [1] as a button, flags [7] and keeps the reasoning collapsed and apart", { skip }, async () => {
+  // Every event the view receives from the host, in order: the answer must arrive in pieces.
+  // (The callbacks run in the webview; this file is compiled without the DOM's types.)
+  await chat.evaluate(() => {
+    const w = globalThis as unknown as PageWindow;
+    w.__events = [];
+    w.addEventListener("message", (e) => {
+      const data = e.data as { type?: string; event?: ViewEvent } | undefined;
+      if (data?.type === "event" && data.event) w.__events.push(data.event);
+    });
+  });
+  const input = chat.locator("vscode-text-area textarea, textarea").first();
+  await input.click();
+  await input.fill(QUESTION);
+  await input.press("Enter");
+  const turn = chat.locator(".turn").last();
+  await turn.locator(".turn-footer").waitFor({ state: "visible", timeout: 120_000 });
+  await shot("1-answered");
+
+  const events = await chat.evaluate(() => (globalThis as unknown as PageWindow).__events);
+  const answerChunks = events.filter((e) => e.type === "answer-chunk").map((e) => e.text ?? "");
+  const reasoningChunks = events.filter((e) => e.type === "reasoning-chunk").map((e) => e.text ?? "");
+  assert.ok(answerChunks.length >= 10, `the answer streamed in ${answerChunks.length} chunks`);
+  assert.equal(answerChunks.join("").trim(), SCRIPT.answer);
+  assert.equal(reasoningChunks.join("").trim(), SCRIPT.reasoning);
+
+  // The answer as shown: "... the unit is `s` [1]." with `s` as code and [1] a citation button.
+  const answer = turn.locator(".answer");
+  const shown = await answer.innerText();
+  assert.match(shown, /the unit is s\s*1\s*\./);
+  assert.equal(await answer.locator("code").first().innerText(), "s");
+  const cite = answer.locator("button.cite", { hasText: "1" });
+  assert.equal(await cite.count(), 1);
+  // [7] names no source: flagged, not a button.
+  assert.equal(await answer.locator(".cite-unknown").innerText(), "[7]");
+  assert.equal(await answer.locator("button.cite", { hasText: "7" }).count(), 0);
+
+  // The reasoning: collapsed, labelled, and nowhere in the answer.
+  const reasoning = turn.locator("details.reasoning");
+  assert.equal(await reasoning.isVisible(), true);
+  assert.equal(await reasoning.getAttribute("open"), null, "collapsed");
+  assert.match(await reasoning.locator("summary").innerText(), /Reasoning/);
+  assert.ok(!shown.includes(SCRIPT.reasoning!), "the reasoning is not in the answer");
+  assert.ok(!shown.includes("think"), "no <think> tag in the answer");
+  assert.equal((await reasoning.locator(".reasoning-body").textContent())?.trim(), SCRIPT.reasoning);
+  await reasoning.locator("summary").click();
+  assert.equal(await reasoning.locator(".reasoning-body").innerText(), SCRIPT.reasoning);
+  await shot("2-reasoning-open");
+});
+
+test("clicking the citation [1] opens the cited lines", { skip }, async () => {
+  const turn = chat.locator(".turn").last();
+  const label = await turn.locator(".source-list li").first().locator(".source-path").innerText();
+  const [, file, start] = /^(.*):(\d+)-\d+$/.exec(label)!;
+  assert.equal(path.basename(file!), "http-metrics.md");
+  await turn.locator(".answer button.cite", { hasText: "1" }).click();
+  const tab = page.locator(".tabs-container .tab.active");
+  await tab.waitFor({ timeout: 30_000 });
+  assert.equal((await tab.getAttribute("aria-label"))?.split(",")[0], "http-metrics.md");
+  const position = page.locator('.statusbar [id="status.editor.selection"]');
+  await position
+    .filter({ hasText: new RegExp(`^Ln ${start},`) })
+    .waitFor({ timeout: 10_000 })
+    .catch(() => undefined);
+  assert.match(await position.innerText(), new RegExp(`^Ln ${start},`));
+  await shot("3-citation-opened");
+});
