@@ -12,6 +12,9 @@ const runs = [
   { name: "model-medium", script: "out/bench/modelBench.js", args: ["--model", "medium", "--questions", "3"] },
   // Hostile documents at the 2 MB size limit: time to index each, and the worst case (target: under 2 s).
   { name: "pathological", script: "out/bench/pathological.js", args: [] },
+  // 1, 4 and 16 Docent clients against one llama-server against each with its own model (needs the
+  // llama-server that scripts/install-test-deps.sh builds; skipped with a note when it is missing).
+  ...(process.env.DOCENT_BENCH_SKIP_SERVER ? [] : [{ name: "server-load", script: "out/bench/serverLoad.js", args: [] }]),
   // Retrieval against default Orama, where the question set is at hand (it is not part of this repo).
   ...(existsSync(evalDocs) ? [{ name: "orama-baseline", script: "out/bench/oramaBaseline.js", args: ["--docs", evalDocs] }] : []),
   // The index at 1x / 30x / 100x the sample docs, beside the previous index format built from git

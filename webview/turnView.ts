@@ -161,6 +161,13 @@ export class TurnView {
         this.answerText += event.text;
         this.scheduleRender();
         break;
+      case "notice":
+        // Why the answer waits (a busy model server): shown until the result replaces the note.
+        this.host.update(() => {
+          this.note.hidden = false;
+          this.note.replaceChildren(Icons.info(), h("span", { class: "notice" }, event.text));
+        });
+        break;
       case "reasoning-chunk":
         this.host.update(() => this.reasoning.append(event.text));
         break;

@@ -102,6 +102,9 @@ function printEvent(): (event: PipelineEvent) => void {
         break;
       case "sources":
         break;
+      case "notice":
+        process.stderr.write(`${inDraft ? "\n" : ""}· ${safeLines(event.text)}\n`);
+        break;
       case "answer-chunk":
         process.stdout.write(safeLines(event.text));
         break;

@@ -21,7 +21,10 @@ Commands:
       files' whole text as a reference, and context tokens used (estimated, 4 characters a token).
   ask <dir> "<question>" [--model <path|hf:uri>] [--embedding-model <path|hf:uri>]
       [--lora <path>[:scale]]... [--no-draft] [--gpu auto|off] [--threads N] [--context-size N] [--json]
+      [--server <url> [--server-model <name>] [--server-embedding-model <name> [--server-embedding-url <url>]] [--server-timeout S]]
       Draft, retrieve and answer with citations. Without --model: the best sections and their links.
+      --server: answers from an OpenAI-compatible server (vLLM, llama-server, Ollama) instead of a
+      local model; its API key is read from DOCENT_SERVER_API_KEY. See docs/team.md.
   eval --docs <dir> --questions <file.jsonl> --answers [--model <m>] [--no-draft] [--limit N] [--json]
       Answer quality against reference answers: token F1, ROUGE-L, citation precision/recall,
       abstentions and time per answer.

@@ -44,7 +44,7 @@ export async function mcpCommand(argv: string[]): Promise<void> {
   // The server answers `initialize` and `tools/list` at once; tools wait for the index.
   const opening = openEngine(roots, values, { pipeline });
   opening.catch(() => {}); // handled below, where the command waits on it
-  const server = createDocentMcpServer({ roots, engine: opening, ask: Boolean(values.model), version: VERSION });
+  const server = createDocentMcpServer({ roots, engine: opening, ask: Boolean(values.model || values.server), version: VERSION });
   const transport = new StdioServerTransport();
   await server.connect(transport);
 

@@ -1,5 +1,6 @@
 // Model-related CLI options, shared by `ask`, `eval --answers` and `dataset`.
 import type { GpuSetting } from "../engine/model/llm.js";
+import { parseServerUrl } from "../engine/model/server/serverUrl.js";
 import { intOption, numberOption, UsageError } from "./args.js";
 
 export const modelOptions = {
@@ -10,6 +11,11 @@ export const modelOptions = {
   threads: { type: "string" },
   "context-size": { type: "string" },
   "models-dir": { type: "string" },
+  server: { type: "string" },
+  "server-model": { type: "string" },
+  "server-embedding-model": { type: "string" },
+  "server-embedding-url": { type: "string" },
+  "server-timeout": { type: "string" },
 } as const;
 
 export interface ModelFlags {
@@ -20,6 +26,11 @@ export interface ModelFlags {
   threads?: string;
   "context-size"?: string;
   "models-dir"?: string;
+  server?: string;
+  "server-model"?: string;
+  "server-embedding-model"?: string;
+  "server-embedding-url"?: string;
+  "server-timeout"?: string;
 }
 
 /** `path[:scale]`, scale defaulting to 1. A Windows drive letter is not a scale. */
@@ -32,6 +43,18 @@ export function parseLora(spec: string): { ref: string; scale: number } {
 /** The model part of the engine's settings, checked; references are resolved by the engine. */
 export function modelSettingsFrom(flags: ModelFlags) {
   if (flags.lora?.length && !flags.model) throw new UsageError("--lora needs --model");
+  if ((flags["server-model"] || flags["server-embedding-model"] || flags["server-embedding-url"] || flags["server-timeout"]) && !flags.server) {
+    throw new UsageError("--server-model, --server-embedding-model, --server-embedding-url and --server-timeout need --server URL");
+  }
+  for (const flag of ["server", "server-embedding-url"] as const) {
+    const url = flags[flag];
+    if (!url) continue;
+    try {
+      parseServerUrl(url);
+    } catch (err) {
+      throw new UsageError(`--${flag}: ${(err as Error).message.replace(/^docent\.server\.url /, "")}`);
+    }
+  }
   const gpu = (flags.gpu ?? "auto") as GpuSetting;
   if (gpu !== "auto" && gpu !== "off") throw new UsageError('--gpu is "auto" or "off"');
   return {
@@ -41,5 +64,14 @@ export function modelSettingsFrom(flags: ModelFlags) {
     gpu,
     threads: flags.threads ? intOption(flags.threads, "threads", 1) : undefined,
     contextSize: flags["context-size"] ? intOption(flags["context-size"], "context-size", 4096) : undefined,
+    server: flags.server
+      ? {
+          url: flags.server,
+          chatModel: flags["server-model"],
+          embeddingModel: flags["server-embedding-model"],
+          embeddingUrl: flags["server-embedding-url"],
+          timeoutSeconds: flags["server-timeout"] ? intOption(flags["server-timeout"], "server-timeout", 60) : undefined,
+        }
+      : undefined,
   };
 }

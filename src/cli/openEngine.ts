@@ -10,6 +10,7 @@ import type { EngineStatus } from "../shared/protocol.js";
 import { Engine } from "../engine/engine.js";
 import { DEFAULT_MAX_FILE_BYTES } from "../engine/index/corpus.js";
 import { isRemoteModelReference } from "../engine/model/download/references.js";
+import { SERVER_API_KEY_ENV } from "../engine/model/server/serverBackend.js";
 import type { Logger } from "../engine/util/logger.js";
 import { UsageError } from "./args.js";
 import { modelSettingsFrom, type ModelFlags } from "./modelOptions.js";
@@ -75,7 +76,13 @@ export async function openEngine(dir: string | string[], flags: IndexFlags & Mod
   const roots = Array.isArray(dir) ? dir : [dir];
   const engine = new Engine({
     roots,
-    indexFile: flags.index ? path.resolve(flags.index) : defaultIndexFile(dir, models.embeddingModel),
+    // A server's embedding model keys the index by server and model, as a local one by its path.
+    indexFile: flags.index
+      ? path.resolve(flags.index)
+      : defaultIndexFile(
+          dir,
+          models.server?.embeddingModel ? `${models.server.embeddingUrl || models.server.url}|${models.server.embeddingModel}` : models.embeddingModel,
+        ),
     modelsDir: flags["models-dir"] ?? userCacheDir("models"),
     settings: {
       include: flags.include ?? [],
@@ -87,6 +94,8 @@ export async function openEngine(dir: string | string[], flags: IndexFlags & Mod
     logger: options.verbose ? stderrLogger : quietLogger,
     events: { status: printDownloadProgress() },
     onFailure: "throw",
+    // The key never goes on the command line (shell history, process lists): only the environment.
+    serverApiKey: process.env[SERVER_API_KEY_ENV] || undefined,
   });
   try {
     await engine.start(options.signal);

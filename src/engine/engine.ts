@@ -2,10 +2,10 @@
 // process (src/server, a thin LSP adapter) and the CLI both drive it. Plain Node (no vscode, no
 // LSP types), so it is tested directly.
 import * as path from "node:path";
-import { answerQuestion, type PipelineEvent, type PipelineResult } from "./answer/pipeline.js";
+import { answerQuestion, type ChatGenerator, type PipelineEvent, type PipelineResult } from "./answer/pipeline.js";
 import { hasChanges, type DocsIndex, type IndexOptions, type UpdateReport } from "./index/docsIndex.js";
 import { loadIndex, saveIndex, type LoadOutcome } from "./index/persistence.js";
-import { headingLabel } from "./index/types.js";
+import { headingLabel, type Embedder } from "./index/types.js";
 import { exampleQuestions } from "./examples.js";
 import { definitionRow, searchSections } from "./lookup.js";
 import { cardForName } from "./cards/cardsForTerms.js";
@@ -17,6 +17,10 @@ import { ChatModel, LlamaEmbedder, type ModelSettings } from "./model/llm.js";
 import { describeModelStatus, loadLlamaBackend, type LlamaBackend } from "./model/gpuBackend.js";
 import { cudaPackageNames, hasSystemCudaRuntime, installGpuPackage, npmRegistry } from "./model/gpuPackages.js";
 import { importNodeLlamaCpp } from "./model/nodeLlamaCpp.js";
+import { connectionFor, embeddingServerUrl, serverChatKey, serverEmbeddingKey } from "./model/server/serverBackend.js";
+import { ServerChat } from "./model/server/serverChat.js";
+import { ServerEmbedder } from "./model/server/serverEmbedder.js";
+import { describeServerModel } from "./model/server/serverModels.js";
 import { silentLogger, type Logger } from "./util/logger.js";
 import { SerialQueue } from "./util/serialQueue.js";
 import { withoutText, type AnswerResult } from "../shared/answer.js";
@@ -67,6 +71,8 @@ export interface EngineOptions {
    * models are loaded before the index is built, so a wrong model path fails at once).
    */
   onFailure?: "warn" | "throw";
+  /** The model server's API key (settings.server), held in memory only. */
+  serverApiKey?: string;
 }
 
 /** How the index was opened at start-up, for the CLI's report. */
@@ -87,8 +93,12 @@ export function workspaceEngineOptions(init: InitializationOptions): Omit<Engine
     modelsDir: init.modelsDir,
     gpuPackagesDir: init.gpuPackagesDir,
     settings: init.settings,
+    serverApiKey: init.serverApiKey,
   };
 }
+
+/** A chat model the engine owns: in process or on a server. */
+type OwnedChat = ChatGenerator & { dispose(): Promise<void> };
 
 const SAVE_DELAY_MS = 2000;
 /** Answers whose source texts are kept in memory for feedback (older ones are re-read from disk). */
@@ -97,8 +107,9 @@ const WATCH_DEBOUNCE_MS = 300;
 
 export class Engine {
   private index?: DocsIndex;
-  private chat?: ChatModel;
-  private embedder?: LlamaEmbedder;
+  private chat?: OwnedChat;
+  private embedder?: Embedder & { dispose(): Promise<void> };
+  private serverApiKey?: string;
   /** The llama.cpp binary in use (Model Status), and the last model answer's speed. */
   private backend?: LlamaBackend;
   private lastAnswer?: ModelStatus["lastAnswer"];
@@ -127,6 +138,7 @@ export class Engine {
 
   constructor(private readonly options: EngineOptions) {
     this.settings = options.settings;
+    this.serverApiKey = options.serverApiKey;
     this.logger = options.logger ?? silentLogger;
     this.events = { status: () => {}, askEvent: () => {}, ...options.events };
   }
@@ -145,8 +157,8 @@ export class Engine {
     return this.index;
   }
 
-  /** The loaded chat model, if any (answer evaluation). */
-  get chatModel(): ChatModel | undefined {
+  /** The loaded chat model, in process or on a server, if any (answer evaluation). */
+  get chatModel(): ChatGenerator | undefined {
     return this.chat;
   }
 
@@ -227,6 +239,18 @@ export class Engine {
   }
 
   private async loadEmbedderIfConfigured(): Promise<void> {
+    const server = this.settings.server;
+    if (server?.url && server.embeddingModel) {
+      try {
+        this.setStatus({ state: "loading-model", message: "Connecting to the embedding model on the server" });
+        const connection = connectionFor({ ...server, url: embeddingServerUrl(server) }, this.serverApiKey, this.logger);
+        this.embedder = await ServerEmbedder.connect(connection, { model: server.embeddingModel, logger: this.logger }, this.startSignal);
+      } catch (err) {
+        if (this.options.onFailure === "throw") throw err;
+        this.warn(`Embedding model on the server not reached, search uses full text only: ${(err as Error).message}`);
+      }
+      return;
+    }
     if (!this.settings.embeddingModel) return;
     try {
       this.setStatus({ state: "loading-model", message: "Loading the embedding model" });
@@ -309,7 +333,42 @@ export class Engine {
     return Boolean(this.indexAbort);
   }
 
+  /**
+   * The chat model on a team's server. It stays in use when the server cannot be reached now: it
+   * asks again at each question, so a server that comes back (or restarts) answers without a reload.
+   */
+  private async connectServerChat(): Promise<void> {
+    const server = this.settings.server!;
+    if (this.settings.chatModel) this.logger.info(`docent.server.url is set: the local chat model ${this.settings.chatModel} is not loaded`);
+    const unreachable = "The model server is not answering now";
+    const chat: ServerChat = new ServerChat(connectionFor(server, this.serverApiKey, this.logger), {
+      model: server.chatModel,
+      logger: this.logger,
+      // Reached (at start, or again later): the status names the model and drops the warning.
+      onConnect: (info) => {
+        if (this.chat !== chat) return;
+        this.status.warnings = this.status.warnings.filter((w) => !w.startsWith(unreachable));
+        this.setStatus({ model: `${info.id} (server)`, device: "server" });
+      },
+    });
+    this.chat = chat;
+    this.setStatus({ state: "loading-model", message: `Connecting to the model server ${chat.connection.label}` });
+    try {
+      const info = await chat.connect(this.startSignal);
+      this.logger.info(`Answers come from the model server: ${describeServerModel(chat.connection, info)}`);
+      this.setStatus({ state: "ready", message: undefined, progress: undefined });
+    } catch (err) {
+      if (this.options.onFailure === "throw") {
+        this.chat = undefined;
+        throw err;
+      }
+      this.warn(`${unreachable} (Docent asks again at the next question): ${(err as Error).message}`);
+      this.setStatus({ state: "ready", model: `${server.chatModel || "?"} (server)`, device: "server", message: undefined, progress: undefined });
+    }
+  }
+
   private async loadChatModel(): Promise<void> {
+    if (this.settings.server?.url) return this.connectServerChat();
     const ref = this.settings.chatModel;
     if (!ref) {
       this.setStatus({ state: "ready", model: undefined, device: undefined, message: undefined });
@@ -331,13 +390,14 @@ export class Engine {
       }
       failing = { setting: "chatModel", ref };
       this.setStatus({ state: "loading-model", message: "Loading the chat model" });
-      this.chat = await ChatModel.load(llama, file, { ...this.modelSettings(), lora });
+      const chat = await ChatModel.load(llama, file, { ...this.modelSettings(), lora });
+      this.chat = chat;
       this.logger.info(
-        `Chat model ${file} ready on ${llama.gpu || "CPU"} (${this.chat.gpuLayers} GPU layers, ${this.chat.threads} threads, context ${this.chat.contextSize})`,
+        `Chat model ${file} ready on ${llama.gpu || "CPU"} (${chat.gpuLayers} GPU layers, ${chat.threads} threads, context ${chat.contextSize})`,
       );
       // The device is where the model runs: a GPU binary that offloaded no layer (Vulkan with only a
       // software renderer, a model too big for VRAM) leaves it on the CPU; Model Status says why.
-      const device = llama.gpu && this.chat.gpuLayers > 0 ? llama.gpu : "cpu";
+      const device = llama.gpu && chat.gpuLayers > 0 ? llama.gpu : "cpu";
       this.setStatus({ state: "ready", model: path.basename(file), device, message: undefined, progress: undefined });
     } catch (err) {
       if (this.options.onFailure === "throw") throw err;
@@ -553,7 +613,9 @@ export class Engine {
 
   /** Where the model runs and how fast it answered (Docent: Show Model Status). */
   modelStatus(): Promise<ModelStatus> {
-    return describeModelStatus({ gpuSetting: this.settings.gpu, backend: this.backend, chat: this.chat, lastAnswer: this.lastAnswer });
+    // A model on a team's server has no local device to describe: Model Status shows the local binary only.
+    const chat = this.chat instanceof ChatModel ? this.chat : undefined;
+    return describeModelStatus({ gpuSetting: this.settings.gpu, backend: this.backend, chat, lastAnswer: this.lastAnswer });
   }
 
   /**
@@ -591,10 +653,10 @@ export class Engine {
     this.settings = settings;
     const corpusChanged =
       JSON.stringify([before.include, before.exclude, before.maxFileBytes]) !== JSON.stringify([settings.include, settings.exclude, settings.maxFileBytes]);
-    const embedderChanged = before.embeddingModel !== settings.embeddingModel;
+    const embedderChanged = before.embeddingModel !== settings.embeddingModel || serverEmbeddingKey(before.server) !== serverEmbeddingKey(settings.server);
     const chatChanged =
-      JSON.stringify([before.chatModel, before.lora, before.gpu, before.threads, before.contextSize]) !==
-      JSON.stringify([settings.chatModel, settings.lora, settings.gpu, settings.threads, settings.contextSize]);
+      JSON.stringify([before.chatModel, before.lora, before.gpu, before.threads, before.contextSize, serverChatKey(before.server)]) !==
+      JSON.stringify([settings.chatModel, settings.lora, settings.gpu, settings.threads, settings.contextSize, serverChatKey(settings.server)]);
     if (!corpusChanged && !embedderChanged && !chatChanged) return;
     if (chatChanged) {
       await this.chat?.dispose();
@@ -609,6 +671,26 @@ export class Engine {
     if (embedderChanged) await this.loadEmbedderIfConfigured();
     if (corpusChanged || embedderChanged) await this.openIndex();
     if (chatChanged) await this.loadChatModel();
+  }
+
+  /** A new API key for the model server: what runs on the server reconnects with it. */
+  setServerApiKey(apiKey: string | undefined): Promise<void> {
+    return this.queue.run(async () => {
+      if ((apiKey || undefined) === this.serverApiKey) return;
+      this.serverApiKey = apiKey || undefined;
+      const server = this.settings.server;
+      if (!server?.url) return;
+      this.status.warnings = [];
+      if (serverEmbeddingKey(server)) {
+        await this.embedder?.dispose();
+        this.embedder = undefined;
+        await this.loadEmbedderIfConfigured();
+        await this.openIndex();
+      }
+      await this.chat?.dispose();
+      this.chat = undefined;
+      await this.loadChatModel();
+    });
   }
 
   async dispose(): Promise<void> {

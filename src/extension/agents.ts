@@ -207,6 +207,8 @@ export class DocentAgents extends Disposable {
         stream.markdown(event.text);
       } else if (event.type === "stage" && event.status === "started" && event.stage === "answer") {
         stream.progress("Writing the answer");
+      } else if (event.type === "notice") {
+        stream.progress(event.text);
       }
     });
     const cancel = token.onCancellationRequested(() => void engine.cancel(id));

@@ -4,7 +4,7 @@
 import * as vscode from "vscode";
 import { DEFAULT_MEMORY_BUDGET_MB } from "../shared/defaults.js";
 import { DEFAULT_PIPELINE } from "../shared/pipelineSettings.js";
-import type { EngineSettings } from "../shared/protocol.js";
+import type { EngineSettings, ServerSettings } from "../shared/protocol.js";
 
 const SECTION = "docent";
 
@@ -36,6 +36,7 @@ export function engineSettings(): EngineSettings {
     gpu: get<"auto" | "off">("gpu", "auto") === "off" ? "off" : "auto",
     threads: threads > 0 ? threads : undefined,
     contextSize: get<number>("contextSize", 4096),
+    server: serverSettings(),
     pipeline: {
       ...DEFAULT_PIPELINE,
       draft: get<boolean>("draft.enabled", true),
@@ -43,6 +44,23 @@ export function engineSettings(): EngineSettings {
       answerMaxTokens: get<number>("answer.maxTokens", DEFAULT_PIPELINE.answerMaxTokens),
       sources: get<number>("sources", DEFAULT_PIPELINE.sources),
     },
+  };
+}
+
+/**
+ * The team's model server, from user settings only: a workspace that named the server would
+ * choose where the user's questions and docs are sent.
+ */
+function serverSettings(): ServerSettings | undefined {
+  const url = userOnly<string>("server.url", "").trim();
+  if (!url) return undefined;
+  const timeoutSeconds = userOnly<number>("server.timeoutSeconds", 60);
+  return {
+    url,
+    chatModel: userOnly<string>("server.chatModel", "").trim() || undefined,
+    embeddingModel: userOnly<string>("server.embeddingModel", "").trim() || undefined,
+    embeddingUrl: userOnly<string>("server.embeddingUrl", "").trim() || undefined,
+    timeoutSeconds: typeof timeoutSeconds === "number" && timeoutSeconds > 0 ? timeoutSeconds : 60,
   };
 }
 

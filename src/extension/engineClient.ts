@@ -32,6 +32,7 @@ import {
   FeedbackRequest,
   ReindexRequest,
   SearchRequest,
+  SetServerApiKeyRequest,
   StatusNotification,
   StatusRequest,
   type AskEventParams,
@@ -68,6 +69,8 @@ export interface EngineClientOptions {
   gpuPackagesDir?: string;
   /** Read on every (re)start of the engine process, so a restarted engine has the current settings. */
   settings: () => EngineSettings;
+  /** The model server's API key, read on every (re)start (kept in SecretStorage, sent in memory). */
+  serverApiKey?: () => string | undefined;
   /** Include globs for the file watchers (fixed for this client's life: a change restarts the engine). */
   include: string[];
   log: vscode.LogOutputChannel;
@@ -126,6 +129,7 @@ export class EngineClient extends Disposable {
       modelsDir: options.modelsDir,
       gpuPackagesDir: options.gpuPackagesDir,
       settings: options.settings(),
+      serverApiKey: options.serverApiKey?.(),
     });
     const watchers = options.roots.flatMap((root) =>
       (options.include.length ? options.include : DEFAULT_INCLUDE).map((glob) =>
@@ -211,6 +215,10 @@ export class EngineClient extends Disposable {
   exportDataset(params: ExportDatasetParams, token: vscode.CancellationToken, onProgress: (p: DatasetProgressParams) => void): Promise<DatasetSummary> {
     const sub = this.client.onNotification(DatasetProgressNotification, onProgress);
     return this.client.sendRequest(ExportDatasetRequest, params, token).finally(() => sub.dispose());
+  }
+
+  setServerApiKey(apiKey: string | undefined): Promise<void> {
+    return this.client.sendRequest(SetServerApiKeyRequest, { apiKey });
   }
 
   /** Where the model runs and how fast it answered (Docent: Show Model Status). */

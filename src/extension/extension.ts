@@ -19,6 +19,7 @@ import { FailedDownloads, settingLabel, type FailedDownload } from "./modelFailu
 import { chooseModelFile, modelPickItems, selectModel, type ModelPickItem } from "./models.js";
 import { showModelStatus, type ShownModelStatus } from "./modelStatus.js";
 import { lastHighlight, openSource, registerHighlightReset, resolveLink, type LinkTarget } from "./openSource.js";
+import { ServerApiKey } from "./serverKey.js";
 import { StatusBar } from "./statusBar.js";
 
 /** What the extension returns from activate(): used by the integration tests. */
@@ -73,6 +74,7 @@ class DocentExtension extends Disposable {
   private readonly statusWaiters: ((s: EngineStatus) => void)[] = [];
   private indexingProgress?: { resolve: () => void; report: (done: number, total: number) => void };
   private reindexing = false;
+  private readonly serverKey: ServerApiKey;
   private readonly failedDownloads: FailedDownloads;
   private readonly explain: ExplainContext;
   private startSettings?: EngineSettings;
@@ -85,6 +87,12 @@ class DocentExtension extends Disposable {
     readonly log: vscode.LogOutputChannel,
   ) {
     super();
+    this.serverKey = this.register(new ServerApiKey(context.secrets));
+    this.register(
+      this.serverKey.onDidChange(
+        (key) => void this.engine?.setServerApiKey(key).catch((err) => this.reportFailure("Passing the new server API key to the engine", err)),
+      ),
+    );
     this.chat = this.register(new ChatViewProvider(context, () => this.engine, log));
     this.register(vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, this.chat, { webviewOptions: { retainContextWhenHidden: true } }));
     this.register(registerDefinitionHover(() => this.engine));
@@ -123,9 +131,11 @@ class DocentExtension extends Disposable {
       this.statusBar.show({ state: "ready", files: 0, sections: 0, warnings: [], message: "Open a folder to index its docs" });
       return;
     }
+    await this.serverKey.load();
     const engine = new EngineClient({
       extensionPath: this.context.extensionPath,
       roots,
+      serverApiKey: () => this.serverKey.current,
       storageDir: this.storageDir,
       modelsDir: path.join(this.context.globalStorageUri.fsPath, "models"),
       gpuPackagesDir: this.context.globalStorageUri.fsPath,
@@ -330,6 +340,12 @@ class DocentExtension extends Disposable {
     command("docent.exportDataset", () => this.exportDataset());
     command("docent.showModelStatus", () => showModelStatus(this.engine));
     command("docent.enableCuda", (opts?: unknown) => enableCuda(this.engine, () => this.restartEngine(), (opts as { confirm?: boolean }) ?? {}));
+    command("docent.setServerApiKey", async (key?: unknown) => {
+      // A key passed as an argument (tests, other extensions) is stored without asking.
+      if (typeof key === "string") await this.serverKey.set(key);
+      else if (!(await this.serverKey.prompt())) return;
+      await this.engine?.setServerApiKey(this.serverKey.current);
+    });
   }
 
   private async reindex(): Promise<unknown> {

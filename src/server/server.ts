@@ -22,6 +22,7 @@ import {
   FeedbackRequest,
   ReindexRequest,
   SearchRequest,
+  SetServerApiKeyRequest,
   StatusNotification,
   StatusRequest,
   type InitializationOptions,
@@ -100,6 +101,7 @@ connection.onRequest(ExportDatasetRequest, async (params, token) =>
   (await ready()).exportDataset(params, abortOn(token), (p) => void connection.sendNotification(DatasetProgressNotification, p)),
 );
 connection.onRequest(ConfigureRequest, async (settings) => (await ready()).configure(settings));
+connection.onRequest(SetServerApiKeyRequest, async (params) => (await ready()).setServerApiKey(params.apiKey));
 connection.onRequest(ModelStatusRequest, async () => (engine ? engine.modelStatus() : null));
 connection.onRequest(EnableCudaRequest, async (token) =>
   (await ready()).enableCuda((p) => void connection.sendNotification(GpuPackageProgressNotification, p), abortOn(token)),

@@ -88,6 +88,8 @@ export type AnswerEvent<S extends AnswerSource = AnswerSource> =
   | { type: "cards"; cards: DefinitionCard[]; resolvedQuestion?: string }
   | { type: "sources"; sources: S[] }
   | { type: "answer-chunk"; text: string }
+  /** Why the answer waits (a busy model server, retrying): shown while it waits, then replaced. */
+  | { type: "notice"; text: string }
   /** Reasoning the model wrote before its draft or answer: never part of their text. */
   | { type: "reasoning-chunk"; stage: "draft" | "answer"; text: string };
 

@@ -24,6 +24,22 @@ export interface EngineSettings {
   threads?: number;
   contextSize?: number;
   pipeline: PipelineSettings;
+  /** A team's OpenAI-compatible model server; when set, the chat model (and embeddings, with embeddingModel) run there. */
+  server?: ServerSettings;
+}
+
+/** The model server: vLLM, llama-server, Ollama, LM Studio (anything with /v1/chat/completions). The API key travels apart (see serverApiKey). */
+export interface ServerSettings {
+  /** e.g. http://gpu-box:8000/v1 */
+  url: string;
+  /** The model name to ask for (an adapter's name on vLLM); empty: the first model the server lists. */
+  chatModel?: string;
+  /** Embeddings from the server with this model; empty: the local embeddingModel, if any. */
+  embeddingModel?: string;
+  /** Where the embedding model is served when not at `url` (vLLM and llama-server serve one model per process); empty: `url`. */
+  embeddingUrl?: string;
+  /** No byte from the server for this long fails the request (default 60). */
+  timeoutSeconds?: number;
 }
 
 /** Sent with `initialize`; the client builds it anew on every (re)start, so a restarted engine has the current settings. */
@@ -34,9 +50,17 @@ export interface InitializationOptions {
   /** Where downloaded models go (the extension's global storage). */
   modelsDir: string;
   settings: EngineSettings;
+  /**
+   * The model server's API key, from the editor's SecretStorage: sent in memory with initialize
+   * (and SetServerApiKeyRequest), never written to settings or disk.
+   */
+  serverApiKey?: string;
   /** Where "Docent: Enable CUDA" puts node-llama-cpp's CUDA binaries (the extension's global storage). */
   gpuPackagesDir?: string;
 }
+
+/** A new model-server API key (or none): the engine reconnects to the server with it. */
+export const SetServerApiKeyRequest = new RequestType<{ apiKey?: string }, void, void>("docent/setServerApiKey");
 
 /** New settings: the engine reloads what they affect. */
 export const ConfigureRequest = new RequestType<EngineSettings, void, void>("docent/configure");

@@ -73,7 +73,7 @@ const holdsCard = (s: Pick<Source, "file" | "startLine" | "endLine">, card: Defi
  */
 export async function modelSources(
   request: ContextRequest,
-  countTokens: (t: string) => number,
+  countTokens: (t: string) => number | Promise<number>,
   budget: number,
   block: (s: Source) => string,
 ): Promise<Source[]> {
@@ -81,7 +81,8 @@ export async function modelSources(
   const groups = groupBySection(request.hits);
   const sources: Source[] = [];
   let left = budget;
-  const cost = (s: Source) => countTokens(block(s) + "\n\n");
+  // A server's tokenizer answers asynchronously (one /tokenize call per count).
+  const cost = async (s: Source) => await countTokens(block(s) + "\n\n");
   const cardText = (range: { file: string; startLine: number; endLine: number }) =>
     cards
       .filter((c) => holdsCard(range, c))
@@ -96,21 +97,21 @@ export async function modelSources(
     // The first section (the best-ranked, or the one that defines the name asked about) may take
     // what it needs; the others their share.
     const room = sources.length === 0 ? left : Math.min(left, Math.max(MIN_SOURCE_TOKENS, budget * MAX_SECTION_SHARE));
-    if (cost(source) > room) {
+    if ((await cost(source)) > room) {
       // Its best-matching lines, as many as fit (characters estimated, then checked by the tokenizer).
-      const header = cost({ ...source, text: top });
+      const header = await cost({ ...source, text: top });
       let chars = Math.max(0, (room - header) * 3.5);
       let fitted: Source | undefined;
       while (chars >= 40 && !fitted) {
         const excerpt = compactMarkdown(bestExcerpt(read.lines, query, chars, rankedLines(group, read.startLine)).text);
         const candidate = { ...source, text: top ? `${top}\n\n${excerpt}` : excerpt };
-        if (cost(candidate) <= room) fitted = candidate;
+        if ((await cost(candidate)) <= room) fitted = candidate;
         else chars *= 0.8;
       }
       if (!fitted) continue;
       source = fitted;
     }
-    left -= cost(source);
+    left -= await cost(source);
     sources.push(await withLinesHash(source, cache));
   }
   // A card whose section did not make it in still goes first, on its own.
@@ -128,8 +129,9 @@ export async function modelSources(
       matchedBy: ["term"],
       term: card.term,
     };
-    if (cost(alone) <= left) {
-      left -= cost(alone);
+    const aloneCost = await cost(alone);
+    if (aloneCost <= left) {
+      left -= aloneCost;
       sources.unshift(await withLinesHash(alone, cache));
     }
   }

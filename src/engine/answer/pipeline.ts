@@ -3,6 +3,7 @@
 // model answers from the numbered sections only, citing them as [n].
 import type { DocsIndex } from "../index/docsIndex.js";
 import type { Generation, GenerateRequest } from "../model/llm.js";
+import { GenerationFailure } from "../model/generationFailure.js";
 import { retrieve } from "./retrieval.js";
 import { tokenize } from "../index/tokenizer.js";
 import type { SearchHit } from "../index/types.js";
@@ -14,10 +15,15 @@ import { fileLinesOf } from "./fileLines.js";
 import { DEFAULT_PIPELINE, type PipelineSettings } from "../../shared/pipelineSettings.js";
 import type { AnswerEvent, AnswerResult, AnswerSourceWithText, Citation, Stage } from "../../shared/answer.js";
 
-/** What the pipeline needs of a chat model (ChatModel implements it). */
+/**
+ * What the pipeline needs of a chat model: ChatModel (in process) and ServerChat (an
+ * OpenAI-compatible server, whose tokenizer is a request away) implement it. contextSize is read
+ * after a countTokens call, by which time a server's has been asked for.
+ */
 export interface ChatGenerator {
   readonly contextSize: number;
-  countTokens(text: string): number;
+  countTokens(text: string): number | Promise<number>;
+  /** May throw GenerationFailure (a model server that failed): the pipeline keeps what was written. */
   /** Tokens of the whole prompt with the model's chat template, when the backend can tell. */
   countPromptTokens?(system: string, user: string): number;
   generate(request: GenerateRequest): Promise<Generation>;
@@ -124,6 +130,9 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
     if (signal?.aborted) result.aborted = true;
     return result.aborted;
   };
+  /** Set when the model failed (a server that went away): later steps answer without it. */
+  let modelFailure: string | undefined;
+  const onNotice = (text: string) => emit({ type: "notice", text });
 
   // 0. A follow-up that names nothing itself is about what the previous turn was about.
   const definedNames = (text: string) => [...new Set(index.exactTermHits(text, undefined, 4).map((d) => d.term))];
@@ -156,15 +165,23 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
         emit({ type: "draft-chunk", text: options.draft });
         return;
       }
-      const generation = await chat!.generate({
-        system: DRAFT_SYSTEM_PROMPT,
-        user: asked,
-        maxTokens: settings.draftMaxTokens,
-        temperature: settings.draftTemperature,
-        signal,
-        onTextChunk: (text) => emit({ type: "draft-chunk", text }),
-        onReasoningChunk: (text) => emit({ type: "reasoning-chunk", stage: "draft", text }),
-      });
+      const generation = await chat!
+        .generate({
+          system: DRAFT_SYSTEM_PROMPT,
+          user: asked,
+          maxTokens: settings.draftMaxTokens,
+          temperature: settings.draftTemperature,
+          signal,
+          onTextChunk: (text) => emit({ type: "draft-chunk", text }),
+          onNotice,
+          onReasoningChunk: (text) => emit({ type: "reasoning-chunk", stage: "draft", text }),
+        })
+        .catch((err: unknown) => {
+          // The draft written so far still helps retrieval; the answer falls back to the sections.
+          if (!(err instanceof GenerationFailure)) throw err;
+          modelFailure = err.message;
+          return err.partial;
+        });
       result.draft = generation.text.trim();
       result.tokens.draft = generation.tokens;
       result.tokensPerSecond.draft = generation.tokensPerSecond;
@@ -207,32 +224,55 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
     cards: result.cards ?? [],
     cache: fileLines,
   };
-  if (!chat) {
+  /** The best-matching lines of the docs as the answer: without a model, or when the model failed. */
+  const answerWithSections = async (note: string) => {
     result.sources = await readerSources(context, settings.sources);
     emit({ type: "sources", sources: result.sources });
     result.mode = "retrieval-only";
-    result.note = "No chat model is configured, so these are the best-matching lines of the docs.";
+    result.note = note;
     result.answer = retrievalOnlyAnswer(result.sources);
     result.citations = parseCitations(result.answer, result.sources).citations;
     emit({ type: "answer-chunk", text: result.answer });
+  };
+  if (!chat || modelFailure !== undefined) {
+    await answerWithSections(
+      modelFailure === undefined
+        ? "No chat model is configured, so these are the best-matching lines of the docs."
+        : `The model failed (${modelFailure}), so these are the best-matching lines of the docs.`,
+    );
     return finish();
   }
   await stage("answer", async () => {
-    const budget = contextBudget(asked, (t) => chat.countTokens(t), chat.contextSize, settings.answerMaxTokens, chat.countPromptTokens?.bind(chat));
+    const budget = await contextBudget(asked, (t) => chat.countTokens(t), chat.contextSize, settings.answerMaxTokens, chat.countPromptTokens?.bind(chat));
     result.sources = await modelSources(context, (t) => chat.countTokens(t), budget, sourceBlock);
     emit({ type: "sources", sources: result.sources });
     if (aborted()) return;
     const prompt = answerPrompt(asked, result.sources);
-    result.tokens.answerPrompt = chat.countTokens(prompt);
-    const generation = await chat.generate({
-      system: ANSWER_SYSTEM_PROMPT,
-      user: prompt,
-      maxTokens: settings.answerMaxTokens,
-      temperature: 0,
-      signal,
-      onTextChunk: (text) => emit({ type: "answer-chunk", text }),
-      onReasoningChunk: (text) => emit({ type: "reasoning-chunk", stage: "answer", text }),
-    });
+    result.tokens.answerPrompt = await chat.countTokens(prompt);
+    let failure: GenerationFailure | undefined;
+    const generation = await chat
+      .generate({
+        system: ANSWER_SYSTEM_PROMPT,
+        user: prompt,
+        maxTokens: settings.answerMaxTokens,
+        temperature: 0,
+        signal,
+        onTextChunk: (text) => emit({ type: "answer-chunk", text }),
+        onNotice,
+        onReasoningChunk: (text) => emit({ type: "reasoning-chunk", stage: "answer", text }),
+      })
+      .catch((err: unknown) => {
+        if (!(err instanceof GenerationFailure)) throw err;
+        failure = err;
+        return err.partial;
+      });
+    if (failure && !generation.text.trim()) {
+      // Nothing was written: the best-matching lines are the answer (they replace the sources sent above).
+      await answerWithSections(`The model failed (${failure.message}), so these are the best-matching lines of the docs.`);
+      return;
+    }
+    // What was written before a failure is kept, with a note saying where it stopped and why.
+    if (failure) result.note = `The answer stopped early: ${failure.message}`;
     timings.firstAnswerTokenMs = performance.now() - started - (generation.ms - generation.firstTokenMs);
     result.answer = generation.text.trim();
     if (generation.reasoning) result.reasoning = generation.reasoning.trim();
@@ -274,15 +314,15 @@ export function questionCoverage(index: DocsIndex, question: string, hit: Search
  * Tokens left for sources: the context less the answer and the prompt's frame. With
  * `countPromptTokens` the frame is counted as the model's chat template renders it (special tokens included).
  */
-export function contextBudget(
+export async function contextBudget(
   question: string,
-  countTokens: (t: string) => number,
+  countTokens: (t: string) => number | Promise<number>,
   contextSize: number,
   answerMaxTokens: number,
   countPromptTokens?: (system: string, user: string) => number,
-): number {
+): Promise<number> {
   const frame = answerPrompt(question, []);
-  const overhead = (countPromptTokens?.(ANSWER_SYSTEM_PROMPT, frame) ?? countTokens(ANSWER_SYSTEM_PROMPT) + countTokens(frame)) + 64;
+  const overhead = (countPromptTokens?.(ANSWER_SYSTEM_PROMPT, frame) ?? (await countTokens(ANSWER_SYSTEM_PROMPT)) + (await countTokens(frame))) + 64;
   return contextSize - answerMaxTokens - overhead;
 }
 

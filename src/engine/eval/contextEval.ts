@@ -78,7 +78,7 @@ export async function evaluateContext(
     const contextText = modelRun.sources.map(sourceBlock).join("\n\n");
     context += contentRecall(reference, contextText);
     tokens += modelRun.sources.reduce((sum, s) => sum + estimateTokens(sourceBlock(s) + "\n\n"), 0);
-    budget += contextBudget(q.question, estimateTokens, contextSize, answerMaxTokens);
+    budget += await contextBudget(q.question, estimateTokens, contextSize, answerMaxTokens);
     sources += modelRun.sources.length;
     const plain: PipelineResult = await answerQuestion(index, undefined, q.question, { settings });
     const shown = visibleAnswerText(plain);

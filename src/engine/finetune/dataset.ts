@@ -168,9 +168,9 @@ export async function generateDataset(index: DocsIndex, chat: ChatGenerator, opt
   };
   // Room for the section in the prompt: the context less the longest generation and the instructions.
   const sectionBudget = Math.max(128, chat.contextSize - 512);
-  const fit = (text: string) => {
+  const fit = async (text: string) => {
     const lines = text.split("\n");
-    while (lines.length > 1 && chat.countTokens(lines.join("\n")) > sectionBudget) lines.pop();
+    while (lines.length > 1 && (await chat.countTokens(lines.join("\n"))) > sectionBudget) lines.pop();
     return lines.join("\n");
   };
   const limits = options.maxTokens ?? { question: 48, answer: 160, rephrase: 256 };
@@ -186,7 +186,7 @@ export async function generateDataset(index: DocsIndex, chat: ChatGenerator, opt
       summary.generatedTokens += g.tokens;
       return g.text.trim();
     };
-    const text = fit(section.text);
+    const text = await fit(section.text);
     const split = validationPaths.has(section.path) ? "validation" : "train";
     const base = { section: section.key, path: section.path, heading: section.heading, startLine: section.startLine, endLine: section.endLine, split };
     const records: ChatRecord[] = [];

@@ -498,7 +498,16 @@ export class DocsIndex {
 
   async vectorRanking(text: string, limit: number, signal?: AbortSignal): Promise<number[]> {
     if (!this.embedder || this.files.size === 0) return [];
-    const [vector] = await this.embedder.embed([text], signal);
+    let vector: Float32Array | undefined;
+    try {
+      [vector] = await this.embedder.embed([text], signal);
+    } catch (err) {
+      // An embedding model that fails now (a model server that went away) costs the vectors of
+      // this query, not the search: full text still answers.
+      if (signal?.aborted) throw err;
+      this.logger.warn(`Vector search skipped, the embedding model failed: ${(err as Error).message}`);
+      return [];
+    }
     const result = await searchVector(this.orama, {
       mode: "vector",
       vector: { value: [...vector!], property: "embedding" },

@@ -79,6 +79,8 @@ export interface GenerateRequest {
   signal?: AbortSignal;
   /** The answer's text as it streams; reasoning segments never come here. */
   onTextChunk?: (text: string) => void;
+  /** Why the generation waits (a busy model server retrying): shown to the user while it waits. */
+  onNotice?: (text: string) => void;
   /** Reasoning (`<think>…</think>`, node-llama-cpp's thought segments) as it streams. */
   onReasoningChunk?: (text: string) => void;
 }

@@ -156,6 +156,34 @@ export function registerExtensionSuite(): void {
       await vscode.commands.executeCommand("workbench.action.closeAllEditors");
     });
 
+    it("asks once through the model-server backend (a real llama-server, with its API key from Set Server API Key)", async function () {
+      const server = JSON.parse(process.env.DOCENT_TEST_LLAMA_SERVER ?? "{}") as { url?: string; model?: string; apiKey?: string; skip?: string };
+      if (!server.url) {
+        console.log(`[skip] model-server ask: ${server.skip ?? "no llama-server"}`);
+        this.skip();
+      }
+      const config = vscode.workspace.getConfiguration("docent");
+      await vscode.commands.executeCommand("docent.setServerApiKey", server.apiKey);
+      await config.update("server.chatModel", server.model, vscode.ConfigurationTarget.Global);
+      await config.update("server.url", server.url, vscode.ConfigurationTarget.Global);
+      try {
+        await until("the server model", () => (api.status()?.model === `${server.model} (server)` ? true : undefined), 60_000);
+        assert.equal(api.status()?.device, "server");
+        const result = await api.ask("What does http.server.request.duration measure?");
+        assert.ok(result);
+        assert.equal(result.mode, "model", result.note);
+        assert.equal(result.note, undefined);
+        assert.ok(result.answer.length > 0);
+        assert.equal(result.sources[0]!.term, "http.server.request.duration");
+      } finally {
+        await config.update("server.url", undefined, vscode.ConfigurationTarget.Global);
+        await config.update("server.chatModel", undefined, vscode.ConfigurationTarget.Global);
+        await vscode.commands.executeCommand("docent.setServerApiKey", "");
+      }
+      // Back on the local model.
+      await until("the local model again", () => (api.status()?.model === "tiny-chat-template.gguf" ? true : undefined), 60_000);
+    });
+
     it("an engine restarted after a crash uses the settings of the moment and keeps the saved index", async function () {
       const config = vscode.workspace.getConfiguration("docent");
       const before = (await api.whenReady(120_000)).files;

@@ -1,0 +1,344 @@
+// Docent against a REAL llama.cpp llama-server on 127.0.0.1 (built by scripts/install-test-deps.sh
+// from the source node-llama-cpp ships) with the generated tiny models: streamed answers with
+// sources, Stop, server embeddings in hybrid search, a LoRA adapter, a server killed mid-answer and
+// restarted, a wrong API key, and a fault-injecting proxy (429/503, stalls, malformed events).
+// Outside CI a missing llama-server skips these with the reason; with CI=true it fails.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import { Engine, workspaceEngineOptions } from "../../src/engine/engine.js";
+import { GenerationFailure } from "../../src/engine/model/generationFailure.js";
+import { getLlamaInstance, LlamaEmbedder } from "../../src/engine/model/llm.js";
+import { ServerChat } from "../../src/engine/model/server/serverChat.js";
+import { ServerConnection } from "../../src/engine/model/server/serverConnection.js";
+import { ServerEmbedder } from "../../src/engine/model/server/serverEmbedder.js";
+import type { PipelineEvent } from "../../src/engine/answer/pipeline.js";
+import { INDEX_FILE } from "../../src/shared/defaults.js";
+import { DEFAULT_PIPELINE } from "../../src/shared/pipelineSettings.js";
+import type { AskEventParams, EngineSettings, ServerSettings } from "../../src/shared/protocol.js";
+import { ensureTinyModels, type TinyModelPaths } from "../fixtures/tinyModels.js";
+import { FaultProxy } from "../helpers/faultProxy.js";
+import { LlamaServer, llamaServerOrSkip } from "../helpers/llamaServer.js";
+import { makeTempDir, tempDocs } from "../helpers/tempDocs.js";
+
+const found = llamaServerOrSkip();
+const skip = found.skip;
+
+const DOCS = {
+  "metrics.md":
+    "# Metrics\n\n## Metric: `jvm.memory.used`\n\nMemory used by the JVM, in bytes, per memory pool.\n\n| Name | Unit |\n| --- | --- |\n| `jvm.memory.used` | By |\n",
+  "gc.md": "# Garbage collection\n\nPauses of the garbage collector, in seconds, per collector.\n",
+  "http.md": "# HTTP\n\n## Metric: `http.server.request.duration`\n\nDuration of HTTP server requests, a histogram in seconds.\n",
+};
+
+let models: TinyModelPaths;
+let chatServer: LlamaServer;
+let embedServer: LlamaServer;
+const servers: LlamaServer[] = [];
+const engines: Engine[] = [];
+
+before(async () => {
+  if (skip) return;
+  models = await ensureTinyModels();
+  // Two slots, so a question can be answered while another connection is being closed.
+  chatServer = await LlamaServer.start(found.bin!, { model: models.chatTemplate, alias: "tiny-docs", ctxSize: 4096, parallel: 2 });
+  servers.push(chatServer);
+  embedServer = await LlamaServer.start(found.bin!, { model: models.embed, embeddings: true, alias: "tiny-embed" });
+  servers.push(embedServer);
+});
+
+after(async () => {
+  for (const e of engines) await e.dispose().catch(() => undefined);
+  for (const s of servers) await s.close();
+});
+
+function settings(server: ServerSettings | undefined, extra: Partial<EngineSettings> = {}): EngineSettings {
+  return {
+    include: [],
+    exclude: [],
+    maxFileBytes: 2 * 1024 * 1024,
+    lora: [],
+    gpu: "off",
+    threads: 1,
+    pipeline: { ...DEFAULT_PIPELINE, draftMaxTokens: 16, answerMaxTokens: 48 },
+    server,
+    ...extra,
+  };
+}
+
+async function startEngine(server: ServerSettings | undefined, options: { apiKey?: string; extra?: Partial<EngineSettings> } = {}) {
+  const root = await tempDocs(DOCS);
+  const storageDir = await makeTempDir();
+  const logs: string[] = [];
+  const events: AskEventParams[] = [];
+  const engine = new Engine({
+    ...workspaceEngineOptions({ roots: [root], storageDir, modelsDir: path.join(storageDir, "models"), settings: settings(server, options.extra) }),
+    serverApiKey: options.apiKey,
+    logger: { info: (m) => logs.push(m), warn: (m) => logs.push(`WARN ${m}`), error: (m) => logs.push(`ERROR ${m}`) },
+    events: { askEvent: (e) => events.push(e) },
+  });
+  engines.push(engine);
+  await engine.start();
+  return { engine, logs, events, root, storageDir };
+}
+
+/** A question whose answer is long: the tiny model rarely stops on its own within this many tokens. */
+function longAnswer(engine: Engine, id: string, signal?: AbortSignal, onEvent?: (e: PipelineEvent) => void) {
+  return engine.ask({ id, question: "What does jvm.memory.used measure?" }, signal, onEvent);
+}
+
+test("a streamed answer from llama-server: chunks as they come, sources from the docs, the server's context and tokenizer", { skip }, async () => {
+  const { engine, events, logs } = await startEngine({ url: chatServer.url, chatModel: "tiny-docs" });
+  const status = engine.getStatus();
+  assert.equal(status.model, "tiny-docs (server)");
+  assert.equal(status.device, "server");
+  assert.ok(
+    logs.some((l) => /tiny-docs on http:\/\/127\.0\.0\.1:\d+, context 2048 \(props\), server tokenizer/.test(l)),
+    logs.join("\n"),
+  );
+  const result = await engine.ask({ id: "q1", question: "What does jvm.memory.used measure?" });
+  assert.equal(result.mode, "model", result.note);
+  assert.equal(result.note, undefined);
+  assert.equal(result.sources[0]!.path, "metrics.md");
+  assert.ok(result.answer.length > 0);
+  const chunks = events.filter((e) => e.id === "q1" && e.event.type === "answer-chunk").map((e) => (e.event as { text: string }).text);
+  assert.ok(chunks.length > 1, `streamed in ${chunks.length} chunk(s)`);
+  assert.equal(chunks.join("").trim(), result.answer);
+  assert.ok(result.tokens.answer > 1);
+  // The prompt was counted by the server's tokenizer: the same count /tokenize gives for it.
+  assert.ok(result.tokens.answerPrompt > 0);
+  // Citations are exactly the [n] in the answer that name a source (the tiny model writes few).
+  const cited = [...result.answer.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1])).filter((n) => result.sources.some((s) => s.n === n));
+  assert.deepEqual(result.citations.map((c) => c.n).sort(), [...new Set(cited)].sort());
+
+  // The server received messages, not a pre-rendered prompt: the same messages sent directly give the same text.
+  const chat = new ServerChat(new ServerConnection({ url: chatServer.url }), { model: "tiny-docs" });
+  const direct = await chat.generate({ system: "You are terse.", user: "Say something about memory.", maxTokens: 24, temperature: 0 });
+  const raw = (await (
+    await fetch(`${chatServer.url}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "tiny-docs",
+        messages: [
+          { role: "system", content: "You are terse." },
+          { role: "user", content: "Say something about memory." },
+        ],
+        max_tokens: 24,
+        temperature: 0,
+      }),
+    })
+  ).json()) as { choices: { message: { content: string } }[] };
+  assert.equal(direct.text, raw.choices[0]!.message.content);
+});
+
+test("Stop closes the stream within 200 ms and keeps what was written; the next question works", { skip }, async () => {
+  const { engine } = await startEngine({ url: chatServer.url }, { extra: { pipeline: { ...DEFAULT_PIPELINE, draft: false, answerMaxTokens: 1500 } } });
+  const controller = new AbortController();
+  let stoppedAt = 0;
+  let chunks = 0;
+  const result = await longAnswer(engine, "stop", controller.signal, (e) => {
+    if (e.type === "answer-chunk" && ++chunks === 5) {
+      stoppedAt = performance.now();
+      controller.abort();
+    }
+  });
+  const took = performance.now() - stoppedAt;
+  assert.ok(stoppedAt > 0, "the answer streamed at least 5 chunks");
+  assert.equal(result.aborted, true);
+  assert.ok(result.answer.length > 0, "the partial answer is kept");
+  assert.ok(took < 200, `stopped after ${took.toFixed(0)} ms`);
+  // The server noticed the closed connection: its slot is free again soon.
+  const deadline = Date.now() + 2000;
+  let busy = true;
+  while (busy && Date.now() < deadline) {
+    const slots = (await (await fetch(`http://127.0.0.1:${chatServer.port}/slots`)).json().catch(() => [])) as { is_processing?: boolean }[];
+    busy = Array.isArray(slots) && slots.some((s) => s.is_processing);
+    if (busy) await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal(busy, false, "a slot kept generating after Stop");
+  const next = await engine.ask({ id: "after-stop", question: "What does jvm.memory.used measure?" });
+  assert.equal(next.mode, "model");
+  assert.equal(next.aborted, false);
+});
+
+test("embeddings from the server: the index records the server embedder and hybrid search finds by vector", { skip }, async () => {
+  const { engine, storageDir } = await startEngine({
+    url: chatServer.url,
+    chatModel: "tiny-docs",
+    embeddingModel: "tiny-embed",
+    embeddingUrl: embedServer.url,
+  });
+  // The server computes the same vectors as the same model in process (same llama.cpp, mean pooling).
+  const conn = new ServerConnection({ url: embedServer.url });
+  const remote = await ServerEmbedder.connect(conn, { model: "tiny-embed" });
+  assert.equal(remote.id, `server:http://127.0.0.1:${embedServer.port}|tiny-embed|${remote.dimensions}`);
+  const llama = await getLlamaInstance("off");
+  const local = await LlamaEmbedder.load(llama, models.embed, { threads: 1, probe: false });
+  try {
+    assert.equal(remote.dimensions, local.dimensions);
+    const texts = ["Memory used by the JVM", "Pauses of the garbage collector"];
+    const [r, l] = [await remote.embed(texts), await local.embed(texts)];
+    for (let i = 0; i < texts.length; i++) {
+      let dot = 0;
+      for (let j = 0; j < r[i]!.length; j++) dot += r[i]![j]! * l[i]![j]!;
+      assert.ok(dot > 0.99, `cosine(server, in-process) = ${dot.toFixed(4)} for "${texts[i]}"`);
+    }
+  } finally {
+    await local.dispose();
+  }
+  // The saved index's header (index format 4, binary) names its embedder, like a local model's file and size.
+  const header = (await fs.readFile(path.join(storageDir, INDEX_FILE))).subarray(0, 64 * 1024).toString("latin1");
+  assert.ok(header.includes(remote.id), `the index header names ${remote.id}`);
+  const result = await engine.ask({ id: "hybrid", question: "How long do garbage collector pauses last?" });
+  assert.ok(
+    result.sources.some((s) => s.matchedBy.includes("vector")),
+    JSON.stringify(result.sources.map((s) => [s.path, s.matchedBy])),
+  );
+  const hits = await engine.search("collector pauses", 3);
+  assert.equal(hits[0]!.path, "gc.md");
+});
+
+test("a LoRA adapter served by llama-server (--lora) changes the answer", { skip }, async () => {
+  const withLora = await LlamaServer.start(found.bin!, { model: models.chatTemplate, alias: "tiny-docs-lora", lora: [models.lora], ctxSize: 2048 });
+  servers.push(withLora);
+  const ask = (url: string, model: string) =>
+    new ServerChat(new ServerConnection({ url }), { model }).generate({
+      system: "Answer briefly.",
+      user: "What is jvm.memory.used?",
+      maxTokens: 24,
+      temperature: 0,
+    });
+  const base = await ask(chatServer.url, "tiny-docs");
+  const adapted = await ask(withLora.url, "tiny-docs-lora");
+  assert.ok(base.text.length > 0 && adapted.text.length > 0);
+  assert.notEqual(adapted.text, base.text);
+  // Deterministic: the same adapter twice gives the same text (the difference is the adapter, not noise).
+  assert.equal((await ask(withLora.url, "tiny-docs-lora")).text, adapted.text);
+  await withLora.close();
+});
+
+test("a server killed mid-answer: the partial answer and a clear note; sections while it is down; answers again once restarted", { skip }, async () => {
+  const own = await LlamaServer.start(found.bin!, { model: models.chatTemplate, alias: "tiny-docs", ctxSize: 4096 });
+  servers.push(own);
+  const { engine, logs } = await startEngine({ url: own.url }, { extra: { pipeline: { ...DEFAULT_PIPELINE, draft: false, answerMaxTokens: 1500 } } });
+  let chunks = 0;
+  let killing: Promise<void> | undefined;
+  const cut = await longAnswer(engine, "killed", undefined, (e) => {
+    if (e.type === "answer-chunk" && ++chunks === 5) killing = own.kill();
+  });
+  await killing;
+  assert.equal(cut.mode, "model");
+  assert.equal(cut.aborted, false);
+  assert.ok(cut.answer.length > 0, "what was written is kept");
+  assert.match(
+    cut.note ?? "",
+    /stopped early: The model server http:\/\/127\.0\.0\.1:\d+ (closed the connection mid-answer|ended the answer without finishing it)/,
+  );
+  assert.ok(
+    logs.some((l) => l.startsWith("ERROR") && /closed the connection|without finishing/.test(l)),
+    logs.join("\n"),
+  );
+
+  const down = await engine.ask({ id: "down", question: "What does jvm.memory.used measure?" });
+  assert.equal(down.mode, "retrieval-only");
+  assert.match(down.note ?? "", /model failed \(Cannot reach the model server .*ECONNREFUSED/);
+  assert.equal(down.sources[0]!.path, "metrics.md");
+  assert.match(down.answer, /metrics\.md/);
+
+  await own.restart();
+  const back = await engine.ask({ id: "back", question: "What does jvm.memory.used measure?" });
+  assert.equal(back.mode, "model", back.note);
+  assert.equal(back.note, undefined);
+  await own.close();
+});
+
+test("a wrong API key: a 401 note naming the key command, sections still answer; the right key answers", { skip }, async () => {
+  const locked = await LlamaServer.start(found.bin!, { model: models.chatTemplate, alias: "tiny-docs", apiKey: "right-key", ctxSize: 2048 });
+  servers.push(locked);
+  const { engine, logs } = await startEngine({ url: locked.url }, { apiKey: "wrong-key" });
+  assert.ok(
+    engine.getStatus().warnings.some((w) => /refused the request \(401/.test(w)),
+    JSON.stringify(engine.getStatus().warnings),
+  );
+  const refused = await engine.ask({ id: "k1", question: "What does jvm.memory.used measure?" });
+  assert.equal(refused.mode, "retrieval-only");
+  assert.match(refused.note ?? "", /401.*Set Server API Key/);
+  assert.equal(refused.sources[0]!.path, "metrics.md");
+  assert.ok(!logs.join("\n").includes("wrong-key"), "the key is never logged");
+  await engine.setServerApiKey("right-key");
+  const ok = await engine.ask({ id: "k2", question: "What does jvm.memory.used measure?" });
+  assert.equal(ok.mode, "model", ok.note);
+  await locked.close();
+});
+
+test("an unknown model name fails with the names the server offers", { skip }, async () => {
+  const chat = new ServerChat(new ServerConnection({ url: chatServer.url }), { model: "no-such-model" });
+  await assert.rejects(
+    chat.generate({ system: "s", user: "u", maxTokens: 4 }),
+    (err: unknown) => err instanceof GenerationFailure && /does not serve "no-such-model"; it lists: tiny-docs/.test(err.message),
+  );
+});
+
+test("through a fault-injecting proxy: 503 and 429 are retried with a visible wait, then fail clearly", { skip }, async () => {
+  const proxy = await FaultProxy.start(`http://127.0.0.1:${chatServer.port}`);
+  try {
+    const { engine, events } = await startEngine({ url: proxy.url, chatModel: "tiny-docs" });
+    proxy.set({ kind: "status", status: 503, times: 2, retryAfter: "0.2", path: "/v1/chat/completions" });
+    const t0 = performance.now();
+    const retried = await engine.ask({ id: "busy", question: "What does jvm.memory.used measure?" });
+    assert.equal(retried.mode, "model", retried.note);
+    assert.ok(performance.now() - t0 >= 400, "waited Retry-After twice");
+    const notices = events.filter((e) => e.id === "busy" && e.event.type === "notice").map((e) => (e.event as { text: string }).text);
+    assert.equal(notices.length, 2);
+    assert.match(notices[0]!, /busy \(503\); retrying in 0\.2 s \(retry 1 of 4\)/);
+    assert.equal(proxy.requests.filter((r) => r.injected === 503).length, 2);
+
+    // More 429s than retries: the draft fails, the sections answer, the note says why.
+    proxy.set({ kind: "status", status: 429, times: 100, retryAfter: "0", path: "/v1/chat/completions" });
+    const gaveUp = await engine.ask({ id: "busy2", question: "What does jvm.memory.used measure?" });
+    assert.equal(gaveUp.mode, "retrieval-only");
+    assert.match(gaveUp.note ?? "", /busy \(429: Too many requests \(injected\)\)/);
+    assert.equal(proxy.requests.filter((r) => r.injected === 429).length, 5, "one try and 4 retries");
+  } finally {
+    await proxy.close();
+  }
+});
+
+test("through a fault-injecting proxy: a stalled stream times out, a malformed event stops the answer, both keep what was written", { skip }, async () => {
+  const proxy = await FaultProxy.start(`http://127.0.0.1:${chatServer.port}`);
+  try {
+    const { engine, logs } = await startEngine(
+      { url: proxy.url, chatModel: "tiny-docs", timeoutSeconds: 1 },
+      { extra: { pipeline: { ...DEFAULT_PIPELINE, draft: false, answerMaxTokens: 200 } } },
+    );
+    proxy.set({ kind: "stall", events: 6 });
+    const t0 = performance.now();
+    const stalled = await engine.ask({ id: "stall", question: "What does jvm.memory.used measure?" });
+    const waited = performance.now() - t0;
+    assert.ok(waited >= 1000 && waited < 10_000, `${waited.toFixed(0)} ms`);
+    assert.equal(stalled.mode, "model");
+    assert.ok(stalled.answer.length > 0, "the text before the stall is kept");
+    assert.match(stalled.note ?? "", /stopped early: The model server .* sent nothing for 1 s while streaming/);
+
+    proxy.set({ kind: "malformed", events: 6 });
+    const malformed = await engine.ask({ id: "bad", question: "What does jvm.memory.used measure?" });
+    assert.equal(malformed.mode, "model");
+    assert.ok(malformed.answer.length > 0);
+    assert.match(malformed.note ?? "", /malformed stream event/);
+    assert.ok(logs.some((l) => l.startsWith("ERROR") && /malformed stream event/.test(l)));
+
+    proxy.set({ kind: "cut", events: 6 });
+    const cut = await engine.ask({ id: "cut", question: "What does jvm.memory.used measure?" });
+    assert.ok(cut.answer.length > 0);
+    assert.match(cut.note ?? "", /closed the connection mid-answer|without finishing/);
+
+    proxy.set({ kind: "none" });
+    const fine = await engine.ask({ id: "fine", question: "What does jvm.memory.used measure?" });
+    assert.equal(fine.mode, "model");
+    assert.equal(fine.note, undefined);
+  } finally {
+    await proxy.close();
+  }
+});
