@@ -53,6 +53,9 @@ before(async () => {
       // One generation per question: the draft would be the same scripted text.
       "docent.draft.enabled": false,
       "docent.answer.maxTokens": 64,
+      // A small context holds only a few sources, so the script's "[7]" names none (4,096 tokens of
+      // the OTel docs hold about nine whole sections, and [7] would be a real source).
+      "docent.contextSize": 1024,
     },
   });
   workbench = await openWorkbench({ server, viewport: { width: 1400, height: 900 } });
@@ -110,6 +113,7 @@ test("the answer streams, cites [1] as a button, flags [7] and keeps the reasoni
   const cite = answer.locator("button.cite", { hasText: "1" });
   assert.equal(await cite.count(), 1);
   // [7] names no source: flagged, not a button.
+  assert.ok((await turn.locator(".source-list li").count()) < 7, "the answer has fewer than seven sources");
   assert.equal(await answer.locator(".cite-unknown").innerText(), "[7]");
   assert.equal(await answer.locator("button.cite", { hasText: "7" }).count(), 0);
 
