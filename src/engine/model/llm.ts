@@ -10,6 +10,7 @@ import { importNodeLlamaCpp, type NodeLlamaCpp } from "./nodeLlamaCpp.js";
 import { probeModel, type ProbeOptions, type ProbeResult } from "./probe.js";
 import { chatWrapperName, pickChatWrapper, type ChatWrapper } from "./chatWrapper.js";
 import { promptOpensReasoning, ReasoningSplitter } from "./reasoning.js";
+import { normalise } from "../util/vectors.js";
 
 type Llama = Awaited<ReturnType<NodeLlamaCpp["getLlama"]>>;
 type LlamaModel = Awaited<ReturnType<Llama["loadModel"]>>;
@@ -300,12 +301,4 @@ export class LlamaEmbedder implements Embedder {
     await this.context.dispose();
     await this.model.dispose();
   }
-}
-
-function normalise(v: Float32Array): Float32Array {
-  let norm = 0;
-  for (const x of v) norm += x * x;
-  norm = Math.sqrt(norm) || 1;
-  for (let i = 0; i < v.length; i++) v[i]! /= norm;
-  return v;
 }

@@ -6,6 +6,7 @@ import { silentLogger, type Logger } from "../../util/logger.js";
 import type { ServerConnection } from "./serverConnection.js";
 import { ServerFault } from "./serverFault.js";
 import { discoverServerModel } from "./serverModels.js";
+import { normalise } from "../../util/vectors.js";
 
 export interface ServerEmbedderOptions {
   model?: string;
@@ -106,12 +107,4 @@ async function requestEmbeddings(connection: ServerConnection, model: string, in
   });
   if (vectors.some((v) => v === undefined)) throw new ServerFault("malformed", `${connection.label}/v1/embeddings left some texts without an embedding`);
   return vectors;
-}
-
-function normalise(v: Float32Array): Float32Array {
-  let norm = 0;
-  for (const x of v) norm += x * x;
-  norm = Math.sqrt(norm) || 1;
-  for (let i = 0; i < v.length; i++) v[i]! /= norm;
-  return v;
 }
