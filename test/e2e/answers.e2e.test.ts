@@ -11,6 +11,7 @@ import type { Frame, Locator, Page } from "playwright-core";
 import { openWorkbench, startCodeServer, type CodeServer, type Workbench } from "../integration/harness/codeServer.js";
 import { repoRoot } from "../integration/harness/tools.js";
 import { prepareWorkspace, prerequisitesMissing } from "../integration/run.js";
+import { docentChatFrame } from "../integration/harness/docentView.js";
 
 const root = repoRoot();
 const artifacts = path.join(root, "out", "e2e");
@@ -99,12 +100,7 @@ test("the hover over a metric name in code shows its instrument, unit and descri
 
 test("the unit s is on screen in the first answer to the unit question, without scrolling or clicking", { skip }, async () => {
   await page.locator('.activitybar .action-item a[aria-label^="Docent"]').click();
-  const outer = page.locator('iframe.webview.ready[src*="extensionId=docent.docent"]');
-  await outer.waitFor({ state: "attached", timeout: 60_000 });
-  chat = (await (await outer.elementHandle())!.contentFrame())!;
-  const inner = chat.locator("iframe#active-frame");
-  await inner.waitFor({ state: "attached" });
-  chat = (await (await inner.elementHandle())!.contentFrame())!;
+  chat = await docentChatFrame(page);
   // Ready without a model: the view says so (the header names the model when there is one).
   await chat.locator(".status-text", { hasText: "No chat model" }).waitFor({ timeout: 120_000 });
 

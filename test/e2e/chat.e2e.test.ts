@@ -14,6 +14,7 @@ import { ensureTinyModels } from "../fixtures/tinyModels.js";
 import { openWorkbench, readNotifications, startCodeServer, waitForNotification, type CodeServer, type Workbench } from "../integration/harness/codeServer.js";
 import { repoRoot } from "../integration/harness/tools.js";
 import { prepareWorkspace, prerequisitesMissing } from "../integration/run.js";
+import { docentChatFrame } from "../integration/harness/docentView.js";
 
 const root = repoRoot();
 const artifacts = path.join(root, "out", "e2e");
@@ -111,12 +112,7 @@ test("the first index is announced with Ask a question, which opens the chat wit
   assert.deepEqual(note.buttons, ["Ask a question"]);
   await shot("0-first-index");
   await page.locator(".notifications-center .monaco-button", { hasText: "Ask a question" }).first().click();
-  const outer = page.locator('iframe.webview.ready[src*="extensionId=docent.docent"]');
-  await outer.waitFor({ state: "attached", timeout: 60_000 });
-  chat = (await (await outer.elementHandle())!.contentFrame())!;
-  const inner = chat.locator("iframe#active-frame");
-  await inner.waitFor({ state: "attached" });
-  chat = (await (await inner.elementHandle())!.contentFrame())!;
+  chat = await docentChatFrame(page);
   await chat.locator(".question-input").waitFor({ timeout: 30_000 });
   for (let i = 0; i < 50 && (await chatFocus()) !== "textarea.question-input"; i++) await page.waitForTimeout(100);
   assert.equal(await chatFocus(), "textarea.question-input");
@@ -126,12 +122,7 @@ test("the Docent view opens from the activity bar and shows the ready index", { 
   // Open unless the first test's "Ask a question" already did (a second click would close the side bar).
   if (!(await page.locator('iframe.webview.ready[src*="extensionId=docent.docent"]').isVisible()))
     await page.locator('.activitybar .action-item a[aria-label^="Docent"]').click();
-  const outer = page.locator('iframe.webview.ready[src*="extensionId=docent.docent"]');
-  await outer.waitFor({ state: "attached", timeout: 60_000 });
-  chat = (await (await outer.elementHandle())!.contentFrame())!;
-  const inner = chat.locator("iframe#active-frame");
-  await inner.waitFor({ state: "attached" });
-  chat = (await (await inner.elementHandle())!.contentFrame())!;
+  chat = await docentChatFrame(page);
   // Ready: the view names the model; the file and section counts are the status bar's, not repeated here.
   await chat.locator(".status", { hasText: "tiny-chat-template" }).waitFor({ timeout: 120_000 });
   assert.doesNotMatch(await chat.locator(".status-bar").innerText(), /files|sections|Ready/);

@@ -14,6 +14,7 @@ import { ensureTwins, SCRIPTED_TWINS } from "../fixtures/familyTwins.js";
 import { openWorkbench, startCodeServer, type CodeServer, type Workbench } from "../integration/harness/codeServer.js";
 import { repoRoot } from "../integration/harness/tools.js";
 import { prepareWorkspace, prerequisitesMissing } from "../integration/run.js";
+import { docentChatFrame } from "../integration/harness/docentView.js";
 
 const root = repoRoot();
 const artifacts = path.join(root, "out", "e2e-families");
@@ -70,12 +71,7 @@ after(async () => {
 
 test("the scripted Qwen3 twin is loaded in the Docent view", { skip }, async () => {
   await page.locator('.activitybar .action-item a[aria-label^="Docent"]').click();
-  const outer = page.locator('iframe.webview.ready[src*="extensionId=docent.docent"]');
-  await outer.waitFor({ state: "attached", timeout: 60_000 });
-  chat = (await (await outer.elementHandle())!.contentFrame())!;
-  const inner = chat.locator("iframe#active-frame");
-  await inner.waitFor({ state: "attached" });
-  chat = (await (await inner.elementHandle())!.contentFrame())!;
+  chat = await docentChatFrame(page);
   await chat.locator(".status", { hasText: "scripted-qwen3-cited" }).waitFor({ timeout: 120_000 });
 });
 
