@@ -2,6 +2,8 @@
 // from the source node-llama-cpp ships) with the generated tiny models: streamed answers with
 // sources, Stop, server embeddings in hybrid search, a LoRA adapter, a server killed mid-answer and
 // restarted, a wrong API key, and a fault-injecting proxy (429/503, stalls, malformed events).
+// Scripted twins (test/fixtures/familyTwins.ts) served the same way give a real cited answer whose
+// reasoning arrives as `reasoning_content` or as inline `<think>` text, and is kept apart.
 // Outside CI a missing llama-server skips these with the reason; with CI=true it fails.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -17,6 +19,7 @@ import type { PipelineEvent } from "../../src/engine/answer/pipeline.js";
 import { INDEX_FILE } from "../../src/shared/defaults.js";
 import { DEFAULT_PIPELINE } from "../../src/shared/pipelineSettings.js";
 import type { AskEventParams, EngineSettings, ServerSettings } from "../../src/shared/protocol.js";
+import { AFTER_END_OF_TURN, ensureTwins, SCRIPTED_TWINS } from "../fixtures/familyTwins.js";
 import { ensureTinyModels, type TinyModelPaths } from "../fixtures/tinyModels.js";
 import { FaultProxy } from "../helpers/faultProxy.js";
 import { LlamaServer, llamaServerOrSkip } from "../helpers/llamaServer.js";
@@ -67,8 +70,11 @@ function settings(server: ServerSettings | undefined, extra: Partial<EngineSetti
   };
 }
 
-async function startEngine(server: ServerSettings | undefined, options: { apiKey?: string; extra?: Partial<EngineSettings> } = {}) {
-  const root = await tempDocs(DOCS);
+async function startEngine(
+  server: ServerSettings | undefined,
+  options: { apiKey?: string; extra?: Partial<EngineSettings>; docs?: Record<string, string> } = {},
+) {
+  const root = await tempDocs(options.docs ?? DOCS);
   const storageDir = await makeTempDir();
   const logs: string[] = [];
   const events: AskEventParams[] = [];
@@ -342,3 +348,84 @@ test("through a fault-injecting proxy: a stalled stream times out, a malformed e
     await proxy.close();
   }
 });
+
+const TWIN_DOCS = {
+  "docs/http-metrics.md":
+    "# HTTP metrics\n\n## `http.server.request.duration`\n\nDuration of HTTP server requests, as a histogram.\n\n| Name | Type | Unit |\n|---|---|---|\n| `http.server.request.duration` | histogram | s |\n",
+  "docs/other.md": "# Other\n\n## Logging\n\nLogs go to the output channel.\n",
+};
+
+// Three ways reasoning reaches Docent from a server: parsed by llama-server into `reasoning_content`
+// (its Jinja template knows Qwen3's <think>), left inline as <think> tokens (--reasoning-format none),
+// and inline as plain text from a template that knows no reasoning (Phi-3), with a [2] inside it.
+const TWIN_CASES = [
+  { twin: "qwen3-cited", args: ["--jinja"], reasoningVia: "reasoning_content" },
+  { twin: "qwen3-cited", args: ["--jinja", "--reasoning-format", "none"], reasoningVia: "content" },
+  { twin: "phi3-think-text", args: ["--jinja"], reasoningVia: "content" },
+] as const;
+
+for (const { twin, args, reasoningVia } of TWIN_CASES) {
+  test(
+    `a scripted twin (${twin}) on llama-server ${args.join(" ")}: a streamed answer citing [1], [7] flagged, reasoning (${reasoningVia}) kept apart`,
+    { skip },
+    async () => {
+      const script = SCRIPTED_TWINS[twin];
+      const model = (await ensureTwins([twin]))[twin];
+      const server = await LlamaServer.start(found.bin!, { model, alias: twin, ctxSize: 2048, extraArgs: [...args] });
+      servers.push(server);
+      // The server really sends the reasoning the way this case says (not a test of Docent yet).
+      const raw = (await (
+        await fetch(`${server.url}/chat/completions`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ model: twin, messages: [{ role: "user", content: "Unit?" }], max_tokens: 64, temperature: 0 }),
+        })
+      ).json()) as { choices: { message: { content: string; reasoning_content?: string } }[] };
+      const message = raw.choices[0]!.message;
+      if (reasoningVia === "reasoning_content") assert.equal(message.reasoning_content, script.reasoning);
+      else assert.ok(message.content.includes(`<think>${script.reasoning}</think>`), JSON.stringify(message));
+
+      const { engine, events } = await startEngine(
+        { url: server.url, chatModel: twin },
+        { docs: TWIN_DOCS, extra: { pipeline: { ...DEFAULT_PIPELINE, draftMaxTokens: 64, answerMaxTokens: 64 } } },
+      );
+      const result = await engine.ask({ id: twin, question: "What is the unit of http.server.request.duration?" });
+      assert.equal(result.mode, "model", result.note);
+      assert.equal(result.note, undefined);
+      assert.equal(result.answer, script.answer);
+      assert.equal(result.reasoning, script.reasoning);
+      assert.equal(result.draft, script.answer, "the draft's reasoning is kept apart too");
+      assert.ok(!result.answer.includes(AFTER_END_OF_TURN), "generation stopped at the family's end of turn");
+
+      // Streamed: several answer chunks that are the answer, reasoning chunks that are the reasoning.
+      const ofType = (type: string, stage?: string) =>
+        events
+          .filter((e) => e.id === twin && e.event.type === type && (stage === undefined || (e.event as { stage?: string }).stage === stage))
+          .map((e) => (e.event as { text: string }).text);
+      const answerChunks = ofType("answer-chunk");
+      assert.ok(answerChunks.length > 5, `streamed in ${answerChunks.length} chunk(s)`);
+      assert.equal(answerChunks.join("").trim(), script.answer);
+      assert.ok(!answerChunks.join("").includes("think>") && !ofType("draft-chunk").join("").includes("think>"));
+      assert.equal(ofType("reasoning-chunk", "answer").join("").trim(), script.reasoning);
+      assert.equal(ofType("reasoning-chunk", "draft").join("").trim(), script.reasoning);
+
+      // [1] cites the first source, at the lines that hold the answer; [7] names no source; a [2] in the reasoning counts for nothing.
+      assert.equal(result.sources[0]!.path, "docs/http-metrics.md");
+      assert.deepEqual(
+        result.citations.map((c) => c.n),
+        [1],
+      );
+      const cited = result.citations[0]!;
+      assert.equal(cited.path, "docs/http-metrics.md");
+      assert.equal(cited.startLine, result.sources[0]!.startLine);
+      assert.equal(cited.endLine, result.sources[0]!.endLine);
+      const lines = (await fs.readFile(cited.file, "utf8"))
+        .split("\n")
+        .slice(cited.startLine - 1, cited.endLine)
+        .join("\n");
+      assert.match(lines, /\| `http\.server\.request\.duration` \| histogram \| s \|/);
+      assert.deepEqual(result.invalidCitations, [7]);
+      await server.close();
+    },
+  );
+}

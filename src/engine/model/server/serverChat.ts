@@ -1,12 +1,15 @@
 // The chat model on an OpenAI-compatible server, behind the pipeline's ChatGenerator: streamed
 // /v1/chat/completions with system and user messages (the server applies its own chat template),
 // the server's tokenizer (/tokenize) for the token budget, and the context length it reports.
+// Reasoning comes apart from the answer either as `delta.reasoning_content` (llama-server with a
+// template it can parse, vLLM) or as inline `<think>…</think>` text (ReasoningSplitter), never as answer.
 // It connects lazily and again after a failure, so a server that was down at start, or restarted,
 // serves the next question without restarting Docent.
 import type { ChatGenerator } from "../../answer/pipeline.js";
 import { silentLogger, type Logger } from "../../util/logger.js";
 import { GenerationFailure, emptyGeneration } from "../generationFailure.js";
 import type { GenerateRequest, Generation } from "../llm.js";
+import { ReasoningSplitter } from "../reasoning.js";
 import type { ServerConnection } from "./serverConnection.js";
 import { ServerFault } from "./serverFault.js";
 import { describeServerModel, discoverServerModel, type ServerModelInfo } from "./serverModels.js";
@@ -31,7 +34,8 @@ export interface ServerChatOptions {
 }
 
 interface ChatChunk {
-  choices?: { delta?: { content?: unknown }; finish_reason?: unknown }[];
+  // `reasoning_content`: llama-server and vLLM; `reasoning`: newer vLLM.
+  choices?: { delta?: { content?: unknown; reasoning_content?: unknown; reasoning?: unknown }; finish_reason?: unknown }[];
   usage?: { completion_tokens?: unknown };
   error?: { message?: unknown } | string;
 }
@@ -117,7 +121,12 @@ export class ServerChat implements ChatGenerator {
   async generate(request: GenerateRequest): Promise<Generation> {
     const started = performance.now();
     const { signal } = request;
-    let text = "";
+    const split = new ReasoningSplitter();
+    let fieldReasoning = "";
+    const pass = ({ answer, reasoning }: { answer: string; reasoning: string }) => {
+      if (reasoning) request.onReasoningChunk?.(reasoning);
+      if (answer) request.onTextChunk?.(answer);
+    };
     let chunks = 0;
     let usageTokens: number | undefined;
     let firstTokenMs = -1;
@@ -126,8 +135,11 @@ export class ServerChat implements ChatGenerator {
       const ms = performance.now() - started;
       const tokens = usageTokens ?? chunks;
       const genMs = firstTokenMs >= 0 ? ms - firstTokenMs : 0;
+      pass(split.flush());
+      const reasoning = fieldReasoning + split.reasoning;
       return {
-        text,
+        text: split.answer,
+        ...(reasoning ? { reasoning } : {}),
         tokens,
         firstTokenMs: Math.max(0, firstTokenMs),
         ms,
@@ -167,12 +179,18 @@ export class ServerChat implements ChatGenerator {
         }
         const chunk = parseChunk(data, this.connection.label);
         for (const choice of chunk.choices ?? []) {
+          const thought = choice.delta?.reasoning_content ?? choice.delta?.reasoning;
+          if (typeof thought === "string" && thought.length > 0) {
+            if (firstTokenMs < 0) firstTokenMs = performance.now() - started;
+            fieldReasoning += thought;
+            chunks++;
+            request.onReasoningChunk?.(thought);
+          }
           const piece = choice.delta?.content;
           if (typeof piece === "string" && piece.length > 0) {
             if (firstTokenMs < 0) firstTokenMs = performance.now() - started;
-            text += piece;
             chunks++;
-            request.onTextChunk?.(piece);
+            pass(split.push(piece));
           }
           if (typeof choice.finish_reason === "string") finishReason = choice.finish_reason;
         }
@@ -190,8 +208,9 @@ export class ServerChat implements ChatGenerator {
       const message = err instanceof ServerFault ? err.message : `The model server ${this.connection.label} failed: ${(err as Error).message}`;
       // Discovery is repeated on the next question: the server may have changed (restarted, another model).
       if (err instanceof ServerFault && err.kind !== "busy") this.info = undefined;
-      this.logger.error(`${message}${text ? ` (${text.length} characters of the answer were written)` : ""}`);
-      throw new GenerationFailure(message, text ? result(false, "error") : emptyGeneration(performance.now() - started));
+      const partial = result(false, "error");
+      this.logger.error(`${message}${partial.text ? ` (${partial.text.length} characters of the answer were written)` : ""}`);
+      throw new GenerationFailure(message, partial.text ? partial : emptyGeneration(performance.now() - started));
     } finally {
       signal?.removeEventListener("abort", onAbort);
     }
