@@ -129,11 +129,12 @@ async function load(): Promise<Record<string, unknown>> {
   const t1 = performance.now();
   const outcome = await index.refreshFile(target.file);
   const refreshMs = performance.now() - t1;
-  await saveIndex(index, indexFile + ".changed");
+  // Saved over the file it was loaded from (where a build with a journal appends to it).
+  await saveIndex(index, indexFile);
   const changedMs = performance.now() - t1;
   await fs.writeFile(target.file, original);
   await fs.utimes(target.file, stat.atime, stat.mtime);
-  await fs.rm(indexFile + ".changed", { force: true });
+  await fs.rm(indexFile + ".journal", { force: true });
   return {
     load_s: r3(loadS),
     load_peak_rss_mb: mb(loadPeak),
