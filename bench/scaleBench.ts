@@ -135,6 +135,16 @@ async function load(): Promise<Record<string, unknown>> {
   await fs.writeFile(target.file, original);
   await fs.utimes(target.file, stat.atime, stat.mtime);
   await fs.rm(indexFile + ".journal", { force: true });
+  // A full save of the loaded, searched index (a shutdown's or a fold of the journal): what it
+  // leaves decoded in memory. (The previous build ignores the third argument; it always saves in full.)
+  gc();
+  const rssBeforeFullSave = process.memoryUsage().rss;
+  const t2 = performance.now();
+  await (saveIndex as (i: DocsIndex, f: string, o?: object) => Promise<unknown>)(index, indexFile + ".full", { full: true });
+  const fullSaveS = (performance.now() - t2) / 1000;
+  gc();
+  const rssAfterFullSave = process.memoryUsage().rss;
+  await fs.rm(indexFile + ".full", { force: true });
   return {
     load_s: r3(loadS),
     load_peak_rss_mb: mb(loadPeak),
@@ -150,6 +160,8 @@ async function load(): Promise<Record<string, unknown>> {
     changed_file_reindex_ms: r3(refreshMs),
     changed_file_reindex_and_save_ms: r3(changedMs),
     changed_file_outcome: outcome,
+    full_save_after_load_s: r3(fullSaveS),
+    rss_growth_full_save_after_load_mb: mb(rssAfterFullSave - rssBeforeFullSave),
   };
 }
 
