@@ -95,7 +95,7 @@ const keys = [
   "changed_file_reindex_ms",
   "changed_file_reindex_and_save_ms",
   "full_save_after_load_s",
-  "rss_growth_full_save_after_load_mb",
+  "memory_growth_full_save_after_load_mb",
 ];
 const lines = [`# Scale bench ${new Date().toISOString()} (baseline ${results.baseline ?? "none"})`, ""];
 for (const [run, row] of Object.entries(results.runs)) {
