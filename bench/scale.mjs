@@ -94,6 +94,8 @@ const keys = [
   "search_with_text_p95_ms",
   "changed_file_reindex_ms",
   "changed_file_reindex_and_save_ms",
+  "full_save_after_load_s",
+  "memory_growth_full_save_after_load_mb",
 ];
 const lines = [`# Scale bench ${new Date().toISOString()} (baseline ${results.baseline ?? "none"})`, ""];
 for (const [run, row] of Object.entries(results.runs)) {

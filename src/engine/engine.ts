@@ -420,12 +420,13 @@ export class Engine {
   }
 
   /** Saves the index; a failure (disk full, no permission) is logged, and the index stays in memory. */
-  private async saveNow(): Promise<boolean> {
+  private async saveNow(full = false): Promise<boolean> {
     if (!this.index) return false;
     const t0 = performance.now();
     try {
-      const { bytes } = await saveIndex(this.index, this.indexFile);
-      this.logger.info(`Saved the index (${(bytes / 1024 / 1024).toFixed(1)} MB) in ${(performance.now() - t0).toFixed(0)} ms`);
+      const { bytes, journaled } = await saveIndex(this.index, this.indexFile, { full });
+      const how = journaled ? "changes appended to its journal" : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+      this.logger.info(`Saved the index (${how}) in ${(performance.now() - t0).toFixed(0)} ms`);
       return true;
     } catch (err) {
       this.warn(`Saving the index failed (it is rebuilt at the next start): ${(err as Error).message}`);
@@ -696,9 +697,10 @@ export class Engine {
   async dispose(): Promise<void> {
     this.cancelAll();
     clearTimeout(this.changeTimer);
-    if (this.saveTimer) {
+    // On shutdown the journal, if any, is folded into a full save (the next start reads one file).
+    if (this.saveTimer || (this.index?.changeLog?.journalBytes ?? 0) > 0) {
       clearTimeout(this.saveTimer);
-      void this.queue.run(() => this.saveNow());
+      void this.queue.run(() => this.saveNow(true));
     }
     await this.queue.idle();
     await this.chat?.dispose();

@@ -15,7 +15,18 @@ export class BlockWriter {
   /** Bytes handed to the file so far. */
   written = 0;
 
-  constructor(private readonly handle: FileHandle) {}
+  /** Without a handle, the bytes stay in memory and `toBuffer` returns them (a journal record). */
+  constructor(private readonly handle?: FileHandle) {}
+
+  /** Everything written so far, as one buffer (for a writer without a file). */
+  toBuffer(): Buffer {
+    return Buffer.concat([...this.full, this.block.subarray(0, this.pos)]);
+  }
+
+  /** The CRC-32 of the bytes flushed so far (after `finish`, of the whole file but its trailer). */
+  get checksum(): number {
+    return this.crc >>> 0;
+  }
 
   private room(n: number): void {
     if (this.pos + n <= this.block.length) return;
@@ -136,6 +147,7 @@ export class BlockWriter {
 
   /** Writes the filled blocks to the file (call it between parts, so memory stays at a few blocks). */
   async flush(all = false): Promise<void> {
+    if (!this.handle) throw new Error("a writer without a file is read with toBuffer()");
     if (all && this.pos > 0) {
       this.full.push(this.block.subarray(0, this.pos));
       this.block = Buffer.allocUnsafe(BLOCK_BYTES);
@@ -155,7 +167,7 @@ export class BlockWriter {
     await this.flush(true);
     const trailer = Buffer.alloc(4);
     trailer.writeUInt32LE(this.crc >>> 0, 0);
-    await this.handle.write(trailer);
+    await this.handle!.write(trailer);
     this.written += 4;
     return this.written;
   }

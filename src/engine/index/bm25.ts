@@ -75,6 +75,31 @@ class PostingList {
     return this;
   }
 
+  /**
+   * The postings without changing the list: an encoded list is decoded into `scratch` (grown as
+   * needed), which the caller may overwrite; a decoded one is returned as it is.
+   */
+  view(scratch: { ids: Int32Array; tfs: Uint16Array }): { ids: Int32Array; tfs: Uint16Array; length: number } {
+    if (!this.encoded) return this;
+    const n = this.length;
+    const tail = this.tail;
+    const encodedCount = n - (tail?.length ?? 0);
+    if (scratch.ids.length < n) scratch.ids = new Int32Array(Math.max(n, scratch.ids.length * 2));
+    if (scratch.tfs.length < n * FIELD_COUNT) scratch.tfs = new Uint16Array(scratch.ids.length * FIELD_COUNT);
+    let at = encodedCount;
+    try {
+      this.encoded.decodeInto({ ids: scratch.ids.subarray(0, encodedCount), tfs: scratch.tfs.subarray(0, encodedCount * FIELD_COUNT) });
+    } catch {
+      at = 0;
+    }
+    if (tail) {
+      scratch.ids.set(tail.ids.subarray(0, tail.length), at);
+      scratch.tfs.set(tail.tfs.subarray(0, tail.length * FIELD_COUNT), at * FIELD_COUNT);
+      at += tail.length;
+    }
+    return { ids: scratch.ids, tfs: scratch.tfs, length: at };
+  }
+
   push(id: number, tf: number[]): void {
     if (this.encoded) {
       (this.tail ??= new PostingList()).push(id, tf);
@@ -92,6 +117,10 @@ class PostingList {
     this.ids[this.length] = id;
     for (let f = 0; f < FIELD_COUNT; f++) this.tfs[this.length * FIELD_COUNT + f] = Math.min(tf[f]!, MAX_TF);
     this.length++;
+  }
+
+  get isEncoded(): boolean {
+    return this.encoded !== undefined;
   }
 
   /** Drops the postings of dead docs, in place. */
@@ -167,13 +196,20 @@ export class Bm25Index {
   }
 
   add(id: number, fields: FieldTokens): void {
+    this.addCounts(id, [fields.title.length, fields.heading.length, fields.text.length], termCounts(fields));
+  }
+
+  /**
+   * Adds a document by its field lengths and per-term field counts (what `add` works out from the
+   * tokens; the index's journal stores them, so that a journaled change is replayed exactly).
+   */
+  addCounts(id: number, fieldLengths: readonly number[], counts: Map<string, number[]>): void {
     if (this.alive[id]) throw new Error(`document ${id} is already indexed`);
     this.ensureCapacity(id);
-    const counts = termCounts(fields);
-    FIELDS.forEach((field, f) => {
-      this.lengths[id * FIELD_COUNT + f] = fields[field].length;
-      this.lengthSums[f]! += fields[field].length;
-    });
+    for (let f = 0; f < FIELD_COUNT; f++) {
+      this.lengths[id * FIELD_COUNT + f] = fieldLengths[f]!;
+      this.lengthSums[f]! += fieldLengths[f]!;
+    }
     for (const [term, c] of counts) {
       let list = this.postings.get(term);
       if (!list) this.postings.set(term, (list = new PostingList()));
@@ -330,6 +366,60 @@ export class Bm25Index {
     }
   }
 
+  /**
+   * Each term with its live postings, without decoding lists into the index: a
+   * list still in its saved form is decoded into reused scratch arrays (valid until the next
+   * step), and dead postings are left out. Terms with no live posting are skipped. A save after a
+   * load thus keeps the unused lists encoded (they would take some 10 bytes a posting decoded).
+   */
+  *liveLists(): Generator<[term: string, ids: Int32Array, tfs: Uint16Array, length: number]> {
+    const alive = this.alive;
+    const anyDead = this.deadDocs > 0;
+    for (const [term, list] of this.postings) {
+      let { ids, tfs, length } = list.view(this.saveScratch);
+      if (anyDead) {
+        // Filtered into the scratch arrays (a decoded list's own arrays are never written here).
+        const outIds = this.saveScratch.ids.length >= length ? this.saveScratch.ids : (this.saveScratch.ids = new Int32Array(length));
+        if (this.saveScratch.tfs.length < length * FIELD_COUNT) this.saveScratch.tfs = new Uint16Array(length * FIELD_COUNT);
+        const outTfs = this.saveScratch.tfs;
+        let w = 0;
+        for (let r = 0; r < length; r++) {
+          if (!alive[ids[r]!]) continue;
+          outIds[w] = ids[r]!;
+          outTfs[w * FIELD_COUNT] = tfs[r * FIELD_COUNT]!;
+          outTfs[w * FIELD_COUNT + 1] = tfs[r * FIELD_COUNT + 1]!;
+          outTfs[w * FIELD_COUNT + 2] = tfs[r * FIELD_COUNT + 2]!;
+          w++;
+        }
+        ids = outIds;
+        tfs = outTfs;
+        length = w;
+      }
+      if (length > 0) yield [term, ids, tfs, length];
+    }
+  }
+
+  /** Terms with live postings, and those postings (for a save's counts). */
+  liveListStats(): { terms: number; postings: number } {
+    if (this.deadDocs === 0) return { terms: this.postings.size, postings: this.totalPostings };
+    let terms = 0;
+    let postings = 0;
+    for (const [, , , n] of this.liveLists()) {
+      terms++;
+      postings += n;
+    }
+    return { terms, postings };
+  }
+
+  private saveScratch = { ids: new Int32Array(0), tfs: new Uint16Array(0) };
+
+  /** Posting lists held decoded (the others are still in their saved form): for tests and figures. */
+  get decodedListCount(): number {
+    let n = 0;
+    for (const list of this.postings.values()) if (!list.isEncoded) n++;
+    return n;
+  }
+
   get termCount(): number {
     return this.postings.size;
   }
@@ -408,7 +498,7 @@ export class Bm25Index {
   }
 }
 
-function termCounts(fields: FieldTokens): Map<string, number[]> {
+export function termCounts(fields: FieldTokens): Map<string, number[]> {
   const counts = new Map<string, number[]>();
   FIELDS.forEach((field, f) => {
     for (const t of fields[field]) {

@@ -6,7 +6,7 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { create, getByID, insertMultiple, removeMultiple, searchVector, type AnyOrama } from "@orama/orama";
-import { Bm25Index, type FieldTokens, type ScoredDoc } from "./bm25.js";
+import { Bm25Index, termCounts, type FieldTokens, type ScoredDoc } from "./bm25.js";
 import { chunkDocument, type ChunkOptions, type SectionRange } from "./chunker.js";
 import { isGitIgnoredFile, linkStaysInside, listCorpus, readDocFile, type CorpusFile, type CorpusOptions, type SkippedFile, CorpusFilter } from "./corpus.js";
 import { relativeInside } from "../../shared/paths.js";
@@ -21,6 +21,7 @@ import { type ChunkRecord, type Embedder, type SearchHit } from "./types.js";
 import { silentLogger, type Logger } from "../util/logger.js";
 import { ChunkTable } from "./chunkTable.js";
 import { ChunkTexts } from "./chunkTexts.js";
+import { type ChangeLog, type FileChange, type JournaledChunk } from "./journal.js";
 
 export interface FileEntry {
   file: string;
@@ -109,6 +110,11 @@ export class DocsIndex {
   totalChunks = 0;
   private readonly texts: ChunkTexts;
   private readonly memoryBudgetMB?: number;
+  /**
+   * Changes since the index was loaded or saved in full, for a journaled save (set by the
+   * persistence module; not kept while there is no saved index, so a first build keeps nothing).
+   */
+  changeLog?: ChangeLog;
 
   constructor(roots: string[], options: IndexOptions = {}) {
     this.roots = roots;
@@ -376,9 +382,12 @@ export class DocsIndex {
         hash: "",
       };
     });
-    records.forEach((record, i) => this.addChunk(record, doc.chunks[i]!.packedHeadingPaths));
+    const journaled: JournaledChunk[] | undefined = this.changeLog?.tracking && !this.embedder ? [] : undefined;
+    records.forEach((record, i) => this.addChunk(record, doc.chunks[i]!.packedHeadingPaths, journaled));
     entry.chunkIds = records.map((r) => r.id);
     this.files.set(file.absPath, entry);
+    if (journaled) this.changeLog!.fileIndexed(entry, journaled);
+    else this.changeLog?.giveUp();
     this.totalChunks += records.length;
     // The texts just chunked serve the reads that follow a change (the watcher's path).
     this.texts.remember(
@@ -399,14 +408,60 @@ export class DocsIndex {
   pendingEmbedding = new Map<number, ChunkRecord>();
 
   /** Adds a chunk to the full-text and term indexes (Orama insertion happens in batches). */
-  addChunk(record: ChunkRecord, packedHeadingPaths: string[][] = []): void {
-    this.bm25.add(record.id, chunkFieldTokens(record));
+  addChunk(record: ChunkRecord, packedHeadingPaths: string[][] = [], journaled?: JournaledChunk[]): void {
+    const fields = chunkFieldTokens(record);
+    const fieldLengths = [fields.title.length, fields.heading.length, fields.text.length];
+    const counts = termCounts(fields);
+    this.bm25.addCounts(record.id, fieldLengths, counts);
     const terms = extractDefinedTerms(record);
     // A chunk packed from tiny sections also defines what its other sections' headings name.
     for (const headingPath of packedHeadingPaths) {
       for (const [term, strength] of extractDefinedTerms({ headingPath, text: "" })) if ((terms.get(term) ?? 0) < strength) terms.set(term, strength);
     }
     this.terms.add(record.id, terms);
+    const t = this.chunkTable;
+    journaled?.push({
+      startLine: t.startLine[record.id]!,
+      endLine: t.endLine[record.id]!,
+      heading: t.heading[record.id]!,
+      fieldLengths,
+      counts,
+      defined: terms,
+    });
+  }
+
+  /**
+   * Replays one journaled change (see journal.ts): the file's chunks, if any, are removed and its
+   * recorded state, when it has one, is added under new ids, as the change did when it was made.
+   * Only for an index without an embedder (an index with one is always saved in full).
+   */
+  applyJournaledChange(file: string, change: FileChange | null): void {
+    const old = this.files.get(file);
+    if (old) {
+      for (const id of old.chunkIds) {
+        this.bm25.remove(id);
+        this.chunkTable.clear(id);
+      }
+      this.terms.removeChunks(old.chunkIds);
+      this.totalChunks -= old.chunkIds.length;
+      this.fileSlots[old.slot] = undefined;
+      this.texts.forget(old);
+      this.files.delete(file);
+    }
+    if (!change) return;
+    const entry = change.entry;
+    entry.slot = this.fileSlots.length;
+    entry.chunkIds = [];
+    this.fileSlots.push(entry);
+    change.chunks.forEach((c, ordinal) => {
+      const id = this.nextId++;
+      this.chunkTable.set(id, entry.slot, ordinal, c.startLine, c.endLine, c.heading);
+      this.bm25.addCounts(id, c.fieldLengths, c.counts);
+      this.terms.add(id, c.defined);
+      entry.chunkIds.push(id);
+    });
+    this.files.set(file, entry);
+    this.totalChunks += entry.chunkIds.length;
   }
 
   private async embedPending(signal?: AbortSignal): Promise<void> {
@@ -450,6 +505,7 @@ export class DocsIndex {
     this.fileSlots[entry.slot] = undefined;
     this.texts.forget(entry);
     this.files.delete(absPath);
+    this.changeLog?.fileRemoved(entry);
   }
 
   // -------------------------------------------------------------------------------------------

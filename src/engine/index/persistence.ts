@@ -21,6 +21,8 @@ import { insertMultiple } from "@orama/orama";
 import { Bm25Index, type EncodedPostings } from "./bm25.js";
 import { BlockWriter, ByteReader, CorruptIndex } from "./binaryFormat.js";
 import { DocsIndex, type FileEntry, type IndexOptions } from "./docsIndex.js";
+import { ChangeLog, encodeRecord, JOURNAL_HEADER_BYTES, JOURNAL_SHARE, journalExtends, journalFile, journalHeader, readRecords } from "./journal.js";
+import { type Logger } from "../util/logger.js";
 import { TermIndex, type TermDefinition, type TermStrength } from "./terms.js";
 import { type ChunkRecord } from "./types.js";
 import { silentLogger } from "../util/logger.js";
@@ -65,7 +67,24 @@ function hashBytes(hex: string): Buffer {
   return b;
 }
 
-export async function saveIndex(index: DocsIndex, file: string): Promise<{ bytes: number }> {
+export interface SaveOptions {
+  /** Write the whole index even where a journal entry would do (on shutdown: the journal is folded in). */
+  full?: boolean;
+  /** The journal is folded into a full save once larger than this share of the index file (default JOURNAL_SHARE). */
+  journalShare?: number;
+}
+
+/**
+ * Saves the index to `file`. When the index was loaded from or last saved in full to this file,
+ * and its changes since are a small share of it, they are appended to the file's journal
+ * (journal.ts) instead; otherwise the whole index is written and the journal removed.
+ */
+export async function saveIndex(index: DocsIndex, file: string, options: SaveOptions = {}): Promise<{ bytes: number; journaled?: boolean }> {
+  if (!options.full) {
+    // A failed append (disk full) leaves the change log given up: the whole index is written instead.
+    const bytes = await appendToJournal(index, file, options.journalShare ?? JOURNAL_SHARE).catch(() => undefined);
+    if (bytes !== undefined) return { bytes, journaled: true };
+  }
   await fs.mkdir(path.dirname(file), { recursive: true });
   // Only a regular file (or nothing) is replaced: never a folder, a FIFO or a device (as root,
   // a rename would replace /dev/zero itself).
@@ -73,19 +92,127 @@ export async function saveIndex(index: DocsIndex, file: string): Promise<{ bytes
   if (existing && !existing.isFile()) throw new Error(`${file} is not a regular file; the index is not saved there`);
   const tmp = tempName(file);
   let bytes: number;
+  let crc: number;
+  // Started before writing: a change made while the save runs goes to the next save's journal.
+  const log = index.embedder ? undefined : new ChangeLog({ file, crc: 0, bytes: 0, mtimeMs: -1 });
+  index.changeLog = log;
   try {
     const handle = await fs.open(tmp, "wx");
     try {
-      bytes = await writeIndex(index, new BlockWriter(handle));
+      const w = new BlockWriter(handle);
+      bytes = await writeIndex(index, w);
+      crc = w.checksum;
     } finally {
       await handle.close();
     }
     await fs.rename(tmp, file);
   } catch (err) {
+    log?.giveUp();
     await fs.rm(tmp, { force: true });
     throw err;
   }
+  // The journal extended the index file just replaced: it goes. (Were the process stopped here,
+  // the journal's header names the old file's checksum and the next load ignores it.)
+  await removeJournal(file);
+  const stat = await fs.stat(file);
+  if (log && index.changeLog === log) {
+    log.base = { file, crc, bytes, mtimeMs: stat.mtimeMs };
+  }
   return { bytes };
+}
+
+async function removeJournal(file: string): Promise<void> {
+  const journal = journalFile(file);
+  const stat = await fs.lstat(journal).catch(() => undefined);
+  if (stat?.isFile()) await fs.rm(journal, { force: true });
+}
+
+/**
+ * Appends the index's changes to the journal of `file`; undefined when a full save is due instead:
+ * no journal kept (another file, an embedder), the index file changed on disk since, the journal
+ * not as it was left, a record dropped at load, or the journal grown past its share of the index.
+ */
+async function appendToJournal(index: DocsIndex, file: string, share: number): Promise<number | undefined> {
+  const log = index.changeLog;
+  if (!log || log.needsFullSave || index.embedder || log.base.file !== file) return undefined;
+  const base = await fs.stat(file).catch(() => undefined);
+  if (!base?.isFile() || base.size !== log.base.bytes || base.mtimeMs !== log.base.mtimeMs) return undefined;
+  if (log.changes.size === 0) return log.base.bytes + log.journalBytes;
+  const journal = journalFile(file);
+  const existing = await fs.lstat(journal).catch(() => undefined);
+  if (existing && !existing.isFile()) return undefined;
+  // The journal must be exactly as this index left it (no other writer, nothing cut off).
+  if ((existing?.size ?? 0) !== log.journalBytes) return undefined;
+  // Encoded and taken at once, with no wait between: changes made while writing stay for the next save.
+  const start = log.journalBytes || JOURNAL_HEADER_BYTES;
+  const records = [...log.changes.values()].map(({ root, relPath, change }) => encodeRecord({ root, relPath }, change));
+  const recordBytes = records.reduce((sum, r) => sum + r.length, 0);
+  if (start + recordBytes > log.base.bytes * share) return undefined;
+  log.take();
+  const handle = await fs.open(journal, log.journalBytes ? "r+" : "w");
+  try {
+    const parts = log.journalBytes ? records : [journalHeader(log.base), ...records];
+    let at = log.journalBytes;
+    for (const part of parts) {
+      let off = 0;
+      while (off < part.length) off += (await handle.write(part, off, part.length - off, at + off)).bytesWritten;
+      at += part.length;
+    }
+    log.journalBytes = at;
+  } catch (err) {
+    // What was taken is not all written: the next save writes the whole index.
+    log.giveUp();
+    throw err;
+  } finally {
+    await handle.close();
+  }
+  return log.base.bytes + log.journalBytes;
+}
+
+/**
+ * Applies the journal of `file` to the index just loaded from it (see journal.ts), and leaves
+ * the index keeping a change log for the next save.
+ */
+async function applyJournal(index: DocsIndex, file: string, base: { crc: number; bytes: number }, roots: string[], logger: Logger): Promise<void> {
+  const stat = await fs.stat(file).catch(() => undefined);
+  if (index.embedder || !stat) return;
+  const log = new ChangeLog({ file, crc: base.crc, bytes: base.bytes, mtimeMs: stat.mtimeMs });
+  index.changeLog = log;
+  const journal = journalFile(file);
+  let bytes: Buffer;
+  try {
+    bytes = await readIndexFile(journal);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") {
+      logger.warn(`Index journal ${journal} not read (${(err as Error).message}); the next save writes the whole index`);
+      log.giveUp();
+    }
+    return;
+  }
+  if (!journalExtends(bytes, base)) {
+    // A full save replaced the index and was stopped before removing the journal (or it is not ours).
+    logger.info(`Index journal ${journal} ignored: it belongs to an earlier save of the index`);
+    log.giveUp();
+    return;
+  }
+  const records = readRecords(bytes, new Set(roots.map((r) => path.resolve(r))));
+  let applied = 0;
+  for (;;) {
+    const next = records.next();
+    if (next.done) {
+      log.journalBytes = next.value.goodBytes;
+      if (next.value.damaged) {
+        logger.warn(
+          `Index journal ${journal}: ${next.value.damaged} at byte ${next.value.goodBytes}; it and the ${bytes.length - next.value.goodBytes} bytes from there are dropped, and the files they changed are indexed again by the next scan`,
+        );
+        log.giveUp();
+      }
+      break;
+    }
+    index.applyJournaledChange(next.value.file, next.value.change);
+    applied++;
+  }
+  if (applied) logger.info(`Applied ${applied} change(s) from the index journal`);
 }
 
 async function writeIndex(index: DocsIndex, w: BlockWriter): Promise<number> {
@@ -197,29 +324,29 @@ async function writeIndex(index: DocsIndex, w: BlockWriter): Promise<number> {
   await w.flush();
 
   w.u8(Part.Postings);
-  // Gathered first: forEachTerm compacts, dropping the lists of terms no live chunk holds.
-  const lists: [string, Int32Array, Uint16Array, number][] = [];
-  let postings = 0;
-  index.bm25.forEachTerm((term, ids, tfs, n) => {
-    lists.push([term, ids, tfs, n]);
-    postings += n;
-  });
-  w.varuint(lists.length);
-  w.varuint(postings);
+  // Lists still encoded since the load are decoded one at a time into scratch arrays and written
+  // through: a save does not leave every list decoded in memory.
+  const stats = index.bm25.liveListStats();
+  w.varuint(stats.terms);
+  w.varuint(stats.postings);
   let sinceFlush = 0;
-  for (const [term, ids, tfs, n] of lists) {
+  let terms = 0;
+  let postings = 0;
+  for (const [term, ids, tfs, n] of index.bm25.liveLists()) {
     w.str(term);
     w.varuint(n);
     // The list's byte length first, so that loading steps over it without reading it.
-    const bytesBefore = w.postingsBytes(ids, tfs, n, remap);
-    w.varuint(bytesBefore);
+    w.varuint(w.postingsBytes(ids, tfs, n, remap));
     w.postings(ids, tfs, n, remap);
+    terms++;
+    postings += n;
     sinceFlush += n;
     if (sinceFlush > 200_000) {
       sinceFlush = 0;
       await w.flush();
     }
   }
+  if (terms !== stats.terms || postings !== stats.postings) throw new Error(`postings changed while saving (${terms} terms, ${stats.terms} expected)`);
   await w.flush();
 
   w.u8(Part.Vectors);
@@ -344,7 +471,11 @@ export async function loadIndex(file: string, roots: string[], options: IndexOpt
   }
   // Everything from here on reads untrusted bytes: any failure, expected or not, is a discard.
   try {
-    return await parseIndex(bytes, roots, options, fresh, discard);
+    const outcome = await parseIndex(bytes, roots, options, fresh, discard);
+    if (outcome.status === "loaded") {
+      await applyJournal(outcome.index, file, { crc: bytes.readUInt32LE(bytes.length - TRAILER_BYTES), bytes: bytes.length }, roots, logger);
+    }
+    return outcome;
   } catch (err) {
     if (err instanceof CorruptIndex) return discard(err.message);
     return discard(`unreadable contents (${(err as Error).message})`);
