@@ -272,6 +272,15 @@ test("a wrong API key: a 401 note naming the key command, sections still answer;
   assert.equal(refused.mode, "retrieval-only");
   assert.match(refused.note ?? "", /401.*Set Server API Key/);
   assert.equal(refused.sources[0]!.path, "metrics.md");
+  // A follow-up is condensed by the model first: a refusing server leaves the carried question, not an error.
+  const followUp = await engine.ask({
+    id: "k1b",
+    question: "And what is its unit?",
+    previous: { question: "What does jvm.memory.used measure?", terms: ["jvm.memory.used"] },
+  });
+  assert.equal(followUp.mode, "retrieval-only");
+  assert.match(followUp.note ?? "", /401/);
+  assert.match(followUp.resolvedQuestion ?? "", /jvm\.memory\.used/);
   assert.ok(!logs.join("\n").includes("wrong-key"), "the key is never logged");
   await engine.setServerApiKey("right-key");
   const ok = await engine.ask({ id: "k2", question: "What does jvm.memory.used measure?" });

@@ -75,13 +75,20 @@ async function condenseFollowUp(
   carried: string,
   signal?: AbortSignal,
 ): Promise<string | undefined> {
-  const generation = await chat.generate({
-    system: CONDENSE_SYSTEM_PROMPT,
-    user: `Previous question: ${previous.question}\nFollow-up: ${question}`,
-    maxTokens: 64,
-    temperature: 0,
-    signal,
-  });
+  const generation = await chat
+    .generate({
+      system: CONDENSE_SYSTEM_PROMPT,
+      user: `Previous question: ${previous.question}\nFollow-up: ${question}`,
+      maxTokens: 64,
+      temperature: 0,
+      signal,
+    })
+    // A model server that fails here leaves the carried question; the draft and answer say what failed.
+    .catch((err: unknown) => {
+      if (err instanceof GenerationFailure) return undefined;
+      throw err;
+    });
+  if (!generation) return undefined;
   const condensed = generation.text.trim().split("\n")[0]!.trim();
   if (generation.aborted || condensed.length < 3 || condensed.length > 400) return undefined;
   const names = previous.terms ?? [];

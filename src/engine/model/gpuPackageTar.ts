@@ -5,6 +5,7 @@
 import { createWriteStream } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
+import { pipeline } from "node:stream/promises";
 
 const BLOCK = 512;
 
@@ -47,15 +48,19 @@ export async function extractTar(stream: AsyncIterable<Buffer | Uint8Array>, des
     } else if (type === "0" || type === "7") {
       await fs.mkdir(path.dirname(target), { recursive: true });
       // Executable bits are kept (shared libraries); nothing is written setuid or world-writable.
-      const out = createWriteStream(target, { mode: parseOctal(header.subarray(100, 108)) & 0o111 ? 0o755 : 0o644 });
-      let left = size;
-      while (left > 0) {
-        const chunk = await reader.readSome(left);
-        if (!chunk) throw new Error(`The tar archive ends inside ${name}`);
-        left -= chunk.length;
-        if (!out.write(chunk)) await new Promise<void>((r) => out.once("drain", () => r()));
-      }
-      await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      // pipeline(): a write error or a cut archive rejects here and closes the file (no leaked handle, no unhandled 'error').
+      await pipeline(
+        async function* () {
+          let left = size;
+          while (left > 0) {
+            const chunk = await reader.readSome(left);
+            if (!chunk) throw new Error(`The tar archive ends inside ${name}`);
+            left -= chunk.length;
+            yield chunk;
+          }
+        },
+        createWriteStream(target, { mode: parseOctal(header.subarray(100, 108)) & 0o111 ? 0o755 : 0o644 }),
+      );
       await reader.skip(padded - size);
       files++;
     } else {

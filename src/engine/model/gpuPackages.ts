@@ -19,6 +19,7 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { createGunzip } from "node:zlib";
 import { extractTar } from "./gpuPackageTar.js";
+import { pipeline } from "node:stream/promises";
 
 /** The folder in global storage that holds the fetched packages as a node_modules tree. */
 export function gpuPackagesRoot(storageDir: string): string {
@@ -120,7 +121,7 @@ const RESOLVE_HOOK = `
 let map = {};
 export function initialize(data) { map = data?.map ?? {}; }
 export async function resolve(specifier, context, next) {
-  const url = map[specifier];
+  const url = Object.hasOwn(map, specifier) ? map[specifier] : undefined;
   if (url) return { url, format: "module", shortCircuit: true };
   return next(specifier, context);
 }`;
@@ -180,18 +181,19 @@ export async function downloadVerified(
   if (!res.ok || !res.body) throw new Error(`${options.name}: download failed, HTTP ${res.status} from ${url}`);
   const totalBytes = Number(res.headers.get("content-length")) || undefined;
   const hash = createHash("sha512");
-  const out = createWriteStream(file);
   let receivedBytes = 0;
   try {
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      hash.update(chunk);
-      receivedBytes += chunk.length;
-      if (!out.write(chunk)) await new Promise<void>((r) => out.once("drain", () => r()));
-      options.onProgress?.({ name: options.name, receivedBytes, totalBytes });
-    }
-    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    // pipeline(): a write error (a full disk) rejects here and closes the file, rather than being
+    // an unhandled 'error' event that ends the engine process.
+    await pipeline(async function* () {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        hash.update(chunk);
+        receivedBytes += chunk.length;
+        yield chunk;
+        options.onProgress?.({ name: options.name, receivedBytes, totalBytes });
+      }
+    }, createWriteStream(file));
   } catch (err) {
-    out.destroy();
     await fs.rm(file, { force: true });
     throw err;
   }

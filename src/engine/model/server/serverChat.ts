@@ -15,6 +15,9 @@ import { ServerFault } from "./serverFault.js";
 import { describeServerModel, discoverServerModel, type ServerModelInfo } from "./serverModels.js";
 import { sseData } from "./sse.js";
 
+/** How long token counts use the estimate after /tokenize failed. */
+const TOKENIZER_RETRY_MS = 30_000;
+
 /** Context assumed when the server reports none: small enough for any model served today. */
 export const FALLBACK_CONTEXT_SIZE = 2048;
 
@@ -46,6 +49,8 @@ export class ServerChat implements ChatGenerator {
   private readonly tokenCounts = new Map<string, number>();
   private readonly logger: Logger;
   private tokenizerFailed = false;
+  /** When /tokenize last failed: counting uses the estimate for a while rather than wait on each call (a stalled server). */
+  private tokenizerFailedAt = 0;
 
   constructor(
     readonly connection: ServerConnection,
@@ -90,7 +95,7 @@ export class ServerChat implements ChatGenerator {
     } catch {
       // generate() reports the fault; counting goes on with the estimate meanwhile.
     }
-    if (!info?.tokenizer) return estimateTokens(text);
+    if (!info?.tokenizer || Date.now() - this.tokenizerFailedAt < TOKENIZER_RETRY_MS) return estimateTokens(text);
     try {
       const body = (await this.connection.postJson(this.connection.url("/tokenize", true), {
         model: info.id,
@@ -110,6 +115,7 @@ export class ServerChat implements ChatGenerator {
     } catch (err) {
       if (!this.tokenizerFailed) this.logger.warn(`Counting tokens on the server failed, using an estimate: ${(err as Error).message}`);
       this.tokenizerFailed = true;
+      this.tokenizerFailedAt = Date.now();
       return estimateTokens(text);
     }
   }
