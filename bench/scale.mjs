@@ -1,9 +1,11 @@
-// `npm run bench -- scale` (or `node bench/scale.mjs [--copies 1,30,100] [--baseline <git ref>]`):
+// `npm run bench -- scale` (or `node bench/scale.mjs [--copies 1,30,100] [--rounds 3] [--baseline <git ref>]`):
 // the index at scale, this build beside the index format before it, measured in one run.
 // The sample docs are copied 1x / 30x / 100x into a temporary folder; the baseline is the commit
 // before the compact index format, checked out with `git worktree` into a temporary folder and
 // compiled there with this same bench/scaleBench.ts. Each phase (build, load) runs in a Node process
-// of its own, old and new interleaved. Writes bench/results/scale-<time>.json and .md.
+// of its own, old and new interleaved; with --rounds N each figure is the median of N such rounds
+// (a shared machine's speed drifts by tens of percent within minutes: one round can flatter either
+// side). Writes bench/results/scale-<time>.json and .md.
 // Heavy: run it under `flock /tmp/docent-heavy.lock` on a shared machine.
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, copyFileSync } from "node:fs";
@@ -18,10 +20,12 @@ const { values } = parseArgs({
     baseline: { type: "string", default: "d3079e6" },
     docs: { type: "string", default: "samples/otel-semconv/docs" },
     "no-baseline": { type: "boolean", default: false },
+    rounds: { type: "string", default: "1" },
   },
 });
 const repo = process.cwd();
 const copiesList = values.copies.split(",").map(Number);
+const rounds = Math.max(1, Number(values.rounds) || 1);
 const work = mkdtempSync(path.join(os.tmpdir(), "docent-scale-"));
 
 if (!process.env.SCALE_NO_TSC) execFileSync("npx", ["tsc", "-p", "tsconfig.test.json"], { stdio: "inherit" });
@@ -56,18 +60,39 @@ function phase(impl, name, corpus, index) {
   return result;
 }
 
-const results = { baseline: values["no-baseline"] ? null : values.baseline, runs: {} };
+/** Each numeric figure's median over the rounds; an error in any round is kept. */
+function medianOf(all) {
+  const out = {};
+  for (const key of new Set(all.flatMap((r) => Object.keys(r)))) {
+    const numbers = all
+      .map((r) => r[key])
+      .filter((v) => typeof v === "number")
+      .sort((a, b) => a - b);
+    if (numbers.length) {
+      const mid = numbers.length >> 1;
+      out[key] = numbers.length % 2 ? numbers[mid] : (numbers[mid - 1] + numbers[mid]) / 2;
+    } else out[key] = all.find((r) => r[key] !== undefined)[key];
+  }
+  return out;
+}
+
+const results = { baseline: values["no-baseline"] ? null : values.baseline, rounds, runs: {} };
 try {
   for (const copies of copiesList) {
     const corpus = path.join(work, `corpus-x${copies}`);
     for (let i = 0; i < copies; i++) cpSync(values.docs, path.join(corpus, `copy${i}`), { recursive: true });
-    const row = {};
-    for (const impl of impls) row[impl.name] = phase(impl, "build", corpus, path.join(work, `${impl.name}-x${copies}.idx`));
-    for (const impl of impls)
-      if (!row[impl.name].error) Object.assign(row[impl.name], phase(impl, "load", corpus, path.join(work, `${impl.name}-x${copies}.idx`)));
-    for (const impl of impls) rmSync(path.join(work, `${impl.name}-x${copies}.idx`), { force: true });
+    const measured = Object.fromEntries(impls.map((impl) => [impl.name, []]));
+    for (let round = 0; round < rounds; round++) {
+      const row = {};
+      for (const impl of impls) row[impl.name] = phase(impl, "build", corpus, path.join(work, `${impl.name}-x${copies}.idx`));
+      for (const impl of impls)
+        if (!row[impl.name].error) Object.assign(row[impl.name], phase(impl, "load", corpus, path.join(work, `${impl.name}-x${copies}.idx`)));
+      for (const impl of impls) rmSync(path.join(work, `${impl.name}-x${copies}.idx`), { force: true });
+      for (const impl of impls) measured[impl.name].push(row[impl.name]);
+    }
     rmSync(corpus, { recursive: true, force: true });
-    results.runs[`x${copies}`] = row;
+    results.runs[`x${copies}`] = Object.fromEntries(Object.entries(measured).map(([name, all]) => [name, medianOf(all)]));
+    if (rounds > 1) results.runs[`x${copies}`].rounds = measured;
   }
 } finally {
   if (!values["no-baseline"]) execFileSync("git", ["worktree", "remove", "--force", path.join(work, "baseline")], { stdio: "inherit" });
@@ -97,7 +122,10 @@ const keys = [
   "full_save_after_load_s",
   "memory_growth_full_save_after_load_mb",
 ];
-const lines = [`# Scale bench ${new Date().toISOString()} (baseline ${results.baseline ?? "none"})`, ""];
+const lines = [
+  `# Scale bench ${new Date().toISOString()} (baseline ${results.baseline ?? "none"}; ${rounds === 1 ? "one round" : `medians of ${rounds} rounds`})`,
+  "",
+];
 for (const [run, row] of Object.entries(results.runs)) {
   lines.push(`## ${run}`, "", "| figure | old | new | new/old |", "|---|---|---|---|");
   for (const k of keys) {
@@ -107,6 +135,9 @@ for (const [run, row] of Object.entries(results.runs)) {
     lines.push(`| ${k} | ${o ?? (row.old?.error ? "failed" : "")} | ${n ?? (row.new?.error ? "failed" : "")} | ${ratio} |`);
   }
   for (const impl of ["old", "new"]) if (row[impl]?.error) lines.push(`| error (${impl}) | ${row[impl].error} | | |`);
+  if (row.rounds)
+    for (const impl of ["old", "new"])
+      if (row.rounds[impl]) lines.push(`| build_s by round (${impl}) | ${row.rounds[impl].map((r) => r.build_s).join(", ")} | | |`);
   lines.push("");
 }
 mkdirSync("bench/results", { recursive: true });

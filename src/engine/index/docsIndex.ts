@@ -8,7 +8,18 @@ import * as path from "node:path";
 import { create, getByID, insertMultiple, removeMultiple, searchVector, type AnyOrama } from "@orama/orama";
 import { Bm25Index, termCounts, type FieldTokens, type ScoredDoc } from "./bm25.js";
 import { chunkDocument, type ChunkOptions, type SectionRange } from "./chunker.js";
-import { isGitIgnoredFile, linkStaysInside, listCorpus, readDocFile, type CorpusFile, type CorpusOptions, type SkippedFile, CorpusFilter } from "./corpus.js";
+import {
+  isGitIgnoredFile,
+  linkStaysInside,
+  listCorpus,
+  readDocFile,
+  type CorpusFile,
+  type CorpusOptions,
+  type DocFileRead,
+  type SkippedFile,
+  CorpusFilter,
+} from "./corpus.js";
+import { ReadAhead } from "./readAhead.js";
 import { relativeInside } from "../../shared/paths.js";
 import { fuseRankings } from "../answer/fusion.js";
 import { contentHash } from "./hash.js";
@@ -237,6 +248,11 @@ export class DocsIndex {
     };
     const listed = new Set(listing.files.map((f) => f.absPath));
     const total = listing.files.length;
+    const reads = new ReadAhead(
+      listing.files,
+      (file) => readDocFile(file.root, file.absPath, this.filter.maxFileBytes),
+      (file) => this.needsRead(file),
+    );
     onProgress?.(0, total);
     for (let i = 0; i < total; i++) {
       const file = listing.files[i]!;
@@ -251,7 +267,7 @@ export class DocsIndex {
           break;
         }
       }
-      const outcome = await this.indexFile(file, report);
+      const outcome = await this.indexFile(file, report, () => reads.read(i));
       if (outcome === "added") report.added.push(file.relPath);
       else if (outcome === "updated") report.updated.push(file.relPath);
       else if (outcome === "unchanged") report.unchanged++;
@@ -308,9 +324,24 @@ export class DocsIndex {
     return outcome;
   }
 
-  private async indexFile(file: CorpusFile, report: UpdateReport): Promise<"added" | "updated" | "unchanged" | "skipped"> {
+  /** Whether the listing's size and time say a file is as indexed (then it is not even read). */
+  private unchangedByStat(file: CorpusFile): boolean {
     const previous = this.files.get(file.absPath);
-    if (previous && previous.size === file.size && previous.mtimeMs === file.mtimeMs) return "unchanged";
+    return previous !== undefined && previous.size === file.size && previous.mtimeMs === file.mtimeMs;
+  }
+
+  /** Whether indexing a listed file reads it (not when it is unchanged by its stat or too large). */
+  private needsRead(file: CorpusFile): boolean {
+    return !this.unchangedByStat(file) && file.size <= this.filter.maxFileBytes;
+  }
+
+  private async indexFile(
+    file: CorpusFile,
+    report: UpdateReport,
+    readFile: () => Promise<DocFileRead> = () => readDocFile(file.root, file.absPath, this.filter.maxFileBytes),
+  ): Promise<"added" | "updated" | "unchanged" | "skipped"> {
+    const previous = this.files.get(file.absPath);
+    if (this.unchangedByStat(file)) return "unchanged";
     if (file.size > this.filter.maxFileBytes) {
       report.skipped.push({ absPath: file.absPath, relPath: file.relPath, reason: "too-large", detail: `${file.size} bytes` });
       if (previous) await this.removeFileNow(file.absPath);
@@ -318,7 +349,7 @@ export class DocsIndex {
     }
     // The file opened is checked (regular, inside the root, within the size limit), not the path
     // listed earlier: it may have been swapped for a link leading out of the folder since.
-    const read = await readDocFile(file.root, file.absPath, this.filter.maxFileBytes);
+    const read = await readFile();
     if (!read.ok) {
       report.skipped.push({ absPath: file.absPath, relPath: file.relPath, reason: read.reason, detail: read.detail });
       // A file that could not be read for a passing reason keeps its entry, as it always did.
@@ -407,9 +438,20 @@ export class DocsIndex {
   /** Chunks waiting for their embedding; they enter Orama once they have one (saved with the index). */
   pendingEmbedding = new Map<number, ChunkRecord>();
 
+  /** The title field's tokens of the last file: a file's chunks come in a row and share them. */
+  private lastTitle: { title: string; relPath: string; tokens: string[] } | undefined;
+
+  private titleTokensOf(record: Pick<ChunkRecord, "title" | "relPath">): string[] {
+    const last = this.lastTitle;
+    if (last && last.title === record.title && last.relPath === record.relPath) return last.tokens;
+    const tokens = titleTokens(record);
+    this.lastTitle = { title: record.title, relPath: record.relPath, tokens };
+    return tokens;
+  }
+
   /** Adds a chunk to the full-text and term indexes (Orama insertion happens in batches). */
   addChunk(record: ChunkRecord, packedHeadingPaths: string[][] = [], journaled?: JournaledChunk[]): void {
-    const fields = chunkFieldTokens(record);
+    const fields = chunkFieldTokens(record, this.titleTokensOf(record));
     const fieldLengths = [fields.title.length, fields.heading.length, fields.text.length];
     const counts = termCounts(fields);
     this.bm25.addCounts(record.id, fieldLengths, counts);
@@ -637,10 +679,15 @@ export function indexMemoryMB(): number {
   return (m.heapUsed + m.arrayBuffers) / (1024 * 1024);
 }
 
-export function chunkFieldTokens(record: Pick<ChunkRecord, "title" | "relPath" | "headingPath" | "text">): FieldTokens {
+/** The title field: the file's title and its path words (docs trees name files after what they explain). */
+function titleTokens(record: Pick<ChunkRecord, "title" | "relPath">): string[] {
+  return tokenize(record.title + " " + record.relPath.replace(/\.[^./]+$/, ""));
+}
+
+/** A chunk's tokens by field; `title` may be passed when already worked out (the file's, shared: read only). */
+export function chunkFieldTokens(record: Pick<ChunkRecord, "title" | "relPath" | "headingPath" | "text">, title = titleTokens(record)): FieldTokens {
   return {
-    // The file's title and its path words: docs trees name files after what they explain.
-    title: tokenize(record.title + " " + record.relPath.replace(/\.[^./]+$/, "")),
+    title,
     heading: tokenize(record.headingPath.join(" \n ")),
     text: tokenize(record.text),
   };
