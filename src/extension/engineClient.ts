@@ -15,6 +15,7 @@ import {
   type ServerOptions,
 } from "vscode-languageclient/node";
 import type { AnswerResult } from "../shared/answer.js";
+import { redactingLog } from "./redactingLog.js";
 import { DEFAULT_INCLUDE } from "../shared/defaults.js";
 import {
   AskEventNotification,
@@ -140,7 +141,8 @@ export class EngineClient extends Disposable {
       // No documents are synchronised: the engine reads the docs from disk, and hovers ask it by name.
       documentSelector: [],
       synchronize: { fileEvents: watchers },
-      outputChannel: options.log,
+      // The API key rides in initialize and docent/setServerApiKey: a verbose trace must not show it.
+      outputChannel: redactingLog(options.log, () => [options.serverApiKey?.()]),
       initializationOptions,
       errorHandler: new RestartLimiter(
         options.log,
