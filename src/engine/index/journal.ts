@@ -14,6 +14,7 @@ import * as path from "node:path";
 import { crc32 } from "node:zlib";
 import { BlockWriter, ByteReader, CorruptIndex } from "./binaryFormat.js";
 import { type FileEntry } from "./docsIndex.js";
+import { readFileFacts, readHeadings, writeFileFacts, writeHeadings } from "./fileFields.js";
 import { type TermStrength } from "./terms.js";
 import { relativeInside } from "../../shared/paths.js";
 
@@ -124,8 +125,6 @@ export function journalExtends(bytes: Buffer, base: { crc: number; bytes: number
   return bytes.length >= JOURNAL_HEADER_BYTES && journalHeader(base).equals(bytes.subarray(0, JOURNAL_HEADER_BYTES));
 }
 
-const HASH_BYTES = 20;
-
 /** One record (with its length and checksum) for one file's change. */
 export function encodeRecord(where: { root: string; relPath: string }, change: FileChange | null): Buffer {
   const w = new BlockWriter();
@@ -134,16 +133,8 @@ export function encodeRecord(where: { root: string; relPath: string }, change: F
   w.str(where.relPath);
   if (change) {
     const { entry, chunks } = change;
-    w.str(entry.title);
-    w.bytes(Buffer.from(entry.hash, "hex"));
-    w.varuint(entry.size);
-    w.f64(entry.mtimeMs);
-    w.u8(entry.hadInvalidUtf8 ? 1 : 0);
-    w.varuint(entry.headings.length);
-    for (const h of entry.headings) {
-      w.varuint(h.length);
-      for (const part of h) w.str(part);
-    }
+    writeFileFacts(w, entry);
+    writeHeadings(w, entry.headings);
     w.varuint(entry.sections.length);
     for (const s of entry.sections) {
       w.varuint(s.headingPath.length);
@@ -226,18 +217,13 @@ function decodeRecord(r: ByteReader, roots: Set<string>): DecodedRecord {
     file,
     root,
     relPath,
-    title: r.str(),
-    hash: r.bytes(HASH_BYTES).toString("hex"),
-    size: r.varuint(),
-    mtimeMs: r.f64(),
-    hadInvalidUtf8: r.u8() === 1,
+    // Read in the order written: the facts, then the heading paths.
+    ...readFileFacts(r),
     chunkIds: [],
     sections: [],
-    headings: [],
+    headings: readHeadings(r),
     slot: -1,
   };
-  const headingCount = r.count();
-  for (let h = 0; h < headingCount; h++) entry.headings.push(Array.from({ length: r.count() }, () => r.str()));
   const sectionCount = r.count(3);
   for (let s = 0; s < sectionCount; s++) {
     const headingPath = Array.from({ length: r.count() }, () => r.str());

@@ -21,6 +21,7 @@ import { insertMultiple } from "@orama/orama";
 import { Bm25Index, type EncodedPostings } from "./bm25.js";
 import { BlockWriter, ByteReader, CorruptIndex } from "./binaryFormat.js";
 import { DocsIndex, type FileEntry, type IndexOptions } from "./docsIndex.js";
+import { HASH_BYTES, hashBytes, readFileFacts, readHeadings, writeFileFacts, writeHeadings } from "./fileFields.js";
 import { ChangeLog, encodeRecord, JOURNAL_HEADER_BYTES, JOURNAL_SHARE, journalExtends, journalFile, journalHeader, readRecords } from "./journal.js";
 import { type Logger } from "../util/logger.js";
 import { TermIndex, type TermDefinition, type TermStrength } from "./terms.js";
@@ -59,13 +60,6 @@ function settingsKey(index: Pick<DocsIndex, "chunking" | "corpusOptions">): stri
 const tempName = (file: string) => `${file}.${process.pid}.${Date.now()}.tmp`;
 /** A temporary file untouched this long is stale whoever wrote it (a pid reused, another machine). */
 export const STALE_TEMP_MS = 10 * 60 * 1000;
-
-const HASH_BYTES = 20;
-function hashBytes(hex: string): Buffer {
-  const b = Buffer.from(hex, "hex");
-  if (b.length !== HASH_BYTES) throw new Error(`unexpected content hash ${hex}`);
-  return b;
-}
 
 export interface SaveOptions {
   /** Write the whole index even where a journal entry would do (on shutdown: the journal is folded in). */
@@ -244,11 +238,7 @@ async function writeIndex(index: DocsIndex, w: BlockWriter): Promise<number> {
   for (const entry of files) {
     w.varuint(rootIndex.get(entry.root)!);
     w.str(entry.relPath);
-    w.str(entry.title);
-    w.bytes(hashBytes(entry.hash));
-    w.varuint(entry.size);
-    w.f64(entry.mtimeMs);
-    w.u8(entry.hadInvalidUtf8 ? 1 : 0);
+    writeFileFacts(w, entry);
     // One list of heading paths for the file's chunks and sections.
     const headings = [...entry.headings];
     const keyOf = (h: string[]) => h.join("\u0000");
@@ -258,11 +248,7 @@ async function writeIndex(index: DocsIndex, w: BlockWriter): Promise<number> {
       if (i === undefined) byKey.set(keyOf(s.headingPath), (i = headings.push(s.headingPath) - 1));
       return i;
     });
-    w.varuint(headings.length);
-    for (const h of headings) {
-      w.varuint(h.length);
-      for (const part of h) w.str(part);
-    }
+    writeHeadings(w, headings);
     w.varuint(entry.sections.length);
     entry.sections.forEach((s, i) => {
       w.varuint(sectionHeading[i]!);
@@ -545,18 +531,13 @@ async function parseIndex(
       file: path.join(root, relPath),
       root,
       relPath,
-      title: r.str(),
-      hash: r.bytes(HASH_BYTES).toString("hex"),
-      size: r.varuint(),
-      mtimeMs: r.f64(),
-      hadInvalidUtf8: r.u8() === 1,
+      // Read in the order written: the facts, then the heading paths.
+      ...readFileFacts(r),
       chunkIds: [],
       sections: [],
-      headings: [],
+      headings: readHeadings(r),
       slot: index.fileSlots.length,
     };
-    const headingCount = r.count();
-    for (let h = 0; h < headingCount; h++) entry.headings.push(Array.from({ length: r.count() }, () => r.str()));
     const sectionCount = r.count(3);
     for (let s = 0; s < sectionCount; s++) {
       const headingPath = entry.headings[r.varuint()];
