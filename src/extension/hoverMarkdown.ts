@@ -30,7 +30,7 @@ export function hoverMarkdown(d: Definition): string {
   }
   if (more.length) lines.push(more.join(" · "), "");
   lines.push(
-    `${escapeMarkdown(d.heading)} · [${escapeMarkdown(d.path)}:${card?.line ?? d.startLine}](${link}) · [Explain with Docent](command:docent.explainMetric?${args})`,
+    `${headingMarkdown(d.heading)} · [${escapeMarkdown(d.path)}:${card?.line ?? d.startLine}](${link}) · [Explain with Docent](command:docent.explainMetric?${args})`,
   );
   return lines.join("\n");
 }
@@ -38,6 +38,17 @@ export function hoverMarkdown(d: Definition): string {
 /** The docs' text is shown as text: characters Markdown would act on are escaped. */
 function escapeMarkdown(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+!|<>]/g, (c) => `\\${c}`);
+}
+
+/**
+ * A heading as the docs render it: its code spans (`Metric: \`http.server.request.duration\``) stay
+ * code, everything else is escaped text (escaped whole, the backticks showed up as characters).
+ */
+function headingMarkdown(heading: string): string {
+  return heading
+    .split(/(`[^`]+`)/)
+    .map((part, i) => (i % 2 === 1 ? `\`${codeText(part.slice(1, -1))}\`` : escapeMarkdown(part)))
+    .join("");
 }
 
 /** Text inside a code span: a backtick would end it. */

@@ -61,6 +61,9 @@ test("the hover of each hand-checked metric shows its instrument and unit in its
     assert.ok(definition?.card, m.name);
     const first = hoverMarkdown(definition).split("\n")[0]!;
     assert.ok(first.startsWith(`**\`${m.name}\`** — ${m.instrument}, unit \`${m.unit}\`: `), `${m.name}: ${first}`);
+    // The heading's code span stays code (escaped whole, its backticks showed as characters).
+    const last = hoverMarkdown(definition).split("\n").at(-1)!;
+    assert.ok(last.includes(`\`${m.name}\``) && !last.includes("\\`"), `${m.name}: ${last}`);
   }
 });
 
