@@ -10,11 +10,13 @@ export type Fault =
   /** The next `times` requests to `path` get this status (and Retry-After when given). */
   | { kind: "status"; status: number; times: number; retryAfter?: string; path?: string }
   /** Streams pass `events` SSE events, then: nothing more (stall), one malformed event, or a cut connection. */
-  | { kind: "stall" | "malformed" | "cut"; events: number };
+  | { kind: "stall" | "malformed" | "cut"; events: number }
+  /** Requests to `path` are taken and never answered (a server stuck on them); others pass. */
+  | { kind: "hang"; path: string };
 
 export class FaultProxy {
   private fault: Fault = { kind: "none" };
-  /** Every request seen: method, path and the status the proxy itself answered (0 = forwarded). */
+  /** Every request seen: method, path and the status the proxy itself answered (0 = forwarded, -1 = left hanging). */
   readonly requests: { method: string; path: string; injected: number }[] = [];
   private readonly sockets = new Set<import("node:net").Socket>();
 
@@ -60,6 +62,11 @@ export class FaultProxy {
       res.end(
         JSON.stringify({ error: { message: fault.status === 429 ? "Too many requests (injected)" : "Service unavailable (injected)", code: fault.status } }),
       );
+      return;
+    }
+    if (fault.kind === "hang" && path.startsWith(fault.path)) {
+      this.requests.push({ method: req.method ?? "", path, injected: -1 });
+      req.resume();
       return;
     }
     this.requests.push({ method: req.method ?? "", path, injected: 0 });

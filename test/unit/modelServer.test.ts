@@ -358,6 +358,44 @@ test("through a fault-injecting proxy: a stalled stream times out, a malformed e
   }
 });
 
+test("Stop ends an answer while the server is still counting its prompt (a /tokenize that never answers)", { skip }, async () => {
+  const proxy = await FaultProxy.start(`http://127.0.0.1:${chatServer.port}`);
+  try {
+    // A minute's timeout: without the stop reaching the count, the answer would wait all of it.
+    const { engine, logs } = await startEngine(
+      { url: proxy.url, chatModel: "tiny-docs", timeoutSeconds: 60 },
+      { extra: { pipeline: { ...DEFAULT_PIPELINE, draft: false, answerMaxTokens: 48 } } },
+    );
+    proxy.set({ kind: "hang", path: "/tokenize" });
+    const controller = new AbortController();
+    let stoppedAt = 0;
+    const asked = engine.ask({ id: "stop-counting", question: "What does jvm.memory.used measure?" }, controller.signal);
+    // Stop once the count is under way and stuck.
+    while (!proxy.requests.some((r) => r.injected === -1)) await new Promise((r) => setTimeout(r, 20));
+    stoppedAt = performance.now();
+    controller.abort();
+    const result = await asked;
+    const took = performance.now() - stoppedAt;
+    assert.equal(result.aborted, true);
+    assert.ok(took < 2_000, `stopped after ${took.toFixed(0)} ms`);
+    assert.ok(!proxy.requests.some((r) => r.path.includes("/chat/completions")), "no answer was asked for after the stop");
+    assert.ok(!logs.some((l) => /Counting tokens on the server failed/.test(l)), "a stop is not logged as the tokenizer failing");
+
+    // The next answer counts on the server again (the stop did not switch it to the estimate).
+    proxy.set({ kind: "none" });
+    const before = proxy.requests.length;
+    const next = await engine.ask({ id: "after-stop-counting", question: "What does jvm.memory.used measure?" });
+    assert.equal(next.aborted, false);
+    assert.equal(next.mode, "model");
+    assert.ok(
+      proxy.requests.slice(before).some((r) => r.path.startsWith("/tokenize") && r.injected === 0),
+      "the server tokenized the next answer's prompt",
+    );
+  } finally {
+    await proxy.close();
+  }
+});
+
 const TWIN_DOCS = {
   "docs/http-metrics.md":
     "# HTTP metrics\n\n## `http.server.request.duration`\n\nDuration of HTTP server requests, as a histogram.\n\n| Name | Type | Unit |\n|---|---|---|\n| `http.server.request.duration` | histogram | s |\n",

@@ -22,7 +22,8 @@ import type { AnswerEvent, AnswerResult, AnswerSourceWithText, Citation, Stage }
  */
 export interface ChatGenerator {
   readonly contextSize: number;
-  countTokens(text: string): number | Promise<number>;
+  /** A stop (`signal`) ends a count still waiting on a server; the estimate stands in for it. */
+  countTokens(text: string, signal?: AbortSignal): number | Promise<number>;
   /** May throw GenerationFailure (a model server that failed): the pipeline keeps what was written. */
   /** Tokens of the whole prompt with the model's chat template, when the backend can tell. */
   countPromptTokens?(system: string, user: string): number;
@@ -250,12 +251,13 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
     return finish();
   }
   await stage("answer", async () => {
-    const budget = await contextBudget(asked, (t) => chat.countTokens(t), chat.contextSize, settings.answerMaxTokens, chat.countPromptTokens?.bind(chat));
-    result.sources = await modelSources(context, (t) => chat.countTokens(t), budget, sourceBlock);
+    const count = (t: string) => chat.countTokens(t, signal);
+    const budget = await contextBudget(asked, count, chat.contextSize, settings.answerMaxTokens, chat.countPromptTokens?.bind(chat));
+    result.sources = await modelSources(context, count, budget, sourceBlock);
     emit({ type: "sources", sources: result.sources });
     if (aborted()) return;
     const prompt = answerPrompt(asked, result.sources);
-    result.tokens.answerPrompt = await chat.countTokens(prompt);
+    result.tokens.answerPrompt = await chat.countTokens(prompt, signal);
     let failure: GenerationFailure | undefined;
     const generation = await chat
       .generate({

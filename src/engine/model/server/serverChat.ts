@@ -85,8 +85,12 @@ export class ServerChat implements ChatGenerator {
     return this.connecting;
   }
 
-  /** The server's token count (cached); the conservative estimate when it has no tokenizer or fails. */
-  async countTokens(text: string): Promise<number> {
+  /**
+   * The server's token count (cached); the conservative estimate when it has no tokenizer or fails,
+   * and when `signal` stops the answer while the server is still counting (a stalled /tokenize
+   * would otherwise hold Stop until the timeout).
+   */
+  async countTokens(text: string, signal?: AbortSignal): Promise<number> {
     const cached = this.tokenCounts.get(text);
     if (cached !== undefined) return cached;
     let info: ServerModelInfo | undefined;
@@ -97,12 +101,16 @@ export class ServerChat implements ChatGenerator {
     }
     if (!info?.tokenizer || Date.now() - this.tokenizerFailedAt < TOKENIZER_RETRY_MS) return estimateTokens(text);
     try {
-      const body = (await this.connection.postJson(this.connection.url("/tokenize", true), {
-        model: info.id,
-        content: text,
-        prompt: text,
-        add_special: false,
-      })) as {
+      const body = (await this.connection.postJson(
+        this.connection.url("/tokenize", true),
+        {
+          model: info.id,
+          content: text,
+          prompt: text,
+          add_special: false,
+        },
+        { signal },
+      )) as {
         tokens?: unknown;
         count?: unknown;
       };
@@ -113,6 +121,8 @@ export class ServerChat implements ChatGenerator {
       this.tokenCounts.set(text, n);
       return n;
     } catch (err) {
+      // A stop is not the tokenizer's failure: the next answer asks it again.
+      if (signal?.aborted) return estimateTokens(text);
       if (!this.tokenizerFailed) this.logger.warn(`Counting tokens on the server failed, using an estimate: ${(err as Error).message}`);
       this.tokenizerFailed = true;
       this.tokenizerFailedAt = Date.now();
