@@ -6,6 +6,7 @@ import { DocsIndex } from "../../src/engine/index/docsIndex.js";
 import { fuseRankings } from "../../src/engine/answer/fusion.js";
 import { INDEX_FORMAT_VERSION, loadIndex, saveIndex } from "../../src/engine/index/persistence.js";
 import type { Embedder } from "../../src/engine/index/types.js";
+import { hashingEmbedder } from "../helpers/hashingEmbedder.js";
 import type { Logger } from "../../src/engine/util/logger.js";
 import { makeTempDir, rewrite, tempDocs } from "../helpers/tempDocs.js";
 
@@ -104,31 +105,6 @@ test("fusion ranks a document found by both lists above one found by one", () =>
   assert.equal(fused[0]!.id, "both");
   assert.ok(fused[0]!.score > fused[1]!.score);
 });
-
-/** A deterministic bag-of-words embedder: a real implementation of the interface, for tests. */
-function hashingEmbedder(dimensions = 64): Embedder & { calls: number; texts: number } {
-  const e = {
-    id: `hashing-${dimensions}`,
-    dimensions,
-    calls: 0,
-    texts: 0,
-    async embed(texts: string[]) {
-      e.calls++;
-      e.texts += texts.length;
-      return texts.map((t) => {
-        const v = new Float32Array(dimensions);
-        for (const w of t.toLowerCase().match(/[a-z]+/g) ?? []) {
-          let h = 0;
-          for (const ch of w) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
-          v[h % dimensions]! += 1;
-        }
-        const norm = Math.hypot(...v) || 1;
-        return v.map((x) => x / norm);
-      });
-    },
-  };
-  return e;
-}
 
 test("hybrid search fuses vector hits with full-text hits", async () => {
   const root = await tempDocs(DOCS);

@@ -8,9 +8,10 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { DocsIndex } from "../../src/engine/index/docsIndex.js";
 import { loadIndex, saveIndex } from "../../src/engine/index/persistence.js";
-import { journalFile } from "../../src/engine/index/journal.js";
+import { journalFile, type ChunkVector } from "../../src/engine/index/journal.js";
 import type { Logger } from "../../src/engine/util/logger.js";
 import { makeTempDir, rewrite, tempDocs } from "../helpers/tempDocs.js";
+import { hashingEmbedder } from "../helpers/hashingEmbedder.js";
 
 const DOCS: Record<string, string> = Object.fromEntries(
   Array.from({ length: 12 }, (_, i) => [
@@ -95,6 +96,74 @@ test("changes saved to the journal load back as the index that was saved, equal 
   await changeFiles(root, loaded.index, file, 3);
   const again = await loadIndex(file, [root]);
   assert.deepEqual(await results(again.index), await results(loaded.index));
+});
+
+test("with an embedding model the changed chunks' vectors go to the journal too: the load answers as the index saved, embedding no chunk", async () => {
+  const root = await tempDocs(DOCS);
+  const file = path.join(await makeTempDir(), "index.docent");
+  const index = new DocsIndex([root], { embedder: hashingEmbedder() });
+  await index.update();
+  await saveIndex(index, file);
+  const base = await fs.readFile(file);
+  const { journaled } = await changeFiles(root, index, file, 6);
+  assert.equal(journaled, 6, "every save after the first full one appends to the journal");
+  assert.deepEqual(await fs.readFile(file), base, "the index file itself is untouched");
+  const live = await results(index);
+  assert.ok(
+    live.flat().some((hit) => hit.includes("vector")),
+    "the results use the vectors",
+  );
+
+  const embedder = hashingEmbedder();
+  const logger = recordingLogger();
+  const loaded = await loadIndex(file, [root], { embedder, logger });
+  assert.equal(loaded.status, "loaded");
+  assert.ok(logger.lines.some((l) => /Applied \d+ change/.test(l)));
+  assert.equal(loaded.index.chunkCount, index.chunkCount, "no chunk is left waiting for its embedding");
+  assert.deepEqual(await results(loaded.index), live);
+  // The only texts embedded are the queries: every chunk's vector came from the file or its journal.
+  assert.equal(embedder.texts, QUERIES.length);
+  for (const entry of loaded.index.files.values()) {
+    const asArrays = (vectors: ChunkVector[] | undefined) => vectors?.map((v) => [v.hash, [...v.vector]]);
+    const liveEntry = index.files.get(entry.file);
+    assert.ok(liveEntry, entry.relPath);
+    const vectors = asArrays(loaded.index.vectorsOfFile(entry));
+    assert.ok(vectors, entry.relPath);
+    assert.deepEqual(vectors, asArrays(index.vectorsOfFile(liveEntry)), entry.relPath);
+  }
+  const report = await loaded.index.update();
+  assert.equal(report.added.length + report.updated.length + report.removed.length, 0);
+  assert.equal(embedder.texts, QUERIES.length);
+});
+
+test("a change whose chunks still wait for their embedding is saved in full, not journaled without vectors", async () => {
+  const root = await tempDocs(DOCS);
+  const file = path.join(await makeTempDir(), "index.docent");
+  const inner = hashingEmbedder();
+  let failing = false;
+  const index = new DocsIndex([root], {
+    embedder: {
+      id: inner.id,
+      dimensions: inner.dimensions,
+      embed: (texts, signal) => (failing ? Promise.reject(new Error("embedding model went away")) : inner.embed(texts, signal)),
+    },
+  });
+  await index.update();
+  await saveIndex(index, file);
+  failing = true;
+  const edited = path.join(root, "area0/page0.md");
+  await rewrite(edited, "# Page edited\n\nThe quokka habitat note.\n");
+  await index.refreshFile(edited).catch(() => undefined);
+  assert.ok(index.pendingEmbedding.size > 0, "the edited file's chunks wait for their embedding");
+  const saved = await saveIndex(index, file, { journalShare: SHARE });
+  assert.equal(saved.journaled, undefined, "saved in full");
+  await assert.rejects(fs.stat(journalFile(file)));
+  failing = false;
+  const loaded = await loadIndex(file, [root], { embedder: inner });
+  assert.equal(loaded.status, "loaded");
+  assert.ok(loaded.index.pendingEmbedding.size > 0, "still waiting after the load, and embedded by the next update");
+  await loaded.index.update();
+  assert.equal(loaded.index.pendingEmbedding.size, 0);
 });
 
 test("a torn or damaged journal record is dropped with a log line; the index is the one before it, and the scan restores the rest", async () => {

@@ -32,7 +32,7 @@ import { type ChunkRecord, type Embedder, type SearchHit } from "./types.js";
 import { silentLogger, type Logger } from "../util/logger.js";
 import { ChunkTable } from "./chunkTable.js";
 import { ChunkTexts } from "./chunkTexts.js";
-import { type ChangeLog, type FileChange, type JournaledChunk } from "./journal.js";
+import { type ChangeLog, type ChunkVector, type FileChange, type JournaledChunk } from "./journal.js";
 
 export interface FileEntry {
   file: string;
@@ -413,7 +413,7 @@ export class DocsIndex {
         hash: "",
       };
     });
-    const journaled: JournaledChunk[] | undefined = this.changeLog?.tracking && !this.embedder ? [] : undefined;
+    const journaled: JournaledChunk[] | undefined = this.changeLog?.tracking ? [] : undefined;
     records.forEach((record, i) => this.addChunk(record, doc.chunks[i]!.packedHeadingPaths, journaled));
     entry.chunkIds = records.map((r) => r.id);
     this.files.set(file.absPath, entry);
@@ -473,17 +473,36 @@ export class DocsIndex {
   }
 
   /**
-   * Replays one journaled change (see journal.ts): the file's chunks, if any, are removed and its
-   * recorded state, when it has one, is added under new ids, as the change did when it was made.
-   * Only for an index without an embedder (an index with one is always saved in full).
+   * The vectors of a file's chunks, in order, for the journal; undefined while one is still
+   * waiting for its embedding (the save is then a full one, which keeps such chunks waiting).
    */
-  applyJournaledChange(file: string, change: FileChange | null): void {
+  vectorsOfFile(entry: FileEntry): ChunkVector[] | undefined {
+    const vectors: ChunkVector[] = [];
+    for (const id of entry.chunkIds) {
+      const hash = this.chunkHashes.get(id);
+      const vector = hash === undefined ? undefined : this.vectorCache.get(hash);
+      if (!hash || !vector) return undefined;
+      vectors.push({ hash, vector });
+    }
+    return vectors;
+  }
+
+  /**
+   * Replays one journaled change (see journal.ts): the file's chunks, if any, are removed and its
+   * recorded state, when it has one, is added under new ids, as the change did when it was made,
+   * with its vectors when the index has an embedding model.
+   */
+  async applyJournaledChange(file: string, change: FileChange | null): Promise<void> {
     const old = this.files.get(file);
     if (old) {
+      const inOrama: string[] = [];
       for (const id of old.chunkIds) {
         this.bm25.remove(id);
         this.chunkTable.clear(id);
+        if (this.pendingEmbedding.delete(id)) continue;
+        if (this.chunkHashes.delete(id)) inOrama.push(String(id));
       }
+      if (inOrama.length) await removeMultiple(this.orama, inOrama);
       this.terms.removeChunks(old.chunkIds);
       this.totalChunks -= old.chunkIds.length;
       this.fileSlots[old.slot] = undefined;
@@ -504,6 +523,14 @@ export class DocsIndex {
     });
     this.files.set(file, entry);
     this.totalChunks += entry.chunkIds.length;
+    if (this.embedder && change.vectors) {
+      const vectors = change.vectors;
+      entry.chunkIds.forEach((id, i) => {
+        this.chunkHashes.set(id, vectors[i]!.hash);
+        this.vectorCache.set(vectors[i]!.hash, vectors[i]!.vector);
+      });
+      await insertMultiple(this.orama, entry.chunkIds.map((id, i) => ({ id: String(id), embedding: [...vectors[i]!.vector] })) as never);
+    }
   }
 
   private async embedPending(signal?: AbortSignal): Promise<void> {

@@ -3,7 +3,8 @@
 // Layout: "DOCENTJL", journal version (u32), the CRC-32 (u32) and byte length (f64) of the index
 // file it extends; then records, each its payload's length (u32), the payload's CRC-32 (u32) and
 // the payload: one file's new state (its entry, and per chunk its lines, heading, field lengths,
-// per-term field counts and defined terms) or its removal.
+// per-term field counts and defined terms; with an embedding model, then per chunk its text hash
+// and vector) or its removal.
 // Loading applies the records in order after the index file. A journal made for another index
 // file (a full save replaced the index and was stopped before removing the journal) is ignored;
 // a damaged or cut-short record ends the journal there (with a log line): the changes after it
@@ -14,12 +15,13 @@ import * as path from "node:path";
 import { crc32 } from "node:zlib";
 import { BlockWriter, ByteReader, CorruptIndex } from "./binaryFormat.js";
 import { type FileEntry } from "./docsIndex.js";
-import { readFileFacts, readHeadings, writeFileFacts, writeHeadings } from "./fileFields.js";
+import { HASH_BYTES, hashBytes, readFileFacts, readHeadings, writeFileFacts, writeHeadings } from "./fileFields.js";
 import { type TermStrength } from "./terms.js";
 import { relativeInside } from "../../shared/paths.js";
 
 export const JOURNAL_MAGIC = Buffer.from("DOCENTJL", "latin1");
-export const JOURNAL_VERSION = 1;
+/** 2: records carry the chunks' vectors when the index has an embedding model. */
+export const JOURNAL_VERSION = 2;
 /** Magic (8), version (4), index CRC-32 (4), index bytes (8). */
 export const JOURNAL_HEADER_BYTES = 24;
 const RECORD_HEADER_BYTES = 8;
@@ -44,10 +46,18 @@ export interface JournaledChunk {
   defined: Map<string, TermStrength>;
 }
 
+/** A chunk's embedding, by the hash of the text embedded (the embedding cache's key). */
+export interface ChunkVector {
+  hash: string;
+  vector: Float32Array;
+}
+
 /** A file's state as a record holds it. */
 export interface FileChange {
   entry: FileEntry;
   chunks: JournaledChunk[];
+  /** With an embedding model: per chunk, in order, its vector (taken when the record is written). */
+  vectors?: ChunkVector[];
 }
 
 export function journalFile(indexFile: string): string {
@@ -125,8 +135,8 @@ export function journalExtends(bytes: Buffer, base: { crc: number; bytes: number
   return bytes.length >= JOURNAL_HEADER_BYTES && journalHeader(base).equals(bytes.subarray(0, JOURNAL_HEADER_BYTES));
 }
 
-/** One record (with its length and checksum) for one file's change. */
-export function encodeRecord(where: { root: string; relPath: string }, change: FileChange | null): Buffer {
+/** One record (with its length and checksum) for one file's change; `dims`: the embedding model's, 0 without one. */
+export function encodeRecord(where: { root: string; relPath: string }, change: FileChange | null, dims = 0): Buffer {
   const w = new BlockWriter();
   w.u8(change ? RecordKind.FileIndexed : RecordKind.FileRemoved);
   w.str(where.root);
@@ -162,6 +172,15 @@ export function encodeRecord(where: { root: string; relPath: string }, change: F
         w.u8(strength);
       }
     }
+    if (dims > 0) {
+      const vectors = change.vectors;
+      if (vectors?.length !== chunks.length) throw new Error(`${where.relPath}: ${vectors?.length ?? 0} vectors for ${chunks.length} chunks`);
+      for (const { hash, vector } of vectors) {
+        if (vector.length !== dims) throw new Error(`${where.relPath}: a vector of ${vector.length} dimensions, not ${dims}`);
+        w.bytes(hashBytes(hash));
+        w.bytes(new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength));
+      }
+    }
   }
   const payload = w.toBuffer();
   const header = Buffer.alloc(RECORD_HEADER_BYTES);
@@ -180,7 +199,7 @@ export interface DecodedRecord {
  * The records of a journal (after its header), in order, up to the first that is cut short,
  * fails its checksum or does not parse; `goodBytes` is where that one starts (or the end).
  */
-export function* readRecords(bytes: Buffer, roots: Set<string>): Generator<DecodedRecord, { goodBytes: number; damaged?: string }> {
+export function* readRecords(bytes: Buffer, roots: Set<string>, dims = 0): Generator<DecodedRecord, { goodBytes: number; damaged?: string }> {
   let at = JOURNAL_HEADER_BYTES;
   while (at < bytes.length) {
     if (bytes.length - at < RECORD_HEADER_BYTES) return { goodBytes: at, damaged: "a record cut short" };
@@ -191,7 +210,7 @@ export function* readRecords(bytes: Buffer, roots: Set<string>): Generator<Decod
       return { goodBytes: at, damaged: "a record's checksum does not match" };
     let record: DecodedRecord;
     try {
-      record = decodeRecord(new ByteReader(bytes, start, start + length), roots);
+      record = decodeRecord(new ByteReader(bytes, start, start + length), roots, dims);
     } catch (err) {
       return { goodBytes: at, damaged: `a record does not parse (${(err as Error).message})` };
     }
@@ -201,7 +220,7 @@ export function* readRecords(bytes: Buffer, roots: Set<string>): Generator<Decod
   return { goodBytes: at };
 }
 
-function decodeRecord(r: ByteReader, roots: Set<string>): DecodedRecord {
+function decodeRecord(r: ByteReader, roots: Set<string>, dims: number): DecodedRecord {
   const kind = r.u8();
   const root = r.str();
   const relPath = r.str();
@@ -251,6 +270,17 @@ function decodeRecord(r: ByteReader, roots: Set<string>): DecodedRecord {
     for (let d = 0; d < definedCount; d++) defined.set(r.str(), r.u8() as TermStrength);
     chunks.push({ startLine, endLine, heading, fieldLengths, counts, defined });
   }
+  let vectors: ChunkVector[] | undefined;
+  if (dims > 0) {
+    vectors = [];
+    for (let c = 0; c < chunkCount; c++) {
+      const hash = r.bytes(HASH_BYTES).toString("hex");
+      const raw = r.bytes(dims * 4);
+      const vector = new Float32Array(dims);
+      for (let d = 0; d < dims; d++) vector[d] = raw.readFloatLE(d * 4);
+      vectors.push({ hash, vector });
+    }
+  }
   if (r.pos !== r.end) throw new CorruptIndex("bytes after a record");
-  return { file, change: { entry, chunks } };
+  return { file, change: { entry, chunks, vectors } };
 }

@@ -88,7 +88,7 @@ export async function saveIndex(index: DocsIndex, file: string, options: SaveOpt
   let bytes: number;
   let crc: number;
   // Started before writing: a change made while the save runs goes to the next save's journal.
-  const log = index.embedder ? undefined : new ChangeLog({ file, crc: 0, bytes: 0, mtimeMs: -1 });
+  const log = new ChangeLog({ file, crc: 0, bytes: 0, mtimeMs: -1 });
   index.changeLog = log;
   try {
     const handle = await fs.open(tmp, "wx");
@@ -101,7 +101,7 @@ export async function saveIndex(index: DocsIndex, file: string, options: SaveOpt
     }
     await fs.rename(tmp, file);
   } catch (err) {
-    log?.giveUp();
+    log.giveUp();
     await fs.rm(tmp, { force: true });
     throw err;
   }
@@ -109,7 +109,7 @@ export async function saveIndex(index: DocsIndex, file: string, options: SaveOpt
   // the journal's header names the old file's checksum and the next load ignores it.)
   await removeJournal(file);
   const stat = await fs.stat(file);
-  if (log && index.changeLog === log) {
+  if (index.changeLog === log) {
     log.base = { file, crc, bytes, mtimeMs: stat.mtimeMs };
   }
   return { bytes };
@@ -123,12 +123,13 @@ async function removeJournal(file: string): Promise<void> {
 
 /**
  * Appends the index's changes to the journal of `file`; undefined when a full save is due instead:
- * no journal kept (another file, an embedder), the index file changed on disk since, the journal
- * not as it was left, a record dropped at load, or the journal grown past its share of the index.
+ * no journal kept (another file), the index file changed on disk since, the journal not as it was
+ * left, a record dropped at load, a changed chunk still waiting for its embedding, or the journal
+ * grown past its share of the index.
  */
 async function appendToJournal(index: DocsIndex, file: string, share: number): Promise<number | undefined> {
   const log = index.changeLog;
-  if (!log || log.needsFullSave || index.embedder || log.base.file !== file) return undefined;
+  if (!log || log.needsFullSave || log.base.file !== file) return undefined;
   const base = await fs.stat(file).catch(() => undefined);
   if (!base?.isFile() || base.size !== log.base.bytes || base.mtimeMs !== log.base.mtimeMs) return undefined;
   if (log.changes.size === 0) return log.base.bytes + log.journalBytes;
@@ -139,7 +140,17 @@ async function appendToJournal(index: DocsIndex, file: string, share: number): P
   if ((existing?.size ?? 0) !== log.journalBytes) return undefined;
   // Encoded and taken at once, with no wait between: changes made while writing stay for the next save.
   const start = log.journalBytes || JOURNAL_HEADER_BYTES;
-  const records = [...log.changes.values()].map(({ root, relPath, change }) => encodeRecord({ root, relPath }, change));
+  const dims = index.embedder?.dimensions ?? 0;
+  const records: Buffer[] = [];
+  for (const { root, relPath, change } of log.changes.values()) {
+    let withVectors = change;
+    if (change && dims > 0) {
+      const vectors = index.vectorsOfFile(change.entry);
+      if (!vectors) return undefined;
+      withVectors = { ...change, vectors };
+    }
+    records.push(encodeRecord({ root, relPath }, withVectors, dims));
+  }
   const recordBytes = records.reduce((sum, r) => sum + r.length, 0);
   if (start + recordBytes > log.base.bytes * share) return undefined;
   log.take();
@@ -169,7 +180,7 @@ async function appendToJournal(index: DocsIndex, file: string, share: number): P
  */
 async function applyJournal(index: DocsIndex, file: string, base: { crc: number; bytes: number }, roots: string[], logger: Logger): Promise<void> {
   const stat = await fs.stat(file).catch(() => undefined);
-  if (index.embedder || !stat) return;
+  if (!stat) return;
   const log = new ChangeLog({ file, crc: base.crc, bytes: base.bytes, mtimeMs: stat.mtimeMs });
   index.changeLog = log;
   const journal = journalFile(file);
@@ -189,7 +200,7 @@ async function applyJournal(index: DocsIndex, file: string, base: { crc: number;
     log.giveUp();
     return;
   }
-  const records = readRecords(bytes, new Set(roots.map((r) => path.resolve(r))));
+  const records = readRecords(bytes, new Set(roots.map((r) => path.resolve(r))), index.embedder?.dimensions ?? 0);
   let applied = 0;
   for (;;) {
     const next = records.next();
@@ -203,7 +214,7 @@ async function applyJournal(index: DocsIndex, file: string, base: { crc: number;
       }
       break;
     }
-    index.applyJournaledChange(next.value.file, next.value.change);
+    await index.applyJournaledChange(next.value.file, next.value.change);
     applied++;
   }
   if (applied) logger.info(`Applied ${applied} change(s) from the index journal`);
