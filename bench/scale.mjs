@@ -21,6 +21,8 @@ const { values } = parseArgs({
     docs: { type: "string", default: "samples/otel-semconv/docs" },
     "no-baseline": { type: "boolean", default: false },
     rounds: { type: "string", default: "1" },
+    // With an embedding model of this many dimensions (a deterministic stand-in; see scaleBench.ts).
+    "embedding-dims": { type: "string", default: "0" },
   },
 });
 const repo = process.cwd();
@@ -35,6 +37,7 @@ if (!values["no-baseline"]) {
   execFileSync("git", ["worktree", "add", "--detach", base, values.baseline], { stdio: "inherit" });
   symlinkSync(path.join(repo, "node_modules"), path.join(base, "node_modules"));
   copyFileSync(path.join(repo, "bench/scaleBench.ts"), path.join(base, "bench/scaleBench.ts"));
+  copyFileSync(path.join(repo, "test/helpers/hashingEmbedder.ts"), path.join(base, "test/helpers/hashingEmbedder.ts"));
   execFileSync("npx", ["tsc", "-p", "tsconfig.test.json"], { cwd: base, stdio: "inherit" });
   impls.unshift({ name: "old", dir: base });
 }
@@ -43,7 +46,11 @@ function phase(impl, name, corpus, index) {
   const started = Date.now();
   const run = spawnSync(
     process.execPath,
-    ["--expose-gc", path.join(impl.dir, "out/bench/scaleBench.js"), "--phase", name, "--corpus", corpus, "--index", index],
+    [
+      "--expose-gc",
+      path.join(impl.dir, "out/bench/scaleBench.js"),
+      ...["--phase", name, "--corpus", corpus, "--index", index, "--embedding-dims", values["embedding-dims"]],
+    ],
     {
       encoding: "utf8",
       maxBuffer: 16 * 1024 * 1024,
@@ -76,7 +83,7 @@ function medianOf(all) {
   return out;
 }
 
-const results = { baseline: values["no-baseline"] ? null : values.baseline, rounds, runs: {} };
+const results = { baseline: values["no-baseline"] ? null : values.baseline, rounds, embeddingDims: Number(values["embedding-dims"]), runs: {} };
 try {
   for (const copies of copiesList) {
     const corpus = path.join(work, `corpus-x${copies}`);

@@ -5,14 +5,25 @@
 //   --phase load:  load the saved index; load s, RSS after load, search p50/p95, one changed file
 //                  re-indexed and saved.
 // Peak RSS is the kernel's high-water mark (VmHWM), reset between steps through clear_refs.
+// --embedding-dims N: with an embedding model (test/helpers/hashingEmbedder.ts: deterministic, fast,
+// N dimensions), so that vectors are built, saved, loaded and kept by a change as a model's would be.
 import { promises as fs, readFileSync, statSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { DocsIndex } from "../src/engine/index/docsIndex.js";
 import { loadIndex, saveIndex } from "../src/engine/index/persistence.js";
+import { hashingEmbedder } from "../test/helpers/hashingEmbedder.js";
 
 const { values } = parseArgs({
-  options: { phase: { type: "string" }, corpus: { type: "string" }, index: { type: "string" }, queries: { type: "string", default: "300" } },
+  options: {
+    phase: { type: "string" },
+    corpus: { type: "string" },
+    index: { type: "string" },
+    queries: { type: "string", default: "300" },
+    "embedding-dims": { type: "string", default: "0" },
+  },
 });
+const dims = Number(values["embedding-dims"]);
+const indexOptions = dims > 0 ? { embedder: hashingEmbedder(dims) } : {};
 const corpus = values.corpus!;
 const indexFile = values.index!;
 
@@ -52,7 +63,7 @@ async function build(): Promise<Record<string, unknown>> {
   gc();
   resetPeak();
   const t0 = performance.now();
-  const index = new DocsIndex([corpus]);
+  const index = new DocsIndex([corpus], indexOptions);
   await index.update();
   const buildS = (performance.now() - t0) / 1000;
   const buildPeak = peakRssBytes();
@@ -86,7 +97,7 @@ async function load(): Promise<Record<string, unknown>> {
   const rssBefore = process.memoryUsage().rss;
   resetPeak();
   const t0 = performance.now();
-  const loaded = await loadIndex(indexFile, [corpus]);
+  const loaded = await loadIndex(indexFile, [corpus], indexOptions);
   const loadS = (performance.now() - t0) / 1000;
   if (loaded.status !== "loaded") throw new Error(`load: ${loaded.status} ${"reason" in loaded ? loaded.reason : ""}`);
   const loadPeak = peakRssBytes();
