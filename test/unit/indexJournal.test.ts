@@ -8,7 +8,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { DocsIndex } from "../../src/engine/index/docsIndex.js";
 import { loadIndex, saveIndex } from "../../src/engine/index/persistence.js";
-import { journalFile, type ChunkVector } from "../../src/engine/index/journal.js";
+import { JOURNAL_VERSION, journalFile, type ChunkVector } from "../../src/engine/index/journal.js";
 import type { Logger } from "../../src/engine/util/logger.js";
 import { makeTempDir, rewrite, tempDocs } from "../helpers/tempDocs.js";
 import { hashingEmbedder } from "../helpers/hashingEmbedder.js";
@@ -232,6 +232,26 @@ test("a journal left by a full save stopped before removing it is ignored with a
   // Its next save is a full one (the stale journal goes).
   assert.equal((await saveIndex(loaded.index, file)).journaled, undefined);
   await assert.rejects(fs.stat(journalFile(file)), /ENOENT/);
+});
+
+test("a journal written by an earlier version is ignored with a log line, and the scan finds the changes it held", async () => {
+  const root = await tempDocs(DOCS);
+  const file = path.join(await makeTempDir(), "index.docent");
+  const index = new DocsIndex([root]);
+  await index.update();
+  await saveIndex(index, file);
+  await changeFiles(root, index, file, 2);
+  const journal = await fs.readFile(journalFile(file));
+  assert.equal(journal.readUInt32LE(8), JOURNAL_VERSION);
+  journal.writeUInt32LE(JOURNAL_VERSION - 1, 8);
+  await fs.writeFile(journalFile(file), journal);
+  const logger = recordingLogger();
+  const loaded = await loadIndex(file, [root], { logger });
+  assert.equal(loaded.status, "loaded");
+  assert.ok(logger.lines.some((l) => /journal .* ignored/.test(l)));
+  const report = await loaded.index.update();
+  assert.ok(report.added.length + report.updated.length + report.removed.length > 0, "the scan re-indexes what the journal held");
+  assert.deepEqual(await canonical(loaded.index), await canonical(index));
 });
 
 test("a journal past its share of the index file is folded into a full save; an index not loaded from this file is saved in full", async () => {
