@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
+import { getByID, searchVector } from "@orama/orama";
 import { DocsIndex } from "../../src/engine/index/docsIndex.js";
 import { fuseRankings } from "../../src/engine/answer/fusion.js";
 import { INDEX_FORMAT_VERSION, loadIndex, saveIndex } from "../../src/engine/index/persistence.js";
@@ -114,6 +115,27 @@ test("hybrid search fuses vector hits with full-text hits", async () => {
   const hits = await index.search("processor busy share", { k: 3 });
   assert.equal(hits[0]!.chunk.relPath, "cpu.md");
   assert.deepEqual(hits[0]!.matchedBy.sort(), ["text", "vector"]);
+});
+
+test("Orama holds each vector as a Float32Array only, not also as the array it was given, and a removed file's vectors leave it", async () => {
+  const root = await tempDocs(DOCS);
+  const index = new DocsIndex([root], { embedder: hashingEmbedder() });
+  await index.update();
+  const file = path.join(root, "http.md");
+  const id = index.files.get(file)!.chunkIds[0]!;
+  const vector = index.vectorOf(id)!;
+  assert.equal(vector.length, 64);
+  assert.deepEqual((getByID(index.orama, String(id)) as unknown as { embedding: number[] }).embedding, [], "the document store keeps no copy");
+  const nearest = async () =>
+    (
+      (await searchVector(index.orama, { mode: "vector", vector: { value: [...vector], property: "embedding" }, similarity: 0.9999, limit: 5 } as never)) as {
+        hits: { id: string }[];
+      }
+    ).hits.map((h) => h.id);
+  assert.ok((await nearest()).includes(String(id)), "vector search finds the chunk by its own vector");
+  await fs.rm(file);
+  assert.equal(await index.refreshFile(file), "removed");
+  assert.ok(!(await nearest()).includes(String(id)), "its vector left Orama's vector index");
 });
 
 test("the saved index loads back with the same results and keeps embeddings of unchanged chunks", async () => {

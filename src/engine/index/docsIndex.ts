@@ -5,7 +5,7 @@
 // caller reads `text` (chunkTexts.ts).
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { create, getByID, insertMultiple, removeMultiple, searchVector, type AnyOrama } from "@orama/orama";
+import { create, insertMultiple, removeMultiple, searchVector, type AnyOrama } from "@orama/orama";
 import { Bm25Index, termCounts, type FieldTokens, type ScoredDoc } from "./bm25.js";
 import { chunkDocument, type ChunkOptions, type SectionRange } from "./chunker.js";
 import {
@@ -33,6 +33,10 @@ import { silentLogger, type Logger } from "../util/logger.js";
 import { ChunkTable } from "./chunkTable.js";
 import { ChunkTexts } from "./chunkTexts.js";
 import { type ChangeLog, type ChunkVector, type FileChange, type JournaledChunk } from "./journal.js";
+
+/** What an indexed document's vector is replaced with in Orama's document store (see insertVectors). */
+const INDEXED_VECTOR: number[] = [];
+const VECTOR_BATCH = 1024;
 
 export interface FileEntry {
   file: string;
@@ -167,8 +171,25 @@ export class DocsIndex {
   }
 
   /** A chunk's embedding, when it has one in Orama. */
-  vectorOf(id: number): number[] | undefined {
-    return (getByID(this.orama, String(id)) as { embedding?: number[] } | undefined)?.embedding;
+  vectorOf(id: number): Float32Array | undefined {
+    const hash = this.chunkHashes.get(id);
+    return hash === undefined ? undefined : this.vectorCache.get(hash);
+  }
+
+  /**
+   * Puts chunks' vectors into Orama. Orama accepts a vector only as a plain array, indexes a
+   * Float32Array copy of it, and keeps the document it was given: that array (8 bytes a dimension)
+   * would be a third copy of every vector. Once indexed, the document's array is swapped for an
+   * empty one (removal still works: Orama removes a vector by its document's id), so a vector is
+   * held twice, as Float32Arrays: Orama's, and the embedding cache's that saves and journals read.
+   * In batches, so that the plain arrays of a big load never exist all at once.
+   */
+  async insertVectors(items: readonly { id: number; vector: Float32Array }[]): Promise<void> {
+    for (let i = 0; i < items.length; i += VECTOR_BATCH) {
+      const docs = items.slice(i, i + VECTOR_BATCH).map(({ id, vector }) => ({ id: String(id), embedding: Array.from(vector) }));
+      await insertMultiple(this.orama, docs as never);
+      for (const doc of docs) doc.embedding = INDEXED_VECTOR;
+    }
   }
 
   /** The file a chunk belongs to. */
@@ -529,7 +550,7 @@ export class DocsIndex {
         this.chunkHashes.set(id, vectors[i]!.hash);
         this.vectorCache.set(vectors[i]!.hash, vectors[i]!.vector);
       });
-      await insertMultiple(this.orama, entry.chunkIds.map((id, i) => ({ id: String(id), embedding: [...vectors[i]!.vector] })) as never);
+      await this.insertVectors(entry.chunkIds.map((id, i) => ({ id, vector: vectors[i]!.vector })));
     }
   }
 
@@ -547,7 +568,7 @@ export class DocsIndex {
     }
     // Taken after the awaits: a file removed meanwhile has left the pending set and stays out.
     const ready = [...this.pendingEmbedding.values()].filter((r) => this.vectorCache.has(r.hash));
-    await insertMultiple(this.orama, ready.map((r) => ({ id: String(r.id), embedding: [...this.vectorCache.get(r.hash)!] })) as never);
+    await this.insertVectors(ready.map((r) => ({ id: r.id, vector: this.vectorCache.get(r.hash)! })));
     for (const r of ready) {
       this.chunkHashes.set(r.id, r.hash);
       this.pendingEmbedding.delete(r.id);

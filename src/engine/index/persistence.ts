@@ -17,7 +17,6 @@
 import { constants as fsConstants, promises as fs } from "node:fs";
 import * as path from "node:path";
 import { crc32 } from "node:zlib";
-import { insertMultiple } from "@orama/orama";
 import { Bm25Index, type EncodedPostings } from "./bm25.js";
 import { BlockWriter, ByteReader, CorruptIndex } from "./binaryFormat.js";
 import { DocsIndex, type FileEntry, type IndexOptions } from "./docsIndex.js";
@@ -355,7 +354,7 @@ async function writeIndex(index: DocsIndex, w: BlockWriter): Promise<number> {
     const vector = index.vectorOf(id);
     w.varuint(remap[id]!);
     w.bytes(hashBytes(index.chunkHashes.get(id)!));
-    const f = Float32Array.from(vector ?? new Array<number>(dims).fill(0));
+    const f = vector ?? new Float32Array(dims);
     if (f.length !== dims) throw new Error(`chunk ${id} has a vector of ${f.length} dimensions, not ${dims}`);
     w.bytes(new Uint8Array(f.buffer, f.byteOffset, f.byteLength));
   }
@@ -652,7 +651,7 @@ async function parseIndex(
   const dims = r.varuint();
   const vectorCount = r.count();
   if (vectorCount > 0 && dims !== (options.embedder?.dimensions ?? -1)) throw new CorruptIndex("corrupt contents (vector dimensions)");
-  const docs: { id: string; embedding: number[] }[] = [];
+  const vectors: { id: number; vector: Float32Array }[] = [];
   for (let i = 0; i < vectorCount; i++) {
     const id = r.varuint();
     if (id >= total || index.pendingEmbedding.has(id)) throw new CorruptIndex("corrupt contents (a vector's chunk)");
@@ -662,14 +661,14 @@ async function parseIndex(
     for (let d = 0; d < dims; d++) vector[d] = raw.readFloatLE(d * 4);
     index.chunkHashes.set(id, hash);
     index.vectorCache.set(hash, vector);
-    docs.push({ id: String(id), embedding: Array.from(vector) });
+    vectors.push({ id, vector });
   }
   expectPart(r, Part.End);
   if (r.pos !== end) throw new CorruptIndex("corrupt contents (bytes after the end)");
   if (options.embedder && index.chunkHashes.size + index.pendingEmbedding.size !== total) {
     return discard(`inconsistent contents (${index.chunkHashes.size + index.pendingEmbedding.size} chunks with vectors or pending, ${total} expected)`);
   }
-  if (docs.length) await insertMultiple(index.orama, docs as never);
+  await index.insertVectors(vectors);
   if (index.bm25.size !== total) return discard(`inconsistent contents (${index.bm25.size} indexed chunks, ${total} expected)`);
   return { status: "loaded", index };
 }
