@@ -629,7 +629,8 @@ async function parseIndex(
   // its ids checked, when a query or a change first needs it. Here only their extent is checked.
   const termNames = new Array<string>(termCount);
   const counts = new Uint32Array(termCount);
-  const encoded = new Array<EncodedPostings>(termCount);
+  const extents = new Uint32Array(termCount * 2);
+  const regionStart = r.pos;
   let at = 0;
   for (let t = 0; t < termCount; t++) {
     termNames[t] = r.str();
@@ -637,13 +638,21 @@ async function parseIndex(
     if (n === 0 || at + n > postingCount) throw new CorruptIndex("corrupt contents (postings)");
     const byteLength = r.varuint();
     if (byteLength < n * 4 || byteLength > n * 4 * 5) throw new CorruptIndex("corrupt contents (a posting list's length)");
-    const start = r.pos;
+    extents[t * 2] = r.pos - regionStart;
     r.bytes(byteLength);
-    encoded[t] = new SavedPostings(bytes, start, r.pos, n, total);
+    extents[t * 2 + 1] = r.pos - regionStart;
     counts[t] = n;
     at += n;
   }
   if (at !== postingCount) throw new CorruptIndex("corrupt contents (postings counted wrong)");
+  // The encoded lists keep the bytes they are read from alive. When they are under half the file
+  // (an index with vectors: those are copied out below), they get a buffer of their own, so the
+  // file's bytes can go once loaded.
+  const region = r.pos - regionStart < bytes.length / 2 ? Buffer.from(bytes.subarray(regionStart, r.pos)) : bytes.subarray(regionStart, r.pos);
+  const encoded = Array.from(
+    { length: termCount },
+    (_, t): EncodedPostings => new SavedPostings(region, extents[t * 2]!, extents[t * 2 + 1]!, counts[t]!, total),
+  );
   if (new Set(termNames).size !== termCount) throw new CorruptIndex("corrupt contents (a term twice)");
   index.bm25 = Bm25Index.fromEncoded(termNames, counts, encoded, lengths, alive);
 
