@@ -138,6 +138,27 @@ test("Orama holds each vector as a Float32Array only, not also as the array it w
   assert.ok(!(await nearest()).includes(String(id)), "its vector left Orama's vector index");
 });
 
+test("a full save after vector searches writes every chunk's own vector (never one a search emptied)", async () => {
+  const root = await tempDocs(DOCS);
+  const index = new DocsIndex([root], { embedder: hashingEmbedder() });
+  await index.update();
+  for (const q of ["request duration", "memory used", "http server"]) await index.search(q, { k: 5 });
+  const file = path.join(await makeTempDir(), "index.docent");
+  await saveIndex(index, file);
+  const loaded = await loadIndex(file, [root], { embedder: hashingEmbedder() });
+  assert.equal(loaded.status, "loaded");
+  const vectorsBy = (i: DocsIndex) =>
+    new Map([...i.files.values()].flatMap((entry) => entry.chunkIds.map((id, n) => [`${entry.relPath}#${n}`, [...i.vectorOf(id)!]] as const)));
+  const saved = vectorsBy(index);
+  assert.ok(saved.size > 3);
+  assert.deepEqual(vectorsBy(loaded.index), saved);
+  for (const v of saved.values())
+    assert.ok(
+      v.some((x) => x !== 0),
+      "no vector was saved as zeros",
+    );
+});
+
 test("the saved index loads back with the same results and keeps embeddings of unchanged chunks", async () => {
   const root = await tempDocs(DOCS);
   const file = path.join(await makeTempDir(), "index.json");

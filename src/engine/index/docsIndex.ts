@@ -523,7 +523,8 @@ export class DocsIndex {
         if (this.pendingEmbedding.delete(id)) continue;
         if (this.chunkHashes.delete(id)) inOrama.push(String(id));
       }
-      if (inOrama.length) await removeMultiple(this.orama, inOrama);
+      // In one batch: Orama removes past its default batch size later, on a timer.
+      if (inOrama.length) await removeMultiple(this.orama, inOrama, inOrama.length);
       this.terms.removeChunks(old.chunkIds);
       this.totalChunks -= old.chunkIds.length;
       this.fileSlots[old.slot] = undefined;

@@ -351,12 +351,13 @@ async function writeIndex(index: DocsIndex, w: BlockWriter): Promise<number> {
   w.varuint(dims);
   w.varuint(withVectors.length);
   for (const id of withVectors) {
+    // From the embedding cache (never Orama's stored document: a vector search empties its `embedding`).
     const vector = index.vectorOf(id);
+    if (!vector) throw new Error(`chunk ${id} has a content hash but no vector`);
+    if (vector.length !== dims) throw new Error(`chunk ${id} has a vector of ${vector.length} dimensions, not ${dims}`);
     w.varuint(remap[id]!);
     w.bytes(hashBytes(index.chunkHashes.get(id)!));
-    const f = vector ?? new Float32Array(dims);
-    if (f.length !== dims) throw new Error(`chunk ${id} has a vector of ${f.length} dimensions, not ${dims}`);
-    w.bytes(new Uint8Array(f.buffer, f.byteOffset, f.byteLength));
+    w.bytes(new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength));
   }
   w.u8(Part.End);
   return w.finish();
