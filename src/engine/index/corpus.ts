@@ -11,6 +11,9 @@ export { DEFAULT_INCLUDE };
 export const DEFAULT_EXCLUDE = ["**/node_modules/**", "**/.git/**"];
 export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024;
 
+/** How many files of a folder are stat'ed at once while listing. */
+const STAT_AHEAD = 64;
+
 /** Folders never worth walking into, whatever the globs say. */
 const ALWAYS_SKIPPED_DIRS = new Set(["node_modules", ".git"]);
 
@@ -107,15 +110,22 @@ async function walk(root: string, relDir: string, scopes: GitignoreScope[], filt
     }
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : 1));
-  // The files' stats run at once (one after another, each waiting on the thread pool, they were most
-  // of a big tree's listing time); results are taken in name order, so the listing is unchanged.
-  const examined = entries.map((entry) => {
-    if (!(entry.isFile() || entry.isSymbolicLink())) return undefined;
-    const relPath = relDir ? `${relDir}/${entry.name}` : entry.name;
-    if (!filter.matches(relPath) || isGitIgnored(scopes, relPath, false)) return undefined;
-    return examineFile(root, relPath, entry.isSymbolicLink(), filter);
-  });
+  // The files' stats run STAT_AHEAD at a time (one after another, each waiting on the thread pool,
+  // they were most of a big tree's listing time; all at once, a folder of 50,000 files would hold
+  // up every other file-system call). Results are taken in name order: the listing is unchanged.
+  const examined = new Array<Promise<{ file?: CorpusFile; skipped?: SkippedFile }> | undefined>(entries.length);
+  let started = 0;
+  const startUpTo = (end: number) => {
+    for (; started < Math.min(end, entries.length); started++) {
+      const entry = entries[started]!;
+      if (!(entry.isFile() || entry.isSymbolicLink())) continue;
+      const relPath = relDir ? `${relDir}/${entry.name}` : entry.name;
+      if (!filter.matches(relPath) || isGitIgnored(scopes, relPath, false)) continue;
+      examined[started] = examineFile(root, relPath, entry.isSymbolicLink(), filter);
+    }
+  };
   for (let i = 0; i < entries.length; i++) {
+    startUpTo(i + STAT_AHEAD);
     const entry = entries[i]!;
     if (entry.isDirectory()) {
       const relPath = relDir ? `${relDir}/${entry.name}` : entry.name;
