@@ -95,9 +95,10 @@ export class ServerChat implements ChatGenerator {
     if (cached !== undefined) return cached;
     let info: ServerModelInfo | undefined;
     try {
-      info = await this.connect();
+      // Not connect(signal): the connection is shared, and one answer's stop must not end it for others.
+      info = await unlessStopped(this.connect(), signal);
     } catch {
-      // generate() reports the fault; counting goes on with the estimate meanwhile.
+      // generate() reports the fault (and a stop ends the answer); counting goes on with the estimate.
     }
     if (!info?.tokenizer || Date.now() - this.tokenizerFailedAt < TOKENIZER_RETRY_MS) return estimateTokens(text);
     try {
@@ -255,4 +256,24 @@ function parseChunk(data: string, server: string): ChatChunk {
   if (c.choices !== undefined && !Array.isArray(c.choices))
     throw new ServerFault("malformed", `The model server ${server} sent a stream event whose choices are not a list`);
   return c;
+}
+
+/** `promise`, or a rejection as soon as `signal` stops (the promise itself goes on, for its other callers). */
+function unlessStopped<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(err as Error);
+      },
+    );
+  });
 }
