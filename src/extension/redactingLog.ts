@@ -20,17 +20,37 @@ export function redactSecrets(text: string, secrets: readonly (string | undefine
 const WRITERS = new Set(["append", "appendLine", "replace", "trace", "debug", "info", "warn", "error"]);
 
 /**
- * A view of `log` whose writers redact the current secrets (read at each write, so a key set later
- * is covered too). Everything else (level, events, show) is the log's own.
+ * A view of `log` whose writers redact every secret `secrets` has returned (asked at each write, so
+ * a key set later is covered, and a key replaced stays covered). Everything else (level, events,
+ * show) is the log's own.
  */
 export function redactingLog(log: vscode.LogOutputChannel, secrets: () => readonly (string | undefined)[]): vscode.LogOutputChannel {
+  const seen = new Set<string>();
+  const current = () => {
+    for (const secret of secrets()) if (secret) seen.add(secret);
+    return [...seen];
+  };
   const clean = (v: unknown): unknown => {
-    if (typeof v === "string") return redactSecrets(v, secrets());
-    if (!(v instanceof Error)) return v;
-    const copy = new Error(redactSecrets(v.message, secrets()));
-    copy.name = v.name;
-    copy.stack = v.stack && redactSecrets(v.stack, secrets());
-    return copy;
+    const known = current();
+    if (typeof v === "string") return redactSecrets(v, known);
+    if (v instanceof Error) {
+      const copy = new Error(redactSecrets(v.message, known));
+      copy.name = v.name;
+      copy.stack = v.stack && redactSecrets(v.stack, known);
+      return copy;
+    }
+    // An object argument is written out by the log: shown as redacted JSON when it holds a secret.
+    if (typeof v === "object" && v !== null) {
+      let json: string | undefined;
+      try {
+        json = JSON.stringify(v);
+      } catch {
+        return v;
+      }
+      const redacted = json === undefined ? undefined : redactSecrets(json, known);
+      return redacted !== undefined && redacted !== json ? redacted : v;
+    }
+    return v;
   };
   return new Proxy(log, {
     get(target, property) {

@@ -21,6 +21,13 @@ class RecordingLog {
   appendLine(value: string): void {
     this.#lines.push(value);
   }
+  show(): string {
+    this.#lines.push("shown");
+    return this.name;
+  }
+  warn(message: string, ...args: unknown[]): void {
+    this.#lines.push(`warn ${message} ${args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ")}`);
+  }
 }
 
 test("the engine log never shows the server API key, in the forms a verbose LSP trace writes it", () => {
@@ -40,12 +47,18 @@ test("the engine log never shows the server API key, in the forms a verbose LSP 
   }
   assert.ok(inner.lines[1]!.includes('"roots":["/w"]'), "the rest of the message is kept");
   assert.equal((log as unknown as RecordingLog).name, "Docent");
-  // A key set later is covered from then on; with none set, nothing is changed.
+  // A key set later is covered from then on, and a key replaced or removed stays covered.
   key = "sk-second-key";
   log.info("now sk-second-key");
   key = undefined;
-  log.info("plain sk-second-key");
-  assert.deepEqual(inner.lines.slice(4), [`info now ${REDACTED}`, "info plain sk-second-key"]);
+  log.info('still sk-second-key and sk-live-"quoted"\\slash-1234');
+  assert.deepEqual(inner.lines.slice(4), [`info now ${REDACTED}`, `info still ${REDACTED} and ${REDACTED}`]);
+  // Object arguments holding a key are written as redacted JSON; others pass as they are.
+  log.warn("request", { headers: { authorization: "Bearer sk-second-key" } }, { plain: 1 });
+  assert.equal(inner.lines.at(-1), `warn request {"headers":{"authorization":"Bearer ${REDACTED}"}} {"plain":1}`);
+  // Members that are not writers are the log's own, called on it (private fields work).
+  assert.equal(log.show(), "Docent");
+  assert.equal(inner.lines.at(-1), "shown");
 });
 
 test("redaction leaves text alone when there is no key, or one too short to be a key", () => {
