@@ -371,7 +371,11 @@ test("Stop ends an answer while the server is still counting its prompt (a /toke
     let stoppedAt = 0;
     const asked = engine.ask({ id: "stop-counting", question: "What does jvm.memory.used measure?" }, controller.signal);
     // Stop once the count is under way and stuck.
-    while (!proxy.requests.some((r) => r.injected === -1)) await new Promise((r) => setTimeout(r, 20));
+    const deadline = Date.now() + 20_000;
+    while (!proxy.requests.some((r) => r.injected === -1)) {
+      assert.ok(Date.now() < deadline, "the answer asked the server to count its prompt");
+      await new Promise((r) => setTimeout(r, 20));
+    }
     stoppedAt = performance.now();
     controller.abort();
     const result = await asked;

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import type { CorpusFile, DocFileRead } from "../../src/engine/index/corpus.js";
+import { listCorpus, readDocFile, type CorpusFile, type DocFileRead } from "../../src/engine/index/corpus.js";
 import { DocsIndex } from "../../src/engine/index/docsIndex.js";
 import { ReadAhead } from "../../src/engine/index/readAhead.js";
 import { tempDocs } from "../helpers/tempDocs.js";
@@ -81,4 +81,27 @@ test("an update with reads ahead indexes every file with its own content and sti
     assert.equal(hits[0]?.chunk.startLine, 1);
   }
   assert.deepEqual(await index.search("secretword", { k: 3 }), []);
+});
+
+test("a file swapped for a link out of the folder after the listing is not read ahead either", async () => {
+  const docs: Record<string, string> = {};
+  for (let i = 0; i < 6; i++) docs[`p${i}.md`] = `# Page ${i}\n`;
+  const root = await tempDocs(docs);
+  const outside = `${root}-secret.md`;
+  await fs.writeFile(outside, "# Secret\n\nsecretword\n");
+  const { files: listed } = await listCorpus([root]);
+  // Swapped between the listing and the read, as a race with another process would.
+  await fs.rm(path.join(root, "p3.md"));
+  await fs.symlink(outside, path.join(root, "p3.md"));
+  const ahead = new ReadAhead(
+    listed,
+    (f) => readDocFile(f.root, f.absPath, 1024 * 1024),
+    () => true,
+  );
+  const first = await ahead.read(0);
+  assert.equal(first.ok, true);
+  const swapped = await ahead.read(3);
+  assert.equal(swapped.ok, false);
+  assert.match((swapped as { detail: string }).detail, /outside the folder/);
+  assert.equal((await ahead.read(4)).ok, true);
 });
