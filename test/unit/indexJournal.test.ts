@@ -64,6 +64,17 @@ async function changeFiles(root: string, index: DocsIndex, file: string, rounds:
   return { journaled };
 }
 
+/** An index saved in full, then changed and saved `rounds` times (each save going to the journal). */
+async function journaledIndex(rounds: number): Promise<{ root: string; file: string; index: DocsIndex }> {
+  const root = await tempDocs(DOCS);
+  const file = path.join(await makeTempDir(), "index.docent");
+  const index = new DocsIndex([root]);
+  await index.update();
+  await saveIndex(index, file);
+  await changeFiles(root, index, file, rounds);
+  return { root, file, index };
+}
+
 test("changes saved to the journal load back as the index that was saved, equal to a fresh build; the index file is not rewritten", async () => {
   const root = await tempDocs(DOCS);
   const file = path.join(await makeTempDir(), "index.docent");
@@ -209,12 +220,7 @@ test("a torn or damaged journal record is dropped with a log line; the index is 
 });
 
 test("a journal left by a full save stopped before removing it is ignored with a log line", async () => {
-  const root = await tempDocs(DOCS);
-  const file = path.join(await makeTempDir(), "index.docent");
-  const index = new DocsIndex([root]);
-  await index.update();
-  await saveIndex(index, file);
-  await changeFiles(root, index, file, 3);
+  const { root, file, index } = await journaledIndex(3);
   const stale = await fs.readFile(journalFile(file));
   // A later change removes a file the journal re-adds: replaying the stale journal would bring it back.
   const gone = path.join(root, "new/added2.md");
@@ -235,12 +241,7 @@ test("a journal left by a full save stopped before removing it is ignored with a
 });
 
 test("a journal written by an earlier version is ignored with a log line, and the scan finds the changes it held", async () => {
-  const root = await tempDocs(DOCS);
-  const file = path.join(await makeTempDir(), "index.docent");
-  const index = new DocsIndex([root]);
-  await index.update();
-  await saveIndex(index, file);
-  await changeFiles(root, index, file, 2);
+  const { root, file, index } = await journaledIndex(2);
   const journal = await fs.readFile(journalFile(file));
   assert.equal(journal.readUInt32LE(8), JOURNAL_VERSION);
   journal.writeUInt32LE(JOURNAL_VERSION - 1, 8);
