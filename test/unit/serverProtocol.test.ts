@@ -8,7 +8,7 @@ import { sseData, type BodyRead } from "../../src/engine/model/server/sse.js";
 import { parseServerUrl } from "../../src/engine/model/server/serverUrl.js";
 import { ServerConnection } from "../../src/engine/model/server/serverConnection.js";
 import { faultFromStatus, ServerFault } from "../../src/engine/model/server/serverFault.js";
-import { estimateTokens } from "../../src/engine/model/server/serverChat.js";
+import { estimateTokens, ServerChat } from "../../src/engine/model/server/serverChat.js";
 import { modelOptions, modelSettingsFrom } from "../../src/cli/modelOptions.js";
 import { UsageError } from "../../src/cli/args.js";
 
@@ -160,4 +160,24 @@ test("CLI: --server takes a checked URL, its companions need it, and the key nev
     (e: unknown) => e instanceof UsageError && /password/.test((e as Error).message),
   );
   assert.ok(!("server-api-key" in modelOptions), "no flag for the key");
+});
+
+test("a count asked with a stop already given answers with the estimate, and the failing connection it started is no unhandled rejection", async () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on("unhandledRejection", onUnhandled);
+  try {
+    // Port 1 refuses at once: the connection attempt fails soon after the count returned.
+    const chat = new ServerChat(new ServerConnection({ url: "http://127.0.0.1:1/v1", retry: { retries: 0, baseDelayMs: 1, maxDelayMs: 1 } }));
+    const stop = new AbortController();
+    stop.abort();
+    const text = "How many tokens is this?";
+    assert.equal(await chat.countTokens(text, stop.signal), estimateTokens(text));
+    // Nothing else waits on that attempt: its failure comes and goes unheard.
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(unhandled, []);
+    assert.equal(chat.model, undefined);
+  } finally {
+    process.off("unhandledRejection", onUnhandled);
+  }
 });

@@ -261,7 +261,11 @@ function parseChunk(data: string, server: string): ChatChunk {
 /** `promise`, or a rejection as soon as `signal` stops (the promise itself goes on, for its other callers). */
 function unlessStopped<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
   if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  if (signal.aborted) {
+    // Its failure is then nobody's to hear: handled here, so it is not an unhandled rejection.
+    promise.catch(() => undefined);
+    return Promise.reject(signal.reason as Error);
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason as Error);
     signal.addEventListener("abort", onAbort, { once: true });
