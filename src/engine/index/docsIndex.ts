@@ -515,22 +515,8 @@ export class DocsIndex {
    */
   async applyJournaledChange(file: string, change: FileChange | null): Promise<void> {
     const old = this.files.get(file);
-    if (old) {
-      const inOrama: string[] = [];
-      for (const id of old.chunkIds) {
-        this.bm25.remove(id);
-        this.chunkTable.clear(id);
-        if (this.pendingEmbedding.delete(id)) continue;
-        if (this.chunkHashes.delete(id)) inOrama.push(String(id));
-      }
-      // In one batch: Orama removes past its default batch size later, on a timer.
-      if (inOrama.length) await removeMultiple(this.orama, inOrama, inOrama.length);
-      this.terms.removeChunks(old.chunkIds);
-      this.totalChunks -= old.chunkIds.length;
-      this.fileSlots[old.slot] = undefined;
-      this.texts.forget(old);
-      this.files.delete(file);
-    }
+    // Not removeFileNow: a replayed change is not a new one for the journal.
+    if (old) await this.dropFile(old);
     if (!change) return;
     const entry = change.entry;
     entry.slot = this.fileSlots.length;
@@ -579,6 +565,12 @@ export class DocsIndex {
   private async removeFileNow(absPath: string): Promise<void> {
     const entry = this.files.get(absPath);
     if (!entry) return;
+    await this.dropFile(entry);
+    this.changeLog?.fileRemoved(entry);
+  }
+
+  /** Takes a file's chunks out of every index (full text, terms, vectors) and forgets the file. */
+  private async dropFile(entry: FileEntry): Promise<void> {
     const inOrama: string[] = [];
     for (const id of entry.chunkIds) {
       // The full-text index needs no tokens to remove a chunk: its old text may be gone from disk.
@@ -595,8 +587,7 @@ export class DocsIndex {
     this.totalChunks -= entry.chunkIds.length;
     this.fileSlots[entry.slot] = undefined;
     this.texts.forget(entry);
-    this.files.delete(absPath);
-    this.changeLog?.fileRemoved(entry);
+    this.files.delete(entry.file);
   }
 
   // -------------------------------------------------------------------------------------------

@@ -34,6 +34,12 @@ export function writeHeadings(w: BlockWriter, headings: readonly (readonly strin
   }
 }
 
+/** A file's entry as read back: its place, then its facts and heading paths (in the order written). */
+export function readFileEntry(r: ByteReader, where: Pick<FileEntry, "file" | "root" | "relPath">, slot: number): FileEntry {
+  const facts = readFileFacts(r);
+  return { ...where, ...facts, chunkIds: [], sections: [], headings: readHeadings(r), slot };
+}
+
 export function readHeadings(r: ByteReader): string[][] {
   const headings: string[][] = [];
   const count = r.count();

@@ -15,7 +15,7 @@ import * as path from "node:path";
 import { crc32 } from "node:zlib";
 import { BlockWriter, ByteReader, CorruptIndex } from "./binaryFormat.js";
 import { type FileEntry } from "./docsIndex.js";
-import { HASH_BYTES, hashBytes, readFileFacts, readHeadings, writeFileFacts, writeHeadings } from "./fileFields.js";
+import { HASH_BYTES, hashBytes, readFileEntry, writeFileFacts, writeHeadings } from "./fileFields.js";
 import { type TermStrength } from "./terms.js";
 import { relativeInside } from "../../shared/paths.js";
 
@@ -232,17 +232,7 @@ function decodeRecord(r: ByteReader, roots: Set<string>, dims: number): DecodedR
     return { file, change: null };
   }
   if (kind !== RecordKind.FileIndexed) throw new CorruptIndex(`record kind ${kind}`);
-  const entry: FileEntry = {
-    file,
-    root,
-    relPath,
-    // Read in the order written: the facts, then the heading paths.
-    ...readFileFacts(r),
-    chunkIds: [],
-    sections: [],
-    headings: readHeadings(r),
-    slot: -1,
-  };
+  const entry = readFileEntry(r, { file, root, relPath }, -1);
   const sectionCount = r.count(3);
   for (let s = 0; s < sectionCount; s++) {
     const headingPath = Array.from({ length: r.count() }, () => r.str());

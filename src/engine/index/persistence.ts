@@ -19,8 +19,8 @@ import * as path from "node:path";
 import { crc32 } from "node:zlib";
 import { Bm25Index, type EncodedPostings } from "./bm25.js";
 import { BlockWriter, ByteReader, CorruptIndex } from "./binaryFormat.js";
-import { DocsIndex, type FileEntry, type IndexOptions } from "./docsIndex.js";
-import { HASH_BYTES, hashBytes, readFileFacts, readHeadings, writeFileFacts, writeHeadings } from "./fileFields.js";
+import { DocsIndex, type IndexOptions } from "./docsIndex.js";
+import { HASH_BYTES, hashBytes, readFileEntry, writeFileFacts, writeHeadings } from "./fileFields.js";
 import { ChangeLog, encodeRecord, JOURNAL_HEADER_BYTES, JOURNAL_SHARE, journalExtends, journalFile, journalHeader, readRecords } from "./journal.js";
 import { type Logger } from "../util/logger.js";
 import { TermIndex, type TermDefinition, type TermStrength } from "./terms.js";
@@ -538,17 +538,7 @@ async function parseIndex(
     if (root === undefined) throw new CorruptIndex("corrupt contents (a file's root)");
     const relPath = r.str();
     if (relativeInside(root, path.join(root, relPath)) !== relPath) throw new CorruptIndex("corrupt contents (a path outside its folder)");
-    const entry: FileEntry = {
-      file: path.join(root, relPath),
-      root,
-      relPath,
-      // Read in the order written: the facts, then the heading paths.
-      ...readFileFacts(r),
-      chunkIds: [],
-      sections: [],
-      headings: readHeadings(r),
-      slot: index.fileSlots.length,
-    };
+    const entry = readFileEntry(r, { file: path.join(root, relPath), root, relPath }, index.fileSlots.length);
     const sectionCount = r.count(3);
     for (let s = 0; s < sectionCount; s++) {
       const headingPath = entry.headings[r.varuint()];
