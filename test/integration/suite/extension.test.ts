@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { DocentApi } from "../../../src/extension/extension.js";
+import { until, workspaceRoot } from "./support.js";
 import type { AnswerResult } from "../../../src/shared/answer.js";
 import type { ReindexResult } from "../../../src/shared/protocol.js";
 
@@ -18,22 +19,6 @@ function rssMb(pid: number | undefined): number | undefined {
     return Number.isFinite(kb) ? Math.round(kb / 1024) : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function workspaceRoot(): string {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, "the test workspace is open");
-  return folder.uri.fsPath;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
   }
 }
 

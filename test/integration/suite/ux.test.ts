@@ -7,24 +7,9 @@ import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { DocentApi } from "../../../src/extension/extension.js";
+import { until, workspaceRoot } from "./support.js";
 
 const EXTENSION_ID = "docent.docent";
-
-function workspaceRoot(): string {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, "the test workspace is open");
-  return folder.uri.fsPath;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 export function registerUxSuite(): void {
   describe("Docent's chat UX in VS Code", function () {
