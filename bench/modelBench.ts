@@ -3,14 +3,13 @@
 // first answer token split by stage, the draft's share of the total, and peak memory.
 // Usage: node out/bench/modelBench.js [--model small|medium] [--gpu auto|off] [--questions N]
 import { promises as fs } from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { benchModelFile } from "./benchModel.js";
 import { DocsIndex } from "../src/engine/index/docsIndex.js";
 import { ChatModel, getLlamaInstance, type GpuSetting } from "../src/engine/model/llm.js";
 import { importNodeLlamaCpp } from "../src/engine/model/nodeLlamaCpp.js";
 import { answerQuestion, answerPrompt, ANSWER_SYSTEM_PROMPT } from "../src/engine/answer/pipeline.js";
-import { buildTinyLlama, ensureTinyModels, TINY_CHAT_CONFIG, TINY_CHAT_TEMPLATE } from "../test/fixtures/tinyModels.js";
 
 const { values } = parseArgs({
   options: {
@@ -26,31 +25,6 @@ let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 5);
 sampler.unref();
 
-/** "small" is the 2.4 MB test model; "medium" a 27M-parameter llama written the same way. */
-async function modelFile(kind: string): Promise<string> {
-  if (kind === "small") return (await ensureTinyModels()).chatTemplate;
-  const file = path.join(os.tmpdir(), "docent-bench-medium.gguf");
-  const exists = await fs.stat(file).then(
-    () => true,
-    () => false,
-  );
-  if (!exists) {
-    const config = {
-      ...TINY_CHAT_CONFIG,
-      name: "Docent Bench Medium",
-      seed: 77,
-      embedding: 512,
-      layers: 8,
-      heads: 8,
-      kvHeads: 4,
-      feedForward: 1536,
-      chatTemplate: TINY_CHAT_TEMPLATE,
-    };
-    await fs.writeFile(file, buildTinyLlama(config).toBuffer());
-  }
-  return file;
-}
-
 const QUESTIONS = [
   "What does http.server.request.duration measure and in which unit?",
   "Which attributes are required on database client operation duration?",
@@ -60,7 +34,7 @@ const QUESTIONS = [
   "What are the stability levels of semantic conventions?",
 ];
 
-const file = await modelFile(values.model!);
+const file = await benchModelFile(values.model!);
 const gpu = values.gpu as GpuSetting;
 const answerTokens = Number(values["answer-tokens"]);
 const llama = await getLlamaInstance(gpu);

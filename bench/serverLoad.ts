@@ -10,9 +10,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { benchModelFile } from "./benchModel.js";
 import { Engine } from "../src/engine/engine.js";
 import { DEFAULT_PIPELINE } from "../src/shared/pipelineSettings.js";
-import { buildTinyLlama, ensureTinyModels, TINY_CHAT_CONFIG, TINY_CHAT_TEMPLATE } from "../test/fixtures/tinyModels.js";
 import { findLlamaServer, LlamaServer } from "../test/helpers/llamaServer.js";
 
 const { values } = parseArgs({
@@ -37,26 +37,6 @@ const QUESTIONS = [
   "What is jvm.memory.used?",
   "How is system.cpu.utilization computed?",
 ];
-
-async function modelFile(kind: string): Promise<string> {
-  if (kind === "small") return (await ensureTinyModels()).chatTemplate;
-  const file = path.join(os.tmpdir(), "docent-bench-medium.gguf");
-  if (!(await fs.stat(file).catch(() => undefined))) {
-    const config = {
-      ...TINY_CHAT_CONFIG,
-      name: "Docent Bench Medium",
-      seed: 77,
-      embedding: 512,
-      layers: 8,
-      heads: 8,
-      kvHeads: 4,
-      feedForward: 1536,
-      chatTemplate: TINY_CHAT_TEMPLATE,
-    };
-    await fs.writeFile(file, buildTinyLlama(config).toBuffer());
-  }
-  return file;
-}
 
 function percentile(xs: number[], p: number): number {
   if (xs.length === 0) return NaN;
@@ -159,7 +139,7 @@ if (!bin) {
   process.exit(0);
 }
 const docs = path.resolve(values.docs!);
-const model = await modelFile(values.model!);
+const model = await benchModelFile(values.model!);
 const tmp = await fs.mkdtemp(path.join(os.tmpdir(), "docent-serverload-"));
 const index = path.join(tmp, "index.docent");
 // One index for every client (opened read-only by each: it is up to date, so none rewrites it), and
