@@ -1,10 +1,10 @@
 // One question and its answer in the conversation: built once, then updated in place as the
 // host streams events (draft, stages, sources, answer) and finally the result.
-import type { AnswerEvent, AnswerResult, AnswerSource as Source, Stage } from "../src/shared/answer.js";
+import type { AnswerEvent, AnswerResult, AnswerSource as Source, SpellingNote, Stage } from "../src/shared/answer.js";
 import type { DefinitionCard } from "../src/shared/cards.js";
 import { MAX_COMMENT_CHARS, MAX_CORRECTION_CHARS, type ChatTurn, type WebviewToHost } from "../src/shared/webviewMessages.js";
 import { createButton, createProgressRing, createTextArea, setButtonIcon, setDisabled } from "./components.js";
-import { formatMs, h, plural, setChildren, uniqueId } from "./dom.js";
+import { formatMs, h, plural, setChildren, uniqueId, type Children } from "./dom.js";
 import { Icons } from "./icons.js";
 import { createReasoningView, type ReasoningView } from "./reasoningView.js";
 import { parseMarkdown } from "./markdown/blocks.js";
@@ -28,6 +28,7 @@ export interface TurnHost {
 export class TurnView {
   readonly element: HTMLElement;
   private readonly resolved: HTMLElement;
+  private readonly spelling: HTMLElement;
   private readonly cardsBox: HTMLElement;
   private readonly draftDetails: HTMLDetailsElement;
   private readonly draftBody: HTMLElement;
@@ -58,6 +59,7 @@ export class TurnView {
   ) {
     const questionId = uniqueId("question");
     this.resolved = h("p", { class: "resolved-question", hidden: true });
+    this.spelling = h("p", { class: "spelling", hidden: true });
     this.cardsBox = h("div", { class: "cards", hidden: true });
     this.draftBody = h("div", { class: "md draft-body" });
     this.draftDetails = h(
@@ -85,6 +87,7 @@ export class TurnView {
       { class: "turn", "aria-labelledby": questionId },
       h("div", { class: "question", id: questionId }, h("span", { class: "visually-hidden" }, "Question: "), question),
       this.resolved,
+      this.spelling,
       this.cardsBox,
       this.draftDetails,
       this.reasoning.element,
@@ -148,7 +151,7 @@ export class TurnView {
         break;
       case "cards":
         this.cards = Array.isArray(event.cards) ? event.cards : [];
-        this.host.update(() => this.renderCards(event.resolvedQuestion));
+        this.host.update(() => this.renderCards(event.resolvedQuestion, event.spelling));
         break;
       case "sources":
         this.sources = event.sources;
@@ -200,7 +203,7 @@ export class TurnView {
     this.mode = result.mode;
     this.cited = result.mode === "model" ? new Set(result.citations.map((c) => c.n)) : undefined;
     this.host.update(() => {
-      this.renderCards(result.resolvedQuestion);
+      this.renderCards(result.resolvedQuestion, result.spelling);
       this.stages.hidden = true;
       this.stages.replaceChildren();
       this.renderDraft();
@@ -284,9 +287,12 @@ export class TurnView {
   }
 
   /** The definition cards on top of the turn (the facts the question asked for), and the question as it was answered. */
-  private renderCards(resolvedQuestion: string | undefined): void {
+  private renderCards(resolvedQuestion: string | undefined, spelling: SpellingNote | undefined): void {
     this.resolved.hidden = !resolvedQuestion;
     this.resolved.textContent = resolvedQuestion ? `Answered as: ${resolvedQuestion}` : "";
+    const line = spellingLine(spelling);
+    this.spelling.hidden = line.length === 0;
+    setChildren(this.spelling, line);
     this.cardsBox.hidden = this.cards.length === 0;
     setChildren(
       this.cardsBox,
@@ -451,6 +457,26 @@ function baseName(p: string): string {
   return p.slice(p.lastIndexOf("/") + 1) || p;
 }
 
+/** "Searched for duration (not duraton) · Not in the docs: sourdough", as text and code spans. */
+function spellingLine(spelling: SpellingNote | undefined): Children[] {
+  const text = (v: unknown) => (typeof v === "string" ? clipText(v, 120) : "");
+  const corrected = Array.isArray(spelling?.corrected) ? spelling.corrected.slice(0, 8) : [];
+  const notFound = Array.isArray(spelling?.notFound) ? spelling.notFound.slice(0, 8) : [];
+  const parts: Children[] = [];
+  if (corrected.length) {
+    parts.push("Searched for ");
+    corrected.forEach((c, i) => {
+      if (i) parts.push(", ");
+      parts.push(h("code", { class: "spelling-to" }, text(c.to)), ` (not ${text(c.from)})`);
+    });
+  }
+  if (notFound.length) {
+    if (parts.length) parts.push(" · ");
+    parts.push(`Not in the docs: ${notFound.map(text).join(", ")}`);
+  }
+  return parts;
+}
+
 /** The most attributes a card lists; the rest are counted. */
 const MAX_CARD_ATTRIBUTES = 40;
 
@@ -467,6 +493,7 @@ function cardElement(card: DefinitionCard, index: number): HTMLElement {
   return h(
     "section",
     { class: "card", "aria-label": `Definition of ${text(card.term)}` },
+    card.askedAs ? h("p", { class: "card-asked" }, "Did you mean ", h("code", {}, text(card.term)), "?") : null,
     h("div", { class: "card-term" }, h("code", {}, text(card.term))),
     facts.length
       ? h("dl", { class: "card-facts" }, ...facts.map(([label, value, cls]) => h("div", { class: `card-fact ${cls}` }, h("dt", {}, label), h("dd", {}, value))))

@@ -5,6 +5,7 @@ import { modelOptions } from "./modelOptions.js";
 import { openEngine, requireDir, withEngine } from "./openEngine.js";
 import { jsonLine, safeLines, safeText } from "./terminalText.js";
 import { cardMarkdown } from "../shared/cards.js";
+import { spellingText } from "../shared/answer.js";
 
 export async function askCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, {
@@ -42,6 +43,7 @@ export async function askCommand(argv: string[]): Promise<void> {
             draft: result.draft,
             answer: result.answer,
             ...(result.resolvedQuestion ? { resolvedQuestion: result.resolvedQuestion } : {}),
+            ...(result.spelling ? { spelling: result.spelling } : {}),
             cards: result.cards ?? [],
             sources: result.sources.map(({ n, path, heading, label, startLine, endLine, matchedBy, term }) => ({
               n,
@@ -97,6 +99,7 @@ function printEvent(): (event: PipelineEvent) => void {
         break;
       case "cards":
         if (event.resolvedQuestion) process.stderr.write(`· answering: ${safeLines(event.resolvedQuestion)}\n`);
+        if (event.spelling) process.stderr.write(`· ${safeLines(spellingText(event.spelling))}\n`);
         // The facts first: a card is what the question asked for, whatever follows.
         for (const card of event.cards) process.stdout.write(`${safeLines(cardMarkdown(card).replace(/ {2}\n/g, "\n"))}\n\n`);
         break;

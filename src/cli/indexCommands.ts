@@ -2,6 +2,8 @@
 import type { Engine } from "../engine/engine.js";
 import { addDraftNoise, corpusWords, readQuestions, rankFiles, retrievalMetrics, type QuestionResult } from "../engine/eval/retrievalEval.js";
 import { retrieve } from "../engine/answer/retrieval.js";
+import { spellingNote } from "../engine/answer/pipeline.js";
+import { spellingText } from "../shared/answer.js";
 import { headingLabel } from "../engine/index/types.js";
 import { mulberry32 } from "../engine/util/random.js";
 import { intOption, ms, numberOption, parse, UsageError } from "./args.js";
@@ -75,10 +77,12 @@ async function printSearch(engine: Engine, query: string, k: number, json: boole
   const t0 = performance.now();
   const hits = await index.search(query, { k });
   const took = performance.now() - t0;
+  const spelling = spellingNote(index.spellingOf(query), hits);
   if (json) {
     console.log(
       jsonLine({
         query,
+        ...(spelling ? { spelling } : {}),
         ms: Math.round(took * 100) / 100,
         results: hits.map((h) => ({
           path: h.chunk.relPath,
@@ -88,14 +92,16 @@ async function printSearch(engine: Engine, query: string, k: number, json: boole
           score: h.score,
           matchedBy: h.matchedBy,
           ...(h.term ? { term: h.term } : {}),
+          ...(h.askedAs ? { askedAs: h.askedAs } : {}),
         })),
       }),
     );
     return;
   }
+  if (spelling) console.log(safeText(spellingText(spelling)));
   if (hits.length === 0) console.log("No matching sections.");
   hits.forEach((h, i) => {
-    const how = h.term ? `exact term ${safeText(h.term)}` : h.matchedBy.join("+");
+    const how = h.askedAs ? `did you mean ${safeText(h.term!)}?` : h.term ? `exact term ${safeText(h.term)}` : h.matchedBy.join("+");
     console.log(`${i + 1}. ${safeText(h.chunk.relPath)}:${h.chunk.startLine}-${h.chunk.endLine}  ${safeText(headingLabel(h.chunk))}`);
     console.log(`   score ${h.score.toFixed(4)} (${how})`);
   });

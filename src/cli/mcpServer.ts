@@ -102,11 +102,12 @@ export function createDocentMcpServer(options: DocentMcpOptions): McpServer {
     {
       title: "Define a name",
       description:
-        "The definition of a name the docs define (a metric, attribute, setting: names with a dot, underscore, hyphen, colon or slash): its heading, file, lines, first paragraph and its definition-table row. When the docs do not define it, up to 5 nearest defined names.",
+        "The definition of a name the docs define (a metric, attribute, setting: names with a dot, underscore, hyphen, colon or slash): its heading, file, lines, first paragraph and its definition-table row. A misspelt name (one or two edits away) gets the nearest defined name's definition with didYouMean set; otherwise, when the docs do not define it, up to 5 nearest defined names.",
       inputSchema: { name: z.string().min(1).max(200).describe("e.g. http.server.request.duration") },
       outputSchema: {
         name: z.string(),
         defined: z.boolean(),
+        didYouMean: z.string().optional().describe("The defined name this definition is of, when `name` is not defined and is a misspelling of it"),
         term: z.string().optional(),
         heading: z.string().optional(),
         file: z.string().optional(),
@@ -137,9 +138,11 @@ export function createDocentMcpServer(options: DocentMcpOptions): McpServer {
       const { details } = def;
       const uri = lineLink(def.file, def.startLine, def.endLine);
       const root = roots.find((r) => relativeInside(r, def.file) !== undefined) ?? path.dirname(def.file);
-      return ok(definitionMarkdown(def, lineLink), {
+      const didYouMean = def.askedAs ? `\`${wanted}\` is not defined in the docs. Did you mean \`${def.term}\`?\n\n` : "";
+      return ok(didYouMean + definitionMarkdown(def, lineLink), {
         name: wanted,
-        defined: true,
+        defined: !def.askedAs,
+        ...(def.askedAs ? { didYouMean: def.term } : {}),
         term: def.term,
         heading: def.heading,
         file: def.path,

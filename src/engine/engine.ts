@@ -573,6 +573,7 @@ export class Engine {
     if (!chunk) return undefined;
     return {
       term: hit.term,
+      ...(hit.askedAs ? { askedAs: hit.askedAs } : {}),
       heading: headingLabel(chunk),
       file: chunk.file,
       path: chunk.relPath,
@@ -592,7 +593,7 @@ export class Engine {
   async defineWithCard(name: string): Promise<Definition | undefined> {
     const definition = this.define(name);
     if (!definition || !this.index) return definition;
-    const card = await cardForName(this.index, name);
+    const card = await cardForName(this.index, definition.term);
     return card ? { ...definition, card } : definition;
   }
 

@@ -19,7 +19,7 @@ export function hoverMarkdown(d: Definition): string {
   if (card?.unit) facts.push(`unit \`${codeText(card.unit)}\``);
   const description = (card?.description ?? d.summary).replace(/\r?\n/g, " ").trim();
   const first = `**\`${codeText(card?.term ?? d.term)}\`**${facts.length ? ` — ${facts.join(", ")}` : ""}${description ? `: ${escapeMarkdown(description)}` : ""}`;
-  const lines = [first, ""];
+  const lines = d.askedAs ? [`Did you mean \`${codeText(d.term)}\`? The docs do not define \`${codeText(d.askedAs)}\`.`, "", first, ""] : [first, ""];
   const more: string[] = [];
   if (card?.stability) more.push(escapeMarkdown(card.stability));
   if (card?.requirement) more.push(escapeMarkdown(card.requirement));

@@ -43,6 +43,14 @@ export type Citation = Pick<AnswerSource, "n" | "path" | "file" | "heading" | "s
 
 export type AnswerMode = "model" | "retrieval-only" | "not-covered";
 
+/** How the question was read against the docs' own words ("did you mean"). */
+export interface SpellingNote {
+  /** Words the docs never use, read as the docs' nearest words (`duraton` → `duration`). */
+  corrected: { from: string; to: string }[];
+  /** Words of the question found in the docs under no correction. */
+  notFound: string[];
+}
+
 export type AnswerTimings = {
   terms: number;
   draft: number;
@@ -70,6 +78,8 @@ export interface AnswerResult<S extends AnswerSource = AnswerSource> {
    * unit?") carries the names the previous turn was about.
    */
   resolvedQuestion?: string;
+  /** Set when the question has words the docs never use: how they were read, and those not found. */
+  spelling?: SpellingNote;
   citations: Citation[];
   /** Citation numbers in the answer that match no source. */
   invalidCitations: number[];
@@ -85,7 +95,7 @@ export type AnswerEvent<S extends AnswerSource = AnswerSource> =
   | { type: "stage"; stage: Stage; status: "started" }
   | { type: "stage"; stage: Stage; status: "finished"; ms: number }
   | { type: "draft-chunk"; text: string }
-  | { type: "cards"; cards: DefinitionCard[]; resolvedQuestion?: string }
+  | { type: "cards"; cards: DefinitionCard[]; resolvedQuestion?: string; spelling?: SpellingNote }
   | { type: "sources"; sources: S[] }
   | { type: "answer-chunk"; text: string }
   /** Why the answer waits (a busy model server, retrying): shown while it waits, then replaced. */
@@ -96,4 +106,12 @@ export type AnswerEvent<S extends AnswerSource = AnswerSource> =
 /** The wire form of a source: the text stays in the engine (the client opens the file). */
 export function withoutText<S extends AnswerSource>({ text: _text, ...source }: S & { text?: string }): AnswerSource {
   return source;
+}
+
+/** The spelling note in one line: "Searched for duration (not duraton); not in the docs: sourdough". */
+export function spellingText(spelling: SpellingNote): string {
+  const parts: string[] = [];
+  if (spelling.corrected.length) parts.push(`Searched for ${spelling.corrected.map((c) => `${c.to} (not ${c.from})`).join(", ")}`);
+  if (spelling.notFound.length) parts.push(`not in the docs: ${spelling.notFound.join(", ")}`);
+  return parts.join("; ");
 }

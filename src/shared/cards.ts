@@ -13,6 +13,8 @@ export interface CardAttribute {
 export interface DefinitionCard {
   /** The name as the docs write it. */
   term: string;
+  /** The name as the question misspelt it, when `term` is its nearest defined name ("Did you mean `term`?"). */
+  askedAs?: string;
   /** Instrument (Histogram, Counter, ...) for a metric; value type for an attribute. */
   kind?: string;
   /** What `kind` is, from its column: "Instrument", "Type". */
@@ -46,6 +48,7 @@ export function cardFacts(card: DefinitionCard): string {
 export function cardMarkdown(card: DefinitionCard, maxAttributes = 12): string {
   const facts = cardFacts(card);
   const lines = [`**${codeSpan(card.term)}**${facts ? ` — ${facts}` : ""}`];
+  if (card.askedAs) lines.unshift(`Did you mean ${codeSpan(card.term)}? (the docs do not define ${codeSpan(card.askedAs)})`);
   if (card.description) lines.push(card.description);
   if (card.examples) lines.push(`Examples: ${card.examples}`);
   if (card.attributes?.length) {

@@ -156,6 +156,8 @@ export interface DefineParams {
 /** A name the docs define: the defining section's heading, location and first paragraph. */
 export interface Definition {
   term: string;
+  /** The name as it was asked for, when the docs do not define it and `term` is the nearest defined name. */
+  askedAs?: string;
   heading: string;
   /** Absolute path. */
   file: string;

@@ -1,4 +1,4 @@
-// The compact index (format 4): chunk texts read back from the files, rankings that survive save,
+// The compact index (format 4 on; 5 adds the spelling words): chunk texts read back from the files, rankings that survive save,
 // load and removals exactly, an index of the previous format discarded and rebuilt, and the
 // memory budget.
 import { test } from "node:test";
@@ -161,19 +161,19 @@ function formatThreeFile(root: string): Buffer {
   return Buffer.concat([preamble, body]);
 }
 
-test("an index saved by the previous format (3, JSON header) is discarded with a log line and rebuilt in format 4", async () => {
-  assert.equal(INDEX_FORMAT_VERSION, 4);
+test("an index saved by format 3 (JSON header) is discarded with a log line and rebuilt in the current format", async () => {
+  assert.equal(INDEX_FORMAT_VERSION, 5);
   const root = await tempDocs(DOCS);
   const file = path.join(await makeTempDir(), "index.docent");
   await fs.writeFile(file, formatThreeFile(root));
   const logger = recordingLogger();
   const outcome = await loadIndex(file, [root], { logger });
   assert.equal(outcome.status, "discarded");
-  assert.deepEqual(logger.lines, [`Saved index ${file} discarded, rebuilding: format version 3, expected 4`]);
+  assert.deepEqual(logger.lines, [`Saved index ${file} discarded, rebuilding: format version 3, expected ${INDEX_FORMAT_VERSION}`]);
   const report = await outcome.index.update();
   assert.equal(report.added.length, Object.keys(DOCS).length);
   await saveIndex(outcome.index, file);
-  assert.equal((await fs.readFile(file)).readUInt32LE(8), 4);
+  assert.equal((await fs.readFile(file)).readUInt32LE(8), INDEX_FORMAT_VERSION);
   const again = await loadIndex(file, [root]);
   assert.equal(again.status, "loaded");
   assert.deepEqual(await results(again.index), await results(outcome.index));

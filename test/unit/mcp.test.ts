@@ -125,16 +125,29 @@ test("define gives the heading, file, lines, summary and definition-table row of
   assert.match(textOf(r), /Unit \(UCUM\): `s`/);
 });
 
-test("define of a name the docs do not define says so and lists the nearest defined names", async () => {
+test("define of a misspelt name says it is not defined and gives the nearest defined name's definition", async () => {
   const r = await call(server.client, "define", { name: "http.server.request.durations" });
   assert.notEqual(r.isError, true);
-  const d = r.structuredContent as { defined: boolean; nearest: string[] };
+  const d = r.structuredContent as { defined: boolean; didYouMean: string; term: string; startLine: number; details: Record<string, string> };
   assert.equal(d.defined, false);
-  assert.equal(d.nearest[0], "http.server.request.duration");
+  assert.equal(d.didYouMean, "http.server.request.duration");
+  assert.equal(d.term, "http.server.request.duration");
+  assert.equal(d.startLine, 60);
+  assert.equal(d.details["Instrument Type"], "Histogram");
+  assert.match(textOf(r), /`http\.server\.request\.durations` is not defined in the docs\. Did you mean `http\.server\.request\.duration`\?/);
+  const jvm = (await call(server.client, "define", { name: "jvm.memory.usd" })).structuredContent as { didYouMean: string };
+  assert.equal(jvm.didYouMean, "jvm.memory.used");
+});
+
+test("define of a name far from every defined name says so and lists the nearest defined names", async () => {
+  const r = await call(server.client, "define", { name: "http.server.request.timings" });
+  assert.notEqual(r.isError, true);
+  const d = r.structuredContent as { defined: boolean; nearest: string[]; didYouMean?: string };
+  assert.equal(d.defined, false);
+  assert.equal(d.didYouMean, undefined);
+  assert.ok(d.nearest.includes("http.server.request.duration"), String(d.nearest));
   assert.ok(d.nearest.length <= 5 && d.nearest.length >= 2, String(d.nearest));
   assert.match(textOf(r), /not defined/);
-  const jvm = (await call(server.client, "define", { name: "jvm.memory.usd" })).structuredContent as { nearest: string[] };
-  assert.equal(jvm.nearest[0], "jvm.memory.used");
 });
 
 test("read_section reads lines of an indexed doc and refuses paths outside the docs folders", async () => {

@@ -5,6 +5,7 @@ import type { DocsIndex } from "../index/docsIndex.js";
 import type { Generation, GenerateRequest } from "../model/llm.js";
 import { GenerationFailure } from "../model/generationFailure.js";
 import { retrieve } from "./retrieval.js";
+import { correctedStems, type QuerySpelling } from "../index/correction.js";
 import { tokenize } from "../index/tokenizer.js";
 import type { SearchHit } from "../index/types.js";
 import { cardsForTerms } from "../cards/cardsForTerms.js";
@@ -13,7 +14,7 @@ import { modelSources, readerAnswer, readerSources, type ContextRequest } from "
 import { resolveFollowUp, type PreviousTurn } from "./followUp.js";
 import { fileLinesOf } from "./fileLines.js";
 import { DEFAULT_PIPELINE, type PipelineSettings } from "../../shared/pipelineSettings.js";
-import type { AnswerEvent, AnswerResult, AnswerSourceWithText, Citation, Stage } from "../../shared/answer.js";
+import type { AnswerEvent, AnswerResult, AnswerSourceWithText, Citation, SpellingNote, Stage } from "../../shared/answer.js";
 
 /**
  * What the pipeline needs of a chat model: ChatModel (in process) and ServerChat (an
@@ -158,10 +159,16 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
     const ranking = index.textRanking(asked, 100);
     const found = index.exactTermHits(asked, new Map(ranking.map((d) => [d.id, d.score])), settings.sources);
     result.cards = await cardsForTerms(index, found, fileLines);
+    result.spelling = spellingNote(index.spellingOf(asked), found);
     return { questionRanking: ranking, terms: found };
   });
-  if (result.cards?.length || result.resolvedQuestion)
-    emit({ type: "cards", cards: result.cards ?? [], ...(result.resolvedQuestion ? { resolvedQuestion: asked } : {}) });
+  if (result.cards?.length || result.resolvedQuestion || result.spelling)
+    emit({
+      type: "cards",
+      cards: result.cards ?? [],
+      ...(result.resolvedQuestion ? { resolvedQuestion: asked } : {}),
+      ...(result.spelling ? { spelling: result.spelling } : {}),
+    });
   if (aborted()) return finish();
 
   // 2. Draft.
@@ -215,7 +222,7 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
   if (!covered) {
     result.mode = "not-covered";
     result.answer = NOT_COVERED;
-    result.note = hits.length ? "No section matches enough of the question's words." : "No section matches the question.";
+    result.note = notCoveredNote(result.spelling, hits.length > 0, index.embedder !== undefined);
     emit({ type: "sources", sources: [] });
     emit({ type: "answer-chunk", text: result.answer });
     return finish();
@@ -297,25 +304,65 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
 }
 
 /**
- * Share of the question's distinct words found in the hit, each word weighted by its rarity in
- * the docs (idf): a question whose distinctive words appear nowhere is not covered, whatever
- * common words it shares with a section.
+ * Share of the question's words found in the hit, each weighted by its rarity in the docs (idf),
+ * read as the docs spell them (correction.ts): a misspelt word counts as its correction. A word
+ * the docs never use under any correction weighs as much as the average of the question's other
+ * words (not as the rarest word there is: one word the docs do not use must not hide a section
+ * that matches the rest), and short ones ("teh") not at all. A question must also match the
+ * section by at least one word as written, or by the correction of a word of six letters or more:
+ * "bake bread" is one edit from "make read", and no evidence that the docs cover baking.
  */
 export function questionCoverage(index: DocsIndex, question: string, hit: SearchHit): number {
-  const words = new Set(tokenize(question));
-  if (words.size === 0) return 0;
+  const spelling = index.spellingOf(question);
   const inHit = new Set(tokenize(`${hit.chunk.title} ${hit.chunk.relPath} ${hit.chunk.headingPath.join(" ")} ${hit.chunk.text}`));
   let found = 0;
   let total = 0;
-  for (const w of words) {
-    // A compound the docs never write whole ("mid-response") is weighed through its parts, which
-    // the tokenizer also gives: counting it too would make a question "not covered" for its spelling.
-    if (/[._\-/:]/.test(w) && index.bm25.docFrequency(w) === 0) continue;
+  let anchored = false;
+  let known = 0;
+  for (const w of new Set(tokenize(question))) {
+    // Unknown words (misspelt or not) are weighed below, through their corrections.
+    if (index.bm25.docFrequency(w) === 0) continue;
     const weight = index.bm25.idf(w);
     total += weight;
-    if (inHit.has(w)) found += weight;
+    known++;
+    if (inHit.has(w)) {
+      found += weight;
+      anchored = true;
+    }
   }
+  for (const correction of spelling.words) {
+    const stems = [...correctedStems(correction)];
+    const weight = Math.max(...stems.map((t) => index.bm25.idf(t)));
+    total += weight;
+    known++;
+    if (stems.some((t) => inHit.has(t))) {
+      found += weight;
+      if (correction.from.length >= 6) anchored = true;
+    }
+  }
+  // Names are weighed through their parts (misspelt ones through their corrected parts, above).
+  if (known === 0 || !anchored) return 0;
+  total += spelling.unknown.length * (total / known);
   return total > 0 ? found / total : 0;
+}
+
+/** How the question was read, for the reader: undefined when every word is as the docs spell it. */
+export function spellingNote(spelling: QuerySpelling, termHits: readonly { askedAs?: string }[]): SpellingNote | undefined {
+  const corrected = spelling.words.map((c) => ({ from: c.from, to: c.to[0]! }));
+  // A misspelt name is shown by its card ("Did you mean"); one that got no card is listed here.
+  const carded = new Set(termHits.map((t) => t.askedAs));
+  for (const c of spelling.names) if (!carded.has(c.from)) corrected.push({ from: c.from, to: c.to[0]! });
+  if (corrected.length === 0 && spelling.unknown.length === 0) return undefined;
+  return { corrected, notFound: [...spelling.unknown] };
+}
+
+/** Why the docs do not seem to cover a question, naming the words they never use. */
+export function notCoveredNote(spelling: SpellingNote | undefined, anyHit: boolean, hasEmbedder: boolean): string {
+  const notFound = spelling?.notFound ?? [];
+  if (notFound.length === 0) return anyHit ? "No section matches enough of the question's words." : "No section matches the question.";
+  const words = notFound.map((w) => `"${w}"`).join(", ");
+  const hint = hasEmbedder ? "" : " An embedding model (Docent: Select Model) also finds sections that say it in other words.";
+  return `The docs never use ${words}${anyHit ? ", and no section matches enough of the rest" : ""}.${hint}`;
 }
 
 /** Tokens the sources may use: what the context leaves after the prompt's frame and the answer. */

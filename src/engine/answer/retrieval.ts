@@ -2,7 +2,7 @@
 // only as far as the draft agrees with the question. See docs/retrieval.md for the measurements
 // behind this (plain reciprocal rank fusion lets a noisy draft sink the right sections).
 import type { ScoredDoc } from "../index/bm25.js";
-import type { DocsIndex } from "../index/docsIndex.js";
+import type { DocsIndex, TermHit } from "../index/docsIndex.js";
 import { fuseRankings } from "./fusion.js";
 import type { SearchHit } from "../index/types.js";
 
@@ -59,7 +59,7 @@ export interface RetrieveOptions extends DraftFusionOptions {
   /** The question's ranking, when it was computed earlier (while the draft was being written). */
   questionRanking?: ScoredDoc[];
   /** The question's exact term hits, when they were looked up earlier. */
-  termHits?: { chunkId: number; term: string }[];
+  termHits?: TermHit[];
 }
 
 export interface RetrieveResult {

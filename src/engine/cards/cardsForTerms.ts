@@ -1,5 +1,5 @@
 // Cards for the names a question gives: each name's strongest definition, read from its file.
-import type { DocsIndex } from "../index/docsIndex.js";
+import type { DocsIndex, TermHit } from "../index/docsIndex.js";
 import { headingLabel } from "../index/types.js";
 import type { DefinitionCard } from "../../shared/cards.js";
 import { fileLinesOf } from "../answer/fileLines.js";
@@ -30,20 +30,20 @@ export async function cardFromChunk(
 /** Cards for the exact term hits (strongest definition first), one per distinct name. */
 export async function cardsForTerms(
   index: DocsIndex,
-  termHits: { chunkId: number; term: string }[],
+  termHits: TermHit[],
   cache: Map<string, string[] | undefined>,
   max = MAX_CARDS,
 ): Promise<DefinitionCard[]> {
   const cards: DefinitionCard[] = [];
   const done = new Set<string>();
-  for (const { chunkId, term } of termHits) {
+  for (const { chunkId, term, askedAs } of termHits) {
     if (cards.length >= max) break;
     const key = term.toLowerCase();
     if (done.has(key)) continue;
     const card = await cardFromChunk(index, chunkId, term, cache);
     if (!card) continue;
     done.add(key);
-    cards.push(card);
+    cards.push(askedAs ? { ...card, askedAs } : card);
   }
   return cards;
 }

@@ -26,7 +26,9 @@ import { contentHash } from "./hash.js";
 import { SerialQueue } from "../util/serialQueue.js";
 import { extractDefinedTerms, TermIndex } from "./terms.js";
 import { decodeText, looksBinary } from "./text.js";
-import { identifierCandidates, tokenize } from "./tokenizer.js";
+import { identifierCandidates, stem, tokenize, type WordSink } from "./tokenizer.js";
+import { maxEditsFor, sameDigits, SpellingIndex, WordBuckets } from "./spelling.js";
+import { addCorrectedTerms, spellQuery, type QuerySpelling, type SpellingSource } from "./correction.js";
 import type { MatchSource } from "../../shared/answer.js";
 import { type ChunkRecord, type Embedder, type SearchHit } from "./types.js";
 import { silentLogger, type Logger } from "../util/logger.js";
@@ -111,6 +113,8 @@ export class DocsIndex {
   orama: AnyOrama;
   bm25 = new Bm25Index();
   terms = new TermIndex();
+  /** The docs' words, for "did you mean" (correction.ts). */
+  spelling = new SpellingIndex();
   files = new Map<string, FileEntry>();
   /** Embeddings by chunk text hash: unchanged chunks are never embedded twice. */
   vectorCache = new Map<string, Float32Array>();
@@ -435,10 +439,12 @@ export class DocsIndex {
       };
     });
     const journaled: JournaledChunk[] | undefined = this.changeLog?.tracking ? [] : undefined;
-    records.forEach((record, i) => this.addChunk(record, doc.chunks[i]!.packedHeadingPaths, journaled));
+    const newWords: string[] = [];
+    const words = this.wordSink(newWords);
+    records.forEach((record, i) => this.addChunk(record, doc.chunks[i]!.packedHeadingPaths, journaled, words));
     entry.chunkIds = records.map((r) => r.id);
     this.files.set(file.absPath, entry);
-    if (journaled) this.changeLog!.fileIndexed(entry, journaled);
+    if (journaled) this.changeLog!.fileIndexed(entry, journaled, newWords);
     else this.changeLog?.giveUp();
     this.totalChunks += records.length;
     // The texts just chunked serve the reads that follow a change (the watcher's path).
@@ -462,17 +468,17 @@ export class DocsIndex {
   /** The title field's tokens of the last file: a file's chunks come in a row and share them. */
   private lastTitle: { title: string; relPath: string; tokens: string[] } | undefined;
 
-  private titleTokensOf(record: Pick<ChunkRecord, "title" | "relPath">): string[] {
+  private titleTokensOf(record: Pick<ChunkRecord, "title" | "relPath">, words?: WordSink): string[] {
     const last = this.lastTitle;
     if (last && last.title === record.title && last.relPath === record.relPath) return last.tokens;
-    const tokens = titleTokens(record);
+    const tokens = titleTokens(record, words);
     this.lastTitle = { title: record.title, relPath: record.relPath, tokens };
     return tokens;
   }
 
   /** Adds a chunk to the full-text and term indexes (Orama insertion happens in batches). */
-  addChunk(record: ChunkRecord, packedHeadingPaths: string[][] = [], journaled?: JournaledChunk[]): void {
-    const fields = chunkFieldTokens(record, this.titleTokensOf(record));
+  addChunk(record: ChunkRecord, packedHeadingPaths: string[][] = [], journaled?: JournaledChunk[], words = this.wordSink()): void {
+    const fields = chunkFieldTokens(record, this.titleTokensOf(record, words), words);
     const fieldLengths = [fields.title.length, fields.heading.length, fields.text.length];
     const counts = termCounts(fields);
     this.bm25.addCounts(record.id, fieldLengths, counts);
@@ -513,10 +519,11 @@ export class DocsIndex {
    * recorded state, when it has one, is added under new ids, as the change did when it was made,
    * with its vectors when the index has an embedding model.
    */
-  async applyJournaledChange(file: string, change: FileChange | null): Promise<void> {
+  async applyJournaledChange(file: string, change: FileChange | null, words: readonly string[] = []): Promise<void> {
     const old = this.files.get(file);
     // Not removeFileNow: a replayed change is not a new one for the journal.
     if (old) await this.dropFile(old);
+    this.spelling.addWords(words);
     if (!change) return;
     const entry = change.entry;
     entry.slot = this.fileSlots.length;
@@ -591,11 +598,80 @@ export class DocsIndex {
   }
 
   // -------------------------------------------------------------------------------------------
+  // Spelling
+
+  /** Where the words of indexed text go: the spelling index, and `added` (for the journal) those new to it. */
+  private wordSink(added?: string[]): WordSink {
+    const spelling = this.spelling;
+    return { epoch: spelling.epoch, add: (words) => spelling.addWords(words, added) };
+  }
+
+  /** Whether a word of the spelling index is still in the docs (its file may have gone since). */
+  private isLiveWord = (word: string): boolean => this.bm25.docFrequency(stem(word)) > 0;
+
+  /** Keeps only the spelling index's words still in the docs (a full save does, before writing them). */
+  pruneSpelling(): void {
+    this.spelling.prune(this.isLiveWord);
+  }
+
+  /** The defined names by length and letters, rebuilt when the defined names change. */
+  private nameBuckets?: { terms: TermIndex; generation: number; buckets: WordBuckets };
+
+  private readonly spellingSource: SpellingSource = {
+    docFrequency: (term) => this.bm25.docFrequency(term),
+    suggestWords: (word) =>
+      this.spelling.suggest(
+        word,
+        (w) => sameDigits(w, word) && this.isLiveWord(w),
+        (w) => this.bm25.docFrequency(stem(w)),
+      ),
+    hasDefinedName: (name) => this.terms.has(name),
+    suggestNames: (name) => {
+      if (this.nameBuckets?.terms !== this.terms || this.nameBuckets.generation !== this.terms.generation) {
+        const buckets = new WordBuckets();
+        for (const term of this.terms.terms()) buckets.add(term);
+        this.nameBuckets = { terms: this.terms, generation: this.terms.generation, buckets };
+      }
+      const near = this.nameBuckets.buckets.within(name, maxEditsFor(name.length), (n) => sameDigits(n, name));
+      // Fewest edits, then the same number of parts (`a.b.c` for `a.b.c`), then the most strongly defined.
+      const parts = (n: string) => n.split(/[._\-/:]/).length;
+      const strength = (n: string) => this.terms.lookup(n)[0]?.strength ?? 0;
+      near.sort(
+        (a, b) =>
+          a.distance - b.distance ||
+          Number(parts(b.word) === parts(name)) - Number(parts(a.word) === parts(name)) ||
+          strength(b.word) - strength(a.word) ||
+          (a.word < b.word ? -1 : 1),
+      );
+      return near.slice(0, 3).map((c) => c.word);
+    },
+  };
+
+  /** The last few queries' spelling: a question is read by the term lookup, the ranking and the coverage check. */
+  private spellingMemo = new Map<string, QuerySpelling>();
+
+  /**
+   * How a query's words and names read against the docs (correction.ts): words the docs never
+   * use, read as the docs' nearest words; names the docs do not define, as the nearest defined ones.
+   */
+  spellingOf(text: string): QuerySpelling {
+    // The memo is dropped whenever the words, the defined names or the chunks may have changed.
+    const key = `${this.spelling.size}:${this.terms.generation}:${this.bm25.size}:${this.nextId}:${text}`;
+    let found = this.spellingMemo.get(key);
+    if (!found) {
+      found = spellQuery(this.spellingSource, text);
+      if (this.spellingMemo.size >= 16) this.spellingMemo.delete(this.spellingMemo.keys().next().value!);
+      this.spellingMemo.set(key, found);
+    }
+    return found;
+  }
+
+  // -------------------------------------------------------------------------------------------
   // Search
 
-  /** The best full-text matches for a piece of text (question or draft), best first. */
+  /** The best full-text matches for a piece of text (question or draft), best first, its misspellings read as the docs' words. */
   textRanking(text: string, limit: number): ScoredDoc[] {
-    return this.bm25.top(queryTermWeights(text), limit);
+    return this.bm25.top(addCorrectedTerms(this.spellingOf(text), queryTermWeights(text)), limit);
   }
 
   /**
@@ -604,14 +680,21 @@ export class DocsIndex {
    * At most `limit` are returned; a widely listed name (a table row in hundreds of files)
    * only costs a sort of its definitions, not a fetch of each chunk.
    */
-  exactTermHits(query: string, textScores?: Map<number, number>, limit = 10): { chunkId: number; term: string }[] {
+  exactTermHits(query: string, textScores?: Map<number, number>, limit = 10): TermHit[] {
     const backticked = new Set([...query.matchAll(/`([^`]+)`/g)].map((m) => m[1]!.toLowerCase()));
-    const defs: { chunkId: number; term: string; strength: number; score: number }[] = [];
+    const defs: (TermHit & { strength: number; score: number })[] = [];
     for (const candidate of identifierCandidates(query)) {
       // Plain words are left to ranking; only identifier-like names (or quoted ones) are exact.
       if (!/[._\-/:]/.test(candidate) && !backticked.has(candidate)) continue;
       for (const def of this.terms.lookup(candidate)) {
         defs.push({ chunkId: def.chunkId, term: candidate, strength: def.strength, score: textScores?.get(def.chunkId) ?? 0 });
+      }
+    }
+    // A name the docs do not define gets the nearest defined name's definition ("did you mean"),
+    // ranked after the names the query spells right.
+    for (const { from, to } of this.spellingOf(query).names) {
+      for (const def of this.terms.lookup(to[0]!)) {
+        defs.push({ chunkId: def.chunkId, term: to[0]!, askedAs: from, strength: def.strength - 10, score: textScores?.get(def.chunkId) ?? 0 });
       }
     }
     defs.sort((a, b) => b.strength - a.strength || b.term.length - a.term.length || b.score - a.score);
@@ -667,7 +750,7 @@ export class DocsIndex {
   async rankedHits(
     query: string,
     textRanking: ScoredDoc[],
-    options: SearchOptions & { vectorQueries?: string[]; termHits?: { chunkId: number; term: string }[] } = {},
+    options: SearchOptions & { vectorQueries?: string[]; termHits?: TermHit[] } = {},
   ): Promise<SearchHit[]> {
     const k = options.k ?? 10;
     const depth = Math.max(50, k * 3);
@@ -692,13 +775,13 @@ export class DocsIndex {
     const taken = new Set<number>();
     if (!options.noTerms) {
       const textScores = new Map(textRanking.map((d) => [d.id, d.score]));
-      for (const { chunkId, term } of options.termHits ?? this.exactTermHits(query, textScores, k)) {
+      for (const { chunkId, term, askedAs } of options.termHits ?? this.exactTermHits(query, textScores, k)) {
         if (taken.has(chunkId)) continue;
         taken.add(chunkId);
         mark(chunkId, "term");
         const chunk = this.getChunk(chunkId);
         if (!chunk) continue;
-        hits.push({ chunk, score: 1, matchedBy: [...matched.get(chunkId)!], term, section: this.sectionOf(chunk) });
+        hits.push({ chunk, score: 1, matchedBy: [...matched.get(chunkId)!], term, ...(askedAs ? { askedAs } : {}), section: this.sectionOf(chunk) });
       }
     }
     for (const { id, score } of ranked) {
@@ -720,17 +803,31 @@ export function indexMemoryMB(): number {
 }
 
 /** The title field: the file's title and its path words (docs trees name files after what they explain). */
-function titleTokens(record: Pick<ChunkRecord, "title" | "relPath">): string[] {
-  return tokenize(record.title + " " + record.relPath.replace(/\.[^./]+$/, ""));
+function titleTokens(record: Pick<ChunkRecord, "title" | "relPath">, words?: WordSink): string[] {
+  return tokenize(record.title + " " + record.relPath.replace(/\.[^./]+$/, ""), [], words);
 }
 
-/** A chunk's tokens by field; `title` may be passed when already worked out (the file's, shared: read only). */
-export function chunkFieldTokens(record: Pick<ChunkRecord, "title" | "relPath" | "headingPath" | "text">, title = titleTokens(record)): FieldTokens {
+/**
+ * A chunk's tokens by field; `title` may be passed when already worked out (the file's, shared:
+ * read only). `words` hears the words seen, for the spelling index.
+ */
+export function chunkFieldTokens(
+  record: Pick<ChunkRecord, "title" | "relPath" | "headingPath" | "text">,
+  title = titleTokens(record),
+  words?: WordSink,
+): FieldTokens {
   return {
     title,
-    heading: tokenize(record.headingPath.join(" \n ")),
-    text: tokenize(record.text),
+    heading: tokenize(record.headingPath.join(" \n "), [], words),
+    text: tokenize(record.text, [], words),
   };
+}
+
+/** A chunk that defines a name the query gives; `askedAs` when the query misspelt the name. */
+export interface TermHit {
+  chunkId: number;
+  term: string;
+  askedAs?: string;
 }
 
 export function queryTermWeights(text: string, weight = 1, into = new Map<string, number>()): Map<string, number> {

@@ -3,8 +3,8 @@
 // Layout: "DOCENTJL", journal version (u32), the CRC-32 (u32) and byte length (f64) of the index
 // file it extends; then records, each its payload's length (u32), the payload's CRC-32 (u32) and
 // the payload: one file's new state (its entry, and per chunk its lines, heading, field lengths,
-// per-term field counts and defined terms; with an embedding model, then per chunk its text hash
-// and vector) or its removal.
+// per-term field counts and defined terms; then the words it added to the spelling index; with an
+// embedding model, then per chunk its text hash and vector) or its removal.
 // Loading applies the records in order after the index file. A journal made for another index
 // file (a full save replaced the index and was stopped before removing the journal) is ignored;
 // a damaged or cut-short record ends the journal there (with a log line): the changes after it
@@ -20,8 +20,8 @@ import { type TermStrength } from "./terms.js";
 import { relativeInside } from "../../shared/paths.js";
 
 export const JOURNAL_MAGIC = Buffer.from("DOCENTJL", "latin1");
-/** 2: records carry the chunks' vectors when the index has an embedding model. */
-export const JOURNAL_VERSION = 2;
+/** 2: records carry the chunks' vectors when the index has an embedding model. 3: and the words a file added. */
+export const JOURNAL_VERSION = 3;
 /** Magic (8), version (4), index CRC-32 (4), index bytes (8). */
 export const JOURNAL_HEADER_BYTES = 24;
 const RECORD_HEADER_BYTES = 8;
@@ -60,6 +60,19 @@ export interface FileChange {
   vectors?: ChunkVector[];
 }
 
+/** One file's change as the journal keeps it, with the words it added to the spelling index. */
+export interface JournalEntry {
+  root: string;
+  relPath: string;
+  change: FileChange | null;
+  /**
+   * Words the file's changes added to the spelling index (which only grows until a full save):
+   * kept when a later change or a removal of the file replaces its record, since another file
+   * may use them by then.
+   */
+  words: string[];
+}
+
 export function journalFile(indexFile: string): string {
   return `${indexFile}.journal`;
 }
@@ -70,7 +83,7 @@ export function journalFile(indexFile: string): string {
  */
 export class ChangeLog {
   /** Per file, in order of their last change: its new state, or null when it was removed. */
-  readonly changes = new Map<string, { root: string; relPath: string; change: FileChange | null }>();
+  readonly changes = new Map<string, JournalEntry>();
   private trackedChunks = 0;
   /** The next save must be a full one (too many changes kept, or the journal file lost a record). */
   needsFullSave = false;
@@ -87,22 +100,24 @@ export class ChangeLog {
     return !this.needsFullSave;
   }
 
-  fileIndexed(entry: FileEntry, chunks: JournaledChunk[]): void {
-    this.forget(entry.file);
-    this.changes.set(entry.file, { root: entry.root, relPath: entry.relPath, change: { entry, chunks } });
+  fileIndexed(entry: FileEntry, chunks: JournaledChunk[], words: string[]): void {
+    const earlier = this.forget(entry.file);
+    this.changes.set(entry.file, { root: entry.root, relPath: entry.relPath, change: { entry, chunks }, words: [...earlier, ...words] });
     this.trackedChunks += chunks.length;
     if (this.trackedChunks > MAX_TRACKED_CHUNKS) this.giveUp();
   }
 
   fileRemoved(entry: FileEntry): void {
-    this.forget(entry.file);
-    this.changes.set(entry.file, { root: entry.root, relPath: entry.relPath, change: null });
+    const earlier = this.forget(entry.file);
+    this.changes.set(entry.file, { root: entry.root, relPath: entry.relPath, change: null, words: earlier });
   }
 
-  private forget(file: string): void {
-    const previous = this.changes.get(file)?.change;
-    if (previous) this.trackedChunks -= previous.chunks.length;
+  /** Drops the file's kept change; returns the words it had added. */
+  private forget(file: string): string[] {
+    const previous = this.changes.get(file);
+    if (previous?.change) this.trackedChunks -= previous.change.chunks.length;
     this.changes.delete(file);
+    return previous?.words ?? [];
   }
 
   /** Drops what is kept: the next save writes the whole index. */
@@ -113,7 +128,7 @@ export class ChangeLog {
   }
 
   /** Takes the changes to write them (changes made while they are written are kept for the next save). */
-  take(): { root: string; relPath: string; change: FileChange | null }[] {
+  take(): JournalEntry[] {
     const taken = [...this.changes.values()];
     this.changes.clear();
     this.trackedChunks = 0;
@@ -136,11 +151,13 @@ export function journalExtends(bytes: Buffer, base: { crc: number; bytes: number
 }
 
 /** One record (with its length and checksum) for one file's change; `dims`: the embedding model's, 0 without one. */
-export function encodeRecord(where: { root: string; relPath: string }, change: FileChange | null, dims = 0): Buffer {
+export function encodeRecord(where: { root: string; relPath: string }, change: FileChange | null, dims = 0, words: readonly string[] = []): Buffer {
   const w = new BlockWriter();
   w.u8(change ? RecordKind.FileIndexed : RecordKind.FileRemoved);
   w.str(where.root);
   w.str(where.relPath);
+  w.varuint(words.length);
+  for (const word of words) w.str(word);
   if (change) {
     const { entry, chunks } = change;
     writeFileFacts(w, entry);
@@ -193,6 +210,7 @@ export function encodeRecord(where: { root: string; relPath: string }, change: F
 export interface DecodedRecord {
   file: string;
   change: FileChange | null;
+  words: string[];
 }
 
 /**
@@ -227,9 +245,10 @@ function decodeRecord(r: ByteReader, roots: Set<string>, dims: number): DecodedR
   if (!roots.has(root)) throw new CorruptIndex("a file root that is not an indexed folder");
   if (relativeInside(root, path.join(root, relPath)) !== relPath) throw new CorruptIndex("a path outside its folder");
   const file = path.join(root, relPath);
+  const words = Array.from({ length: r.count(2) }, () => r.str());
   if (kind === RecordKind.FileRemoved) {
     if (r.pos !== r.end) throw new CorruptIndex("bytes after a record");
-    return { file, change: null };
+    return { file, change: null, words };
   }
   if (kind !== RecordKind.FileIndexed) throw new CorruptIndex(`record kind ${kind}`);
   const entry = readFileEntry(r, { file, root, relPath }, -1);
@@ -272,5 +291,5 @@ function decodeRecord(r: ByteReader, roots: Set<string>, dims: number): DecodedR
     }
   }
   if (r.pos !== r.end) throw new CorruptIndex("bytes after a record");
-  return { file, change: { entry, chunks, vectors } };
+  return { file, change: { entry, chunks, vectors }, words };
 }

@@ -4,7 +4,8 @@
 //   settings: embedder id, indexing settings, roots, time saved, chunk count;
 //   files: metadata once per file (root, path, title, content hash, size, time, sections, the
 //     distinct heading paths), then per chunk its line range and heading;
-//   chunks waiting for an embedding (with their text); defined terms per chunk;
+//   chunks waiting for an embedding (with their text); defined terms per chunk; the spelling
+//     index's words (sorted, each as the length of the prefix it shares with the one before and the rest);
 //   full-text index: field lengths per chunk, then per term its postings (their byte length, then
 //     ascending id deltas and three field counts per posting, all varints: one byte for most);
 //   vectors, when an embedder is set; a CRC-32 of everything before it.
@@ -30,10 +31,11 @@ import { relativeInside } from "../../shared/paths.js";
 
 const MAGIC = Buffer.from("DOCENTIX", "latin1");
 /**
+ * 5: 4 and the spelling index's words.
  * 4: binary throughout, metadata once per file, varint postings, no chunk texts, CRC-32 trailer.
  * (3: a JSON header with Orama's document store, and raw typed arrays.)
  */
-export const INDEX_FORMAT_VERSION = 4;
+export const INDEX_FORMAT_VERSION = 5;
 /** Magic (8), format version (4), reserved (4). */
 const PREAMBLE_BYTES = 16;
 const TRAILER_BYTES = 4;
@@ -49,6 +51,7 @@ const enum Part {
   Postings = 6,
   Vectors = 7,
   End = 8,
+  Words = 9,
 }
 
 function settingsKey(index: Pick<DocsIndex, "chunking" | "corpusOptions">): string {
@@ -141,14 +144,14 @@ async function appendToJournal(index: DocsIndex, file: string, share: number): P
   const start = log.journalBytes || JOURNAL_HEADER_BYTES;
   const dims = index.embedder?.dimensions ?? 0;
   const records: Buffer[] = [];
-  for (const { root, relPath, change } of log.changes.values()) {
+  for (const { root, relPath, change, words } of log.changes.values()) {
     let withVectors = change;
     if (change && dims > 0) {
       const vectors = index.vectorsOfFile(change.entry);
       if (!vectors) return undefined;
       withVectors = { ...change, vectors };
     }
-    records.push(encodeRecord({ root, relPath }, withVectors, dims));
+    records.push(encodeRecord({ root, relPath }, withVectors, dims, words));
   }
   const recordBytes = records.reduce((sum, r) => sum + r.length, 0);
   if (start + recordBytes > log.base.bytes * share) return undefined;
@@ -213,7 +216,7 @@ async function applyJournal(index: DocsIndex, file: string, base: { crc: number;
       }
       break;
     }
-    await index.applyJournaledChange(next.value.file, next.value.change);
+    await index.applyJournaledChange(next.value.file, next.value.change, next.value.words);
     applied++;
   }
   if (applied) logger.info(`Applied ${applied} change(s) from the index journal`);
@@ -304,6 +307,21 @@ async function writeIndex(index: DocsIndex, w: BlockWriter): Promise<number> {
       w.u8(d.strength);
       prev = id;
     }
+  }
+  await w.flush();
+
+  w.u8(Part.Words);
+  // Only the words still in the docs (the spelling index only grows between full saves).
+  index.pruneSpelling();
+  const words = [...index.spelling.words()].sort();
+  w.varuint(words.length);
+  let previous = "";
+  for (const word of words) {
+    let shared = 0;
+    while (shared < previous.length && shared < word.length && previous[shared] === word[shared]) shared++;
+    w.varuint(shared);
+    w.str(word.slice(shared));
+    previous = word;
   }
   await w.flush();
 
@@ -604,6 +622,17 @@ async function parseIndex(
     definitions.push([term, defs]);
   }
   index.terms = TermIndex.fromDefinitions(definitions);
+
+  expectPart(r, Part.Words);
+  const wordCount = r.count(2);
+  const words: string[] = new Array(wordCount);
+  let previous = "";
+  for (let i = 0; i < wordCount; i++) {
+    const shared = r.varuint();
+    if (shared > previous.length) throw new CorruptIndex("corrupt contents (a spelling word)");
+    previous = words[i] = previous.slice(0, shared) + r.str();
+  }
+  index.spelling.addWords(words);
 
   expectPart(r, Part.Lengths);
   let capacity = 1024;

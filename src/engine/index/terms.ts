@@ -69,6 +69,8 @@ export function extractDefinedTerms(chunk: Pick<ChunkRecord, "headingPath" | "te
 
 export class TermIndex {
   private byTerm = new Map<string, TermDefinition[]>();
+  /** Changes whenever the defined names may have: what is built from them knows when to rebuild. */
+  generation = 0;
   /**
    * What each chunk defines, and how strongly (for removal and saving). A loaded index builds it
    * from byTerm when first needed: loading stays one pass, and most sessions never need it.
@@ -91,6 +93,7 @@ export class TermIndex {
 
   add(chunkId: number, terms: Map<string, TermStrength>): void {
     if (terms.size === 0) return;
+    this.generation++;
     for (const [term, strength] of terms) {
       let defs = this.byTerm.get(term);
       if (!defs) this.byTerm.set(term, (defs = []));
@@ -104,6 +107,7 @@ export class TermIndex {
    * index) one pass over the definitions finds them, instead of building the map.
    */
   removeChunks(chunkIds: Iterable<number>): void {
+    this.generation++;
     if (this.byChunkMap) {
       for (const id of chunkIds) this.remove(id);
       return;
@@ -119,6 +123,7 @@ export class TermIndex {
   }
 
   remove(chunkId: number): void {
+    this.generation++;
     const byChunk = this.byChunk;
     for (const term of byChunk.get(chunkId)?.keys() ?? []) {
       const defs = this.byTerm.get(term)?.filter((d) => d.chunkId !== chunkId) ?? [];

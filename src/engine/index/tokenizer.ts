@@ -98,37 +98,60 @@ export function stripHtmlTags(text: string): string {
 /**
  * The terms of each word (or compound) seen, since docs repeat their words: splitting, lowering
  * and stemming are pure, so a word's terms are worked out once. Bounded like the stem cache.
+ * `words` are its parts as written (lowercased, unstemmed) for the spelling index, and `seen` the
+ * epoch of the last word sink they were given to (see tokenize).
  */
-const termsCache = new Map<string, readonly string[]>();
+interface CompoundTerms {
+  readonly terms: readonly string[];
+  readonly words: readonly string[];
+  seen: number;
+}
+const termsCache = new Map<string, CompoundTerms>();
 
-export function tokenize(text: string, out: string[] = []): string[] {
+/**
+ * Where the words of indexed text go (the spelling index). A compound's words are offered once
+ * per epoch, not once per occurrence: a docs tree says "duration" thousands of times.
+ */
+export interface WordSink {
+  readonly epoch: number;
+  add(words: readonly string[]): void;
+}
+
+export function tokenize(text: string, out: string[] = [], words?: WordSink): string[] {
   const visible = stripMarkup(text);
   for (const m of visible.matchAll(COMPOUND)) {
     const raw = m[0];
-    let terms = termsCache.get(raw);
-    if (terms === undefined) {
-      terms = compoundTerms(raw);
+    let entry = termsCache.get(raw);
+    if (entry === undefined) {
+      entry = compoundTerms(raw);
       if (termsCache.size > 200_000) termsCache.clear();
-      termsCache.set(raw, terms);
+      termsCache.set(raw, entry);
     }
+    const terms = entry.terms;
     for (let i = 0; i < terms.length; i++) out.push(terms[i]!);
+    if (words && entry.seen !== words.epoch) {
+      entry.seen = words.epoch;
+      words.add(entry.words);
+    }
   }
   return out;
 }
 
-function compoundTerms(raw: string): string[] {
+function compoundTerms(raw: string): CompoundTerms {
   const terms: string[] = [];
+  const words: string[] = [];
   const parts = raw.match(PART)!;
   if (parts.length > 1) terms.push(raw.toLowerCase());
-  for (const part of parts) pushWord(part, terms);
-  return terms;
+  for (const part of parts) pushWord(part, terms, words);
+  return { terms, words, seen: 0 };
 }
 
-function pushWord(word: string, out: string[]): void {
+function pushWord(word: string, out: string[], words: string[]): void {
   const camel = word.split(CAMEL_BOUNDARY);
   if (camel.length > 1) out.push(word.toLowerCase());
   for (const piece of camel) {
     const lw = piece.toLowerCase();
+    if (lw.length >= 3 && lw.length <= 40 && !/^\p{N}+$/u.test(lw)) words.push(lw);
     if (lw.length === 0 || STOP_WORDS.has(lw)) continue;
     // Very long tokens are hashes, base64 or minified code: they only bloat the index.
     if (lw.length > 64) continue;

@@ -32,6 +32,8 @@ export interface SearchHit {
   matchedBy: MatchSource[];
   /** The defined term that matched exactly, when there was one. */
   term?: string;
+  /** The name as the query misspelt it, when `term` is its correction ("did you mean"). */
+  askedAs?: string;
   /** The whole section the chunk belongs to (a chunk may be only part of it). */
   section?: { startLine: number; endLine: number };
 }

@@ -1,0 +1,101 @@
+// A query as the docs would spell it: each word the docs never use is matched to the docs' own
+// words within a few edits (spelling.ts), and a name the docs do not define to the defined names.
+// A word the docs do use is never corrected: correct spellings always win.
+import { namesIn } from "../../shared/names.js";
+import { maxEditsFor, WordBuckets } from "./spelling.js";
+import { STOP_WORDS, tokenize } from "./tokenizer.js";
+
+/** What correction needs of the index (DocsIndex implements it). */
+export interface SpellingSource {
+  /** Documents holding this (stemmed) term; 0 when the docs never use it. */
+  docFrequency(term: string): number;
+  /** The docs' words nearest to `word` (live ones only), best first. */
+  suggestWords(word: string): string[];
+  /** The defined names nearest to `name`, best first. */
+  suggestNames(name: string): string[];
+  hasDefinedName(name: string): boolean;
+}
+
+export interface WordCorrection {
+  /** As the question wrote it (lowercased). */
+  from: string;
+  /** The docs' words it was read as, best first. */
+  to: string[];
+}
+
+export interface QuerySpelling {
+  /** Words the docs lack, read as docs words. */
+  words: WordCorrection[];
+  /** Names the docs do not define, read as defined names (`http.server.request.duraton` → `...duration`). */
+  names: WordCorrection[];
+  /** Words of four letters or more found in the docs under no correction. */
+  unknown: string[];
+  /** Shorter words the docs never use ("wat", "teh"): neither corrected nor weighed. */
+  unknownShort: string[];
+}
+
+export const NO_CORRECTIONS: QuerySpelling = Object.freeze({ words: [], names: [], unknown: [], unknownShort: [] }) as QuerySpelling;
+
+const stopWordBuckets = new WordBuckets();
+for (const w of STOP_WORDS) stopWordBuckets.add(w);
+
+/** Whether a word the docs lack is a misspelt function word ("waht", "whcih", "thier"). */
+function isMisspeltStopWord(word: string): boolean {
+  return stopWordBuckets.within(word, Math.min(1, maxEditsFor(word.length))).length > 0;
+}
+
+/** The words of a text as the tokenizer splits them (parts of names included), lowercased, each once. */
+function wordsOf(text: string): string[] {
+  const words = new Set<string>();
+  for (const m of text.matchAll(/[\p{L}\p{N}]+/gu)) {
+    for (const piece of m[0].split(/(?<=[\p{Ll}\p{N}])(?=\p{Lu})|(?<=\p{Lu})(?=\p{Lu}\p{Ll})/u)) {
+      const w = piece.toLowerCase();
+      if (!/^\p{N}+$/u.test(w)) words.add(w);
+    }
+  }
+  return [...words];
+}
+
+/** How a query's words and names read against the docs' vocabulary. */
+export function spellQuery(source: SpellingSource, text: string): QuerySpelling {
+  const result: QuerySpelling = { words: [], names: [], unknown: [], unknownShort: [] };
+  for (const word of wordsOf(text)) {
+    if (STOP_WORDS.has(word)) continue;
+    const terms = tokenize(word);
+    if (terms.length === 0 || terms.every((t) => source.docFrequency(t) > 0)) continue;
+    if (word.length < 4) {
+      result.unknownShort.push(word);
+      continue;
+    }
+    const to = source.suggestWords(word);
+    if (to.length) result.words.push({ from: word, to });
+    else if (!isMisspeltStopWord(word)) result.unknown.push(word);
+  }
+  for (const name of new Set(namesIn(text).map((n) => n.toLowerCase()))) {
+    if (!/[._\-/:]/.test(name) || source.hasDefinedName(name)) continue;
+    const to = source.suggestNames(name);
+    if (to.length) result.names.push({ from: name, to });
+  }
+  return result;
+}
+
+/** Adds the corrections' terms to a query's term weights (the corrected word's own terms find nothing). */
+export function addCorrectedTerms(spelling: QuerySpelling, weights: Map<string, number>): Map<string, number> {
+  for (const { to } of spelling.words) {
+    // The best reading counts fully; a second one, as likely by its edits, half.
+    to.slice(0, 2).forEach((word, i) => {
+      for (const t of tokenize(word)) weights.set(t, Math.max(weights.get(t) ?? 0, i === 0 ? 1 : 0.5));
+    });
+  }
+  for (const { to } of spelling.names) {
+    const name = to[0]!;
+    weights.set(name, Math.max(weights.get(name) ?? 0, 1));
+    for (const t of tokenize(name)) if (!weights.has(t)) weights.set(t, 1);
+  }
+  return weights;
+}
+
+/** The stems a correction stands for (for the coverage check). */
+export function correctedStems(correction: WordCorrection): Set<string> {
+  return new Set(correction.to.flatMap((w) => tokenize(w)));
+}

@@ -1,0 +1,183 @@
+// "Did you mean": the docs' own words and defined names, searchable by spelling. A word of the
+// question that the docs never use is looked up here before anything decides the docs do not
+// cover it. Words are bucketed by length with a letter mask each, so a lookup compares only
+// words that could be within the allowed edits (see docs/retrieval.md, Spelling).
+
+/** Words shorter than this are never corrected (too many neighbours: "bake" is one edit from "make"). */
+export const MIN_CORRECTED_LENGTH = 4;
+/** Words in the vocabulary: shorter or longer ones are noise (or hashes) for spelling. */
+const MIN_WORD = 3;
+const MAX_WORD = 40;
+
+/**
+ * Edits tolerated for a word of this length: none under 4 letters, one up to 5, two from 6 on
+ * (as search engines' "auto" fuzziness: two edits in a 4-letter word change half of it).
+ */
+export function maxEditsFor(length: number): number {
+  if (length < MIN_CORRECTED_LENGTH) return 0;
+  return length < 6 ? 1 : 2;
+}
+
+/**
+ * Optimal string alignment distance (Levenshtein with adjacent transpositions counting as one
+ * edit), or `limit + 1` as soon as it must exceed `limit`.
+ */
+export function osaDistance(a: string, b: string, limit: number): number {
+  const n = a.length;
+  const m = b.length;
+  if (Math.abs(n - m) > limit) return limit + 1;
+  if (n === 0 || m === 0) return Math.max(n, m);
+  // Three rows: two back (for transpositions), one back, and the current one.
+  let prev2 = new Int32Array(m + 1);
+  let prev = new Int32Array(m + 1);
+  let row = new Int32Array(m + 1);
+  for (let j = 0; j <= m; j++) prev[j] = j;
+  for (let i = 1; i <= n; i++) {
+    row[0] = i;
+    let best = i;
+    const ca = a.charCodeAt(i - 1);
+    for (let j = 1; j <= m; j++) {
+      const cb = b.charCodeAt(j - 1);
+      let v = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (ca === cb ? 0 : 1));
+      if (i > 1 && j > 1 && ca === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === cb) v = Math.min(v, prev2[j - 2]! + 1);
+      row[j] = v;
+      if (v < best) best = v;
+    }
+    if (best > limit) return limit + 1;
+    [prev2, prev, row] = [prev, row, prev2];
+  }
+  return prev[m]! <= limit ? prev[m]! : limit + 1;
+}
+
+/**
+ * Which of 31 character classes a word holds (letters a-z, digits, anything else). One edit
+ * changes at most two classes, so words whose masks differ in more than 2 × edits bits are
+ * further apart than that and need no distance computed.
+ */
+export function letterMask(word: string): number {
+  let mask = 0;
+  for (let i = 0; i < word.length; i++) {
+    const c = word.charCodeAt(i);
+    if (c >= 97 && c <= 122) mask |= 1 << (c - 97);
+    else if (c >= 48 && c <= 57) mask |= 1 << 26;
+    else if (c === 46) mask |= 1 << 27;
+    else if (c === 95) mask |= 1 << 28;
+    else if (c === 45) mask |= 1 << 29;
+    else mask |= 1 << 30;
+  }
+  return mask;
+}
+
+/** Whether two words hold the same digits in the same order: a version or a number is never a typo ("claude-3-5" is not "claude-3-7"). */
+export function sameDigits(a: string, b: string): boolean {
+  return a.replace(/\D+/g, "") === b.replace(/\D+/g, "");
+}
+
+function bitCount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+export interface Nearby {
+  word: string;
+  distance: number;
+}
+
+/** Words bucketed by length, each with its letter mask: the candidates of a lookup. Append-only. */
+export class WordBuckets {
+  private readonly words: string[][] = [];
+  private readonly masks: number[][] = [];
+
+  add(word: string): void {
+    const n = word.length;
+    while (this.words.length <= n) {
+      this.words.push([]);
+      this.masks.push([]);
+    }
+    this.words[n]!.push(word);
+    this.masks[n]!.push(letterMask(word));
+  }
+
+  /** Words within `maxEdits` of `word` (itself excluded), fewest edits first; `accept` filters them. */
+  within(word: string, maxEdits: number, accept: (candidate: string) => boolean = () => true): Nearby[] {
+    const found: Nearby[] = [];
+    if (maxEdits <= 0) return found;
+    const mask = letterMask(word);
+    const maxBits = 2 * maxEdits;
+    const from = Math.max(0, word.length - maxEdits);
+    const to = Math.min(this.words.length - 1, word.length + maxEdits);
+    for (let n = from; n <= to; n++) {
+      const words = this.words[n]!;
+      const masks = this.masks[n]!;
+      for (let i = 0; i < words.length; i++) {
+        if (bitCount(masks[i]! ^ mask) > maxBits) continue;
+        const candidate = words[i]!;
+        if (candidate === word) continue;
+        const distance = osaDistance(word, candidate, maxEdits);
+        if (distance <= maxEdits && accept(candidate)) found.push({ word: candidate, distance });
+      }
+    }
+    return found.sort((a, b) => a.distance - b.distance);
+  }
+}
+
+/**
+ * The docs' vocabulary: every word (lowercased, unstemmed) seen while indexing. It only grows
+ * between full saves; whether a word is still in the docs is asked of the full-text index
+ * (`isLive`), so a removed file's words are never suggested, and a full save keeps only live ones.
+ */
+export class SpellingIndex {
+  private readonly vocabulary = new Set<string>();
+  private buckets = new WordBuckets();
+  /** Changes when the vocabulary is pruned: the tokenizer then offers every word it sees again. */
+  epoch = nextEpoch();
+
+  get size(): number {
+    return this.vocabulary.size;
+  }
+
+  has(word: string): boolean {
+    return this.vocabulary.has(word);
+  }
+
+  words(): IterableIterator<string> {
+    return this.vocabulary.values();
+  }
+
+  /** Adds words (already lowercased); returns those that were new. */
+  addWords(words: Iterable<string>, added?: string[]): void {
+    for (const word of words) {
+      if (word.length < MIN_WORD || word.length > MAX_WORD || this.vocabulary.has(word)) continue;
+      this.vocabulary.add(word);
+      this.buckets.add(word);
+      added?.push(word);
+    }
+  }
+
+  /** Keeps only the words `isLive` accepts (before a full save). */
+  prune(isLive: (word: string) => boolean): void {
+    const kept = [...this.vocabulary].filter(isLive);
+    if (kept.length === this.vocabulary.size) return;
+    this.vocabulary.clear();
+    this.buckets = new WordBuckets();
+    this.epoch = nextEpoch();
+    this.addWords(kept);
+  }
+
+  /**
+   * The docs' words nearest to `word`, within the edits its length allows, that `isLive`
+   * accepts: fewest edits first, then the most used (`frequency`), then alphabetical.
+   */
+  suggest(word: string, isLive: (w: string) => boolean, frequency: (w: string) => number, n = 3): string[] {
+    const near = this.buckets.within(word, maxEditsFor(word.length), isLive);
+    const freq = new Map(near.map((c) => [c.word, frequency(c.word)]));
+    near.sort((a, b) => a.distance - b.distance || freq.get(b.word)! - freq.get(a.word)! || (a.word < b.word ? -1 : 1));
+    return near.slice(0, n).map((c) => c.word);
+  }
+}
+
+let epochs = 0;
+function nextEpoch(): number {
+  return ++epochs;
+}
