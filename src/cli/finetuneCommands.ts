@@ -1,7 +1,7 @@
 // `docent dataset`, `docent feedback export` and `docent eval --answers`: the fine-tuning loop.
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { readQuestions } from "../engine/eval/retrievalEval.js";
+import type { EvalQuestion } from "../engine/eval/retrievalEval.js";
 import { readFeedback, tornFile } from "../engine/finetune/feedbackLog.js";
 import { jsonLine, safeText } from "./terminalText.js";
 import { exportFeedback } from "../engine/finetune/feedbackExport.js";
@@ -100,17 +100,21 @@ export async function feedbackCommand(argv: string[]): Promise<void> {
   }
 }
 
-export async function answerEvalCommand(values: Record<string, string | boolean | string[] | undefined>, dir: string): Promise<void> {
-  if (!values.questions) throw new UsageError("missing --questions <file.jsonl>");
-  const questions = await readQuestions(values.questions as string);
-  const limit = values.limit ? intOption(values.limit as string, "limit", questions.length) : questions.length;
+/** `docent eval --answers`, on the questions `docent eval` read (cut by --limit, with --typos applied). */
+export async function answerEvalCommand(
+  values: Record<string, string | boolean | string[] | undefined>,
+  dir: string,
+  questions: EvalQuestion[],
+  extra: Record<string, number> = {},
+): Promise<void> {
   const engine = await openEngine(dir, values as never, { pipeline: { draft: !values["no-draft"] } });
   await withEngine(engine, async () => {
-    const report = await evaluateAnswers(engine.docsIndex, engine.chatModel, questions.slice(0, limit), {
+    const answers = await evaluateAnswers(engine.docsIndex, engine.chatModel, questions, {
       draft: !values["no-draft"],
       maxTokens: values["max-tokens"] ? intOption(values["max-tokens"] as string, "max-tokens", 256) : 256,
       onProgress: values.json ? undefined : (done, total) => process.stderr.write(`\r${done}/${total} answered`),
     });
+    const report = { ...answers, ...extra };
     if (!values.json) process.stderr.write("\n");
     if (values.json) console.log(jsonLine(report));
     else for (const [k, v] of Object.entries(report)) console.log(`${k.padEnd(22)} ${typeof v === "object" ? jsonLine(v) : v}`);

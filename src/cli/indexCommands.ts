@@ -1,6 +1,17 @@
 // `docent index`, `docent search` and `docent eval`: the docs engine from a terminal.
 import type { Engine } from "../engine/engine.js";
-import { addDraftNoise, corpusWords, readQuestions, rankFiles, retrievalMetrics, type QuestionResult } from "../engine/eval/retrievalEval.js";
+import { promises as fs } from "node:fs";
+import {
+  addDraftNoise,
+  corpusWords,
+  readQuestions,
+  rankFiles,
+  retrievalMetrics,
+  type EvalQuestion,
+  type QuestionResult,
+} from "../engine/eval/retrievalEval.js";
+import { notCoveredQuestions } from "../engine/eval/answerEval.js";
+import { withTypos } from "../engine/eval/typos.js";
 import { retrieve } from "../engine/answer/retrieval.js";
 import { spellingNote } from "../engine/answer/pipeline.js";
 import { spellingText } from "../shared/answer.js";
@@ -121,34 +132,57 @@ export async function evalCommand(argv: string[]): Promise<void> {
     context: { type: "boolean" },
     "no-draft": { type: "boolean" },
     limit: { type: "string" },
+    typos: { type: "string" },
+    "typos-out": { type: "string" },
     "max-tokens": { type: "string" },
     ...modelOptions,
   });
   const dir = await requireDir(values.docs, "--docs <dir>");
-  if (values.answers) return answerEvalCommand(values, dir);
   if (!values.questions) throw new UsageError("missing --questions <file.jsonl>");
+  const typosSeed = values.typos === undefined ? undefined : intOption(values.typos, "typos", 1);
+  if (values["typos-out"] !== undefined && typosSeed === undefined) throw new UsageError("--typos-out needs --typos <seed>");
+  const questions = await evalQuestions(values.questions, values.limit, typosSeed, values["typos-out"]);
+  // Every report says which typos it was measured with.
+  const typosField: Record<string, number> = typosSeed === undefined ? {} : { typos_seed: typosSeed };
+  if (values.answers) return answerEvalCommand(values, dir, questions, typosField);
   const draftFrom = values["draft-from"];
   if (draftFrom !== undefined && draftFrom !== "answer") throw new UsageError('--draft-from takes "answer" (the reference answer as the draft)');
   const noise = numberOption(values["draft-noise"], "draft-noise", 0, 0, 1);
   if (values["draft-noise"] !== undefined && !draftFrom) throw new UsageError("--draft-noise needs --draft-from answer");
   const fusion = values.fusion ?? "agreement";
   if (fusion !== "agreement" && fusion !== "rrf") throw new UsageError('--fusion is "agreement" (default) or "rrf"');
-  const questions = await readQuestions(values.questions);
-  if (values.context) return contextEvalCommand(dir, questions, values);
+  if (values.context) return contextEvalCommand(dir, questions, values, typosField);
   // Retrieval alone: the model flags (parsed for --answers) are left out, as they always were.
   const indexFlags = { index: values.index, include: values.include, exclude: values.exclude };
   await withEngine(await openEngine(dir, indexFlags), async (engine) => {
     const metrics = await evaluateRetrieval(engine, questions, { draftFrom, noise, fusion, seed: intOption(values.seed, "seed", 1) });
-    if (values.json) console.log(jsonLine(metrics));
-    else for (const [name, value] of Object.entries(metrics)) console.log(`${name.padEnd(18)} ${value}`);
+    printReport({ ...metrics, ...typosField }, values.json ?? false, 18);
   });
+}
+
+/** The question set as evaluated: the first --limit questions, with --typos applied (and written to --typos-out). */
+async function evalQuestions(file: string, limit: string | undefined, typosSeed: number | undefined, typosOut: string | undefined): Promise<EvalQuestion[]> {
+  const all = await readQuestions(file);
+  const questions = all.slice(0, intOption(limit, "limit", all.length));
+  if (typosSeed === undefined) return questions;
+  const typed = withTypos(questions, typosSeed);
+  if (typosOut !== undefined) await fs.writeFile(typosOut, typed.map((q) => JSON.stringify(q) + "\n").join(""));
+  return typed.map(({ typos: _typos, ...q }) => q);
+}
+
+function printReport(report: Record<string, unknown>, json: boolean, width: number): void {
+  if (json) console.log(jsonLine(report));
+  else
+    for (const [name, value] of Object.entries(report))
+      console.log(`${name.padEnd(width)} ${Array.isArray(value) ? value.map((v) => safeText(String(v))).join(", ") || "none" : value}`);
 }
 
 /** `docent eval --context`: what reaches the model and the reader, without a model. */
 async function contextEvalCommand(
   dir: string,
-  questions: Awaited<ReturnType<typeof readQuestions>>,
+  questions: EvalQuestion[],
   values: { index?: string; include?: string[]; exclude?: string[]; json?: boolean; "context-size"?: string; "max-tokens"?: string },
+  extra: Record<string, number>,
 ): Promise<void> {
   const missing = questions.find((q) => !q.answer);
   if (missing) throw new UsageError(`--context needs reference answers: question ${missing.id} has no "answer"`);
@@ -157,14 +191,13 @@ async function contextEvalCommand(
   const indexFlags = { index: values.index, include: values.include, exclude: values.exclude };
   await withEngine(await openEngine(dir, indexFlags), async (engine) => {
     const report = await evaluateContext(engine.docsIndex, dir, questions, { contextSize, answerMaxTokens });
-    if (values.json) console.log(jsonLine(report));
-    else for (const [name, value] of Object.entries(report)) console.log(`${name.padEnd(22)} ${value}`);
+    printReport({ ...report, ...extra }, values.json ?? false, 26);
   });
 }
 
 async function evaluateRetrieval(
   engine: Engine,
-  questions: Awaited<ReturnType<typeof readQuestions>>,
+  questions: EvalQuestion[],
   { draftFrom, noise, fusion, seed }: { draftFrom?: string; noise: number; fusion: "agreement" | "rrf"; seed: number },
 ) {
   const index = engine.docsIndex;
@@ -183,8 +216,15 @@ async function evaluateRetrieval(
     results.push({ id: q.id, rankedFiles: rankFiles(hits), ms: performance.now() - t0, relevant: q.relevant });
     draftWeightSum += draftWeight;
   }
+  // Beside the ranking: how many questions the answer without a model gives up on (no model, so cheap).
+  const notCovered = await notCoveredQuestions(index, questions);
+  const { p50_ms, p95_ms, ...quality } = retrievalMetrics(results);
   return {
-    ...retrievalMetrics(results),
+    ...quality,
+    not_covered: notCovered.length,
+    not_covered_ids: notCovered,
+    p50_ms,
+    p95_ms,
     ...(draftFrom ? { draft: draftFrom, draft_noise: noise, fusion, mean_draft_weight: Math.round((draftWeightSum / questions.length) * 1000) / 1000 } : {}),
   };
 }

@@ -14,20 +14,25 @@ Commands:
   search <dir> "<query>" [--k N] [--json]
       Show the best-matching sections with file, heading path, lines and score.
   eval --docs <dir> --questions <file.jsonl> [--draft-from answer [--draft-noise P] [--seed S]] [--json]
-      Retrieval quality at file level: hit@5, recall@5, mrr@10 and search latency.
+      Retrieval quality at file level: hit@5, recall@5, mrr@10, search latency, and the questions
+      whose answer without a model says "not covered" (not_covered).
   eval --docs <dir> --questions <file.jsonl> --context [--context-size N] [--max-tokens N] [--json]
       No model needed: context recall (share of the reference answers' content words in the sources
-      the model would get), visible recall (in the answer shown without a model), the relevant
-      files' whole text as a reference, and context tokens used (estimated, 4 characters a token).
+      the model would get), visible recall (in the answer shown without a model, and in its first
+      600 characters), the relevant files' whole text as a reference, context tokens used
+      (estimated, 4 characters a token) and the "not covered" answers.
+  eval --docs <dir> --questions <file.jsonl> --answers [--model <m>] [--no-draft] [--json]
+      Answer quality against reference answers: token F1, ROUGE-L, citation precision/recall,
+      abstentions and time per answer.
+  Every eval also takes [--limit N] (the first N questions) and [--typos SEED [--typos-out <file.jsonl>]]:
+      each question with 1-2 seeded typos (swapped, dropped or doubled letter, neighbouring key) in
+      words of 4+ letters; --typos-out writes the questions as evaluated, with their edits.
   ask <dir> "<question>" [--model <path|hf:uri>] [--embedding-model <path|hf:uri>]
       [--lora <path>[:scale]]... [--no-draft] [--gpu auto|off] [--threads N] [--context-size N] [--json]
       [--server <url> [--server-model <name>] [--server-embedding-model <name> [--server-embedding-url <url>]] [--server-timeout S]]
       Draft, retrieve and answer with citations. Without --model: the best sections and their links.
       --server: answers from an OpenAI-compatible server (vLLM, llama-server, Ollama) instead of a
       local model; its API key is read from DOCENT_SERVER_API_KEY. See docs/team.md.
-  eval --docs <dir> --questions <file.jsonl> --answers [--model <m>] [--no-draft] [--limit N] [--json]
-      Answer quality against reference answers: token F1, ROUGE-L, citation precision/recall,
-      abstentions and time per answer.
   dataset <dir> --model <path|hf:uri> --out <file.jsonl> [--per-section N] [--distractors K] [--seed S] [--limit N]
       Fine-tuning data from the docs (train file plus <file>.val.jsonl, split by source file).
       Interrupted runs resume.

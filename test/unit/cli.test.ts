@@ -79,6 +79,8 @@ test("docent eval prints the retrieval metrics as JSON", async () => {
   assert.equal(m.questions, 2);
   assert.equal(m["hit@5"], 1);
   assert.equal(m["mrr@10"], 1);
+  assert.equal(m.not_covered, 0);
+  assert.deepEqual(m.not_covered_ids, []);
   for (const key of ["recall@5", "p50_ms", "p95_ms"]) assert.equal(typeof m[key], "number", key);
   // Retrieval alone: model flags belong to --answers and are not loaded here.
   const withModel = await docent(["eval", "--docs", dir, "--questions", questions, "--json", "--model", "/nonexistent/model.gguf"]);
@@ -113,6 +115,56 @@ test("docent eval --context reports context recall, visible recall and the relev
   const without = await docent(["eval", "--docs", dir, "--questions", questions, "--context"]);
   assert.equal(without.code, 2);
   assert.match(without.stderr, /--context needs reference answers/);
+});
+
+test("docent eval counts 'not covered' answers, cuts every mode with --limit, and mistypes the questions with --typos", async () => {
+  const dir = await tempDocs(DOCS);
+  const tmp = await makeTempDir();
+  const questions = path.join(tmp, "q.jsonl");
+  const set = [
+    { id: "1", question: "How much memory does the JVM use?", relevant: ["guide/metrics.md"], answer: "Memory used by the JVM, in bytes." },
+    { id: "2", question: "How long are collector pauses?", relevant: ["guide/gc.md"], answer: "Collector pauses are given in seconds." },
+    { id: "bread", question: "How do I bake sourdough bread?", relevant: ["guide/gc.md"], answer: "Knead the dough." },
+  ];
+  await fs.writeFile(questions, set.map((q) => JSON.stringify(q)).join("\n"));
+  const retrieval = await docent(["eval", "--docs", dir, "--questions", questions, "--json"]);
+  assert.equal(retrieval.code, 0, retrieval.stderr);
+  assert.deepEqual(JSON.parse(retrieval.stdout).not_covered_ids, ["bread"]);
+  const text = await docent(["eval", "--docs", dir, "--questions", questions]);
+  assert.match(text.stdout, /^not_covered +1$/m);
+  assert.match(text.stdout, /^not_covered_ids +bread$/m);
+  const context = JSON.parse((await docent(["eval", "--docs", dir, "--questions", questions, "--context", "--json"])).stdout);
+  assert.equal(context.not_covered, 1);
+  assert.equal(context.questions, 3);
+  assert.ok(context.visible_recall_first_600 <= context.visible_recall);
+  // --limit holds for --context too (it was parsed and ignored there).
+  const limited = JSON.parse((await docent(["eval", "--docs", dir, "--questions", questions, "--context", "--limit", "2", "--json"])).stdout);
+  assert.equal(limited.questions, 2);
+  assert.equal(limited.not_covered, 0);
+  assert.equal(JSON.parse((await docent(["eval", "--docs", dir, "--questions", questions, "--limit", "1", "--json"])).stdout).questions, 1);
+  // --typos: the questions as evaluated, written with their edits; the same seed, the same file.
+  const out = path.join(tmp, "typos.jsonl");
+  const typed = await docent(["eval", "--docs", dir, "--questions", questions, "--typos", "3", "--typos-out", out, "--json"]);
+  assert.equal(typed.code, 0, typed.stderr);
+  assert.equal(JSON.parse(typed.stdout).typos_seed, 3);
+  const lines = (await fs.readFile(out, "utf8"))
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    lines.map((q) => [q.id, q.relevant, q.answer]),
+    set.map((q) => [q.id, q.relevant, q.answer]),
+  );
+  for (const [i, q] of lines.entries()) {
+    assert.notEqual(q.question, set[i]!.question);
+    assert.ok(q.typos.length >= 1 && q.typos.length <= 2);
+  }
+  const again = path.join(tmp, "again.jsonl");
+  await docent(["eval", "--docs", dir, "--questions", questions, "--typos", "3", "--typos-out", again, "--context"]);
+  assert.equal(await fs.readFile(again, "utf8"), await fs.readFile(out, "utf8"));
+  const noSeed = await docent(["eval", "--docs", dir, "--questions", questions, "--typos-out", out]);
+  assert.equal(noSeed.code, 2);
+  assert.match(noSeed.stderr, /--typos-out needs --typos <seed>/);
 });
 
 test("docent explains bad input instead of crashing", async () => {

@@ -31,6 +31,9 @@ export function contextProbe(contextSize: number): ChatGenerator {
   };
 }
 
+/** How much of a retrieval-only answer counts as seen first: about what the chat view shows before a reader scrolls. */
+export const FIRST_VISIBLE_CHARS = 600;
+
 export interface ContextEvalOptions {
   contextSize?: number;
   answerMaxTokens?: number;
@@ -43,6 +46,8 @@ export interface ContextEvalReport {
   context_recall: number;
   /** The same for the text a retrieval-only answer shows (no model). */
   visible_recall: number;
+  /** The same for the first 600 characters of that text (cards, then the answer): the fact should come first. */
+  visible_recall_first_600: number;
   /** The same for the relevant files' whole text: what perfect retrieval of those files would give. */
   relevant_files_recall: number;
   /** Estimated tokens of the sources in the model's prompt, and the budget they had. */
@@ -51,6 +56,8 @@ export interface ContextEvalReport {
   mean_context_sources: number;
   /** Characters of the retrieval-only answer's visible text. */
   mean_visible_chars: number;
+  /** Questions whose answer without a model is "not covered" (no sources, nothing shown but that sentence). */
+  not_covered: number;
   context_size: number;
 }
 
@@ -65,6 +72,8 @@ export async function evaluateContext(
   const probe = contextProbe(contextSize);
   let context = 0,
     visible = 0,
+    visibleFirst = 0,
+    notCovered = 0,
     ceiling = 0,
     tokens = 0,
     budget = 0,
@@ -83,6 +92,8 @@ export async function evaluateContext(
     const plain: PipelineResult = await answerQuestion(index, undefined, q.question, { settings });
     const shown = visibleAnswerText(plain);
     visible += contentRecall(reference, shown);
+    visibleFirst += contentRecall(reference, shown.slice(0, FIRST_VISIBLE_CHARS));
+    if (plain.mode === "not-covered") notCovered++;
     visibleChars += shown.length;
     const files = await Promise.all(q.relevant.map((rel) => fs.readFile(path.join(docsDir, rel), "utf8").catch(() => "")));
     ceiling += contentRecall(reference, files.join("\n"));
@@ -94,11 +105,13 @@ export async function evaluateContext(
     questions: questions.length,
     context_recall: r3(context / n),
     visible_recall: r3(visible / n),
+    visible_recall_first_600: r3(visibleFirst / n),
     relevant_files_recall: r3(ceiling / n),
     mean_context_tokens: Math.round(tokens / n),
     mean_context_budget: Math.round(budget / n),
     mean_context_sources: Math.round((sources / n) * 10) / 10,
     mean_visible_chars: Math.round(visibleChars / n),
+    not_covered: notCovered,
     context_size: contextSize,
   };
 }

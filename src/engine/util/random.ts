@@ -20,3 +20,10 @@ export function shuffled<T>(items: readonly T[], rand: () => number): T[] {
   }
   return out;
 }
+
+/** A 32-bit seed from text (FNV-1a), so that each item of a set gets its own repeatable stream. */
+export function seedFrom(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
