@@ -332,7 +332,8 @@ export function questionCoverage(index: DocsIndex, question: string, hit: Search
   }
   for (const correction of spelling.words) {
     const stems = [...correctedStems(correction)];
-    const weight = Math.max(...stems.map((t) => index.bm25.idf(t)));
+    // Weighed as the best reading would be (a rarer second reading must not make it count more).
+    const weight = Math.max(...tokenize(correction.to[0]!).map((t) => index.bm25.idf(t)));
     total += weight;
     known++;
     if (stems.some((t) => inHit.has(t))) {

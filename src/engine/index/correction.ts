@@ -44,32 +44,48 @@ function isMisspeltStopWord(word: string): boolean {
   return stopWordBuckets.within(word, Math.min(1, maxEditsFor(word.length))).length > 0;
 }
 
-/** The words of a text as the tokenizer splits them (parts of names included), lowercased, each once. */
-function wordsOf(text: string): string[] {
-  const words = new Set<string>();
+/**
+ * The words of a text as the tokenizer splits them (parts of names included), lowercased, each
+ * once; a camel-case word ("TypsScript") also whole, since it is misspelt whole more often than
+ * by its parts.
+ */
+function wordsOf(text: string): { word: string; pieces: string[] }[] {
+  const seen = new Set<string>();
+  const words: { word: string; pieces: string[] }[] = [];
   for (const m of text.matchAll(/[\p{L}\p{N}]+/gu)) {
-    for (const piece of m[0].split(/(?<=[\p{Ll}\p{N}])(?=\p{Lu})|(?<=\p{Lu})(?=\p{Lu}\p{Ll})/u)) {
-      const w = piece.toLowerCase();
-      if (!/^\p{N}+$/u.test(w)) words.add(w);
-    }
+    const word = m[0].toLowerCase();
+    if (seen.has(word) || /^\p{N}+$/u.test(word)) continue;
+    seen.add(word);
+    const pieces = m[0].split(/(?<=[\p{Ll}\p{N}])(?=\p{Lu})|(?<=\p{Lu})(?=\p{Lu}\p{Ll})/u).map((p) => p.toLowerCase());
+    words.push({ word, pieces: pieces.length > 1 ? pieces.filter((p) => !/^\p{N}+$/u.test(p)) : [] });
   }
-  return [...words];
+  return words;
 }
 
 /** How a query's words and names read against the docs' vocabulary. */
 export function spellQuery(source: SpellingSource, text: string): QuerySpelling {
   const result: QuerySpelling = { words: [], names: [], unknown: [], unknownShort: [] };
-  for (const word of wordsOf(text)) {
-    if (STOP_WORDS.has(word)) continue;
+  const known = (word: string) => {
     const terms = tokenize(word);
-    if (terms.length === 0 || terms.every((t) => source.docFrequency(t) > 0)) continue;
+    return terms.length === 0 || terms.every((t) => source.docFrequency(t) > 0);
+  };
+  const read = (word: string, report: boolean): boolean => {
+    if (STOP_WORDS.has(word) || known(word)) return true;
     if (word.length < 4) {
-      result.unknownShort.push(word);
-      continue;
+      if (report) result.unknownShort.push(word);
+      return false;
     }
+    // "Ehat" is "what" before it is "chat": a function word is the likelier typo, and means nothing to search.
+    if (isMisspeltStopWord(word)) return true;
     const to = source.suggestWords(word);
     if (to.length) result.words.push({ from: word, to });
-    else if (!isMisspeltStopWord(word)) result.unknown.push(word);
+    else if (report) result.unknown.push(word);
+    return to.length > 0;
+  };
+  for (const { word, pieces } of wordsOf(text)) {
+    // A camel-case word read whole ("typsscript" → "typescript") is not read again by its parts.
+    if (pieces.length && read(word, false)) continue;
+    for (const piece of pieces.length ? pieces : [word]) read(piece, true);
   }
   for (const name of new Set(namesIn(text).map((n) => n.toLowerCase()))) {
     if (!/[._\-/:]/.test(name) || source.hasDefinedName(name)) continue;
@@ -82,10 +98,10 @@ export function spellQuery(source: SpellingSource, text: string): QuerySpelling 
 /** Adds the corrections' terms to a query's term weights (the corrected word's own terms find nothing). */
 export function addCorrectedTerms(spelling: QuerySpelling, weights: Map<string, number>): Map<string, number> {
   for (const { to } of spelling.words) {
-    // The best reading counts fully; a second one, as likely by its edits, half.
-    to.slice(0, 2).forEach((word, i) => {
-      for (const t of tokenize(word)) weights.set(t, Math.max(weights.get(t) ?? 0, i === 0 ? 1 : 0.5));
-    });
+    // The best reading counts as the word spelt right would (once more if the query has it too);
+    // a second one, as likely by its edits, half, unless the query already has it.
+    for (const t of tokenize(to[0]!)) weights.set(t, (weights.get(t) ?? 0) + 1);
+    for (const t of to[1] ? tokenize(to[1]) : []) if (!weights.has(t)) weights.set(t, 0.5);
   }
   for (const { to } of spelling.names) {
     const name = to[0]!;
