@@ -183,6 +183,15 @@ test("the spelling index is saved with the index, its journal brings a changed f
   assert.equal(reloaded.index.spellingOf("how does samplnig work").words[0]?.to[0], "sampling");
 });
 
+test("a question of thousands of made-up words looks up only the first few and names at most eight", async () => {
+  const words = Array.from({ length: 1200 }, (_, i) => `zq${(i * 7919).toString(36)}xv`);
+  const spelling = index.spellingOf(words.join(" "));
+  assert.equal(spelling.unknown.length, 1200);
+  const result = await answerQuestion(index, undefined, words.join(" "));
+  assert.equal(result.mode, "not-covered");
+  assert.equal(result.spelling?.notFound.length, 8);
+});
+
 test("the spelling index breaks ties by how often the docs use a word, then alphabetically", () => {
   const spelling = new SpellingIndex();
   spelling.addWords(["cart", "card", "care"]);

@@ -347,6 +347,8 @@ export function questionCoverage(index: DocsIndex, question: string, hit: Search
   return total > 0 ? found / total : 0;
 }
 
+const MAX_NOTED_WORDS = 8;
+
 /** How the question was read, for the reader: undefined when every word is as the docs spell it. */
 export function spellingNote(spelling: QuerySpelling, termHits: readonly { askedAs?: string }[]): SpellingNote | undefined {
   const corrected = spelling.words.map((c) => ({ from: c.from, to: c.to[0]! }));
@@ -354,7 +356,8 @@ export function spellingNote(spelling: QuerySpelling, termHits: readonly { asked
   const carded = new Set(termHits.map((t) => t.askedAs));
   for (const c of spelling.names) if (!carded.has(c.from)) corrected.push({ from: c.from, to: c.to[0]! });
   if (corrected.length === 0 && spelling.unknown.length === 0) return undefined;
-  return { corrected, notFound: [...spelling.unknown] };
+  // A note, not a list: a pasted page of made-up words is named by its first few.
+  return { corrected: corrected.slice(0, MAX_NOTED_WORDS), notFound: spelling.unknown.slice(0, MAX_NOTED_WORDS) };
 }
 
 /** Why the docs do not seem to cover a question, naming the words they never use. */

@@ -34,7 +34,8 @@ export interface QuerySpelling {
   unknownShort: string[];
 }
 
-export const NO_CORRECTIONS: QuerySpelling = Object.freeze({ words: [], names: [], unknown: [], unknownShort: [] }) as QuerySpelling;
+/** Words looked up per query at most: a pasted log of made-up words must not cost seconds. */
+export const MAX_LOOKUPS = 32;
 
 const stopWordBuckets = new WordBuckets();
 for (const w of STOP_WORDS) stopWordBuckets.add(w);
@@ -69,12 +70,14 @@ export function spellQuery(source: SpellingSource, text: string): QuerySpelling 
     const terms = tokenize(word);
     return terms.length === 0 || terms.every((t) => source.docFrequency(t) > 0);
   };
+  let lookups = 0;
   const read = (word: string, report: boolean): boolean => {
     if (STOP_WORDS.has(word) || known(word)) return true;
-    if (word.length < 4) {
-      if (report) result.unknownShort.push(word);
+    if (word.length < 4 || lookups >= MAX_LOOKUPS) {
+      if (report) (word.length < 4 ? result.unknownShort : result.unknown).push(word);
       return false;
     }
+    lookups++;
     // "Ehat" is "what" before it is "chat": a function word is the likelier typo, and means nothing to search.
     if (isMisspeltStopWord(word)) return true;
     const to = source.suggestWords(word);
@@ -88,7 +91,7 @@ export function spellQuery(source: SpellingSource, text: string): QuerySpelling 
     for (const piece of pieces.length ? pieces : [word]) read(piece, true);
   }
   for (const name of new Set(namesIn(text).map((n) => n.toLowerCase()))) {
-    if (!/[._\-/:]/.test(name) || source.hasDefinedName(name)) continue;
+    if (!/[._\-/:]/.test(name) || source.hasDefinedName(name) || lookups++ >= MAX_LOOKUPS) continue;
     const to = source.suggestNames(name);
     if (to.length) result.names.push({ from: name, to });
   }

@@ -18,6 +18,8 @@ export function maxEditsFor(length: number): number {
   return length < 6 ? 1 : 2;
 }
 
+let rows: Int32Array[] = [new Int32Array(64), new Int32Array(64), new Int32Array(64)];
+
 /**
  * Optimal string alignment distance (Levenshtein with adjacent transpositions counting as one
  * edit), or `limit + 1` as soon as it must exceed `limit`.
@@ -27,10 +29,10 @@ export function osaDistance(a: string, b: string, limit: number): number {
   const m = b.length;
   if (Math.abs(n - m) > limit) return limit + 1;
   if (n === 0 || m === 0) return Math.max(n, m);
-  // Three rows: two back (for transpositions), one back, and the current one.
-  let prev2 = new Int32Array(m + 1);
-  let prev = new Int32Array(m + 1);
-  let row = new Int32Array(m + 1);
+  // Three rows: two back (for transpositions), one back, and the current one (reused: a lookup
+  // computes many distances).
+  if (rows[0]!.length <= m) rows = [new Int32Array(m + 1), new Int32Array(m + 1), new Int32Array(m + 1)];
+  let [prev2, prev, row] = rows as [Int32Array, Int32Array, Int32Array];
   for (let j = 0; j <= m; j++) prev[j] = j;
   for (let i = 1; i <= n; i++) {
     row[0] = i;
