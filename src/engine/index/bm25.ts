@@ -183,6 +183,11 @@ export class Bm25Index {
     return this.alive[id] === 1;
   }
 
+  /** Whether the term has a posting list (whose postings may all be of removed chunks until the next compaction). */
+  hasTerm(term: string): boolean {
+    return this.postings.has(term);
+  }
+
   private ensureCapacity(id: number): void {
     if (id < this.alive.length) return;
     let n = this.alive.length;

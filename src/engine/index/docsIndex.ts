@@ -609,9 +609,14 @@ export class DocsIndex {
   /** Whether a word of the spelling index is still in the docs (its file may have gone since). */
   private isLiveWord = (word: string): boolean => this.bm25.docFrequency(stem(word)) > 0;
 
-  /** Keeps only the spelling index's words still in the docs (a full save does, before writing them). */
+  /**
+   * Keeps only the spelling index's words still in the docs (a full save does, before writing
+   * them). By the terms' lists, not their live counts, which would decode every list a loaded index
+   * left encoded: a word whose list holds only removed chunks is saved once more, and is not
+   * suggested (a saved index keeps no such list).
+   */
   pruneSpelling(): void {
-    this.spelling.prune(this.isLiveWord);
+    this.spelling.prune((word) => this.bm25.hasTerm(stem(word)));
   }
 
   /** The defined names by length and letters, rebuilt when the defined names change. */
