@@ -5,6 +5,7 @@ import { askCommand } from "./askCommand.js";
 import { datasetCommand, feedbackCommand } from "./finetuneCommands.js";
 import { evalCommand, indexCommand, searchCommand } from "./indexCommands.js";
 import { mcpCommand } from "./mcpCommand.js";
+import { defineCommand } from "./defineCommand.js";
 
 const USAGE = `Usage: docent <command> [options]
 
@@ -13,6 +14,9 @@ Commands:
       Index the docs under <dir> (incrementally, saved to --index or the cache folder).
   search <dir> "<query>" [--k N] [--json]
       Show the best-matching sections with file, heading path, lines and score.
+  define <dir> <name> [--json]
+      A defined name's card (instrument or type, unit, description, attributes, where); a misspelt
+      name gets the nearest defined name's, with "Did you mean". Exit code 1 when nothing matches.
   eval --docs <dir> --questions <file.jsonl> [--draft-from answer [--draft-noise P] [--seed S]] [--json]
       Retrieval quality at file level: hit@5, recall@5, mrr@10, search latency, and the questions
       whose answer without a model says "not covered" (not_covered).
@@ -44,11 +48,13 @@ Commands:
       (and ask, with --model). Re-indexes docs as they change. Logs go to stderr. See docs/agents.md.
 `;
 
-type Command = (argv: string[]) => Promise<void>;
+/** A command resolves to its exit code when it is not 0 (`define` of a name nothing matches: 1). */
+type Command = (argv: string[]) => Promise<void | number>;
 
 export const COMMANDS: Record<string, Command> = {
   index: indexCommand,
   search: searchCommand,
+  define: defineCommand,
   eval: evalCommand,
   ask: askCommand,
   dataset: datasetCommand,
@@ -72,8 +78,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    await command(rest);
-    return 0;
+    return (await command(rest)) ?? 0;
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`docent ${safeText(name)}: ${safeLines(err.message)}\n\n${USAGE}`);

@@ -61,6 +61,25 @@ test("docent search lists file, heading path, lines and score", async () => {
   assert.match(text.stdout, /^1\. guide\/gc\.md:1-3 {2}Garbage collection/m);
 });
 
+test("docent search and define read a misspelt name as the defined one, and say so", async () => {
+  const dir = await tempDocs(DOCS);
+  const search = JSON.parse((await docent(["search", dir, "jvm.memroy.used collecter", "--json"])).stdout);
+  assert.deepEqual(search.spelling, { corrected: [{ from: "collecter", to: "collector" }], notFound: [] });
+  assert.equal(search.results[0].term, "jvm.memory.used");
+  assert.equal(search.results[0].askedAs, "jvm.memroy.used");
+  const text = await docent(["define", dir, "jvm.memroy.used"]);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /^Did you mean jvm\.memory\.used\? The docs do not define jvm\.memroy\.used\./);
+  assert.match(text.stdout, /Defined in guide\/metrics\.md:3/);
+  const json = JSON.parse((await docent(["define", dir, "jvm.memroy.used", "--json"])).stdout);
+  assert.deepEqual([json.defined, json.didYouMean, json.path, json.startLine], [false, "jvm.memory.used", "guide/metrics.md", 3]);
+  const exact = JSON.parse((await docent(["define", dir, "jvm.memory.used", "--json"])).stdout);
+  assert.deepEqual([exact.defined, exact.didYouMean], [true, undefined]);
+  const none = await docent(["define", dir, "kafka.consumer.lag"]);
+  assert.equal(none.code, 1);
+  assert.match(none.stdout, /kafka\.consumer\.lag is not defined in the docs\./);
+});
+
 test("docent eval prints the retrieval metrics as JSON", async () => {
   const dir = await tempDocs(DOCS);
   const questions = path.join(await makeTempDir(), "q.jsonl");

@@ -351,9 +351,11 @@ const MAX_NOTED_WORDS = 8;
 
 /** How the question was read, for the reader: undefined when every word is as the docs spell it. */
 export function spellingNote(spelling: QuerySpelling, termHits: readonly { askedAs?: string }[]): SpellingNote | undefined {
-  const corrected = spelling.words.map((c) => ({ from: c.from, to: c.to[0]! }));
-  // A misspelt name is shown by its card ("Did you mean"); one that got no card is listed here.
+  // A misspelt name is shown by its card or hit ("Did you mean"), and so are its parts' corrections;
+  // a name that got neither is listed here.
   const carded = new Set(termHits.map((t) => t.askedAs));
+  const cardedParts = new Set([...carded].flatMap((name) => name?.split(/[._\-/:]/) ?? []));
+  const corrected = spelling.words.filter((c) => !cardedParts.has(c.from)).map((c) => ({ from: c.from, to: c.to[0]! }));
   for (const c of spelling.names) if (!carded.has(c.from)) corrected.push({ from: c.from, to: c.to[0]! });
   if (corrected.length === 0 && spelling.unknown.length === 0) return undefined;
   // A note, not a list: a pasted page of made-up words is named by its first few.
