@@ -1,0 +1,170 @@
+// "Did you mean" in a real browser (issue 19): Playwright drives Debian's Chromium against
+// code-server with the packaged .vsix and no chat model. A question that misspells a metric name
+// gets the right name's card with "Did you mean `http.server.request.duration`?" and its unit, and
+// the hover over the misspelt name in a code file suggests the right one. Screenshots go to out/e2e/.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import type { Frame, Locator, Page } from "playwright-core";
+import { openWorkbench, startCodeServer, type CodeServer, type Workbench } from "../integration/harness/codeServer.js";
+import { repoRoot } from "../integration/harness/tools.js";
+import { prepareWorkspace, prerequisitesMissing } from "../integration/run.js";
+import { docentChatFrame } from "../integration/harness/docentView.js";
+
+const root = repoRoot();
+const artifacts = path.join(root, "out", "e2e");
+const missing = prerequisitesMissing();
+if (missing && process.env.CI === "true") throw new Error(`e2e: ${missing}; CI must install them`);
+const skip = missing ? `${missing}` : false;
+
+const RIGHT = "http.server.request.duration";
+const MISSPELT = "http.server.request.duraton";
+const CODE_FILE = "misspelt.ts";
+
+// Generous bounds: each wait ends as soon as its state is reached, and CI machines are loaded.
+const READY_MS = 240_000;
+const ANSWER_MS = 180_000;
+const UI_MS = 60_000;
+
+let server: CodeServer | undefined;
+let workbench: Workbench | undefined;
+let page: Page;
+let chat: Frame;
+let workspace: string;
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: path.join(artifacts, `${name}.png`) });
+}
+
+/** Whether any workbench tooltip or editor hover is on screen (one can sit on top of the next click). */
+const HOVER_SHOWN = `[...document.querySelectorAll(".workbench-hover, .monaco-hover")].some((e) => e.checkVisibility({ opacityProperty: true, visibilityProperty: true }) && e.getBoundingClientRect().height > 0)`;
+
+/** Moves the mouse to empty space and waits until no tooltip or hover is shown (Escape if one stays). */
+async function dismissHovers(): Promise<void> {
+  const editor = await page.locator(".monaco-workbench .part.editor").boundingBox();
+  // The editor part's bottom middle: no text (the files here are a few lines long) and no tooltip.
+  if (editor) await page.mouse.move(editor.x + editor.width / 2, editor.y + editor.height - 10);
+  const gone = () => page.waitForFunction(`!(${HOVER_SHOWN})`, undefined, { timeout: 15_000 });
+  if (
+    await gone().then(
+      () => true,
+      () => false,
+    )
+  )
+    return;
+  await page.keyboard.press("Escape");
+  await page.waitForFunction(`!(${HOVER_SHOWN})`, undefined, { timeout: UI_MS });
+}
+
+async function ask(question: string): Promise<Locator> {
+  const turns = await chat.locator(".turn").count();
+  await dismissHovers();
+  const input = chat.locator("vscode-text-area textarea, textarea").first();
+  await input.click();
+  await input.fill(question);
+  await input.press("Enter");
+  const turn = chat.locator(".turn").nth(turns);
+  await turn.locator(".turn-footer").waitFor({ state: "visible", timeout: ANSWER_MS });
+  return turn;
+}
+
+before(async () => {
+  if (skip) return;
+  await fs.mkdir(artifacts, { recursive: true });
+  const vsix = path.join(artifacts, "docent-spelling.vsix");
+  execFileSync(process.execPath, [path.join(root, "scripts", "package.mjs"), "--out", vsix], { cwd: root, stdio: "inherit" });
+  workspace = await prepareWorkspace();
+  // A code file that misspells the metric's name (the sample's src/telemetry.ts spells it right).
+  await fs.writeFile(
+    path.join(workspace, "src", CODE_FILE),
+    [
+      'import { metrics } from "@opentelemetry/api";',
+      "",
+      'const meter = metrics.getMeter("shop");',
+      `export const slow = meter.createHistogram("${MISSPELT}");`,
+      "",
+    ].join("\n"),
+  );
+  // No chat model: the card and the spelling line come from the docs alone.
+  server = await startCodeServer({ workspace, installVsix: vsix, userSettings: { "docent.threads": 1 } });
+  workbench = await openWorkbench({ server, viewport: { width: 1280, height: 800 } });
+  page = workbench.page;
+});
+
+after(async () => {
+  await workbench?.close();
+  await server?.stop();
+  if (workspace) await fs.rm(workspace, { recursive: true, force: true });
+});
+
+test("a misspelt metric name in a question gets the right card with 'Did you mean' and its unit", { skip }, async () => {
+  const docent = page.locator('.activitybar .action-item a[aria-label^="Docent"]');
+  await docent.waitFor({ state: "visible", timeout: READY_MS });
+  await dismissHovers();
+  await docent.click();
+  chat = await docentChatFrame(page);
+  // Ready without a model (the index is built): the view says so.
+  await chat.locator(".status-text", { hasText: "No chat model" }).waitFor({ timeout: READY_MS });
+
+  const turn = await ask(`What is the unit of ${MISSPELT}?`);
+  const card = turn.locator("section.card").first();
+  await card.waitFor({ state: "visible", timeout: UI_MS });
+  await shot("spelling-1-did-you-mean");
+  // The turn is done (its footer is shown): count first, so a missing line fails now, not after a wait.
+  assert.equal(await card.locator("p.card-asked").count(), 1, "the card has a 'Did you mean' line");
+  assert.equal((await card.locator("p.card-asked").innerText()).trim(), `Did you mean ${RIGHT}?`);
+  assert.equal((await card.locator("p.card-asked code").innerText()).trim(), RIGHT);
+  assert.equal((await card.locator(".card-term").innerText()).trim(), RIGHT);
+  assert.equal(await card.getAttribute("aria-label"), `Definition of ${RIGHT}`);
+  assert.equal((await card.locator(".card-unit dt").innerText()).trim(), "Unit");
+  assert.equal((await card.locator(".card-unit dd").innerText()).trim(), "s");
+  assert.equal((await card.locator(".card-kind dd").innerText()).trim(), "Histogram");
+  assert.match(await card.locator("button.card-source").innerText(), /^http-metrics\.md:\d+$/);
+  // The misspelt word is named, with what was searched for instead.
+  const spelling = turn.locator("p.spelling");
+  assert.equal(await spelling.isVisible(), true, "the spelling line is shown");
+  assert.equal((await spelling.innerText()).trim(), "Searched for duration (not duraton)");
+  assert.equal((await spelling.locator("code.spelling-to").innerText()).trim(), "duration");
+  // No card for the misspelt name itself.
+  assert.equal(await turn.locator("section.card", { hasText: MISSPELT }).count(), 0);
+});
+
+test("the hover over a misspelt metric name in a code file suggests the right name and shows its definition", { skip }, async () => {
+  // Quick Open from the editor area (the keyboard is in the chat's question box after asking).
+  await dismissHovers();
+  await page.locator(".monaco-workbench .part.editor").click({ position: { x: 10, y: 10 } });
+  await page.keyboard.press("Control+P");
+  const widget = page.locator(".quick-input-widget");
+  await widget.locator("input").waitFor({ state: "visible", timeout: UI_MS });
+  await widget.locator("input").fill(CODE_FILE);
+  await widget.locator(".monaco-list-row", { hasText: CODE_FILE }).first().click({ timeout: UI_MS });
+  await page.locator(".tabs-container .tab.active", { hasText: CODE_FILE }).waitFor({ timeout: UI_MS });
+
+  const token = page.locator(".editor-group-container.active .monaco-editor .view-line span span", { hasText: MISSPELT }).first();
+  await token.waitFor({ state: "visible", timeout: UI_MS });
+  // Docent's part of the hover (its "Explain with Docent" link), whatever else it says: a hover
+  // without the suggestion then fails on the text below at once.
+  const hover = page.locator(".monaco-hover .rendered-markdown").filter({ hasText: "Explain with Docent" }).first();
+  // A hover starts on a mouse move; one may be missed while the editor settles, so move away and back
+  // until it shows. The engine is ready (the first test got its answer), so this ends on a state.
+  const deadline = Date.now() + ANSWER_MS;
+  while (!(await hover.isVisible())) {
+    if (Date.now() > deadline) {
+      await shot("spelling-failed-hover");
+      assert.fail(`no Docent hover over ${MISSPELT} within ${ANSWER_MS / 1000} s`);
+    }
+    await dismissHovers();
+    await token.hover();
+    await hover.waitFor({ state: "visible", timeout: 15_000 }).catch(() => undefined);
+  }
+  await shot("spelling-2-hover");
+  const paragraphs = (await hover.locator("p").allInnerTexts()).map((p) => p.trim());
+  assert.equal(paragraphs[0], `Did you mean ${RIGHT}? The docs do not define ${MISSPELT}.`);
+  assert.deepEqual(await hover.locator("p").first().locator("code").allInnerTexts(), [RIGHT, MISSPELT]);
+  // Then the right name's definition, as the hover over a correct name shows it.
+  assert.equal(paragraphs[1], `${RIGHT} — Histogram, unit s: Duration of HTTP server requests.`);
+  await page.keyboard.press("Escape");
+  await dismissHovers();
+});
