@@ -108,7 +108,7 @@ test("a misspelt metric name in a question gets the right card with 'Did you mea
   // Ready without a model (the index is built): the view says so.
   await chat.locator(".status-text", { hasText: "No chat model" }).waitFor({ timeout: READY_MS });
 
-  const turn = await ask(`What is the unit of ${MISSPELT}?`);
+  const turn = await ask(`What is the unit of ${MISSPELT}, and how is it mesured?`);
   const card = turn.locator("section.card").first();
   await card.waitFor({ state: "visible", timeout: UI_MS });
   await shot("spelling-1-did-you-mean");
@@ -122,11 +122,12 @@ test("a misspelt metric name in a question gets the right card with 'Did you mea
   assert.equal((await card.locator(".card-unit dd").innerText()).trim(), "s");
   assert.equal((await card.locator(".card-kind dd").innerText()).trim(), "Histogram");
   assert.match(await card.locator("button.card-source").innerText(), /^http-metrics\.md:\d+$/);
-  // The misspelt word is named, with what was searched for instead.
+  // The misspelt word is named, with what was searched for instead (the name's own misspelt part
+  // is not: its card says it).
   const spelling = turn.locator("p.spelling");
   assert.equal(await spelling.isVisible(), true, "the spelling line is shown");
-  assert.equal((await spelling.innerText()).trim(), "Searched for duration (not duraton)");
-  assert.equal((await spelling.locator("code.spelling-to").innerText()).trim(), "duration");
+  assert.equal((await spelling.innerText()).trim(), "Searched for measured (not mesured)");
+  assert.equal((await spelling.locator("code.spelling-to").innerText()).trim(), "measured");
   // No card for the misspelt name itself.
   assert.equal(await turn.locator("section.card", { hasText: MISSPELT }).count(), 0);
 });
