@@ -1,6 +1,13 @@
 // One question and its answer in the conversation: built once, then updated in place as the
 // host streams events (draft, stages, sources, answer) and finally the result.
-import type { AnswerEvent, AnswerResult, AnswerSource as Source, Stage } from "../src/shared/answer.js";
+import {
+  MAX_OTHER_LOCATIONS,
+  type AnswerEvent,
+  type AnswerResult,
+  type AnswerSource as Source,
+  type SourceLocation,
+  type Stage,
+} from "../src/shared/answer.js";
 import type { DefinitionCard } from "../src/shared/cards.js";
 import { MAX_COMMENT_CHARS, MAX_CORRECTION_CHARS, type ChatTurn, type WebviewToHost } from "../src/shared/webviewMessages.js";
 import { createButton, createProgressRing, createTextArea, setButtonIcon, setDisabled } from "./components.js";
@@ -97,7 +104,7 @@ export class TurnView {
     );
     // Citations and source items are re-rendered while streaming, so their clicks are handled here.
     this.element.addEventListener("click", (event) => {
-      const target = (event.target as Element | null)?.closest<HTMLElement>("button.cite, button.source, button.card-source");
+      const target = (event.target as Element | null)?.closest<HTMLElement>("button.cite, button.source, button.source-place, button.card-source");
       if (!target || !this.element.contains(target)) return;
       const card = target.dataset.card !== undefined ? this.cards[Number(target.dataset.card)] : undefined;
       if (card) {
@@ -105,7 +112,9 @@ export class TurnView {
         return;
       }
       const source = this.sources.find((s) => String(s.n) === target.dataset.n);
-      if (source) this.host.post({ type: "openSource", file: source.file, startLine: source.startLine, endLine: source.endLine });
+      // One of the other places the source's text is in, else the source itself.
+      const place = source && target.dataset.place !== undefined ? otherPlaces(source)[Number(target.dataset.place)] : source;
+      if (place) this.host.post({ type: "openSource", file: place.file, startLine: place.startLine, endLine: place.endLine });
     });
   }
 
@@ -329,6 +338,7 @@ export class TurnView {
               : h("span", { class: "source-heading" }, renderInlineMarkdown(document, s.heading || s.path)),
             h("span", { class: "source-path" }, `${clipText(baseName(s.path), MAX_PATH_CHARS)}:${range}`),
           ),
+          placesElement(s),
         );
       }),
     );
@@ -446,6 +456,53 @@ const UNRENDERABLE_ANSWER = "This answer could not be displayed as formatted tex
 
 /** The most characters of a source's heading label shown. */
 const MAX_LABEL_CHARS = 200;
+
+/**
+ * The other places a source's text is in, as far as they are well formed (a saved turn is read
+ * back as it was stored), at most MAX_OTHER_LOCATIONS.
+ */
+function otherPlaces(source: Source): SourceLocation[] {
+  const also: unknown = source.also;
+  if (!Array.isArray(also)) return [];
+  const line = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v >= 1;
+  return (also as unknown[])
+    .slice(0, MAX_OTHER_LOCATIONS)
+    .filter(
+      (a): a is SourceLocation =>
+        typeof a === "object" &&
+        a !== null &&
+        typeof (a as SourceLocation).path === "string" &&
+        typeof (a as SourceLocation).file === "string" &&
+        line((a as SourceLocation).startLine) &&
+        line((a as SourceLocation).endLine),
+    );
+}
+
+/** "Also in" with a button per other place of the source's text (opens it), or nothing. */
+function placesElement(source: Source): HTMLElement | null {
+  const places = otherPlaces(source);
+  if (!places.length) return null;
+  return h(
+    "div",
+    { class: "source-places" },
+    h("span", { class: "source-places-label" }, "Also in"),
+    ...places.map((p, i) => {
+      const range = p.startLine === p.endLine ? `${p.startLine}` : `${p.startLine}-${p.endLine}`;
+      return h(
+        "button",
+        {
+          type: "button",
+          class: "source-place",
+          "data-n": source.n,
+          "data-place": i,
+          "aria-label": `The same text, also in ${clipText(p.path, MAX_PATH_CHARS)}, lines ${range}`,
+          title: `${clipText(p.file, MAX_PATH_CHARS)}:${range}`,
+        },
+        `${clipText(baseName(p.path), MAX_PATH_CHARS)}:${range}`,
+      );
+    }),
+  );
+}
 
 function baseName(p: string): string {
   return p.slice(p.lastIndexOf("/") + 1) || p;
