@@ -9,6 +9,8 @@ import { DocsIndex } from "../../src/engine/index/docsIndex.js";
 import { answerQuestion, sourceBlock } from "../../src/engine/answer/pipeline.js";
 import { fingerprint, nearDuplicate } from "../../src/engine/answer/duplicates.js";
 import { contextProbe } from "../../src/engine/eval/contextEval.js";
+import { bestExcerpt, excerptQuery } from "../../src/engine/answer/excerpts.js";
+import { sectionLabel } from "../../src/engine/answer/sections.js";
 import { repoRoot, tempDocs } from "../helpers/tempDocs.js";
 
 const SAMPLE = path.join(repoRoot(), "samples", "otel-semconv", "docs");
@@ -86,4 +88,133 @@ test("a page copied into a second folder is one source with both places, for the
   const listed = model.sources.find((s) => s.also?.some((a) => a.path.startsWith("archive/") || a.path.startsWith("rpc/")));
   assert.ok(listed);
   assert.match(sourceBlock(listed), /the same text is also in (archive\/v1|rpc)\/grpc\.md lines \d+-\d+/);
+});
+
+/** The lines of a sample file from its heading `heading` to the next heading of the same or a higher level. */
+async function sectionOf(rel: string, heading: string): Promise<string[]> {
+  const lines = (await sample(rel)).split("\n");
+  const start = lines.findIndex((l) => l.trim() === heading);
+  assert.ok(start >= 0, heading);
+  const level = /^#+/.exec(heading)![0].length;
+  let end = start + 1;
+  while (end < lines.length && !(/^#+\s/.test(lines[end]!) && /^#+/.exec(lines[end]!)![0].length <= level)) end++;
+  return lines.slice(start, end);
+}
+
+const query = (question: string, terms: string[] = []) => excerptQuery(question, () => 1, terms);
+
+/** Every fence the excerpt opens is closed: its lines come in pairs. */
+function assertFencesClosed(text: string): void {
+  const fences = text.split("\n").filter((l) => /^\s*(```|~~~)/.test(l));
+  assert.equal(fences.length % 2, 0, text);
+}
+
+test("a long code block shows the lines the question asks about, inside its fences, even when the budget is small", async () => {
+  const lines = await sectionOf("faas/aws-lambda.md", "#### `xray-lambda` propagator functionality");
+  const q = query("Which environment variable does the xray-lambda propagator read the trace header from?", ["_x_amzn_trace_id"]);
+  const { text } = bestExcerpt(lines, q, 700);
+  // Line 13 of an 18-line block: cut after 11 lines, the name asked about never showed.
+  assert.match(text, /traceHeader = getEnvironment\("_X_AMZN_TRACE_ID"\)/);
+  assertFencesClosed(text);
+  for (const budget of [120, 200, 300, 450]) {
+    const small = bestExcerpt(lines, q, budget).text;
+    assertFencesClosed(small);
+    assert.ok(small.length <= budget + 2, `${small.length} > ${budget}`);
+  }
+});
+
+test("a YAML block is shown from its fence to its fence, its matching keys included", async () => {
+  const lines = await sectionOf("how-to-write-conventions/status-metrics.md", "## Design");
+  // Weights as the docs' idf gives them: "metric" and "status" are everywhere, "ref" is rare.
+  const weights = excerptQuery("Which attribute ref does the status metric list?", (t) => (t === "metric" || t === "statu" ? 0.2 : 2), []);
+  const { text } = bestExcerpt(lines, weights, 700);
+  assertFencesClosed(text);
+  assert.match(text, /^attributes:$/m);
+  assert.match(text, /^- ref: example\.state$/m);
+});
+
+test("a JSON enum is not cut before the value asked about (the HAS_LABEL case)", () => {
+  const values = [
+    "HAS_ANNOTATION",
+    "HAS_ATTACHMENT",
+    "HAS_COMMENT",
+    "HAS_COMPONENT",
+    "HAS_DEPENDENCY",
+    "HAS_EPIC",
+    "HAS_FIX_VERSION",
+    "HAS_ISSUE",
+    "HAS_LABEL",
+    "HAS_LINK",
+    "HAS_PARENT",
+    "HAS_REVIEWER",
+    "HAS_SUBTASK",
+    "HAS_WATCHER",
+  ];
+  const lines = [
+    "## Relationship types",
+    "",
+    "A relationship's `type` is one of:",
+    "",
+    "```json",
+    "{",
+    '  "type": [',
+    ...values.map((v, i) => `    "${v}"${i < values.length - 1 ? "," : ""}`),
+    "  ]",
+    "}",
+    "```",
+  ];
+  const { text } = bestExcerpt(lines, query("What relationship type links an issue to a label? HAS_LABEL", ["has_label"]), 700);
+  assert.match(text, /"HAS_LABEL"/);
+  assertFencesClosed(text);
+  // Unfenced, the same JSON is still one block, never joined into a sentence.
+  const bare = bestExcerpt(
+    lines.filter((l) => !l.startsWith("```")),
+    query("HAS_LABEL", ["has_label"]),
+    700,
+  ).text;
+  assertFencesClosed(bare);
+  assert.match(bare, /^\s+"HAS_LABEL",$/m);
+});
+
+test("table rows are whole: under their header, and still a row when the budget is smaller than one", async () => {
+  const lines = await sectionOf("db/database-metrics.md", "### Metric: `db.client.operation.duration`");
+  const q = query("What is the requirement level and type of the db.namespace attribute?", ["db.namespace"]);
+  const { text } = bestExcerpt(lines, q, 700);
+  const rows = text.split("\n").filter((l) => l.trimStart().startsWith("|"));
+  assert.equal(rows.length, 3, text);
+  assert.match(rows[2]!, /^\| \[`db\.namespace`\].*`Conditionally Required` If available\. \| string \|.*\|$/);
+  for (const budget of [500, 300, 160, 90]) {
+    for (const row of bestExcerpt(lines, q, budget)
+      .text.split("\n")
+      .filter((l) => l.trimStart().startsWith("|")))
+      assert.match(row, /^\|.*\|$/, row);
+  }
+  // Only the table, and less room than its row takes: the row is shortened cell by cell, never cut mid-row.
+  const table = lines.filter((l) => l.startsWith("|")).slice(0, 3);
+  const small = bestExcerpt(table, q, 220).text.split("\n");
+  assert.equal(small.length, 3, small.join("\n"));
+  for (const row of small) assert.match(row, /^\|.*\|$/, row);
+});
+
+test("a list item is shown after the sentence that introduces its list, and whole", async () => {
+  const lines = await sectionOf("db/database-metrics.md", "#### Metric: `db.client.response.returned_rows`");
+  // "10000" is rare in the docs (a high idf), "bucket" and "rows" common.
+  const q = excerptQuery("Why is there a 10000 bucket boundary for returned rows?", (t) => (t === "10000" ? 3 : 1), []);
+  const { text } = bestExcerpt(lines, q, 700);
+  const item = lines.find((l) => l.startsWith("4. 10000"))!;
+  assert.ok(text.includes(item), text);
+  const lead = text.indexOf("Explaining bucket configuration:");
+  assert.ok(lead >= 0 && lead < text.indexOf("4. 10000"), text);
+});
+
+test("an alert marker never stands alone: it labels its quote, and a heading made of one gives way to the heading above", async () => {
+  const lines = await sectionOf("rpc/rpc-metrics.md", "# Semantic conventions for RPC metrics");
+  const q = query("Should existing RPC instrumentations change the version of the conventions they emit by default?");
+  for (const budget of [700, 300]) {
+    const { text } = bestExcerpt(lines, q, budget);
+    for (const line of text.split("\n")) assert.doesNotMatch(line, /^[>\s]*(\[!?IMPORTANT\]|\*\*IMPORTANT\*\*:?)\s*$/i, text);
+    assert.match(text, /^> \*\*Important:\*\* /m);
+  }
+  assert.equal(sectionLabel({ headingPath: ["Migration", "[!IMPORTANT]"], title: "t" }), "Migration");
+  assert.equal(sectionLabel({ headingPath: ["[IMPORTANT]"], title: "RPC" }), "RPC");
 });

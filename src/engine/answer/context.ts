@@ -11,7 +11,7 @@ import { bestExcerpt, type ExcerptQuery } from "./excerpts.js";
 import { groupBySection, sectionLabel, sectionLines, type SectionGroup } from "./sections.js";
 import { contentHash } from "../index/hash.js";
 import { fileLinesOf } from "./fileLines.js";
-import { fingerprint, nearDuplicate, type TextFingerprint } from "./duplicates.js";
+import { fingerprint, mostlyShownIn, nearDuplicate, type TextFingerprint } from "./duplicates.js";
 
 type Source = AnswerSourceWithText;
 
@@ -56,6 +56,11 @@ class DistinctSources {
   /** The source taken earlier whose section holds the same or nearly the same text, if any. */
   copyOf(fp: TextFingerprint): Source | undefined {
     return this.taken.find((t) => nearDuplicate(t.fingerprint, fp))?.source;
+  }
+
+  /** The source taken earlier that already shows nearly all of these lines, if any. */
+  showing(shown: TextFingerprint): Source | undefined {
+    return this.taken.find((t) => mostlyShownIn(shown, t.fingerprint))?.source;
   }
 
   /** A source taken, known by its section's text and by the text it shows (when that is only part of it). */
@@ -147,7 +152,7 @@ export async function modelSources(
     }
     // Only part of the section fits: those lines may be what an earlier source already gives.
     const shown = source.text === whole ? fp : fingerprint(source.text.split("\n"));
-    const shownOriginal = shown === fp ? undefined : distinct.copyOf(shown);
+    const shownOriginal = shown === fp ? undefined : distinct.showing(shown);
     if (shownOriginal) {
       const before = await cost(shownOriginal);
       addLocation(shownOriginal, group, read);
@@ -200,9 +205,10 @@ export async function readerSources(request: ContextRequest, count: number, exce
     }
     // Copies of a section shown still join it as places, after the last source is taken.
     if (sources.length >= count) continue;
-    const { text } = bestExcerpt(read.lines, request.query, excerptChars);
+    // The first source opens with its best-matching line: the fact first.
+    const { text } = bestExcerpt(read.lines, request.query, excerptChars, { bestFirst: sources.length === 0 });
     // Sections that differ elsewhere can still show the same lines (a notice pasted into several pages).
-    const shownOriginal = distinct.copyOf(fingerprint(text.split("\n")));
+    const shownOriginal = distinct.showing(fingerprint(text.split("\n")));
     if (shownOriginal) {
       addLocation(shownOriginal, group, read);
       continue;

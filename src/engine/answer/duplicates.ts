@@ -53,3 +53,15 @@ export function nearDuplicate(a: TextFingerprint, b: TextFingerprint): boolean {
   for (const s of small) if (large.has(s)) shared++;
   return shared / (small.size + large.size - shared) >= NEAR_DUPLICATE_OVERLAP;
 }
+
+/**
+ * Whether what `shown` shows is nearly all (NEAR_DUPLICATE_OVERLAP of its shingles) already in
+ * `earlier`: an excerpt that would repeat lines a reader has just read, with little of its own.
+ */
+export function mostlyShownIn(shown: TextFingerprint, earlier: TextFingerprint): boolean {
+  if (nearDuplicate(shown, earlier)) return true;
+  if (shown.shingles.size === 0) return false;
+  let shared = 0;
+  for (const s of shown.shingles) if (earlier.shingles.has(s)) shared++;
+  return shared / shown.shingles.size >= NEAR_DUPLICATE_OVERLAP;
+}
