@@ -1,15 +1,8 @@
 // One question and its answer in the conversation: built once, then updated in place as the
 // host streams events (draft, stages, sources, answer) and finally the result.
-import {
-  MAX_OTHER_LOCATIONS,
-  type AnswerEvent,
-  type AnswerResult,
-  type AnswerSource as Source,
-  type SourceLocation,
-  type Stage,
-} from "../src/shared/answer.js";
+import type { AnswerEvent, AnswerResult, AnswerSource as Source, Stage } from "../src/shared/answer.js";
 import type { DefinitionCard } from "../src/shared/cards.js";
-import { MAX_COMMENT_CHARS, MAX_CORRECTION_CHARS, type ChatTurn, type WebviewToHost } from "../src/shared/webviewMessages.js";
+import { MAX_COMMENT_CHARS, MAX_CORRECTION_CHARS, sourcePlaces, type ChatTurn, type WebviewToHost } from "../src/shared/webviewMessages.js";
 import { createButton, createProgressRing, createTextArea, setButtonIcon, setDisabled } from "./components.js";
 import { formatMs, h, plural, setChildren, uniqueId } from "./dom.js";
 import { Icons } from "./icons.js";
@@ -113,7 +106,7 @@ export class TurnView {
       }
       const source = this.sources.find((s) => String(s.n) === target.dataset.n);
       // One of the other places the source's text is in, else the source itself.
-      const place = source && target.dataset.place !== undefined ? otherPlaces(source)[Number(target.dataset.place)] : source;
+      const place = source && target.dataset.place !== undefined ? sourcePlaces(source)[Number(target.dataset.place)] : source;
       if (place) this.host.post({ type: "openSource", file: place.file, startLine: place.startLine, endLine: place.endLine });
     });
   }
@@ -457,30 +450,9 @@ const UNRENDERABLE_ANSWER = "This answer could not be displayed as formatted tex
 /** The most characters of a source's heading label shown. */
 const MAX_LABEL_CHARS = 200;
 
-/**
- * The other places a source's text is in, as far as they are well formed (a saved turn is read
- * back as it was stored), at most MAX_OTHER_LOCATIONS.
- */
-function otherPlaces(source: Source): SourceLocation[] {
-  const also: unknown = source.also;
-  if (!Array.isArray(also)) return [];
-  const line = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v >= 1;
-  return (also as unknown[])
-    .slice(0, MAX_OTHER_LOCATIONS)
-    .filter(
-      (a): a is SourceLocation =>
-        typeof a === "object" &&
-        a !== null &&
-        typeof (a as SourceLocation).path === "string" &&
-        typeof (a as SourceLocation).file === "string" &&
-        line((a as SourceLocation).startLine) &&
-        line((a as SourceLocation).endLine),
-    );
-}
-
 /** "Also in" with a button per other place of the source's text (opens it), or nothing. */
 function placesElement(source: Source): HTMLElement | null {
-  const places = otherPlaces(source);
+  const places = sourcePlaces(source);
   if (!places.length) return null;
   return h(
     "div",

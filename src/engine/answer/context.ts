@@ -206,7 +206,7 @@ export async function readerSources(request: ContextRequest, count: number, exce
     // Copies of a section shown still join it as places, after the last source is taken.
     if (sources.length >= count) continue;
     // The first source opens with its best-matching line: the fact first.
-    const { text } = bestExcerpt(read.lines, request.query, excerptChars, { bestFirst: sources.length === 0 });
+    const { text } = bestExcerpt(read.lines, request.query, excerptChars, { bestFirst: true });
     // Sections that differ elsewhere can still show the same lines (a notice pasted into several pages).
     const shownOriginal = distinct.showing(fingerprint(text.split("\n")));
     if (shownOriginal) {
