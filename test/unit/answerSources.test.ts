@@ -218,3 +218,20 @@ test("an alert marker never stands alone: it labels its quote, and a heading mad
   assert.equal(sectionLabel({ headingPath: ["Migration", "[!IMPORTANT]"], title: "t" }), "Migration");
   assert.equal(sectionLabel({ headingPath: ["[IMPORTANT]"], title: "RPC" }), "RPC");
 });
+
+test("the fact first: a source opens with its best-matching line, the rest following in document order", async () => {
+  const lines = await sectionOf("http/http-metrics.md", "### Metric: `http.server.request.duration`");
+  const q = excerptQuery("Which explicit bucket boundaries are advised?", (t) => (t === "bucket" || t === "boundari" ? 3 : 1), []);
+  const first = bestExcerpt(lines, q, 700, { bestFirst: true }).text;
+  assert.match(first, /^This metric SHOULD be specified with \[`ExplicitBucketBoundaries` advisory parameter\]/);
+  // The same lines in document order put the best one after what comes before it in the section.
+  const inOrder = bestExcerpt(lines, q, 700).text;
+  assert.ok(inOrder.indexOf("ExplicitBucketBoundaries") > 0, inOrder);
+  assert.deepEqual(first.split("\n\n").sort(), inOrder.split("\n\n").sort());
+});
+
+test("a retrieval-only answer holds the best-matching line of its first source in its first 600 characters", async () => {
+  const index = await rpcDocs();
+  const result = await answerQuestion(index, undefined, "For how many months should RPC instrumentations keep security patching their existing major version?");
+  assert.match(result.answer.slice(0, 600), /maintain \(security patching at a minimum\) their existing major version for at least six months/);
+});

@@ -386,11 +386,12 @@ export function bestExcerpt(
  * header, a quote's units inside one block quote (its alert's name on its first line). `lead`
  * (with its list's lead-in) goes first when given.
  */
-function render(units: Unit[], lead?: Unit): string {
-  if (lead && units[0] !== lead && !(lead.leadIn && units[0] === lead.leadIn)) {
-    const first = [lead.leadIn, lead].filter((u): u is Unit => !!u && units.includes(u));
+function render(units: Unit[], lead?: Unit, labelled = new Set<number>()): string {
+  const first = lead ? [lead.leadIn, lead].filter((u): u is Unit => !!u && units.includes(u)) : [];
+  if (first.some((u, i) => units[i] !== u)) {
     const rest = units.filter((u) => !first.includes(u));
-    return [render(first), render(rest)].filter(Boolean).join("\n\n");
+    // A quote split in two is labelled once, where it is shown first.
+    return [render(first, undefined, labelled), render(rest, undefined, labelled)].filter(Boolean).join("\n\n");
   }
   const blocks: { text: string; quote?: Unit["quote"] }[] = [];
   let previous: Unit | undefined;
@@ -416,7 +417,9 @@ function render(units: Unit[], lead?: Unit): string {
     for (; i < blocks.length && blocks[i]!.quote?.id === quote.id; i++) inside.push(withoutEmptyColumns(blocks[i]!.text));
     i--;
     let body = inside.join("\n\n");
-    if (quote.label) body = /^([-*+]|\d+[.)])\s|^\||^```|^~~~/.test(body) ? `**${quote.label}:**\n\n${body}` : `**${quote.label}:** ${body}`;
+    if (quote.label && !labelled.has(quote.id))
+      body = /^([-*+]|\d+[.)])\s|^\||^```|^~~~/.test(body) ? `**${quote.label}:**\n\n${body}` : `**${quote.label}:** ${body}`;
+    labelled.add(quote.id);
     out.push(
       body
         .split("\n")
