@@ -470,7 +470,8 @@ function placesElement(source: Source): HTMLElement | null {
           "aria-label": `The same text, also in ${clipText(p.path, MAX_PATH_CHARS)}, lines ${range}`,
           title: `${clipText(p.file, MAX_PATH_CHARS)}:${range}`,
         },
-        `${clipText(baseName(p.path), MAX_PATH_CHARS)}:${range}`,
+        // The whole relative path: a copy often has the same file name in another folder.
+        `${clipText(p.path, MAX_PATH_CHARS)}:${range}`,
       );
     }),
   );
