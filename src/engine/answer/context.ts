@@ -51,21 +51,22 @@ function sourceOf(group: SectionGroup, n: number, range: { startLine: number; en
 
 /** Sources already taken, with the fingerprints of their sections' texts: a later copy of one becomes a place it lists. */
 class DistinctSources {
-  private readonly taken: { source: Source; fingerprint: TextFingerprint }[] = [];
+  private readonly taken: { source: Source; fingerprint: TextFingerprint; shown: boolean }[] = [];
 
-  /** The source taken earlier whose section holds the same or nearly the same text, if any. */
+  /** The source taken earlier whose section (or shown text) is the same or nearly the same text, if any. */
   copyOf(fp: TextFingerprint): Source | undefined {
     return this.taken.find((t) => nearDuplicate(t.fingerprint, fp))?.source;
   }
 
-  /** The source taken earlier that already shows nearly all of these lines, if any. */
+  /** The source taken earlier whose shown text already holds nearly all of these lines, if any. */
   showing(shown: TextFingerprint): Source | undefined {
-    return this.taken.find((t) => mostlyShownIn(shown, t.fingerprint))?.source;
+    return this.taken.find((t) => t.shown && mostlyShownIn(shown, t.fingerprint))?.source;
   }
 
-  /** A source taken, known by its section's text and by the text it shows (when that is only part of it). */
-  add(source: Source, ...fps: TextFingerprint[]): void {
-    for (const fp of fps) this.taken.push({ source, fingerprint: fp });
+  /** A source taken, known by its section's text and by the text it shows (the same when it shows it whole). */
+  add(source: Source, section: TextFingerprint, shown: TextFingerprint): void {
+    this.taken.push({ source, fingerprint: shown, shown: true });
+    if (section !== shown) this.taken.push({ source, fingerprint: section, shown: false });
   }
 }
 
@@ -162,7 +163,7 @@ export async function modelSources(
     left -= await cost(source);
     const taken = await withLinesHash(source, cache);
     sources.push(taken);
-    distinct.add(taken, ...(shown === fp ? [fp] : [fp, shown]));
+    distinct.add(taken, fp, shown);
   }
   // A card whose section did not make it in still goes first, on its own.
   for (const card of [...cards].reverse()) {
@@ -208,14 +209,15 @@ export async function readerSources(request: ContextRequest, count: number, exce
     // The first source opens with its best-matching line: the fact first.
     const { text } = bestExcerpt(read.lines, request.query, excerptChars, { bestFirst: true });
     // Sections that differ elsewhere can still show the same lines (a notice pasted into several pages).
-    const shownOriginal = distinct.showing(fingerprint(text.split("\n")));
+    const shownText = fingerprint(text.split("\n"));
+    const shownOriginal = distinct.showing(shownText);
     if (shownOriginal) {
       addLocation(shownOriginal, group, read);
       continue;
     }
     const source = await withLinesHash(sourceOf(group, sources.length + 1, read, text), request.cache);
     sources.push(source);
-    distinct.add(source, fp, fingerprint(text.split("\n")));
+    distinct.add(source, fp, shownText);
   }
   return sources;
 }

@@ -337,6 +337,13 @@ export function bestExcerpt(
   }
   const chosen = new Set<Unit>();
   const tables = new Set<string>();
+  // A unit whose text a chosen unit already shows (a paragraph repeated on the page) is not shown twice.
+  const shownTexts = new Set<string>();
+  const textKey = (u: Unit) =>
+    u.text
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}]+/gu, " ")
+      .trim();
   let used = 0;
   const take = (u: Unit): boolean => {
     if (chosen.has(u)) return true;
@@ -344,31 +351,26 @@ export function bestExcerpt(
     const lead = u.leadIn && !chosen.has(u.leadIn) ? u.leadIn : undefined;
     const cost = shownChars(u, tables) + (lead ? shownChars(lead, tables) : 0);
     if (used + cost > maxChars) return false;
-    if (lead) chosen.add(lead);
+    const key = textKey(u);
+    if (shownTexts.has(key)) return false;
+    shownTexts.add(key);
+    if (lead) {
+      chosen.add(lead);
+      shownTexts.add(textKey(lead));
+    }
     chosen.add(u);
     used += cost;
     if (u.tableHead) tables.add(u.tableHead);
     return true;
   };
   const ranked = units.filter((u) => u.score > 0).sort((a, b) => b.score - a.score || a.order - b.order);
-  // A unit whose text another chosen unit already shows (a paragraph repeated on the page) is not shown twice.
-  const seenText = new Set<string>();
-  const fresh = (u: Unit) => {
-    const key = u.text
-      .toLowerCase()
-      .replace(/[^\p{L}\p{N}]+/gu, " ")
-      .trim();
-    if (seenText.has(key)) return false;
-    seenText.add(key);
-    return true;
-  };
-  for (const u of ranked) if (!chosen.has(u) && fresh(u)) take(u);
+  for (const u of ranked) take(u);
   // Then what follows the chosen units, best first, and last the section from its start.
   for (const u of ranked) {
     const next = units[u.order + 1];
-    if (chosen.has(u) && next && next.block === u.block && !chosen.has(next) && fresh(next)) take(next);
+    if (chosen.has(u) && next && next.block === u.block) take(next);
   }
-  for (const u of units) if (!chosen.has(u) && fresh(u)) take(u);
+  for (const u of units) take(u);
   if (chosen.size === 0 && units.length) {
     // Not even one unit fits whole: the best one, made smaller without breaking its form.
     const best = ranked[0] ?? units.find((u) => !u.fence) ?? units[0]!;
