@@ -2,7 +2,7 @@
 // host streams events (draft, stages, sources, answer) and finally the result.
 import type { AnswerEvent, AnswerResult, AnswerSource as Source, SpellingNote, Stage } from "../src/shared/answer.js";
 import type { DefinitionCard } from "../src/shared/cards.js";
-import { MAX_COMMENT_CHARS, MAX_CORRECTION_CHARS, type ChatTurn, type WebviewToHost } from "../src/shared/webviewMessages.js";
+import { MAX_COMMENT_CHARS, MAX_CORRECTION_CHARS, sourcePlaces, type ChatTurn, type WebviewToHost } from "../src/shared/webviewMessages.js";
 import { createButton, createProgressRing, createTextArea, setButtonIcon, setDisabled } from "./components.js";
 import { formatMs, h, plural, setChildren, uniqueId, type Children } from "./dom.js";
 import { Icons } from "./icons.js";
@@ -100,7 +100,7 @@ export class TurnView {
     );
     // Citations and source items are re-rendered while streaming, so their clicks are handled here.
     this.element.addEventListener("click", (event) => {
-      const target = (event.target as Element | null)?.closest<HTMLElement>("button.cite, button.source, button.card-source");
+      const target = (event.target as Element | null)?.closest<HTMLElement>("button.cite, button.source, button.source-place, button.card-source");
       if (!target || !this.element.contains(target)) return;
       const card = target.dataset.card !== undefined ? this.cards[Number(target.dataset.card)] : undefined;
       if (card) {
@@ -108,7 +108,9 @@ export class TurnView {
         return;
       }
       const source = this.sources.find((s) => String(s.n) === target.dataset.n);
-      if (source) this.host.post({ type: "openSource", file: source.file, startLine: source.startLine, endLine: source.endLine });
+      // One of the other places the source's text is in, else the source itself.
+      const place = source && target.dataset.place !== undefined ? sourcePlaces(source)[Number(target.dataset.place)] : source;
+      if (place) this.host.post({ type: "openSource", file: place.file, startLine: place.startLine, endLine: place.endLine });
     });
   }
 
@@ -335,6 +337,7 @@ export class TurnView {
               : h("span", { class: "source-heading" }, renderInlineMarkdown(document, s.heading || s.path)),
             h("span", { class: "source-path" }, `${clipText(baseName(s.path), MAX_PATH_CHARS)}:${range}`),
           ),
+          placesElement(s),
         );
       }),
     );
@@ -452,6 +455,33 @@ const UNRENDERABLE_ANSWER = "This answer could not be displayed as formatted tex
 
 /** The most characters of a source's heading label shown. */
 const MAX_LABEL_CHARS = 200;
+
+/** "Also in" with a button per other place of the source's text (opens it), or nothing. */
+function placesElement(source: Source): HTMLElement | null {
+  const places = sourcePlaces(source);
+  if (!places.length) return null;
+  return h(
+    "div",
+    { class: "source-places" },
+    h("span", { class: "source-places-label" }, "Also in"),
+    ...places.map((p, i) => {
+      const range = p.startLine === p.endLine ? `${p.startLine}` : `${p.startLine}-${p.endLine}`;
+      return h(
+        "button",
+        {
+          type: "button",
+          class: "source-place",
+          "data-n": source.n,
+          "data-place": i,
+          "aria-label": `The same text, also in ${clipText(p.path, MAX_PATH_CHARS)}, lines ${range}`,
+          title: `${clipText(p.file, MAX_PATH_CHARS)}:${range}`,
+        },
+        // The whole relative path: a copy often has the same file name in another folder.
+        `${clipText(p.path, MAX_PATH_CHARS)}:${range}`,
+      );
+    }),
+  );
+}
 
 function baseName(p: string): string {
   return p.slice(p.lastIndexOf("/") + 1) || p;

@@ -45,7 +45,7 @@ export async function askCommand(argv: string[]): Promise<void> {
             ...(result.resolvedQuestion ? { resolvedQuestion: result.resolvedQuestion } : {}),
             ...(result.spelling ? { spelling: result.spelling } : {}),
             cards: result.cards ?? [],
-            sources: result.sources.map(({ n, path, heading, label, startLine, endLine, matchedBy, term }) => ({
+            sources: result.sources.map(({ n, path, heading, label, startLine, endLine, matchedBy, term, also }) => ({
               n,
               path,
               heading,
@@ -54,6 +54,8 @@ export async function askCommand(argv: string[]): Promise<void> {
               endLine,
               matchedBy,
               term,
+              // Other places with the same text: where it is, not the absolute file (as for the source itself).
+              ...(also?.length ? { also: also.map(({ path, startLine, endLine }) => ({ path, startLine, endLine })) } : {}),
             })),
             citations: result.citations.map(({ n, path, heading, startLine, endLine }) => ({ n, path, heading, startLine, endLine })),
             invalidCitations: result.invalidCitations,
@@ -118,7 +120,10 @@ function printEvent(): (event: PipelineEvent) => void {
         // A retrieval-only answer lists its sources itself.
         if (r.sources.length && r.mode !== "retrieval-only") {
           process.stdout.write("\nSources:\n");
-          for (const s of r.sources) process.stdout.write(`  [${s.n}] ${safeText(s.label ?? s.heading)} · ${safeText(s.path)}:${s.startLine}-${s.endLine}\n`);
+          for (const s of r.sources) {
+            const also = (s.also ?? []).map((a) => `, ${safeText(a.path)}:${a.startLine}-${a.endLine}`).join("");
+            process.stdout.write(`  [${s.n}] ${safeText(s.label ?? s.heading)} · ${safeText(s.path)}:${s.startLine}-${s.endLine}${also}\n`);
+          }
         }
         if (r.aborted) process.stdout.write("\n(stopped)\n");
         const t = r.timings;

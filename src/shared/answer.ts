@@ -10,6 +10,19 @@ export type MatchSource = "term" | "text" | "vector";
 /** The pipeline's steps, in order. */
 export type Stage = "terms" | "draft" | "retrieve" | "answer";
 
+/** One place a source's text is in: a file and its lines. */
+export interface SourceLocation {
+  /** Path relative to its docs folder. */
+  path: string;
+  /** Absolute path. */
+  file: string;
+  startLine: number;
+  endLine: number;
+}
+
+/** The most other places one source lists (the same text copied more often than that is rare, and a list that long says nothing more). */
+export const MAX_OTHER_LOCATIONS = 8;
+
 /** A numbered section the answer draws on. The engine's own copy also holds the text (see AnswerSourceWithText). */
 export interface AnswerSource {
   /** The number the answer cites it by. */
@@ -31,6 +44,12 @@ export interface AnswerSource {
    * later re-reads those lines and keeps them only if the file still holds them.
    */
   linesHash?: string;
+  /**
+   * Other places that hold the same or nearly the same text (a page copied into two folders, a
+   * sample repeated per language tab): shown once, as this source, with every place listed. At
+   * most MAX_OTHER_LOCATIONS.
+   */
+  also?: SourceLocation[];
 }
 
 /** A source with the text the model was given (a whole section when the budget allowed). */

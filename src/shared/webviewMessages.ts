@@ -1,6 +1,6 @@
 // Messages between the chat webview and the extension host. The webview imports only this file
 // (and its UI kit); every message from the webview is validated by the host before use.
-import type { AnswerEvent, AnswerResult } from "./answer.js";
+import { MAX_OTHER_LOCATIONS, type AnswerEvent, type AnswerResult, type SourceLocation } from "./answer.js";
 import type { EngineStatus } from "./protocol.js";
 
 /** Longest question, comment and corrected answer the host accepts (the webview's inputs stop there too). */
@@ -135,3 +135,29 @@ export function parseSavedHistory(saved: unknown): ChatTurn[] {
 }
 
 export const INTERRUPTED = "This answer was interrupted.";
+
+/**
+ * The other places a source's text is in, as far as they are well formed: a saved turn is read
+ * back as it was stored, so the list is checked before the view shows it or opens one. At most
+ * MAX_OTHER_LOCATIONS; only own data properties are read (never a getter or an inherited field).
+ */
+export function sourcePlaces(source: unknown): SourceLocation[] {
+  try {
+    if (typeof source !== "object" || source === null) return [];
+    const also = Object.getOwnPropertyDescriptor(source, "also");
+    if (!also || !("value" in also) || !Array.isArray(also.value)) return [];
+    const places: SourceLocation[] = [];
+    for (const entry of (also.value as unknown[]).slice(0, MAX_OTHER_LOCATIONS)) {
+      if (typeof entry !== "object" || entry === null || Array.isArray(entry)) continue;
+      const field = (key: string): unknown => {
+        const d = Object.getOwnPropertyDescriptor(entry, key);
+        return d && "value" in d ? d.value : undefined;
+      };
+      const [path, file, startLine, endLine] = [field("path"), field("file"), field("startLine"), field("endLine")];
+      if (isPath(path) && isPath(file) && isLine(startLine) && isLine(endLine) && endLine >= startLine) places.push({ path, file, startLine, endLine });
+    }
+    return places;
+  } catch {
+    return [];
+  }
+}

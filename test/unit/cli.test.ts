@@ -201,6 +201,17 @@ test("docent explains bad input instead of crashing", async () => {
   assert.match(badEval.stderr, /bad\.jsonl:1: not valid JSON/);
 });
 
+test("docent ask --json lists a page copied into a second folder as one source with both places", async () => {
+  const dir = await tempDocs({ ...DOCS, "archive/metrics.md": DOCS["guide/metrics.md"] });
+  const { stdout, code, stderr } = await docent(["ask", dir, "How much memory does the JVM use?", "--json"]);
+  assert.equal(code, 0, stderr);
+  const r = JSON.parse(stdout) as { sources: { path: string; startLine: number; also?: unknown }[] };
+  const shown = r.sources.filter((s) => s.path.endsWith("metrics.md"));
+  assert.equal(shown.length, 1, JSON.stringify(r.sources));
+  const other = shown[0]!.path === "guide/metrics.md" ? "archive/metrics.md" : "guide/metrics.md";
+  assert.deepEqual(shown[0]!.also, [{ path: other, startLine: 3, endLine: 5 }]);
+});
+
 test("docent ask without a model gives the retrieval-only answer with sources", async () => {
   const dir = await tempDocs(DOCS);
   const { stdout, code, stderr } = await docent(["ask", dir, "What is jvm.memory.used?", "--json"]);

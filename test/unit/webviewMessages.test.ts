@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseWebviewMessage } from "../../src/shared/webviewMessages.js";
+import { parseWebviewMessage, sourcePlaces } from "../../src/shared/webviewMessages.js";
+import { MAX_OTHER_LOCATIONS } from "../../src/shared/answer.js";
 
 test("webview messages: every well-formed message is accepted as sent", () => {
   const valid = [
@@ -203,4 +204,48 @@ test("webview messages: a clicked link carries its href, and optionally its turn
     { type: "openLink", href: "a.md", n: "1" },
   ])
     assert.equal(parseWebviewMessage(bad), undefined, JSON.stringify(bad).slice(0, 80));
+});
+
+test("a source's other places are read only when well formed, at most MAX_OTHER_LOCATIONS, never through a getter", () => {
+  const place = { path: "archive/metrics.md", file: "/docs/archive/metrics.md", startLine: 3, endLine: 5 };
+  assert.deepEqual(sourcePlaces({ n: 1, also: [place] }), [place]);
+  // Extra fields are dropped; malformed entries are skipped, the good ones kept.
+  assert.deepEqual(
+    sourcePlaces({
+      also: [
+        { ...place, onclick: "alert(1)" },
+        { ...place, startLine: 0 },
+        { ...place, endLine: 2 },
+        { ...place, file: "" },
+        { ...place, file: "a\0b" },
+        { ...place, path: 7 },
+        null,
+        "x",
+        [place],
+      ],
+    }),
+    [place],
+  );
+  for (const bad of [undefined, null, 3, "s", { also: "x" }, { also: { 0: place, length: 1 } }]) assert.deepEqual(sourcePlaces(bad), []);
+  assert.equal(sourcePlaces({ also: Array.from({ length: 100_000 }, () => place) }).length, MAX_OTHER_LOCATIONS);
+  let read = false;
+  const withGetter = Object.defineProperty({}, "also", {
+    get: () => {
+      read = true;
+      return [place];
+    },
+  });
+  assert.deepEqual(sourcePlaces(withGetter), []);
+  const entryWithGetter = Object.defineProperty({ path: "a.md", startLine: 1, endLine: 1 }, "file", { get: () => ((read = true), "/a.md"), enumerable: true });
+  assert.deepEqual(sourcePlaces({ also: [entryWithGetter] }), []);
+  assert.equal(read, false);
+  const hostile = new Proxy(
+    {},
+    {
+      getOwnPropertyDescriptor: () => {
+        throw new Error("trap");
+      },
+    },
+  );
+  assert.deepEqual(sourcePlaces(hostile), []);
 });

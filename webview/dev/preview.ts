@@ -155,7 +155,17 @@ const sources: Source[] = [
     endLine: 203,
     matchedBy: ["text", "vector"],
   },
-  { n: 2, path: "http/http-spans.md", file: `${DOCS}/http/http-spans.md`, heading: "HTTP server span", startLine: 507, endLine: 602, matchedBy: ["text"] },
+  {
+    n: 2,
+    path: "http/http-spans.md",
+    file: `${DOCS}/http/http-spans.md`,
+    heading: "HTTP server span",
+    startLine: 507,
+    endLine: 602,
+    matchedBy: ["text"],
+    // The same section copied into an archived version of the docs: one source, two places.
+    also: [{ path: "archive/v1.26/http/http-spans.md", file: `${DOCS}/archive/v1.26/http/http-spans.md`, startLine: 498, endLine: 590 }],
+  },
   {
     n: 3,
     path: "http/http-metrics.md",

@@ -86,6 +86,14 @@ const shot = async (page, name) => {
   );
   await page.locator(".source").nth(1).click();
   check((await posted(page)).at(-1)?.file?.endsWith("http-spans.md"), "a source item posts openSource");
+  // A source whose text is in two places lists the other one, which opens it.
+  check((await page.locator(".source-places").count()) === 1, "a source with its text in another place shows one Also in line");
+  await page.locator(".source-place").first().click();
+  const other = (await posted(page)).at(-1);
+  check(
+    other?.type === "openSource" && other.file.endsWith("archive/v1.26/http/http-spans.md") && other.startLine === 498 && other.endLine === 590,
+    "an Also in place posts openSource with its own file and lines",
+  );
 
   // Thumbs down opens a comment box; sending posts feedback with the comment, then thanks.
   await page.getByRole("button", { name: "Not helpful" }).click();

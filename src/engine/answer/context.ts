@@ -5,12 +5,13 @@
 import type { SearchHit } from "../index/types.js";
 import { headingLabel } from "../index/types.js";
 import { cardMarkdown, codeSpan, type DefinitionCard } from "../../shared/cards.js";
-import type { AnswerSourceWithText } from "../../shared/answer.js";
+import { MAX_OTHER_LOCATIONS, type AnswerSourceWithText, type SourceLocation } from "../../shared/answer.js";
 import { compactMarkdown } from "../cards/inlineText.js";
 import { bestExcerpt, type ExcerptQuery } from "./excerpts.js";
 import { groupBySection, sectionLabel, sectionLines, type SectionGroup } from "./sections.js";
 import { contentHash } from "../index/hash.js";
 import { fileLinesOf } from "./fileLines.js";
+import { fingerprint, mostlyShownIn, nearDuplicate, type TextFingerprint } from "./duplicates.js";
 
 type Source = AnswerSourceWithText;
 
@@ -48,6 +49,35 @@ function sourceOf(group: SectionGroup, n: number, range: { startLine: number; en
   };
 }
 
+/** Sources already taken, with the fingerprints of their sections' texts: a later copy of one becomes a place it lists. */
+class DistinctSources {
+  private readonly taken: { source: Source; fingerprint: TextFingerprint; shown: boolean }[] = [];
+
+  /** The source taken earlier whose section (or shown text) is the same or nearly the same text, if any. */
+  copyOf(fp: TextFingerprint): Source | undefined {
+    return this.taken.find((t) => nearDuplicate(t.fingerprint, fp))?.source;
+  }
+
+  /** The source taken earlier whose shown text already holds nearly all of these lines, if any. */
+  showing(shown: TextFingerprint): Source | undefined {
+    return this.taken.find((t) => t.shown && mostlyShownIn(shown, t.fingerprint))?.source;
+  }
+
+  /** A source taken, known by its section's text and by the text it shows (the same when it shows it whole). */
+  add(source: Source, section: TextFingerprint, shown: TextFingerprint): void {
+    this.taken.push({ source, fingerprint: shown, shown: true });
+    if (section !== shown) this.taken.push({ source, fingerprint: section, shown: false });
+  }
+}
+
+/** Adds the section's place to the source that already shows its text (up to MAX_OTHER_LOCATIONS). */
+function addLocation(source: Source, group: SectionGroup, range: { startLine: number; endLine: number }): void {
+  const also = (source.also ??= []);
+  if (also.length >= MAX_OTHER_LOCATIONS) return;
+  const place: SourceLocation = { path: group.relPath, file: group.file, startLine: range.startLine, endLine: range.endLine };
+  if (!also.some((a) => a.file === place.file && a.startLine === place.startLine)) also.push(place);
+}
+
 /** The lines of the section's ranked chunks, as 0-based indices into the section's lines. */
 function rankedLines(group: SectionGroup, startLine: number): { from: number; to: number }[] {
   return group.hits.map((h) => ({ from: h.chunk.startLine - startLine, to: h.chunk.endLine - startLine }));
@@ -80,6 +110,7 @@ export async function modelSources(
   const { query, cards, cache } = request;
   const groups = groupBySection(request.hits);
   const sources: Source[] = [];
+  const distinct = new DistinctSources();
   let left = budget;
   // A server's tokenizer answers asynchronously (one /tokenize call per count).
   const cost = async (s: Source) => await countTokens(block(s) + "\n\n");
@@ -91,6 +122,15 @@ export async function modelSources(
   for (const group of groups) {
     if (left < MIN_SOURCE_TOKENS) break;
     const read = await sectionLines(group, cache);
+    const fp = fingerprint(read.lines);
+    const original = distinct.copyOf(fp);
+    if (original) {
+      // The same text again: one more place for the source that shows it, not a second copy.
+      const before = await cost(original);
+      addLocation(original, group, read);
+      left -= (await cost(original)) - before;
+      continue;
+    }
     const top = cardText({ file: group.file, ...read });
     const whole = compactMarkdown(read.lines.join("\n"));
     let source = sourceOf(group, sources.length + 1, read, top ? `${top}\n\n${whole}` : whole);
@@ -111,8 +151,19 @@ export async function modelSources(
       if (!fitted) continue;
       source = fitted;
     }
+    // Only part of the section fits: those lines may be what an earlier source already gives.
+    const shown = source.text === whole ? fp : fingerprint(source.text.split("\n"));
+    const shownOriginal = shown === fp ? undefined : distinct.showing(shown);
+    if (shownOriginal) {
+      const before = await cost(shownOriginal);
+      addLocation(shownOriginal, group, read);
+      left -= (await cost(shownOriginal)) - before;
+      continue;
+    }
     left -= await cost(source);
-    sources.push(await withLinesHash(source, cache));
+    const taken = await withLinesHash(source, cache);
+    sources.push(taken);
+    distinct.add(taken, fp, shown);
   }
   // A card whose section did not make it in still goes first, on its own.
   for (const card of [...cards].reverse()) {
@@ -138,13 +189,35 @@ export async function modelSources(
   return sources.map((s, i) => ({ ...s, n: i + 1 }));
 }
 
-/** Sources for a reader without a model: the first `count` sections, each with its best-matching lines. */
+/**
+ * Sources for a reader without a model: the first `count` distinct sections (a copy of one shown
+ * is listed as one more place of it), each with its best-matching lines.
+ */
 export async function readerSources(request: ContextRequest, count: number, excerptChars = EXCERPT_CHARS): Promise<Source[]> {
   const sources: Source[] = [];
-  for (const group of groupBySection(request.hits).slice(0, count)) {
+  const distinct = new DistinctSources();
+  for (const group of groupBySection(request.hits)) {
     const read = await sectionLines(group, request.cache);
-    const { text } = bestExcerpt(read.lines, request.query, excerptChars);
-    sources.push(await withLinesHash(sourceOf(group, sources.length + 1, read, text), request.cache));
+    const fp = fingerprint(read.lines);
+    const original = distinct.copyOf(fp);
+    if (original) {
+      addLocation(original, group, read);
+      continue;
+    }
+    // Copies of a section shown still join it as places, after the last source is taken.
+    if (sources.length >= count) continue;
+    // The first source opens with its best-matching line: the fact first.
+    const { text } = bestExcerpt(read.lines, request.query, excerptChars, { bestFirst: true });
+    // Sections that differ elsewhere can still show the same lines (a notice pasted into several pages).
+    const shownText = fingerprint(text.split("\n"));
+    const shownOriginal = distinct.showing(shownText);
+    if (shownOriginal) {
+      addLocation(shownOriginal, group, read);
+      continue;
+    }
+    const source = await withLinesHash(sourceOf(group, sources.length + 1, read, text), request.cache);
+    sources.push(source);
+    distinct.add(source, fp, shownText);
   }
   return sources;
 }
@@ -152,8 +225,14 @@ export async function readerSources(request: ContextRequest, count: number, exce
 /** A retrieval-only answer: each source's label, location and best-matching lines, cited as [n]. */
 export function readerAnswer(sources: Source[]): string {
   return sources
-    .map((s) => `[${s.n}] **${escapeInline(s.label ?? s.heading)}** · ${codeSpan(`${s.path}:${s.startLine}-${s.endLine}`)}\n\n${s.text}`)
+    .map((s) => `[${s.n}] **${escapeInline(s.label ?? s.heading)}** · ${codeSpan(`${s.path}:${s.startLine}-${s.endLine}`)}${alsoIn(s)}\n\n${s.text}`)
     .join("\n\n");
+}
+
+/** The other places a source's text is in, as a reader sees them (" · also in `b.md:3-9`, `c.md:1-7`"), or "". */
+export function alsoIn(s: Pick<Source, "also">): string {
+  if (!s.also?.length) return "";
+  return ` · also in ${s.also.map((a) => codeSpan(`${a.path}:${a.startLine}-${a.endLine}`)).join(", ")}`;
 }
 
 /** A heading or path shown as text inside Markdown: characters Markdown would act on are escaped. */

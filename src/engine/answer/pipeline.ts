@@ -388,9 +388,10 @@ export async function contextBudget(
   return contextSize - answerMaxTokens - overhead;
 }
 
-/** One numbered section as the model sees it. */
-export function sourceBlock(s: Pick<Source, "n" | "path" | "heading" | "startLine" | "endLine" | "text">): string {
-  return `[${s.n}] ${s.path} — ${s.heading} (lines ${s.startLine}-${s.endLine})\n${s.text}`;
+/** One numbered section as the model sees it (with the other places its text is in, so the model cites it once). */
+export function sourceBlock(s: Pick<Source, "n" | "path" | "heading" | "startLine" | "endLine" | "text" | "also">): string {
+  const also = s.also?.length ? `; the same text is also in ${s.also.map((a) => `${a.path} lines ${a.startLine}-${a.endLine}`).join(", ")}` : "";
+  return `[${s.n}] ${s.path} — ${s.heading} (lines ${s.startLine}-${s.endLine}${also})\n${s.text}`;
 }
 
 export function answerPrompt(question: string, sources: Source[]): string {

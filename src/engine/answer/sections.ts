@@ -3,6 +3,7 @@
 import type { SearchHit } from "../index/types.js";
 import type { MatchSource } from "../../shared/answer.js";
 import { fileLinesOf } from "./fileLines.js";
+import { admonitionName } from "./excerpts.js";
 
 export interface SectionGroup {
   file: string;
@@ -70,6 +71,8 @@ export async function sectionLines(
 
 /** The section's most specific heading as plain text ("Metric: http.server.request.duration"), else the file's title. */
 export function sectionLabel(group: Pick<SectionGroup, "headingPath" | "title">): string {
-  const heading = group.headingPath[group.headingPath.length - 1] ?? group.title;
+  // An alert marker read as a heading ("[!IMPORTANT]" over a line of "---") names no section: the one above it does.
+  const headings = group.headingPath.filter((h) => !admonitionName(h.replace(/^#+\s*/, "")));
+  const heading = headings[headings.length - 1] ?? group.title;
   return heading.replace(/`/g, "").trim() || group.title;
 }

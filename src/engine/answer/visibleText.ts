@@ -8,6 +8,9 @@ import { cardMarkdown } from "../../shared/cards.js";
 export function visibleAnswerText(result: AnswerResult<AnswerSource>): string {
   const parts = (result.cards ?? []).map((c) => cardMarkdown(c));
   parts.push(result.answer);
-  for (const s of result.sources) parts.push(`${s.label ?? s.heading} ${s.path}:${s.startLine}-${s.endLine}`);
+  for (const s of result.sources) {
+    const also = (s.also ?? []).map((a) => ` ${a.path}:${a.startLine}-${a.endLine}`).join("");
+    parts.push(`${s.label ?? s.heading} ${s.path}:${s.startLine}-${s.endLine}${also}`);
+  }
   return parts.join("\n");
 }
