@@ -667,7 +667,7 @@ export async function settled<T>(probe: () => Promise<T>, done: (value: T) => bo
 /** Workbench and editor hovers as shown now (hidden ones stay in the DOM). */
 const VISIBLE_HOVERS = ".monaco-hover:visible, .workbench-hover:visible, .workbench-hover-container:visible";
 
-/** How long to wait for a sign of life in the workbench (a state, never a speed). */
+/** Milliseconds left before `deadline`, at least 1 (Playwright reads a timeout of 0 as no limit). */
 function remaining(deadline: number): number {
   return Math.max(1, deadline - Date.now());
 }
