@@ -2,6 +2,12 @@
 // packaged .vsix installed. Ask about the sample docs, watch the answer stream and the sources
 // appear, open a source at its line, rate an answer and find it in the feedback log, stop an
 // answer. Screenshots of the chat view are kept in out/e2e/.
+//
+// Every wait is for a state, never for a speed (CI shares two cores with other work): clicks go
+// through clickUnobstructed (a workbench hover where the mouse last rested can cover the target),
+// settling UI states are read until they hold (settled), a streaming answer is recorded inside the
+// view as it changes rather than sampled after a sleep, and Stop is tested on an answer that a
+// fault proxy holds open until Stop ends it.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -11,16 +17,30 @@ import type { Frame, Page } from "playwright-core";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ensureTinyModels } from "../fixtures/tinyModels.js";
-import { openWorkbench, readNotifications, startCodeServer, waitForNotification, type CodeServer, type Workbench } from "../integration/harness/codeServer.js";
+import {
+  clickUnobstructed,
+  openWorkbench,
+  readNotifications,
+  settled,
+  startCodeServer,
+  waitForNotification,
+  type CodeServer,
+  type Workbench,
+} from "../integration/harness/codeServer.js";
 import { repoRoot } from "../integration/harness/tools.js";
 import { prepareWorkspace, prerequisitesMissing } from "../integration/run.js";
 import { docentChatFrame } from "../integration/harness/docentView.js";
+import { FaultProxy } from "../helpers/faultProxy.js";
+import { LlamaServer, llamaServerOrSkip } from "../helpers/llamaServer.js";
+import { ANSWER_SYSTEM_PROMPT } from "../../src/engine/answer/pipeline.js";
 
 const root = repoRoot();
 const artifacts = path.join(root, "out", "e2e");
 const missing = prerequisitesMissing();
 if (missing && process.env.CI === "true") throw new Error(`e2e: ${missing}; CI must install them`);
 const skip = missing ? `${missing}` : false;
+// The Stop test's model server (with CI=true a missing llama-server fails here; elsewhere that test is skipped).
+const llamaServer = skip ? { skip } : llamaServerOrSkip();
 
 let server: CodeServer | undefined;
 const server_ = (): CodeServer => server!;
@@ -28,6 +48,7 @@ let workbench: Workbench | undefined;
 let page: Page;
 let chat: Frame;
 let workspace: string;
+let models: Awaited<ReturnType<typeof ensureTinyModels>>;
 
 async function shot(name: string): Promise<void> {
   await page.screenshot({ path: path.join(artifacts, `${name}.png`) });
@@ -42,7 +63,7 @@ async function findFeedbackLog(dir: string): Promise<string | undefined> {
 
 async function ask(question: string): Promise<void> {
   const input = chat.locator("vscode-text-area textarea, textarea").first();
-  await input.click();
+  await clickUnobstructed(page, input);
   await input.fill(question);
   await input.press("Enter");
 }
@@ -50,7 +71,7 @@ async function ask(question: string): Promise<void> {
 before(async () => {
   if (skip) return;
   await fs.mkdir(artifacts, { recursive: true });
-  const models = await ensureTinyModels();
+  models = await ensureTinyModels();
   const vsix = path.join(artifacts, "docent.vsix");
   execFileSync(process.execPath, [path.join(root, "scripts", "package.mjs"), "--out", vsix], { cwd: root, stdio: "inherit" });
   workspace = await prepareWorkspace();
@@ -111,17 +132,17 @@ test("the first index is announced with Ask a question, which opens the chat wit
   const note = await waitForNotification(page, /Docent indexed \d+ files of docs/, 180_000);
   assert.deepEqual(note.buttons, ["Ask a question"]);
   await shot("0-first-index");
-  await page.locator(".notifications-center .monaco-button", { hasText: "Ask a question" }).first().click();
+  // The notification centre opened from the status bar's bell, whose hover would cover this button.
+  await clickUnobstructed(page, page.locator(".notifications-center .monaco-button", { hasText: "Ask a question" }).first());
   chat = await docentChatFrame(page);
   await chat.locator(".question-input").waitFor({ timeout: 30_000 });
-  for (let i = 0; i < 50 && (await chatFocus()) !== "textarea.question-input"; i++) await page.waitForTimeout(100);
-  assert.equal(await chatFocus(), "textarea.question-input");
+  assert.equal(await settled(chatFocus, (f) => f === "textarea.question-input"), "textarea.question-input");
 });
 
 test("the Docent view opens from the activity bar and shows the ready index", { skip }, async () => {
   // Open unless the first test's "Ask a question" already did (a second click would close the side bar).
   if (!(await page.locator('iframe.webview.ready[src*="extensionId=docent.docent"]').isVisible()))
-    await page.locator('.activitybar .action-item a[aria-label^="Docent"]').click();
+    await clickUnobstructed(page, page.locator('.activitybar .action-item a[aria-label^="Docent"]'));
   chat = await docentChatFrame(page);
   // Ready: the view names the model; the file and section counts are the status bar's, not repeated here.
   await chat.locator(".status", { hasText: "tiny-chat-template" }).waitFor({ timeout: 120_000 });
@@ -136,22 +157,53 @@ test("the Docent view opens from the activity bar and shows the ready index", { 
   await shot("1-ready");
 });
 
+/** What the view showed of its newest turn at one moment: the answer's length and whether the footer (the end) was there. */
+type TurnState = { turns: number; answer: number; footer: boolean };
+
+/**
+ * Records, inside the view, every state of its newest turn as the DOM changes (a MutationObserver):
+ * what the reader saw while the answer streamed, however fast the answer was or slow this test.
+ */
+async function recordTurnStates(): Promise<void> {
+  await chat.evaluate(`(() => {
+    const states = (window.__turnStates = []);
+    const log = document.querySelector(".log");
+    const read = () => {
+      const turns = log.querySelectorAll(".turn");
+      const turn = turns[turns.length - 1];
+      if (!turn) return;
+      const answer = turn.querySelector(".answer");
+      const footer = turn.querySelector(".turn-footer");
+      states.push({ turns: turns.length, answer: answer && !answer.hidden ? answer.textContent.length : 0, footer: !!footer && !footer.hidden });
+    };
+    if (window.__turnObserver) window.__turnObserver.disconnect();
+    window.__turnObserver = new MutationObserver(read);
+    window.__turnObserver.observe(log, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ["hidden"] });
+  })()`);
+}
+
+async function recordedTurnStates(): Promise<TurnState[]> {
+  return (await chat.evaluate(`(() => { window.__turnObserver.disconnect(); return window.__turnStates; })()`)) as TurnState[];
+}
+
 test("asking streams the answer, then lists the sources", { skip }, async () => {
+  const turnsBefore = await chat.locator(".turn").count();
+  await recordTurnStates();
   await ask("What does http.server.request.duration measure?");
   const turn = chat.locator(".turn").last();
   const answer = turn.locator(".answer");
   await answer.waitFor({ state: "visible", timeout: 60_000 });
-  // Part of the answer is on screen while the turn is still running (no footer yet)...
-  await page.waitForTimeout(200);
-  const partial = (await answer.innerText()).length;
-  const stillRunning = !(await turn.locator(".turn-footer").isVisible());
   await shot("2-streaming");
-  assert.ok(partial > 0 && stillRunning, `streaming: ${partial} characters shown while the turn runs (${stillRunning})`);
   const sources = chat.locator(".turn").last().locator(".source-list li");
   await sources.first().waitFor({ timeout: 120_000 });
   await turn.locator(".turn-footer").waitFor({ state: "visible", timeout: 120_000 });
-  // ...and more of it once it is done.
-  assert.ok((await answer.innerText()).length > partial);
+  // The answer grew on screen while the turn was still running (no footer yet): at least two
+  // lengths of it were shown before the end, the first of them shorter than the finished answer.
+  const states = (await recordedTurnStates()).filter((s) => s.turns === turnsBefore + 1);
+  const running = [...new Set(states.filter((s) => s.answer > 0 && !s.footer).map((s) => s.answer))];
+  console.log(`e2e: the answer was shown at ${running.length} lengths while it ran (${running.slice(0, 8).join(", ")}...)`);
+  assert.ok(running.length >= 2, `streaming: the answer grew while the turn ran (lengths shown before the end: ${JSON.stringify(running.slice(0, 20))})`);
+  assert.ok(((await answer.textContent()) ?? "").length > running[0]!);
   assert.ok((await sources.count()) >= 1);
   assert.match(await sources.first().innerText(), /http-metrics\.md:\d+/);
   // The question stays at the top of the view, its answer below it (not scrolled to the sources' end).
@@ -169,17 +221,20 @@ test("clicking a source opens the file at the cited line", { skip }, async () =>
   // The button's title holds the source's absolute path and its lines (the label shows the file name only).
   const title = (await firstSource.locator("button.source").getAttribute("title"))!.split("\n")[0]!;
   const [, file, start] = /^(.*):(\d+)(?:-\d+)?$/.exec(title)!;
-  await firstSource.locator("button, [role=button]").first().click();
+  await clickUnobstructed(page, firstSource.locator("button, [role=button]").first());
   const tab = page.locator(".tabs-container .tab.active");
   await tab.waitFor({ timeout: 30_000 });
   assert.equal((await tab.getAttribute("aria-label"))?.split(",")[0], path.basename(file!));
   // The cursor lands on the cited line (the editor opens first, then the selection is set).
   const position = page.locator('.statusbar [id="status.editor.selection"]');
-  await position
-    .filter({ hasText: new RegExp(`^Ln ${start},`) })
-    .waitFor({ timeout: 10_000 })
-    .catch(() => undefined);
-  assert.match(await position.innerText(), new RegExp(`^Ln ${start},`));
+  const lineCol = new RegExp(`^Ln ${start},`);
+  assert.match(
+    await settled(
+      () => position.innerText(),
+      (t) => lineCol.test(t),
+    ),
+    lineCol,
+  );
   assert.doesNotMatch(await position.innerText(), /selected/, "nothing is selected");
   await shot("4-source-opened");
   // A keystroke now (the keyboard stayed in the chat) changes nothing in the doc: not on disk, not in the editor.
@@ -194,56 +249,67 @@ test("clicking a source opens the file at the cited line", { skip }, async () =>
 
 test("the keybinding puts the keyboard in the question box from the editor, and Up recalls the last question", { skip }, async () => {
   // Keyboard in the editor first.
-  await page.locator(".editor-instance .view-lines").first().click();
-  assert.notEqual(await chatFocus(), "textarea.question-input");
+  await clickUnobstructed(page, page.locator(".editor-instance .view-lines").first());
+  assert.notEqual(await settled(chatFocus, (f) => f !== "textarea.question-input"), "textarea.question-input");
   await page.keyboard.press("Control+Alt+D");
-  for (let i = 0; i < 50 && (await chatFocus()) !== "textarea.question-input"; i++) await page.waitForTimeout(100);
-  assert.equal(await chatFocus(), "textarea.question-input");
+  assert.equal(await settled(chatFocus, (f) => f === "textarea.question-input"), "textarea.question-input");
+  const question = () => chat.locator(".question-input").evaluate((e) => (e as unknown as { value: string }).value);
   await page.keyboard.press("ArrowUp");
-  assert.equal(
-    await chat.locator(".question-input").evaluate((e) => (e as unknown as { value: string }).value),
-    "What does http.server.request.duration measure?",
-  );
+  const recalled = "What does http.server.request.duration measure?";
+  assert.equal(await settled(question, (v) => v === recalled), recalled);
   await shot("4c-keybinding-focus-and-recall");
   await page.keyboard.press("ArrowDown");
-  assert.equal(await chat.locator(".question-input").evaluate((e) => (e as unknown as { value: string }).value), "");
-  await page.locator(".editor-instance .view-lines").first().click();
+  assert.equal(await settled(question, (v) => v === ""), "");
+  await clickUnobstructed(page, page.locator(".editor-instance .view-lines").first());
   await page.keyboard.press("Control+Z");
 });
 
-/** The labels of the editor's context menu at the first on-screen text that holds `text` (after a click there). */
-async function contextMenuAt(text: string): Promise<string[]> {
+/**
+ * The labels of the editor's context menu at the first on-screen text that holds `text` (after a
+ * click there), once the menu shows Explain This Metric (`explain`) or not. The context key follows
+ * the cursor after a debounce and one definition request to the engine, so the menu is opened again
+ * until it says what is expected: a menu that never does is returned as last seen and fails the
+ * caller's assertion.
+ */
+async function contextMenuAt(text: string, explain: boolean): Promise<string[]> {
   // Back to the top-left first (the keyboard is in the editor): a click on a long line scrolls the
   // editor sideways and down, and the words of the other lines leave the screen (seen in CI run 8).
   await page.keyboard.press("Control+Home");
   // The active group's editor only: a source opened earlier may still be on screen in another group.
   const token = page.locator(".editor-group-container.active .editor-instance .view-line span span", { hasText: text }).first();
-  await token.click({ timeout: 30_000 }).catch(async (err: unknown) => {
+  await clickUnobstructed(page, token).catch(async (err: unknown) => {
     await shot(`failed-context-menu-at-${text}`);
     throw err;
   });
-  // The context key follows the cursor after a short debounce and one definition request.
-  await page.waitForTimeout(800);
-  await token.click({ button: "right" });
-  const items = page.locator(".context-view .monaco-menu .action-item .action-label");
-  await items.first().waitFor({ timeout: 10_000 });
-  const labels = (await items.allInnerTexts()).map((l) => l.trim()).filter(Boolean);
-  await page.keyboard.press("Escape");
-  return labels;
+  const menu = page.locator(".context-view .monaco-menu");
+  const items = menu.locator(".action-item .action-label");
+  return settled(
+    async () => {
+      await clickUnobstructed(page, token, { button: "right" });
+      await items.first().waitFor({ timeout: 10_000 });
+      const labels = (await items.allInnerTexts()).map((l) => l.trim()).filter(Boolean);
+      await page.keyboard.press("Escape");
+      await menu.waitFor({ state: "hidden", timeout: 10_000 });
+      return labels;
+    },
+    (labels) => labels.includes("Explain This Metric") === explain,
+  );
 }
 
 test("Explain This Metric is in the editor's context menu on a name the docs define, and not on other words", { skip }, async () => {
   await page.keyboard.press("F1");
   const widget = page.locator(".quick-input-widget");
   await widget.locator("input").fill("telemetry.ts");
-  await widget.locator(".monaco-list-row", { hasText: "telemetry.ts" }).first().click({ timeout: 30_000 });
+  await clickUnobstructed(page, widget.locator(".monaco-list-row", { hasText: "telemetry.ts" }).first());
   await page.locator(".tabs-container .tab.active", { hasText: "telemetry.ts" }).waitFor({ timeout: 30_000 });
-  const onName = await contextMenuAt("http.server.request.duration");
+  const onName = await contextMenuAt("http.server.request.duration", true);
   assert.ok(onName.includes("Explain This Metric"), `menu on a defined name: ${onName.join(" | ")}`);
-  const onWord = await contextMenuAt("import");
+  const onWord = await contextMenuAt("import", false);
   assert.ok(onWord.length > 3 && !onWord.includes("Explain This Metric"), `menu on a plain word: ${onWord.join(" | ")}`);
-  await contextMenuAt("http.server.request.duration");
-  await page.locator(".editor-instance .view-line span span", { hasText: "http.server.request.duration" }).first().click({ button: "right" });
+  await contextMenuAt("http.server.request.duration", true);
+  await clickUnobstructed(page, page.locator(".editor-instance .view-line span span", { hasText: "http.server.request.duration" }).first(), {
+    button: "right",
+  });
   await page.locator(".context-view .monaco-menu .action-label", { hasText: "Explain This Metric" }).waitFor({ timeout: 10_000 });
   await shot("4d-explain-in-context-menu");
   await page.keyboard.press("Escape");
@@ -251,7 +317,7 @@ test("Explain This Metric is in the editor's context menu on a name the docs def
 
 test("thumbs up stores the rated answer in the feedback log", { skip }, async () => {
   const turn = chat.locator(".turn").last();
-  await turn.getByRole("button", { name: "Helpful", exact: true }).click();
+  await clickUnobstructed(page, turn.getByRole("button", { name: "Helpful", exact: true }));
   await turn.locator(".thanks").waitFor({ timeout: 30_000 });
   const log = await findFeedbackLog(server!.dirs.userData);
   assert.ok(log, "a feedback.jsonl exists in the workspace storage");
@@ -285,16 +351,6 @@ test("a hostile doc and question show as text, and the view keeps working", { sk
   await shot("6-hostile");
 });
 
-test("Stop during an answer stops it and keeps what was written", { skip }, async () => {
-  await ask("Explain jvm.memory.used in detail");
-  const turn = chat.locator(".turn").last();
-  await turn.locator(".answer").waitFor({ state: "visible", timeout: 60_000 });
-  await chat.getByRole("button", { name: "Stop answering" }).click();
-  await turn.locator(".stopped").waitFor({ timeout: 10_000 });
-  assert.ok((await turn.locator(".answer").innerText()).length > 0);
-  await shot("7-stopped");
-});
-
 test("the packaged .vsix carries node-llama-cpp's Vulkan binary, and the engine loaded it from the installed extension", { skip }, async (t) => {
   if (process.platform !== "linux" || process.arch !== "x64") return t.skip("the Vulkan binary is checked in the linux-x64 .vsix");
   const vulkanLib = path.join("node_modules", "@node-llama-cpp", "linux-x64-vulkan", "bins", "linux-x64-vulkan", "libggml-vulkan.so");
@@ -311,7 +367,7 @@ test("the packaged .vsix carries node-llama-cpp's Vulkan binary, and the engine 
   }
   assert.ok(mapped.length > 0, `no process maps ${lib}`);
   // The software device gets no layers: the engine says the model runs on the CPU.
-  await chat.locator(".status", { hasText: "tiny-chat-template" }).waitFor({ timeout: 10_000 });
+  await chat.locator(".status", { hasText: "tiny-chat-template" }).waitFor({ timeout: 60_000 });
   let log = "";
   for (const entry of await fs.readdir(path.join(server!.dirs.userData, "logs"), { withFileTypes: true, recursive: true })) {
     if (entry.isFile() && entry.name === "Docent.log")
@@ -321,18 +377,68 @@ test("the packaged .vsix carries node-llama-cpp's Vulkan binary, and the engine 
   assert.match(log, /ready on vulkan \(0 GPU layers/);
 });
 
+/**
+ * Merges `patch` into the user settings as code-server keeps them (a key set to undefined is
+ * removed). Machine-scoped settings live in the remote machine's settings in code-server (see the
+ * harness): both files get it, and the extension sees the change as a user would make it.
+ */
+async function updateUserSettings(patch: Record<string, unknown>): Promise<void> {
+  for (const scope of ["User", "Machine"]) {
+    const settingsFile = path.join(server_().dirs.userData, scope, "settings.json");
+    const settings = JSON.parse(await fs.readFile(settingsFile, "utf8")) as Record<string, unknown>;
+    await fs.writeFile(settingsFile, JSON.stringify({ ...settings, ...patch }, null, 2));
+  }
+}
+
+test("Stop during an answer stops it and keeps what was written", { skip: skip || llamaServer.skip }, async () => {
+  // An answer that runs until Stop ends it, however fast or slow this machine is: a real
+  // llama-server with the same tiny model, behind a fault proxy that passes the answer's first
+  // events and then holds its stream open (the draft and the token counts pass untouched). Stop
+  // itself is real: the button, the engine's cancel, and what the view keeps.
+  const llama = await LlamaServer.start(llamaServer.bin!, { model: models.chatTemplate, alias: "tiny-docs" });
+  const proxy = await FaultProxy.start(`http://127.0.0.1:${llama.port}`);
+  proxy.set({ kind: "stall", events: 16, bodyIncludes: JSON.stringify(ANSWER_SYSTEM_PROMPT).slice(1, -1) });
+  try {
+    // A held stream is given up on after server.timeoutSeconds: the longest there is.
+    await updateUserSettings({ "docent.server.url": proxy.url, "docent.server.chatModel": "tiny-docs", "docent.server.timeoutSeconds": 600 });
+    await chat.locator(".status", { hasText: "tiny-docs" }).waitFor({ timeout: 120_000 });
+    const turns = await chat.locator(".turn").count();
+    await ask("Explain jvm.memory.used in detail");
+    const turn = chat.locator(".turn").nth(turns);
+    const answer = turn.locator(".answer");
+    await answer.waitFor({ state: "visible", timeout: 120_000 });
+    // Letters and digits only: the text grows by appending, while markdown may re-render what came before.
+    const letters = (t: string) => t.replace(/[^\p{L}\p{N}]/gu, "");
+    const written = await settled(
+      async () => letters(await answer.innerText()),
+      (t) => t.length > 0 && proxy.streamFaults > 0,
+    );
+    assert.equal(proxy.streamFaults, 1, "the answer's stream is held open");
+    assert.ok(written.length > 0, "part of the answer is on screen");
+    assert.equal(await turn.locator(".turn-footer").isVisible(), false, "the answer is still running");
+    await clickUnobstructed(page, chat.getByRole("button", { name: "Stop answering" }));
+    await turn.locator(".stopped").waitFor({ timeout: 60_000 });
+    const kept = letters((await answer.innerText()).replace("(stopped)", ""));
+    assert.ok(kept.startsWith(written), `what was written is kept: ${JSON.stringify(kept.slice(0, 80))} after ${JSON.stringify(written.slice(0, 80))}`);
+    await turn.locator(".turn-footer").waitFor({ state: "visible", timeout: 30_000 });
+    assert.equal(await chat.getByRole("button", { name: "Stop answering" }).isVisible(), false, "nothing left to stop");
+    await shot("7-stopped");
+  } finally {
+    await updateUserSettings({ "docent.server.url": undefined, "docent.server.chatModel": undefined, "docent.server.timeoutSeconds": undefined });
+    await proxy.close();
+    await llama.close();
+  }
+  // Back on the local model for the tests after this one.
+  await chat.locator(".status", { hasText: "tiny-chat-template" }).waitFor({ timeout: 120_000 });
+});
+
 test("a model download that fails shows an error with Retry and Choose File", { skip }, async () => {
   // A real HTTP server on loopback without the model; the user settings now name it.
   const server: Server = createServer((_req, res) => res.writeHead(404).end("no such model"));
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const ref = `http://127.0.0.1:${(server.address() as AddressInfo).port}/missing-model.gguf`;
   try {
-    // Machine-scoped settings live in the remote machine's settings in code-server (see the harness): both files.
-    for (const scope of ["User", "Machine"]) {
-      const settingsFile = path.join(server_().dirs.userData, scope, "settings.json");
-      const settings = JSON.parse(await fs.readFile(settingsFile, "utf8")) as Record<string, unknown>;
-      await fs.writeFile(settingsFile, JSON.stringify({ ...settings, "docent.chatModel": ref }, null, 2));
-    }
+    await updateUserSettings({ "docent.chatModel": ref });
     const note = await waitForNotification(page, /could not download the chat model/, 60_000);
     assert.equal(note.severity, "error");
     assert.ok(note.buttons.includes("Retry") && note.buttons.includes("Choose File"), `buttons: ${note.buttons.join(", ")}`);

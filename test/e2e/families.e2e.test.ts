@@ -11,7 +11,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import type { Frame, Page } from "playwright-core";
 import { ensureTwins, SCRIPTED_TWINS } from "../fixtures/familyTwins.js";
-import { openWorkbench, startCodeServer, type CodeServer, type Workbench } from "../integration/harness/codeServer.js";
+import { clickUnobstructed, openWorkbench, settled, startCodeServer, type CodeServer, type Workbench } from "../integration/harness/codeServer.js";
 import { repoRoot } from "../integration/harness/tools.js";
 import { prepareWorkspace, prerequisitesMissing } from "../integration/run.js";
 import { docentChatFrame } from "../integration/harness/docentView.js";
@@ -70,7 +70,7 @@ after(async () => {
 });
 
 test("the scripted Qwen3 twin is loaded in the Docent view", { skip }, async () => {
-  await page.locator('.activitybar .action-item a[aria-label^="Docent"]').click();
+  await clickUnobstructed(page, page.locator('.activitybar .action-item a[aria-label^="Docent"]'));
   chat = await docentChatFrame(page);
   await chat.locator(".status", { hasText: "scripted-qwen3-cited" }).waitFor({ timeout: 120_000 });
 });
@@ -87,7 +87,7 @@ test("the answer streams, cites [1] as a button, flags [7] and keeps the reasoni
     });
   });
   const input = chat.locator("vscode-text-area textarea, textarea").first();
-  await input.click();
+  await clickUnobstructed(page, input);
   await input.fill(QUESTION);
   await input.press("Enter");
   const turn = chat.locator(".turn").last();
@@ -121,7 +121,7 @@ test("the answer streams, cites [1] as a button, flags [7] and keeps the reasoni
   assert.ok(!shown.includes(SCRIPT.reasoning!), "the reasoning is not in the answer");
   assert.ok(!shown.includes("think"), "no <think> tag in the answer");
   assert.equal((await reasoning.locator(".reasoning-body").textContent())?.trim(), SCRIPT.reasoning);
-  await reasoning.locator("summary").click();
+  await clickUnobstructed(page, reasoning.locator("summary"));
   assert.equal(await reasoning.locator(".reasoning-body").innerText(), SCRIPT.reasoning);
   await shot("2-reasoning-open");
 });
@@ -131,15 +131,18 @@ test("clicking the citation [1] opens the cited lines", { skip }, async () => {
   const label = await turn.locator(".source-list li").first().locator(".source-path").innerText();
   const [, file, start] = /^(.*):(\d+)-\d+$/.exec(label)!;
   assert.equal(path.basename(file!), "http-metrics.md");
-  await turn.locator(".answer button.cite", { hasText: "1" }).click();
+  await clickUnobstructed(page, turn.locator(".answer button.cite", { hasText: "1" }));
   const tab = page.locator(".tabs-container .tab.active");
   await tab.waitFor({ timeout: 30_000 });
   assert.equal((await tab.getAttribute("aria-label"))?.split(",")[0], "http-metrics.md");
   const position = page.locator('.statusbar [id="status.editor.selection"]');
-  await position
-    .filter({ hasText: new RegExp(`^Ln ${start},`) })
-    .waitFor({ timeout: 10_000 })
-    .catch(() => undefined);
-  assert.match(await position.innerText(), new RegExp(`^Ln ${start},`));
+  const lineCol = new RegExp(`^Ln ${start},`);
+  assert.match(
+    await settled(
+      () => position.innerText(),
+      (t) => lineCol.test(t),
+    ),
+    lineCol,
+  );
   await shot("3-citation-opened");
 });

@@ -9,8 +9,12 @@ export type Fault =
   | { kind: "none" }
   /** The next `times` requests to `path` get this status (and Retry-After when given). */
   | { kind: "status"; status: number; times: number; retryAfter?: string; path?: string }
-  /** Streams pass `events` SSE events, then: nothing more (stall), one malformed event, or a cut connection. */
-  | { kind: "stall" | "malformed" | "cut"; events: number }
+  /**
+   * Streams pass `events` SSE events, then: nothing more (stall), one malformed event, or a cut
+   * connection. With `bodyIncludes`, only requests whose body holds that text (one prompt among
+   * several) get the fault; the others pass.
+   */
+  | { kind: "stall" | "malformed" | "cut"; events: number; bodyIncludes?: string }
   /** Requests to `path` are taken and never answered (a server stuck on them); others pass. */
   | { kind: "hang"; path: string };
 
@@ -19,6 +23,8 @@ export class FaultProxy {
   /** Every request seen: method, path and the status the proxy itself answered (0 = forwarded, -1 = left hanging). */
   readonly requests: { method: string; path: string; injected: number }[] = [];
   private readonly sockets = new Set<import("node:net").Socket>();
+  /** Streams that got their fault so far (a stalled one is held from then on). */
+  streamFaults = 0;
 
   private constructor(
     private readonly server: http.Server,
@@ -69,13 +75,34 @@ export class FaultProxy {
       req.resume();
       return;
     }
+    const streamFault = fault.kind === "stall" || fault.kind === "malformed" || fault.kind === "cut" ? fault : undefined;
+    if (streamFault?.bodyIncludes !== undefined) {
+      // The body decides: read it whole (a chat request is a few KB), then forward it.
+      const parts: Buffer[] = [];
+      req.on("data", (d: Buffer) => parts.push(d));
+      req.on("end", () => {
+        const body = Buffer.concat(parts);
+        this.forward(req, res, path, body.toString("utf8").includes(streamFault.bodyIncludes!) ? streamFault : undefined, body);
+      });
+      return;
+    }
+    this.forward(req, res, path, streamFault);
+  }
+
+  /** Forwards a request to the real server, applying `streamFault` to an event stream; `body`: already read. */
+  private forward(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    path: string,
+    streamFault: Extract<Fault, { kind: "stall" | "malformed" | "cut" }> | undefined,
+    body?: Buffer,
+  ): void {
     this.requests.push({ method: req.method ?? "", path, injected: 0 });
     let tripped = false;
     const upstream = http.request(
       { host: this.target.hostname, port: this.target.port, method: req.method, path, headers: { ...req.headers, host: this.target.host } },
       (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
-        const streamFault = fault.kind === "stall" || fault.kind === "malformed" || fault.kind === "cut" ? fault : undefined;
         const isStream = String(up.headers["content-type"] ?? "").includes("text/event-stream");
         if (!streamFault || !isStream) {
           up.pipe(res);
@@ -93,6 +120,7 @@ export class FaultProxy {
             if (part.endsWith("\n\n")) events++;
             if (events >= streamFault.events) {
               tripped = true;
+              this.streamFaults++;
               if (streamFault.kind === "malformed") res.write('data: {"choices": [{"delta": {"content": "oops"\n\n');
               if (streamFault.kind === "cut") res.socket?.destroy();
               // "stall": stop forwarding and keep the connection open; the upstream is dropped.
@@ -111,7 +139,8 @@ export class FaultProxy {
       if (!res.headersSent) res.writeHead(502);
       res.end();
     });
-    req.pipe(upstream);
+    if (body) upstream.end(body);
+    else req.pipe(upstream);
   }
 
   async close(): Promise<void> {

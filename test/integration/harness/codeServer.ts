@@ -10,7 +10,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { format } from "node:util";
-import { chromium, type Browser, type Frame, type FrameLocator, type Page } from "playwright-core";
+import { chromium, type Browser, type Frame, type FrameLocator, type Locator, type Page } from "playwright-core";
 import { CHROMIUM_ARGS, chromiumPath, codeServerEntry, node24Path } from "./tools.js";
 
 // ------------------------------------------------------------------------------------ code-server
@@ -651,6 +651,88 @@ export async function waitForWorkbenchReady(page: Page, timeoutMs = 60_000): Pro
 }
 
 /**
+ * Reads `probe` until `done` accepts what it gives or `timeoutMs` has passed, and returns the last
+ * value read: the caller asserts on it, so a state that never came fails with what was seen.
+ * For UI states that settle a moment after an input (focus, a context key, a recalled value).
+ */
+export async function settled<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (done(value) || Date.now() >= deadline) return value;
+    await sleep(100);
+  }
+}
+
+/** Workbench and editor hovers as shown now (hidden ones stay in the DOM). */
+const VISIBLE_HOVERS = ".monaco-hover:visible, .workbench-hover:visible, .workbench-hover-container:visible";
+
+/** Milliseconds left before `deadline`, at least 1 (Playwright reads a timeout of 0 as no limit). */
+function remaining(deadline: number): number {
+  return Math.max(1, deadline - Date.now());
+}
+
+/**
+ * Takes the mouse to a spot that has no hover of its own and waits until no hover is shown. A
+ * workbench hover opens where the mouse rests (a status-bar item, a tab, an activity-bar icon, a
+ * tree row) and stays up while the mouse is over it, so a click aimed at whatever lies beneath it
+ * lands on the hover on every retry. Tried spots, in order: the empty end of the editor's tab
+ * strip, the bottom middle of the editor area, the middle of the status bar.
+ */
+export async function moveMouseAwayFromHovers(page: Page, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const hovers = page.locator(VISIBLE_HOVERS);
+  const spots = async (): Promise<{ x: number; y: number }[]> => {
+    const editor = await page.locator(".monaco-workbench .part.editor").boundingBox();
+    const status = await page.locator(".monaco-workbench .part.statusbar").boundingBox();
+    const out: { x: number; y: number }[] = [];
+    if (editor) out.push({ x: editor.x + editor.width * 0.6, y: editor.y + 15 }, { x: editor.x + editor.width * 0.5, y: editor.y + editor.height - 30 });
+    if (status) out.push({ x: status.x + status.width * 0.5, y: status.y + status.height / 2 });
+    return out.length ? out : [{ x: 600, y: 400 }];
+  };
+  for (let round = 0; ; round++) {
+    const all = await spots();
+    const spot = all[round % all.length]!;
+    await page.mouse.move(spot.x, spot.y);
+    // A hover hides a moment after the mouse leaves it (and one may be opening under the old spot).
+    const quietUntil = Math.min(deadline, Date.now() + 2_000);
+    while ((await hovers.count()) > 0 && Date.now() < quietUntil) await sleep(100);
+    if ((await hovers.count()) === 0) return;
+    if (Date.now() >= deadline)
+      throw new Error(
+        `a hover stays on screen wherever the mouse goes: ${await hovers
+          .first()
+          .innerText({ timeout: 1_000 })
+          .catch(() => "?")}`,
+      );
+  }
+}
+
+/**
+ * Clicks `target` as a user would, after taking the mouse away from anything that opens a hover
+ * (see moveMouseAwayFromHovers). A click that a hover (or a re-rendered element) intercepts anyway
+ * is tried again from a fresh mouse position until `timeoutMs` has passed.
+ */
+export async function clickUnobstructed(
+  page: Page,
+  target: Locator,
+  opts: { button?: "left" | "right"; position?: { x: number; y: number }; timeoutMs?: number } = {},
+): Promise<void> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  for (;;) {
+    await moveMouseAwayFromHovers(page, remaining(deadline)).catch(() => undefined);
+    await target.waitFor({ state: "visible", timeout: remaining(deadline) });
+    try {
+      // A short attempt: Playwright's own retry keeps the mouse on the target, under the hover.
+      await target.click({ button: opts.button, position: opts.position, timeout: Math.min(5_000, remaining(deadline)) });
+      return;
+    } catch (err) {
+      if (Date.now() >= deadline) throw err;
+    }
+  }
+}
+
+/**
  * Runs a command through the command palette by its title as shown there (e.g. "Docent: Ask").
  * Clicks the editor area first: after a click inside a webview the keyboard focus stays in it.
  */
@@ -672,7 +754,8 @@ export async function runCommandFromPalette(page: Page, title: string, timeoutMs
     .filter({ has: page.locator(".label-name", { hasText: exact }) })
     .first();
   await row.waitFor({ state: "visible", timeout: timeoutMs });
-  await row.click({ timeout: timeoutMs });
+  // The mouse rested on the editor's top-left corner (a tab, whose hover can cover the list).
+  await clickUnobstructed(page, row, { timeoutMs });
   await widget.waitFor({ state: "hidden", timeout: 10_000 }).catch(() => {});
 }
 
@@ -733,6 +816,9 @@ export async function readNotifications(page: Page, opts: { close?: boolean; tim
     const bell = page.locator('.part.statusbar [id="status.notifications"]');
     if (await bell.isVisible()) await bell.click({ timeout: 5_000 }).catch(() => {});
     if (!(await center.isVisible())) await runCommandFromPalette(page, "Notifications: Show Notifications");
+    // The mouse rests on the bell, whose hover opens over the centre's lowest buttons and stays
+    // while the mouse is over it: take the mouse away before anyone clicks in the centre.
+    await moveMouseAwayFromHovers(page).catch(() => undefined);
   }
   await center.waitFor({ state: "visible", timeout: opts.timeoutMs ?? 10_000 });
   // One DOM read for all rows: per-element locator reads would wait out the default timeout for
