@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import type { Frame, Locator, Page } from "playwright-core";
-import { openWorkbench, startCodeServer, type CodeServer, type Workbench } from "../integration/harness/codeServer.js";
+import { clickUnobstructed, openWorkbench, startCodeServer, type CodeServer, type Workbench } from "../integration/harness/codeServer.js";
 import { repoRoot } from "../integration/harness/tools.js";
 import { prepareWorkspace, prerequisitesMissing } from "../integration/run.js";
 import { docentChatFrame } from "../integration/harness/docentView.js";
@@ -60,9 +60,8 @@ async function dismissHovers(): Promise<void> {
 
 async function ask(question: string): Promise<Locator> {
   const turns = await chat.locator(".turn").count();
-  await dismissHovers();
   const input = chat.locator("vscode-text-area textarea, textarea").first();
-  await input.click();
+  await clickUnobstructed(page, input, { timeoutMs: UI_MS });
   await input.fill(question);
   await input.press("Enter");
   const turn = chat.locator(".turn").nth(turns);
@@ -102,8 +101,7 @@ after(async () => {
 test("a misspelt metric name in a question gets the right card with 'Did you mean' and its unit", { skip }, async () => {
   const docent = page.locator('.activitybar .action-item a[aria-label^="Docent"]');
   await docent.waitFor({ state: "visible", timeout: READY_MS });
-  await dismissHovers();
-  await docent.click();
+  await clickUnobstructed(page, docent, { timeoutMs: UI_MS });
   chat = await docentChatFrame(page);
   // Ready without a model (the index is built): the view says so.
   await chat.locator(".status-text", { hasText: "No chat model" }).waitFor({ timeout: READY_MS });
@@ -134,13 +132,12 @@ test("a misspelt metric name in a question gets the right card with 'Did you mea
 
 test("the hover over a misspelt metric name in a code file suggests the right name and shows its definition", { skip }, async () => {
   // Quick Open from the editor area (the keyboard is in the chat's question box after asking).
-  await dismissHovers();
-  await page.locator(".monaco-workbench .part.editor").click({ position: { x: 10, y: 10 } });
+  await clickUnobstructed(page, page.locator(".monaco-workbench .part.editor"), { position: { x: 10, y: 10 }, timeoutMs: UI_MS });
   await page.keyboard.press("Control+P");
   const widget = page.locator(".quick-input-widget");
   await widget.locator("input").waitFor({ state: "visible", timeout: UI_MS });
   await widget.locator("input").fill(CODE_FILE);
-  await widget.locator(".monaco-list-row", { hasText: CODE_FILE }).first().click({ timeout: UI_MS });
+  await clickUnobstructed(page, widget.locator(".monaco-list-row", { hasText: CODE_FILE }).first(), { timeoutMs: UI_MS });
   await page.locator(".tabs-container .tab.active", { hasText: CODE_FILE }).waitFor({ timeout: UI_MS });
 
   const token = page.locator(".editor-group-container.active .monaco-editor .view-line span span", { hasText: MISSPELT }).first();
