@@ -4,13 +4,12 @@
 // about "its unit" is answered about the previous turn's metric. Screenshots go to out/e2e/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import type { Frame, Locator, Page } from "playwright-core";
-import { clickUnobstructed, openWorkbench, startCodeServer, type CodeServer, type Workbench } from "../integration/harness/codeServer.js";
+import { clickUnobstructed } from "../integration/harness/codeServer.js";
+import { startDocentWorkbench, type DocentWorkbench } from "../integration/harness/docentWorkbench.js";
 import { repoRoot } from "../integration/harness/tools.js";
-import { prepareWorkspace, prerequisitesMissing } from "../integration/run.js";
+import { prerequisitesMissing } from "../integration/run.js";
 import { docentChatFrame } from "../integration/harness/docentView.js";
 
 const root = repoRoot();
@@ -19,11 +18,9 @@ const missing = prerequisitesMissing();
 if (missing && process.env.CI === "true") throw new Error(`e2e: ${missing}; CI must install them`);
 const skip = missing ? `${missing}` : false;
 
-let server: CodeServer | undefined;
-let workbench: Workbench | undefined;
+let docentWorkbench: DocentWorkbench | undefined;
 let page: Page;
 let chat: Frame;
-let workspace: string;
 
 async function shot(name: string): Promise<void> {
   await page.screenshot({ path: path.join(artifacts, `${name}.png`) });
@@ -54,21 +51,18 @@ async function onScreen(target: Locator): Promise<boolean> {
 
 before(async () => {
   if (skip) return;
-  await fs.mkdir(artifacts, { recursive: true });
-  const vsix = path.join(artifacts, "docent-answers.vsix");
-  execFileSync(process.execPath, [path.join(root, "scripts", "package.mjs"), "--out", vsix], { cwd: root, stdio: "inherit" });
-  workspace = await prepareWorkspace();
-  // No chat model: the retrieval-only answer a new user gets.
-  server = await startCodeServer({ workspace, installVsix: vsix, userSettings: { "docent.threads": 1 } });
-  // The sidebar at about the width VS Code gives it by default.
-  workbench = await openWorkbench({ server, viewport: { width: 1280, height: 800 } });
-  page = workbench.page;
+  // No chat model: the retrieval-only answer a new user gets. The sidebar at about the width VS Code gives it by default.
+  docentWorkbench = await startDocentWorkbench({
+    artifacts,
+    vsixName: "docent-answers.vsix",
+    userSettings: { "docent.threads": 1 },
+    viewport: { width: 1280, height: 800 },
+  });
+  page = docentWorkbench.page;
 });
 
 after(async () => {
-  await workbench?.close();
-  await server?.stop();
-  if (workspace) await fs.rm(workspace, { recursive: true, force: true });
+  await docentWorkbench?.close();
 });
 
 test("the hover over a metric name in code shows its instrument, unit and description first", { skip }, async () => {

@@ -28,6 +28,7 @@ import {
   type Workbench,
 } from "../integration/harness/codeServer.js";
 import { repoRoot } from "../integration/harness/tools.js";
+import { assertCursorOnLine } from "../integration/harness/docentWorkbench.js";
 import { prepareWorkspace, prerequisitesMissing } from "../integration/run.js";
 import { docentChatFrame } from "../integration/harness/docentView.js";
 import { FaultProxy } from "../helpers/faultProxy.js";
@@ -226,16 +227,8 @@ test("clicking a source opens the file at the cited line", { skip }, async () =>
   await tab.waitFor({ timeout: 30_000 });
   assert.equal((await tab.getAttribute("aria-label"))?.split(",")[0], path.basename(file!));
   // The cursor lands on the cited line (the editor opens first, then the selection is set).
-  const position = page.locator('.statusbar [id="status.editor.selection"]');
-  const lineCol = new RegExp(`^Ln ${start},`);
-  assert.match(
-    await settled(
-      () => position.innerText(),
-      (t) => lineCol.test(t),
-    ),
-    lineCol,
-  );
-  assert.doesNotMatch(await position.innerText(), /selected/, "nothing is selected");
+  await assertCursorOnLine(page, Number(start));
+  assert.doesNotMatch(await page.locator('.statusbar [id="status.editor.selection"]').innerText(), /selected/, "nothing is selected");
   await shot("4-source-opened");
   // A keystroke now (the keyboard stayed in the chat) changes nothing in the doc: not on disk, not in the editor.
   const onDisk = await fs.readFile(file!, "utf8");

@@ -6,14 +6,13 @@
 // answer, and [7], which names no source, is flagged. Screenshots are kept in out/e2e-families/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import type { Frame, Page } from "playwright-core";
 import { ensureTwins, SCRIPTED_TWINS } from "../fixtures/familyTwins.js";
-import { clickUnobstructed, openWorkbench, settled, startCodeServer, type CodeServer, type Workbench } from "../integration/harness/codeServer.js";
+import { clickUnobstructed } from "../integration/harness/codeServer.js";
+import { assertCursorOnLine, startDocentWorkbench, type DocentWorkbench } from "../integration/harness/docentWorkbench.js";
 import { repoRoot } from "../integration/harness/tools.js";
-import { prepareWorkspace, prerequisitesMissing } from "../integration/run.js";
+import { prerequisitesMissing } from "../integration/run.js";
 import { docentChatFrame } from "../integration/harness/docentView.js";
 
 const root = repoRoot();
@@ -28,11 +27,9 @@ const QUESTION = "What is the unit of http.server.request.duration?";
 type ViewEvent = { type: string; text?: string; stage?: string };
 type PageWindow = { __events: ViewEvent[]; addEventListener(type: "message", listener: (e: { data: unknown }) => void): void };
 
-let server: CodeServer | undefined;
-let workbench: Workbench | undefined;
+let docentWorkbench: DocentWorkbench | undefined;
 let page: Page;
 let chat: Frame;
-let workspace: string;
 
 async function shot(name: string): Promise<void> {
   await page.screenshot({ path: path.join(artifacts, `${name}.png`) });
@@ -40,14 +37,11 @@ async function shot(name: string): Promise<void> {
 
 before(async () => {
   if (skip) return;
-  await fs.mkdir(artifacts, { recursive: true });
   const twins = await ensureTwins(["qwen3-cited"]);
-  const vsix = path.join(artifacts, "docent.vsix");
-  execFileSync(process.execPath, [path.join(root, "scripts", "package.mjs"), "--out", vsix], { cwd: root, stdio: "inherit" });
-  workspace = await prepareWorkspace();
-  server = await startCodeServer({
-    workspace,
-    installVsix: vsix,
+  docentWorkbench = await startDocentWorkbench({
+    artifacts,
+    vsixName: "docent.vsix",
+    viewport: { width: 1400, height: 900 },
     userSettings: {
       "docent.chatModel": twins["qwen3-cited"],
       "docent.threads": 1,
@@ -59,14 +53,11 @@ before(async () => {
       "docent.contextSize": 1024,
     },
   });
-  workbench = await openWorkbench({ server, viewport: { width: 1400, height: 900 } });
-  page = workbench.page;
+  page = docentWorkbench.page;
 });
 
 after(async () => {
-  await workbench?.close();
-  await server?.stop();
-  if (workspace) await fs.rm(workspace, { recursive: true, force: true });
+  await docentWorkbench?.close();
 });
 
 test("the scripted Qwen3 twin is loaded in the Docent view", { skip }, async () => {
@@ -135,14 +126,6 @@ test("clicking the citation [1] opens the cited lines", { skip }, async () => {
   const tab = page.locator(".tabs-container .tab.active");
   await tab.waitFor({ timeout: 30_000 });
   assert.equal((await tab.getAttribute("aria-label"))?.split(",")[0], "http-metrics.md");
-  const position = page.locator('.statusbar [id="status.editor.selection"]');
-  const lineCol = new RegExp(`^Ln ${start},`);
-  assert.match(
-    await settled(
-      () => position.innerText(),
-      (t) => lineCol.test(t),
-    ),
-    lineCol,
-  );
+  await assertCursorOnLine(page, Number(start));
   await shot("3-citation-opened");
 });

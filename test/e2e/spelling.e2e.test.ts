@@ -4,13 +4,13 @@
 // the hover over the misspelt name in a code file suggests the right one. Screenshots go to out/e2e/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import type { Frame, Locator, Page } from "playwright-core";
-import { clickUnobstructed, openWorkbench, startCodeServer, type CodeServer, type Workbench } from "../integration/harness/codeServer.js";
+import { clickUnobstructed } from "../integration/harness/codeServer.js";
+import { startDocentWorkbench, type DocentWorkbench } from "../integration/harness/docentWorkbench.js";
 import { repoRoot } from "../integration/harness/tools.js";
-import { prepareWorkspace, prerequisitesMissing } from "../integration/run.js";
+import { prerequisitesMissing } from "../integration/run.js";
 import { docentChatFrame } from "../integration/harness/docentView.js";
 
 const root = repoRoot();
@@ -28,11 +28,9 @@ const READY_MS = 240_000;
 const ANSWER_MS = 180_000;
 const UI_MS = 60_000;
 
-let server: CodeServer | undefined;
-let workbench: Workbench | undefined;
+let docentWorkbench: DocentWorkbench | undefined;
 let page: Page;
 let chat: Frame;
-let workspace: string;
 
 async function shot(name: string): Promise<void> {
   await page.screenshot({ path: path.join(artifacts, `${name}.png`) });
@@ -71,31 +69,30 @@ async function ask(question: string): Promise<Locator> {
 
 before(async () => {
   if (skip) return;
-  await fs.mkdir(artifacts, { recursive: true });
-  const vsix = path.join(artifacts, "docent-spelling.vsix");
-  execFileSync(process.execPath, [path.join(root, "scripts", "package.mjs"), "--out", vsix], { cwd: root, stdio: "inherit" });
-  workspace = await prepareWorkspace();
-  // A code file that misspells the metric's name (the sample's src/telemetry.ts spells it right).
-  await fs.writeFile(
-    path.join(workspace, "src", CODE_FILE),
-    [
-      'import { metrics } from "@opentelemetry/api";',
-      "",
-      'const meter = metrics.getMeter("shop");',
-      `export const slow = meter.createHistogram("${MISSPELT}");`,
-      "",
-    ].join("\n"),
-  );
-  // No chat model: the card and the spelling line come from the docs alone.
-  server = await startCodeServer({ workspace, installVsix: vsix, userSettings: { "docent.threads": 1 } });
-  workbench = await openWorkbench({ server, viewport: { width: 1280, height: 800 } });
-  page = workbench.page;
+  docentWorkbench = await startDocentWorkbench({
+    artifacts,
+    vsixName: "docent-spelling.vsix",
+    // No chat model: the card and the spelling line come from the docs alone.
+    userSettings: { "docent.threads": 1 },
+    viewport: { width: 1280, height: 800 },
+    // A code file that misspells the metric's name (the sample's src/telemetry.ts spells it right).
+    prepare: (workspace) =>
+      fs.writeFile(
+        path.join(workspace, "src", CODE_FILE),
+        [
+          'import { metrics } from "@opentelemetry/api";',
+          "",
+          'const meter = metrics.getMeter("shop");',
+          `export const slow = meter.createHistogram("${MISSPELT}");`,
+          "",
+        ].join("\n"),
+      ),
+  });
+  page = docentWorkbench.page;
 });
 
 after(async () => {
-  await workbench?.close();
-  await server?.stop();
-  if (workspace) await fs.rm(workspace, { recursive: true, force: true });
+  await docentWorkbench?.close();
 });
 
 test("a misspelt metric name in a question gets the right card with 'Did you mean' and its unit", { skip }, async () => {
