@@ -26,9 +26,10 @@ import { contentHash } from "./hash.js";
 import { SerialQueue } from "../util/serialQueue.js";
 import { extractDefinedTerms, TermIndex } from "./terms.js";
 import { decodeText, looksBinary } from "./text.js";
-import { identifierCandidates, stem, tokenize, type WordSink } from "./tokenizer.js";
-import { maxEditsFor, sameDigits, SpellingIndex, WordBuckets } from "./spelling.js";
-import { addCorrectedTerms, spellQuery, type QuerySpelling, type SpellingSource } from "./correction.js";
+import { identifierCandidates, tokenize, type WordSink } from "./tokenizer.js";
+import { SpellingIndex } from "./spelling.js";
+import { addCorrectedTerms, type QuerySpelling } from "./correction.js";
+import { DocsSpelling } from "./docsSpelling.js";
 import type { MatchSource } from "../../shared/answer.js";
 import { type ChunkRecord, type Embedder, type SearchHit } from "./types.js";
 import { silentLogger, type Logger } from "../util/logger.js";
@@ -606,69 +607,20 @@ export class DocsIndex {
     return { epoch: spelling.epoch, add: (words) => spelling.addWords(words, added) };
   }
 
-  /** Whether a word of the spelling index is still in the docs (its file may have gone since). */
-  private isLiveWord = (word: string): boolean => this.bm25.docFrequency(stem(word)) > 0;
+  /** Reads queries against the spelling index ("did you mean"; docsSpelling.ts). */
+  private readonly docsSpelling = new DocsSpelling(this);
 
-  /**
-   * Keeps only the spelling index's words still in the docs (a full save does, before writing
-   * them). By the terms' lists, not their live counts, which would decode every list a loaded index
-   * left encoded: a word whose list holds only removed chunks is saved once more, and is not
-   * suggested (a saved index keeps no such list).
-   */
+  /** Keeps only the spelling index's words still in the docs (a full save does, before writing them). */
   pruneSpelling(): void {
-    this.spelling.prune((word) => this.bm25.hasTerm(stem(word)));
+    this.docsSpelling.prune();
   }
-
-  /** The defined names by length and letters, rebuilt when the defined names change. */
-  private nameBuckets?: { terms: TermIndex; generation: number; buckets: WordBuckets };
-
-  private readonly spellingSource: SpellingSource = {
-    docFrequency: (term) => this.bm25.docFrequency(term),
-    suggestWords: (word) =>
-      this.spelling.suggest(
-        word,
-        (w) => sameDigits(w, word) && this.isLiveWord(w),
-        (w) => this.bm25.docFrequency(stem(w)),
-      ),
-    hasDefinedName: (name) => this.terms.has(name),
-    suggestNames: (name) => {
-      if (this.nameBuckets?.terms !== this.terms || this.nameBuckets.generation !== this.terms.generation) {
-        const buckets = new WordBuckets();
-        for (const term of this.terms.terms()) buckets.add(term);
-        this.nameBuckets = { terms: this.terms, generation: this.terms.generation, buckets };
-      }
-      const near = this.nameBuckets.buckets.within(name, maxEditsFor(name.length), (n) => sameDigits(n, name));
-      // Fewest edits, then the same number of parts (`a.b.c` for `a.b.c`), then the most strongly defined.
-      const parts = (n: string) => n.split(/[._\-/:]/).length;
-      const strength = (n: string) => this.terms.lookup(n)[0]?.strength ?? 0;
-      near.sort(
-        (a, b) =>
-          a.distance - b.distance ||
-          Number(parts(b.word) === parts(name)) - Number(parts(a.word) === parts(name)) ||
-          strength(b.word) - strength(a.word) ||
-          (a.word < b.word ? -1 : 1),
-      );
-      return near.slice(0, 3).map((c) => c.word);
-    },
-  };
-
-  /** The last few queries' spelling: a question is read by the term lookup, the ranking and the coverage check. */
-  private spellingMemo = new Map<string, QuerySpelling>();
 
   /**
    * How a query's words and names read against the docs (correction.ts): words the docs never
    * use, read as the docs' nearest words; names the docs do not define, as the nearest defined ones.
    */
   spellingOf(text: string): QuerySpelling {
-    // The memo is dropped whenever the words, the defined names or the chunks may have changed.
-    const key = `${this.spelling.size}:${this.terms.generation}:${this.bm25.size}:${this.nextId}:${text}`;
-    let found = this.spellingMemo.get(key);
-    if (!found) {
-      found = spellQuery(this.spellingSource, text);
-      if (this.spellingMemo.size >= 16) this.spellingMemo.delete(this.spellingMemo.keys().next().value!);
-      this.spellingMemo.set(key, found);
-    }
-    return found;
+    return this.docsSpelling.of(text);
   }
 
   // -------------------------------------------------------------------------------------------
