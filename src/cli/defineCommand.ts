@@ -5,18 +5,12 @@ import { cardMarkdown } from "../shared/cards.js";
 import { isDefinableName } from "../shared/names.js";
 import { parse, UsageError } from "./args.js";
 import { nearestNames } from "./nearestNames.js";
+import { indexOptions } from "./indexCommands.js";
 import { openEngine, requireDir, withEngine } from "./openEngine.js";
 import { jsonLine, safeLines, safeText } from "./terminalText.js";
 
-const options = {
-  index: { type: "string" },
-  include: { type: "string", multiple: true },
-  exclude: { type: "string", multiple: true },
-  json: { type: "boolean" },
-} as const;
-
 export async function defineCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, options);
+  const { values, positionals } = parse(argv, indexOptions);
   const dir = await requireDir(positionals[0]);
   const wanted = positionals[1]?.trim().replace(/^`|`$/g, "");
   if (!wanted) throw new UsageError('missing "<name>"');

@@ -26,7 +26,8 @@ import { modelOptions } from "./modelOptions.js";
 import { openEngine, requireDir, withEngine } from "./openEngine.js";
 import { jsonLine, safeText } from "./terminalText.js";
 
-const indexOptions = {
+/** The options of every command that opens an index: where it is saved, what it takes in, JSON output. */
+export const indexOptions = {
   index: { type: "string" },
   include: { type: "string", multiple: true },
   exclude: { type: "string", multiple: true },
