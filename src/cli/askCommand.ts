@@ -2,6 +2,7 @@
 import type { PipelineEvent } from "../engine/answer/pipeline.js";
 import { interruptOnCtrlC, parse, UsageError, intOption, ms } from "./args.js";
 import { modelOptions } from "./modelOptions.js";
+import { indexOptions } from "./indexCommands.js";
 import { openEngine, requireDir, withEngine } from "./openEngine.js";
 import { jsonLine, safeLines, safeText } from "./terminalText.js";
 import { cardMarkdown } from "../shared/cards.js";
@@ -10,9 +11,9 @@ import { spellingText } from "../shared/answer.js";
 export async function askCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, {
     ...modelOptions,
-    index: { type: "string" },
+    // Where the index is saved and which files it takes in, as for `docent index`.
+    ...indexOptions,
     "no-draft": { type: "boolean" },
-    json: { type: "boolean" },
     sources: { type: "string" },
     "max-tokens": { type: "string" },
     "draft-max-tokens": { type: "string" },

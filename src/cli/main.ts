@@ -31,7 +31,7 @@ Commands:
   Every eval also takes [--limit N] (the first N questions) and [--typos SEED [--typos-out <file.jsonl>]]:
       each question with 1-2 seeded typos (swapped, dropped or doubled letter, neighbouring key) in
       words of 4+ letters; --typos-out writes the questions as evaluated, with their edits.
-  ask <dir> "<question>" [--model <path|hf:uri>] [--embedding-model <path|hf:uri>]
+  ask <dir> "<question>" [--include <glob>]... [--exclude <glob>]... [--model <path|hf:uri>] [--embedding-model <path|hf:uri>]
       [--lora <path>[:scale]]... [--no-draft] [--gpu auto|off] [--threads N] [--context-size N] [--json]
       [--server <url> [--server-model <name>] [--server-embedding-model <name> [--server-embedding-url <url>]] [--server-timeout S]]
       Draft, retrieve and answer with citations. Without --model: the best sections and their links.

@@ -232,6 +232,19 @@ test("docent ask without a model gives the retrieval-only answer with sources", 
   for (const key of ["answer", "citations", "timings"]) assert.ok(key in r, key);
 });
 
+test("docent ask --exclude and --include choose the files it answers from, as docent index does", async () => {
+  const dir = await tempDocs({ ...DOCS, "archive/metrics.md": DOCS["guide/metrics.md"] });
+  const paths = async (...args: string[]) => {
+    const { stdout, code, stderr } = await docent(["ask", dir, "How much memory does the JVM use?", "--json", ...args]);
+    assert.equal(code, 0, stderr);
+    const r = JSON.parse(stdout) as { sources: { path: string; also?: { path: string }[] }[] };
+    return r.sources.flatMap((s) => [s.path, ...(s.also ?? []).map((a) => a.path)]).sort();
+  };
+  assert.deepEqual(await paths(), ["archive/metrics.md", "guide/metrics.md"]);
+  assert.deepEqual(await paths("--exclude", "archive/**"), ["guide/metrics.md"]);
+  assert.deepEqual(await paths("--include", "archive/**"), ["archive/metrics.md"]);
+});
+
 test("docent ask with a generated model drafts, retrieves and answers; --lora changes the answer; --no-draft skips the draft", async () => {
   const models = await ensureTinyModels();
   const dir = await tempDocs(DOCS);
