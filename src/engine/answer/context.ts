@@ -114,6 +114,12 @@ export async function modelSources(
   let left = budget;
   // A server's tokenizer answers asynchronously (one /tokenize call per count).
   const cost = async (s: Source) => await countTokens(block(s) + "\n\n");
+  /** The section is one more place of a source already taken: only the longer place list costs tokens. */
+  const addPlace = async (original: Source, group: SectionGroup, range: { startLine: number; endLine: number }) => {
+    const before = await cost(original);
+    addLocation(original, group, range);
+    left -= (await cost(original)) - before;
+  };
   const cardText = (range: { file: string; startLine: number; endLine: number }) =>
     cards
       .filter((c) => holdsCard(range, c))
@@ -126,9 +132,7 @@ export async function modelSources(
     const original = distinct.copyOf(fp);
     if (original) {
       // The same text again: one more place for the source that shows it, not a second copy.
-      const before = await cost(original);
-      addLocation(original, group, read);
-      left -= (await cost(original)) - before;
+      await addPlace(original, group, read);
       continue;
     }
     const top = cardText({ file: group.file, ...read });
@@ -155,9 +159,7 @@ export async function modelSources(
     const shown = source.text === whole ? fp : fingerprint(source.text.split("\n"));
     const shownOriginal = shown === fp ? undefined : distinct.showing(shown);
     if (shownOriginal) {
-      const before = await cost(shownOriginal);
-      addLocation(shownOriginal, group, read);
-      left -= (await cost(shownOriginal)) - before;
+      await addPlace(shownOriginal, group, read);
       continue;
     }
     left -= await cost(source);
