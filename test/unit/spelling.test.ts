@@ -8,6 +8,7 @@ import { DocsIndex } from "../../src/engine/index/docsIndex.js";
 import { loadIndex, saveIndex } from "../../src/engine/index/persistence.js";
 import { letterMask, maxEditsFor, osaDistance, SpellingIndex } from "../../src/engine/index/spelling.js";
 import { answerQuestion, NOT_COVERED } from "../../src/engine/answer/pipeline.js";
+import type { QuerySpelling } from "../../src/engine/index/correction.js";
 import { OTEL_METRICS } from "../fixtures/otelMetrics.js";
 import { makeTempDir, rewrite, tempDocs } from "../helpers/tempDocs.js";
 
@@ -70,15 +71,15 @@ test("edits allowed grow with the word: none under four letters, one up to five,
   assert.deepEqual([3, 4, 5, 6, 12].map(maxEditsFor), [0, 1, 1, 2, 2]);
 });
 
+/** Each misspelt word with its best reading. */
+const readings = (s: QuerySpelling) => s.words.map((w) => [w.from, w.to[0]]);
+
 test("a misspelt word is read as the docs' nearest word; a word the docs use is never corrected", () => {
   const s = index.spellingOf("how do I set the exporter timeuot and the queue szie?");
-  assert.deepEqual(
-    s.words.map((w) => [w.from, w.to[0]]),
-    [
-      ["timeuot", "timeout"],
-      ["szie", "size"],
-    ],
-  );
+  assert.deepEqual(readings(s), [
+    ["timeuot", "timeout"],
+    ["szie", "size"],
+  ]);
   assert.deepEqual(s.unknown, []);
   const clean = index.spellingOf("how do I set the exporter timeout and the queue size?");
   assert.deepEqual([clean.words, clean.names, clean.unknown], [[], [], []]);
@@ -86,13 +87,10 @@ test("a misspelt word is read as the docs' nearest word; a word the docs use is 
 
 test("two edits in a long word are corrected; a short word or one too far off is reported as not found", () => {
   const s = index.spellingOf("exponnetail bakcoff for teh sourdough");
-  assert.deepEqual(
-    s.words.map((w) => [w.from, w.to[0]]),
-    [
-      ["exponnetail", "exponential"],
-      ["bakcoff", "backoff"],
-    ],
-  );
+  assert.deepEqual(readings(s), [
+    ["exponnetail", "exponential"],
+    ["bakcoff", "backoff"],
+  ]);
   assert.deepEqual(s.unknown, ["sourdough"]);
   assert.deepEqual(s.unknownShort, ["teh"]);
 });

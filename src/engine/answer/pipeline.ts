@@ -320,7 +320,8 @@ export function questionCoverage(index: DocsIndex, question: string, hit: Search
   let anchored = false;
   let known = 0;
   for (const w of new Set(tokenize(question))) {
-    // Unknown words (misspelt or not) are weighed below, through their corrections.
+    // Unknown words (misspelt or not) are weighed below, through their corrections; names through
+    // their parts (misspelt ones through their corrected parts).
     if (index.bm25.docFrequency(w) === 0) continue;
     const weight = index.bm25.idf(w);
     total += weight;
@@ -341,7 +342,6 @@ export function questionCoverage(index: DocsIndex, question: string, hit: Search
       if (correction.from.length >= 6) anchored = true;
     }
   }
-  // Names are weighed through their parts (misspelt ones through their corrected parts, above).
   if (known === 0 || !anchored) return 0;
   total += spelling.unknown.length * (total / known);
   return total > 0 ? found / total : 0;

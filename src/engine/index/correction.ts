@@ -3,7 +3,7 @@
 // A word the docs do use is never corrected: correct spellings always win.
 import { namesIn } from "../../shared/names.js";
 import { maxEditsFor, WordBuckets } from "./spelling.js";
-import { STOP_WORDS, tokenize } from "./tokenizer.js";
+import { CAMEL_BOUNDARY, STOP_WORDS, tokenize } from "./tokenizer.js";
 
 /** What correction needs of the index (DocsIndex implements it). */
 export interface SpellingSource {
@@ -57,7 +57,7 @@ function wordsOf(text: string): { word: string; pieces: string[] }[] {
     const word = m[0].toLowerCase();
     if (seen.has(word) || /^\p{N}+$/u.test(word)) continue;
     seen.add(word);
-    const pieces = m[0].split(/(?<=[\p{Ll}\p{N}])(?=\p{Lu})|(?<=\p{Lu})(?=\p{Lu}\p{Ll})/u).map((p) => p.toLowerCase());
+    const pieces = m[0].split(CAMEL_BOUNDARY).map((p) => p.toLowerCase());
     words.push({ word, pieces: pieces.length > 1 ? pieces.filter((p) => !/^\p{N}+$/u.test(p)) : [] });
   }
   return words;

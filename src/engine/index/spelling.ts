@@ -101,7 +101,7 @@ export class WordBuckets {
     this.masks[n]!.push(letterMask(word));
   }
 
-  /** Words within `maxEdits` of `word` (itself excluded), fewest edits first; `accept` filters them. */
+  /** Words within `maxEdits` of `word` (itself excluded), in no order (callers rank them); `accept` filters them. */
   within(word: string, maxEdits: number, accept: (candidate: string) => boolean = () => true): Nearby[] {
     const found: Nearby[] = [];
     if (maxEdits <= 0) return found;
@@ -120,7 +120,7 @@ export class WordBuckets {
         if (distance <= maxEdits && accept(candidate)) found.push({ word: candidate, distance });
       }
     }
-    return found.sort((a, b) => a.distance - b.distance);
+    return found;
   }
 }
 

@@ -33,7 +33,8 @@ const BARE_URL = /\bhttps?:\/\/\S+/g;
 // A word, possibly joined to more words by . _ - / : (identifiers, paths, metric names).
 const COMPOUND = /[\p{L}\p{N}]+(?:[._\-/:][\p{L}\p{N}]+)*/gu;
 const PART = /[\p{L}\p{N}]+/gu;
-const CAMEL_BOUNDARY = /(?<=[\p{Ll}\p{N}])(?=\p{Lu})|(?<=\p{Lu})(?=\p{Lu}\p{Ll})/u;
+/** Where a camel-case word splits (`createEmbeddingContext`, `HTTPServer`); the spelling side splits queries the same way. */
+export const CAMEL_BOUNDARY = /(?<=[\p{Ll}\p{N}])(?=\p{Lu})|(?<=\p{Lu})(?=\p{Lu}\p{Ll})/u;
 
 /** Removes what readers do not see: link targets, bare URLs, HTML tags. Linear in the text's length. */
 export function stripMarkup(text: string): string {
@@ -151,11 +152,13 @@ function pushWord(word: string, out: string[], words: string[]): void {
   if (camel.length > 1) out.push(word.toLowerCase());
   for (const piece of camel) {
     const lw = piece.toLowerCase();
-    if (lw.length >= 3 && lw.length <= 40 && !/^\p{N}+$/u.test(lw)) words.push(lw);
+    const numeric = /^\p{N}+$/u.test(lw);
+    // The spelling index keeps the words of the lengths it corrects to (SpellingIndex.addWords).
+    if (!numeric) words.push(lw);
     if (lw.length === 0 || STOP_WORDS.has(lw)) continue;
     // Very long tokens are hashes, base64 or minified code: they only bloat the index.
     if (lw.length > 64) continue;
-    out.push(/^\p{N}+$/u.test(lw) ? lw : stem(lw));
+    out.push(numeric ? lw : stem(lw));
   }
 }
 
