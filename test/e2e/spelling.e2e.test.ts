@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import type { Frame, Locator, Page } from "playwright-core";
-import { clickUnobstructed } from "../integration/harness/codeServer.js";
+import { clickUnobstructed, moveMouseAwayFromHovers } from "../integration/harness/codeServer.js";
 import { startDocentWorkbench, type DocentWorkbench } from "../integration/harness/docentWorkbench.js";
 import { repoRoot } from "../integration/harness/tools.js";
 import { prerequisitesMissing } from "../integration/run.js";
@@ -34,26 +34,6 @@ let chat: Frame;
 
 async function shot(name: string): Promise<void> {
   await page.screenshot({ path: path.join(artifacts, `${name}.png`) });
-}
-
-/** Whether any workbench tooltip or editor hover is on screen (one can sit on top of the next click). */
-const HOVER_SHOWN = `[...document.querySelectorAll(".workbench-hover, .monaco-hover")].some((e) => e.checkVisibility({ opacityProperty: true, visibilityProperty: true }) && e.getBoundingClientRect().height > 0)`;
-
-/** Moves the mouse to empty space and waits until no tooltip or hover is shown (Escape if one stays). */
-async function dismissHovers(): Promise<void> {
-  const editor = await page.locator(".monaco-workbench .part.editor").boundingBox();
-  // The editor part's bottom middle: no text (the files here are a few lines long) and no tooltip.
-  if (editor) await page.mouse.move(editor.x + editor.width / 2, editor.y + editor.height - 10);
-  const gone = () => page.waitForFunction(`!(${HOVER_SHOWN})`, undefined, { timeout: 15_000 });
-  if (
-    await gone().then(
-      () => true,
-      () => false,
-    )
-  )
-    return;
-  await page.keyboard.press("Escape");
-  await page.waitForFunction(`!(${HOVER_SHOWN})`, undefined, { timeout: UI_MS });
 }
 
 async function ask(question: string): Promise<Locator> {
@@ -150,7 +130,7 @@ test("the hover over a misspelt metric name in a code file suggests the right na
       await shot("spelling-failed-hover");
       assert.fail(`no Docent hover over ${MISSPELT} within ${ANSWER_MS / 1000} s`);
     }
-    await dismissHovers();
+    await moveMouseAwayFromHovers(page, UI_MS);
     await token.hover();
     await hover.waitFor({ state: "visible", timeout: 15_000 }).catch(() => undefined);
   }
@@ -161,5 +141,5 @@ test("the hover over a misspelt metric name in a code file suggests the right na
   // Then the right name's definition, as the hover over a correct name shows it.
   assert.equal(paragraphs[1], `${RIGHT} — Histogram, unit s: Duration of HTTP server requests.`);
   await page.keyboard.press("Escape");
-  await dismissHovers();
+  await moveMouseAwayFromHovers(page, UI_MS);
 });
