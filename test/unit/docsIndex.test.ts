@@ -4,7 +4,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { getByID, searchVector } from "@orama/orama";
 import { DocsIndex } from "../../src/engine/index/docsIndex.js";
-import { fuseRankings } from "../../src/engine/answer/fusion.js";
+import { fuseRankings } from "../../src/engine/index/fusion.js";
 import { INDEX_FORMAT_VERSION, loadIndex, saveIndex } from "../../src/engine/index/persistence.js";
 import type { Embedder } from "../../src/engine/index/types.js";
 import { hashingEmbedder } from "../helpers/hashingEmbedder.js";

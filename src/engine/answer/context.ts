@@ -10,7 +10,7 @@ import { compactMarkdown } from "../cards/inlineText.js";
 import { bestExcerpt, type ExcerptQuery } from "./excerpts.js";
 import { groupBySection, sectionLabel, sectionLines, type SectionGroup } from "./sections.js";
 import { contentHash } from "../index/hash.js";
-import { fileLinesOf } from "./fileLines.js";
+import { fileLinesOf } from "../index/fileLines.js";
 import { fingerprint, mostlyShownIn, nearDuplicate, type TextFingerprint } from "./duplicates.js";
 
 type Source = AnswerSourceWithText;

@@ -12,7 +12,7 @@ import { cardsForTerms } from "../cards/cardsForTerms.js";
 import { excerptQuery } from "./excerpts.js";
 import { modelSources, readerAnswer, readerSources, type ContextRequest } from "./context.js";
 import { resolveFollowUp, type PreviousTurn } from "./followUp.js";
-import { fileLinesOf } from "./fileLines.js";
+import { fileLinesOf } from "../index/fileLines.js";
 import { DEFAULT_PIPELINE, type PipelineSettings } from "../../shared/pipelineSettings.js";
 import type { AnswerEvent, AnswerResult, AnswerSourceWithText, Citation, SpellingNote, Stage } from "../../shared/answer.js";
 

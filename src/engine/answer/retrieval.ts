@@ -3,7 +3,7 @@
 // behind this (plain reciprocal rank fusion lets a noisy draft sink the right sections).
 import type { ScoredDoc } from "../index/bm25.js";
 import type { DocsIndex, TermHit } from "../index/docsIndex.js";
-import { fuseRankings } from "./fusion.js";
+import { fuseRankings } from "../index/fusion.js";
 import type { SearchHit } from "../index/types.js";
 
 export interface DraftFusionOptions {

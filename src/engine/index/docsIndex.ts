@@ -21,7 +21,7 @@ import {
 } from "./corpus.js";
 import { ReadAhead } from "./readAhead.js";
 import { relativeInside } from "../../shared/paths.js";
-import { fuseRankings } from "../answer/fusion.js";
+import { fuseRankings } from "./fusion.js";
 import { contentHash } from "./hash.js";
 import { SerialQueue } from "../util/serialQueue.js";
 import { extractDefinedTerms, TermIndex } from "./terms.js";
