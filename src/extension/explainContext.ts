@@ -46,9 +46,20 @@ export class ExplainContext extends Disposable {
     this.timer = setTimeout(() => void this.update(), DEBOUNCE_MS);
   }
 
-  /** Looks the current name up now; resolves once the key is set (tests await it through the API). */
-  async update(): Promise<boolean> {
-    const generation = ++this.generation;
+  /** The newest lookup: an older one that a newer selection overtook answers with it. */
+  private latest?: Promise<boolean>;
+
+  /**
+   * Looks the current name up now; resolves once the key is set for the newest selection (tests
+   * await it through the API, while the debounced lookup of the same selection may start beside it).
+   */
+  update(): Promise<boolean> {
+    const lookup = this.lookUp(++this.generation);
+    this.latest = lookup;
+    return lookup;
+  }
+
+  private async lookUp(generation: number): Promise<boolean> {
     const name = nameInEditor(vscode.window.activeTextEditor);
     let defined = false;
     if (name && isDefinableName(name)) {
@@ -64,8 +75,10 @@ export class ExplainContext extends Disposable {
         if (this.known.size > 500) this.known.delete(this.known.keys().next().value!);
       }
     }
-    // A newer selection has been looked up meanwhile: its answer wins.
-    if (generation === this.generation) await this.set(defined, name);
+    // A newer lookup started meanwhile: its answer wins, and is what this one resolves to (not the
+    // value from before it, which the newer one may not have replaced yet).
+    if (generation !== this.generation) return this.latest!;
+    await this.set(defined, name);
     return this.value;
   }
 
