@@ -2,10 +2,10 @@
 // process (src/server, a thin LSP adapter) and the CLI both drive it. Plain Node (no vscode, no
 // LSP types), so it is tested directly.
 import * as path from "node:path";
-import { answerQuestion, type ChatGenerator, type PipelineEvent, type PipelineResult } from "./answer/pipeline.js";
+import { answerQuestion, type PipelineEvent, type PipelineResult } from "./answer/pipeline.js";
 import { hasChanges, type DocsIndex, type IndexOptions, type UpdateReport } from "./index/docsIndex.js";
 import { loadIndex, saveIndex, type LoadOutcome } from "./index/persistence.js";
-import { headingLabel, type Embedder } from "./index/types.js";
+import { headingLabel } from "./index/types.js";
 import { exampleQuestions } from "./examples.js";
 import { definitionRow, searchSections } from "./lookup.js";
 import { cardForName } from "./cards/cardsForTerms.js";
@@ -14,6 +14,7 @@ import { generateDataset } from "./finetune/dataset.js";
 import { isRemoteModelReference } from "./model/download/references.js";
 import { resolveModelReference } from "./model/download/resolve.js";
 import { ChatModel, LlamaEmbedder, type ModelSettings } from "./model/llm.js";
+import type { ChatGenerator, Embedder } from "./model/modelInterface.js";
 import { describeModelStatus, loadLlamaBackend, type LlamaBackend } from "./model/gpuBackend.js";
 import { cudaPackageNames, hasSystemCudaRuntime, installGpuPackage, npmRegistry } from "./model/gpuPackages.js";
 import { importNodeLlamaCpp } from "./model/nodeLlamaCpp.js";

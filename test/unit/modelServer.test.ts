@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { Engine, workspaceEngineOptions } from "../../src/engine/engine.js";
-import { GenerationFailure } from "../../src/engine/model/generationFailure.js";
+import { GenerationFailure } from "../../src/engine/model/modelInterface.js";
 import { getLlamaInstance, LlamaEmbedder } from "../../src/engine/model/llm.js";
 import { ServerChat } from "../../src/engine/model/server/serverChat.js";
 import { ServerConnection } from "../../src/engine/model/server/serverConnection.js";

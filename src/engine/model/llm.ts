@@ -2,7 +2,7 @@
 // optional embedding model. Every GGUF is validated before llama.cpp sees it, because a
 // malformed file can abort the whole process.
 import * as os from "node:os";
-import type { Embedder } from "../index/types.js";
+import type { ChatGenerator, Embedder, GenerateRequest, Generation } from "./modelInterface.js";
 import { silentLogger, type Logger } from "../util/logger.js";
 import type { GgufInfo } from "./gguf/types.js";
 import { validateGguf } from "./gguf/validation.js";
@@ -71,38 +71,7 @@ export async function getLlamaInstance(gpu: GpuSetting | "cuda", logger: Logger 
   return llama;
 }
 
-export interface GenerateRequest {
-  system: string;
-  user: string;
-  maxTokens: number;
-  temperature?: number;
-  seed?: number;
-  signal?: AbortSignal;
-  /** The answer's text as it streams; reasoning segments never come here. */
-  onTextChunk?: (text: string) => void;
-  /** Why the generation waits (a busy model server retrying): shown to the user while it waits. */
-  onNotice?: (text: string) => void;
-  /** Reasoning (`<think>…</think>`, node-llama-cpp's thought segments) as it streams. */
-  onReasoningChunk?: (text: string) => void;
-}
-
-export interface Generation {
-  /** The answer without its reasoning segments. */
-  text: string;
-  /** The reasoning segments' text, when the model wrote any. */
-  reasoning?: string;
-  /** Tokens of the whole prompt as evaluated (chat template, system prompt and user message). */
-  promptTokens?: number;
-  tokens: number;
-  /** Time to the first generated token, including prompt evaluation. */
-  firstTokenMs: number;
-  ms: number;
-  tokensPerSecond: number;
-  aborted: boolean;
-  stopReason: string;
-}
-
-export class ChatModel {
+export class ChatModel implements ChatGenerator {
   private constructor(
     readonly path: string,
     readonly info: GgufInfo,
