@@ -13,15 +13,15 @@ import { appendFeedback, feedbackEntry, recoverSourceTexts } from "./finetune/fe
 import { generateDataset } from "./finetune/dataset.js";
 import { isRemoteModelReference } from "./model/download/references.js";
 import { resolveModelReference } from "./model/download/resolve.js";
-import { ChatModel, LlamaEmbedder, type ModelSettings } from "./model/llm.js";
+import { ChatModel, LlamaEmbedder, type ModelSettings } from "./model/local/llm.js";
 import type { ChatGenerator, Embedder } from "./model/modelInterface.js";
-import { describeModelStatus, loadLlamaBackend, type LlamaBackend } from "./model/gpuBackend.js";
-import { cudaPackageNames, hasSystemCudaRuntime, installGpuPackage, npmRegistry } from "./model/gpuPackages.js";
-import { importNodeLlamaCpp } from "./model/nodeLlamaCpp.js";
-import { connectionFor, embeddingServerUrl, serverChatKey, serverEmbeddingKey } from "./model/server/serverBackend.js";
-import { ServerChat } from "./model/server/serverChat.js";
-import { ServerEmbedder } from "./model/server/serverEmbedder.js";
-import { describeServerModel } from "./model/server/serverModels.js";
+import { describeModelStatus, loadLlamaBackend, type LlamaBackend } from "./model/local/gpuBackend.js";
+import { cudaPackageNames, hasSystemCudaRuntime, installGpuPackage, npmRegistry } from "./model/local/gpuPackages.js";
+import { importNodeLlamaCpp } from "./model/local/nodeLlamaCpp.js";
+import { connectionFor, embeddingServerUrl, serverChatKey, serverEmbeddingKey } from "./model/remote/serverBackend.js";
+import { ServerChat } from "./model/remote/serverChat.js";
+import { ServerEmbedder } from "./model/remote/serverEmbedder.js";
+import { describeServerModel } from "./model/remote/serverModels.js";
 import { silentLogger, type Logger } from "./util/logger.js";
 import { SerialQueue } from "./util/serialQueue.js";
 import { withoutText, type AnswerResult } from "../shared/answer.js";
@@ -213,7 +213,7 @@ export class Engine {
 
   private modelSettings(): ModelSettings {
     const s = this.settings;
-    // A model file not loaded before is first loaded in a child process (model/probe.ts); the
+    // A model file not loaded before is first loaded in a child process (model/local/loadProbe.ts); the
     // files that loaded are remembered beside the downloaded models.
     const probe = { cacheFile: path.join(this.options.modelsDir, "probed-models.json"), logger: this.logger };
     return { gpu: s.gpu, threads: s.threads, contextSize: s.contextSize, lora: s.lora, probe };

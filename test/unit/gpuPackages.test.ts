@@ -13,8 +13,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
-import { extractTar } from "../../src/engine/model/gpuPackageTar.js";
-import { gpuPackagesRoot, installedGpuPackages, installGpuPackage, npmRegistry } from "../../src/engine/model/gpuPackages.js";
+import { extractTar } from "../../src/engine/model/local/gpuPackageTar.js";
+import { gpuPackagesRoot, installedGpuPackages, installGpuPackage, npmRegistry } from "../../src/engine/model/local/gpuPackages.js";
 import { repoRoot } from "../fixtures/tinyModels.js";
 import { makeTempDir } from "../helpers/tempDocs.js";
 

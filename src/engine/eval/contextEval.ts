@@ -9,7 +9,7 @@ import { answerQuestion, contextBudget, sourceBlock, type PipelineResult } from 
 import type { ChatGenerator } from "../model/modelInterface.js";
 import { visibleAnswerText } from "../answer/visibleText.js";
 import { contentRecall, contentWords } from "./contentWords.js";
-import { DEFAULT_CONTEXT_SIZE } from "../model/llm.js";
+import { DEFAULT_CONTEXT_SIZE } from "../model/local/llm.js";
 
 /**
  * Tokens estimated from characters: four a token, the usual figure for English prose with the

@@ -13,7 +13,7 @@ import type { ChatGenerator } from "../model/modelInterface.js";
 import { mulberry32, shuffled } from "../util/random.js";
 import { readLines } from "../index/text.js";
 import { headingLabel, type SearchHit } from "../index/types.js";
-import { recordLine, type ChatRecord } from "./records.js";
+import { recordLine, type ChatRecord } from "./chatRecords.js";
 
 export interface DatasetOptions {
   out: string;
