@@ -2,7 +2,7 @@
 // The model drafts from its own knowledge, the draft and the question retrieve the docs, and the
 // model answers from the numbered sections only, citing them as [n].
 import type { DocsIndex } from "../index/docsIndex.js";
-import { GenerationFailure, type ChatGenerator, type Generation, type GenerateRequest } from "../model/modelInterface.js";
+import { GenerationFailure, type ChatGenerator } from "../model/modelInterface.js";
 import { retrieve } from "./retrieval.js";
 import { correctedStems, type QuerySpelling } from "../index/correction.js";
 import { tokenize } from "../index/tokenizer.js";
