@@ -195,7 +195,7 @@ test("node-llama-cpp loads a binary package from storage through the module hook
   // report which libggml-vulkan.so the process mapped. The repo's node_modules has its own copy,
   // so only the hook can make the storage one load.
   const script = path.join(storage, "child.mjs");
-  const gpuPackagesJs = pathToFileURL(path.join(root, "out", "src", "engine", "model", "gpuPackages.js")).href;
+  const gpuPackagesJs = pathToFileURL(path.join(root, "out", "src", "engine", "model", "local", "gpuPackages.js")).href;
   const llamaJs = pathToFileURL(path.join(root, "node_modules", "node-llama-cpp", "dist", "index.js")).href;
   await fs.writeFile(
     script,
