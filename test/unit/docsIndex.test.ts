@@ -6,7 +6,7 @@ import { getByID, searchVector } from "@orama/orama";
 import { DocsIndex } from "../../src/engine/index/docsIndex.js";
 import { fuseRankings } from "../../src/engine/index/fusion.js";
 import { INDEX_FORMAT_VERSION, loadIndex, saveIndex } from "../../src/engine/index/persistence.js";
-import type { Embedder } from "../../src/engine/index/types.js";
+import type { Embedder } from "../../src/engine/model/modelInterface.js";
 import { hashingEmbedder } from "../helpers/hashingEmbedder.js";
 import type { Logger } from "../../src/engine/util/logger.js";
 import { makeTempDir, rewrite, tempDocs } from "../helpers/tempDocs.js";
