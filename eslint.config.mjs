@@ -1,8 +1,8 @@
 // ESLint (flat config): typescript-eslint's recommended rules, a few type-aware rules that find real bugs
 // (promises above all), and the import rules that keep the layers apart:
 //   src/extension  the only code that may import `vscode` / `vscode-languageclient`
-//   src/engine     no vscode; nothing from src/server, src/extension, src/cli
-//   src/server     no vscode; nothing from src/extension, src/cli
+//   src/engine     no vscode; nothing from src/engineProcess, src/extension, src/cli
+//   src/engineProcess  no vscode; nothing from src/extension, src/cli
 //   src/shared     nothing from the other layers; only itself, node builtins, the LSP protocol package, types
 //   webview/       browser code: only its own files, src/shared and @vscode/webview-ui-toolkit
 // and no import cycles anywhere. Formatting is Prettier's job (`npm run format:check`), not ESLint's.
@@ -32,27 +32,27 @@ const vscodeOnlyPatterns = (layer) => [
 const zones = [
   {
     target: "./src/shared",
-    from: ["./src/engine", "./src/server", "./src/extension", "./src/cli", "./webview", "./test", "./bench"],
+    from: ["./src/engine", "./src/engineProcess", "./src/extension", "./src/cli", "./webview", "./test", "./bench"],
     message: "src/shared is the common ground: it imports only itself (and node builtins / types).",
   },
   {
     target: "./src/engine",
-    from: ["./src/server", "./src/extension", "./src/cli", "./webview", "./test", "./bench"],
-    message: "src/engine must not depend on src/server, src/extension or src/cli.",
+    from: ["./src/engineProcess", "./src/extension", "./src/cli", "./webview", "./test", "./bench"],
+    message: "src/engine must not depend on src/engineProcess, src/extension or src/cli.",
   },
   {
-    target: "./src/server",
+    target: "./src/engineProcess",
     from: ["./src/extension", "./src/cli", "./webview", "./test", "./bench"],
-    message: "src/server runs the engine; it must not depend on the extension or the CLI.",
+    message: "src/engineProcess runs the engine; it must not depend on the extension or the CLI.",
   },
   {
     target: "./src/cli",
-    from: ["./src/extension", "./src/server", "./webview", "./test", "./bench"],
-    message: "src/cli runs the engine directly; it must not depend on the extension or the server.",
+    from: ["./src/extension", "./src/engineProcess", "./webview", "./test", "./bench"],
+    message: "src/cli runs the engine directly; it must not depend on the extension or the engine process.",
   },
   {
     target: "./src/extension",
-    from: ["./src/engine", "./src/server", "./src/cli", "./webview", "./test", "./bench"],
+    from: ["./src/engine", "./src/engineProcess", "./src/cli", "./webview", "./test", "./bench"],
     message: "src/extension talks to the engine through the language server protocol (src/shared), not by importing it.",
   },
   { target: "./webview", from: "./src", except: ["./shared"], message: "The webview imports only src/shared (message types) and its own files." },
@@ -172,11 +172,11 @@ export default defineConfig(
   },
   {
     name: "docent/layer-engine-server-cli",
-    files: ["src/engine/**/*.ts", "src/server/**/*.ts", "src/cli/**/*.ts"],
+    files: ["src/engine/**/*.ts", "src/engineProcess/**/*.ts", "src/cli/**/*.ts"],
     rules: {
       "@typescript-eslint/no-restricted-imports": [
         "error",
-        { paths: vscodeOnly("src/engine, src/server and src/cli"), patterns: vscodeOnlyPatterns("src/engine, src/server and src/cli") },
+        { paths: vscodeOnly("src/engine, src/engineProcess and src/cli"), patterns: vscodeOnlyPatterns("src/engine, src/engineProcess and src/cli") },
       ],
     },
   },

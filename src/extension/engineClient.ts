@@ -1,4 +1,4 @@
-// Starts the engine process (dist/server.js) through vscode-languageclient over IPC, and gives
+// Starts the engine process (dist/engineProcess.js) through vscode-languageclient over IPC, and gives
 // the rest of the extension typed calls. A crashing engine is restarted a bounded number of
 // times; the index is then loaded from its saved file, not rebuilt.
 import * as path from "node:path";
@@ -118,7 +118,7 @@ export class EngineClient extends Disposable {
 
   constructor(private readonly options: EngineClientOptions) {
     super();
-    const module = path.join(options.extensionPath, "dist", "server.js");
+    const module = path.join(options.extensionPath, "dist", "engineProcess.js");
     const serverOptions: ServerOptions = {
       run: { module, transport: TransportKind.ipc, options: { execArgv: [] } },
       debug: { module, transport: TransportKind.ipc, options: { execArgv: ["--inspect=6019"] } },
