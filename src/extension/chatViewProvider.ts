@@ -68,7 +68,7 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
     const key = `${status.files}/${status.sections}`;
     if (key === this.examplesFor && !force) return;
     this.examplesFor = key;
-    const examples = await engine.exampleQuestions(3).catch((err: unknown) => {
+    const examples = await engine.request("exampleQuestions", { count: 3 }).catch((err: unknown) => {
       this.log.warn(`Example questions unavailable: ${(err as Error).message}`);
       return [];
     });
@@ -107,7 +107,7 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
       if (e.id === turn.id) this.post({ type: "event", id: turn.id, event: e.event });
     });
     try {
-      const result = await engine.ask({ id: turn.id, question, ...(previous ? { previous } : {}) }, cancel.token);
+      const result = await engine.request("ask", { id: turn.id, question, ...(previous ? { previous } : {}) }, cancel.token);
       turn.result = result;
       this.post({ type: "turnDone", id: turn.id, result });
       return result;
@@ -206,7 +206,7 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
     const engine = this.engine();
     if (!turn?.result || !engine) return;
     try {
-      await engine.feedback({ id, rating, comment, correction, result: turn.result });
+      await engine.request("feedback", { id, rating, comment, correction, result: turn.result });
       turn.rating = rating;
       await this.saveHistory();
       this.post({ type: "feedbackSaved", id, rating });

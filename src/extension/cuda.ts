@@ -25,7 +25,7 @@ export async function enableCuda(
     vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: "Docent: fetching CUDA", cancellable: true }, (progress, token) => {
       let lastPct = 0;
       let lastName = "";
-      return engine.enableCuda(token, (p) => {
+      return engine.requestWithProgress("enableCuda", undefined, token, "gpuPackageProgress", (p) => {
         if (p.name !== lastName) {
           lastName = p.name;
           lastPct = 0;

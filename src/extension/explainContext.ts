@@ -69,7 +69,7 @@ export class ExplainContext extends Disposable {
       else {
         const client = this.engine();
         // Until the engine answers the menu item stays hidden; a failed lookup is not cached.
-        const definition = client ? await client.define(name).catch(() => undefined) : undefined;
+        const definition = client ? await client.request("define", { name }).catch(() => undefined) : undefined;
         defined = Boolean(definition);
         if (definition !== undefined) this.known.set(key, defined);
         if (this.known.size > 500) this.known.delete(this.known.keys().next().value!);

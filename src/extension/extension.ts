@@ -90,7 +90,8 @@ class DocentExtension extends Disposable {
     this.serverKey = this.register(new ServerApiKey(context.secrets));
     this.register(
       this.serverKey.onDidChange(
-        (key) => void this.engine?.setServerApiKey(key).catch((err) => this.reportFailure("Passing the new server API key to the engine", err)),
+        (key) =>
+          void this.engine?.request("setServerApiKey", { apiKey: key }).catch((err) => this.reportFailure("Passing the new server API key to the engine", err)),
       ),
     );
     this.chat = this.register(new ChatViewProvider(context, () => this.engine, log));
@@ -254,7 +255,7 @@ class DocentExtension extends Disposable {
   /** Model Status for the status bar tooltip, asked for whenever the engine reports "ready" (after each answer too). */
   private async refreshModelStatus(): Promise<void> {
     const engine = this.engine;
-    const status = await engine?.modelStatus().catch((err: unknown) => {
+    const status = await engine?.request("modelStatus", undefined).catch((err: unknown) => {
       this.log.warn(`Model status not available: ${(err as Error).message}`);
       return null;
     });
@@ -302,7 +303,7 @@ class DocentExtension extends Disposable {
       this.log.info("The docs globs changed: restarting the engine");
       await this.restartEngine();
     } else {
-      await this.engine.configure(this.failedDownloads.apply(engineSettings()).settings);
+      await this.engine.request("configure", this.failedDownloads.apply(engineSettings()).settings);
     }
   }
 
@@ -344,7 +345,7 @@ class DocentExtension extends Disposable {
       // A key passed as an argument (tests, other extensions) is stored without asking.
       if (typeof key === "string") await this.serverKey.set(key);
       else if (!(await this.serverKey.prompt())) return;
-      await this.engine?.setServerApiKey(this.serverKey.current);
+      await this.engine?.request("setServerApiKey", { apiKey: this.serverKey.current });
     });
   }
 
@@ -358,7 +359,7 @@ class DocentExtension extends Disposable {
     const result = await Promise.resolve(
       vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: "Docent: reindexing the workspace docs", cancellable: true },
-        (_p, token) => engine.reindex(token),
+        (_p, token) => engine.request("reindex", undefined, token),
       ),
     ).finally(() => (this.reindexing = false));
     const skipped = result.skipped.length ? `, ${result.skipped.length} skipped (see logs)` : "";
@@ -396,11 +397,17 @@ class DocentExtension extends Disposable {
         (progress, token) => {
           let last = 0;
           token.onCancellationRequested(() => (cancelled = true));
-          return engine.exportDataset({ out: uri.fsPath, perSection: 3, distractors: 3, seed: 1, limit }, token, (p) => {
-            const pct = (100 * p.done) / Math.max(1, p.total);
-            progress.report({ increment: pct - last, message: `${p.done} of ${p.total} sections, ${p.records} records` });
-            last = pct;
-          });
+          return engine.requestWithProgress(
+            "exportDataset",
+            { out: uri.fsPath, perSection: 3, distractors: 3, seed: 1, limit },
+            token,
+            "datasetProgress",
+            (p) => {
+              const pct = (100 * p.done) / Math.max(1, p.total);
+              progress.report({ increment: pct - last, message: `${p.done} of ${p.total} sections, ${p.records} records` });
+              last = pct;
+            },
+          );
         },
       ),
     ).catch((err: unknown) => {

@@ -15,7 +15,7 @@ export function registerDefinitionHover(engine: () => EngineClient | undefined):
         const word = nameAt(document.lineAt(position.line).text, position.character);
         if (!word || !isDefinableName(word.text)) return undefined;
         // A hover is a courtesy: while the engine restarts (or after it gave up) there is none.
-        const definition = await client.define(word.text, token).catch(() => null);
+        const definition = await client.request("define", { name: word.text }, token).catch(() => null);
         if (!definition || token.isCancellationRequested) return undefined;
         const markdown = new vscode.MarkdownString(hoverMarkdown(definition));
         // The hover's one command link ("Explain with Docent"); no other command can run from it.

@@ -33,7 +33,7 @@ export async function showModelStatus(engine: EngineClient | undefined): Promise
     void vscode.window.showWarningMessage("Docent has no workspace folder open, so no engine is running.");
     return undefined;
   }
-  const status = await engine.modelStatus();
+  const status = await engine.request("modelStatus", undefined);
   if (!status) {
     void vscode.window.showInformationMessage("Docent's engine is still starting; try again in a moment.");
     return undefined;
