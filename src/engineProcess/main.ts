@@ -56,10 +56,6 @@ registerEngineRequests(
     gpuPackageProgress: (p) => void connection.sendNotification(engineNotifications.gpuPackageProgress, p),
   }),
 );
-connection.onNotification(extensionNotifications.cancel, (params) => {
-  if (params.id) engine?.cancel(params.id);
-  else engine?.cancelAll();
-});
 connection.onNotification(extensionNotifications.cancelIndexing, () => void engine?.cancelIndexing());
 
 connection.onDidChangeWatchedFiles((params) => {

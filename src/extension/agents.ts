@@ -211,7 +211,6 @@ export class DocentAgents extends Disposable {
         stream.progress(event.text);
       }
     });
-    const cancel = token.onCancellationRequested(() => void engine.cancel(id));
     try {
       const result = await engine.request("ask", { id, question }, token);
       if (!streamed && result.answer) stream.markdown(result.answer);
@@ -227,7 +226,6 @@ export class DocentAgents extends Disposable {
       return { errorDetails: { message: `Docent could not answer: ${(err as Error).message}` } };
     } finally {
       subscription.dispose();
-      cancel.dispose();
     }
   };
 }

@@ -128,10 +128,13 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
     }
   }
 
-  /** Stops the running answer: the engine keeps what was written so far. */
+  /**
+   * Stops the running answer by cancelling its request (`$/cancelRequest`, which the engine process
+   * turns into an AbortSignal): the engine answers with what was written so far, shown as stopped;
+   * an answer that fails once stopped reads "Stopped.".
+   */
   stop(): void {
-    if (!this.current) return;
-    void this.engine()?.cancel(this.current.id);
+    this.current?.cancel.cancel();
   }
 
   async clearHistory(): Promise<void> {

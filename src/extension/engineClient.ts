@@ -179,10 +179,6 @@ export class EngineClient extends Disposable {
     }
   }
 
-  cancel(id?: string): Promise<void> {
-    return this.client.sendNotification(extensionNotifications.cancel, { id });
-  }
-
   cancelIndexing(): Promise<void> {
     return this.client.sendNotification(extensionNotifications.cancelIndexing);
   }

@@ -100,7 +100,7 @@ export interface ModelFailure {
 // ------------------------------------------------------------------ answers
 
 export interface AskParams {
-  /** Chosen by the client, to match streamed events and to cancel. */
+  /** Chosen by the client, to match streamed events (and feedback) to the answer. Stop cancels the request itself. */
   id: string;
   question: string;
   /** The turn before, for follow-ups ("and its unit?"): its question and the names its cards were about. */
@@ -110,11 +110,6 @@ export interface AskParams {
 export interface AskEventParams {
   id: string;
   event: AnswerEvent;
-}
-
-export interface CancelParams {
-  /** The question to stop; every question when absent. */
-  id?: string;
 }
 
 // ------------------------------------------------------------------ index
@@ -315,7 +310,6 @@ export const engineNotifications = {
 
 /** Notifications, extension -> engine process. */
 export const extensionNotifications = {
-  cancel: new NotificationType<CancelParams>("docent/cancel"),
   /** Stops the indexing under way (it is no request: start-up and settings start it); what was indexed so far stays and is saved. */
   cancelIndexing: new NotificationType0("docent/cancelIndexing"),
 };

@@ -92,7 +92,7 @@ test("the table keeps the method names on the wire", () => {
   );
   assert.deepEqual(
     Object.values(extensionNotifications).map((n) => n.method),
-    ["docent/cancel", "docent/cancelIndexing"],
+    ["docent/cancelIndexing"],
   );
 });
 
