@@ -3,8 +3,10 @@
 //   src/extension  the only code that may import `vscode` / `vscode-languageclient`
 //   src/engine     no vscode; nothing from src/engineProcess, src/extension, src/cli
 //   src/engineProcess  no vscode; nothing from src/extension, src/cli
-//   src/shared     nothing from the other layers; only itself, node builtins, the LSP protocol package, types
-//   webview/       browser code: only its own files, src/shared and @vscode/webview-ui-toolkit
+//   src/shared     nothing from the other layers. Browser-safe (the webview imports it): only itself and
+//                  vscode-languageserver-protocol (its root entry is browser-safe), no node builtins, not src/shared/node
+//   src/shared/node  the node-only helpers both sides share: itself, src/shared, node builtins, the LSP protocol package, types
+//   webview/       browser code: only its own files, src/shared (not src/shared/node) and @vscode/webview-ui-toolkit
 // and no import cycles anywhere. Formatting is Prettier's job (`npm run format:check`), not ESLint's.
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -56,6 +58,11 @@ const zones = [
     message: "src/extension talks to the engine through the language server protocol (src/shared), not by importing it.",
   },
   { target: "./webview", from: "./src", except: ["./shared"], message: "The webview imports only src/shared (message types) and its own files." },
+  {
+    target: "./webview",
+    from: "./src/shared/node",
+    message: "The webview is browser code: src/shared/node is node-only (the browser-safe part is src/shared).",
+  },
   { target: "./webview", from: ["./test", "./bench"], message: "The webview must not import tests or benchmarks." },
 ];
 
@@ -195,7 +202,36 @@ export default defineConfig(
               // (vscode and its client stay out of this exception: they are restricted even as types, above.)
               regex: "^(?!\\.|node:|vscode-languageserver-protocol$|vscode$|vscode-languageclient(/|$))",
               allowTypeImports: true,
-              message: "src/shared may import values only from itself, node builtins and vscode-languageserver-protocol (type imports are fine).",
+              message:
+                "src/shared/node may import values only from itself, src/shared, node builtins and vscode-languageserver-protocol (type imports are fine).",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The browser-safe part (the webview bundles what it imports from here): no node builtins, not
+    // even as types, and nothing from the node part.
+    name: "docent/layer-shared-browser",
+    files: ["src/shared/*.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          paths: vscodeOnly("src/shared"),
+          patterns: [
+            ...vscodeOnlyPatterns("src/shared"),
+            {
+              regex: "^(?!\\.|vscode-languageserver-protocol$)",
+              allowTypeImports: false,
+              message:
+                "src/shared is browser-safe (the webview imports it): only itself and vscode-languageserver-protocol. Node-only helpers go in src/shared/node.",
+            },
+            {
+              regex: "^\\.\\.?/(.*/)?node/",
+              allowTypeImports: false,
+              message: "src/shared is browser-safe: it must not import src/shared/node.",
             },
           ],
         },

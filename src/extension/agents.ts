@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { AnswerSource } from "../shared/answer.js";
-import { definitionMarkdown, searchResultsMarkdown } from "../shared/docsMarkdown.js";
+import { definitionMarkdown, searchResultsMarkdown } from "../shared/node/docsMarkdown.js";
 import type { Definition, SearchSection } from "../shared/protocol.js";
 import { Disposable } from "./disposable.js";
 import type { EngineClient } from "./engineClient.js";

@@ -10,8 +10,8 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { Engine } from "../../engine/engine.js";
 import { bounded, MAX_SECTION_CHARS } from "../../engine/lookup.js";
-import { relativeInside } from "../../shared/paths.js";
-import { definitionMarkdown, searchResultsMarkdown } from "../../shared/docsMarkdown.js";
+import { relativeInside } from "../../shared/node/paths.js";
+import { definitionMarkdown, searchResultsMarkdown } from "../../shared/node/docsMarkdown.js";
 import { isDefinableName } from "../../shared/names.js";
 import { nearestNames } from "../nearestNames.js";
 
