@@ -3,11 +3,11 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { DocentContext } from "./context.js";
-import { enableCuda } from "./cuda.js";
-import { nameInEditor } from "./explainContext.js";
-import { explainQuestion } from "./metricName.js";
-import { showModelStatus } from "./modelStatus.js";
-import { selectModel } from "./models.js";
+import { enableCuda } from "./model/cuda.js";
+import { nameInEditor } from "./hover/explainContext.js";
+import { explainQuestion } from "./hover/metricName.js";
+import { showModelStatus } from "./model/modelStatus.js";
+import { selectModel } from "./model/models.js";
 
 type CommandFactory = (ctx: DocentContext) => (...args: unknown[]) => unknown;
 

@@ -2,9 +2,9 @@
 // (DocentExtension in extension.ts implements it). The engine's client changes when the engine is
 // restarted, so it is read through `engine()` at each use, never kept.
 import type * as vscode from "vscode";
-import type { ChatViewProvider } from "./chatViewProvider.js";
+import type { ChatViewProvider } from "./chat/chatViewProvider.js";
 import type { EngineClient } from "./engineClient.js";
-import type { ServerApiKey } from "./serverKey.js";
+import type { ServerApiKey } from "./model/serverKey.js";
 
 export interface DocentContext {
   readonly extensionContext: vscode.ExtensionContext;

@@ -8,10 +8,10 @@ import type { EngineSettings, EngineStatus, ModelFailure } from "../shared/proto
 import type { DocentAgents, McpStdioServerDefinition } from "./agents.js";
 import { exportDataset } from "./commands.js";
 import type { DocentContext } from "./context.js";
-import type { FailedDownload } from "./modelFailures.js";
-import { modelPickItems, type ModelPickItem } from "./models.js";
-import { showModelStatus, type ShownModelStatus } from "./modelStatus.js";
-import { lastHighlight, openSource, resolveLink, type LinkTarget } from "./openSource.js";
+import type { FailedDownload } from "./model/modelFailures.js";
+import { modelPickItems, type ModelPickItem } from "./model/models.js";
+import { showModelStatus, type ShownModelStatus } from "./model/modelStatus.js";
+import { lastHighlight, openSource, resolveLink, type LinkTarget } from "./chat/openSource.js";
 
 /** What the extension returns from activate(): used by the integration tests. */
 export interface DocentApi {

@@ -1,8 +1,8 @@
 // Hover over a name the docs define, in any file: the name under the cursor is sent to the engine
 // by request (the engine process never receives the documents' text).
 import * as vscode from "vscode";
-import { isDefinableName, nameAt } from "../shared/names.js";
-import type { EngineClient } from "./engineClient.js";
+import { isDefinableName, nameAt } from "../../shared/names.js";
+import type { EngineClient } from "../engineClient.js";
 import { hoverMarkdown } from "./hoverMarkdown.js";
 
 export function registerDefinitionHover(engine: () => EngineClient | undefined): vscode.Disposable {

@@ -3,9 +3,9 @@
 // is present but unused, why and how to fix it. The engine reports it (ModelStatusRequest); this
 // renders it as a Markdown document, and offers "Enable CUDA" when that is the fix.
 import * as vscode from "vscode";
-import { modelStatusLines } from "../shared/modelStatusText.js";
-import type { ModelStatus } from "../shared/protocol.js";
-import type { EngineClient } from "./engineClient.js";
+import { modelStatusLines } from "../../shared/modelStatusText.js";
+import type { ModelStatus } from "../../shared/protocol.js";
+import type { EngineClient } from "../engineClient.js";
 
 export interface ShownModelStatus {
   status: ModelStatus;

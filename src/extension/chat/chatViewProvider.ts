@@ -2,12 +2,12 @@
 // streams its events to the webview, and acts on the webview's messages after validating them.
 import { randomUUID } from "node:crypto";
 import * as vscode from "vscode";
-import type { AnswerResult } from "../shared/answer.js";
-import type { EngineStatus } from "../shared/protocol.js";
-import { parseSavedHistory, parseWebviewMessage, type ChatTurn, type HostToWebview } from "../shared/webviewMessages.js";
+import type { AnswerResult } from "../../shared/answer.js";
+import type { EngineStatus } from "../../shared/protocol.js";
+import { parseSavedHistory, parseWebviewMessage, type ChatTurn, type HostToWebview } from "../../shared/webviewMessages.js";
 import { chatHtml } from "./chatHtml.js";
-import { Disposable } from "./disposable.js";
-import type { EngineClient } from "./engineClient.js";
+import { Disposable } from "../disposable.js";
+import type { EngineClient } from "../engineClient.js";
 import { openLink, openSource } from "./openSource.js";
 
 const HISTORY_KEY = "docent.chatHistory";

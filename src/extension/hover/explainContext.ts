@@ -2,9 +2,9 @@
 // a name the docs define. "Explain This Metric" shows in the editor's context menu only then, not on
 // every word of every file. Set on selection change, debounced, with one definition request per name.
 import * as vscode from "vscode";
-import { isDefinableName } from "../shared/names.js";
-import { Disposable } from "./disposable.js";
-import type { EngineClient } from "./engineClient.js";
+import { isDefinableName } from "../../shared/names.js";
+import { Disposable } from "../disposable.js";
+import type { EngineClient } from "../engineClient.js";
 import { cleanSelection, nameUnderCursor } from "./metricName.js";
 
 export const EXPLAINABLE_KEY = "docent.explainable";

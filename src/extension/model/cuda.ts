@@ -4,8 +4,8 @@
 // integrity check, unpack into global storage); this asks first, shows the progress, and restarts
 // the engine, which then maps the packages for node-llama-cpp (src/engine/model/gpuPackages.ts).
 import * as vscode from "vscode";
-import type { EnableCudaResult } from "../shared/protocol.js";
-import type { EngineClient } from "./engineClient.js";
+import type { EnableCudaResult } from "../../shared/protocol.js";
+import type { EngineClient } from "../engineClient.js";
 
 export async function enableCuda(
   engine: EngineClient | undefined,
