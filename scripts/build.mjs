@@ -36,8 +36,8 @@ entryPoints.push({
 // The engine process (language server) is ESM, like the CLI, so it can import node-llama-cpp.
 entryPoints.push({
   ...common,
-  entryPoints: ["src/server/server.ts"],
-  outfile: "dist/server.js",
+  entryPoints: ["src/engineProcess/main.ts"],
+  outfile: "dist/engineProcess.js",
   format: "esm",
   banner: { js: "import { createRequire as __docentRequire } from 'node:module'; const require = __docentRequire(import.meta.url);" },
 });

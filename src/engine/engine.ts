@@ -1,5 +1,5 @@
 // The engine: the one place that opens the docs index, loads the models and answers. The engine
-// process (src/server, a thin LSP adapter) and the CLI both drive it. Plain Node (no vscode, no
+// process (src/engineProcess, a thin LSP adapter) and the CLI both drive it. Plain Node (no vscode, no
 // LSP types), so it is tested directly. A thin front over its parts: the index keeper
 // (indexKeeper.ts), the model host (modelHost.ts) and the status they both update (engineStatus.ts).
 import * as path from "node:path";

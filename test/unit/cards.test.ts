@@ -15,7 +15,7 @@ import { refersBack, resolveFollowUp } from "../../src/engine/answer/followUp.js
 import { contentRecall, contentWords } from "../../src/engine/eval/contentWords.js";
 import { contextProbe, evaluateContext } from "../../src/engine/eval/contextEval.js";
 import { visibleAnswerText } from "../../src/engine/answer/visibleText.js";
-import { hoverMarkdown } from "../../src/extension/hoverMarkdown.js";
+import { hoverMarkdown } from "../../src/extension/hover/hoverMarkdown.js";
 import { OTEL_METRICS } from "../fixtures/otelMetrics.js";
 import { makeTempDir, tempDocs } from "../helpers/tempDocs.js";
 

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import ignore, { type Ignore } from "ignore";
 import picomatch from "picomatch";
 import { DEFAULT_INCLUDE } from "../../shared/defaults.js";
-import { relativeInside } from "../../shared/paths.js";
+import { relativeInside } from "../../shared/node/paths.js";
 
 export { DEFAULT_INCLUDE };
 export const DEFAULT_EXCLUDE = ["**/node_modules/**", "**/.git/**"];

@@ -20,7 +20,7 @@ import {
   CorpusFilter,
 } from "./corpus.js";
 import { ReadAhead } from "./readAhead.js";
-import { relativeInside } from "../../shared/paths.js";
+import { relativeInside } from "../../shared/node/paths.js";
 import { fuseRankings } from "./fusion.js";
 import { contentHash } from "./hash.js";
 import { SerialQueue } from "../util/serialQueue.js";

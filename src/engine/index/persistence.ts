@@ -27,7 +27,7 @@ import { type Logger } from "../util/logger.js";
 import { TermIndex, type TermDefinition, type TermStrength } from "./terms.js";
 import { type ChunkRecord } from "./types.js";
 import { silentLogger } from "../util/logger.js";
-import { relativeInside } from "../../shared/paths.js";
+import { relativeInside } from "../../shared/node/paths.js";
 
 const MAGIC = Buffer.from("DOCENTIX", "latin1");
 /**

@@ -2,7 +2,7 @@
 // the embedding model or a LoRA adapter. Choices are written to user settings only.
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { setUserSetting } from "./config.js";
+import { setUserSetting } from "../config.js";
 
 /** Small instruction-tuned models that run on a laptop CPU; downloaded once from Hugging Face. */
 export const RECOMMENDED_CHAT_MODELS = [

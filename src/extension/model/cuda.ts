@@ -4,8 +4,8 @@
 // integrity check, unpack into global storage); this asks first, shows the progress, and restarts
 // the engine, which then maps the packages for node-llama-cpp (src/engine/model/local/gpuPackages.ts).
 import * as vscode from "vscode";
-import type { EnableCudaResult } from "../shared/protocol.js";
-import type { EngineClient } from "./engineClient.js";
+import type { EnableCudaResult } from "../../shared/protocol.js";
+import type { EngineClient } from "../engineClient.js";
 
 export async function enableCuda(
   engine: EngineClient | undefined,
@@ -25,7 +25,7 @@ export async function enableCuda(
     vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: "Docent: fetching CUDA", cancellable: true }, (progress, token) => {
       let lastPct = 0;
       let lastName = "";
-      return engine.enableCuda(token, (p) => {
+      return engine.requestWithProgress("enableCuda", undefined, token, "gpuPackageProgress", (p) => {
         if (p.name !== lastName) {
           lastName = p.name;
           lastPct = 0;

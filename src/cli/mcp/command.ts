@@ -3,13 +3,13 @@
 // commands; a watcher keeps the index up to date as docs change. stdout carries the protocol and
 // nothing else: every log line goes to stderr.
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { DEFAULT_MAX_FILE_BYTES } from "../engine/index/corpus.js";
-import type { Engine } from "../engine/engine.js";
-import { parse, UsageError, intOption } from "./args.js";
-import { watchDocs } from "./docsWatcher.js";
-import { createDocentMcpServer } from "./mcpServer.js";
-import { modelOptions } from "./modelOptions.js";
-import { openEngine, requireDir, stderrLogger } from "./openEngine.js";
+import { DEFAULT_MAX_FILE_BYTES } from "../../engine/index/corpus.js";
+import type { Engine } from "../../engine/engine.js";
+import { parse, UsageError, intOption } from "../args.js";
+import { watchDocs } from "../docsWatcher.js";
+import { createDocentMcpServer } from "./server.js";
+import { modelOptions } from "../modelOptions.js";
+import { openEngine, requireDir, stderrLogger } from "../openEngine.js";
 
 const VERSION = "0.1.0";
 

@@ -3,9 +3,9 @@
 // is present but unused, why and how to fix it. The engine reports it (ModelStatusRequest); this
 // renders it as a Markdown document, and offers "Enable CUDA" when that is the fix.
 import * as vscode from "vscode";
-import { modelStatusLines } from "../shared/modelStatusText.js";
-import type { ModelStatus } from "../shared/protocol.js";
-import type { EngineClient } from "./engineClient.js";
+import { modelStatusLines } from "../../shared/modelStatusText.js";
+import type { ModelStatus } from "../../shared/protocol.js";
+import type { EngineClient } from "../engineClient.js";
 
 export interface ShownModelStatus {
   status: ModelStatus;
@@ -33,7 +33,7 @@ export async function showModelStatus(engine: EngineClient | undefined): Promise
     void vscode.window.showWarningMessage("Docent has no workspace folder open, so no engine is running.");
     return undefined;
   }
-  const status = await engine.modelStatus();
+  const status = await engine.request("modelStatus", undefined);
   if (!status) {
     void vscode.window.showInformationMessage("Docent's engine is still starting; try again in a moment.");
     return undefined;

@@ -8,12 +8,12 @@ import { pathToFileURL } from "node:url";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import type { Engine } from "../engine/engine.js";
-import { bounded, MAX_SECTION_CHARS } from "../engine/lookup.js";
-import { relativeInside } from "../shared/paths.js";
-import { definitionMarkdown, searchResultsMarkdown } from "../shared/docsMarkdown.js";
-import { isDefinableName } from "../shared/names.js";
-import { nearestNames } from "./nearestNames.js";
+import type { Engine } from "../../engine/engine.js";
+import { bounded, MAX_SECTION_CHARS } from "../../engine/lookup.js";
+import { relativeInside } from "../../shared/node/paths.js";
+import { definitionMarkdown, searchResultsMarkdown } from "../../shared/node/docsMarkdown.js";
+import { isDefinableName } from "../../shared/names.js";
+import { nearestNames } from "../nearestNames.js";
 
 /** read_section's limits. */
 export const MAX_READ_LINES = 400;

@@ -2,12 +2,12 @@
 // streams its events to the webview, and acts on the webview's messages after validating them.
 import { randomUUID } from "node:crypto";
 import * as vscode from "vscode";
-import type { AnswerResult } from "../shared/answer.js";
-import type { EngineStatus } from "../shared/protocol.js";
-import { parseSavedHistory, parseWebviewMessage, type ChatTurn, type HostToWebview } from "../shared/webviewMessages.js";
+import type { AnswerResult } from "../../shared/answer.js";
+import type { EngineStatus } from "../../shared/protocol.js";
+import { parseSavedHistory, parseWebviewMessage, type ChatTurn, type HostToWebview } from "../../shared/webviewMessages.js";
 import { chatHtml } from "./chatHtml.js";
-import { Disposable } from "./disposable.js";
-import type { EngineClient } from "./engineClient.js";
+import { Disposable } from "../disposable.js";
+import type { EngineClient } from "../engineClient.js";
 import { openLink, openSource } from "./openSource.js";
 
 const HISTORY_KEY = "docent.chatHistory";
@@ -68,7 +68,7 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
     const key = `${status.files}/${status.sections}`;
     if (key === this.examplesFor && !force) return;
     this.examplesFor = key;
-    const examples = await engine.exampleQuestions(3).catch((err: unknown) => {
+    const examples = await engine.request("exampleQuestions", { count: 3 }).catch((err: unknown) => {
       this.log.warn(`Example questions unavailable: ${(err as Error).message}`);
       return [];
     });
@@ -107,7 +107,7 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
       if (e.id === turn.id) this.post({ type: "event", id: turn.id, event: e.event });
     });
     try {
-      const result = await engine.ask({ id: turn.id, question, ...(previous ? { previous } : {}) }, cancel.token);
+      const result = await engine.request("ask", { id: turn.id, question, ...(previous ? { previous } : {}) }, cancel.token);
       turn.result = result;
       this.post({ type: "turnDone", id: turn.id, result });
       return result;
@@ -128,10 +128,13 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
     }
   }
 
-  /** Stops the running answer: the engine keeps what was written so far. */
+  /**
+   * Stops the running answer by cancelling its request (`$/cancelRequest`, which the engine process
+   * turns into an AbortSignal): the engine answers with what was written so far, shown as stopped;
+   * an answer that fails once stopped reads "Stopped.".
+   */
   stop(): void {
-    if (!this.current) return;
-    void this.engine()?.cancel(this.current.id);
+    this.current?.cancel.cancel();
   }
 
   async clearHistory(): Promise<void> {
@@ -206,7 +209,7 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
     const engine = this.engine();
     if (!turn?.result || !engine) return;
     try {
-      await engine.feedback({ id, rating, comment, correction, result: turn.result });
+      await engine.request("feedback", { id, rating, comment, correction, result: turn.result });
       turn.rating = rating;
       await this.saveHistory();
       this.post({ type: "feedbackSaved", id, rating });

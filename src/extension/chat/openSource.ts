@@ -7,7 +7,7 @@
 import { existsSync, statSync } from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { relativeInside } from "../shared/paths.js";
+import { relativeInside } from "../../shared/node/paths.js";
 
 /** The highlight of the cited lines: the editor's own "find range" colour, whole lines, in the overview ruler too. */
 const citedLines = vscode.window.createTextEditorDecorationType({

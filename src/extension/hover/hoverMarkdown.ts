@@ -1,6 +1,6 @@
 // The Markdown of a definition hover. No vscode import, so it is unit-tested with the engine.
 import { pathToFileURL } from "node:url";
-import type { Definition } from "../shared/protocol.js";
+import type { Definition } from "../../shared/protocol.js";
 
 /** Attributes named in a hover; the card in the chat lists them all. */
 const HOVER_ATTRIBUTES = 6;

@@ -3,7 +3,7 @@
 // (which stalled each start for up to a minute), until the user asks for it with Retry or changes
 // the setting. The setting itself is left as the user wrote it.
 import * as vscode from "vscode";
-import type { EngineSettings, ModelFailure } from "../shared/protocol.js";
+import type { EngineSettings, ModelFailure } from "../../shared/protocol.js";
 
 const KEY = "docent.failedDownloads";
 

@@ -2,7 +2,7 @@
 // one), never in settings files. The engine gets it in memory: with initialize, and through
 // SetServerApiKeyRequest when it changes.
 import * as vscode from "vscode";
-import { Disposable } from "./disposable.js";
+import { Disposable } from "../disposable.js";
 
 const SECRET_KEY = "docent.server.apiKey";
 

@@ -2,9 +2,9 @@
 // a name the docs define. "Explain This Metric" shows in the editor's context menu only then, not on
 // every word of every file. Set on selection change, debounced, with one definition request per name.
 import * as vscode from "vscode";
-import { isDefinableName } from "../shared/names.js";
-import { Disposable } from "./disposable.js";
-import type { EngineClient } from "./engineClient.js";
+import { isDefinableName } from "../../shared/names.js";
+import { Disposable } from "../disposable.js";
+import type { EngineClient } from "../engineClient.js";
 import { cleanSelection, nameUnderCursor } from "./metricName.js";
 
 export const EXPLAINABLE_KEY = "docent.explainable";
@@ -69,7 +69,7 @@ export class ExplainContext extends Disposable {
       else {
         const client = this.engine();
         // Until the engine answers the menu item stays hidden; a failed lookup is not cached.
-        const definition = client ? await client.define(name).catch(() => undefined) : undefined;
+        const definition = client ? await client.request("define", { name }).catch(() => undefined) : undefined;
         defined = Boolean(definition);
         if (definition !== undefined) this.known.set(key, defined);
         if (this.known.size > 500) this.known.delete(this.known.keys().next().value!);

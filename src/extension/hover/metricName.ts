@@ -1,6 +1,6 @@
 // The name "Explain This Metric" works on: the selection, or the name under the cursor, where
 // dots, underscores and hyphens belong to the name (`http.server.request.duration`).
-import { nameAt } from "../shared/names.js";
+import { nameAt } from "../../shared/names.js";
 
 /** The name under the cursor, as the hover sees it. */
 export function nameUnderCursor(line: string, character: number): string | undefined {

@@ -2,7 +2,7 @@
 // language-model tools return, rendered by one function each. The link to the cited lines is made
 // by the caller (a file:// URL in the CLI, a vscode.Uri in the extension).
 import * as path from "node:path";
-import type { Definition, SearchSection } from "./protocol.js";
+import type { Definition, SearchSection } from "../protocol.js";
 
 /** A link that opens a file at its lines, e.g. `file:///abs/path#L60-L95`. */
 export type LineLink = (file: string, startLine: number, endLine: number) => string;
