@@ -7,7 +7,8 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { create, insertMultiple, removeMultiple, searchVector, type AnyOrama } from "@orama/orama";
 import { Bm25Index, termCounts, type FieldTokens, type ScoredDoc } from "./bm25.js";
-import { chunkDocument, type ChunkOptions, type SectionRange } from "./chunker.js";
+import { chunkDocument, type ChunkOptions } from "./chunker.js";
+import type { FileEntry } from "./fileEntry.js";
 import {
   isGitIgnoredFile,
   linkStaysInside,
@@ -40,23 +41,6 @@ import { type ChangeLog, type ChunkVector, type FileChange, type JournaledChunk 
 /** What an indexed document's vector is replaced with in Orama's document store (see insertVectors). */
 const INDEXED_VECTOR: number[] = [];
 const VECTOR_BATCH = 1024;
-
-export interface FileEntry {
-  file: string;
-  root: string;
-  relPath: string;
-  title: string;
-  hash: string;
-  size: number;
-  mtimeMs: number;
-  chunkIds: number[];
-  sections: SectionRange[];
-  hadInvalidUtf8: boolean;
-  /** The heading paths of its chunks, each once (the chunk table points into it). */
-  headings: string[][];
-  /** Where the chunk table refers to this file. */
-  slot: number;
-}
 
 export interface IndexOptions {
   corpus?: CorpusOptions;

@@ -14,7 +14,7 @@
 import * as path from "node:path";
 import { crc32 } from "node:zlib";
 import { BlockWriter, ByteReader, CorruptIndex } from "./binaryFormat.js";
-import { type FileEntry } from "./docsIndex.js";
+import type { FileEntry } from "./fileEntry.js";
 import { HASH_BYTES, hashBytes, readFileEntry, writeFileFacts, writeHeadings } from "./fileFields.js";
 import { type TermStrength } from "./terms.js";
 import { relativeInside } from "../../shared/paths.js";
