@@ -4,7 +4,7 @@
 import * as path from "node:path";
 import { answerQuestion, type ChatGenerator, type PipelineEvent, type PipelineResult } from "./answer/pipeline.js";
 import { hasChanges, type DocsIndex, type IndexOptions, type UpdateReport } from "./index/docsIndex.js";
-import { loadIndex, saveIndex, type LoadOutcome } from "./index/persistence.js";
+import { loadIndex, saveIndex, type LoadOutcome } from "./index/disk/persistence.js";
 import { headingLabel, type Embedder } from "./index/types.js";
 import { exampleQuestions } from "./examples.js";
 import { definitionRow, searchSections } from "./lookup.js";

@@ -7,12 +7,12 @@ import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import fc from "fast-check";
-import { chunkDocument, cleanHeading, isTableDelimiter, parseAtxHeading, type ChunkedDocument } from "../../src/engine/index/chunker.js";
+import { chunkDocument, cleanHeading, isTableDelimiter, parseAtxHeading, type ChunkedDocument } from "../../src/engine/index/ingest/chunker.js";
 import { MAX_HEADING_CHARS } from "../../src/shared/defaults.js";
-import { stripHtmlTags, stripLinkTargets, stripMarkup, tokenize } from "../../src/engine/index/tokenizer.js";
-import { decodeText, looksBinary, splitLines } from "../../src/engine/index/text.js";
-import { extractDefinedTerms } from "../../src/engine/index/terms.js";
-import { listCorpus } from "../../src/engine/index/corpus.js";
+import { stripHtmlTags, stripLinkTargets, stripMarkup, tokenize } from "../../src/engine/index/search/tokenizer.js";
+import { decodeText, looksBinary, splitLines } from "../../src/engine/index/ingest/fileText.js";
+import { extractDefinedTerms } from "../../src/engine/index/search/terms.js";
+import { listCorpus } from "../../src/engine/index/ingest/corpus.js";
 import { DocsIndex } from "../../src/engine/index/docsIndex.js";
 import { makeTempDir, tempDocs } from "../helpers/tempDocs.js";
 

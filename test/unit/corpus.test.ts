@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { DocsIndex } from "../../src/engine/index/docsIndex.js";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { listCorpus, readDocFile, type CorpusFile } from "../../src/engine/index/corpus.js";
+import { listCorpus, readDocFile, type CorpusFile } from "../../src/engine/index/ingest/corpus.js";
 import { makeTempDir, rewrite, tempDocs } from "../helpers/tempDocs.js";
 
 test("corpus walk honours include globs, .gitignore, node_modules and .git", async () => {

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { crc32 } from "node:zlib";
 import { DocsIndex } from "../../src/engine/index/docsIndex.js";
-import { INDEX_FORMAT_VERSION, loadIndex, removeStaleTempFiles, saveIndex, STALE_TEMP_MS } from "../../src/engine/index/persistence.js";
+import { INDEX_FORMAT_VERSION, loadIndex, removeStaleTempFiles, saveIndex, STALE_TEMP_MS } from "../../src/engine/index/disk/persistence.js";
 import type { Logger } from "../../src/engine/util/logger.js";
 import { mulberry32 } from "../../src/engine/util/random.js";
 import { makeTempDir, repoRoot, tempDocs } from "../helpers/tempDocs.js";

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import type { DocsIndex } from "../index/docsIndex.js";
 import { ANSWER_SYSTEM_PROMPT, DRAFT_SYSTEM_PROMPT, answerPrompt, type ChatGenerator, type Source } from "../answer/pipeline.js";
 import { mulberry32, shuffled } from "../util/random.js";
-import { readLines } from "../index/text.js";
+import { readLines } from "../index/ingest/fileText.js";
 import { headingLabel, type SearchHit } from "../index/types.js";
 import { recordLine, type ChatRecord } from "./records.js";
 

@@ -6,8 +6,8 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { create, insertMultiple, removeMultiple, searchVector, type AnyOrama } from "@orama/orama";
-import { Bm25Index, termCounts, type FieldTokens, type ScoredDoc } from "./bm25.js";
-import { chunkDocument, type ChunkOptions } from "./chunker.js";
+import { Bm25Index, termCounts, type FieldTokens, type ScoredDoc } from "./search/bm25.js";
+import { chunkDocument, type ChunkOptions } from "./ingest/chunker.js";
 import type { FileEntry } from "./fileEntry.js";
 import {
   isGitIgnoredFile,
@@ -19,24 +19,24 @@ import {
   type DocFileRead,
   type SkippedFile,
   CorpusFilter,
-} from "./corpus.js";
-import { ReadAhead } from "./readAhead.js";
+} from "./ingest/corpus.js";
+import { ReadAhead } from "./ingest/readAhead.js";
 import { relativeInside } from "../../shared/paths.js";
-import { fuseRankings } from "./fusion.js";
-import { contentHash } from "./hash.js";
+import { fuseRankings } from "./search/fusion.js";
+import { contentHash } from "./ingest/hash.js";
 import { SerialQueue } from "../util/serialQueue.js";
-import { extractDefinedTerms, TermIndex } from "./terms.js";
-import { decodeText, looksBinary } from "./text.js";
-import { identifierCandidates, tokenize, type WordSink } from "./tokenizer.js";
-import { SpellingIndex } from "./spelling.js";
-import { addCorrectedTerms, type QuerySpelling } from "./correction.js";
-import { DocsSpelling } from "./docsSpelling.js";
+import { extractDefinedTerms, TermIndex } from "./search/terms.js";
+import { decodeText, looksBinary } from "./ingest/fileText.js";
+import { identifierCandidates, tokenize, type WordSink } from "./search/tokenizer.js";
+import { SpellingIndex } from "./search/spelling.js";
+import { addCorrectedTerms, type QuerySpelling } from "./search/correction.js";
+import { DocsSpelling } from "./search/docsSpelling.js";
 import type { MatchSource } from "../../shared/answer.js";
 import { type ChunkRecord, type Embedder, type SearchHit } from "./types.js";
 import { silentLogger, type Logger } from "../util/logger.js";
 import { ChunkTable } from "./chunkTable.js";
-import { ChunkTexts } from "./chunkTexts.js";
-import { type ChangeLog, type ChunkVector, type FileChange, type JournaledChunk } from "./journal.js";
+import { ChunkTexts } from "./ingest/chunkTexts.js";
+import { type ChangeLog, type ChunkVector, type FileChange, type JournaledChunk } from "./disk/journal.js";
 
 /** What an indexed document's vector is replaced with in Orama's document store (see insertVectors). */
 const INDEXED_VECTOR: number[] = [];

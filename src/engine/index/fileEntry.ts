@@ -1,7 +1,7 @@
 // What the index keeps of each indexed file. A module of its own because the index, its journal and
 // the on-disk encoding all use it: kept in docsIndex.ts, it made journal.ts and fileFields.ts import
 // the index they are imported by (an import cycle).
-import type { SectionRange } from "./chunker.js";
+import type { SectionRange } from "./ingest/chunker.js";
 
 export interface FileEntry {
   file: string;

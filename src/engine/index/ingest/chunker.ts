@@ -4,8 +4,8 @@
 // and a line longer than the cap by characters, so no chunk is much larger than the cap.
 // Everything here reads document text, which may be hostile: each scan is linear in the text's length
 // (no regular expression that can backtrack over a long run of characters).
-import { MAX_HEADING_CHARS } from "../../shared/defaults.js";
-import { forwardFinder, isRegexSpace, splitLines } from "./text.js";
+import { MAX_HEADING_CHARS } from "../../../shared/defaults.js";
+import { forwardFinder, isRegexSpace, splitLines } from "./fileText.js";
 
 export interface ChunkOptions {
   /** Soft cap on a chunk's text length, in characters. */

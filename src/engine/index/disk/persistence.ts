@@ -18,16 +18,16 @@
 import { constants as fsConstants, promises as fs } from "node:fs";
 import * as path from "node:path";
 import { crc32 } from "node:zlib";
-import { Bm25Index, type EncodedPostings } from "./bm25.js";
+import { Bm25Index, type EncodedPostings } from "../search/bm25.js";
 import { BlockWriter, ByteReader, CorruptIndex } from "./binaryFormat.js";
-import { DocsIndex, type IndexOptions } from "./docsIndex.js";
+import { DocsIndex, type IndexOptions } from "../docsIndex.js";
 import { HASH_BYTES, hashBytes, readFileEntry, writeFileFacts, writeHeadings } from "./fileFields.js";
 import { ChangeLog, encodeRecord, JOURNAL_HEADER_BYTES, JOURNAL_SHARE, journalExtends, journalFile, journalHeader, readRecords } from "./journal.js";
-import { type Logger } from "../util/logger.js";
-import { TermIndex, type TermDefinition, type TermStrength } from "./terms.js";
-import { type ChunkRecord } from "./types.js";
-import { silentLogger } from "../util/logger.js";
-import { relativeInside } from "../../shared/paths.js";
+import { type Logger } from "../../util/logger.js";
+import { TermIndex, type TermDefinition, type TermStrength } from "../search/terms.js";
+import { type ChunkRecord } from "../types.js";
+import { silentLogger } from "../../util/logger.js";
+import { relativeInside } from "../../../shared/paths.js";
 
 const MAGIC = Buffer.from("DOCENTIX", "latin1");
 /**
