@@ -5,7 +5,8 @@
 // Everything here reads document text, which may be hostile: each scan is linear in the text's length
 // (no regular expression that can backtrack over a long run of characters).
 import { MAX_HEADING_CHARS } from "../../../shared/defaults.js";
-import { forwardFinder, isRegexSpace, splitLines } from "./fileText.js";
+import { splitLines } from "./fileText.js";
+import { forwardFinder, isRegexSpace } from "../search/textScanners.js";
 
 export interface ChunkOptions {
   /** Soft cap on a chunk's text length, in characters. */

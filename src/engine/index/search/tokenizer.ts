@@ -3,7 +3,7 @@
 // (for exact matches) and also split into their parts (so "request duration" finds them).
 import { components } from "@orama/orama";
 import { namesIn } from "../../../shared/names.js";
-import { forwardFinder, forwardScanner, isRegexSpace } from "../ingest/fileText.js";
+import { forwardFinder, forwardScanner, isRegexSpace } from "./textScanners.js";
 
 const oramaEnglish = components.tokenizer.createTokenizer({ language: "english", stemming: true, stopWords: false });
 const stemCache = new Map<string, string>();
