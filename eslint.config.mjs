@@ -5,7 +5,9 @@
 //   src/server     no vscode; nothing from src/extension, src/cli
 //   src/shared     nothing from the other layers; only itself, node builtins, the LSP protocol package, types
 //   webview/       browser code: only its own files, src/shared and @vscode/webview-ui-toolkit
-// and no import cycles anywhere. Formatting is Prettier's job (`npm run format:check`), not ESLint's.
+// and no import cycles anywhere (import-x/no-cycle skips type-only imports: scripts/checkImports.mjs, which
+// `npm run lint` runs after ESLint, counts them, and keeps src/engine's layers pointing down). Formatting is
+// Prettier's job (`npm run format:check`), not ESLint's.
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import js from "@eslint/js";
