@@ -92,7 +92,9 @@ async function indexListed(index: DocsIndex, file: CorpusFile) {
     chunksAdded: 0,
     ms: 0,
   };
-  const outcome = await (index as unknown as { indexFile(f: CorpusFile, r: unknown): Promise<string> }).indexFile(file, report);
+  // indexFile is the ingester's (ingest/ingester.ts), private to the index.
+  const { ingester } = index as unknown as { ingester: { indexFile(f: CorpusFile, r: unknown): Promise<string> } };
+  const outcome = await ingester.indexFile(file, report);
   return { outcome, skipped: report.skipped };
 }
 
