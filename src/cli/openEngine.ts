@@ -10,7 +10,7 @@ import type { EngineStatus } from "../shared/protocol.js";
 import { Engine } from "../engine/engine.js";
 import { DEFAULT_MAX_FILE_BYTES } from "../engine/index/ingest/corpus.js";
 import { isRemoteModelReference } from "../engine/model/download/references.js";
-import { SERVER_API_KEY_ENV } from "../engine/model/server/serverBackend.js";
+import { SERVER_API_KEY_ENV } from "../engine/model/remote/serverBackend.js";
 import type { Logger } from "../engine/util/logger.js";
 import { UsageError } from "./args.js";
 import { modelSettingsFrom, type ModelFlags } from "./modelOptions.js";

@@ -2,7 +2,7 @@
 // 360 MB of CUDA runtime where the system has none), so they are fetched on request. The engine
 // process does the work (engine.enableCuda: npm registry metadata, download with progress, sha512
 // integrity check, unpack into global storage); this asks first, shows the progress, and restarts
-// the engine, which then maps the packages for node-llama-cpp (src/engine/model/gpuPackages.ts).
+// the engine, which then maps the packages for node-llama-cpp (src/engine/model/local/gpuPackages.ts).
 import * as vscode from "vscode";
 import type { EnableCudaResult } from "../shared/protocol.js";
 import type { EngineClient } from "./engineClient.js";

@@ -7,7 +7,7 @@ import { DocsIndex } from "../../src/engine/index/docsIndex.js";
 import { fuseRankings } from "../../src/engine/index/search/fusion.js";
 import { INDEX_FORMAT_VERSION } from "../../src/engine/index/disk/indexFormat.js";
 import { loadIndex, saveIndex } from "../../src/engine/index/disk/persistence.js";
-import type { Embedder } from "../../src/engine/index/types.js";
+import type { Embedder } from "../../src/engine/model/modelInterface.js";
 import { hashingEmbedder } from "../helpers/hashingEmbedder.js";
 import type { Logger } from "../../src/engine/util/logger.js";
 import { makeTempDir, rewrite, tempDocs } from "../helpers/tempDocs.js";

@@ -11,8 +11,8 @@ import type { FeedbackEntry } from "../../src/engine/finetune/feedbackLog.js";
 import { generateDataset, splitFiles, validationFileFor, type DatasetOptions } from "../../src/engine/finetune/dataset.js";
 import { exportFeedback } from "../../src/engine/finetune/feedbackExport.js";
 import { citationScores, rougeL, tokenF1 } from "../../src/engine/eval/answerMetrics.js";
-import type { ChatRecord } from "../../src/engine/finetune/records.js";
-import { ChatModel, getLlamaInstance } from "../../src/engine/model/llm.js";
+import type { ChatRecord } from "../../src/engine/finetune/chatRecords.js";
+import { ChatModel, getLlamaInstance } from "../../src/engine/model/local/llm.js";
 import { ensureTinyModels } from "../fixtures/tinyModels.js";
 import { makeTempDir, repoRoot, tempDocs } from "../helpers/tempDocs.js";
 

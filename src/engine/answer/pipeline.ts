@@ -2,8 +2,7 @@
 // The model drafts from its own knowledge, the draft and the question retrieve the docs, and the
 // model answers from the numbered sections only, citing them as [n].
 import type { DocsIndex } from "../index/docsIndex.js";
-import type { Generation, GenerateRequest } from "../model/llm.js";
-import { GenerationFailure } from "../model/generationFailure.js";
+import { GenerationFailure, type ChatGenerator } from "../model/modelInterface.js";
 import { retrieve } from "./retrieval.js";
 import { correctedStems, type QuerySpelling } from "../index/search/correction.js";
 import { tokenize } from "../index/search/tokenizer.js";
@@ -15,21 +14,6 @@ import { resolveFollowUp, type PreviousTurn } from "./followUp.js";
 import { fileLinesOf } from "../index/search/fileLines.js";
 import { DEFAULT_PIPELINE, type PipelineSettings } from "../../shared/pipelineSettings.js";
 import type { AnswerEvent, AnswerResult, AnswerSourceWithText, Citation, SpellingNote, Stage } from "../../shared/answer.js";
-
-/**
- * What the pipeline needs of a chat model: ChatModel (in process) and ServerChat (an
- * OpenAI-compatible server, whose tokenizer is a request away) implement it. contextSize is read
- * after a countTokens call, by which time a server's has been asked for.
- */
-export interface ChatGenerator {
-  readonly contextSize: number;
-  /** A stop (`signal`) ends a count still waiting on a server; the estimate stands in for it. */
-  countTokens(text: string, signal?: AbortSignal): number | Promise<number>;
-  /** May throw GenerationFailure (a model server that failed): the pipeline keeps what was written. */
-  /** Tokens of the whole prompt with the model's chat template, when the backend can tell. */
-  countPromptTokens?(system: string, user: string): number;
-  generate(request: GenerateRequest): Promise<Generation>;
-}
 
 /** A source as the engine holds it: with the text the model was given. */
 export type Source = AnswerSourceWithText;

@@ -6,9 +6,9 @@
 //  2. The GGUF's own Jinja template (a family node-llama-cpp has no wrapper for: Phi-3, Granite).
 //  3. GeneralChatWrapper, explicitly: no template, or one that cannot be used. node-llama-cpp's
 //     own last resorts guess from the file name or architecture and differ from model to model.
-import type { GgufInfo } from "./gguf/types.js";
+import type { GgufInfo } from "../gguf/types.js";
 import type { NodeLlamaCpp } from "./nodeLlamaCpp.js";
-import type { ProbeResult } from "./probe.js";
+import type { ProbeResult } from "./loadProbe.js";
 
 type LlamaModel = Awaited<ReturnType<Awaited<ReturnType<NodeLlamaCpp["getLlama"]>>["loadModel"]>>;
 export type ChatWrapper = ReturnType<NodeLlamaCpp["resolveChatWrapper"]> & object;

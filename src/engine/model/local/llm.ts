@@ -2,22 +2,21 @@
 // optional embedding model. Every GGUF is validated before llama.cpp sees it, because a
 // malformed file can abort the whole process.
 import * as os from "node:os";
-import type { Embedder } from "../index/types.js";
-import { silentLogger, type Logger } from "../util/logger.js";
-import type { GgufInfo } from "./gguf/types.js";
-import { validateGguf } from "./gguf/validation.js";
+import type { ChatGenerator, Embedder, GenerateRequest, Generation } from "../modelInterface.js";
+import { silentLogger, type Logger } from "../../util/logger.js";
+import type { GpuSetting } from "./gpuSetting.js";
+import type { GgufInfo } from "../gguf/types.js";
+import { validateGguf } from "../gguf/validation.js";
 import { importNodeLlamaCpp, type NodeLlamaCpp } from "./nodeLlamaCpp.js";
-import { probeModel, type ProbeOptions, type ProbeResult } from "./probe.js";
+import { probeModel, type ProbeOptions, type ProbeResult } from "./loadProbe.js";
 import { chatWrapperName, pickChatWrapper, type ChatWrapper } from "./chatWrapper.js";
-import { promptOpensReasoning, ReasoningSplitter } from "./reasoning.js";
-import { normalise } from "../util/vectors.js";
+import { promptOpensReasoning, ReasoningSplitter } from "../reasoning.js";
+import { normalise } from "../../util/vectors.js";
 
 type Llama = Awaited<ReturnType<NodeLlamaCpp["getLlama"]>>;
 type LlamaModel = Awaited<ReturnType<Llama["loadModel"]>>;
 type LlamaContext = Awaited<ReturnType<LlamaModel["createContext"]>>;
 type LlamaEmbeddingContext = Awaited<ReturnType<LlamaModel["createEmbeddingContext"]>>;
-
-export type GpuSetting = "auto" | "off";
 
 export interface ModelSettings {
   /** Adapters by local path (references are resolved by the engine, see download/resolve.ts). */
@@ -28,7 +27,7 @@ export interface ModelSettings {
   /** Context size in tokens; default 4096, capped at what the model was trained for. */
   contextSize?: number;
   /**
-   * The model probe (probe.ts): a file not loaded before is first loaded in a child process, so
+   * The model probe (loadProbe.ts): a file not loaded before is first loaded in a child process, so
    * that a llama.cpp abort becomes an error. `false` skips it (benchmarks of a known model).
    */
   probe?: ProbeOptions | false;
@@ -71,38 +70,7 @@ export async function getLlamaInstance(gpu: GpuSetting | "cuda", logger: Logger 
   return llama;
 }
 
-export interface GenerateRequest {
-  system: string;
-  user: string;
-  maxTokens: number;
-  temperature?: number;
-  seed?: number;
-  signal?: AbortSignal;
-  /** The answer's text as it streams; reasoning segments never come here. */
-  onTextChunk?: (text: string) => void;
-  /** Why the generation waits (a busy model server retrying): shown to the user while it waits. */
-  onNotice?: (text: string) => void;
-  /** Reasoning (`<think>…</think>`, node-llama-cpp's thought segments) as it streams. */
-  onReasoningChunk?: (text: string) => void;
-}
-
-export interface Generation {
-  /** The answer without its reasoning segments. */
-  text: string;
-  /** The reasoning segments' text, when the model wrote any. */
-  reasoning?: string;
-  /** Tokens of the whole prompt as evaluated (chat template, system prompt and user message). */
-  promptTokens?: number;
-  tokens: number;
-  /** Time to the first generated token, including prompt evaluation. */
-  firstTokenMs: number;
-  ms: number;
-  tokensPerSecond: number;
-  aborted: boolean;
-  stopReason: string;
-}
-
-export class ChatModel {
+export class ChatModel implements ChatGenerator {
   private constructor(
     readonly path: string,
     readonly info: GgufInfo,

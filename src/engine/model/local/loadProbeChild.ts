@@ -1,11 +1,11 @@
 // The model probe's child process (bundled as dist/modelProbe.js): loads a model file with the
 // settings Docent will use, creates its context, evaluates a few tokens and, for a chat model
 // with a Jinja template, renders a test conversation. llama.cpp aborts the whole process on many
-// malformed files; here that only ends this short-lived child, and the parent (probe.ts) turns
+// malformed files; here that only ends this short-lived child, and the parent (loadProbe.ts) turns
 // the death into an error naming the file. Messages to the parent: see ProbeMessage.
 import { DEFAULT_CONTEXT_SIZE, getLlamaInstance } from "./llm.js";
 import { importNodeLlamaCpp } from "./nodeLlamaCpp.js";
-import type { ProbeMessage, ProbeRequest } from "./probe.js";
+import type { ProbeMessage, ProbeRequest } from "./loadProbe.js";
 
 function send(message: ProbeMessage): Promise<void> {
   return new Promise((resolve) => {

@@ -6,11 +6,12 @@
 // package makes unnecessary), and falls back to "auto" with the reason kept for Model Status.
 import { existsSync, readdirSync } from "node:fs";
 import * as os from "node:os";
-import { backendLabel as label } from "../../shared/modelStatusText.js";
-import type { ModelStatus } from "../../shared/protocol.js";
-import { silentLogger, type Logger } from "../util/logger.js";
+import { backendLabel as label } from "../../../shared/modelStatusText.js";
+import type { ModelStatus } from "../../../shared/protocol.js";
+import { silentLogger, type Logger } from "../../util/logger.js";
 import { cudaPackageNames, installedGpuPackages, registerGpuPackages } from "./gpuPackages.js";
-import { getLlamaInstance, type ChatModel, type GpuSetting } from "./llm.js";
+import type { GpuSetting } from "./gpuSetting.js";
+import { getLlamaInstance, type ChatModel } from "./llm.js";
 import { importNodeLlamaCpp, type NodeLlamaCpp } from "./nodeLlamaCpp.js";
 
 export type Llama = Awaited<ReturnType<NodeLlamaCpp["getLlama"]>>;

@@ -1,7 +1,7 @@
 // The embedding model on an OpenAI-compatible server (/v1/embeddings), behind the index's Embedder.
 // Its identity names the server, the model and the dimensions, like a local model's file and size:
 // pointing Docent at another server or model re-embeds the docs instead of mixing vector spaces.
-import type { Embedder } from "../../index/types.js";
+import type { Embedder } from "../modelInterface.js";
 import { silentLogger, type Logger } from "../../util/logger.js";
 import type { ServerConnection } from "./serverConnection.js";
 import { ServerFault } from "./serverFault.js";

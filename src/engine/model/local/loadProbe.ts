@@ -1,6 +1,6 @@
 /**
  * The model probe: a model file Docent has not loaded before is first loaded in a short-lived
- * child process (probeChild.ts, bundled as dist/modelProbe.js), with the settings Docent will use.
+ * child process (loadProbeChild.ts, bundled as dist/modelProbe.js), with the settings Docent will use.
  *
  * llama.cpp has many more asserts than the GGUF validator can list, and an assert aborts the
  * whole process (SIGABRT). In the child, an abort only ends the child, and becomes a
@@ -18,9 +18,9 @@ import { createHash } from "node:crypto";
 import { existsSync, promises as fs } from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { writeFileAtomic } from "../util/atomicFile.js";
-import { silentLogger, type Logger } from "../util/logger.js";
-import type { GpuSetting } from "./llm.js";
+import { writeFileAtomic } from "../../util/atomicFile.js";
+import { silentLogger, type Logger } from "../../util/logger.js";
+import type { GpuSetting } from "./gpuSetting.js";
 
 export interface ProbeRequest {
   kind: "chat" | "embedding";
@@ -56,7 +56,7 @@ export interface ProbeOptions {
   /** Limit for the whole probe (default 10 minutes: a large model on a slow disk). */
   timeoutMs?: number;
   logger?: Logger;
-  /** The child script; default: modelProbe.js beside the bundle, or probeChild.js beside this module. */
+  /** The child script; default: modelProbe.js beside the bundle, or loadProbeChild.js beside this module. */
   script?: string;
 }
 
@@ -178,10 +178,10 @@ async function writeCache(file: string, key: string, request: ProbeRequest, resu
   await writeFileAtomic(file, JSON.stringify(data, null, 1));
 }
 
-/** The child script: dist/modelProbe.js beside the bundle that runs this, or probeChild.js beside this module. */
+/** The child script: dist/modelProbe.js beside the bundle that runs this, or loadProbeChild.js beside this module. */
 export function probeScript(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  for (const name of ["modelProbe.js", "probeChild.js"]) {
+  for (const name of ["modelProbe.js", "loadProbeChild.js"]) {
     const candidate = path.join(here, name);
     if (existsSync(candidate)) return candidate;
   }

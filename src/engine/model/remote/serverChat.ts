@@ -5,10 +5,8 @@
 // template it can parse, vLLM) or as inline `<think>…</think>` text (ReasoningSplitter), never as answer.
 // It connects lazily and again after a failure, so a server that was down at start, or restarted,
 // serves the next question without restarting Docent.
-import type { ChatGenerator } from "../../answer/pipeline.js";
 import { silentLogger, type Logger } from "../../util/logger.js";
-import { GenerationFailure, emptyGeneration } from "../generationFailure.js";
-import type { GenerateRequest, Generation } from "../llm.js";
+import { GenerationFailure, emptyGeneration, type ChatGenerator, type GenerateRequest, type Generation } from "../modelInterface.js";
 import { ReasoningSplitter } from "../reasoning.js";
 import type { ServerConnection } from "./serverConnection.js";
 import { ServerFault } from "./serverFault.js";
