@@ -7,7 +7,9 @@
 //                  vscode-languageserver-protocol (its root entry is browser-safe), no node builtins, not src/shared/node
 //   src/shared/node  the node-only helpers both sides share: itself, src/shared, node builtins, the LSP protocol package, types
 //   webview/       browser code: only its own files, src/shared (not src/shared/node) and @vscode/webview-ui-toolkit
-// and no import cycles anywhere. Formatting is Prettier's job (`npm run format:check`), not ESLint's.
+// and no import cycles anywhere (import-x/no-cycle skips type-only imports: scripts/checkImports.mjs, which
+// `npm run lint` runs after ESLint, counts them, and keeps src/engine's layers pointing down). Formatting is
+// Prettier's job (`npm run format:check`), not ESLint's.
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import js from "@eslint/js";

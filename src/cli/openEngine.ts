@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { DEFAULT_PIPELINE, type PipelineSettings } from "../shared/pipelineSettings.js";
 import type { EngineStatus } from "../shared/protocol.js";
 import { Engine } from "../engine/engine.js";
-import { DEFAULT_MAX_FILE_BYTES } from "../engine/index/corpus.js";
+import { DEFAULT_MAX_FILE_BYTES } from "../engine/index/ingest/corpus.js";
 import { isRemoteModelReference } from "../engine/model/download/references.js";
 import { SERVER_API_KEY_ENV } from "../engine/model/remote/serverBackend.js";
 import type { Logger } from "../engine/util/logger.js";

@@ -3,7 +3,7 @@
 // and stops an indexing run on request. One of the parts the Engine front holds (modelHost.ts
 // holds the models).
 import { hasChanges, type DocsIndex, type IndexOptions, type UpdateReport } from "./index/docsIndex.js";
-import { loadIndex, saveIndex, type LoadOutcome } from "./index/persistence.js";
+import { loadIndex, saveIndex, type LoadOutcome } from "./index/disk/persistence.js";
 import type { EngineStatusBoard } from "./engineStatus.js";
 import type { Embedder } from "./model/modelInterface.js";
 import type { Logger } from "./util/logger.js";

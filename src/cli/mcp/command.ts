@@ -3,7 +3,7 @@
 // commands; a watcher keeps the index up to date as docs change. stdout carries the protocol and
 // nothing else: every log line goes to stderr.
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { DEFAULT_MAX_FILE_BYTES } from "../../engine/index/corpus.js";
+import { DEFAULT_MAX_FILE_BYTES } from "../../engine/index/ingest/corpus.js";
 import type { Engine } from "../../engine/engine.js";
 import { parse, UsageError, intOption } from "../args.js";
 import { watchDocs } from "../docsWatcher.js";

@@ -4,14 +4,14 @@
 import type { DocsIndex } from "../index/docsIndex.js";
 import { GenerationFailure, type ChatGenerator } from "../model/modelInterface.js";
 import { retrieve } from "./retrieval.js";
-import { correctedStems, type QuerySpelling } from "../index/correction.js";
-import { tokenize } from "../index/tokenizer.js";
+import { correctedStems, type QuerySpelling } from "../index/search/correction.js";
+import { tokenize } from "../index/search/tokenizer.js";
 import type { SearchHit } from "../index/types.js";
 import { cardsForTerms } from "../cards/cardsForTerms.js";
 import { excerptQuery } from "./excerpts.js";
 import { modelSources, readerAnswer, readerSources, type ContextRequest } from "./context.js";
 import { resolveFollowUp, type PreviousTurn } from "./followUp.js";
-import { fileLinesOf } from "../index/fileLines.js";
+import { fileLinesOf } from "../index/search/fileLines.js";
 import { DEFAULT_PIPELINE, type PipelineSettings } from "../../shared/pipelineSettings.js";
 import type { AnswerEvent, AnswerResult, AnswerSourceWithText, Citation, SpellingNote, Stage } from "../../shared/answer.js";
 

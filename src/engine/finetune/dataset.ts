@@ -11,7 +11,7 @@ import type { DocsIndex } from "../index/docsIndex.js";
 import { ANSWER_SYSTEM_PROMPT, DRAFT_SYSTEM_PROMPT, answerPrompt, type Source } from "../answer/pipeline.js";
 import type { ChatGenerator } from "../model/modelInterface.js";
 import { mulberry32, shuffled } from "../util/random.js";
-import { readLines } from "../index/text.js";
+import { readLines } from "../index/ingest/fileText.js";
 import { headingLabel, type SearchHit } from "../index/types.js";
 import { recordLine, type ChatRecord } from "./chatRecords.js";
 

@@ -14,10 +14,10 @@
 import * as path from "node:path";
 import { crc32 } from "node:zlib";
 import { BlockWriter, ByteReader, CorruptIndex } from "./binaryFormat.js";
-import { type FileEntry } from "./docsIndex.js";
+import type { FileEntry } from "../fileEntry.js";
 import { HASH_BYTES, hashBytes, readFileEntry, writeFileFacts, writeHeadings } from "./fileFields.js";
-import { type TermStrength } from "./terms.js";
-import { relativeInside } from "../../shared/node/paths.js";
+import { type TermStrength } from "../search/terms.js";
+import { relativeInside } from "../../../shared/node/paths.js";
 
 export const JOURNAL_MAGIC = Buffer.from("DOCENTJL", "latin1");
 /** 2: records carry the chunks' vectors when the index has an embedding model. 3: and the words a file added. */

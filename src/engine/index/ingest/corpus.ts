@@ -4,8 +4,8 @@ import { constants as fsConstants, promises as fs } from "node:fs";
 import * as path from "node:path";
 import ignore, { type Ignore } from "ignore";
 import picomatch from "picomatch";
-import { DEFAULT_INCLUDE } from "../../shared/defaults.js";
-import { relativeInside } from "../../shared/node/paths.js";
+import { DEFAULT_INCLUDE } from "../../../shared/defaults.js";
+import { relativeInside } from "../../../shared/node/paths.js";
 
 export { DEFAULT_INCLUDE };
 export const DEFAULT_EXCLUDE = ["**/node_modules/**", "**/.git/**"];

@@ -1,7 +1,7 @@
 // The defined-terms index: names the docs define (in headings, the first column of definition
 // tables, definition lists) map to the chunks that define them, for exact lookup.
-import { WHOLE_NAME } from "../../shared/names.js";
-import type { ChunkRecord } from "./types.js";
+import { WHOLE_NAME } from "../../../shared/names.js";
+import type { ChunkRecord } from "../types.js";
 
 /** Higher is stronger: a heading that names the term beats a table row that lists it. */
 export const enum TermStrength {

@@ -1,7 +1,7 @@
 // A file's facts and heading paths as the index file and its journal both write them: one encoding,
 // so the two cannot drift apart (a journal replayed onto an index must read what a save wrote).
 import type { BlockWriter, ByteReader } from "./binaryFormat.js";
-import type { FileEntry } from "./docsIndex.js";
+import type { FileEntry } from "../fileEntry.js";
 
 /** A content hash (SHA-1) in bytes. */
 export const HASH_BYTES = 20;

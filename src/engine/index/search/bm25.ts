@@ -1,12 +1,13 @@
 // A BM25F full-text index over chunks, with raw term frequencies and per-field length
 // normalisation. Orama's own full-text scoring is not used for ranking: see docs/retrieval.md
 // for why (deduplicated tokens, double length normalisation, prefix expansion).
-// Postings live in typed arrays: compact in memory and saved to disk as raw bytes.
+// Postings live in typed arrays (postingList.ts): compact in memory and saved to disk as raw bytes.
+import { FIELD_COUNT, FIELDS, type Field, type FieldTokens } from "./bm25Fields.js";
+import { PostingList, type EncodedPostings } from "./postingList.js";
+import { MinHeap, type ScoredDoc } from "./topScores.js";
 
-export const FIELDS = ["title", "heading", "text"] as const;
-export type Field = (typeof FIELDS)[number];
-const FIELD_COUNT = FIELDS.length;
-const MAX_TF = 0xffff;
+export { FIELDS, type Field, type FieldTokens } from "./bm25Fields.js";
+export type { ScoredDoc } from "./topScores.js";
 
 export interface Bm25Params {
   k1: number;
@@ -21,121 +22,6 @@ export const DEFAULT_BM25: Bm25Params = {
   b: { title: 0.5, heading: 0.5, text: 0.75 },
   weight: { title: 1.5, heading: 2, text: 1 },
 };
-
-export type FieldTokens = Record<Field, string[]>;
-
-export interface ScoredDoc {
-  id: number;
-  score: number;
-}
-
-/** Postings kept in their saved (encoded) form until a query or a change first needs them. */
-export interface EncodedPostings {
-  /** Fills the list's arrays; a list that cannot be decoded is left empty. */
-  decodeInto(list: { ids: Int32Array; tfs: Uint16Array }): void;
-}
-
-/** Doc ids and, per doc, its term frequency in each field. Grows by doubling. */
-class PostingList {
-  /** Postings added while the list was still encoded (kept apart, so adding needs no decoding). */
-  private tail?: PostingList;
-
-  constructor(
-    public ids: Int32Array = new Int32Array(4) as Int32Array,
-    public tfs: Uint16Array = new Uint16Array(4 * FIELD_COUNT),
-    public length = 0,
-    private encoded?: EncodedPostings,
-  ) {}
-
-  /** Decodes the postings on first use (a loaded index decodes only the lists that are used). */
-  ready(): this {
-    if (this.encoded) {
-      const encoded = this.encoded;
-      const tail = this.tail;
-      this.encoded = undefined;
-      this.tail = undefined;
-      const encodedCount = this.length - (tail?.length ?? 0);
-      this.ids = new Int32Array(this.length);
-      this.tfs = new Uint16Array(this.length * FIELD_COUNT);
-      let at = encodedCount;
-      try {
-        encoded.decodeInto({ ids: this.ids.subarray(0, encodedCount), tfs: this.tfs.subarray(0, encodedCount * FIELD_COUNT) });
-      } catch {
-        // A damaged list (only a crafted file gets past the checksum) keeps only what was added since.
-        at = 0;
-      }
-      this.length = at;
-      if (tail) {
-        // Added after loading, so after the saved ids: the list stays in id order.
-        this.ids.set(tail.ids.subarray(0, tail.length), at);
-        this.tfs.set(tail.tfs.subarray(0, tail.length * FIELD_COUNT), at * FIELD_COUNT);
-        this.length = at + tail.length;
-      }
-    }
-    return this;
-  }
-
-  /**
-   * The postings without changing the list: an encoded list is decoded into `scratch` (grown as
-   * needed), which the caller may overwrite; a decoded one is returned as it is.
-   */
-  view(scratch: { ids: Int32Array; tfs: Uint16Array }): { ids: Int32Array; tfs: Uint16Array; length: number } {
-    if (!this.encoded) return this;
-    const n = this.length;
-    const tail = this.tail;
-    const encodedCount = n - (tail?.length ?? 0);
-    if (scratch.ids.length < n) scratch.ids = new Int32Array(Math.max(n, scratch.ids.length * 2));
-    if (scratch.tfs.length < n * FIELD_COUNT) scratch.tfs = new Uint16Array(scratch.ids.length * FIELD_COUNT);
-    let at = encodedCount;
-    try {
-      this.encoded.decodeInto({ ids: scratch.ids.subarray(0, encodedCount), tfs: scratch.tfs.subarray(0, encodedCount * FIELD_COUNT) });
-    } catch {
-      at = 0;
-    }
-    if (tail) {
-      scratch.ids.set(tail.ids.subarray(0, tail.length), at);
-      scratch.tfs.set(tail.tfs.subarray(0, tail.length * FIELD_COUNT), at * FIELD_COUNT);
-      at += tail.length;
-    }
-    return { ids: scratch.ids, tfs: scratch.tfs, length: at };
-  }
-
-  push(id: number, tf: number[]): void {
-    if (this.encoded) {
-      (this.tail ??= new PostingList()).push(id, tf);
-      this.length++;
-      return;
-    }
-    if (this.length === this.ids.length) {
-      const ids = new Int32Array(Math.max(4, this.length * 2));
-      ids.set(this.ids);
-      const tfs = new Uint16Array(ids.length * FIELD_COUNT);
-      tfs.set(this.tfs);
-      this.ids = ids;
-      this.tfs = tfs;
-    }
-    this.ids[this.length] = id;
-    for (let f = 0; f < FIELD_COUNT; f++) this.tfs[this.length * FIELD_COUNT + f] = Math.min(tf[f]!, MAX_TF);
-    this.length++;
-  }
-
-  get isEncoded(): boolean {
-    return this.encoded !== undefined;
-  }
-
-  /** Drops the postings of dead docs, in place. */
-  compact(alive: Uint8Array): void {
-    this.ready();
-    let w = 0;
-    for (let r = 0; r < this.length; r++) {
-      if (!alive[this.ids[r]!]) continue;
-      this.ids[w] = this.ids[r]!;
-      for (let f = 0; f < FIELD_COUNT; f++) this.tfs[w * FIELD_COUNT + f] = this.tfs[r * FIELD_COUNT + f]!;
-      w++;
-    }
-    this.length = w;
-  }
-}
 
 /** The index as flat arrays, for the binary part of the saved index file. */
 export interface Bm25Snapshot {
@@ -513,73 +399,4 @@ export function termCounts(fields: FieldTokens): Map<string, number[]> {
     }
   });
   return counts;
-}
-
-/** Keeps the `capacity` highest-scoring entries seen, in reused arrays. Ties go to the lower id, for stable results. */
-class MinHeap {
-  private ids = new Int32Array(64);
-  private scores = new Float64Array(64);
-  private size = 0;
-  private capacity = 0;
-
-  reset(capacity: number): void {
-    this.capacity = Math.max(0, capacity);
-    this.size = 0;
-    if (this.ids.length < this.capacity) {
-      this.ids = new Int32Array(this.capacity);
-      this.scores = new Float64Array(this.capacity);
-    }
-  }
-
-  private less(i: number, j: number): boolean {
-    const a = this.scores[i]!,
-      b = this.scores[j]!;
-    return a < b || (a === b && this.ids[i]! > this.ids[j]!);
-  }
-
-  private swap(i: number, j: number): void {
-    const id = this.ids[i]!,
-      score = this.scores[i]!;
-    this.ids[i] = this.ids[j]!;
-    this.scores[i] = this.scores[j]!;
-    this.ids[j] = id;
-    this.scores[j] = score;
-  }
-
-  offer(id: number, score: number): void {
-    if (this.capacity <= 0) return;
-    if (this.size < this.capacity) {
-      this.ids[this.size] = id;
-      this.scores[this.size] = score;
-      let i = this.size++;
-      while (i > 0) {
-        const parent = (i - 1) >> 1;
-        if (!this.less(i, parent)) break;
-        this.swap(i, parent);
-        i = parent;
-      }
-      return;
-    }
-    if (score < this.scores[0]! || (score === this.scores[0]! && id > this.ids[0]!)) return;
-    this.ids[0] = id;
-    this.scores[0] = score;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1,
-        r = l + 1;
-      let m = i;
-      if (l < this.size && this.less(l, m)) m = l;
-      if (r < this.size && this.less(r, m)) m = r;
-      if (m === i) break;
-      this.swap(i, m);
-      i = m;
-    }
-  }
-
-  drainDescending(): ScoredDoc[] {
-    const out: ScoredDoc[] = new Array(this.size);
-    for (let i = 0; i < this.size; i++) out[i] = { id: this.ids[i]!, score: this.scores[i]! };
-    this.size = 0;
-    return out.sort((a, b) => b.score - a.score || a.id - b.id);
-  }
 }

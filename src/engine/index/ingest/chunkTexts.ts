@@ -6,7 +6,7 @@
 import { closeSync, fstatSync, openSync, readSync, constants as fsConstants } from "node:fs";
 import { chunkDocument, type ChunkOptions } from "./chunker.js";
 import { contentHash } from "./hash.js";
-import { decodeText, looksBinary } from "./text.js";
+import { decodeText, looksBinary } from "./fileText.js";
 
 interface TextSource {
   file: string;

@@ -1,7 +1,7 @@
 // A query as the docs would spell it: each word the docs never use is matched to the docs' own
 // words within a few edits (spelling.ts), and a name the docs do not define to the defined names.
 // A word the docs do use is never corrected: correct spellings always win.
-import { namesIn } from "../../shared/names.js";
+import { namesIn } from "../../../shared/names.js";
 import { maxEditsFor, WordBuckets } from "./spelling.js";
 import { CAMEL_BOUNDARY, STOP_WORDS, tokenize } from "./tokenizer.js";
 

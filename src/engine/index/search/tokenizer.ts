@@ -2,8 +2,8 @@
 // Identifiers such as `http.server.request.duration` or `createEmbeddingContext` are kept whole
 // (for exact matches) and also split into their parts (so "request duration" finds them).
 import { components } from "@orama/orama";
-import { namesIn } from "../../shared/names.js";
-import { forwardFinder, forwardScanner, isRegexSpace } from "./text.js";
+import { namesIn } from "../../../shared/names.js";
+import { forwardFinder, forwardScanner, isRegexSpace } from "./textScanners.js";
 
 const oramaEnglish = components.tokenizer.createTokenizer({ language: "english", stemming: true, stopWords: false });
 const stemCache = new Map<string, string>();
