@@ -193,8 +193,24 @@ test("markdown links: web and relative links are clickable spans (data-href, nev
   );
   assert.equal(
     root.textContent,
-    "See the spec or click (javascript:alert(1)) or img or https://example.com/a or attributes or cmd (command:workbench.action.quit) or here (#top) or f (file:///etc/passwd).",
+    "See the spec or click (javascript:alert(1)) or img or https://example.com/a or attributes or cmd (command:workbench.action.quit) or here or f (file:///etc/passwd).",
   );
+});
+
+test("markdown decodes character references in text, never in code; unknown names stay as typed", () => {
+  const root = render("`http.server.duration` &rarr; `http.server.request.duration` &amp; 5 &lt; 6 &#8805; &#x2192; &nosuchname; AT&T `a &rarr; b`");
+  assert.equal(root.textContent, "http.server.duration → http.server.request.duration & 5 < 6 ≥ → &nosuchname; AT&T a &rarr; b");
+  // Decoded "<" is text, not a tag; "&#0;" is U+FFFD as CommonMark says, not a NUL.
+  const tags = render("&lt;script&gt;alert(1)&lt;/script&gt; &#0;");
+  assert.equal(tags.textContent, "<script>alert(1)</script> \uFFFD");
+  assert.ok(![...tags.descendants()].some((e) => e.tagName === "script"));
+});
+
+test("markdown shows a link to a heading of the same doc as its label only (the anchor means nothing away from the page)", () => {
+  const root = render("See [`http.client.request.duration`](#metric-httpclientrequestduration) for details.");
+  assert.equal(root.textContent, "See http.client.request.duration for details.");
+  const link = [...root.descendants()].find((e) => e.className === "md-link");
+  assert.equal(link?.attributes.get("title"), "#metric-httpclientrequestduration");
 });
 
 test("isOpenableLink: web, mailto and relative links only", () => {

@@ -1,9 +1,10 @@
-// Inline Markdown parsing: code spans, emphasis, links, autolinks, citations and line breaks
-// (pure, no DOM).
+// Inline Markdown parsing: code spans, emphasis, links, autolinks, citations, line breaks and
+// character references ("&rarr;", "&#8594;") (pure, no DOM).
+import { decodeHTMLStrict } from "entities/lib/decode.js";
 import { MAX_DEPTH, type Inline } from "./ast.js";
 import { trimEndSpaces } from "./text.js";
 
-const SPECIAL = /[\\`*_[!<\n]/g;
+const SPECIAL = /[\\`*_[!<&\n]/g;
 const ESCAPABLE = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
 const CITATION = /^\[(\d{1,6}(?:\s*,\s*\d{1,6})*)\]/;
 const AUTOLINK = /^<([a-zA-Z][a-zA-Z0-9+.-]{1,31}:[^\s<>]*)>/;
@@ -13,6 +14,8 @@ const AUTOLINK = /^<([a-zA-Z][a-zA-Z0-9+.-]{1,31}:[^\s<>]*)>/;
  * spaces backtracked for 20 ms, and every "[a](" of a document could cost that.
  */
 const LINK_TAIL = /^\((?=(\s*))\1(?:<([^<>\n]*)>|(?=((?:[^\s()]|\([^\s()]*\))*))\3|)(?=(\s*))\4(?:(?<=\s)(?:"[^"\n]*"|'[^'\n]*')(?=(\s*))\5)?\)/;
+/** A character reference as CommonMark reads one: named (HTML5's list, with the ";"), decimal or hexadecimal. */
+const CHARACTER_REFERENCE = /^&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});/;
 const WORD = /[\p{L}\p{N}]/u;
 const SPACE = /\s/;
 
@@ -191,6 +194,22 @@ export function parseInlines(text: string, depth = 0): Inline[] {
           i += cite[0].length;
           continue;
         }
+      }
+      i++;
+      continue;
+    }
+
+    if (c === "&") {
+      // Docs written for HTML renderers use references ("a &rarr; b"); the chat shows text nodes,
+      // never HTML, so they are decoded here. An unknown name stays as it was typed.
+      const ref = CHARACTER_REFERENCE.exec(text.slice(i, i + 40));
+      const decoded = ref ? decodeHTMLStrict(ref[0]) : undefined;
+      if (ref && decoded !== undefined && decoded !== ref[0]) {
+        takeLiteral(i);
+        buffer += decoded;
+        i += ref[0].length;
+        literalFrom = i;
+        continue;
       }
       i++;
       continue;

@@ -186,6 +186,14 @@ function builder<E extends MarkdownElement<E>>(doc: MarkdownDocument<E>, sourceF
             out.push(link);
             break;
           }
+          if (node.url.trim().startsWith("#") && labelText.trim()) {
+            // A link to a heading of the same doc ("[name](#metric-name)"): the excerpt is shown
+            // away from its page, so the anchor means nothing here; the label is the text.
+            const link = el("span", "md-link", inlines(node.children));
+            link.setAttribute("title", node.url);
+            out.push(link);
+            break;
+          }
           const link = el("span", "md-link");
           if (labelText.trim() && labelText !== node.url) {
             appendAll(link, inlines(node.children));

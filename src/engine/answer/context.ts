@@ -11,6 +11,7 @@ import { bestExcerpt, type ExcerptQuery } from "./excerpts.js";
 import { groupBySection, sectionLabel, sectionLines, type SectionGroup } from "./sections.js";
 import { contentHash } from "../index/ingest/hash.js";
 import { fileLinesOf } from "../index/search/fileLines.js";
+import { escapeDocsCitations } from "./docsBrackets.js";
 import { fingerprint, mostlyShownIn, nearDuplicate, type TextFingerprint } from "./duplicates.js";
 
 type Source = AnswerSourceWithText;
@@ -227,7 +228,10 @@ export async function readerSources(request: ContextRequest, count: number, exce
 /** A retrieval-only answer: each source's label, location and best-matching lines, cited as [n]. */
 export function readerAnswer(sources: Source[]): string {
   return sources
-    .map((s) => `[${s.n}] **${escapeInline(s.label ?? s.heading)}** · ${codeSpan(`${s.path}:${s.startLine}-${s.endLine}`)}${alsoIn(s)}\n\n${s.text}`)
+    .map(
+      (s) =>
+        `[${s.n}] **${escapeInline(s.label ?? s.heading)}** · ${codeSpan(`${s.path}:${s.startLine}-${s.endLine}`)}${alsoIn(s)}\n\n${escapeDocsCitations(s.text)}`,
+    )
     .join("\n\n");
 }
 

@@ -385,12 +385,12 @@ export function answerPrompt(question: string, sources: Source[]): string {
 export { linesHash } from "./context.js";
 export { fileLinesOf };
 
-/** [n] references in the answer, mapped to sources; "[1, 2]" and "[1][3]" count too. */
+/** [n] references in the answer, mapped to sources; "[1, 2]" and "[1][3]" count too, "\[1]" (the docs' own brackets, escaped) does not. */
 export function parseCitations(answer: string, sources: Source[]): { citations: Citation[]; invalid: number[] } {
   const seen = new Set<number>();
   const invalid = new Set<number>();
   const citations: Citation[] = [];
-  for (const m of answer.matchAll(/\[(\d+(?:\s*,\s*\d+)*)\]/g)) {
+  for (const m of answer.matchAll(/(?<!\\)\[(\d+(?:\s*,\s*\d+)*)\]/g)) {
     for (const part of m[1]!.split(",")) {
       const n = Number(part.trim());
       const source = sources.find((s) => s.n === n);

@@ -47,13 +47,27 @@ export async function openSource(file: string, startLine: number, endLine: numbe
   return true;
 }
 
-/** Drops the highlight once the user edits that document (the cited lines no longer hold). */
+/**
+ * Drops the highlight at the user's first touch of that document: an edit (the cited lines no longer
+ * hold), a click or a cursor move (a highlight left behind reads as a selection of many lines).
+ * Only the user's own moves count (Mouse, Keyboard): openSource's placing of the cursor, and any
+ * late event of opening the editor, come as Command or without a kind.
+ */
 export function registerHighlightReset(): vscode.Disposable {
-  return vscode.workspace.onDidChangeTextDocument((e) => {
-    if (e.contentChanges.length === 0 || lastHighlight?.file !== e.document.uri.fsPath) return;
-    for (const editor of vscode.window.visibleTextEditors) if (editor.document === e.document) editor.setDecorations(citedLines, []);
+  const clear = (document: vscode.TextDocument) => {
+    if (lastHighlight?.file !== document.uri.fsPath) return;
+    for (const editor of vscode.window.visibleTextEditors) if (editor.document === document) editor.setDecorations(citedLines, []);
     lastHighlight = undefined;
-  });
+  };
+  const userMoves = new Set([vscode.TextEditorSelectionChangeKind.Mouse, vscode.TextEditorSelectionChangeKind.Keyboard]);
+  return vscode.Disposable.from(
+    vscode.workspace.onDidChangeTextDocument((e) => {
+      if (e.contentChanges.length > 0) clear(e.document);
+    }),
+    vscode.window.onDidChangeTextEditorSelection((e) => {
+      if (e.kind !== undefined && userMoves.has(e.kind)) clear(e.textEditor.document);
+    }),
+  );
 }
 
 /** What a link in the chat leads to. */
