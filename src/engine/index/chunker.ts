@@ -6,6 +6,8 @@
 // (no regular expression that can backtrack over a long run of characters).
 import { MAX_HEADING_CHARS } from "../../shared/defaults.js";
 import { forwardFinder, isRegexSpace, splitLines } from "./text.js";
+import type { Block } from "../formats/block.js";
+import { scanConvertedFormat } from "../formats/formats.js";
 
 export interface ChunkOptions {
   /** Soft cap on a chunk's text length, in characters. */
@@ -33,24 +35,14 @@ export interface ChunkedDocument {
   chunks: ChunkDraft[];
   /** Sections with their full line range (used to widen a small hit to its section). */
   sections: SectionRange[];
+  /** What the log should say about the file (an AsciiDoc `include::` not followed). */
+  notes?: string[];
 }
 
 export interface SectionRange {
   headingPath: string[];
   startLine: number;
   endLine: number;
-}
-
-type BlockKind = "heading" | "fence" | "table" | "para";
-
-interface Block {
-  kind: BlockKind;
-  /** 1-based, inclusive. */
-  startLine: number;
-  endLine: number;
-  lines: string[];
-  level?: number;
-  headingText?: string;
 }
 
 export function chunkDocument(source: string, relPath: string, options: ChunkOptions = {}): ChunkedDocument {
@@ -60,7 +52,12 @@ export function chunkDocument(source: string, relPath: string, options: ChunkOpt
   const fileName = relPath.split("/").pop() ?? relPath;
   let blocks: Block[];
   let frontTitle: string | undefined;
-  if (lower.endsWith(".rst")) {
+  let notes: string[] = [];
+  const converted = scanConvertedFormat(source, lines, relPath);
+  if (converted) {
+    ({ blocks, notes } = converted);
+    frontTitle = converted.title;
+  } else if (lower.endsWith(".rst")) {
     blocks = parseRstBlocks(lines);
   } else if (lower.endsWith(".txt")) {
     blocks = parseParagraphs(lines, 0);
@@ -72,7 +69,7 @@ export function chunkDocument(source: string, relPath: string, options: ChunkOpt
   const firstH1 = blocks.find((b) => b.kind === "heading" && b.level === 1)?.headingText;
   const title = frontTitle ?? firstH1 ?? fileName.replace(/\.[^.]+$/, "");
   const { chunks, sections } = packSections(blocks, opts);
-  return { title, chunks: coalesceTinyChunks(chunks, opts.maxChars), sections };
+  return { title, chunks: coalesceTinyChunks(chunks, opts.maxChars), sections, ...(notes.length ? { notes } : {}) };
 }
 
 /** Above this many chunks in one file, a file of tiny sections has its chunks packed together. */

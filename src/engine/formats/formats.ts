@@ -1,0 +1,50 @@
+// The formats other than Markdown, reStructuredText and plain text, by file extension: each has a
+// scanner that reads the file into Markdown blocks (./block.ts). The chunker chunks those blocks;
+// the card, excerpt and citation code read the same blocks as a Markdown view of the file's lines.
+import { promises as fs } from "node:fs";
+import { decodeText, splitLines } from "../index/text.js";
+import { scanAsciidoc } from "./asciidoc.js";
+import type { ScannedDocument } from "./block.js";
+import { scanHtml } from "./html.js";
+import { fitToSourceLines, markdownView } from "./markdownView.js";
+
+type Scanner = (source: string, lines: readonly string[]) => ScannedDocument;
+
+const SCANNERS: Record<string, Scanner> = {
+  adoc: (_, lines) => scanAsciidoc(lines),
+  asciidoc: (_, lines) => scanAsciidoc(lines),
+  asc: (_, lines) => scanAsciidoc(lines),
+  html: (source) => scanHtml(source),
+  htm: (source) => scanHtml(source),
+};
+
+function scannerFor(path: string): Scanner | undefined {
+  const dot = path.lastIndexOf(".");
+  return dot < 0 ? undefined : SCANNERS[path.slice(dot + 1).toLowerCase()];
+}
+
+/** Whether the file is read through a scanner of this folder (its lines are then read as a Markdown view). */
+export function isConvertedFormat(path: string): boolean {
+  return scannerFor(path) !== undefined;
+}
+
+/** The file's blocks, each fitted to its source lines, or undefined for Markdown, reStructuredText and plain text. */
+export function scanConvertedFormat(source: string, lines: readonly string[], path: string): ScannedDocument | undefined {
+  const scan = scannerFor(path);
+  if (!scan) return undefined;
+  const doc = scan(source, lines);
+  return { ...doc, blocks: doc.blocks.map(fitToSourceLines) };
+}
+
+/** A converted file's Markdown view (one entry per source line), as the indexer read it; undefined if unreadable. */
+export async function readMarkdownView(file: string): Promise<string[] | undefined> {
+  let source: string;
+  try {
+    source = decodeText(await fs.readFile(file)).text;
+  } catch {
+    return undefined;
+  }
+  const lines = splitLines(source);
+  const doc = scanConvertedFormat(source, lines, file);
+  return doc ? markdownView(lines.length, doc.blocks) : lines;
+}
