@@ -33,7 +33,15 @@ export function scanConvertedFormat(source: string, lines: readonly string[], pa
   const scan = scannerFor(path);
   if (!scan) return undefined;
   const doc = scan(source, lines);
-  return { ...doc, blocks: doc.blocks.map(fitToSourceLines) };
+  // A block with more Markdown lines than source lines (`<pre><code>` opens on the code's first line)
+  // first takes the unused lines after it, up to the next block.
+  const blocks = doc.blocks.map((block, k) => {
+    const wanted = block.startLine + block.lines.length - 1;
+    if (wanted <= block.endLine) return block;
+    const free = Math.min(doc.blocks[k + 1]?.startLine ?? lines.length + 1, lines.length + 1) - 1;
+    return { ...block, endLine: Math.max(block.endLine, Math.min(wanted, free)) };
+  });
+  return { ...doc, blocks: blocks.map(fitToSourceLines) };
 }
 
 /** A converted file's Markdown view (one entry per source line), as the indexer read it; undefined if unreadable. */

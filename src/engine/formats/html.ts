@@ -190,7 +190,10 @@ export function scanHtml(source: string): ScannedDocument {
       continue;
     }
     const tag = node.tagName;
-    if (tag === "title" && title === undefined) title = capHeading(inlineText(node)) || undefined;
+    if (tag === "head") {
+      const titleElement = node.childNodes.find((c): c is Element => isElement(c) && c.tagName === "title");
+      if (titleElement && title === undefined) title = capHeading(collapse(textContent(titleElement)).trim()) || undefined;
+    }
     if (DROPPED.has(tag)) continue;
     const range = lineRange(node);
     const heading = HEADING.exec(tag);

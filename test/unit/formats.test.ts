@@ -1,0 +1,193 @@
+// Docs in AsciiDoc and HTML read like the same docs in Markdown: sections at the source's lines,
+// the title, and the definition card of a metric from its table, through the index and cards the
+// CLI's `define` uses; the sample docs' metric files rendered by pandoc give the Markdown's cards.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import { chunkDocument } from "../../src/engine/index/chunker.js";
+import { DocsIndex } from "../../src/engine/index/docsIndex.js";
+import { cardForName } from "../../src/engine/cards/cardsForTerms.js";
+import { readMarkdownView } from "../../src/engine/formats/formats.js";
+import { asciidocInline } from "../../src/engine/formats/asciidoc.js";
+import { MAX_HTML_DEPTH } from "../../src/engine/formats/html.js";
+import { OTEL_METRICS } from "../fixtures/otelMetrics.js";
+import { tempDocs } from "../helpers/tempDocs.js";
+
+const ASCIIDOC = `= Cache Service Guide
+:toc:
+:description: How the cache reports its work.
+
+Intro paragraph about the cache.
+
+include::shared/attributes.adoc[]
+
+== Metrics
+
+The cache reports one metric.
+
+.Cache metrics
+[cols="2,1,1,3",options="header"]
+|===
+|Name |Instrument |Unit |Description
+|\`cache.hit.ratio\`
+|Gauge
+|\`1\`
+|Share of lookups served from the cache.
+|===
+
+NOTE: The ratio is computed over one minute.
+
+=== Configuration
+
+[source,yaml]
+----
+cache:
+  size: 512MB
+  | not a table
+----
+
+* first item
+** nested item
+* second item
+
+hit ratio:: the share of lookups served
+`;
+
+test("an AsciiDoc document: title, sections at their lines, code kept whole, the include noted", () => {
+  const doc = chunkDocument(ASCIIDOC, "guide.adoc");
+  assert.equal(doc.title, "Cache Service Guide");
+  assert.deepEqual(
+    doc.sections.map((s) => [s.headingPath.join(" > "), s.startLine, s.endLine]),
+    [
+      ["Cache Service Guide", 1, 5],
+      ["Cache Service Guide > Metrics", 9, 23],
+      ["Cache Service Guide > Metrics > Configuration", 25, 39],
+    ],
+  );
+  assert.deepEqual(doc.notes, ["line 7: include::shared/attributes.adoc[] not followed (includes are not read)"]);
+  const config = doc.chunks.find((c) => c.headingPath.at(-1) === "Configuration")!;
+  assert.match(config.text, /```yaml\ncache:\n {2}size: 512MB\n {2}\| not a table\n```/);
+  assert.match(config.text, /- first item\n {2}- nested item\n- second item/);
+  assert.match(config.text, /hit ratio\n: the share of lookups served/);
+  const metrics = doc.chunks.find((c) => c.headingPath.at(-1) === "Metrics")!;
+  assert.match(metrics.text, /\| Name \| Instrument \| Unit \| Description \|\n\| --- \| --- \| --- \| --- \|\n\| `cache.hit.ratio` \| Gauge \| `1` \|/);
+  assert.match(metrics.text, /\*\*Note:\*\* The ratio is computed over one minute\./);
+  assert.doesNotMatch(doc.chunks.map((c) => c.text).join("\n"), /:toc:|include::/);
+});
+
+const HTML = `<!doctype html>
+<html>
+<head><title>Cache Service Guide</title><style>h2 { color: red }</style></head>
+<body>
+<nav><a href="/">Home</a> <a href="/docs">Docs</a></nav>
+<header><p>Site banner</p></header>
+<h1>Cache service</h1>
+<p>Intro paragraph about the cache.</p>
+<h2 id="metrics">Metrics</h2>
+<p>The cache reports one metric.</p>
+<table>
+  <thead>
+    <tr><th>Name</th><th>Instrument</th><th>Unit</th><th>Description</th></tr>
+  </thead>
+  <tbody>
+    <tr><td><code>cache.hit.ratio</code></td><td>Gauge</td><td><code>1</code></td><td>Share of lookups served from the cache.</td></tr>
+  </tbody>
+</table>
+<h3>Configuration</h3>
+<pre><code class="language-yaml">cache:
+  size: 512MB
+</code></pre>
+<ul>
+  <li>first item</li>
+  <li>second item</li>
+</ul>
+<script>console.log("not text")</script>
+<footer>Copyright</footer>
+</body>
+</html>
+`;
+
+test("an HTML page: its title, sections at the source lines of their elements, scripts and chrome dropped", () => {
+  const doc = chunkDocument(HTML, "guide.html");
+  assert.equal(doc.title, "Cache Service Guide");
+  assert.deepEqual(
+    doc.sections.map((s) => [s.headingPath.join(" > "), s.startLine, s.endLine]),
+    [
+      ["Cache service", 7, 8],
+      ["Cache service > Metrics", 9, 18],
+      ["Cache service > Metrics > Configuration", 19, 25],
+    ],
+  );
+  const all = doc.chunks.map((c) => c.text).join("\n");
+  assert.doesNotMatch(all, /Home|Site banner|console\.log|Copyright|color: red/);
+  assert.match(all, /```yaml\ncache:\n {2}size: 512MB\n```/);
+  assert.match(all, /- first item\n\n- second item/);
+});
+
+for (const [name, file, source, tableLines] of [
+  ["AsciiDoc", "guide.adoc", ASCIIDOC, [15, 21]],
+  ["HTML", "guide.html", HTML, [11, 18]],
+] as const) {
+  test(`the ${name} table defines its metric: define gives the card (name, instrument, unit) at the table's lines`, async () => {
+    const root = await tempDocs({ [file]: source, "other.md": "# Other\n\nNothing here.\n" });
+    const index = new DocsIndex([root]);
+    await index.update();
+    const card = await cardForName(index, "cache.hit.ratio");
+    assert.ok(card, "a card");
+    assert.equal(card.term, "cache.hit.ratio");
+    assert.equal(card.kind, "Gauge");
+    assert.equal(card.kindLabel, "Instrument");
+    assert.equal(card.unit, "1");
+    assert.equal(card.description, "Share of lookups served from the cache.");
+    assert.equal(card.path, file);
+    assert.ok(card.line >= tableLines[0] && card.line <= tableLines[1], `line ${card.line} inside the table's lines ${tableLines.join("-")}`);
+    // The Markdown view the cards read has one line per source line.
+    const view = await readMarkdownView(path.join(root, file));
+    assert.equal(view!.length, source.split("\n").length);
+  });
+}
+
+test("the sample metric files rendered to AsciiDoc and HTML give the Markdown's cards", async () => {
+  const fixtures = path.resolve("test/fixtures/formats/otel");
+  const rendered = ["cpython-metrics", "faas-metrics", "container-metrics", "cicd-metrics", "dotnet-http-metrics"];
+  const metrics = OTEL_METRICS.filter((m) => rendered.includes(path.basename(m.path, ".md")));
+  assert.ok(metrics.length >= 6, `${metrics.length} hand-checked metrics in the rendered files`);
+  const markdown = new DocsIndex([path.resolve("samples/otel-semconv")]);
+  await markdown.update();
+  for (const format of ["adoc", "html"]) {
+    const index = new DocsIndex([path.join(fixtures, format)]);
+    await index.update();
+    for (const metric of metrics) {
+      const card = await cardForName(index, metric.name);
+      const expected = await cardForName(markdown, metric.name);
+      assert.ok(card, `${format}: a card for ${metric.name}`);
+      assert.deepEqual(
+        { term: card.term, kind: card.kind, unit: card.unit, description: card.description, path: path.basename(card.path).replace(/\.\w+$/, "") },
+        { term: metric.name, kind: metric.instrument, unit: metric.unit, description: expected!.description, path: path.basename(metric.path, ".md") },
+        `${format}: ${metric.name}`,
+      );
+      assert.deepEqual(
+        card.attributes?.map((a) => a.name),
+        expected!.attributes?.map((a) => a.name),
+        `${format}: ${metric.name}'s attributes`,
+      );
+    }
+  }
+});
+
+test("an HTML page nested deeper than the parser's limit is skipped with the reason, the other files indexed", async () => {
+  const root = await tempDocs({ "deep.html": "<div>".repeat(MAX_HTML_DEPTH + 1) + "text", "ok.html": "<h1>Fine</h1><p>Indexed.</p>" });
+  const index = new DocsIndex([root]);
+  const report = await index.update();
+  assert.deepEqual(
+    report.skipped.map((s) => [s.relPath, s.reason, s.detail]),
+    [["deep.html", "unreadable", `HTML nested ${MAX_HTML_DEPTH + 1} elements deep (over ${MAX_HTML_DEPTH}): not parsed`]],
+  );
+  assert.equal(index.fileCount, 1);
+});
+
+test("AsciiDoc links, images and cross references read as Markdown", () => {
+  assert.equal(asciidocInline("see link:/docs/a.md[`a.b`] and https://x.org/y[the site]"), "see [`a.b`](/docs/a.md) and [the site](https://x.org/y)");
+  assert.equal(asciidocInline("image:https://img/b.svg[Stable] <<sec-id,Section>> xref:o.adoc[Other]"), "![Stable](https://img/b.svg) Section Other");
+  assert.equal(asciidocInline("[".repeat(10) + "x"), "[".repeat(10) + "x");
+});
