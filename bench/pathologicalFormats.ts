@@ -1,0 +1,32 @@
+// Hostile documents for the scanners in src/engine/formats (run by bench/pathological.ts): deep
+// nesting, about 2 MB of one delimiter, unterminated blocks. Target, as for Markdown: every file under 2 s.
+
+/** Repeats a unit until the text is about `size` characters. */
+const fill = (unit: string, size: number) => unit.repeat(Math.max(1, Math.floor(size / unit.length)));
+
+export const PATHOLOGICAL_FORMATS: Record<string, { file: string; make: (size: number) => string }> = {
+  "adoc-table-pipes": { file: "doc.adoc", make: (n) => "|===\n" + "|".repeat(n - 10) + "\n|===\n" },
+  "adoc-table-cell-lines": { file: "doc.adoc", make: (n) => '[cols="1,1"]\n|===\n' + fill("|`a.b` |c\n", n - 30) + "|===\n" },
+  "adoc-table-unterminated": { file: "doc.adoc", make: (n) => "|===\n" + fill("|x |y\n\n", n - 10) },
+  "adoc-listing-unterminated": { file: "doc.adoc", make: (n) => "== Code\n\n----\n" + fill("const x = 1;\n", n - 20) },
+  "adoc-comment-unterminated": { file: "doc.adoc", make: (n) => "////\n" + fill("hidden\n", n - 10) },
+  "adoc-delimiter-lines": { file: "doc.adoc", make: (n) => fill("====\n", n) },
+  "adoc-deep-list": { file: "doc.adoc", make: (n) => "*".repeat(n - 4) + " x\n" },
+  "adoc-many-sections": { file: "doc.adoc", make: (n) => fill("== Section\n\nText.\n\n", n) },
+  "adoc-macro-brackets": { file: "doc.adoc", make: (n) => fill("link:a[", n) },
+  "adoc-xref-run": { file: "doc.adoc", make: (n) => fill("<<a,", n) },
+  "adoc-attribute-brackets": { file: "doc.adoc", make: (n) => "[" + "[".repeat(n - 4) + "]\n" },
+  "adoc-dlist-colons": { file: "doc.adoc", make: (n) => "a" + ":".repeat(n - 4) + " b\n" },
+  "html-deep-divs-at-limit": { file: "doc.html", make: (n) => fill("<div>".repeat(200) + "x" + "</div>".repeat(200), n) },
+  "html-deep-divs": { file: "doc.html", make: (n) => fill("<div>", n) },
+  "html-open-tags": { file: "doc.html", make: (n) => fill("<", n) },
+  "html-unterminated-comment": { file: "doc.html", make: (n) => "<!--" + "a".repeat(n - 4) },
+  "html-unterminated-pre": { file: "doc.html", make: (n) => "<h1>Code</h1><pre>" + fill("x = 1\n", n - 20) },
+  "html-huge-table": {
+    file: "doc.html",
+    make: (n) => "<table><tr><th>Name</th><th>Unit</th></tr>" + fill("<tr><td><code>a.b</code></td><td>s</td></tr>\n", n - 60) + "</table>",
+  },
+  "html-table-cells-one-line": { file: "doc.html", make: (n) => "<table><tr>" + fill("<td>", n - 20) },
+  "html-many-headings": { file: "doc.html", make: (n) => fill("<h2>Heading</h2><p>Some text.</p>\n", n) },
+  "html-inline-nesting": { file: "doc.html", make: (n) => fill("<b><i>", n) },
+};
