@@ -249,29 +249,29 @@ export function scanHtml(source: string): ScannedDocument {
 }
 
 /**
- * Blocks in document order whose lines do not overlap (several elements on one source line, as in
- * minified HTML, become one block there), so the Markdown view of the file places each line once.
+ * Blocks in document order that share no source line, where that can be (several elements on one
+ * line, as in minified HTML, become one block there), so the Markdown view of the file places each
+ * line once. A heading is never merged away: it may share its line with the block before it (the
+ * view then shows the heading there, and the card code reads that section from its chunk's text).
  */
 function withoutOverlaps(blocks: Block[]): Block[] {
   const out: Block[] = [];
   for (const block of blocks) {
     const prev = out[out.length - 1];
-    if (prev && block.startLine <= prev.endLine) {
-      if (block.kind === "heading" && block.startLine > prev.startLine) {
-        // The heading keeps its line; what came before ends above it.
-        out[out.length - 1] = { ...prev, endLine: block.startLine - 1 };
-        out.push(block);
-        continue;
-      }
-      out[out.length - 1] = {
-        ...prev,
-        kind: prev.kind === block.kind ? prev.kind : "para",
-        endLine: Math.max(prev.endLine, block.endLine),
-        lines: [...prev.lines, ...block.lines],
-      };
+    if (!prev || block.startLine > prev.endLine) {
+      out.push(block);
       continue;
     }
-    out.push(block);
+    if (block.kind === "heading" || prev.kind === "heading") {
+      // The block before keeps only the lines above the heading, if it has any.
+      if (block.kind === "heading" && block.startLine > prev.startLine) prev.endLine = block.startLine - 1;
+      out.push(block);
+      continue;
+    }
+    // Merged in place: a minified page merges thousands of blocks, and copying each time would be quadratic.
+    if (prev.kind !== block.kind) prev.kind = "para";
+    prev.endLine = Math.max(prev.endLine, block.endLine);
+    for (const line of block.lines) prev.lines.push(line);
   }
   return out;
 }

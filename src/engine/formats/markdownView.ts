@@ -25,10 +25,15 @@ export function fitToSourceLines(block: Block): Block {
 
 export function markdownView(lineCount: number, blocks: readonly Block[]): string[] {
   const view = new Array<string>(lineCount).fill("");
+  const written = new Uint8Array(lineCount);
   for (const block of blocks) {
     block.lines.forEach((line, k) => {
       const at = block.startLine - 1 + k;
-      if (at < lineCount && at <= block.endLine - 1) view[at] = line;
+      // The first block on a line keeps it (a heading sharing its line with the block before it in minified HTML).
+      if (at < lineCount && at <= block.endLine - 1 && !written[at]) {
+        view[at] = line;
+        written[at] = 1;
+      }
     });
   }
   return view;
