@@ -10,6 +10,7 @@ import { cardForName } from "../../src/engine/cards/cardsForTerms.js";
 import { readMarkdownView } from "../../src/engine/formats/formats.js";
 import { asciidocInline } from "../../src/engine/formats/asciidoc.js";
 import { MAX_HTML_DEPTH } from "../../src/engine/formats/html.js";
+import { mdxAsMarkdown } from "../../src/engine/formats/mdx.js";
 import { OTEL_METRICS } from "../fixtures/otelMetrics.js";
 import { tempDocs } from "../helpers/tempDocs.js";
 
@@ -124,8 +125,61 @@ test("an HTML page: its title, sections at the source lines of their elements, s
   assert.match(all, /- first item\n\n- second item/);
 });
 
+const MDX = `---
+title: Cache Service Guide
+---
+import Tabs from "@theme/Tabs";
+import TabItem from "@theme/TabItem";
+export const meta = { draft: false };
+
+## Metrics
+
+The cache reports one metric.
+
+| Name | Instrument | Unit | Description |
+| --- | --- | --- | --- |
+| \`cache.hit.ratio\` | Gauge | \`1\` | Share of lookups served from the cache. |
+
+:::note Averaging
+The ratio is computed over one minute.
+:::
+
+## Configuration
+
+<Tabs>
+<TabItem value="yaml" label="YAML">
+
+\`\`\`yaml
+cache:
+  size: 512MB
+\`\`\`
+
+</TabItem>
+</Tabs>
+`;
+
+test("an MDX document: imports, exports and component tags are not text, tab labels and admonitions keep their text", () => {
+  const doc = chunkDocument(MDX, "guide.mdx");
+  assert.equal(doc.title, "Cache Service Guide");
+  assert.deepEqual(
+    doc.sections.map((s) => [s.headingPath.join(" > "), s.startLine, s.endLine]),
+    [
+      ["Metrics", 8, 17],
+      ["Configuration", 20, 28],
+    ],
+  );
+  const all = doc.chunks.map((c) => c.text).join("\n");
+  assert.doesNotMatch(all, /import|export|<\/?Tabs|<\/?TabItem|:::/);
+  assert.match(all, /\*\*Note:\*\* Averaging\nThe ratio is computed over one minute\./);
+  assert.match(all, /\*\*YAML\*\*\n\n```yaml\ncache:\n {2}size: 512MB\n```/);
+  // Line for line: the view has the file's line count, code in fences untouched.
+  assert.equal(mdxAsMarkdown(MDX.split("\n")).length, MDX.split("\n").length);
+  assert.deepEqual(mdxAsMarkdown(["```jsx", "import A from 'a';", "<Tabs>", "```"]), ["```jsx", "import A from 'a';", "<Tabs>", "```"]);
+});
+
 for (const [name, file, source, tableLines] of [
   ["AsciiDoc", "guide.adoc", ASCIIDOC, [15, 21]],
+  ["MDX", "guide.mdx", MDX, [12, 14]],
   ["HTML", "guide.html", HTML, [11, 18]],
 ] as const) {
   test(`the ${name} table defines its metric: define gives the card (name, instrument, unit) at the table's lines`, async () => {

@@ -1,5 +1,6 @@
 // The formats other than Markdown, reStructuredText and plain text, by file extension: each has a
-// scanner that reads the file into Markdown blocks (./block.ts). The chunker chunks those blocks;
+// scanner that reads the file into Markdown blocks (./block.ts); MDX is read as Markdown once mdx.ts
+// has blanked what is not text. The chunker chunks those blocks;
 // the card, excerpt and citation code read the same blocks as a Markdown view of the file's lines.
 import { promises as fs } from "node:fs";
 import { decodeText, splitLines } from "../index/text.js";
@@ -7,6 +8,7 @@ import { scanAsciidoc } from "./asciidoc.js";
 import type { ScannedDocument } from "./block.js";
 import { scanHtml } from "./html.js";
 import { fitToSourceLines, markdownView } from "./markdownView.js";
+import { mdxAsMarkdown } from "./mdx.js";
 
 type Scanner = (source: string, lines: readonly string[]) => ScannedDocument;
 
@@ -23,9 +25,11 @@ function scannerFor(path: string): Scanner | undefined {
   return dot < 0 ? undefined : SCANNERS[path.slice(dot + 1).toLowerCase()];
 }
 
-/** Whether the file is read through a scanner of this folder (its lines are then read as a Markdown view). */
+const isMdx = (path: string) => path.toLowerCase().endsWith(".mdx");
+
+/** Whether the file is read through a scanner of this folder or as MDX (its lines are then read as a Markdown view). */
 export function isConvertedFormat(path: string): boolean {
-  return scannerFor(path) !== undefined;
+  return scannerFor(path) !== undefined || isMdx(path);
 }
 
 /** The file's blocks, each fitted to its source lines, or undefined for Markdown, reStructuredText and plain text. */
@@ -53,6 +57,7 @@ export async function readMarkdownView(file: string): Promise<string[] | undefin
     return undefined;
   }
   const lines = splitLines(source);
+  if (isMdx(file)) return mdxAsMarkdown(lines);
   const doc = scanConvertedFormat(source, lines, file);
   return doc ? markdownView(lines.length, doc.blocks) : lines;
 }
