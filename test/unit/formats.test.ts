@@ -11,6 +11,7 @@ import { readMarkdownView } from "../../src/engine/formats/formats.js";
 import { asciidocInline } from "../../src/engine/formats/asciidoc.js";
 import { MAX_HTML_DEPTH } from "../../src/engine/formats/html.js";
 import { mdxAsMarkdown } from "../../src/engine/formats/mdx.js";
+import { notebookAsMarkdown } from "../../src/engine/formats/notebook.js";
 import { OTEL_METRICS } from "../fixtures/otelMetrics.js";
 import { tempDocs } from "../helpers/tempDocs.js";
 
@@ -177,9 +178,85 @@ test("an MDX document: imports, exports and component tags are not text, tab lab
   assert.deepEqual(mdxAsMarkdown(["```jsx", "import A from 'a';", "<Tabs>", "```"]), ["```jsx", "import A from 'a';", "<Tabs>", "```"]);
 });
 
+// As Jupyter writes it (indent 1, one source line per JSON line, keys sorted).
+const NOTEBOOK = JSON.stringify(
+  {
+    cells: [
+      { cell_type: "markdown", id: "a1", metadata: {}, source: ["# Cache Service Guide\n", "\n", "Intro paragraph about the cache."] },
+      {
+        cell_type: "markdown",
+        id: "a2",
+        metadata: {},
+        source: [
+          "## Metrics\n",
+          "\n",
+          "| Name | Instrument | Unit | Description |\n",
+          "| --- | --- | --- | --- |\n",
+          "| `cache.hit.ratio` | Gauge | `1` | Share of lookups served from the cache. |\n",
+          "\n",
+          "- first item\n",
+          "- second item",
+        ],
+      },
+      {
+        cell_type: "code",
+        execution_count: 1,
+        id: "a3",
+        metadata: {},
+        outputs: [
+          { name: "stdout", output_type: "stream", text: ["OUTPUT NOT TEXT\n"] },
+          { data: { "application/json": { source: ["nested"] } }, metadata: {}, output_type: "display_data" },
+        ],
+        source: ["ratio = hits / lookups\n", "print(ratio)"],
+      },
+    ],
+    metadata: { kernelspec: { display_name: "Python 3", language: "python", name: "python3" }, language_info: { name: "python" } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  },
+  null,
+  1,
+);
+
+test("a Jupyter notebook: Markdown cells as Markdown, code cells as code, outputs dropped, lines in the .ipynb", () => {
+  const lines = NOTEBOOK.split("\n");
+  const doc = chunkDocument(NOTEBOOK, "guide.ipynb");
+  assert.equal(doc.title, "Cache Service Guide");
+  const at = (text: string) => lines.findIndex((l) => l.includes(text)) + 1;
+  assert.deepEqual(
+    doc.sections.map((s) => [s.headingPath.join(" > "), s.startLine, s.endLine]),
+    [
+      ["Cache Service Guide", at("# Cache Service Guide"), at("Intro paragraph")],
+      ["Cache Service Guide > Metrics", at("## Metrics"), at('"print(ratio)"') + 1],
+    ],
+  );
+  const all = doc.chunks.map((c) => c.text).join("\n");
+  assert.match(all, /```python\nratio = hits \/ lookups\nprint\(ratio\)\n```/);
+  assert.doesNotMatch(all, /OUTPUT NOT TEXT|nested|nbformat|kernelspec/);
+  assert.equal(notebookAsMarkdown(NOTEBOOK, lines).length, lines.length);
+});
+
+test("a notebook that is not JSON is skipped with the reason", async () => {
+  const root = await tempDocs({ "broken.ipynb": '{"cells": [', "ok.ipynb": NOTEBOOK });
+  const index = new DocsIndex([root]);
+  const report = await index.update();
+  assert.deepEqual(
+    report.skipped.map((s) => [s.relPath, s.reason]),
+    [["broken.ipynb", "unreadable"]],
+  );
+  assert.match(report.skipped[0]!.detail, /JSON/);
+  assert.equal(index.fileCount, 1);
+});
+
 for (const [name, file, source, tableLines] of [
   ["AsciiDoc", "guide.adoc", ASCIIDOC, [15, 21]],
   ["MDX", "guide.mdx", MDX, [12, 14]],
+  [
+    "Jupyter",
+    "guide.ipynb",
+    NOTEBOOK,
+    [NOTEBOOK.split("\n").findIndex((l) => l.includes("| Name |")) + 1, NOTEBOOK.split("\n").findIndex((l) => l.includes("cache.hit.ratio")) + 1],
+  ],
   ["HTML", "guide.html", HTML, [11, 18]],
 ] as const) {
   test(`the ${name} table defines its metric: define gives the card (name, instrument, unit) at the table's lines`, async () => {

@@ -1,6 +1,6 @@
 // The formats other than Markdown, reStructuredText and plain text, by file extension: each has a
-// scanner that reads the file into Markdown blocks (./block.ts); MDX is read as Markdown once mdx.ts
-// has blanked what is not text. The chunker chunks those blocks;
+// scanner that reads the file into Markdown blocks (./block.ts); MDX and notebooks are read as Markdown
+// line for line once mdx.ts or notebook.ts has made their lines Markdown. The chunker chunks those blocks;
 // the card, excerpt and citation code read the same blocks as a Markdown view of the file's lines.
 import { promises as fs } from "node:fs";
 import { decodeText, splitLines } from "../index/text.js";
@@ -9,6 +9,7 @@ import type { ScannedDocument } from "./block.js";
 import { scanHtml } from "./html.js";
 import { fitToSourceLines, markdownView } from "./markdownView.js";
 import { mdxAsMarkdown } from "./mdx.js";
+import { notebookAsMarkdown } from "./notebook.js";
 
 type Scanner = (source: string, lines: readonly string[]) => ScannedDocument;
 
@@ -26,10 +27,21 @@ function scannerFor(path: string): Scanner | undefined {
 }
 
 const isMdx = (path: string) => path.toLowerCase().endsWith(".mdx");
+const isNotebook = (path: string) => path.toLowerCase().endsWith(".ipynb");
+
+/**
+ * The lines the Markdown scanner reads for a format read as Markdown line for line (MDX, notebooks),
+ * or undefined for any other file.
+ */
+export function markdownLinesOf(source: string, lines: readonly string[], path: string): string[] | undefined {
+  if (isMdx(path)) return mdxAsMarkdown(lines);
+  if (isNotebook(path)) return notebookAsMarkdown(source, lines);
+  return undefined;
+}
 
 /** Whether the file is read through a scanner of this folder or as MDX (its lines are then read as a Markdown view). */
 export function isConvertedFormat(path: string): boolean {
-  return scannerFor(path) !== undefined || isMdx(path);
+  return scannerFor(path) !== undefined || isMdx(path) || isNotebook(path);
 }
 
 /** The file's blocks, each fitted to its source lines, or undefined for Markdown, reStructuredText and plain text. */
@@ -57,7 +69,8 @@ export async function readMarkdownView(file: string): Promise<string[] | undefin
     return undefined;
   }
   const lines = splitLines(source);
-  if (isMdx(file)) return mdxAsMarkdown(lines);
+  const asMarkdown = markdownLinesOf(source, lines, file);
+  if (asMarkdown) return asMarkdown;
   const doc = scanConvertedFormat(source, lines, file);
   return doc ? markdownView(lines.length, doc.blocks) : lines;
 }

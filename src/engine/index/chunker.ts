@@ -7,8 +7,7 @@
 import { MAX_HEADING_CHARS } from "../../shared/defaults.js";
 import { forwardFinder, isRegexSpace, splitLines } from "./text.js";
 import type { Block } from "../formats/block.js";
-import { scanConvertedFormat } from "../formats/formats.js";
-import { mdxAsMarkdown } from "../formats/mdx.js";
+import { markdownLinesOf, scanConvertedFormat } from "../formats/formats.js";
 
 export interface ChunkOptions {
   /** Soft cap on a chunk's text length, in characters. */
@@ -65,7 +64,7 @@ export function chunkDocument(source: string, relPath: string, options: ChunkOpt
   } else {
     const front = readFrontMatter(lines);
     frontTitle = front.title;
-    blocks = parseMarkdownBlocks(lower.endsWith(".mdx") ? mdxAsMarkdown(lines) : lines, front.endIndex);
+    blocks = parseMarkdownBlocks(markdownLinesOf(source, lines, relPath) ?? lines, front.endIndex);
   }
   const firstH1 = blocks.find((b) => b.kind === "heading" && b.level === 1)?.headingText;
   const title = frontTitle ?? firstH1 ?? fileName.replace(/\.[^.]+$/, "");
