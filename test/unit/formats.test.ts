@@ -248,6 +248,79 @@ test("a notebook that is not JSON is skipped with the reason", async () => {
   assert.equal(index.fileCount, 1);
 });
 
+const RST = `Cache Service Guide
+===================
+
+Intro paragraph about the cache.
+
+Metrics
+-------
+
+.. list-table:: Cache metrics
+   :header-rows: 1
+
+   * - Name
+     - Instrument
+     - Unit
+     - Description
+   * - \`\`cache.hit.ratio\`\`
+     - Gauge
+     - \`\`1\`\`
+     - Share of lookups served from the cache.
+
+Sizes
+-----
+
++----------------------+-----------+------+------------------------+
+| Name                 | Instrument| Unit | Description            |
++======================+===========+======+========================+
+| \`\`cache.size\`\`       | Gauge     | By   | Bytes held.            |
++----------------------+-----------+------+------------------------+
+
+=====================  ==========  =======  =====================
+Name                   Instrument  Unit     Description
+=====================  ==========  =======  =====================
+\`\`cache.evictions\`\`    Counter     {entry}  Entries evicted.
+=====================  ==========  =======  =====================
+
+eviction
+   Removing an entry to make room.
+
+\`\`cache.warmup\`\`
+----------------
+
+The time the cache takes to fill after a start.
+`;
+
+test("reStructuredText: list-table, grid and simple tables give cards; definition lists; a heading that is a literal gets its paragraph", async () => {
+  const doc = chunkDocument(RST, "guide.rst");
+  assert.equal(doc.title, "Cache Service Guide");
+  assert.deepEqual(
+    doc.sections.map((s) => [s.headingPath.join(" > "), s.startLine, s.endLine]),
+    [
+      ["Cache Service Guide", 1, 4],
+      ["Cache Service Guide > Metrics", 6, 19],
+      ["Cache Service Guide > Sizes", 21, 37],
+      ["Cache Service Guide > ``cache.warmup``", 39, 42],
+    ],
+  );
+  const root = await tempDocs({ "guide.rst": RST });
+  const index = new DocsIndex([root]);
+  await index.update();
+  for (const [name, kind, unit, description] of [
+    ["cache.hit.ratio", "Gauge", "1", "Share of lookups served from the cache."],
+    ["cache.size", "Gauge", "By", "Bytes held."],
+    ["cache.evictions", "Counter", "{entry}", "Entries evicted."],
+  ]) {
+    const card = await cardForName(index, name!);
+    assert.ok(card, `a card for ${name}`);
+    assert.deepEqual({ term: card.term, kind: card.kind, unit: card.unit, description: card.description }, { term: name, kind, unit, description });
+  }
+  const warmup = await cardForName(index, "cache.warmup");
+  assert.equal(warmup?.description, "The time the cache takes to fill after a start.");
+  assert.match(doc.chunks.map((c) => c.text).join("\n"), /eviction\n: Removing an entry to make room\./);
+});
+
 for (const [name, file, source, tableLines] of [
   ["AsciiDoc", "guide.adoc", ASCIIDOC, [15, 21]],
   ["MDX", "guide.mdx", MDX, [12, 14]],

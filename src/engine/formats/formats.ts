@@ -10,6 +10,7 @@ import { scanHtml } from "./html.js";
 import { fitToSourceLines, markdownView } from "./markdownView.js";
 import { mdxAsMarkdown } from "./mdx.js";
 import { notebookAsMarkdown } from "./notebook.js";
+import { scanRst } from "./rst.js";
 
 type Scanner = (source: string, lines: readonly string[]) => ScannedDocument;
 
@@ -19,6 +20,7 @@ const SCANNERS: Record<string, Scanner> = {
   asc: (_, lines) => scanAsciidoc(lines),
   html: (source) => scanHtml(source),
   htm: (source) => scanHtml(source),
+  rst: (_, lines) => scanRst(lines),
 };
 
 function scannerFor(path: string): Scanner | undefined {
@@ -60,6 +62,14 @@ export function scanConvertedFormat(source: string, lines: readonly string[], pa
   return { ...doc, blocks: blocks.map(fitToSourceLines) };
 }
 
+/** The Markdown view of a file's text (one entry per source line), or undefined for Markdown and plain text (read as they are). */
+export function markdownViewOf(source: string, lines: readonly string[], path: string): string[] | undefined {
+  const asMarkdown = markdownLinesOf(source, lines, path);
+  if (asMarkdown) return asMarkdown;
+  const doc = scanConvertedFormat(source, lines, path);
+  return doc ? markdownView(lines.length, doc.blocks) : undefined;
+}
+
 /** A converted file's Markdown view (one entry per source line), as the indexer read it; undefined if unreadable. */
 export async function readMarkdownView(file: string): Promise<string[] | undefined> {
   let source: string;
@@ -69,8 +79,5 @@ export async function readMarkdownView(file: string): Promise<string[] | undefin
     return undefined;
   }
   const lines = splitLines(source);
-  const asMarkdown = markdownLinesOf(source, lines, file);
-  if (asMarkdown) return asMarkdown;
-  const doc = scanConvertedFormat(source, lines, file);
-  return doc ? markdownView(lines.length, doc.blocks) : lines;
+  return markdownViewOf(source, lines, file) ?? lines;
 }
