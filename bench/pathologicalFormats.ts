@@ -4,6 +4,9 @@
 /** Repeats a unit until the text is about `size` characters. */
 const fill = (unit: string, size: number) => unit.repeat(Math.max(1, Math.floor(size / unit.length)));
 
+/** A grid table of one cell holding `text`, its border as wide as the cell. */
+const gridCell = (text: string) => `+${"-".repeat(text.length + 2)}+\n| ${text} |\n+${"-".repeat(text.length + 2)}+\n`;
+
 export const PATHOLOGICAL_FORMATS: Record<string, { file: string; make: (size: number) => string }> = {
   "adoc-table-pipes": { file: "doc.adoc", make: (n) => "|===\n" + "|".repeat(n - 10) + "\n|===\n" },
   "adoc-table-cell-lines": { file: "doc.adoc", make: (n) => '[cols="1,1"]\n|===\n' + fill("|`a.b` |c\n", n - 30) + "|===\n" },
@@ -34,6 +37,8 @@ export const PATHOLOGICAL_FORMATS: Record<string, { file: string; make: (size: n
   "rst-simple-unclosed": { file: "doc.rst", make: (n) => "====  ====\n" + fill("a     b\n", n - 12) },
   "rst-list-table-unterminated": { file: "doc.rst", make: (n) => ".. list-table::\n\n" + fill("   * - a\n     - b\n", n - 20) },
   "rst-definition-lists": { file: "doc.rst", make: (n) => fill("\nterm\n   definition\n", n) },
+  "rst-cell-markup": { file: "doc.rst", make: (n) => gridCell("`" + fill("``a`` <", n / 3 - 30)) },
+  "rst-cell-link-ends": { file: "doc.rst", make: (n) => gridCell(fill("`>`_", n / 3 - 30)) },
   "rst-adornment-lines": { file: "doc.rst", make: (n) => fill("====\n", n) },
   "html-deep-divs-at-limit": { file: "doc.html", make: (n) => fill("<div>".repeat(200) + "x" + "</div>".repeat(200), n) },
   "html-deep-divs": { file: "doc.html", make: (n) => fill("<div>", n) },

@@ -351,14 +351,14 @@ for (const [name, file, source, tableLines] of [
   });
 }
 
-test("the sample metric files rendered to AsciiDoc and HTML give the Markdown's cards", async () => {
+test("the sample metric files rendered to AsciiDoc, HTML and reStructuredText give the Markdown's cards", async () => {
   const fixtures = path.resolve("test/fixtures/formats/otel");
   const rendered = ["cpython-metrics", "faas-metrics", "container-metrics", "cicd-metrics", "dotnet-http-metrics"];
   const metrics = OTEL_METRICS.filter((m) => rendered.includes(path.basename(m.path, ".md")));
   assert.ok(metrics.length >= 6, `${metrics.length} hand-checked metrics in the rendered files`);
   const markdown = new DocsIndex([path.resolve("samples/otel-semconv")]);
   await markdown.update();
-  for (const format of ["adoc", "html"]) {
+  for (const format of ["adoc", "html", "rst"]) {
     const index = new DocsIndex([path.join(fixtures, format)]);
     await index.update();
     for (const metric of metrics) {

@@ -14,6 +14,32 @@ const LIST_ITEM = /^([-*+•]|\d+[.)]|#\.|\(\d+\))\s/;
 const isBlank = (line: string | undefined) => line === undefined || line.trim() === "";
 const indentOf = (line: string) => line.length - line.trimStart().length;
 
+/**
+ * A table cell's RST inline markup as Markdown: `` `text <url>`_ `` links become `[text](url)`,
+ * ` ``code`` ` `` `code` ``, a cell that is one substitution (`|Stable|`, a badge) its name.
+ */
+export function rstCell(cell: string): string {
+  const whole = /^\|([^|\s][^|]*)\|$/.exec(cell);
+  if (whole) return whole[1]!;
+  // Links, by a scan that moves forward only: each part of the cell is sliced once.
+  let out = "";
+  let copied = 0;
+  for (let end = cell.indexOf(">`_"); end >= 0; end = cell.indexOf(">`_", copied)) {
+    const between = cell.slice(copied, end);
+    const lt = between.lastIndexOf("<");
+    const open = between.indexOf("`");
+    const after = end + (cell[end + 3] === "_" ? 4 : 3);
+    if (lt < 0 || open < 0 || open > lt) out += cell.slice(copied, after);
+    else {
+      const text = between.slice(open + 1, lt).trim();
+      const url = between.slice(lt + 1);
+      out += between.slice(0, open) + `[${text || url}](${url})`;
+    }
+    copied = after;
+  }
+  return (out + cell.slice(copied)).replace(/``([^`]+)``/g, "`$1`");
+}
+
 /** A simple table's border (`=====  ====`): the column ranges, when it has at least two. */
 function simpleBorder(line: string): [number, number][] | undefined {
   const t = line.trimEnd();
@@ -64,7 +90,18 @@ function simpleTable(lines: readonly string[], from: number): { end: number; blo
   }
   if (i >= lines.length || rows.length === 0) return undefined;
   const header = headerRows > 0 ? rows.slice(0, headerRows).reduce((a, b) => a.map((c, k) => `${c} ${b[k] ?? ""}`.trim())) : [];
-  return { end: i, block: { kind: "table", startLine: from + 1, endLine: i + 1, lines: pipeTable(header, rows.slice(headerRows)) } };
+  return {
+    end: i,
+    block: {
+      kind: "table",
+      startLine: from + 1,
+      endLine: i + 1,
+      lines: pipeTable(
+        header.map(rstCell),
+        rows.slice(headerRows).map((r) => r.map(rstCell)),
+      ),
+    },
+  };
 }
 
 function gridTable(lines: readonly string[], from: number): { end: number; block: Block } {
@@ -129,7 +166,18 @@ function listTable(lines: readonly string[], from: number): { end: number; block
     }
   }
   const header = headerRows > 0 && rows.length ? rows.shift()! : [];
-  return { end: last, block: { kind: "table", startLine: from + 1, endLine: last + 1, lines: pipeTable(header, rows) } };
+  return {
+    end: last,
+    block: {
+      kind: "table",
+      startLine: from + 1,
+      endLine: last + 1,
+      lines: pipeTable(
+        header.map(rstCell),
+        rows.map((r) => r.map(rstCell)),
+      ),
+    },
+  };
 }
 
 export function scanRst(lines: readonly string[]): ScannedDocument {
