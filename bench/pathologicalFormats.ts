@@ -40,7 +40,7 @@ export const PATHOLOGICAL_FORMATS: Record<string, { file: string; make: (size: n
   "rst-cell-markup": { file: "doc.rst", make: (n) => gridCell("`" + fill("``a`` <", n / 3 - 30)) },
   "rst-cell-link-ends": { file: "doc.rst", make: (n) => gridCell(fill("`>`_", n / 3 - 30)) },
   "rst-adornment-lines": { file: "doc.rst", make: (n) => fill("====\n", n) },
-  "html-deep-divs-at-limit": { file: "doc.html", make: (n) => fill("<div>".repeat(200) + "x" + "</div>".repeat(200), n) },
+  "html-deep-divs-at-limit": { file: "doc.html", make: (n) => fill("<div>".repeat(128) + "x" + "</div>".repeat(128), n) },
   "html-deep-divs": { file: "doc.html", make: (n) => fill("<div>", n) },
   "html-open-tags": { file: "doc.html", make: (n) => fill("<", n) },
   "html-unterminated-comment": { file: "doc.html", make: (n) => "<!--" + "a".repeat(n - 4) },

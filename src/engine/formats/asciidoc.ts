@@ -228,7 +228,11 @@ function tableBlock(lines: readonly string[], startLine: number, endLine: number
   const { cells, firstLineCells, blankAfterFirst } = tableCells(lines, separator);
   const columns = Math.max(1, options.columns ?? firstLineCells);
   const rows: string[][] = [];
-  for (let i = 0; i < cells.length; i += columns) rows.push(cells.slice(i, i + columns).map(asciidocInline));
+  // A row with no text says nothing (and 2 MB of `|` would otherwise be a table of empty cells to index).
+  for (let i = 0; i < cells.length; i += columns) {
+    const row = cells.slice(i, i + columns);
+    if (row.some((c) => c !== "")) rows.push(row.map(asciidocInline));
+  }
   // The header: asked for, or implicit (the first line holds one whole row and a blank line follows).
   const hasHeader = options.header ?? (blankAfterFirst && firstLineCells === columns);
   const header = hasHeader && rows.length ? rows.shift()! : [];

@@ -43,7 +43,7 @@ const VOID = new Set(["area", "base", "br", "col", "embed", "hr", "img", "input"
  * square of the nesting depth (100 KB of `<div>` took 5 s). Real pages nest a few dozen deep; a file
  * nested deeper than this is not parsed (the index lists it as skipped, with this reason).
  */
-export const MAX_HTML_DEPTH = 200;
+export const MAX_HTML_DEPTH = 128;
 
 const isElement = (node: Node): node is Element => "tagName" in node;
 const collapse = (text: string) => text.replace(/\s+/g, " ");
