@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { DocsIndex } from "../src/engine/index/docsIndex.js";
 import { DEFAULT_MAX_FILE_BYTES } from "../src/engine/index/ingest/corpus.js";
+import { PATHOLOGICAL_FORMATS } from "./pathologicalFormats.js";
 
 const { values } = parseArgs({
   options: {
@@ -83,12 +84,16 @@ function timeCli(cli: string, dir: string, timeoutS: number): { ms: number; chun
 const root = await fs.mkdtemp(path.join(os.tmpdir(), "docent-pathological-"));
 const results: { name: string; bytes: number; ms: number; chunks: number; timedOut?: boolean }[] = [];
 try {
-  for (const [name, make] of Object.entries(PATHOLOGICAL)) {
+  const cases = [
+    ...Object.entries(PATHOLOGICAL).map(([name, make]) => ({ name, file: "doc.md", make })),
+    ...Object.entries(PATHOLOGICAL_FORMATS).map(([name, c]) => ({ name, ...c })),
+  ];
+  for (const { name, file, make } of cases) {
     if (values.only && !name.startsWith(values.only)) continue;
     const dir = path.join(root, name);
     await fs.mkdir(dir);
     const text = make(size);
-    await fs.writeFile(path.join(dir, "doc.md"), text);
+    await fs.writeFile(path.join(dir, file), text);
     const r = values.cli ? timeCli(values.cli, dir, Number(values.timeout)) : await timeInProcess(dir);
     const row = { name, bytes: Buffer.byteLength(text), ms: Math.round(r.ms), chunks: r.chunks, ...("timedOut" in r && r.timedOut ? { timedOut: true } : {}) };
     results.push(row);

@@ -1,7 +1,18 @@
 // Defaults that the engine and the extension must agree on.
 
 /** The docs indexed when no include globs are set. */
-export const DEFAULT_INCLUDE = ["**/*.md", "**/*.mdx", "**/*.markdown", "**/*.txt", "**/*.rst"];
+export const DEFAULT_INCLUDE = [
+  "**/*.md",
+  "**/*.mdx",
+  "**/*.markdown",
+  "**/*.txt",
+  "**/*.rst",
+  "**/*.adoc",
+  "**/*.asciidoc",
+  "**/*.html",
+  "**/*.htm",
+  "**/*.ipynb",
+];
 
 /**
  * The most characters of a heading that Docent keeps: the chunker caps heading paths at it, and the

@@ -16,6 +16,7 @@ import { decodeText, looksBinary, splitLines } from "../../src/engine/index/inge
 import { extractDefinedTerms } from "../../src/engine/index/search/terms.js";
 import { listCorpus } from "../../src/engine/index/ingest/corpus.js";
 import { DocsIndex } from "../../src/engine/index/docsIndex.js";
+import { markdownViewOf } from "../../src/engine/index/ingest/formats/formats.js";
 import { makeTempDir, tempDocs } from "../helpers/tempDocs.js";
 
 const MB2 = 2 * 1024 * 1024 - 4096;
@@ -389,7 +390,8 @@ const mdDoc = fc.tuple(fc.array(mdLine, { maxLength: 60 }), fc.constantFrom("\n"
 test("property: every chunk's range lies in the file, start ≤ end, and its text is found at its lines", () => {
   fc.assert(
     fc.property(mdDoc, fc.constantFrom("doc.md", "doc.rst", "doc.txt"), fc.integer({ min: 80, max: 1000 }), (text, relPath, maxChars) => {
-      const lines = splitLines(text);
+      // A converted format (reStructuredText) is found in its Markdown view, the lines cards and excerpts read.
+      const lines = markdownViewOf(text, splitLines(text), relPath) ?? splitLines(text);
       const doc = chunkDocument(text, relPath, { maxChars, overlapChars: Math.floor(maxChars / 4) });
       for (const c of doc.chunks) {
         assert.ok(1 <= c.startLine && c.startLine <= c.endLine && c.endLine <= lines.length, `range ${c.startLine}-${c.endLine} of ${lines.length}`);

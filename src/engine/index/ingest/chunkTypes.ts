@@ -1,5 +1,5 @@
 // The chunker's types: its options, what it makes of a document (chunks and sections), and the
-// blocks each format's reader (markdownBlocks.ts, textBlocks.ts) hands to packChunks.ts.
+// blocks each format's reader (markdownBlocks.ts, plainText.ts) hands to packChunks.ts.
 
 export interface ChunkOptions {
   /** Soft cap on a chunk's text length, in characters. */
@@ -23,6 +23,8 @@ export interface ChunkedDocument {
   chunks: ChunkDraft[];
   /** Sections with their full line range (used to widen a small hit to its section). */
   sections: SectionRange[];
+  /** What the log should say about the file (an AsciiDoc `include::` not followed). */
+  notes?: string[];
 }
 
 export interface SectionRange {

@@ -4,12 +4,14 @@
 // and a line longer than the cap by characters, so no chunk is much larger than the cap.
 // Everything here reads document text, which may be hostile: each scan is linear in the text's length
 // (no regular expression that can backtrack over a long run of characters).
-// Each format's reader makes blocks (markdownBlocks.ts, textBlocks.ts); packChunks.ts packs them.
+// Each format's reader makes blocks (markdownBlocks.ts, plainText.ts, and formats/ for AsciiDoc, HTML,
+// reStructuredText, MDX and notebooks); packChunks.ts packs them.
 import { splitLines } from "./fileText.js";
 import type { Block, ChunkDraft, ChunkedDocument, ChunkOptions } from "./chunkTypes.js";
 import { parseMarkdownBlocks, readFrontMatter } from "./markdownBlocks.js";
 import { packSections } from "./packChunks.js";
-import { parseParagraphs, parseRstBlocks } from "./textBlocks.js";
+import { parseParagraphs } from "./plainText.js";
+import { markdownLinesOf, scanConvertedFormat } from "./formats/formats.js";
 
 export type { Block, ChunkDraft, ChunkedDocument, ChunkOptions, SectionRange } from "./chunkTypes.js";
 
@@ -24,19 +26,22 @@ export function chunkDocument(source: string, relPath: string, options: ChunkOpt
   const fileName = relPath.split("/").pop() ?? relPath;
   let blocks: Block[];
   let frontTitle: string | undefined;
-  if (lower.endsWith(".rst")) {
-    blocks = parseRstBlocks(lines);
+  let notes: string[] = [];
+  const converted = scanConvertedFormat(source, lines, relPath);
+  if (converted) {
+    ({ blocks, notes } = converted);
+    frontTitle = converted.title;
   } else if (lower.endsWith(".txt")) {
     blocks = parseParagraphs(lines, 0);
   } else {
     const front = readFrontMatter(lines);
     frontTitle = front.title;
-    blocks = parseMarkdownBlocks(lines, front.endIndex);
+    blocks = parseMarkdownBlocks(markdownLinesOf(source, lines, relPath) ?? lines, front.endIndex);
   }
   const firstH1 = blocks.find((b) => b.kind === "heading" && b.level === 1)?.headingText;
   const title = frontTitle ?? firstH1 ?? fileName.replace(/\.[^.]+$/, "");
   const { chunks, sections } = packSections(blocks, opts);
-  return { title, chunks: coalesceTinyChunks(chunks, opts.maxChars), sections };
+  return { title, chunks: coalesceTinyChunks(chunks, opts.maxChars), sections, ...(notes.length ? { notes } : {}) };
 }
 
 /** Above this many chunks in one file, a file of tiny sections has its chunks packed together. */

@@ -196,8 +196,17 @@ export class Ingester {
       report.invalidUtf8.push(file.relPath);
       this.logger.warn(`${file.relPath}: invalid UTF-8 replaced with U+FFFD`);
     }
+    let doc: ReturnType<typeof chunkDocument>;
+    try {
+      doc = chunkDocument(decoded.text, file.relPath, this.index.chunking);
+    } catch (err) {
+      // A format's parser that gives up on a file (HTML nested too deep) skips that file, never the index.
+      report.skipped.push({ absPath: file.absPath, relPath: file.relPath, reason: "unreadable", detail: (err as Error).message });
+      if (previous) await this.removeFileNow(file.absPath);
+      return "skipped";
+    }
+    for (const note of doc.notes ?? []) this.logger.info(`${file.relPath}: ${note}`);
     if (previous) await this.removeFileNow(file.absPath);
-    const doc = chunkDocument(decoded.text, file.relPath, this.index.chunking);
     const entry: FileEntry = {
       file: file.absPath,
       root: file.root,
