@@ -25,9 +25,9 @@ export interface ChatGenerator {
   readonly contextSize: number;
   /** A stop (`signal`) ends a count still waiting on a server; the estimate stands in for it. */
   countTokens(text: string, signal?: AbortSignal): number | Promise<number>;
-  /** May throw GenerationFailure (a model server that failed): the pipeline keeps what was written. */
   /** Tokens of the whole prompt with the model's chat template, when the backend can tell. */
   countPromptTokens?(system: string, user: string): number;
+  /** May throw GenerationFailure (a model server that failed): the pipeline keeps what was written. */
   generate(request: GenerateRequest): Promise<Generation>;
 }
 
@@ -371,10 +371,11 @@ export function notCoveredNote(spelling: SpellingNote | undefined, anyHit: boole
   return `The docs never use ${words}${anyHit ? ", and no section matches enough of the rest" : ""}.${hint}`;
 }
 
-/** Tokens the sources may use: what the context leaves after the prompt's frame and the answer. */
 /**
- * Tokens left for sources: the context less the answer and the prompt's frame. With
- * `countPromptTokens` the frame is counted as the model's chat template renders it (special tokens included).
+ * Tokens the sources may use: the context less the answer, the prompt's frame (the system prompt and
+ * the question's prompt without sources) and a margin of 64. With `countPromptTokens` the frame is
+ * counted as the model's chat template renders it (special tokens included); without it, as the
+ * tokens of the system prompt and of the question's prompt, counted apart.
  */
 export async function contextBudget(
   question: string,
