@@ -8,7 +8,7 @@ import * as path from "node:path";
 import type { Frame, Locator, Page } from "playwright-core";
 import { clickUnobstructed } from "../integration/harness/codeServer.js";
 import { startDocentWorkbench, type DocentWorkbench } from "../integration/harness/docentWorkbench.js";
-import { repoRoot } from "../integration/harness/tools.js";
+import { repoRoot } from "../helpers/repoRoot.js";
 import { prerequisitesMissing } from "../integration/run.js";
 import { docentChatFrame } from "../integration/harness/docentView.js";
 

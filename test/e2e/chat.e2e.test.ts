@@ -27,7 +27,7 @@ import {
   type CodeServer,
   type Workbench,
 } from "../integration/harness/codeServer.js";
-import { repoRoot } from "../integration/harness/tools.js";
+import { repoRoot } from "../helpers/repoRoot.js";
 import { assertCursorOnLine } from "../integration/harness/docentWorkbench.js";
 import { prepareWorkspace, prerequisitesMissing } from "../integration/run.js";
 import { docentChatFrame } from "../integration/harness/docentView.js";

@@ -11,7 +11,7 @@ import type { Frame, Page } from "playwright-core";
 import { ensureTwins, SCRIPTED_TWINS } from "../fixtures/familyTwins.js";
 import { clickUnobstructed } from "../integration/harness/codeServer.js";
 import { assertCursorOnLine, startDocentWorkbench, type DocentWorkbench } from "../integration/harness/docentWorkbench.js";
-import { repoRoot } from "../integration/harness/tools.js";
+import { repoRoot } from "../helpers/repoRoot.js";
 import { prerequisitesMissing } from "../integration/run.js";
 import { docentChatFrame } from "../integration/harness/docentView.js";
 

@@ -8,7 +8,8 @@ import * as esbuild from "esbuild";
 import { ensureTinyModels } from "../fixtures/tinyModels.js";
 import { LlamaServer, llamaServerOrSkip } from "../helpers/llamaServer.js";
 import { runExtensionSuite } from "./harness/runSuite.js";
-import { codeServerEntry, node24Path, repoRoot } from "./harness/tools.js";
+import { codeServerEntry, node24Path } from "./harness/tools.js";
+import { repoRoot } from "../helpers/repoRoot.js";
 
 const root = repoRoot();
 

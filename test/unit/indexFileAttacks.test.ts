@@ -11,7 +11,8 @@ import { DocsIndex } from "../../src/engine/index/docsIndex.js";
 import { INDEX_FORMAT_VERSION, loadIndex, removeStaleTempFiles, saveIndex, STALE_TEMP_MS } from "../../src/engine/index/persistence.js";
 import type { Logger } from "../../src/engine/util/logger.js";
 import { mulberry32 } from "../../src/engine/util/random.js";
-import { makeTempDir, repoRoot, tempDocs } from "../helpers/tempDocs.js";
+import { makeTempDir, tempDocs } from "../helpers/tempDocs.js";
+import { repoRoot } from "../helpers/repoRoot.js";
 
 const run = promisify(execFile);
 const CLI = path.join(repoRoot(), "dist", "cli.js");

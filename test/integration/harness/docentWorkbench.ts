@@ -7,7 +7,7 @@ import * as path from "node:path";
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { openWorkbench, settled, startCodeServer, type CodeServer, type Workbench } from "./codeServer.js";
-import { repoRoot } from "./tools.js";
+import { repoRoot } from "../../helpers/repoRoot.js";
 import { prepareWorkspace } from "../run.js";
 
 export interface DocentWorkbench {
