@@ -50,3 +50,20 @@ export const CHROMIUM_ARGS = [
   "--disable-sync",
   "--disable-dev-shm-usage",
 ];
+
+/** Which of the tools the in-editor and UI tests need is missing, said as a sentence; undefined when none is. */
+export function prerequisitesMissing(): string | undefined {
+  const missing: string[] = [];
+  try {
+    if (!existsSync(node24Path())) missing.push("Node 24");
+  } catch {
+    missing.push("Node 24");
+  }
+  try {
+    if (!existsSync(codeServerEntry())) missing.push("code-server");
+  } catch {
+    missing.push("code-server");
+  }
+  if (!existsSync("/usr/bin/chromium")) missing.push("Chromium");
+  return missing.length ? `${missing.join(", ")} not installed (run scripts/install-test-deps.sh)` : undefined;
+}
