@@ -1,11 +1,15 @@
 // ESLint (flat config): typescript-eslint's recommended rules, a few type-aware rules that find real bugs
 // (promises above all), and the import rules that keep the layers apart:
 //   src/extension  the only code that may import `vscode` / `vscode-languageclient`
-//   src/engine     no vscode; nothing from src/server, src/extension, src/cli
-//   src/server     no vscode; nothing from src/extension, src/cli
-//   src/shared     nothing from the other layers; only itself, node builtins, the LSP protocol package, types
-//   webview/       browser code: only its own files, src/shared and @vscode/webview-ui-toolkit
-// and no import cycles anywhere. Formatting is Prettier's job (`npm run format:check`), not ESLint's.
+//   src/engine     no vscode; nothing from src/engineProcess, src/extension, src/cli
+//   src/engineProcess  no vscode; nothing from src/extension, src/cli
+//   src/shared     nothing from the other layers. Browser-safe (the webview imports it): only itself and
+//                  vscode-languageserver-protocol (its root entry is browser-safe), no node builtins, not src/shared/node
+//   src/shared/node  the node-only helpers both sides share: itself, src/shared, node builtins, the LSP protocol package, types
+//   webview/       browser code: only its own files, src/shared (not src/shared/node) and @vscode/webview-ui-toolkit
+// and no import cycles anywhere (import-x/no-cycle skips type-only imports: scripts/checkImports.mjs, which
+// `npm run lint` runs after ESLint, counts them, and keeps src/engine's layers pointing down). Formatting is
+// Prettier's job (`npm run format:check`), not ESLint's.
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import js from "@eslint/js";
@@ -32,30 +36,35 @@ const vscodeOnlyPatterns = (layer) => [
 const zones = [
   {
     target: "./src/shared",
-    from: ["./src/engine", "./src/server", "./src/extension", "./src/cli", "./webview", "./test", "./bench"],
+    from: ["./src/engine", "./src/engineProcess", "./src/extension", "./src/cli", "./webview", "./test", "./bench"],
     message: "src/shared is the common ground: it imports only itself (and node builtins / types).",
   },
   {
     target: "./src/engine",
-    from: ["./src/server", "./src/extension", "./src/cli", "./webview", "./test", "./bench"],
-    message: "src/engine must not depend on src/server, src/extension or src/cli.",
+    from: ["./src/engineProcess", "./src/extension", "./src/cli", "./webview", "./test", "./bench"],
+    message: "src/engine must not depend on src/engineProcess, src/extension or src/cli.",
   },
   {
-    target: "./src/server",
+    target: "./src/engineProcess",
     from: ["./src/extension", "./src/cli", "./webview", "./test", "./bench"],
-    message: "src/server runs the engine; it must not depend on the extension or the CLI.",
+    message: "src/engineProcess runs the engine; it must not depend on the extension or the CLI.",
   },
   {
     target: "./src/cli",
-    from: ["./src/extension", "./src/server", "./webview", "./test", "./bench"],
-    message: "src/cli runs the engine directly; it must not depend on the extension or the server.",
+    from: ["./src/extension", "./src/engineProcess", "./webview", "./test", "./bench"],
+    message: "src/cli runs the engine directly; it must not depend on the extension or the engine process.",
   },
   {
     target: "./src/extension",
-    from: ["./src/engine", "./src/server", "./src/cli", "./webview", "./test", "./bench"],
+    from: ["./src/engine", "./src/engineProcess", "./src/cli", "./webview", "./test", "./bench"],
     message: "src/extension talks to the engine through the language server protocol (src/shared), not by importing it.",
   },
   { target: "./webview", from: "./src", except: ["./shared"], message: "The webview imports only src/shared (message types) and its own files." },
+  {
+    target: "./webview",
+    from: "./src/shared/node",
+    message: "The webview is browser code: src/shared/node is node-only (the browser-safe part is src/shared).",
+  },
   { target: "./webview", from: ["./test", "./bench"], message: "The webview must not import tests or benchmarks." },
 ];
 
@@ -172,11 +181,11 @@ export default defineConfig(
   },
   {
     name: "docent/layer-engine-server-cli",
-    files: ["src/engine/**/*.ts", "src/server/**/*.ts", "src/cli/**/*.ts"],
+    files: ["src/engine/**/*.ts", "src/engineProcess/**/*.ts", "src/cli/**/*.ts"],
     rules: {
       "@typescript-eslint/no-restricted-imports": [
         "error",
-        { paths: vscodeOnly("src/engine, src/server and src/cli"), patterns: vscodeOnlyPatterns("src/engine, src/server and src/cli") },
+        { paths: vscodeOnly("src/engine, src/engineProcess and src/cli"), patterns: vscodeOnlyPatterns("src/engine, src/engineProcess and src/cli") },
       ],
     },
   },
@@ -195,7 +204,36 @@ export default defineConfig(
               // (vscode and its client stay out of this exception: they are restricted even as types, above.)
               regex: "^(?!\\.|node:|vscode-languageserver-protocol$|vscode$|vscode-languageclient(/|$))",
               allowTypeImports: true,
-              message: "src/shared may import values only from itself, node builtins and vscode-languageserver-protocol (type imports are fine).",
+              message:
+                "src/shared/node may import values only from itself, src/shared, node builtins and vscode-languageserver-protocol (type imports are fine).",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The browser-safe part (the webview bundles what it imports from here): no node builtins, not
+    // even as types, and nothing from the node part.
+    name: "docent/layer-shared-browser",
+    files: ["src/shared/*.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          paths: vscodeOnly("src/shared"),
+          patterns: [
+            ...vscodeOnlyPatterns("src/shared"),
+            {
+              regex: "^(?!\\.|vscode-languageserver-protocol$)",
+              allowTypeImports: false,
+              message:
+                "src/shared is browser-safe (the webview imports it): only itself and vscode-languageserver-protocol. Node-only helpers go in src/shared/node.",
+            },
+            {
+              regex: "^\\.\\.?/(.*/)?node/",
+              allowTypeImports: false,
+              message: "src/shared is browser-safe: it must not import src/shared/node.",
             },
           ],
         },

@@ -8,8 +8,8 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { answerPrompt, answerQuestion, ANSWER_SYSTEM_PROMPT } from "../src/engine/answer/pipeline.js";
 import { DocsIndex } from "../src/engine/index/docsIndex.js";
-import { ChatModel, defaultThreads } from "../src/engine/model/llm.js";
-import { importNodeLlamaCpp } from "../src/engine/model/nodeLlamaCpp.js";
+import { ChatModel, defaultThreads } from "../src/engine/model/local/llm.js";
+import { importNodeLlamaCpp } from "../src/engine/model/local/nodeLlamaCpp.js";
 
 const { values } = parseArgs({
   options: {

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { DocsIndex } from "../src/engine/index/docsIndex.js";
 import { percentile } from "../src/engine/eval/retrievalEval.js";
-import { loadIndex, saveIndex } from "../src/engine/index/persistence.js";
+import { loadIndex, saveIndex } from "../src/engine/index/disk/persistence.js";
 
 const { values } = parseArgs({
   options: { docs: { type: "string" }, copies: { type: "string", default: "1" }, queries: { type: "string", default: "300" } },

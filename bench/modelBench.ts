@@ -7,8 +7,9 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { benchModelFile } from "./benchModel.js";
 import { DocsIndex } from "../src/engine/index/docsIndex.js";
-import { ChatModel, getLlamaInstance, type GpuSetting } from "../src/engine/model/llm.js";
-import { importNodeLlamaCpp } from "../src/engine/model/nodeLlamaCpp.js";
+import { ChatModel, getLlamaInstance } from "../src/engine/model/local/llm.js";
+import type { GpuSetting } from "../src/engine/model/local/gpuSetting.js";
+import { importNodeLlamaCpp } from "../src/engine/model/local/nodeLlamaCpp.js";
 import { answerQuestion, answerPrompt, ANSWER_SYSTEM_PROMPT } from "../src/engine/answer/pipeline.js";
 
 const { values } = parseArgs({

@@ -4,8 +4,8 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { create, insertMultiple, search } from "@orama/orama";
-import { listCorpus } from "../src/engine/index/corpus.js";
-import { chunkDocument } from "../src/engine/index/chunker.js";
+import { listCorpus } from "../src/engine/index/ingest/corpus.js";
+import { chunkDocument } from "../src/engine/index/ingest/chunker.js";
 import { readQuestions, retrievalMetrics, type QuestionResult } from "../src/engine/eval/retrievalEval.js";
 
 const { values } = parseArgs({ options: { docs: { type: "string" }, questions: { type: "string" } } });

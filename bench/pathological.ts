@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { DocsIndex } from "../src/engine/index/docsIndex.js";
-import { DEFAULT_MAX_FILE_BYTES } from "../src/engine/index/corpus.js";
+import { DEFAULT_MAX_FILE_BYTES } from "../src/engine/index/ingest/corpus.js";
 
 const { values } = parseArgs({
   options: {

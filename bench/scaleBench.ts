@@ -10,7 +10,7 @@
 import { promises as fs, readFileSync, statSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { DocsIndex } from "../src/engine/index/docsIndex.js";
-import { loadIndex, saveIndex } from "../src/engine/index/persistence.js";
+import { loadIndex, saveIndex } from "../src/engine/index/disk/persistence.js";
 import { hashingEmbedder } from "../test/helpers/hashingEmbedder.js";
 
 const { values } = parseArgs({

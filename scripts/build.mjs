@@ -36,16 +36,16 @@ entryPoints.push({
 // The engine process (language server) is ESM, like the CLI, so it can import node-llama-cpp.
 entryPoints.push({
   ...common,
-  entryPoints: ["src/server/server.ts"],
-  outfile: "dist/server.js",
+  entryPoints: ["src/engineProcess/main.ts"],
+  outfile: "dist/engineProcess.js",
   format: "esm",
   banner: { js: "import { createRequire as __docentRequire } from 'node:module'; const require = __docentRequire(import.meta.url);" },
 });
 // The model probe: a child process of the CLI and the engine process that loads a model file
-// first, so that a llama.cpp abort ends only it (src/engine/model/probe.ts finds it beside them).
+// first, so that a llama.cpp abort ends only it (src/engine/model/local/loadProbe.ts finds it beside them).
 entryPoints.push({
   ...common,
-  entryPoints: ["src/engine/model/probeChild.ts"],
+  entryPoints: ["src/engine/model/local/loadProbeChild.ts"],
   outfile: "dist/modelProbe.js",
   format: "esm",
   banner: { js: "import { createRequire as __docentRequire } from 'node:module'; const require = __docentRequire(import.meta.url);" },

@@ -3,7 +3,7 @@
 // platform has it (Linux from Node 20, macOS, Windows), else a poll of the folders' listing.
 import { watch, promises as fs, type FSWatcher } from "node:fs";
 import * as path from "node:path";
-import { listCorpus, type CorpusOptions } from "../engine/index/corpus.js";
+import { listCorpus, type CorpusOptions } from "../engine/index/ingest/corpus.js";
 import type { Logger } from "../engine/util/logger.js";
 
 export interface DocsWatcherOptions {

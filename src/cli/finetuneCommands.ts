@@ -5,7 +5,7 @@ import type { EvalQuestion } from "../engine/eval/retrievalEval.js";
 import { readFeedback, tornFile } from "../engine/finetune/feedbackLog.js";
 import { jsonLine, safeText } from "./terminalText.js";
 import { exportFeedback } from "../engine/finetune/feedbackExport.js";
-import { recordLine } from "../engine/finetune/records.js";
+import { recordLine } from "../engine/finetune/chatRecords.js";
 import { evaluateAnswers } from "../engine/eval/answerEval.js";
 import { interruptOnCtrlC, intOption, ms, parse, UsageError } from "./args.js";
 import { modelOptions } from "./modelOptions.js";

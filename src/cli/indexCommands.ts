@@ -20,7 +20,7 @@ import { mulberry32 } from "../engine/util/random.js";
 import { intOption, ms, numberOption, parse, UsageError } from "./args.js";
 import { answerEvalCommand } from "./finetuneCommands.js";
 import { evaluateContext } from "../engine/eval/contextEval.js";
-import { DEFAULT_CONTEXT_SIZE } from "../engine/model/llm.js";
+import { DEFAULT_CONTEXT_SIZE } from "../engine/model/local/llm.js";
 import { DEFAULT_PIPELINE } from "../shared/pipelineSettings.js";
 import { modelOptions } from "./modelOptions.js";
 import { openEngine, requireDir, withEngine } from "./openEngine.js";

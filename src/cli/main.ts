@@ -4,7 +4,7 @@ import { safeLines, safeText } from "./terminalText.js";
 import { askCommand } from "./askCommand.js";
 import { datasetCommand, feedbackCommand } from "./finetuneCommands.js";
 import { evalCommand, indexCommand, searchCommand } from "./indexCommands.js";
-import { mcpCommand } from "./mcpCommand.js";
+import { mcpCommand } from "./mcp/command.js";
 import { defineCommand } from "./defineCommand.js";
 
 const USAGE = `Usage: docent <command> [options]

@@ -1,6 +1,6 @@
 // Model-related CLI options, shared by `ask`, `eval --answers` and `dataset`.
-import type { GpuSetting } from "../engine/model/llm.js";
-import { parseServerUrl } from "../engine/model/server/serverUrl.js";
+import type { GpuSetting } from "../engine/model/local/gpuSetting.js";
+import { parseServerUrl } from "../engine/model/remote/serverUrl.js";
 import { intOption, numberOption, UsageError } from "./args.js";
 
 export const modelOptions = {

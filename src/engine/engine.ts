@@ -1,31 +1,24 @@
 // The engine: the one place that opens the docs index, loads the models and answers. The engine
-// process (src/server, a thin LSP adapter) and the CLI both drive it. Plain Node (no vscode, no
-// LSP types), so it is tested directly.
+// process (src/engineProcess, a thin LSP adapter) and the CLI both drive it. Plain Node (no vscode, no
+// LSP types), so it is tested directly. A thin front over its parts: the index keeper
+// (indexKeeper.ts), the model host (modelHost.ts) and the status they both update (engineStatus.ts).
 import * as path from "node:path";
-import { answerQuestion, type ChatGenerator, type PipelineEvent, type PipelineResult } from "./answer/pipeline.js";
-import { hasChanges, type DocsIndex, type IndexOptions, type UpdateReport } from "./index/docsIndex.js";
-import { loadIndex, saveIndex, type LoadOutcome } from "./index/persistence.js";
-import { headingLabel, type Embedder } from "./index/types.js";
+import { answerQuestion, type PipelineEvent, type PipelineResult } from "./answer/pipeline.js";
+import type { DocsIndex } from "./index/docsIndex.js";
 import { exampleQuestions } from "./examples.js";
-import { definitionRow, searchSections } from "./lookup.js";
+import { defineName, searchSections } from "./lookup.js";
 import { cardForName } from "./cards/cardsForTerms.js";
 import { appendFeedback, feedbackEntry, recoverSourceTexts } from "./finetune/feedbackLog.js";
 import { generateDataset } from "./finetune/dataset.js";
-import { isRemoteModelReference } from "./model/download/references.js";
-import { resolveModelReference } from "./model/download/resolve.js";
-import { ChatModel, LlamaEmbedder, type ModelSettings } from "./model/llm.js";
-import { describeModelStatus, loadLlamaBackend, type LlamaBackend } from "./model/gpuBackend.js";
-import { cudaPackageNames, hasSystemCudaRuntime, installGpuPackage, npmRegistry } from "./model/gpuPackages.js";
-import { importNodeLlamaCpp } from "./model/nodeLlamaCpp.js";
-import { connectionFor, embeddingServerUrl, serverChatKey, serverEmbeddingKey } from "./model/server/serverBackend.js";
-import { ServerChat } from "./model/server/serverChat.js";
-import { ServerEmbedder } from "./model/server/serverEmbedder.js";
-import { describeServerModel } from "./model/server/serverModels.js";
+import { EngineStatusBoard } from "./engineStatus.js";
+import { IndexKeeper, type IndexOpening } from "./indexKeeper.js";
+import { ModelHost, modelsChanged } from "./modelHost.js";
+import type { ChatGenerator } from "./model/modelInterface.js";
+import { serverEmbeddingKey } from "./model/remote/serverBackend.js";
 import { silentLogger, type Logger } from "./util/logger.js";
 import { SerialQueue } from "./util/serialQueue.js";
 import { withoutText, type AnswerResult } from "../shared/answer.js";
-import { DEFAULT_MEMORY_BUDGET_MB, FEEDBACK_FILE, INDEX_FILE } from "../shared/defaults.js";
-import { isDefinableName } from "../shared/names.js";
+import { FEEDBACK_FILE, INDEX_FILE } from "../shared/defaults.js";
 import type {
   AskEventParams,
   AskParams,
@@ -41,11 +34,12 @@ import type {
   FeedbackResult,
   GpuPackageProgressParams,
   InitializationOptions,
-  ModelFailure,
   ModelStatus,
   ReindexResult,
   SearchSection,
 } from "../shared/protocol.js";
+
+export type { IndexOpening } from "./indexKeeper.js";
 
 export interface EngineEvents {
   status(status: EngineStatus): void;
@@ -75,15 +69,6 @@ export interface EngineOptions {
   serverApiKey?: string;
 }
 
-/** How the index was opened at start-up, for the CLI's report. */
-export interface IndexOpening {
-  load: LoadOutcome["status"];
-  loadReason?: string;
-  loadMs: number;
-  report: UpdateReport & { cancelled?: boolean };
-  saved: boolean;
-}
-
 /** The engine of the extension's engine process: index and feedback in its workspace storage. */
 export function workspaceEngineOptions(init: InitializationOptions): Omit<EngineOptions, "logger" | "events"> {
   return {
@@ -97,24 +82,11 @@ export function workspaceEngineOptions(init: InitializationOptions): Omit<Engine
   };
 }
 
-/** A chat model the engine owns: in process or on a server. */
-type OwnedChat = ChatGenerator & { dispose(): Promise<void> };
-
-const SAVE_DELAY_MS = 2000;
 /** Answers whose source texts are kept in memory for feedback (older ones are re-read from disk). */
 const RECENT_ANSWERS = 50;
-const WATCH_DEBOUNCE_MS = 300;
 
 export class Engine {
-  private index?: DocsIndex;
-  private chat?: OwnedChat;
-  private embedder?: Embedder & { dispose(): Promise<void> };
-  private serverApiKey?: string;
-  /** The llama.cpp binary in use (Model Status), and the last model answer's speed. */
-  private backend?: LlamaBackend;
-  private lastAnswer?: ModelStatus["lastAnswer"];
   private settings: EngineSettings;
-  private readonly status: EngineStatus = { state: "starting", files: 0, sections: 0, warnings: [], pid: process.pid };
   private readonly running = new Map<string, AbortController>();
   /** Source texts of recent answers, so feedback can store what the model was shown. */
   private readonly recentSources = new Map<string, Map<number, string>>();
@@ -123,24 +95,29 @@ export class Engine {
    * updates of one file must not interleave, and a model must not be swapped under a question.
    */
   private readonly queue = new SerialQueue();
-  private saveTimer?: NodeJS.Timeout;
-  private pendingChanges = new Set<string>();
-  private changeTimer?: NodeJS.Timeout;
-  private changeWaiters: (() => void)[] = [];
-  private indexAbort?: AbortController;
-  private startSignal?: AbortSignal;
   private readonly indexOpened = deferred();
-
   private readonly logger: Logger;
   private readonly events: EngineEvents;
-  /** How the index was last opened (at start, or after a settings change): for the CLI's report. */
-  opening?: IndexOpening;
+  private readonly status: EngineStatusBoard;
+  private readonly indexKeeper: IndexKeeper;
+  private readonly models: ModelHost;
 
   constructor(private readonly options: EngineOptions) {
     this.settings = options.settings;
-    this.serverApiKey = options.serverApiKey;
     this.logger = options.logger ?? silentLogger;
     this.events = { status: () => {}, askEvent: () => {}, ...options.events };
+    const { logger, queue } = this;
+    this.status = new EngineStatusBoard(
+      logger,
+      (status) => this.events.status(status),
+      () => {
+        const index = this.indexKeeper.index;
+        return index && { files: index.fileCount, sections: index.chunkCount };
+      },
+    );
+    const { roots, indexFile, onFailure, modelsDir, gpuPackagesDir, serverApiKey } = options;
+    this.indexKeeper = new IndexKeeper({ roots, indexFile, onFailure, logger, status: this.status, queue });
+    this.models = new ModelHost({ modelsDir, gpuPackagesDir, onFailure, serverApiKey, logger, status: this.status, settings: () => this.settings });
   }
 
   get indexFile(): string {
@@ -151,6 +128,15 @@ export class Engine {
     return this.options.feedbackFile;
   }
 
+  /** How the index was last opened (at start, or after a settings change): for the CLI's report. */
+  get opening(): IndexOpening | undefined {
+    return this.indexKeeper.opening;
+  }
+
+  private get index(): DocsIndex | undefined {
+    return this.indexKeeper.index;
+  }
+
   /** The opened index (search, evaluation); start() first. */
   get docsIndex(): DocsIndex {
     if (!this.index) throw new Error("The docs index is not ready yet");
@@ -159,7 +145,7 @@ export class Engine {
 
   /** The loaded chat model, in process or on a server, if any (answer evaluation). */
   get chatModel(): ChatGenerator | undefined {
-    return this.chat;
+    return this.models.chat;
   }
 
   /** "cuda", "vulkan", "metal" or "cpu" when a chat model is loaded. */
@@ -168,16 +154,7 @@ export class Engine {
   }
 
   getStatus(): EngineStatus {
-    return { ...this.status, warnings: [...this.status.warnings] };
-  }
-
-  private setStatus(patch: Partial<EngineStatus>): void {
-    Object.assign(this.status, patch);
-    if (this.index) {
-      this.status.files = this.index.fileCount;
-      this.status.sections = this.index.chunkCount;
-    }
-    this.events.status(this.getStatus());
+    return this.status.get();
   }
 
   /**
@@ -186,19 +163,19 @@ export class Engine {
    * onFailure "throw" (the CLI) it loads first. The signal stops model downloads.
    */
   start(signal?: AbortSignal): Promise<void> {
-    this.startSignal = signal;
+    this.models.startSignal = signal;
     const chatFirst = this.options.onFailure === "throw";
     return this.queue
       .run(async () => {
         this.logger.info(`Index file: ${this.indexFile}${this.feedbackFile ? `; feedback log: ${this.feedbackFile}` : ""}`);
         try {
-          await this.loadEmbedderIfConfigured();
-          if (chatFirst) await this.loadChatModel();
-          await this.openIndex();
+          await this.models.loadEmbedder();
+          if (chatFirst) await this.models.loadChat();
+          await this.indexKeeper.open(this.settings, this.models.embedder);
           this.indexOpened.resolve();
-          if (!chatFirst) await this.loadChatModel();
+          if (!chatFirst) await this.models.loadChat();
         } catch (err) {
-          this.setStatus({ state: "error", message: `Docent could not start: ${(err as Error).message}` });
+          this.status.set({ state: "error", message: `Docent could not start: ${(err as Error).message}` });
           throw err;
         }
       })
@@ -210,292 +187,18 @@ export class Engine {
     return this.indexOpened.promise;
   }
 
-  private modelSettings(): ModelSettings {
-    const s = this.settings;
-    // A model file not loaded before is first loaded in a child process (model/probe.ts); the
-    // files that loaded are remembered beside the downloaded models.
-    const probe = { cacheFile: path.join(this.options.modelsDir, "probed-models.json"), logger: this.logger };
-    return { gpu: s.gpu, threads: s.threads, contextSize: s.contextSize, lora: s.lora, probe };
-  }
-
-  private async resolve(ref: string, what: string): Promise<string> {
-    let shown = -1;
-    // A download says so from its start, also while it is still reaching the server (a record of a
-    // finished download is reused in milliseconds, and the state then moves on to loading).
-    if (isRemoteModelReference(ref)) this.setStatus({ state: "downloading-model", progress: 0, message: `Downloading ${what} ${ref}` });
-    return resolveModelReference(ref, {
-      modelsDir: this.options.modelsDir,
-      logger: this.logger,
-      signal: this.startSignal,
-      onProgress: ({ downloadedBytes, totalBytes, fileName }) => {
-        // One status per whole percent (or per 5 MB when the size is unknown): a multi-GB
-        // download reports progress thousands of times.
-        const step = totalBytes ? Math.floor((100 * downloadedBytes) / totalBytes) : Math.floor(downloadedBytes / (5 * 1024 * 1024));
-        if (step === shown) return;
-        shown = step;
-        this.setStatus({ state: "downloading-model", progress: totalBytes ? step / 100 : undefined, message: `Downloading ${what} ${fileName}` });
-      },
-    });
-  }
-
-  private async loadEmbedderIfConfigured(): Promise<void> {
-    const server = this.settings.server;
-    if (server?.url && server.embeddingModel) {
-      try {
-        this.setStatus({ state: "loading-model", message: "Connecting to the embedding model on the server" });
-        const connection = connectionFor({ ...server, url: embeddingServerUrl(server) }, this.serverApiKey, this.logger);
-        this.embedder = await ServerEmbedder.connect(connection, { model: server.embeddingModel, logger: this.logger }, this.startSignal);
-      } catch (err) {
-        if (this.options.onFailure === "throw") throw err;
-        this.warn(`Embedding model on the server not reached, search uses full text only: ${(err as Error).message}`);
-      }
-      return;
-    }
-    if (!this.settings.embeddingModel) return;
-    try {
-      this.setStatus({ state: "loading-model", message: "Loading the embedding model" });
-      const file = await this.resolve(this.settings.embeddingModel, "embedding model");
-      this.backend = await loadLlamaBackend(this.settings.gpu, this.logger, this.options.gpuPackagesDir);
-      const llama = this.backend.llama;
-      this.embedder = await LlamaEmbedder.load(llama, file, this.modelSettings());
-    } catch (err) {
-      if (this.options.onFailure === "throw") throw err;
-      this.modelFailed("embeddingModel", this.settings.embeddingModel, err);
-      this.warn(`Embedding model not loaded, search uses full text only: ${(err as Error).message}`);
-    }
-  }
-
-  private async openIndex(): Promise<void> {
-    this.setStatus({ state: "indexing", message: "Loading the docs index" });
-    const options: IndexOptions = {
-      corpus: { include: this.settings.include, exclude: this.settings.exclude, maxFileBytes: this.settings.maxFileBytes },
-      embedder: this.embedder,
-      logger: this.logger,
-      memoryBudgetMB: this.settings.memoryBudgetMB ?? DEFAULT_MEMORY_BUDGET_MB,
-    };
-    const t0 = performance.now();
-    const loaded = await loadIndex(this.indexFile, this.options.roots, options);
-    const loadMs = performance.now() - t0;
-    this.index = loaded.index;
-    this.status.indexSource = loaded.status === "loaded" ? "loaded" : "built";
-    const loadReason = "reason" in loaded ? loaded.reason : undefined;
-    this.logger.info(`Index ${loaded.status} in ${loadMs.toFixed(0)} ms${loadReason ? ` (${loadReason})` : ""}`);
-    const report = await this.runUpdate();
-    const changed = loaded.status !== "loaded" || hasChanges(report) || Boolean(report.cancelled);
-    const saved = changed && (await this.saveNow());
-    this.opening = { load: loaded.status, loadReason, loadMs, report, saved };
-  }
-
-  private async runUpdate(signal?: AbortSignal): Promise<UpdateReport & { cancelled?: boolean }> {
-    this.setStatus({ state: "indexing", message: "Indexing the docs", progress: undefined });
-    const controller = new AbortController();
-    signal?.addEventListener("abort", () => controller.abort(), { once: true });
-    this.indexAbort = controller;
-    // Files done of total, at most ten statuses a second (and always the first and the last).
-    let lastShown = 0;
-    const onProgress = (done: number, total: number) => {
-      const now = performance.now();
-      if (done !== 0 && done !== total && now - lastShown < 100) return;
-      lastShown = now;
-      this.setStatus({ state: "indexing", indexed: { done, total }, progress: total ? done / total : undefined });
-    };
-    try {
-      const report = await this.index!.update(controller.signal, onProgress);
-      this.logger.info(
-        `Indexed ${this.index!.fileCount} files (${report.added.length} added, ${report.updated.length} updated, ${report.removed.length} removed, ${report.unchanged} unchanged) in ${report.ms.toFixed(0)} ms`,
-      );
-      // Info, not warnings: the same files are skipped on every run, and invalid UTF-8 is already
-      // reported by the index as it reads a file.
-      for (const s of report.skipped) this.logger.info(`Skipped ${s.relPath}: ${s.reason} (${s.detail})`);
-      if (report.overBudget) {
-        const { usedMB, budgetMB, filesLeft } = report.overBudget;
-        this.warn(
-          `Indexing stopped at the memory budget (${usedMB} MB of ${budgetMB} MB, docent.index.memoryBudgetMB): ${filesLeft} files not indexed; answers come from the ${this.index!.fileCount} indexed.`,
-        );
-      }
-      return report;
-    } catch (err) {
-      // A stop, or a failure (an embedding model that crashed, a folder that went away), keeps
-      // what was indexed so far: searching it still works, and the next update carries on.
-      if (controller.signal.aborted) this.logger.warn(`Indexing cancelled with ${this.index!.fileCount} files indexed; Reindex finishes it.`);
-      else if (this.options.onFailure === "throw") throw err;
-      else this.warn(`Indexing stopped with an error (${this.index!.fileCount} files indexed; Reindex retries): ${(err as Error).message}`);
-      return { added: [], updated: [], removed: [], unchanged: 0, skipped: [], invalidUtf8: [], chunksAdded: 0, ms: 0, cancelled: true };
-    } finally {
-      this.indexAbort = undefined;
-      this.setStatus({ state: "ready", message: undefined, indexed: undefined, progress: undefined });
-    }
-  }
-
   /** Stops the indexing under way; what was indexed so far stays and is saved. */
   cancelIndexing(): boolean {
-    this.indexAbort?.abort();
-    return Boolean(this.indexAbort);
-  }
-
-  /**
-   * The chat model on a team's server. It stays in use when the server cannot be reached now: it
-   * asks again at each question, so a server that comes back (or restarts) answers without a reload.
-   */
-  private async connectServerChat(): Promise<void> {
-    const server = this.settings.server!;
-    if (this.settings.chatModel) this.logger.info(`docent.server.url is set: the local chat model ${this.settings.chatModel} is not loaded`);
-    const unreachable = "The model server is not answering now";
-    const chat: ServerChat = new ServerChat(connectionFor(server, this.serverApiKey, this.logger), {
-      model: server.chatModel,
-      logger: this.logger,
-      // Reached (at start, or again later): the status names the model and drops the warning.
-      onConnect: (info) => {
-        if (this.chat !== chat) return;
-        this.status.warnings = this.status.warnings.filter((w) => !w.startsWith(unreachable));
-        this.setStatus({ model: `${info.id} (server)`, device: "server" });
-      },
-    });
-    this.chat = chat;
-    this.setStatus({ state: "loading-model", message: `Connecting to the model server ${chat.connection.label}` });
-    try {
-      const info = await chat.connect(this.startSignal);
-      this.logger.info(`Answers come from the model server: ${describeServerModel(chat.connection, info)}`);
-      this.setStatus({ state: "ready", message: undefined, progress: undefined });
-    } catch (err) {
-      if (this.options.onFailure === "throw") {
-        this.chat = undefined;
-        throw err;
-      }
-      this.warn(`${unreachable} (Docent asks again at the next question): ${(err as Error).message}`);
-      this.setStatus({ state: "ready", model: `${server.chatModel || "?"} (server)`, device: "server", message: undefined, progress: undefined });
-    }
-  }
-
-  private async loadChatModel(): Promise<void> {
-    if (this.settings.server?.url) return this.connectServerChat();
-    const ref = this.settings.chatModel;
-    if (!ref) {
-      this.setStatus({ state: "ready", model: undefined, device: undefined, message: undefined });
-      return;
-    }
-    let failing: Pick<ModelFailure, "setting" | "ref"> = { setting: "chatModel", ref };
-    try {
-      this.setStatus({ state: "loading-model", message: "Loading the chat model" });
-      const file = await this.resolve(ref, "chat model");
-      this.logger.info(`Loading the chat model ${file} (GPU: ${this.settings.gpu})`);
-      this.backend = await loadLlamaBackend(this.settings.gpu, this.logger, this.options.gpuPackagesDir);
-      const llama = this.backend.llama;
-      this.logger.info(`llama.cpp is ready on ${llama.gpu || "CPU"}`);
-      // Adapters are references like the model: local paths (~ included) or hf: downloads.
-      const lora = [];
-      for (const a of this.settings.lora) {
-        failing = { setting: "loraAdapters", ref: a.path };
-        lora.push({ path: await this.resolve(a.path, "LoRA adapter"), scale: a.scale });
-      }
-      failing = { setting: "chatModel", ref };
-      this.setStatus({ state: "loading-model", message: "Loading the chat model" });
-      const chat = await ChatModel.load(llama, file, { ...this.modelSettings(), lora });
-      this.chat = chat;
-      this.logger.info(
-        `Chat model ${file} ready on ${llama.gpu || "CPU"} (${chat.gpuLayers} GPU layers, ${chat.threads} threads, context ${chat.contextSize})`,
-      );
-      // The device is where the model runs: a GPU binary that offloaded no layer (Vulkan with only a
-      // software renderer, a model too big for VRAM) leaves it on the CPU; Model Status says why.
-      const device = llama.gpu && chat.gpuLayers > 0 ? llama.gpu : "cpu";
-      this.setStatus({ state: "ready", model: path.basename(file), device, message: undefined, progress: undefined });
-    } catch (err) {
-      if (this.options.onFailure === "throw") throw err;
-      this.modelFailed(failing.setting, failing.ref, err);
-      this.warn(`Chat model not loaded, answers show the best-matching sections instead: ${(err as Error).message}`);
-      this.setStatus({ state: "ready", model: undefined, device: undefined, message: undefined, progress: undefined });
-    }
-  }
-
-  /** Remembers which model failed (shown with the next status), so the editor can offer Retry or another file. */
-  private modelFailed(setting: ModelFailure["setting"], ref: string | undefined, err: unknown): void {
-    if (!ref) return;
-    this.status.modelFailure = { setting, ref, message: (err as Error).message, download: isRemoteModelReference(ref) };
-  }
-
-  private warn(message: string): void {
-    this.logger.error(message);
-    this.status.warnings = [...this.status.warnings.filter((w) => w !== message), message].slice(-5);
-    this.setStatus({});
-  }
-
-  /** Saves the index; a failure (disk full, no permission) is logged, and the index stays in memory. */
-  private async saveNow(full = false): Promise<boolean> {
-    if (!this.index) return false;
-    const t0 = performance.now();
-    try {
-      const { bytes, journaled } = await saveIndex(this.index, this.indexFile, { full });
-      const how = journaled ? "changes appended to its journal" : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-      this.logger.info(`Saved the index (${how}) in ${(performance.now() - t0).toFixed(0)} ms`);
-      return true;
-    } catch (err) {
-      this.warn(`Saving the index failed (it is rebuilt at the next start): ${(err as Error).message}`);
-      return false;
-    }
-  }
-
-  private scheduleSave(): void {
-    clearTimeout(this.saveTimer);
-    this.saveTimer = setTimeout(() => {
-      this.saveTimer = undefined;
-      void this.queue.run(() => this.saveNow());
-    }, SAVE_DELAY_MS);
+    return this.indexKeeper.cancelIndexing();
   }
 
   reindex(signal?: AbortSignal): Promise<ReindexResult> {
-    return this.queue.run(() => this.reindexNow(signal));
-  }
-
-  private async reindexNow(signal?: AbortSignal): Promise<ReindexResult> {
-    if (!this.index) throw new Error("The engine is still starting");
-    const report = await this.runUpdate(signal);
-    if (hasChanges(report) || report.cancelled) await this.saveNow();
-    return {
-      files: this.index.fileCount,
-      sections: this.index.chunkCount,
-      added: report.added.length,
-      updated: report.updated.length,
-      removed: report.removed.length,
-      skipped: report.skipped.map((s) => ({ path: s.relPath, reason: s.reason, detail: s.detail })),
-      ms: report.ms,
-      cancelled: report.cancelled ?? false,
-    };
+    return this.queue.run(() => this.indexKeeper.reindexNow(signal));
   }
 
   /** Files created, changed or deleted on disk (from the editor's watcher), debounced. */
   filesChanged(files: string[]): Promise<void> {
-    for (const f of files) this.pendingChanges.add(f);
-    clearTimeout(this.changeTimer);
-    return new Promise((resolve) => {
-      // Every caller waiting on this burst of changes is released when it has been applied.
-      this.changeWaiters.push(resolve);
-      this.changeTimer = setTimeout(() => {
-        const waiters = this.changeWaiters.splice(0);
-        void this.queue.run(() => this.applyChanges()).finally(() => waiters.forEach((w) => w()));
-      }, WATCH_DEBOUNCE_MS);
-    });
-  }
-
-  private async applyChanges(): Promise<void> {
-    if (!this.index) return;
-    const files = [...this.pendingChanges];
-    this.pendingChanges.clear();
-    let any = false;
-    for (const file of files) {
-      try {
-        const outcome = await this.index.refreshFile(file);
-        if (outcome !== "unchanged" && outcome !== "ignored") {
-          any = true;
-          this.logger.info(`Re-indexed ${file}: ${outcome}`);
-        }
-      } catch (err) {
-        this.logger.error(`Re-indexing ${file} failed: ${(err as Error).message}`);
-      }
-    }
-    if (any) {
-      this.setStatus({});
-      this.scheduleSave();
-    }
+    return this.indexKeeper.filesChanged(files);
   }
 
   /**
@@ -508,7 +211,7 @@ export class Engine {
     signal?.addEventListener("abort", () => controller.abort(), { once: true });
     const run = this.queue.run(async () => {
       if (!this.index) throw new Error("The docs index is not ready yet");
-      const result = await answerQuestion(this.index, this.chat, params.question, {
+      const result = await answerQuestion(this.index, this.models.chat, params.question, {
         signal: controller.signal,
         ...(params.previous ? { previous: params.previous } : {}),
         settings: this.settings.pipeline,
@@ -520,9 +223,13 @@ export class Engine {
       });
       this.rememberSources(params.id, result);
       if (result.mode === "model" && result.tokens.answer > 0) {
-        this.lastAnswer = { tokensPerSecond: result.tokensPerSecond.answer, tokens: result.tokens.answer, firstTokenMs: result.timings.firstAnswerTokenMs };
+        this.models.recordAnswer({
+          tokensPerSecond: result.tokensPerSecond.answer,
+          tokens: result.tokens.answer,
+          firstTokenMs: result.timings.firstAnswerTokenMs,
+        });
         // A status event, so the client refreshes Model Status (the status bar tooltip's speed).
-        this.setStatus({});
+        this.status.set({});
       }
       return toWire(result);
     });
@@ -561,27 +268,9 @@ export class Engine {
     return { file, sourcesWithoutText };
   }
 
-  /**
-   * The definition of a name the docs define, for hovers: the defining section's first
-   * paragraph, its heading and location. Plain words are not looked up (see isDefinableName).
-   */
+  /** The definition of a name the docs define, for hovers (see lookup.ts's defineName). */
   define(name: string): Definition | undefined {
-    if (!this.index || !isDefinableName(name)) return undefined;
-    const [hit] = this.index.exactTermHits(name, undefined, 1);
-    if (!hit) return undefined;
-    const chunk = this.index.getChunk(hit.chunkId);
-    if (!chunk) return undefined;
-    return {
-      term: hit.term,
-      ...(hit.askedAs ? { askedAs: hit.askedAs } : {}),
-      heading: headingLabel(chunk),
-      file: chunk.file,
-      path: chunk.relPath,
-      startLine: chunk.startLine,
-      endLine: chunk.endLine,
-      summary: firstParagraph(chunk.text),
-      ...withDetails(definitionRow(chunk, hit.term)),
-    };
+    return this.index ? defineName(this.index, name) : undefined;
   }
 
   /** A few questions about names the docs define (the chat's empty state); none before the index is open. */
@@ -608,45 +297,26 @@ export class Engine {
     // Questions wait while the model writes the dataset (one model, one sequence).
     return this.queue.run(async () => {
       if (!this.index) throw new Error("The docs index is not ready yet");
-      if (!this.chat) throw new Error('Exporting a dataset needs a chat model: set one with "Docent: Select Model"');
-      return generateDataset(this.index, this.chat, { ...params, signal, onProgress: ({ done, total, records }) => onProgress?.({ done, total, records }) });
+      const chat = this.models.chat;
+      if (!chat) throw new Error('Exporting a dataset needs a chat model: set one with "Docent: Select Model"');
+      return generateDataset(this.index, chat, { ...params, signal, onProgress: ({ done, total, records }) => onProgress?.({ done, total, records }) });
     });
   }
 
   /** Where the model runs and how fast it answered (Docent: Show Model Status). */
   modelStatus(): Promise<ModelStatus> {
-    // A model on a team's server has no local device to describe: Model Status shows the local binary only.
-    const chat = this.chat instanceof ChatModel ? this.chat : undefined;
-    return describeModelStatus({ gpuSetting: this.settings.gpu, backend: this.backend, chat, lastAnswer: this.lastAnswer });
+    return this.models.modelStatus();
   }
 
-  /**
-   * Fetches node-llama-cpp's CUDA binary package (and the CUDA runtime package when the system has
-   * no CUDA runtime) of the installed node-llama-cpp version into gpuPackagesDir. They are used
-   * from the next start of the engine process (module resolution is fixed once the binary loaded).
-   */
-  async enableCuda(onProgress?: (p: GpuPackageProgressParams) => void, signal?: AbortSignal): Promise<EnableCudaResult> {
-    const dir = this.options.gpuPackagesDir;
-    if (!dir) throw new Error("This engine has no folder for GPU packages");
-    const names = cudaPackageNames();
-    if (!names) throw new Error(`node-llama-cpp has no CUDA build for ${process.platform}-${process.arch} (CUDA is for Linux and Windows on x64)`);
-    const { getModuleVersion } = await importNodeLlamaCpp();
-    const version = await getModuleVersion();
-    const registry = await npmRegistry();
-    const wanted = [names.binary, ...((await hasSystemCudaRuntime()) ? [] : [names.runtime])];
-    const installed = [];
-    for (const name of wanted) {
-      this.logger.info(`Fetching ${name}@${version} from ${registry}`);
-      const p = await installGpuPackage({ storageDir: dir, name, version, registry, signal, onProgress });
-      installed.push({ name: p.name, version: p.version });
-    }
-    return { installed, registry };
+  /** Fetches node-llama-cpp's CUDA packages into gpuPackagesDir, used from the next start (see ModelHost.enableCuda). */
+  enableCuda(onProgress?: (p: GpuPackageProgressParams) => void, signal?: AbortSignal): Promise<EnableCudaResult> {
+    return this.models.enableCuda(onProgress, signal);
   }
 
   /** New settings: reload what they affect. */
   configure(settings: EngineSettings): Promise<void> {
     // An indexing run under the old settings is stopped rather than waited for.
-    this.indexAbort?.abort();
+    this.indexKeeper.cancelIndexing();
     return this.queue.run(() => this.configureNow(settings));
   }
 
@@ -655,57 +325,40 @@ export class Engine {
     this.settings = settings;
     const corpusChanged =
       JSON.stringify([before.include, before.exclude, before.maxFileBytes]) !== JSON.stringify([settings.include, settings.exclude, settings.maxFileBytes]);
-    const embedderChanged = before.embeddingModel !== settings.embeddingModel || serverEmbeddingKey(before.server) !== serverEmbeddingKey(settings.server);
-    const chatChanged =
-      JSON.stringify([before.chatModel, before.lora, before.gpu, before.threads, before.contextSize, serverChatKey(before.server)]) !==
-      JSON.stringify([settings.chatModel, settings.lora, settings.gpu, settings.threads, settings.contextSize, serverChatKey(settings.server)]);
-    if (!corpusChanged && !embedderChanged && !chatChanged) return;
-    if (chatChanged) {
-      await this.chat?.dispose();
-      this.chat = undefined;
-    }
-    if (embedderChanged) {
-      await this.embedder?.dispose();
-      this.embedder = undefined;
-    }
-    this.status.warnings = [];
-    this.status.modelFailure = undefined;
-    if (embedderChanged) await this.loadEmbedderIfConfigured();
-    if (corpusChanged || embedderChanged) await this.openIndex();
-    if (chatChanged) await this.loadChatModel();
+    const changed = modelsChanged(before, settings);
+    if (!corpusChanged && !changed.embedder && !changed.chat) return;
+    if (changed.chat) await this.models.unloadChat();
+    if (changed.embedder) await this.models.unloadEmbedder();
+    this.status.dropWarnings();
+    this.status.note({ modelFailure: undefined });
+    if (changed.embedder) await this.models.loadEmbedder();
+    if (corpusChanged || changed.embedder) await this.indexKeeper.open(this.settings, this.models.embedder);
+    if (changed.chat) await this.models.loadChat();
   }
 
   /** A new API key for the model server: what runs on the server reconnects with it. */
   setServerApiKey(apiKey: string | undefined): Promise<void> {
     return this.queue.run(async () => {
-      if ((apiKey || undefined) === this.serverApiKey) return;
-      this.serverApiKey = apiKey || undefined;
+      if (!this.models.useServerApiKey(apiKey)) return;
       const server = this.settings.server;
       if (!server?.url) return;
-      this.status.warnings = [];
+      this.status.dropWarnings();
       if (serverEmbeddingKey(server)) {
-        await this.embedder?.dispose();
-        this.embedder = undefined;
-        await this.loadEmbedderIfConfigured();
-        await this.openIndex();
+        await this.models.unloadEmbedder();
+        await this.models.loadEmbedder();
+        await this.indexKeeper.open(this.settings, this.models.embedder);
       }
-      await this.chat?.dispose();
-      this.chat = undefined;
-      await this.loadChatModel();
+      await this.models.unloadChat();
+      await this.models.loadChat();
     });
   }
 
   async dispose(): Promise<void> {
     this.cancelAll();
-    clearTimeout(this.changeTimer);
-    // On shutdown the journal, if any, is folded into a full save (the next start reads one file).
-    if (this.saveTimer || (this.index?.changeLog?.journalBytes ?? 0) > 0) {
-      clearTimeout(this.saveTimer);
-      void this.queue.run(() => this.saveNow(true));
-    }
+    // Debounced changes are dropped; a save still due (or the journal, folded into a full save) is queued.
+    this.indexKeeper.close();
     await this.queue.idle();
-    await this.chat?.dispose();
-    await this.embedder?.dispose();
+    await this.models.dispose();
   }
 }
 
@@ -716,15 +369,7 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
   return { promise, resolve };
 }
 
-function firstParagraph(text: string): string {
-  const paragraphs = text.split(/\n\s*\n/).map((p) => p.trim());
-  const prose = paragraphs.find((p) => p && !p.startsWith("#") && !p.startsWith("|") && !p.startsWith("```") && !p.startsWith("<!--"));
-  return (prose ?? paragraphs.find((p) => p && !p.startsWith("#")) ?? "").slice(0, 600);
-}
-
 /** The answer as it goes out: source texts stay in the engine (the client opens the files). */
 function toWire(result: PipelineResult): AnswerResult {
   return { ...result, sources: result.sources.map(withoutText) };
 }
-
-const withDetails = (details: Record<string, string> | undefined) => (details ? { details } : {});

@@ -3,7 +3,8 @@
 // from these, so both say the same thing about the same docs.
 import type { DocsIndex } from "./index/docsIndex.js";
 import { headingLabel, type ChunkRecord } from "./index/types.js";
-import type { SearchSection } from "../shared/protocol.js";
+import { isDefinableName } from "../shared/names.js";
+import type { Definition, SearchSection } from "../shared/protocol.js";
 
 /** Longest section text in a search result, in characters. */
 export const MAX_SECTION_CHARS = 4000;
@@ -69,3 +70,34 @@ export function definitionRow(chunk: Pick<ChunkRecord, "text"> | undefined, term
   }
   return undefined;
 }
+
+/**
+ * The definition of a name the docs define, for hovers: the defining section's first
+ * paragraph, its heading and location. Plain words are not looked up (see isDefinableName).
+ */
+export function defineName(index: DocsIndex, name: string): Definition | undefined {
+  if (!isDefinableName(name)) return undefined;
+  const [hit] = index.exactTermHits(name, undefined, 1);
+  if (!hit) return undefined;
+  const chunk = index.getChunk(hit.chunkId);
+  if (!chunk) return undefined;
+  return {
+    term: hit.term,
+    ...(hit.askedAs ? { askedAs: hit.askedAs } : {}),
+    heading: headingLabel(chunk),
+    file: chunk.file,
+    path: chunk.relPath,
+    startLine: chunk.startLine,
+    endLine: chunk.endLine,
+    summary: firstParagraph(chunk.text),
+    ...withDetails(definitionRow(chunk, hit.term)),
+  };
+}
+
+function firstParagraph(text: string): string {
+  const paragraphs = text.split(/\n\s*\n/).map((p) => p.trim());
+  const prose = paragraphs.find((p) => p && !p.startsWith("#") && !p.startsWith("|") && !p.startsWith("```") && !p.startsWith("<!--"));
+  return (prose ?? paragraphs.find((p) => p && !p.startsWith("#")) ?? "").slice(0, 600);
+}
+
+const withDetails = (details: Record<string, string> | undefined) => (details ? { details } : {});

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { AnswerSource } from "../shared/answer.js";
-import { definitionMarkdown, searchResultsMarkdown } from "../shared/docsMarkdown.js";
+import { definitionMarkdown, searchResultsMarkdown } from "../shared/node/docsMarkdown.js";
 import type { Definition, SearchSection } from "../shared/protocol.js";
 import { Disposable } from "./disposable.js";
 import type { EngineClient } from "./engineClient.js";
@@ -116,7 +116,7 @@ export class DocentAgents extends Disposable {
           const engine = this.options.engine();
           if (!engine) return text("Docent has no workspace folder open, so there are no docs to search.");
           const k = Math.min(20, Math.max(1, Math.round(o.input.k ?? 5)));
-          const sections = await engine.search(o.input.query, k, token);
+          const sections = await engine.request("search", { query: o.input.query, k }, token);
           return text(searchMarkdown(o.input.query, sections, this.options.roots().length > 1));
         },
       }),
@@ -128,7 +128,7 @@ export class DocentAgents extends Disposable {
           const engine = this.options.engine();
           if (!engine) return text("Docent has no workspace folder open, so there are no docs to look the name up in.");
           const name = o.input.name.trim().replace(/^`|`$/g, "");
-          return text(defineMarkdown(name, await engine.define(name, token)));
+          return text(defineMarkdown(name, await engine.request("define", { name }, token)));
         },
       }),
     );
@@ -211,9 +211,8 @@ export class DocentAgents extends Disposable {
         stream.progress(event.text);
       }
     });
-    const cancel = token.onCancellationRequested(() => void engine.cancel(id));
     try {
-      const result = await engine.ask({ id, question }, token);
+      const result = await engine.request("ask", { id, question }, token);
       if (!streamed && result.answer) stream.markdown(result.answer);
       if (result.note) stream.markdown(`\n\n_${result.note}_`);
       if (result.sources.length) stream.markdown(`\n\n**Sources**\n\n${result.sources.map(sourceLine).join("  \n")}`);
@@ -227,7 +226,6 @@ export class DocentAgents extends Disposable {
       return { errorDetails: { message: `Docent could not answer: ${(err as Error).message}` } };
     } finally {
       subscription.dispose();
-      cancel.dispose();
     }
   };
 }

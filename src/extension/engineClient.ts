@@ -1,5 +1,6 @@
-// Starts the engine process (dist/server.js) through vscode-languageclient over IPC, and gives
-// the rest of the extension typed calls. A crashing engine is restarted a bounded number of
+// Starts the engine process (dist/engineProcess.js) through vscode-languageclient over IPC, and gives
+// the rest of the extension typed calls: `request(name, params)` for every request of the protocol
+// table (src/shared/protocol.ts). A crashing engine is restarted a bounded number of
 // times; the index is then loaded from its saved file, not rebuilt.
 import * as path from "node:path";
 import * as vscode from "vscode";
@@ -12,47 +13,24 @@ import {
   type ErrorHandler,
   type ErrorHandlerResult,
   type LanguageClientOptions,
+  type NotificationType,
   type ServerOptions,
 } from "vscode-languageclient/node";
-import type { AnswerResult } from "../shared/answer.js";
 import { redactingLog } from "./redactingLog.js";
 import { DEFAULT_INCLUDE } from "../shared/defaults.js";
 import {
-  AskEventNotification,
-  AskRequest,
-  CancelIndexingNotification,
-  CancelNotification,
-  ConfigureRequest,
-  DatasetProgressNotification,
-  DefineRequest,
-  ExampleQuestionsRequest,
-  EnableCudaRequest,
-  ExportDatasetRequest,
-  GpuPackageProgressNotification,
-  ModelStatusRequest,
-  FeedbackRequest,
-  ReindexRequest,
-  SearchRequest,
-  SetServerApiKeyRequest,
-  StatusNotification,
-  StatusRequest,
+  engineNotifications,
+  engineRequests,
+  extensionNotifications,
   type AskEventParams,
-  type AskParams,
-  type DatasetProgressParams,
-  type DatasetSummary,
-  type Definition,
-  type EnableCudaResult,
+  type EngineNotificationName,
+  type EngineRequestName,
   type EngineSettings,
-  type GpuPackageProgressParams,
-  type ModelStatus,
   type EngineStatus,
-  type ExampleQuestion,
-  type ExportDatasetParams,
-  type FeedbackParams,
-  type FeedbackResult,
   type InitializationOptions,
-  type ReindexResult,
-  type SearchSection,
+  type NotificationParams,
+  type RequestParams,
+  type RequestResult,
 } from "../shared/protocol.js";
 import { Disposable } from "./disposable.js";
 
@@ -118,7 +96,7 @@ export class EngineClient extends Disposable {
 
   constructor(private readonly options: EngineClientOptions) {
     super();
-    const module = path.join(options.extensionPath, "dist", "server.js");
+    const module = path.join(options.extensionPath, "dist", "engineProcess.js");
     const serverOptions: ServerOptions = {
       run: { module, transport: TransportKind.ipc, options: { execArgv: [] } },
       debug: { module, transport: TransportKind.ipc, options: { execArgv: ["--inspect=6019"] } },
@@ -157,12 +135,12 @@ export class EngineClient extends Disposable {
     };
     this.client = new LanguageClient("docent", "Docent Engine", serverOptions, clientOptions);
     this.register(
-      this.client.onNotification(StatusNotification, (s) => {
+      this.client.onNotification(engineNotifications.status, (s) => {
         this.lastStatus = s;
         this.statusEmitter.fire(s);
       }),
     );
-    this.register(this.client.onNotification(AskEventNotification, (e) => this.askEventEmitter.fire(e)));
+    this.register(this.client.onNotification(engineNotifications.askEvent, (e) => this.askEventEmitter.fire(e)));
   }
 
   get status(): EngineStatus {
@@ -173,69 +151,42 @@ export class EngineClient extends Disposable {
     await this.client.start();
   }
 
-  ask(params: AskParams, token?: vscode.CancellationToken): Promise<AnswerResult> {
-    return this.client.sendRequest(AskRequest, params, token);
+  /**
+   * Sends a request of the protocol table; cancelling `token` sends `$/cancelRequest`, which the
+   * engine process turns into an AbortSignal (what was done so far comes back as the result).
+   */
+  request<K extends EngineRequestName>(name: K, params: RequestParams<K>, token?: vscode.CancellationToken): Promise<RequestResult<K>> {
+    const type = engineRequests[name];
+    // A request without params (RequestType0) is sent without any, as its type says.
+    const args: unknown[] = type.numberOfParams === 0 ? [] : [params];
+    if (token) args.push(token);
+    return (this.client.sendRequest as (type: unknown, ...args: unknown[]) => Promise<RequestResult<K>>).call(this.client, type, ...args);
   }
 
-  cancel(id?: string): Promise<void> {
-    return this.client.sendNotification(CancelNotification, { id });
+  /** `request(name, params, token)` while the engine's progress notifications of `progress` go to `onProgress`. */
+  async requestWithProgress<K extends EngineRequestName, N extends EngineNotificationName>(
+    name: K,
+    params: RequestParams<K>,
+    token: vscode.CancellationToken,
+    progress: N,
+    onProgress: (p: NotificationParams<N>) => void,
+  ): Promise<RequestResult<K>> {
+    const sub = this.client.onNotification(engineNotifications[progress] as NotificationType<NotificationParams<N>>, onProgress);
+    try {
+      return await this.request(name, params, token);
+    } finally {
+      sub.dispose();
+    }
   }
 
   cancelIndexing(): Promise<void> {
-    return this.client.sendNotification(CancelIndexingNotification);
-  }
-
-  reindex(token?: vscode.CancellationToken): Promise<ReindexResult> {
-    return this.client.sendRequest(ReindexRequest, token);
+    return this.client.sendNotification(extensionNotifications.cancelIndexing);
   }
 
   async refreshStatus(): Promise<EngineStatus> {
-    const s = await this.client.sendRequest(StatusRequest);
+    const s = await this.request("status", undefined);
     if (s) this.lastStatus = s;
     return this.lastStatus;
-  }
-
-  /** The definition of a name the docs define, for hovers. */
-  define(name: string, token?: vscode.CancellationToken): Promise<Definition | null> {
-    return this.client.sendRequest(DefineRequest, { name }, token);
-  }
-
-  /** A few questions about names the docs define (the chat's empty state). */
-  exampleQuestions(count = 3): Promise<ExampleQuestion[]> {
-    return this.client.sendRequest(ExampleQuestionsRequest, { count });
-  }
-
-  /** The sections that best match a query (the language-model tools). */
-  search(query: string, k?: number, token?: vscode.CancellationToken): Promise<SearchSection[]> {
-    return this.client.sendRequest(SearchRequest, { query, k }, token);
-  }
-
-  feedback(params: FeedbackParams): Promise<FeedbackResult> {
-    return this.client.sendRequest(FeedbackRequest, params);
-  }
-
-  exportDataset(params: ExportDatasetParams, token: vscode.CancellationToken, onProgress: (p: DatasetProgressParams) => void): Promise<DatasetSummary> {
-    const sub = this.client.onNotification(DatasetProgressNotification, onProgress);
-    return this.client.sendRequest(ExportDatasetRequest, params, token).finally(() => sub.dispose());
-  }
-
-  setServerApiKey(apiKey: string | undefined): Promise<void> {
-    return this.client.sendRequest(SetServerApiKeyRequest, { apiKey });
-  }
-
-  /** Where the model runs and how fast it answered (Docent: Show Model Status). */
-  modelStatus(): Promise<ModelStatus | null> {
-    return this.client.sendRequest(ModelStatusRequest);
-  }
-
-  /** Fetches the CUDA binaries into global storage; the engine uses them after a restart. */
-  enableCuda(token: vscode.CancellationToken, onProgress: (p: GpuPackageProgressParams) => void): Promise<EnableCudaResult> {
-    const sub = this.client.onNotification(GpuPackageProgressNotification, onProgress);
-    return this.client.sendRequest(EnableCudaRequest, token).finally(() => sub.dispose());
-  }
-
-  configure(settings: EngineSettings): Promise<void> {
-    return this.client.sendRequest(ConfigureRequest, settings);
   }
 
   override dispose(): void {

@@ -1,8 +1,10 @@
-// The messages between the extension (language client) and the engine process (language server),
-// declared once as typed request and notification constants (method names "docent/..."), each with
-// its params and result types, so the compiler checks both ends. No vscode import: the engine
-// process and the CLI use these types too.
-import { NotificationType, NotificationType0, RequestType, RequestType0 } from "vscode-languageserver-protocol";
+// The messages between the extension (language client) and the engine process (language server):
+// their params and result types, and one table of them (method names "docent/...") at the end. The
+// table drives both ends: the engine process registers one handler per request (a missing handler
+// does not compile) and the extension calls them by name. No vscode import: the engine process and
+// the CLI use these types too, and the webview imports the types (vscode-languageserver-protocol's
+// root entry is browser-safe).
+import { NotificationType, NotificationType0, RequestType, RequestType0, type CancellationToken } from "vscode-languageserver-protocol";
 import type { AnswerEvent, AnswerResult } from "./answer.js";
 import type { DefinitionCard } from "./cards.js";
 import type { PipelineSettings } from "./pipelineSettings.js";
@@ -59,12 +61,6 @@ export interface InitializationOptions {
   gpuPackagesDir?: string;
 }
 
-/** A new model-server API key (or none): the engine reconnects to the server with it. */
-export const SetServerApiKeyRequest = new RequestType<{ apiKey?: string }, void, void>("docent/setServerApiKey");
-
-/** New settings: the engine reloads what they affect. */
-export const ConfigureRequest = new RequestType<EngineSettings, void, void>("docent/configure");
-
 // ------------------------------------------------------------------ status
 
 export type EngineState = "starting" | "indexing" | "loading-model" | "downloading-model" | "ready" | "error";
@@ -101,14 +97,10 @@ export interface ModelFailure {
   download: boolean;
 }
 
-/** The current status; null before the engine is initialised. */
-export const StatusRequest = new RequestType0<EngineStatus | null, void>("docent/status");
-export const StatusNotification = new NotificationType<EngineStatus>("docent/statusChanged");
-
 // ------------------------------------------------------------------ answers
 
 export interface AskParams {
-  /** Chosen by the client, to match streamed events and to cancel. */
+  /** Chosen by the client, to match streamed events (and feedback) to the answer. Stop cancels the request itself. */
   id: string;
   question: string;
   /** The turn before, for follow-ups ("and its unit?"): its question and the names its cards were about. */
@@ -119,17 +111,6 @@ export interface AskEventParams {
   id: string;
   event: AnswerEvent;
 }
-
-/** Answers a question; stages, draft, sources and answer text stream as AskEventNotification. */
-export const AskRequest = new RequestType<AskParams, AnswerResult, void>("docent/ask");
-export const AskEventNotification = new NotificationType<AskEventParams>("docent/askEvent");
-
-export interface CancelParams {
-  /** The question to stop; every question when absent. */
-  id?: string;
-}
-
-export const CancelNotification = new NotificationType<CancelParams>("docent/cancel");
 
 // ------------------------------------------------------------------ index
 
@@ -143,10 +124,6 @@ export interface ReindexResult {
   ms: number;
   cancelled: boolean;
 }
-
-export const ReindexRequest = new RequestType0<ReindexResult, void>("docent/reindex");
-/** Stops the indexing under way; what was indexed so far stays and is saved. */
-export const CancelIndexingNotification = new NotificationType0("docent/cancelIndexing");
 
 export interface DefineParams {
   /** A name as written in code or docs, e.g. `http.server.request.duration`. */
@@ -172,17 +149,11 @@ export interface Definition {
   card?: DefinitionCard;
 }
 
-/** The definition of a name (for hovers); null when the docs define no such name. */
-export const DefineRequest = new RequestType<DefineParams, Definition | null, void>("docent/define");
-
 export interface ExampleQuestion {
   question: string;
   /** The defined name it is about. */
   term: string;
 }
-
-/** A few questions about names the docs define, for the chat's empty state; [] before the index is open. */
-export const ExampleQuestionsRequest = new RequestType<{ count?: number }, ExampleQuestion[], void>("docent/exampleQuestions");
 
 export interface SearchParams {
   query: string;
@@ -211,9 +182,6 @@ export interface SearchSection {
   truncated: boolean;
 }
 
-/** The sections that best match a query (full text, exact defined names first); needs only the index. */
-export const SearchRequest = new RequestType<SearchParams, SearchSection[], void>("docent/search");
-
 // ------------------------------------------------------------------ feedback and fine-tuning
 
 export interface FeedbackParams {
@@ -232,8 +200,6 @@ export interface FeedbackResult {
   /** Sources whose text could not be recovered (the file changed or is gone): stored without it. */
   sourcesWithoutText: number;
 }
-
-export const FeedbackRequest = new RequestType<FeedbackParams, FeedbackResult, void>("docent/feedback");
 
 export interface ExportDatasetParams {
   out: string;
@@ -259,10 +225,6 @@ export interface DatasetProgressParams {
   total: number;
   records: number;
 }
-
-/** Writes fine-tuning data from the docs with the loaded model; progress as DatasetProgressNotification. */
-export const ExportDatasetRequest = new RequestType<ExportDatasetParams, DatasetSummary, void>("docent/exportDataset");
-export const DatasetProgressNotification = new NotificationType<DatasetProgressParams>("docent/datasetProgress");
 
 // ------------------------------------------------------------------ model status and GPU binaries
 
@@ -297,8 +259,6 @@ export interface ModelStatus {
   gpuUnused?: { reason: string; fix: string };
 }
 
-export const ModelStatusRequest = new RequestType0<ModelStatus | null, void>("docent/modelStatus");
-
 export interface EnableCudaResult {
   installed: { name: string; version: string }[];
   registry: string;
@@ -310,6 +270,60 @@ export interface GpuPackageProgressParams {
   totalBytes?: number;
 }
 
-/** Fetches node-llama-cpp's CUDA binaries into `gpuPackagesDir`; progress as GpuPackageProgressNotification. Restart the engine to use them. */
-export const EnableCudaRequest = new RequestType0<EnableCudaResult, void>("docent/enableCuda");
-export const GpuPackageProgressNotification = new NotificationType<GpuPackageProgressParams>("docent/gpuPackageProgress");
+// ------------------------------------------------------------------ the table
+
+/**
+ * Requests, extension -> engine process. A new request is one line here and its handler in
+ * src/engineProcess/handlers.ts; the extension calls it as `engine.request("name", params)`.
+ */
+export const engineRequests = {
+  /** The current status; null before the engine is initialised. */
+  status: new RequestType0<EngineStatus | null, void>("docent/status"),
+  /** Answers a question; stages, draft, sources and answer text stream as `askEvent`. Cancelling the request stops it. */
+  ask: new RequestType<AskParams, AnswerResult, void>("docent/ask"),
+  reindex: new RequestType0<ReindexResult, void>("docent/reindex"),
+  /** The definition of a name (for hovers); null when the docs define no such name. */
+  define: new RequestType<DefineParams, Definition | null, void>("docent/define"),
+  /** A few questions about names the docs define, for the chat's empty state; [] before the index is open. */
+  exampleQuestions: new RequestType<{ count?: number }, ExampleQuestion[], void>("docent/exampleQuestions"),
+  /** The sections that best match a query (full text, exact defined names first); needs only the index. */
+  search: new RequestType<SearchParams, SearchSection[], void>("docent/search"),
+  feedback: new RequestType<FeedbackParams, FeedbackResult, void>("docent/feedback"),
+  /** Writes fine-tuning data from the docs with the loaded model; progress as `datasetProgress`. */
+  exportDataset: new RequestType<ExportDatasetParams, DatasetSummary, void>("docent/exportDataset"),
+  /** New settings: the engine reloads what they affect. */
+  configure: new RequestType<EngineSettings, void, void>("docent/configure"),
+  /** A new model-server API key (or none): the engine reconnects to the server with it. */
+  setServerApiKey: new RequestType<{ apiKey?: string }, void, void>("docent/setServerApiKey"),
+  modelStatus: new RequestType0<ModelStatus | null, void>("docent/modelStatus"),
+  /** Fetches node-llama-cpp's CUDA binaries into `gpuPackagesDir`; progress as `gpuPackageProgress`. Restart the engine to use them. */
+  enableCuda: new RequestType0<EnableCudaResult, void>("docent/enableCuda"),
+};
+
+/** Notifications, engine process -> extension. */
+export const engineNotifications = {
+  status: new NotificationType<EngineStatus>("docent/statusChanged"),
+  askEvent: new NotificationType<AskEventParams>("docent/askEvent"),
+  datasetProgress: new NotificationType<DatasetProgressParams>("docent/datasetProgress"),
+  gpuPackageProgress: new NotificationType<GpuPackageProgressParams>("docent/gpuPackageProgress"),
+};
+
+/** Notifications, extension -> engine process. */
+export const extensionNotifications = {
+  /** Stops the indexing under way (it is no request: start-up and settings start it); what was indexed so far stays and is saved. */
+  cancelIndexing: new NotificationType0("docent/cancelIndexing"),
+};
+
+export type EngineRequestName = keyof typeof engineRequests;
+/** A request's params (`void` for a request without any). */
+export type RequestParams<K extends EngineRequestName> = (typeof engineRequests)[K] extends RequestType<infer P, unknown, unknown> ? P : void;
+export type RequestResult<K extends EngineRequestName> =
+  (typeof engineRequests)[K] extends RequestType<unknown, infer R, unknown> ? R : (typeof engineRequests)[K] extends RequestType0<infer R, unknown> ? R : never;
+
+export type EngineNotificationName = keyof typeof engineNotifications;
+export type NotificationParams<K extends EngineNotificationName> = (typeof engineNotifications)[K] extends NotificationType<infer P> ? P : never;
+
+/** One handler per request of the table: the engine process's side, checked by the compiler. */
+export type EngineRequestHandlers = {
+  [K in EngineRequestName]: (params: RequestParams<K>, token: CancellationToken) => RequestResult<K> | Promise<RequestResult<K>>;
+};

@@ -1,6 +1,6 @@
 // A deterministic bag-of-words embedder: a real implementation of the Embedder interface, for
 // tests that need vectors without an embedding model (hybrid search, saving and loading them).
-import type { Embedder } from "../../src/engine/index/types.js";
+import type { Embedder } from "../../src/engine/model/modelInterface.js";
 
 /** Counts of `texts` embedded and of calls, to tell what a step embedded. */
 export function hashingEmbedder(dimensions = 64): Embedder & { calls: number; texts: number } {

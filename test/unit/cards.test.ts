@@ -6,7 +6,8 @@ import * as path from "node:path";
 import { DEFAULT_PIPELINE } from "../../src/shared/pipelineSettings.js";
 import { DocsIndex } from "../../src/engine/index/docsIndex.js";
 import { Engine, workspaceEngineOptions } from "../../src/engine/engine.js";
-import { answerQuestion, sourceBlock, type ChatGenerator } from "../../src/engine/answer/pipeline.js";
+import { answerQuestion, sourceBlock } from "../../src/engine/answer/pipeline.js";
+import type { ChatGenerator } from "../../src/engine/model/modelInterface.js";
 import { cardForName } from "../../src/engine/cards/cardsForTerms.js";
 import { buildCard } from "../../src/engine/cards/definitionCard.js";
 import { bestExcerpt, excerptQuery } from "../../src/engine/answer/excerpts.js";
@@ -14,7 +15,7 @@ import { refersBack, resolveFollowUp } from "../../src/engine/answer/followUp.js
 import { contentRecall, contentWords } from "../../src/engine/eval/contentWords.js";
 import { contextProbe, evaluateContext } from "../../src/engine/eval/contextEval.js";
 import { visibleAnswerText } from "../../src/engine/answer/visibleText.js";
-import { hoverMarkdown } from "../../src/extension/hoverMarkdown.js";
+import { hoverMarkdown } from "../../src/extension/hover/hoverMarkdown.js";
 import { OTEL_METRICS } from "../fixtures/otelMetrics.js";
 import { makeTempDir, tempDocs } from "../helpers/tempDocs.js";
 

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chunkDocument } from "../../src/engine/index/chunker.js";
+import { chunkDocument } from "../../src/engine/index/ingest/chunker.js";
 
 const doc = [
   "---", // 1

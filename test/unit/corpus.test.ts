@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { DocsIndex } from "../../src/engine/index/docsIndex.js";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { listCorpus, readDocFile, type CorpusFile } from "../../src/engine/index/corpus.js";
+import { listCorpus, readDocFile, type CorpusFile } from "../../src/engine/index/ingest/corpus.js";
 import { makeTempDir, rewrite, tempDocs } from "../helpers/tempDocs.js";
 
 test("corpus walk honours include globs, .gitignore, node_modules and .git", async () => {
@@ -92,7 +92,9 @@ async function indexListed(index: DocsIndex, file: CorpusFile) {
     chunksAdded: 0,
     ms: 0,
   };
-  const outcome = await (index as unknown as { indexFile(f: CorpusFile, r: unknown): Promise<string> }).indexFile(file, report);
+  // indexFile is the ingester's (ingest/ingester.ts), private to the index.
+  const { ingester } = index as unknown as { ingester: { indexFile(f: CorpusFile, r: unknown): Promise<string> } };
+  const outcome = await ingester.indexFile(file, report);
   return { outcome, skipped: report.skipped };
 }
 

@@ -7,7 +7,7 @@ import { DEFAULT_PIPELINE } from "../../src/shared/pipelineSettings.js";
 import { Engine, workspaceEngineOptions } from "../../src/engine/engine.js";
 import { exportFeedback } from "../../src/engine/finetune/feedbackExport.js";
 import { readFeedback } from "../../src/engine/finetune/feedbackLog.js";
-import { hoverMarkdown } from "../../src/extension/hoverMarkdown.js";
+import { hoverMarkdown } from "../../src/extension/hover/hoverMarkdown.js";
 import { nameAt } from "../../src/shared/names.js";
 import type { AskEventParams, EngineSettings, EngineStatus } from "../../src/shared/protocol.js";
 import { ensureTinyModels } from "../fixtures/tinyModels.js";

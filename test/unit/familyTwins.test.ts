@@ -8,8 +8,9 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { DocsIndex } from "../../src/engine/index/docsIndex.js";
-import { ChatModel, getLlamaInstance, LlamaEmbedder, type GenerateRequest, type Generation } from "../../src/engine/model/llm.js";
-import { answerQuestion, ANSWER_SYSTEM_PROMPT, type ChatGenerator } from "../../src/engine/answer/pipeline.js";
+import { ChatModel, getLlamaInstance, LlamaEmbedder } from "../../src/engine/model/local/llm.js";
+import type { ChatGenerator, GenerateRequest, Generation } from "../../src/engine/model/modelInterface.js";
+import { answerQuestion, ANSWER_SYSTEM_PROMPT } from "../../src/engine/answer/pipeline.js";
 import { Template } from "@huggingface/jinja";
 import { BGE_VOCAB, ensureTwins, FAMILIES, type FamilyId } from "../fixtures/familyTwins.js";
 import { bundledTemplate, tokenizerVectors } from "../fixtures/llamaSource.js";

@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GgufValidationError } from "../../src/engine/model/gguf/types.js";
 import { validateGguf } from "../../src/engine/model/gguf/validation.js";
-import { ChatModel, getLlamaInstance } from "../../src/engine/model/llm.js";
-import { ModelProbeError, probeModel, type ProbeRequest } from "../../src/engine/model/probe.js";
+import { ChatModel, getLlamaInstance } from "../../src/engine/model/local/llm.js";
+import { ModelProbeError, probeModel, type ProbeRequest } from "../../src/engine/model/local/loadProbe.js";
 import { GgufType, type GgufWriter } from "../fixtures/ggufWriter.js";
 import { buildTinyChat, buildTinyLora, ensureTinyModels, tinyVocab, type TinyModelPaths } from "../fixtures/tinyModels.js";
 
@@ -234,7 +234,7 @@ describe("the model probe", () => {
     const llama = await getLlamaInstance("off");
     await assert.rejects(ChatModel.load(llama, path, { gpu: "off", threads: 1 }), /it aborted \(SIGABRT\)/);
     // and as an embedding model
-    const { LlamaEmbedder } = await import("../../src/engine/model/llm.js");
+    const { LlamaEmbedder } = await import("../../src/engine/model/local/llm.js");
     await assert.rejects(LlamaEmbedder.load(llama, path, { gpu: "off", threads: 1 }), /it aborted \(SIGABRT\)/);
   });
 

@@ -13,8 +13,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
-import { extractTar } from "../../src/engine/model/gpuPackageTar.js";
-import { gpuPackagesRoot, installedGpuPackages, installGpuPackage, npmRegistry } from "../../src/engine/model/gpuPackages.js";
+import { extractTar } from "../../src/engine/model/local/gpuPackageTar.js";
+import { gpuPackagesRoot, installedGpuPackages, installGpuPackage, npmRegistry } from "../../src/engine/model/local/gpuPackages.js";
 import { repoRoot } from "../helpers/repoRoot.js";
 import { makeTempDir } from "../helpers/tempDocs.js";
 
@@ -195,7 +195,7 @@ test("node-llama-cpp loads a binary package from storage through the module hook
   // report which libggml-vulkan.so the process mapped. The repo's node_modules has its own copy,
   // so only the hook can make the storage one load.
   const script = path.join(storage, "child.mjs");
-  const gpuPackagesJs = pathToFileURL(path.join(root, "out", "src", "engine", "model", "gpuPackages.js")).href;
+  const gpuPackagesJs = pathToFileURL(path.join(root, "out", "src", "engine", "model", "local", "gpuPackages.js")).href;
   const llamaJs = pathToFileURL(path.join(root, "node_modules", "node-llama-cpp", "dist", "index.js")).href;
   await fs.writeFile(
     script,

@@ -7,8 +7,9 @@ import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { DocsIndex } from "../../src/engine/index/docsIndex.js";
-import { chunkDocument } from "../../src/engine/index/chunker.js";
-import { INDEX_FORMAT_VERSION, loadIndex, saveIndex } from "../../src/engine/index/persistence.js";
+import { chunkDocument } from "../../src/engine/index/ingest/chunker.js";
+import { INDEX_FORMAT_VERSION } from "../../src/engine/index/disk/indexFormat.js";
+import { loadIndex, saveIndex } from "../../src/engine/index/disk/persistence.js";
 import type { Logger } from "../../src/engine/util/logger.js";
 import { makeTempDir, rewrite, tempDocs } from "../helpers/tempDocs.js";
 

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { DocsIndex } from "../../src/engine/index/docsIndex.js";
-import { ChatModel, getLlamaInstance, LlamaEmbedder } from "../../src/engine/model/llm.js";
+import { ChatModel, getLlamaInstance, LlamaEmbedder } from "../../src/engine/model/local/llm.js";
 import { GgufValidationError } from "../../src/engine/model/gguf/types.js";
 import { answerQuestion, parseCitations, sourceBlock, NOT_COVERED, type PipelineEvent } from "../../src/engine/answer/pipeline.js";
 import { modelSources } from "../../src/engine/answer/context.js";

@@ -2,9 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { listCorpus, readDocFile, type CorpusFile, type DocFileRead } from "../../src/engine/index/corpus.js";
+import { listCorpus, readDocFile, type CorpusFile, type DocFileRead } from "../../src/engine/index/ingest/corpus.js";
 import { DocsIndex } from "../../src/engine/index/docsIndex.js";
-import { ReadAhead } from "../../src/engine/index/readAhead.js";
+import { ReadAhead } from "../../src/engine/index/ingest/readAhead.js";
 import { tempDocs } from "../helpers/tempDocs.js";
 
 const files: CorpusFile[] = Array.from({ length: 20 }, (_, i) => ({

@@ -7,7 +7,7 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { DocsIndex } from "../../src/engine/index/docsIndex.js";
-import { ChatModel, getLlamaInstance } from "../../src/engine/model/llm.js";
+import { ChatModel, getLlamaInstance } from "../../src/engine/model/local/llm.js";
 import { answerQuestion, type PipelineEvent } from "../../src/engine/answer/pipeline.js";
 import { parseMarkdown } from "../../webview/markdown/blocks.js";
 import { AFTER_END_OF_TURN, ensureTwins, SCRIPTED_TWINS, type ScriptedTwinName } from "../fixtures/familyTwins.js";

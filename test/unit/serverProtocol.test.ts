@@ -4,11 +4,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { sseData, type BodyRead } from "../../src/engine/model/server/sse.js";
-import { parseServerUrl } from "../../src/engine/model/server/serverUrl.js";
-import { ServerConnection } from "../../src/engine/model/server/serverConnection.js";
-import { faultFromStatus, ServerFault } from "../../src/engine/model/server/serverFault.js";
-import { estimateTokens, ServerChat } from "../../src/engine/model/server/serverChat.js";
+import { sseData, type BodyRead } from "../../src/engine/model/remote/sse.js";
+import { parseServerUrl } from "../../src/engine/model/remote/serverUrl.js";
+import { ServerConnection } from "../../src/engine/model/remote/serverConnection.js";
+import { faultFromStatus, ServerFault } from "../../src/engine/model/remote/serverFault.js";
+import { estimateTokens, ServerChat } from "../../src/engine/model/remote/serverChat.js";
 import { modelOptions, modelSettingsFrom } from "../../src/cli/modelOptions.js";
 import { UsageError } from "../../src/cli/args.js";
 

@@ -5,10 +5,10 @@ import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { DocsIndex } from "../../src/engine/index/docsIndex.js";
-import { loadIndex, saveIndex } from "../../src/engine/index/persistence.js";
-import { letterMask, maxEditsFor, osaDistance, SpellingIndex } from "../../src/engine/index/spelling.js";
+import { loadIndex, saveIndex } from "../../src/engine/index/disk/persistence.js";
+import { letterMask, maxEditsFor, osaDistance, SpellingIndex } from "../../src/engine/index/search/spelling.js";
 import { answerQuestion, NOT_COVERED } from "../../src/engine/answer/pipeline.js";
-import type { QuerySpelling } from "../../src/engine/index/correction.js";
+import type { QuerySpelling } from "../../src/engine/index/search/correction.js";
 import { OTEL_METRICS } from "../fixtures/otelMetrics.js";
 import { makeTempDir, rewrite, tempDocs } from "../helpers/tempDocs.js";
 

@@ -9,8 +9,8 @@ import { MAX_OTHER_LOCATIONS, type AnswerSourceWithText, type SourceLocation } f
 import { compactMarkdown } from "../cards/inlineText.js";
 import { bestExcerpt, type ExcerptQuery } from "./excerpts.js";
 import { groupBySection, sectionLabel, sectionLines, type SectionGroup } from "./sections.js";
-import { contentHash } from "../index/hash.js";
-import { fileLinesOf } from "../index/fileLines.js";
+import { contentHash } from "../index/ingest/hash.js";
+import { fileLinesOf } from "../index/search/fileLines.js";
 import { fingerprint, mostlyShownIn, nearDuplicate, type TextFingerprint } from "./duplicates.js";
 
 type Source = AnswerSourceWithText;

@@ -2,7 +2,7 @@
 // blocks scored by the question's words (each weighted by its rarity in the docs), the best kept
 // within a character budget and shown in document order as readable Markdown (a table's rows
 // under its header, so they render as a table).
-import { tokenize } from "../index/tokenizer.js";
+import { tokenize } from "../index/search/tokenizer.js";
 import { readableMarkdown } from "../cards/inlineText.js";
 import { isDelimiterRow, isTableLine, splitCells } from "../cards/markdownTables.js";
 

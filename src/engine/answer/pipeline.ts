@@ -2,34 +2,18 @@
 // The model drafts from its own knowledge, the draft and the question retrieve the docs, and the
 // model answers from the numbered sections only, citing them as [n].
 import type { DocsIndex } from "../index/docsIndex.js";
-import type { Generation, GenerateRequest } from "../model/llm.js";
-import { GenerationFailure } from "../model/generationFailure.js";
+import { GenerationFailure, type ChatGenerator } from "../model/modelInterface.js";
 import { retrieve } from "./retrieval.js";
-import { correctedStems, type QuerySpelling } from "../index/correction.js";
-import { tokenize } from "../index/tokenizer.js";
+import { correctedStems, type QuerySpelling } from "../index/search/correction.js";
+import { tokenize } from "../index/search/tokenizer.js";
 import type { SearchHit } from "../index/types.js";
 import { cardsForTerms } from "../cards/cardsForTerms.js";
 import { excerptQuery } from "./excerpts.js";
 import { modelSources, readerAnswer, readerSources, type ContextRequest } from "./context.js";
 import { resolveFollowUp, type PreviousTurn } from "./followUp.js";
-import { fileLinesOf } from "../index/fileLines.js";
+import { fileLinesOf } from "../index/search/fileLines.js";
 import { DEFAULT_PIPELINE, type PipelineSettings } from "../../shared/pipelineSettings.js";
 import type { AnswerEvent, AnswerResult, AnswerSourceWithText, Citation, SpellingNote, Stage } from "../../shared/answer.js";
-
-/**
- * What the pipeline needs of a chat model: ChatModel (in process) and ServerChat (an
- * OpenAI-compatible server, whose tokenizer is a request away) implement it. contextSize is read
- * after a countTokens call, by which time a server's has been asked for.
- */
-export interface ChatGenerator {
-  readonly contextSize: number;
-  /** A stop (`signal`) ends a count still waiting on a server; the estimate stands in for it. */
-  countTokens(text: string, signal?: AbortSignal): number | Promise<number>;
-  /** Tokens of the whole prompt with the model's chat template, when the backend can tell. */
-  countPromptTokens?(system: string, user: string): number;
-  /** May throw GenerationFailure (a model server that failed): the pipeline keeps what was written. */
-  generate(request: GenerateRequest): Promise<Generation>;
-}
 
 /** A source as the engine holds it: with the text the model was given. */
 export type Source = AnswerSourceWithText;

@@ -1,9 +1,9 @@
 // Retrieval for the answer pipeline: the question's own ranking, lifted by the model's draft
 // only as far as the draft agrees with the question. See docs/retrieval.md for the measurements
 // behind this (plain reciprocal rank fusion lets a noisy draft sink the right sections).
-import type { ScoredDoc } from "../index/bm25.js";
+import type { ScoredDoc } from "../index/search/bm25.js";
 import type { DocsIndex, TermHit } from "../index/docsIndex.js";
-import { fuseRankings } from "../index/fusion.js";
+import { fuseRankings } from "../index/search/fusion.js";
 import type { SearchHit } from "../index/types.js";
 
 export interface DraftFusionOptions {

@@ -2,7 +2,7 @@
 // they lie in, in rank order, each section read whole from its file.
 import type { SearchHit } from "../index/types.js";
 import type { MatchSource } from "../../shared/answer.js";
-import { fileLinesOf } from "../index/fileLines.js";
+import { fileLinesOf } from "../index/search/fileLines.js";
 import { admonitionName } from "./excerpts.js";
 
 export interface SectionGroup {

@@ -2,7 +2,7 @@
 import type { DocsIndex, TermHit } from "../index/docsIndex.js";
 import { headingLabel } from "../index/types.js";
 import type { DefinitionCard } from "../../shared/cards.js";
-import { fileLinesOf } from "../index/fileLines.js";
+import { fileLinesOf } from "../index/search/fileLines.js";
 import { buildCard } from "./definitionCard.js";
 
 /** At most this many cards top an answer: a question rarely names more than two things. */

@@ -4,7 +4,8 @@
 import type { DocsIndex } from "../index/docsIndex.js";
 import type { EvalQuestion } from "./retrievalEval.js";
 import { percentile } from "./retrievalEval.js";
-import { answerQuestion, NOT_COVERED, type ChatGenerator } from "../answer/pipeline.js";
+import { answerQuestion, NOT_COVERED } from "../answer/pipeline.js";
+import type { ChatGenerator } from "../model/modelInterface.js";
 import { citationScores, rougeL, tokenF1 } from "./answerMetrics.js";
 
 export interface AnswerEvalOptions {

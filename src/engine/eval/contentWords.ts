@@ -1,6 +1,6 @@
 // "Content words", the unit of context recall: what a reference answer says, minus the words every
 // sentence has. Defined once here, used by `docent eval --context` and documented in docs/retrieval.md.
-import { STOP_WORDS } from "../index/tokenizer.js";
+import { STOP_WORDS } from "../index/search/tokenizer.js";
 
 /**
  * The distinct content words of a text: lowercased runs of letters and digits (so

@@ -5,10 +5,11 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import type { DocsIndex } from "../index/docsIndex.js";
 import type { EvalQuestion } from "./retrievalEval.js";
-import { answerQuestion, contextBudget, sourceBlock, type ChatGenerator, type PipelineResult } from "../answer/pipeline.js";
+import { answerQuestion, contextBudget, sourceBlock, type PipelineResult } from "../answer/pipeline.js";
+import type { ChatGenerator } from "../model/modelInterface.js";
 import { visibleAnswerText } from "../answer/visibleText.js";
 import { contentRecall, contentWords } from "./contentWords.js";
-import { DEFAULT_CONTEXT_SIZE } from "../model/llm.js";
+import { DEFAULT_CONTEXT_SIZE } from "../model/local/llm.js";
 
 /**
  * Tokens estimated from characters: four a token, the usual figure for English prose with the

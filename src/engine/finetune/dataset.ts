@@ -8,11 +8,12 @@ import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import type { DocsIndex } from "../index/docsIndex.js";
-import { ANSWER_SYSTEM_PROMPT, DRAFT_SYSTEM_PROMPT, answerPrompt, type ChatGenerator, type Source } from "../answer/pipeline.js";
+import { ANSWER_SYSTEM_PROMPT, DRAFT_SYSTEM_PROMPT, answerPrompt, type Source } from "../answer/pipeline.js";
+import type { ChatGenerator } from "../model/modelInterface.js";
 import { mulberry32, shuffled } from "../util/random.js";
-import { readLines } from "../index/text.js";
+import { readLines } from "../index/ingest/fileText.js";
 import { headingLabel, type SearchHit } from "../index/types.js";
-import { recordLine, type ChatRecord } from "./records.js";
+import { recordLine, type ChatRecord } from "./chatRecords.js";
 
 export interface DatasetOptions {
   out: string;

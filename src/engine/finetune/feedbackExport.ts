@@ -2,7 +2,7 @@
 // down that carry a corrected answer become preference pairs (prompt, chosen, rejected).
 import type { FeedbackEntry } from "./feedbackLog.js";
 import { ANSWER_SYSTEM_PROMPT, answerPrompt } from "../answer/pipeline.js";
-import type { ChatRecord } from "./records.js";
+import type { ChatRecord } from "./chatRecords.js";
 
 export interface PreferencePair {
   prompt: { role: "system" | "user"; content: string }[];

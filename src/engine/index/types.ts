@@ -1,13 +1,6 @@
-// The index's own types: chunks, search hits, and what search needs of an embedding model.
+// The index's own types: chunks and search hits (what search needs of an embedding model,
+// `Embedder`, is in model/modelInterface.ts).
 import type { MatchSource } from "../../shared/answer.js";
-
-/** What the model engine implements so that search can use vectors. */
-export interface Embedder {
-  /** Identifies the model and its settings; a saved index with another id is re-embedded. */
-  readonly id: string;
-  readonly dimensions: number;
-  embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]>;
-}
 
 export interface ChunkRecord {
   id: number;

@@ -9,7 +9,7 @@
 // closed, be retried into the renamed final file. Here the truncation waits for the saves in
 // flight, and a save asked for after it writes nothing (the record is no longer wanted).
 import type { Logger } from "../../util/logger.js";
-import type { NodeLlamaCpp } from "../nodeLlamaCpp.js";
+import type { NodeLlamaCpp } from "../local/nodeLlamaCpp.js";
 
 type ModelDownloader = Awaited<ReturnType<NodeLlamaCpp["createModelDownloader"]>>;
 

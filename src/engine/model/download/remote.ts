@@ -3,12 +3,12 @@
 import { stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { silentLogger, type Logger } from "../../util/logger.js";
-import { importNodeLlamaCpp, type NodeLlamaCpp } from "../nodeLlamaCpp.js";
+import { importNodeLlamaCpp, type NodeLlamaCpp } from "../local/nodeLlamaCpp.js";
 import { raceAbort, wrapFailure } from "./cancellation.js";
 import { sha256File } from "./checksum.js";
-import { probeRemote, type RemoteFacts } from "./probe.js";
+import { probeRemote, type RemoteFacts } from "./remoteFacts.js";
 import { orderProgressRecordWrites } from "./progressRecord.js";
-import { readRecord, recordPath, writeRecord } from "./records.js";
+import { readRecord, recordPath, writeRecord } from "./downloadRecords.js";
 import { HTTP_PREFIX } from "./references.js";
 import { DEFAULT_STALL_TIMEOUT_MS, ModelReferenceError, PARTIAL_SUFFIX, type ResolveModelOptions } from "./types.js";
 import { StallWatchdog, stalledReason } from "./watchdog.js";

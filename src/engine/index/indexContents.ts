@@ -1,0 +1,212 @@
+// What the docs index holds, kept in step file by file: a BM25F full-text index, the defined-terms
+// index, the spelling index, and Orama for vectors (when an embedding model is set). What a chunk
+// is (file, heading path, line range) is held once per file and in typed arrays per chunk
+// (chunkTable.ts); a chunk's text is not kept after indexing: it is read back from its file, whose
+// content hash is known, when a caller reads `text` (ingest/chunkTexts.ts).
+// Reading files in (ingest/ingester.ts), queries (search/searcher.ts) and the saved index (disk/)
+// work on these contents; DocsIndex (docsIndex.ts) is the front that puts them together.
+import { create, insertMultiple, removeMultiple, type AnyOrama } from "@orama/orama";
+import { Bm25Index } from "./search/bm25.js";
+import type { ChunkOptions } from "./ingest/chunker.js";
+import type { FileEntry } from "./fileEntry.js";
+import { CorpusFilter, type CorpusOptions } from "./ingest/corpus.js";
+import { contentHash } from "./ingest/hash.js";
+import { TermIndex } from "./search/terms.js";
+import { SpellingIndex } from "./search/spelling.js";
+import type { Embedder } from "../model/modelInterface.js";
+import type { ChunkRecord } from "./types.js";
+import type { Logger } from "../util/logger.js";
+import { ChunkTable } from "./chunkTable.js";
+import { ChunkTexts } from "./ingest/chunkTexts.js";
+import type { ChangeLog } from "./disk/journal.js";
+
+/** What an indexed document's vector is replaced with in Orama's document store (see insertVectors). */
+const INDEXED_VECTOR: number[] = [];
+const VECTOR_BATCH = 1024;
+
+export interface IndexOptions {
+  corpus?: CorpusOptions;
+  chunking?: ChunkOptions;
+  embedder?: Embedder;
+  logger?: Logger;
+  /**
+   * Memory (MB of JavaScript heap and array buffers, where the index lives) past which an update
+   * stops taking in new or changed files: the index keeps answering from what it has, and the
+   * report says so. Unset: no limit. (Not resident memory: a chat model's weights, mapped into
+   * the same process, must not stop indexing.)
+   */
+  memoryBudgetMB?: number;
+}
+
+/** Orama holds the chunks' vectors (documents of an id and an embedding); without an embedder it stays empty. */
+function oramaSchema(dimensions: number | undefined) {
+  return dimensions ? { embedding: `vector[${dimensions}]` } : { slot: "number" };
+}
+
+export abstract class IndexContents {
+  readonly roots: string[];
+  readonly embedder?: Embedder;
+  readonly chunking: ChunkOptions;
+  readonly corpusOptions: CorpusOptions;
+  /** Which files are the docs (the corpus options, compiled). */
+  readonly filter: CorpusFilter;
+  /** Exposed to the persistence module only. */
+  orama: AnyOrama;
+  bm25 = new Bm25Index();
+  terms = new TermIndex();
+  /** The docs' words, for "did you mean" (correction.ts). */
+  spelling = new SpellingIndex();
+  files = new Map<string, FileEntry>();
+  /** Embeddings by chunk text hash: unchanged chunks are never embedded twice. */
+  vectorCache = new Map<string, Float32Array>();
+  /** Text hashes of the chunks that have a vector (the embedding cache's keys, saved with the vectors). */
+  chunkHashes = new Map<number, string>();
+  nextId = 0;
+  /** Per chunk id: its file's slot, its place in the file, its lines and heading. */
+  chunkTable = new ChunkTable();
+  /** Files by slot (a removed file's slot stays empty until the next load). */
+  fileSlots: (FileEntry | undefined)[] = [];
+  /** Chunks in files (the persistence module sets it on load). */
+  totalChunks = 0;
+  /** The texts of chunks, read back from their files (the ingester hands it the texts it just chunked). */
+  readonly texts: ChunkTexts;
+  /**
+   * Changes since the index was loaded or saved in full, for a journaled save (set by the
+   * persistence module; not kept while there is no saved index, so a first build keeps nothing).
+   */
+  changeLog?: ChangeLog;
+
+  constructor(roots: string[], options: IndexOptions = {}) {
+    this.roots = roots;
+    this.embedder = options.embedder;
+    this.chunking = options.chunking ?? {};
+    this.corpusOptions = options.corpus ?? {};
+    this.filter = new CorpusFilter(this.corpusOptions);
+    this.orama = IndexContents.createOrama(options.embedder);
+    this.texts = new ChunkTexts(this.chunking, this.filter.maxFileBytes, (entry, why) => this.textWentStale(entry, why));
+  }
+
+  /** A file's text no longer has the content hash indexed (changed, gone, unreadable): it is indexed again. */
+  protected abstract textWentStale(entry: { file: string; relPath: string }, why: string): void;
+
+  static createOrama(embedder?: Embedder): AnyOrama {
+    return create({ schema: oramaSchema(embedder?.dimensions) as never }) as AnyOrama;
+  }
+
+  get fileCount(): number {
+    return this.files.size;
+  }
+
+  /** Chunks searchable by every ranking (those waiting for their embedding not counted). */
+  get chunkCount(): number {
+    return this.totalChunks - this.pendingEmbedding.size;
+  }
+
+  /** Every stored chunk, in file order. */
+  allChunks(): ChunkRecord[] {
+    const out: ChunkRecord[] = [];
+    for (const entry of this.files.values())
+      for (const id of entry.chunkIds) {
+        const chunk = this.getChunk(id);
+        if (chunk) out.push(chunk);
+      }
+    return out;
+  }
+
+  /** A chunk's embedding, when it has one in Orama. */
+  vectorOf(id: number): Float32Array | undefined {
+    const hash = this.chunkHashes.get(id);
+    return hash === undefined ? undefined : this.vectorCache.get(hash);
+  }
+
+  /**
+   * Puts chunks' vectors into Orama. Orama accepts a vector only as a plain array, indexes a
+   * Float32Array copy of it, and keeps the document it was given: that array (8 bytes a dimension)
+   * would be a third copy of every vector. Once indexed, the document's array is swapped for an
+   * empty one (removal still works: Orama removes a vector by its document's id), so a vector is
+   * held twice, as Float32Arrays: Orama's, and the embedding cache's that saves and journals read.
+   * In batches, so that the plain arrays of a big load never exist all at once.
+   */
+  async insertVectors(items: readonly { id: number; vector: Float32Array }[]): Promise<void> {
+    for (let i = 0; i < items.length; i += VECTOR_BATCH) {
+      const docs = items.slice(i, i + VECTOR_BATCH).map(({ id, vector }) => ({ id: String(id), embedding: Array.from(vector) }));
+      await insertMultiple(this.orama, docs as never);
+      for (const doc of docs) doc.embedding = INDEXED_VECTOR;
+    }
+  }
+
+  /** The file a chunk belongs to. */
+  fileOfChunk(id: number): FileEntry | undefined {
+    const slot = this.chunkTable.slotOf(id);
+    return slot < 0 ? undefined : this.fileSlots[slot];
+  }
+
+  /**
+   * A chunk by id. Its `text` (and `hash`) are read from the file when first asked for, by
+   * re-chunking the file if its content hash is still the one indexed (see chunkTexts.ts).
+   */
+  getChunk(id: number): ChunkRecord | undefined {
+    const pending = this.pendingEmbedding.get(id);
+    if (pending) return pending;
+    const entry = this.fileOfChunk(id);
+    if (!entry) return undefined;
+    const t = this.chunkTable;
+    const ordinal = t.ordinal[id]!;
+    const texts = this.texts;
+    const hashes = this.chunkHashes;
+    let text: string | undefined;
+    let hash: string | undefined;
+    // Own enumerable accessors: spreads and JSON.stringify see `text` and `hash` like plain fields.
+    return {
+      id,
+      file: entry.file,
+      root: entry.root,
+      relPath: entry.relPath,
+      title: entry.title,
+      headingPath: [...entry.headings[t.heading[id]!]!],
+      startLine: t.startLine[id]!,
+      endLine: t.endLine[id]!,
+      get text(): string {
+        return (text ??= texts.textOf(entry, ordinal));
+      },
+      set text(value: string) {
+        text = value;
+      },
+      get hash(): string {
+        return (hash ??= hashes.get(id) ?? contentHash(this.text));
+      },
+      set hash(value: string) {
+        hash = value;
+      },
+    };
+  }
+
+  /** The texts kept in memory for reading chunks (figures). */
+  get textCacheStats(): { files: number; chars: number; reads: number } {
+    return this.texts.stats();
+  }
+
+  /** Chunks waiting for their embedding; they enter Orama once they have one (saved with the index). */
+  pendingEmbedding = new Map<number, ChunkRecord>();
+
+  /** Takes a file's chunks out of every index (full text, terms, vectors) and forgets the file. */
+  async dropFile(entry: FileEntry): Promise<void> {
+    const inOrama: string[] = [];
+    for (const id of entry.chunkIds) {
+      // The full-text index needs no tokens to remove a chunk: its old text may be gone from disk.
+      this.bm25.remove(id);
+      this.chunkTable.clear(id);
+      // A chunk still waiting for its embedding was never inserted into Orama.
+      if (this.pendingEmbedding.delete(id)) continue;
+      if (this.chunkHashes.delete(id)) inOrama.push(String(id));
+    }
+    this.terms.removeChunks(entry.chunkIds);
+    // Orama removes the first 1,000 at once and the rest on a timer; removing all now keeps
+    // a save that follows consistent.
+    if (inOrama.length) await removeMultiple(this.orama, inOrama, inOrama.length);
+    this.totalChunks -= entry.chunkIds.length;
+    this.fileSlots[entry.slot] = undefined;
+    this.texts.forget(entry);
+    this.files.delete(entry.file);
+  }
+}

@@ -1,0 +1,183 @@
+// Queries against the index's contents: the full-text ranking (misspellings read as the docs'
+// words), the exact lookup of defined names, vector rankings, and their fusion into hits.
+import { searchVector } from "@orama/orama";
+import type { ScoredDoc } from "./bm25.js";
+import { addCorrectedTerms, type QuerySpelling } from "./correction.js";
+import { DocsSpelling } from "./docsSpelling.js";
+import { fuseRankings } from "./fusion.js";
+import { identifierCandidates, tokenize } from "./tokenizer.js";
+import type { IndexContents } from "../indexContents.js";
+import type { ChunkRecord, SearchHit } from "../types.js";
+import type { MatchSource } from "../../../shared/answer.js";
+import type { Logger } from "../../util/logger.js";
+
+export interface SearchOptions {
+  /** How many hits to return (default 10). */
+  k?: number;
+  /** Skip the exact term lookup (for measuring ranking alone). */
+  noTerms?: boolean;
+  signal?: AbortSignal;
+}
+
+/** A chunk that defines a name the query gives; `askedAs` when the query misspelt the name. */
+export interface TermHit {
+  chunkId: number;
+  term: string;
+  askedAs?: string;
+}
+
+export class Searcher {
+  /** Reads queries against the spelling index ("did you mean"; docsSpelling.ts). */
+  private readonly docsSpelling: DocsSpelling;
+
+  constructor(
+    private readonly index: IndexContents,
+    private readonly logger: Logger,
+  ) {
+    this.docsSpelling = new DocsSpelling(index);
+  }
+
+  /** Keeps only the spelling index's words still in the docs (a full save does, before writing them). */
+  pruneSpelling(): void {
+    this.docsSpelling.prune();
+  }
+
+  /**
+   * How a query's words and names read against the docs (correction.ts): words the docs never
+   * use, read as the docs' nearest words; names the docs do not define, as the nearest defined ones.
+   */
+  spellingOf(text: string): QuerySpelling {
+    return this.docsSpelling.of(text);
+  }
+
+  /** The best full-text matches for a piece of text (question or draft), best first, its misspellings read as the docs' words. */
+  textRanking(text: string, limit: number): ScoredDoc[] {
+    return this.index.bm25.top(addCorrectedTerms(this.spellingOf(text), queryTermWeights(text)), limit);
+  }
+
+  /**
+   * Chunks that define a name mentioned in the query: strongest definitions first, then the
+   * chunk that opens its section, then by how well the chunk matches the rest of the query.
+   * At most `limit` are returned; a widely listed name (a table row in hundreds of files)
+   * only costs a sort of its definitions, not a fetch of each chunk.
+   */
+  exactTermHits(query: string, textScores?: Map<number, number>, limit = 10): TermHit[] {
+    const backticked = new Set([...query.matchAll(/`([^`]+)`/g)].map((m) => m[1]!.toLowerCase()));
+    const defs: (TermHit & { strength: number; score: number })[] = [];
+    for (const candidate of identifierCandidates(query)) {
+      // Plain words are left to ranking; only identifier-like names (or quoted ones) are exact.
+      if (!/[._\-/:]/.test(candidate) && !backticked.has(candidate)) continue;
+      for (const def of this.index.terms.lookup(candidate)) {
+        defs.push({ chunkId: def.chunkId, term: candidate, strength: def.strength, score: textScores?.get(def.chunkId) ?? 0 });
+      }
+    }
+    // A name the docs do not define gets the nearest defined name's definition ("did you mean"),
+    // ranked after the names the query spells right.
+    for (const { from, to } of this.spellingOf(query).names) {
+      for (const def of this.index.terms.lookup(to[0]!)) {
+        defs.push({ chunkId: def.chunkId, term: to[0]!, askedAs: from, strength: def.strength - 10, score: textScores?.get(def.chunkId) ?? 0 });
+      }
+    }
+    defs.sort((a, b) => b.strength - a.strength || b.term.length - a.term.length || b.score - a.score);
+    const top = defs.slice(0, limit * 4).map((d) => ({ ...d, opensSection: this.opensSection(d.chunkId) }));
+    top.sort((a, b) => b.strength - a.strength || b.term.length - a.term.length || Number(b.opensSection) - Number(a.opensSection) || b.score - a.score);
+    return top.slice(0, limit);
+  }
+
+  /** The section (heading to next heading) that holds the chunk. */
+  sectionOf(chunk: ChunkRecord): { startLine: number; endLine: number } | undefined {
+    const section = this.index.files.get(chunk.file)?.sections.find((s) => s.startLine <= chunk.startLine && chunk.endLine <= s.endLine);
+    return section && { startLine: section.startLine, endLine: section.endLine };
+  }
+
+  /** Whether the chunk starts where its section starts (the one with the heading line). */
+  private opensSection(chunkId: number): boolean {
+    const entry = this.index.fileOfChunk(chunkId);
+    if (!entry) return false;
+    const startLine = this.index.chunkTable.startLine[chunkId]!;
+    return entry.sections.some((s) => s.startLine === startLine);
+  }
+
+  async vectorRanking(text: string, limit: number, signal?: AbortSignal): Promise<number[]> {
+    if (!this.index.embedder || this.index.files.size === 0) return [];
+    let vector: Float32Array | undefined;
+    try {
+      [vector] = await this.index.embedder.embed([text], signal);
+    } catch (err) {
+      // An embedding model that fails now (a model server that went away) costs the vectors of
+      // this query, not the search: full text still answers.
+      if (signal?.aborted) throw err;
+      this.logger.warn(`Vector search skipped, the embedding model failed: ${(err as Error).message}`);
+      return [];
+    }
+    const result = await searchVector(this.index.orama, {
+      mode: "vector",
+      vector: { value: [...vector!], property: "embedding" },
+      similarity: 0.0001,
+      limit,
+    } as never);
+    return (result as { hits: { id: string }[] }).hits.map((h) => Number(h.id));
+  }
+
+  async search(query: string, options: SearchOptions = {}): Promise<SearchHit[]> {
+    const depth = Math.max(50, (options.k ?? 10) * 3);
+    return this.rankedHits(query, this.textRanking(query, depth), options);
+  }
+
+  /**
+   * Turns a full-text ranking into hits: chunks defining a name the query mentions come first,
+   * then the ranking, fused by reciprocal rank with vector rankings when an embedder is set.
+   */
+  async rankedHits(
+    query: string,
+    textRanking: ScoredDoc[],
+    options: SearchOptions & { vectorQueries?: string[]; termHits?: TermHit[] } = {},
+  ): Promise<SearchHit[]> {
+    const k = options.k ?? 10;
+    const depth = Math.max(50, k * 3);
+    const matched = new Map<number, Set<MatchSource>>();
+    const mark = (id: number, how: MatchSource) => {
+      let s = matched.get(id);
+      if (!s) matched.set(id, (s = new Set()));
+      s.add(how);
+    };
+    const textRanked = textRanking.map((d) => d.id);
+    textRanked.forEach((id) => mark(id, "text"));
+    const vectorLists: number[][] = [];
+    for (const text of options.vectorQueries ?? [query]) {
+      const ids = await this.vectorRanking(text, depth, options.signal);
+      ids.forEach((id) => mark(id, "vector"));
+      if (ids.length) vectorLists.push(ids);
+    }
+    const ranked = vectorLists.length
+      ? fuseRankings([{ ids: textRanked }, ...vectorLists.map((ids) => ({ ids, weight: 1 / vectorLists.length }))])
+      : textRanking;
+    const hits: SearchHit[] = [];
+    const taken = new Set<number>();
+    if (!options.noTerms) {
+      const textScores = new Map(textRanking.map((d) => [d.id, d.score]));
+      for (const { chunkId, term, askedAs } of options.termHits ?? this.exactTermHits(query, textScores, k)) {
+        if (taken.has(chunkId)) continue;
+        taken.add(chunkId);
+        mark(chunkId, "term");
+        const chunk = this.index.getChunk(chunkId);
+        if (!chunk) continue;
+        hits.push({ chunk, score: 1, matchedBy: [...matched.get(chunkId)!], term, ...(askedAs ? { askedAs } : {}), section: this.sectionOf(chunk) });
+      }
+    }
+    for (const { id, score } of ranked) {
+      if (hits.length >= k) break;
+      if (taken.has(id)) continue;
+      const chunk = this.index.getChunk(id);
+      if (!chunk) continue;
+      taken.add(id);
+      hits.push({ chunk, score, matchedBy: [...matched.get(id)!], section: this.sectionOf(chunk) });
+    }
+    return hits;
+  }
+}
+
+export function queryTermWeights(text: string, weight = 1, into = new Map<string, number>()): Map<string, number> {
+  for (const t of tokenize(text)) into.set(t, (into.get(t) ?? 0) + weight);
+  return into;
+}

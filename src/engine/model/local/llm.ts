@@ -1,0 +1,272 @@
+// Local models through node-llama-cpp: a chat model (with optional LoRA adapters) and an
+// optional embedding model. Every GGUF is validated before llama.cpp sees it, because a
+// malformed file can abort the whole process.
+import * as os from "node:os";
+import type { ChatGenerator, Embedder, GenerateRequest, Generation } from "../modelInterface.js";
+import { silentLogger, type Logger } from "../../util/logger.js";
+import type { GpuSetting } from "./gpuSetting.js";
+import type { GgufInfo } from "../gguf/types.js";
+import { validateGguf } from "../gguf/validation.js";
+import { importNodeLlamaCpp, type NodeLlamaCpp } from "./nodeLlamaCpp.js";
+import { probeModel, type ProbeOptions, type ProbeResult } from "./loadProbe.js";
+import { chatWrapperName, pickChatWrapper, type ChatWrapper } from "./chatWrapper.js";
+import { promptOpensReasoning, ReasoningSplitter } from "../reasoning.js";
+import { normalise } from "../../util/vectors.js";
+
+type Llama = Awaited<ReturnType<NodeLlamaCpp["getLlama"]>>;
+type LlamaModel = Awaited<ReturnType<Llama["loadModel"]>>;
+type LlamaContext = Awaited<ReturnType<LlamaModel["createContext"]>>;
+type LlamaEmbeddingContext = Awaited<ReturnType<LlamaModel["createEmbeddingContext"]>>;
+
+export interface ModelSettings {
+  /** Adapters by local path (references are resolved by the engine, see download/resolve.ts). */
+  lora?: { path: string; scale: number }[];
+  gpu?: GpuSetting;
+  /** Threads for evaluation; default: CPU cores - 1 (at least 1). Never the library's default. */
+  threads?: number;
+  /** Context size in tokens; default 4096, capped at what the model was trained for. */
+  contextSize?: number;
+  /**
+   * The model probe (loadProbe.ts): a file not loaded before is first loaded in a child process, so
+   * that a llama.cpp abort becomes an error. `false` skips it (benchmarks of a known model).
+   */
+  probe?: ProbeOptions | false;
+}
+
+export const DEFAULT_CONTEXT_SIZE = 4096;
+
+export function defaultThreads(): number {
+  return Math.max(1, (os.availableParallelism?.() ?? os.cpus().length) - 1);
+}
+
+const llamas = new Map<GpuSetting | "cuda", Promise<Llama>>();
+let routedLogger: Logger = silentLogger;
+
+/**
+ * One Llama instance per GPU setting and process; llama.cpp's log lines go to our logger. "cuda"
+ * asks for the CUDA binary only (gpuBackend.ts, for CUDA fetched into storage) and fails without it.
+ */
+export async function getLlamaInstance(gpu: GpuSetting | "cuda", logger: Logger = silentLogger): Promise<Llama> {
+  routedLogger = logger;
+  let llama = llamas.get(gpu);
+  if (!llama) {
+    llama = importNodeLlamaCpp().then(({ getLlama, LlamaLogLevel }) =>
+      getLlama({
+        // Never compile llama.cpp at run time: the prebuilt binaries ship with the package.
+        build: "never",
+        gpu: gpu === "off" ? false : gpu === "cuda" ? "cuda" : "auto",
+        logLevel: LlamaLogLevel.warn,
+        logger: (level, message) => {
+          const text = `llama.cpp: ${message.trimEnd()}`;
+          if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) routedLogger.error(text);
+          else if (level === LlamaLogLevel.warn) routedLogger.warn(text);
+          else routedLogger.info(text);
+        },
+      }),
+    );
+    llamas.set(gpu, llama);
+    llama.catch(() => llamas.delete(gpu));
+  }
+  return llama;
+}
+
+export class ChatModel implements ChatGenerator {
+  private constructor(
+    readonly path: string,
+    readonly info: GgufInfo,
+    /** The loaded model, for callers that need node-llama-cpp directly (benchmarks). */
+    readonly model: LlamaModel,
+    private readonly context: LlamaContext,
+    private readonly chatWrapper: ChatWrapper,
+    readonly threads: number,
+  ) {}
+
+  static async load(llama: Llama, path: string, settings: ModelSettings): Promise<ChatModel> {
+    const info = await validateGguf(path, { kind: "chat" });
+    for (const adapter of settings.lora ?? []) await validateGguf(adapter.path, { kind: "lora", baseModelPath: path });
+    const threads = settings.threads ?? defaultThreads();
+    const probe: ProbeResult | undefined =
+      settings.probe === false
+        ? undefined
+        : await probeModel(
+            {
+              kind: "chat",
+              path,
+              lora: settings.lora ?? [],
+              gpu: settings.gpu ?? "auto",
+              threads,
+              contextSize: settings.contextSize,
+              checkTemplate: info.hasChatTemplate,
+            },
+            settings.probe,
+          );
+    const lib = await importNodeLlamaCpp();
+    const model = await llama.loadModel({ modelPath: path, gpuLayers: settings.gpu === "off" ? 0 : "auto" });
+    const contextSize = Math.min(settings.contextSize ?? DEFAULT_CONTEXT_SIZE, model.trainContextSize || DEFAULT_CONTEXT_SIZE);
+    let context: LlamaContext;
+    try {
+      context = await model.createContext({
+        contextSize,
+        threads,
+        lora: settings.lora?.length ? { adapters: settings.lora.map((a) => ({ filePath: a.path, scale: a.scale })) } : undefined,
+      });
+    } catch (err) {
+      await model.dispose();
+      throw err;
+    }
+    const chatWrapper = pickChatWrapper(lib, model, info, probe);
+    return new ChatModel(path, info, model, context, chatWrapper, threads);
+  }
+
+  get contextSize(): number {
+    return this.context.contextSize;
+  }
+
+  /** node-llama-cpp's name of the chat wrapper in use ("ChatML", "Jinja", "General", ...). */
+  get chatWrapperName(): string | undefined {
+    return chatWrapperName(this.chatWrapper);
+  }
+
+  get gpuLayers(): number {
+    return this.model.gpuLayers;
+  }
+
+  /** Tokens of `text` as plain text (special-token text such as `<|im_start|>` is not parsed). */
+  countTokens(text: string): number {
+    return this.model.tokenize(text).length;
+  }
+
+  /**
+   * The prompt of one exchange as node-llama-cpp evaluates it: the chat wrapper's context text
+   * for [system, user, empty model turn], tokenized the way LlamaChat tokenizes it (the
+   * template's own tokens as special tokens, the messages as plain text).
+   */
+  renderPrompt(system: string, user: string): { text: string; tokens: number[] } {
+    const { contextText } = this.chatWrapper.generateContextState({
+      chatHistory: [
+        { type: "system", text: system },
+        { type: "user", text: user },
+        { type: "model", response: [] },
+      ],
+    });
+    return { text: contextText.toString(), tokens: [...contextText.tokenize(this.model.tokenizer)] };
+  }
+
+  /** Tokens of the whole prompt for these messages, chat template included. */
+  countPromptTokens(system: string, user: string): number {
+    return this.renderPrompt(system, user).tokens.length;
+  }
+
+  /** One stateless exchange: a fresh chat session on the context's sequence, disposed afterwards. */
+  async generate(request: GenerateRequest): Promise<Generation> {
+    const { LlamaChatSession } = await importNodeLlamaCpp();
+    const prompt = this.renderPrompt(request.system, request.user);
+    const sequence = this.context.getSequence();
+    const session = new LlamaChatSession({ contextSequence: sequence, systemPrompt: request.system, chatWrapper: this.chatWrapper });
+    // Reasoning comes as node-llama-cpp thought segments from a wrapper that knows the family,
+    // and as `<think>` text from one that does not (Jinja, general): both go to onReasoningChunk.
+    const split = new ReasoningSplitter(promptOpensReasoning(prompt.text));
+    const pass = ({ answer, reasoning }: { answer: string; reasoning: string }) => {
+      if (reasoning) request.onReasoningChunk?.(reasoning);
+      if (answer) request.onTextChunk?.(answer);
+    };
+    let segmentReasoning = "";
+    const started = performance.now();
+    let firstTokenMs = -1;
+    let tokens = 0;
+    try {
+      const result = await session.promptWithMeta(request.user, {
+        maxTokens: request.maxTokens,
+        temperature: request.temperature ?? 0,
+        seed: request.seed,
+        signal: request.signal,
+        stopOnAbortSignal: true,
+        onToken: (t) => {
+          if (firstTokenMs < 0) firstTokenMs = performance.now() - started;
+          tokens += t.length;
+        },
+        onResponseChunk: (chunk) => {
+          if (chunk.type === undefined) pass(split.push(chunk.text));
+          else if (chunk.segmentType === "thought" && chunk.text) {
+            segmentReasoning += chunk.text;
+            request.onReasoningChunk?.(chunk.text);
+          }
+        },
+      });
+      pass(split.flush());
+      const reasoning = segmentReasoning + split.reasoning;
+      const ms = performance.now() - started;
+      const genMs = firstTokenMs >= 0 ? ms - firstTokenMs : 0;
+      return {
+        text: split.answer,
+        ...(reasoning ? { reasoning } : {}),
+        promptTokens: prompt.tokens.length,
+        tokens,
+        firstTokenMs: Math.max(0, firstTokenMs),
+        ms,
+        // Decoding speed: tokens after the first over the time after the first.
+        tokensPerSecond: tokens > 1 && genMs > 0 ? ((tokens - 1) * 1000) / genMs : 0,
+        aborted: result.stopReason === "abort",
+        stopReason: result.stopReason,
+      };
+    } catch (err) {
+      // Aborted before the first token (node-llama-cpp throws then, rather than stopping).
+      if (!request.signal?.aborted) throw err;
+      const ms = performance.now() - started;
+      return { text: "", promptTokens: prompt.tokens.length, tokens, firstTokenMs: 0, ms, tokensPerSecond: 0, aborted: true, stopReason: "abort" };
+    } finally {
+      session.dispose({ disposeSequence: true });
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await this.context.dispose();
+    await this.model.dispose();
+  }
+}
+
+/** The engine's Embedder, backed by a GGUF embedding model. */
+export class LlamaEmbedder implements Embedder {
+  private constructor(
+    readonly id: string,
+    readonly dimensions: number,
+    private readonly model: LlamaModel,
+    private readonly context: LlamaEmbeddingContext,
+  ) {}
+
+  static async load(llama: Llama, path: string, settings: ModelSettings): Promise<LlamaEmbedder> {
+    const info = await validateGguf(path, { kind: "embedding" });
+    if (settings.probe !== false) {
+      await probeModel(
+        { kind: "embedding", path, lora: [], gpu: settings.gpu ?? "auto", threads: settings.threads ?? defaultThreads(), checkTemplate: false },
+        settings.probe,
+      );
+    }
+    const model = await llama.loadModel({ modelPath: path, gpuLayers: settings.gpu === "off" ? 0 : "auto" });
+    const context = await model.createEmbeddingContext({
+      threads: settings.threads ?? defaultThreads(),
+      contextSize: Math.min(2048, model.trainContextSize || 2048),
+    });
+    const probe = await context.getEmbeddingFor("dimension probe");
+    // The id names the file, its size and the dimensions: a different model means re-embedding.
+    const id = `gguf:${info.name ?? path.split(/[\\/]/).pop()}:${info.fileSize}:${probe.vector.length}`;
+    return new LlamaEmbedder(id, probe.vector.length, model, context);
+  }
+
+  async embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]> {
+    const out: Float32Array[] = [];
+    for (const text of texts) {
+      signal?.throwIfAborted();
+      // Long chunks are cut to what fits the embedding context rather than failing.
+      const tokens = this.model.tokenize(text).slice(0, this.context.model.trainContextSize ? Math.min(2000, this.context.model.trainContextSize - 8) : 2000);
+      const embedding = await this.context.getEmbeddingFor(tokens);
+      out.push(normalise(Float32Array.from(embedding.vector)));
+    }
+    return out;
+  }
+
+  async dispose(): Promise<void> {
+    await this.context.dispose();
+    await this.model.dispose();
+  }
+}
