@@ -12,8 +12,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { benchModelFile } from "./benchModel.js";
 import { Engine } from "../src/engine/engine.js";
-import { DEFAULT_PIPELINE } from "../src/shared/pipelineSettings.js";
 import { findLlamaServer, LlamaServer } from "../test/helpers/llamaServer.js";
+import { engineSettings } from "../test/fixtures/engineSettings.js";
 
 const { values } = parseArgs({
   options: {
@@ -148,17 +148,7 @@ const indexer = new Engine({
   roots: [docs],
   indexFile: index,
   modelsDir: tmp,
-  settings: {
-    include: [],
-    exclude: [],
-    maxFileBytes: 2 * 1024 * 1024,
-    chatModel: model,
-    lora: [],
-    gpu: "off",
-    threads: 1,
-    contextSize: 2048,
-    pipeline: DEFAULT_PIPELINE,
-  },
+  settings: engineSettings({ chatModel: model, contextSize: 2048 }),
 });
 await indexer.start();
 await indexer.dispose();

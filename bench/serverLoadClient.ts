@@ -5,6 +5,7 @@
 import { parseArgs } from "node:util";
 import { Engine } from "../src/engine/engine.js";
 import { DEFAULT_PIPELINE } from "../src/shared/pipelineSettings.js";
+import { engineSettings } from "../test/fixtures/engineSettings.js";
 
 const { values } = parseArgs({
   options: {
@@ -27,18 +28,12 @@ const engine = new Engine({
   indexFile: values.index!,
   // Where the model probe's record is: the bench probed the model once, so no client probes it again.
   modelsDir: values["models-dir"]!,
-  settings: {
-    include: [],
-    exclude: [],
-    maxFileBytes: 2 * 1024 * 1024,
+  settings: engineSettings({
     chatModel: values.model,
-    lora: [],
-    gpu: "off",
-    threads: 1,
     contextSize: 2048,
     server: values.server ? { url: values.server, timeoutSeconds: 300 } : undefined,
     pipeline: { ...DEFAULT_PIPELINE, answerMaxTokens: Number(values["answer-tokens"]), draftMaxTokens: Number(values["draft-tokens"]) },
-  },
+  }),
   onFailure: "throw",
 });
 const t0 = performance.now();

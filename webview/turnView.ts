@@ -21,7 +21,10 @@ const STAGE_LABELS: Record<Stage, { running: string; done: string }> = {
 
 export interface TurnHost {
   post(message: WebviewToHost): void;
-  /** Runs a change to the turn's content, keeping the conversation scrolled to the end if it was. */
+  /**
+   * Runs a change to the turn's content. The chat runs it as it is, without scrolling: a new
+   * question is pinned to the top of the view and its answer grows below it (main.ts, pinTurn).
+   */
   update(change: () => void): void;
 }
 

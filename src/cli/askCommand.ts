@@ -1,7 +1,8 @@
 // `docent ask`: the answer pipeline in a terminal, streaming each stage.
 import type { PipelineEvent } from "../engine/answer/pipeline.js";
-import { interruptOnCtrlC, parse, UsageError, intOption, ms } from "./args.js";
+import { interruptOnCtrlC, parse, UsageError, ms } from "./args.js";
 import { modelOptions } from "./modelOptions.js";
+import { pipelineOptions, pipelineSettingsFrom } from "./pipelineOptions.js";
 import { indexOptions } from "./indexCommands.js";
 import { openEngine, requireDir, withEngine } from "./openEngine.js";
 import { jsonLine, safeLines, safeText } from "./terminalText.js";
@@ -13,20 +14,12 @@ export async function askCommand(argv: string[]): Promise<void> {
     ...modelOptions,
     // Where the index is saved and which files it takes in, as for `docent index`.
     ...indexOptions,
-    "no-draft": { type: "boolean" },
-    sources: { type: "string" },
-    "max-tokens": { type: "string" },
-    "draft-max-tokens": { type: "string" },
+    ...pipelineOptions,
   });
   const dir = await requireDir(positionals[0]);
   const question = positionals[1];
   if (!question?.trim()) throw new UsageError('missing "<question>"');
-  const pipeline = {
-    draft: !values["no-draft"],
-    sources: intOption(values.sources, "sources", 6),
-    answerMaxTokens: intOption(values["max-tokens"], "max-tokens", 512),
-    draftMaxTokens: intOption(values["draft-max-tokens"], "draft-max-tokens", 128),
-  };
+  const pipeline = pipelineSettingsFrom(values);
   const interrupt = interruptOnCtrlC();
   try {
     const engine = await openEngine(dir, values, { pipeline, signal: interrupt.signal });

@@ -2,34 +2,29 @@
 // first): Playwright drives Debian's Chromium against code-server with the packaged .vsix. The
 // unit is on screen in the first answer, the hover gives instrument and unit, and a follow-up
 // about "its unit" is answered about the previous turn's metric. Screenshots go to out/e2e/.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import type { Frame, Locator, Page } from "playwright-core";
+import type { Frame, Locator } from "playwright-core";
 import { clickUnobstructed } from "../integration/harness/codeServer.js";
-import { startDocentWorkbench, type DocentWorkbench } from "../integration/harness/docentWorkbench.js";
-import { repoRoot } from "../integration/harness/tools.js";
-import { prerequisitesMissing } from "../integration/run.js";
+import { useWorkbench } from "../integration/harness/useWorkbench.js";
+import { repoRoot } from "../helpers/repoRoot.js";
 import { docentChatFrame } from "../integration/harness/docentView.js";
 
-const root = repoRoot();
-const artifacts = path.join(root, "out", "e2e");
-const missing = prerequisitesMissing();
-if (missing && process.env.CI === "true") throw new Error(`e2e: ${missing}; CI must install them`);
-const skip = missing ? `${missing}` : false;
+// No chat model: the retrieval-only answer a new user gets. The sidebar at about the width VS Code gives it by default.
+const wb = useWorkbench({
+  artifacts: path.join(repoRoot(), "out", "e2e"),
+  settings: { "docent.threads": 1 },
+  viewport: { width: 1280, height: 800 },
+});
+const { skip, shot } = wb;
 
-let docentWorkbench: DocentWorkbench | undefined;
-let page: Page;
 let chat: Frame;
-
-async function shot(name: string): Promise<void> {
-  await page.screenshot({ path: path.join(artifacts, `${name}.png`) });
-}
 
 async function ask(question: string): Promise<Locator> {
   const turns = await chat.locator(".turn").count();
   const input = chat.locator("vscode-text-area textarea, textarea").first();
-  await clickUnobstructed(page, input);
+  await clickUnobstructed(wb.page, input);
   await input.fill(question);
   await input.press("Enter");
   const turn = chat.locator(".turn").nth(turns);
@@ -49,54 +44,38 @@ async function onScreen(target: Locator): Promise<boolean> {
   });
 }
 
-before(async () => {
-  if (skip) return;
-  // No chat model: the retrieval-only answer a new user gets. The sidebar at about the width VS Code gives it by default.
-  docentWorkbench = await startDocentWorkbench({
-    artifacts,
-    vsixName: "docent-answers.vsix",
-    userSettings: { "docent.threads": 1 },
-    viewport: { width: 1280, height: 800 },
-  });
-  page = docentWorkbench.page;
-});
-
-after(async () => {
-  await docentWorkbench?.close();
-});
-
 test("the hover over a metric name in code shows its instrument, unit and description first", { skip }, async () => {
   // Open src/telemetry.ts from the Explorer (shown at start; its icon toggles it, so it is clicked only when hidden).
   // Whether it is shown is the activity bar's state (its item is checked), not whether the tree has
   // rendered within some seconds: a click on the icon of the container already shown would hide it.
-  const folder = page.getByRole("treeitem", { name: "src" });
-  const explorer = page.locator('.activitybar .action-item a[aria-label^="Explorer"]');
+  const folder = wb.page.getByRole("treeitem", { name: "src" });
+  const explorer = wb.page.locator('.activitybar .action-item a[aria-label^="Explorer"]');
   await explorer.waitFor({ timeout: 60_000 });
-  if ((await page.locator('.activitybar .action-item.checked a[aria-label^="Explorer"]').count()) === 0) await clickUnobstructed(page, explorer);
+  if ((await wb.page.locator('.activitybar .action-item.checked a[aria-label^="Explorer"]').count()) === 0) await clickUnobstructed(wb.page, explorer);
   // The hover of the row under the mouse can cover the next row: clickUnobstructed moves away first.
-  await clickUnobstructed(page, folder);
-  await clickUnobstructed(page, page.getByRole("treeitem", { name: "telemetry.ts" }));
-  const token = page.locator(".monaco-editor .view-line span", { hasText: "http.server.request.duration" }).last();
+  await clickUnobstructed(wb.page, folder);
+  await clickUnobstructed(wb.page, wb.page.getByRole("treeitem", { name: "telemetry.ts" }));
+  const token = wb.page.locator(".monaco-editor .view-line span", { hasText: "http.server.request.duration" }).last();
   await token.waitFor({ timeout: 30_000 });
   // The hover waits for the index (the first one, which a busy machine takes minutes over); move
   // away and back until it shows the definition.
-  const hover = page.locator(".monaco-hover .hover-contents, .monaco-hover .rendered-markdown").filter({ hasText: "Explain with Docent" }).first();
+  const hover = wb.page.locator(".monaco-hover .hover-contents, .monaco-hover .rendered-markdown").filter({ hasText: "Explain with Docent" }).first();
   const deadline = Date.now() + 180_000;
   while (Date.now() < deadline && !(await hover.isVisible())) {
-    await page.mouse.move(5, 5);
+    await wb.page.mouse.move(5, 5);
     await token.hover();
     await hover.waitFor({ state: "visible", timeout: 3_000 }).catch(() => undefined);
   }
   const text = await hover.innerText();
   await shot("answers-1-hover");
   assert.match(text, /http\.server\.request\.duration — Histogram, unit s: Duration of HTTP server requests\./);
-  await page.keyboard.press("Escape");
+  await wb.page.keyboard.press("Escape");
 });
 
 test("the unit s is on screen in the first answer to the unit question, without scrolling or clicking", { skip }, async () => {
   // The mouse still rests on the metric name in the editor, whose hover comes back after Escape.
-  await clickUnobstructed(page, page.locator('.activitybar .action-item a[aria-label^="Docent"]'));
-  chat = await docentChatFrame(page);
+  await clickUnobstructed(wb.page, wb.page.locator('.activitybar .action-item a[aria-label^="Docent"]'));
+  chat = await docentChatFrame(wb.page);
   // Ready without a model: the view says so (the header names the model when there is one).
   await chat.locator(".status-text", { hasText: "No chat model" }).waitFor({ timeout: 120_000 });
 

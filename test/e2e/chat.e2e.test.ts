@@ -8,52 +8,50 @@
 // settling UI states are read until they hold (settled), a streaming answer is recorded inside the
 // view as it changes rather than sampled after a sleep, and Stop is tested on an answer that a
 // fault proxy holds open until Stop ends it.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import type { Frame, Page } from "playwright-core";
+import type { Frame } from "playwright-core";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ensureTinyModels } from "../fixtures/tinyModels.js";
-import {
-  clickUnobstructed,
-  openWorkbench,
-  readNotifications,
-  settled,
-  startCodeServer,
-  waitForNotification,
-  type CodeServer,
-  type Workbench,
-} from "../integration/harness/codeServer.js";
-import { repoRoot } from "../integration/harness/tools.js";
+import { clickUnobstructed, readNotifications, settled, waitForNotification, type CodeServer } from "../integration/harness/codeServer.js";
+import { repoRoot } from "../helpers/repoRoot.js";
 import { assertCursorOnLine } from "../integration/harness/docentWorkbench.js";
-import { prepareWorkspace, prerequisitesMissing } from "../integration/run.js";
+import { useWorkbench } from "../integration/harness/useWorkbench.js";
 import { docentChatFrame } from "../integration/harness/docentView.js";
 import { FaultProxy } from "../helpers/faultProxy.js";
 import { LlamaServer, llamaServerOrSkip } from "../helpers/llamaServer.js";
 import { ANSWER_SYSTEM_PROMPT } from "../../src/engine/answer/pipeline.js";
 
-const root = repoRoot();
-const artifacts = path.join(root, "out", "e2e");
-const missing = prerequisitesMissing();
-if (missing && process.env.CI === "true") throw new Error(`e2e: ${missing}; CI must install them`);
-const skip = missing ? `${missing}` : false;
+const artifacts = path.join(repoRoot(), "out", "e2e");
+const wb = useWorkbench({
+  artifacts,
+  viewport: { width: 1400, height: 900 },
+  models: ensureTinyModels,
+  settings: (models) => ({
+    "docent.chatModel": models.chatTemplate,
+    "docent.threads": 1,
+    "docent.draft.maxTokens": 24,
+    "docent.answer.maxTokens": 1500,
+  }),
+  // A hostile doc (the kind that once bricked the view): a 184 KB heading of backticked words that
+  // names a metric, and HTML and script links in its text.
+  prepare: (workspace) =>
+    fs.writeFile(
+      path.join(workspace, "docs", "hostile.md"),
+      "# Hostile\n\n## `hostile.metric` " +
+        "`w` ".repeat(46_000) +
+        '\n\n<img src=x onerror="window.__pwned=1"> Text with a [link](javascript:window.__pwned=2) and <script>window.__pwned=3</script>.\n',
+    ),
+  beforeClose: ({ server }) => keepDocentLog(server).catch(() => undefined),
+});
+const { skip, shot } = wb;
 // The Stop test's model server (with CI=true a missing llama-server fails here; elsewhere that test is skipped).
 const llamaServer = skip ? { skip } : llamaServerOrSkip();
 
-let server: CodeServer | undefined;
-const server_ = (): CodeServer => server!;
-let workbench: Workbench | undefined;
-let page: Page;
 let chat: Frame;
-let workspace: string;
-let models: Awaited<ReturnType<typeof ensureTinyModels>>;
-
-async function shot(name: string): Promise<void> {
-  await page.screenshot({ path: path.join(artifacts, `${name}.png`) });
-}
 
 async function findFeedbackLog(dir: string): Promise<string | undefined> {
   for (const entry of await fs.readdir(dir, { withFileTypes: true, recursive: true })) {
@@ -64,43 +62,13 @@ async function findFeedbackLog(dir: string): Promise<string | undefined> {
 
 async function ask(question: string): Promise<void> {
   const input = chat.locator("vscode-text-area textarea, textarea").first();
-  await clickUnobstructed(page, input);
+  await clickUnobstructed(wb.page, input);
   await input.fill(question);
   await input.press("Enter");
 }
 
-before(async () => {
-  if (skip) return;
-  await fs.mkdir(artifacts, { recursive: true });
-  models = await ensureTinyModels();
-  const vsix = path.join(artifacts, "docent.vsix");
-  execFileSync(process.execPath, [path.join(root, "scripts", "package.mjs"), "--out", vsix], { cwd: root, stdio: "inherit" });
-  workspace = await prepareWorkspace();
-  // A hostile doc (the kind that once bricked the view): a 184 KB heading of backticked words that
-  // names a metric, and HTML and script links in its text.
-  await fs.writeFile(
-    path.join(workspace, "docs", "hostile.md"),
-    "# Hostile\n\n## `hostile.metric` " +
-      "`w` ".repeat(46_000) +
-      '\n\n<img src=x onerror="window.__pwned=1"> Text with a [link](javascript:window.__pwned=2) and <script>window.__pwned=3</script>.\n',
-  );
-  server = await startCodeServer({
-    workspace,
-    installVsix: vsix,
-    userSettings: {
-      "docent.chatModel": models.chatTemplate,
-      "docent.threads": 1,
-      "docent.draft.maxTokens": 24,
-      "docent.answer.maxTokens": 1500,
-    },
-  });
-  workbench = await openWorkbench({ server, viewport: { width: 1400, height: 900 } });
-  page = workbench.page;
-});
-
 /** The extension's own log (engine and llama.cpp lines), kept as an artifact and its tail printed. */
-async function keepDocentLog(): Promise<void> {
-  if (!server) return;
+async function keepDocentLog(server: CodeServer): Promise<void> {
   for (const entry of await fs.readdir(path.join(server.dirs.userData, "logs"), { withFileTypes: true, recursive: true }).catch(() => [])) {
     if (!entry.isFile() || entry.name !== "Docent.log") continue;
     const text = await fs.readFile(path.join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name), "utf8");
@@ -108,13 +76,6 @@ async function keepDocentLog(): Promise<void> {
     console.log(`e2e: the extension's log (out/e2e/Docent.log) ends with:\n${text.trim().split("\n").slice(-12).join("\n")}`);
   }
 }
-
-after(async () => {
-  await keepDocentLog().catch(() => undefined);
-  await workbench?.close();
-  await server?.stop();
-  if (workspace) await fs.rm(workspace, { recursive: true, force: true });
-});
 
 /** The element that has the keyboard inside the chat view (through the UI kit's shadow roots). */
 function chatFocus(): Promise<string> {
@@ -130,21 +91,21 @@ function chatFocus(): Promise<string> {
 }
 
 test("the first index is announced with Ask a question, which opens the chat with the keyboard in its question box", { skip }, async () => {
-  const note = await waitForNotification(page, /Docent indexed \d+ files of docs/, 180_000);
+  const note = await waitForNotification(wb.page, /Docent indexed \d+ files of docs/, 180_000);
   assert.deepEqual(note.buttons, ["Ask a question"]);
   await shot("0-first-index");
   // The notification centre opened from the status bar's bell, whose hover would cover this button.
-  await clickUnobstructed(page, page.locator(".notifications-center .monaco-button", { hasText: "Ask a question" }).first());
-  chat = await docentChatFrame(page);
+  await clickUnobstructed(wb.page, wb.page.locator(".notifications-center .monaco-button", { hasText: "Ask a question" }).first());
+  chat = await docentChatFrame(wb.page);
   await chat.locator(".question-input").waitFor({ timeout: 30_000 });
   assert.equal(await settled(chatFocus, (f) => f === "textarea.question-input"), "textarea.question-input");
 });
 
 test("the Docent view opens from the activity bar and shows the ready index", { skip }, async () => {
   // Open unless the first test's "Ask a question" already did (a second click would close the side bar).
-  if (!(await page.locator('iframe.webview.ready[src*="extensionId=docent.docent"]').isVisible()))
-    await clickUnobstructed(page, page.locator('.activitybar .action-item a[aria-label^="Docent"]'));
-  chat = await docentChatFrame(page);
+  if (!(await wb.page.locator('iframe.webview.ready[src*="extensionId=docent.docent"]').isVisible()))
+    await clickUnobstructed(wb.page, wb.page.locator('.activitybar .action-item a[aria-label^="Docent"]'));
+  chat = await docentChatFrame(wb.page);
   // Ready: the view names the model; the file and section counts are the status bar's, not repeated here.
   await chat.locator(".status", { hasText: "tiny-chat-template" }).waitFor({ timeout: 120_000 });
   assert.doesNotMatch(await chat.locator(".status-bar").innerText(), /files|sections|Ready/);
@@ -222,39 +183,39 @@ test("clicking a source opens the file at the cited line", { skip }, async () =>
   // The button's title holds the source's absolute path and its lines (the label shows the file name only).
   const title = (await firstSource.locator("button.source").getAttribute("title"))!.split("\n")[0]!;
   const [, file, start] = /^(.*):(\d+)(?:-\d+)?$/.exec(title)!;
-  await clickUnobstructed(page, firstSource.locator("button, [role=button]").first());
-  const tab = page.locator(".tabs-container .tab.active");
+  await clickUnobstructed(wb.page, firstSource.locator("button, [role=button]").first());
+  const tab = wb.page.locator(".tabs-container .tab.active");
   await tab.waitFor({ timeout: 30_000 });
   assert.equal((await tab.getAttribute("aria-label"))?.split(",")[0], path.basename(file!));
   // The cursor lands on the cited line (the editor opens first, then the selection is set).
-  await assertCursorOnLine(page, Number(start));
-  assert.doesNotMatch(await page.locator('.statusbar [id="status.editor.selection"]').innerText(), /selected/, "nothing is selected");
+  await assertCursorOnLine(wb.page, Number(start));
+  assert.doesNotMatch(await wb.page.locator('.statusbar [id="status.editor.selection"]').innerText(), /selected/, "nothing is selected");
   await shot("4-source-opened");
   // A keystroke now (the keyboard stayed in the chat) changes nothing in the doc: not on disk, not in the editor.
   const onDisk = await fs.readFile(file!, "utf8");
-  await page.keyboard.type("x");
-  await page.keyboard.press("Delete");
-  await page.waitForTimeout(500);
+  await wb.page.keyboard.type("x");
+  await wb.page.keyboard.press("Delete");
+  await wb.page.waitForTimeout(500);
   assert.equal(await fs.readFile(file!, "utf8"), onDisk);
-  assert.equal(await page.locator(".tabs-container .tab.active.dirty").count(), 0, "the editor is not dirty");
+  assert.equal(await wb.page.locator(".tabs-container .tab.active.dirty").count(), 0, "the editor is not dirty");
   await shot("4b-typed-after-opening");
 });
 
 test("the keybinding puts the keyboard in the question box from the editor, and Up recalls the last question", { skip }, async () => {
   // Keyboard in the editor first.
-  await clickUnobstructed(page, page.locator(".editor-instance .view-lines").first());
+  await clickUnobstructed(wb.page, wb.page.locator(".editor-instance .view-lines").first());
   assert.notEqual(await settled(chatFocus, (f) => f !== "textarea.question-input"), "textarea.question-input");
-  await page.keyboard.press("Control+Alt+D");
+  await wb.page.keyboard.press("Control+Alt+D");
   assert.equal(await settled(chatFocus, (f) => f === "textarea.question-input"), "textarea.question-input");
   const question = () => chat.locator(".question-input").evaluate((e) => (e as unknown as { value: string }).value);
-  await page.keyboard.press("ArrowUp");
+  await wb.page.keyboard.press("ArrowUp");
   const recalled = "What does http.server.request.duration measure?";
   assert.equal(await settled(question, (v) => v === recalled), recalled);
   await shot("4c-keybinding-focus-and-recall");
-  await page.keyboard.press("ArrowDown");
+  await wb.page.keyboard.press("ArrowDown");
   assert.equal(await settled(question, (v) => v === ""), "");
-  await clickUnobstructed(page, page.locator(".editor-instance .view-lines").first());
-  await page.keyboard.press("Control+Z");
+  await clickUnobstructed(wb.page, wb.page.locator(".editor-instance .view-lines").first());
+  await wb.page.keyboard.press("Control+Z");
 });
 
 /**
@@ -267,21 +228,21 @@ test("the keybinding puts the keyboard in the question box from the editor, and 
 async function contextMenuAt(text: string, explain: boolean): Promise<string[]> {
   // Back to the top-left first (the keyboard is in the editor): a click on a long line scrolls the
   // editor sideways and down, and the words of the other lines leave the screen (seen in CI run 8).
-  await page.keyboard.press("Control+Home");
+  await wb.page.keyboard.press("Control+Home");
   // The active group's editor only: a source opened earlier may still be on screen in another group.
-  const token = page.locator(".editor-group-container.active .editor-instance .view-line span span", { hasText: text }).first();
-  await clickUnobstructed(page, token).catch(async (err: unknown) => {
+  const token = wb.page.locator(".editor-group-container.active .editor-instance .view-line span span", { hasText: text }).first();
+  await clickUnobstructed(wb.page, token).catch(async (err: unknown) => {
     await shot(`failed-context-menu-at-${text}`);
     throw err;
   });
-  const menu = page.locator(".context-view .monaco-menu");
+  const menu = wb.page.locator(".context-view .monaco-menu");
   const items = menu.locator(".action-item .action-label");
   return settled(
     async () => {
-      await clickUnobstructed(page, token, { button: "right" });
+      await clickUnobstructed(wb.page, token, { button: "right" });
       await items.first().waitFor({ timeout: 10_000 });
       const labels = (await items.allInnerTexts()).map((l) => l.trim()).filter(Boolean);
-      await page.keyboard.press("Escape");
+      await wb.page.keyboard.press("Escape");
       await menu.waitFor({ state: "hidden", timeout: 10_000 });
       return labels;
     },
@@ -290,29 +251,29 @@ async function contextMenuAt(text: string, explain: boolean): Promise<string[]> 
 }
 
 test("Explain This Metric is in the editor's context menu on a name the docs define, and not on other words", { skip }, async () => {
-  await page.keyboard.press("F1");
-  const widget = page.locator(".quick-input-widget");
+  await wb.page.keyboard.press("F1");
+  const widget = wb.page.locator(".quick-input-widget");
   await widget.locator("input").fill("telemetry.ts");
-  await clickUnobstructed(page, widget.locator(".monaco-list-row", { hasText: "telemetry.ts" }).first());
-  await page.locator(".tabs-container .tab.active", { hasText: "telemetry.ts" }).waitFor({ timeout: 30_000 });
+  await clickUnobstructed(wb.page, widget.locator(".monaco-list-row", { hasText: "telemetry.ts" }).first());
+  await wb.page.locator(".tabs-container .tab.active", { hasText: "telemetry.ts" }).waitFor({ timeout: 30_000 });
   const onName = await contextMenuAt("http.server.request.duration", true);
   assert.ok(onName.includes("Explain This Metric"), `menu on a defined name: ${onName.join(" | ")}`);
   const onWord = await contextMenuAt("import", false);
   assert.ok(onWord.length > 3 && !onWord.includes("Explain This Metric"), `menu on a plain word: ${onWord.join(" | ")}`);
   await contextMenuAt("http.server.request.duration", true);
-  await clickUnobstructed(page, page.locator(".editor-instance .view-line span span", { hasText: "http.server.request.duration" }).first(), {
+  await clickUnobstructed(wb.page, wb.page.locator(".editor-instance .view-line span span", { hasText: "http.server.request.duration" }).first(), {
     button: "right",
   });
-  await page.locator(".context-view .monaco-menu .action-label", { hasText: "Explain This Metric" }).waitFor({ timeout: 10_000 });
+  await wb.page.locator(".context-view .monaco-menu .action-label", { hasText: "Explain This Metric" }).waitFor({ timeout: 10_000 });
   await shot("4d-explain-in-context-menu");
-  await page.keyboard.press("Escape");
+  await wb.page.keyboard.press("Escape");
 });
 
 test("thumbs up stores the rated answer in the feedback log", { skip }, async () => {
   const turn = chat.locator(".turn").last();
-  await clickUnobstructed(page, turn.getByRole("button", { name: "Helpful", exact: true }));
+  await clickUnobstructed(wb.page, turn.getByRole("button", { name: "Helpful", exact: true }));
   await turn.locator(".thanks").waitFor({ timeout: 30_000 });
-  const log = await findFeedbackLog(server!.dirs.userData);
+  const log = await findFeedbackLog(wb.server.dirs.userData);
   assert.ok(log, "a feedback.jsonl exists in the workspace storage");
   const entries = (await fs.readFile(log!, "utf8"))
     .trim()
@@ -347,9 +308,9 @@ test("a hostile doc and question show as text, and the view keeps working", { sk
 test("the packaged .vsix carries node-llama-cpp's Vulkan binary, and the engine loaded it from the installed extension", { skip }, async (t) => {
   if (process.platform !== "linux" || process.arch !== "x64") return t.skip("the Vulkan binary is checked in the linux-x64 .vsix");
   const vulkanLib = path.join("node_modules", "@node-llama-cpp", "linux-x64-vulkan", "bins", "linux-x64-vulkan", "libggml-vulkan.so");
-  const installed = (await fs.readdir(server!.dirs.extensions)).filter((d) => d.startsWith("docent.docent-"));
+  const installed = (await fs.readdir(wb.server.dirs.extensions)).filter((d) => d.startsWith("docent.docent-"));
   assert.equal(installed.length, 1, installed.join(", "));
-  const lib = path.join(server!.dirs.extensions, installed[0]!, vulkanLib);
+  const lib = path.join(wb.server.dirs.extensions, installed[0]!, vulkanLib);
   await fs.access(lib);
   // A Vulkan loader is installed here (scripts/install-test-deps.sh: libvulkan1, mesa-vulkan-drivers),
   // so "GPU auto" loads the Vulkan binary; some process of this code-server (the engine) maps it.
@@ -362,7 +323,7 @@ test("the packaged .vsix carries node-llama-cpp's Vulkan binary, and the engine 
   // The software device gets no layers: the engine says the model runs on the CPU.
   await chat.locator(".status", { hasText: "tiny-chat-template" }).waitFor({ timeout: 60_000 });
   let log = "";
-  for (const entry of await fs.readdir(path.join(server!.dirs.userData, "logs"), { withFileTypes: true, recursive: true })) {
+  for (const entry of await fs.readdir(path.join(wb.server.dirs.userData, "logs"), { withFileTypes: true, recursive: true })) {
     if (entry.isFile() && entry.name === "Docent.log")
       log += await fs.readFile(path.join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name), "utf8");
   }
@@ -377,7 +338,7 @@ test("the packaged .vsix carries node-llama-cpp's Vulkan binary, and the engine 
  */
 async function updateUserSettings(patch: Record<string, unknown>): Promise<void> {
   for (const scope of ["User", "Machine"]) {
-    const settingsFile = path.join(server_().dirs.userData, scope, "settings.json");
+    const settingsFile = path.join(wb.server.dirs.userData, scope, "settings.json");
     const settings = JSON.parse(await fs.readFile(settingsFile, "utf8")) as Record<string, unknown>;
     await fs.writeFile(settingsFile, JSON.stringify({ ...settings, ...patch }, null, 2));
   }
@@ -388,7 +349,7 @@ test("Stop during an answer stops it and keeps what was written", { skip: skip |
   // llama-server with the same tiny model, behind a fault proxy that passes the answer's first
   // events and then holds its stream open (the draft and the token counts pass untouched). Stop
   // itself is real: the button, the engine's cancel, and what the view keeps.
-  const llama = await LlamaServer.start(llamaServer.bin!, { model: models.chatTemplate, alias: "tiny-docs" });
+  const llama = await LlamaServer.start(llamaServer.bin!, { model: wb.models.chatTemplate, alias: "tiny-docs" });
   const proxy = await FaultProxy.start(`http://127.0.0.1:${llama.port}`);
   proxy.set({ kind: "stall", events: 16, bodyIncludes: JSON.stringify(ANSWER_SYSTEM_PROMPT).slice(1, -1) });
   try {
@@ -409,7 +370,7 @@ test("Stop during an answer stops it and keeps what was written", { skip: skip |
     assert.equal(proxy.streamFaults, 1, "the answer's stream is held open");
     assert.ok(written.length > 0, "part of the answer is on screen");
     assert.equal(await turn.locator(".turn-footer").isVisible(), false, "the answer is still running");
-    await clickUnobstructed(page, chat.getByRole("button", { name: "Stop answering" }));
+    await clickUnobstructed(wb.page, chat.getByRole("button", { name: "Stop answering" }));
     await turn.locator(".stopped").waitFor({ timeout: 60_000 });
     const kept = letters((await answer.innerText()).replace("(stopped)", ""));
     assert.ok(kept.startsWith(written), `what was written is kept: ${JSON.stringify(kept.slice(0, 80))} after ${JSON.stringify(written.slice(0, 80))}`);
@@ -432,14 +393,14 @@ test("a model download that fails shows an error with Retry and Choose File", { 
   const ref = `http://127.0.0.1:${(server.address() as AddressInfo).port}/missing-model.gguf`;
   try {
     await updateUserSettings({ "docent.chatModel": ref });
-    const note = await waitForNotification(page, /could not download the chat model/, 60_000);
+    const note = await waitForNotification(wb.page, /could not download the chat model/, 60_000);
     assert.equal(note.severity, "error");
     assert.ok(note.buttons.includes("Retry") && note.buttons.includes("Choose File"), `buttons: ${note.buttons.join(", ")}`);
     assert.ok(note.message.includes(ref));
     // The view says there is no model now, with Select model.
     await chat.locator(".status", { hasText: "No chat model" }).waitFor({ timeout: 30_000 });
     await shot("8-download-failed");
-    await readNotifications(page, { close: true });
+    await readNotifications(wb.page, { close: true });
   } finally {
     server.close();
   }

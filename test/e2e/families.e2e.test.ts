@@ -4,22 +4,16 @@
 // "A histogram in seconds: the unit is `s` [1]. Also see [7]"). The answer streams, [1] is a
 // citation button that opens the cited lines, the <think> segment is collapsed and not in the
 // answer, and [7], which names no source, is flagged. Screenshots are kept in out/e2e-families/.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import type { Frame, Page } from "playwright-core";
+import type { Frame } from "playwright-core";
 import { ensureTwins, SCRIPTED_TWINS } from "../fixtures/familyTwins.js";
 import { clickUnobstructed } from "../integration/harness/codeServer.js";
-import { assertCursorOnLine, startDocentWorkbench, type DocentWorkbench } from "../integration/harness/docentWorkbench.js";
-import { repoRoot } from "../integration/harness/tools.js";
-import { prerequisitesMissing } from "../integration/run.js";
+import { assertCursorOnLine } from "../integration/harness/docentWorkbench.js";
+import { useWorkbench } from "../integration/harness/useWorkbench.js";
+import { repoRoot } from "../helpers/repoRoot.js";
 import { docentChatFrame } from "../integration/harness/docentView.js";
-
-const root = repoRoot();
-const artifacts = path.join(root, "out", "e2e-families");
-const missing = prerequisitesMissing();
-if (missing && process.env.CI === "true") throw new Error(`e2e: ${missing}; CI must install them`);
-const skip = missing ? `${missing}` : false;
 
 const SCRIPT = SCRIPTED_TWINS["qwen3-cited"];
 const QUESTION = "What is the unit of http.server.request.duration?";
@@ -27,42 +21,28 @@ const QUESTION = "What is the unit of http.server.request.duration?";
 type ViewEvent = { type: string; text?: string; stage?: string };
 type PageWindow = { __events: ViewEvent[]; addEventListener(type: "message", listener: (e: { data: unknown }) => void): void };
 
-let docentWorkbench: DocentWorkbench | undefined;
-let page: Page;
+const wb = useWorkbench({
+  artifacts: path.join(repoRoot(), "out", "e2e-families"),
+  viewport: { width: 1400, height: 900 },
+  models: () => ensureTwins(["qwen3-cited"]),
+  settings: (twins) => ({
+    "docent.chatModel": twins["qwen3-cited"],
+    "docent.threads": 1,
+    // One generation per question: the draft would be the same scripted text.
+    "docent.draft.enabled": false,
+    "docent.answer.maxTokens": 64,
+    // A small context holds only a few sources, so the script's "[7]" names none (4,096 tokens of
+    // the OTel docs hold about nine whole sections, and [7] would be a real source).
+    "docent.contextSize": 1024,
+  }),
+});
+const { skip, shot } = wb;
+
 let chat: Frame;
 
-async function shot(name: string): Promise<void> {
-  await page.screenshot({ path: path.join(artifacts, `${name}.png`) });
-}
-
-before(async () => {
-  if (skip) return;
-  const twins = await ensureTwins(["qwen3-cited"]);
-  docentWorkbench = await startDocentWorkbench({
-    artifacts,
-    vsixName: "docent.vsix",
-    viewport: { width: 1400, height: 900 },
-    userSettings: {
-      "docent.chatModel": twins["qwen3-cited"],
-      "docent.threads": 1,
-      // One generation per question: the draft would be the same scripted text.
-      "docent.draft.enabled": false,
-      "docent.answer.maxTokens": 64,
-      // A small context holds only a few sources, so the script's "[7]" names none (4,096 tokens of
-      // the OTel docs hold about nine whole sections, and [7] would be a real source).
-      "docent.contextSize": 1024,
-    },
-  });
-  page = docentWorkbench.page;
-});
-
-after(async () => {
-  await docentWorkbench?.close();
-});
-
 test("the scripted Qwen3 twin is loaded in the Docent view", { skip }, async () => {
-  await clickUnobstructed(page, page.locator('.activitybar .action-item a[aria-label^="Docent"]'));
-  chat = await docentChatFrame(page);
+  await clickUnobstructed(wb.page, wb.page.locator('.activitybar .action-item a[aria-label^="Docent"]'));
+  chat = await docentChatFrame(wb.page);
   await chat.locator(".status", { hasText: "scripted-qwen3-cited" }).waitFor({ timeout: 120_000 });
 });
 
@@ -78,7 +58,7 @@ test("the answer streams, cites [1] as a button, flags [7] and keeps the reasoni
     });
   });
   const input = chat.locator("vscode-text-area textarea, textarea").first();
-  await clickUnobstructed(page, input);
+  await clickUnobstructed(wb.page, input);
   await input.fill(QUESTION);
   await input.press("Enter");
   const turn = chat.locator(".turn").last();
@@ -112,7 +92,7 @@ test("the answer streams, cites [1] as a button, flags [7] and keeps the reasoni
   assert.ok(!shown.includes(SCRIPT.reasoning!), "the reasoning is not in the answer");
   assert.ok(!shown.includes("think"), "no <think> tag in the answer");
   assert.equal((await reasoning.locator(".reasoning-body").textContent())?.trim(), SCRIPT.reasoning);
-  await clickUnobstructed(page, reasoning.locator("summary"));
+  await clickUnobstructed(wb.page, reasoning.locator("summary"));
   assert.equal(await reasoning.locator(".reasoning-body").innerText(), SCRIPT.reasoning);
   await shot("2-reasoning-open");
 });
@@ -122,10 +102,10 @@ test("clicking the citation [1] opens the cited lines", { skip }, async () => {
   const label = await turn.locator(".source-list li").first().locator(".source-path").innerText();
   const [, file, start] = /^(.*):(\d+)-\d+$/.exec(label)!;
   assert.equal(path.basename(file!), "http-metrics.md");
-  await clickUnobstructed(page, turn.locator(".answer button.cite", { hasText: "1" }));
-  const tab = page.locator(".tabs-container .tab.active");
+  await clickUnobstructed(wb.page, turn.locator(".answer button.cite", { hasText: "1" }));
+  const tab = wb.page.locator(".tabs-container .tab.active");
   await tab.waitFor({ timeout: 30_000 });
   assert.equal((await tab.getAttribute("aria-label"))?.split(",")[0], "http-metrics.md");
-  await assertCursorOnLine(page, Number(start));
+  await assertCursorOnLine(wb.page, Number(start));
   await shot("3-citation-opened");
 });

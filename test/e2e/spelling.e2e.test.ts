@@ -2,22 +2,15 @@
 // code-server with the packaged .vsix and no chat model. A question that misspells a metric name
 // gets the right name's card with "Did you mean `http.server.request.duration`?" and its unit, and
 // the hover over the misspelt name in a code file suggests the right one. Screenshots go to out/e2e/.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import type { Frame, Locator, Page } from "playwright-core";
+import type { Frame, Locator } from "playwright-core";
 import { clickUnobstructed, moveMouseAwayFromHovers } from "../integration/harness/codeServer.js";
-import { startDocentWorkbench, type DocentWorkbench } from "../integration/harness/docentWorkbench.js";
-import { repoRoot } from "../integration/harness/tools.js";
-import { prerequisitesMissing } from "../integration/run.js";
+import { useWorkbench } from "../integration/harness/useWorkbench.js";
+import { repoRoot } from "../helpers/repoRoot.js";
 import { docentChatFrame } from "../integration/harness/docentView.js";
-
-const root = repoRoot();
-const artifacts = path.join(root, "out", "e2e");
-const missing = prerequisitesMissing();
-if (missing && process.env.CI === "true") throw new Error(`e2e: ${missing}; CI must install them`);
-const skip = missing ? `${missing}` : false;
 
 const RIGHT = "http.server.request.duration";
 const MISSPELT = "http.server.request.duraton";
@@ -28,18 +21,32 @@ const READY_MS = 240_000;
 const ANSWER_MS = 180_000;
 const UI_MS = 60_000;
 
-let docentWorkbench: DocentWorkbench | undefined;
-let page: Page;
-let chat: Frame;
+const wb = useWorkbench({
+  artifacts: path.join(repoRoot(), "out", "e2e"),
+  // No chat model: the card and the spelling line come from the docs alone.
+  settings: { "docent.threads": 1 },
+  viewport: { width: 1280, height: 800 },
+  // A code file that misspells the metric's name (the sample's src/telemetry.ts spells it right).
+  prepare: (workspace) =>
+    fs.writeFile(
+      path.join(workspace, "src", CODE_FILE),
+      [
+        'import { metrics } from "@opentelemetry/api";',
+        "",
+        'const meter = metrics.getMeter("shop");',
+        `export const slow = meter.createHistogram("${MISSPELT}");`,
+        "",
+      ].join("\n"),
+    ),
+});
+const { skip, shot } = wb;
 
-async function shot(name: string): Promise<void> {
-  await page.screenshot({ path: path.join(artifacts, `${name}.png`) });
-}
+let chat: Frame;
 
 async function ask(question: string): Promise<Locator> {
   const turns = await chat.locator(".turn").count();
   const input = chat.locator("vscode-text-area textarea, textarea").first();
-  await clickUnobstructed(page, input, { timeoutMs: UI_MS });
+  await clickUnobstructed(wb.page, input, { timeoutMs: UI_MS });
   await input.fill(question);
   await input.press("Enter");
   const turn = chat.locator(".turn").nth(turns);
@@ -47,39 +54,11 @@ async function ask(question: string): Promise<Locator> {
   return turn;
 }
 
-before(async () => {
-  if (skip) return;
-  docentWorkbench = await startDocentWorkbench({
-    artifacts,
-    vsixName: "docent-spelling.vsix",
-    // No chat model: the card and the spelling line come from the docs alone.
-    userSettings: { "docent.threads": 1 },
-    viewport: { width: 1280, height: 800 },
-    // A code file that misspells the metric's name (the sample's src/telemetry.ts spells it right).
-    prepare: (workspace) =>
-      fs.writeFile(
-        path.join(workspace, "src", CODE_FILE),
-        [
-          'import { metrics } from "@opentelemetry/api";',
-          "",
-          'const meter = metrics.getMeter("shop");',
-          `export const slow = meter.createHistogram("${MISSPELT}");`,
-          "",
-        ].join("\n"),
-      ),
-  });
-  page = docentWorkbench.page;
-});
-
-after(async () => {
-  await docentWorkbench?.close();
-});
-
 test("a misspelt metric name in a question gets the right card with 'Did you mean' and its unit", { skip }, async () => {
-  const docent = page.locator('.activitybar .action-item a[aria-label^="Docent"]');
+  const docent = wb.page.locator('.activitybar .action-item a[aria-label^="Docent"]');
   await docent.waitFor({ state: "visible", timeout: READY_MS });
-  await clickUnobstructed(page, docent, { timeoutMs: UI_MS });
-  chat = await docentChatFrame(page);
+  await clickUnobstructed(wb.page, docent, { timeoutMs: UI_MS });
+  chat = await docentChatFrame(wb.page);
   // Ready without a model (the index is built): the view says so.
   await chat.locator(".status-text", { hasText: "No chat model" }).waitFor({ timeout: READY_MS });
 
@@ -109,19 +88,19 @@ test("a misspelt metric name in a question gets the right card with 'Did you mea
 
 test("the hover over a misspelt metric name in a code file suggests the right name and shows its definition", { skip }, async () => {
   // Quick Open from the editor area (the keyboard is in the chat's question box after asking).
-  await clickUnobstructed(page, page.locator(".monaco-workbench .part.editor"), { position: { x: 10, y: 10 }, timeoutMs: UI_MS });
-  await page.keyboard.press("Control+P");
-  const widget = page.locator(".quick-input-widget");
+  await clickUnobstructed(wb.page, wb.page.locator(".monaco-workbench .part.editor"), { position: { x: 10, y: 10 }, timeoutMs: UI_MS });
+  await wb.page.keyboard.press("Control+P");
+  const widget = wb.page.locator(".quick-input-widget");
   await widget.locator("input").waitFor({ state: "visible", timeout: UI_MS });
   await widget.locator("input").fill(CODE_FILE);
-  await clickUnobstructed(page, widget.locator(".monaco-list-row", { hasText: CODE_FILE }).first(), { timeoutMs: UI_MS });
-  await page.locator(".tabs-container .tab.active", { hasText: CODE_FILE }).waitFor({ timeout: UI_MS });
+  await clickUnobstructed(wb.page, widget.locator(".monaco-list-row", { hasText: CODE_FILE }).first(), { timeoutMs: UI_MS });
+  await wb.page.locator(".tabs-container .tab.active", { hasText: CODE_FILE }).waitFor({ timeout: UI_MS });
 
-  const token = page.locator(".editor-group-container.active .monaco-editor .view-line span span", { hasText: MISSPELT }).first();
+  const token = wb.page.locator(".editor-group-container.active .monaco-editor .view-line span span", { hasText: MISSPELT }).first();
   await token.waitFor({ state: "visible", timeout: UI_MS });
   // Docent's part of the hover (its "Explain with Docent" link), whatever else it says: a hover
   // without the suggestion then fails on the text below at once.
-  const hover = page.locator(".monaco-hover .rendered-markdown").filter({ hasText: "Explain with Docent" }).first();
+  const hover = wb.page.locator(".monaco-hover .rendered-markdown").filter({ hasText: "Explain with Docent" }).first();
   // A hover starts on a mouse move; one may be missed while the editor settles, so move away and back
   // until it shows. The engine is ready (the first test got its answer), so this ends on a state.
   const deadline = Date.now() + ANSWER_MS;
@@ -130,7 +109,7 @@ test("the hover over a misspelt metric name in a code file suggests the right na
       await shot("spelling-failed-hover");
       assert.fail(`no Docent hover over ${MISSPELT} within ${ANSWER_MS / 1000} s`);
     }
-    await moveMouseAwayFromHovers(page, UI_MS);
+    await moveMouseAwayFromHovers(wb.page, UI_MS);
     await token.hover();
     await hover.waitFor({ state: "visible", timeout: 15_000 }).catch(() => undefined);
   }
@@ -140,6 +119,6 @@ test("the hover over a misspelt metric name in a code file suggests the right na
   assert.deepEqual(await hover.locator("p").first().locator("code").allInnerTexts(), [RIGHT, MISSPELT]);
   // Then the right name's definition, as the hover over a correct name shows it.
   assert.equal(paragraphs[1], `${RIGHT} — Histogram, unit s: Duration of HTTP server requests.`);
-  await page.keyboard.press("Escape");
-  await moveMouseAwayFromHovers(page, UI_MS);
+  await wb.page.keyboard.press("Escape");
+  await moveMouseAwayFromHovers(wb.page, UI_MS);
 });

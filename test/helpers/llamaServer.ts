@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { repoRoot } from "../fixtures/tinyModels.js";
+import { repoRoot } from "./repoRoot.js";
 
 /** Where install-test-deps.sh puts its tools (outside the clone). */
 export function testToolsDir(): string {

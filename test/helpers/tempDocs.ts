@@ -27,10 +27,3 @@ export async function rewrite(file: string, content: string): Promise<void> {
   const later = new Date(Date.now() + 5000);
   await fs.utimes(file, later, later);
 }
-
-/** The repository root, from the compiled test's location (out/test/...). */
-export function repoRoot(): string {
-  let dir = path.dirname(new URL(import.meta.url).pathname);
-  while (!path.basename(dir).startsWith("out")) dir = path.dirname(dir);
-  return path.dirname(dir);
-}

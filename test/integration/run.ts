@@ -1,34 +1,18 @@
 // Runs the in-editor suite: prepares a workspace (the sample docs plus a source file that uses
-// metric names), generates the tiny models, builds the suite, and starts VS Code (code-server
-// here). With CI=true a missing prerequisite fails the run; elsewhere it is skipped, saying why.
-import { promises as fs, existsSync } from "node:fs";
-import * as os from "node:os";
+// metric names: harness/sampleWorkspace.ts), generates the tiny models, builds the suite, and
+// starts VS Code (code-server here). With CI=true a missing prerequisite fails the run; elsewhere
+// it is skipped, saying why.
+import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import * as esbuild from "esbuild";
 import { ensureTinyModels } from "../fixtures/tinyModels.js";
 import { LlamaServer, llamaServerOrSkip } from "../helpers/llamaServer.js";
 import { runExtensionSuite } from "./harness/runSuite.js";
-import { codeServerEntry, node24Path, repoRoot } from "./harness/tools.js";
+import { prepareWorkspace } from "./harness/sampleWorkspace.js";
+import { prerequisitesMissing } from "./harness/tools.js";
+import { repoRoot } from "../helpers/repoRoot.js";
 
 const root = repoRoot();
-
-export async function prepareWorkspace(): Promise<string> {
-  const ws = await fs.mkdtemp(path.join(os.tmpdir(), "docent-ws-"));
-  await fs.cp(path.join(root, "samples", "otel-semconv", "docs"), path.join(ws, "docs"), { recursive: true });
-  await fs.mkdir(path.join(ws, "src"));
-  await fs.writeFile(
-    path.join(ws, "src", "telemetry.ts"),
-    [
-      'import { metrics } from "@opentelemetry/api";',
-      "",
-      'const meter = metrics.getMeter("shop");',
-      'export const requestDuration = meter.createHistogram("http.server.request.duration", { unit: "s" });',
-      'export const heapUsed = meter.createUpDownCounter("jvm.memory.used", { unit: "By" });',
-      "",
-    ].join("\n"),
-  );
-  return ws;
-}
 
 export async function buildSuite(): Promise<string> {
   const outfile = path.join(root, "out", "integration", "index.cjs");
@@ -43,22 +27,6 @@ export async function buildSuite(): Promise<string> {
     logLevel: "warning",
   });
   return outfile;
-}
-
-export function prerequisitesMissing(): string | undefined {
-  const missing: string[] = [];
-  try {
-    if (!existsSync(node24Path())) missing.push("Node 24");
-  } catch {
-    missing.push("Node 24");
-  }
-  try {
-    if (!existsSync(codeServerEntry())) missing.push("code-server");
-  } catch {
-    missing.push("code-server");
-  }
-  if (!existsSync("/usr/bin/chromium")) missing.push("Chromium");
-  return missing.length ? `${missing.join(", ")} not installed (run scripts/install-test-deps.sh)` : undefined;
 }
 
 async function main(): Promise<void> {

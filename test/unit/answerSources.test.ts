@@ -11,7 +11,8 @@ import { fingerprint, nearDuplicate } from "../../src/engine/answer/duplicates.j
 import { contextProbe } from "../../src/engine/eval/contextEval.js";
 import { bestExcerpt, excerptQuery } from "../../src/engine/answer/excerpts.js";
 import { sectionLabel } from "../../src/engine/answer/sections.js";
-import { repoRoot, tempDocs } from "../helpers/tempDocs.js";
+import { tempDocs } from "../helpers/tempDocs.js";
+import { repoRoot } from "../helpers/repoRoot.js";
 
 const SAMPLE = path.join(repoRoot(), "samples", "otel-semconv", "docs");
 const sample = (rel: string) => fs.readFile(path.join(SAMPLE, rel), "utf8");

@@ -3,7 +3,6 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { DEFAULT_PIPELINE } from "../../src/shared/pipelineSettings.js";
 import { DocsIndex } from "../../src/engine/index/docsIndex.js";
 import { Engine, workspaceEngineOptions } from "../../src/engine/engine.js";
 import { answerQuestion, sourceBlock } from "../../src/engine/answer/pipeline.js";
@@ -18,6 +17,7 @@ import { visibleAnswerText } from "../../src/engine/answer/visibleText.js";
 import { hoverMarkdown } from "../../src/extension/hover/hoverMarkdown.js";
 import { OTEL_METRICS } from "../fixtures/otelMetrics.js";
 import { makeTempDir, tempDocs } from "../helpers/tempDocs.js";
+import { engineSettings } from "../fixtures/engineSettings.js";
 
 const SAMPLES = path.resolve("samples/otel-semconv");
 let otel: DocsIndex;
@@ -32,7 +32,7 @@ before(async () => {
       roots: [SAMPLES],
       storageDir,
       modelsDir: path.join(storageDir, "models"),
-      settings: { include: [], exclude: [], maxFileBytes: 2 * 1024 * 1024, lora: [], gpu: "off", threads: 1, pipeline: DEFAULT_PIPELINE },
+      settings: engineSettings(),
     }),
   });
   await engine.start();

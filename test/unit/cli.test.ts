@@ -4,8 +4,12 @@ import { execFile } from "node:child_process";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { makeTempDir, repoRoot, tempDocs } from "../helpers/tempDocs.js";
+import { makeTempDir, tempDocs } from "../helpers/tempDocs.js";
+import { repoRoot } from "../helpers/repoRoot.js";
 import { ensureTinyModels } from "../fixtures/tinyModels.js";
+import { pipelineSettingsFrom } from "../../src/cli/pipelineOptions.js";
+import { UsageError } from "../../src/cli/args.js";
+import { DEFAULT_PIPELINE } from "../../src/shared/pipelineSettings.js";
 
 const run = promisify(execFile);
 const CLI = path.join(repoRoot(), "dist", "cli.js");
@@ -323,3 +327,23 @@ test("escape sequences in file names and headings are shown escaped in text outp
   assert.equal((JSON.parse(askJson.stdout) as { sources: { path: string }[] }).sources[0]!.path, "evil\x1b[31m.md");
 });
 /* eslint-enable no-control-regex */
+
+test("the pipeline flags of ask and mcp default to the editor's pipeline (DEFAULT_PIPELINE) and are checked", () => {
+  const defaults = pipelineSettingsFrom({});
+  assert.deepEqual(defaults, {
+    draft: DEFAULT_PIPELINE.draft,
+    sources: DEFAULT_PIPELINE.sources,
+    answerMaxTokens: DEFAULT_PIPELINE.answerMaxTokens,
+    draftMaxTokens: DEFAULT_PIPELINE.draftMaxTokens,
+  });
+  assert.deepEqual(pipelineSettingsFrom({ "no-draft": true, sources: "3", "max-tokens": "64", "draft-max-tokens": "16" }), {
+    draft: false,
+    sources: 3,
+    answerMaxTokens: 64,
+    draftMaxTokens: 16,
+  });
+  assert.throws(
+    () => pipelineSettingsFrom({ sources: "0" }),
+    (err: unknown) => err instanceof UsageError && /--sources must be a positive whole number/.test(err.message),
+  );
+});

@@ -12,6 +12,7 @@ import { nameAt } from "../../src/shared/names.js";
 import type { AskEventParams, EngineSettings, EngineStatus } from "../../src/shared/protocol.js";
 import { ensureTinyModels } from "../fixtures/tinyModels.js";
 import { makeTempDir, rewrite, tempDocs } from "../helpers/tempDocs.js";
+import { engineSettings } from "../fixtures/engineSettings.js";
 
 const DOCS = {
   "metrics.md":
@@ -20,16 +21,7 @@ const DOCS = {
 };
 
 function settings(extra: Partial<EngineSettings> = {}): EngineSettings {
-  return {
-    include: [],
-    exclude: [],
-    maxFileBytes: 2 * 1024 * 1024,
-    lora: [],
-    gpu: "off",
-    threads: 1,
-    pipeline: { ...DEFAULT_PIPELINE, draftMaxTokens: 8, answerMaxTokens: 8 },
-    ...extra,
-  };
+  return engineSettings({ pipeline: { ...DEFAULT_PIPELINE, draftMaxTokens: 8, answerMaxTokens: 8 }, ...extra });
 }
 
 async function startEngine(extra: Partial<EngineSettings> = {}, root?: string, storageDir?: string) {

@@ -14,7 +14,8 @@ import { citationScores, rougeL, tokenF1 } from "../../src/engine/eval/answerMet
 import type { ChatRecord } from "../../src/engine/finetune/chatRecords.js";
 import { ChatModel, getLlamaInstance } from "../../src/engine/model/local/llm.js";
 import { ensureTinyModels } from "../fixtures/tinyModels.js";
-import { makeTempDir, repoRoot, tempDocs } from "../helpers/tempDocs.js";
+import { makeTempDir, tempDocs } from "../helpers/tempDocs.js";
+import { repoRoot } from "../helpers/repoRoot.js";
 
 const DOCS = {
   "http.md":

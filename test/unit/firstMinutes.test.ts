@@ -7,22 +7,19 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { Engine, workspaceEngineOptions } from "../../src/engine/engine.js";
-import { DEFAULT_PIPELINE } from "../../src/shared/pipelineSettings.js";
 import type { EngineSettings, EngineStatus } from "../../src/shared/protocol.js";
 import { QuestionRecall } from "../../webview/questionRecall.js";
-import { makeTempDir, repoRoot, tempDocs } from "../helpers/tempDocs.js";
+import { makeTempDir, tempDocs } from "../helpers/tempDocs.js";
+import { repoRoot } from "../helpers/repoRoot.js";
+import { engineSettings } from "../fixtures/engineSettings.js";
 
 const SAMPLES = path.join(repoRoot(), "samples", "otel-semconv", "docs");
-
-function settings(extra: Partial<EngineSettings> = {}): EngineSettings {
-  return { include: [], exclude: [], maxFileBytes: 2 * 1024 * 1024, lora: [], gpu: "off", threads: 1, pipeline: { ...DEFAULT_PIPELINE }, ...extra };
-}
 
 async function start(root: string, extra: Partial<EngineSettings> = {}) {
   const storageDir = await makeTempDir();
   const statuses: EngineStatus[] = [];
   const engine = new Engine({
-    ...workspaceEngineOptions({ roots: [root], storageDir, modelsDir: path.join(storageDir, "models"), settings: settings(extra) }),
+    ...workspaceEngineOptions({ roots: [root], storageDir, modelsDir: path.join(storageDir, "models"), settings: engineSettings(extra) }),
     events: { status: (s) => statuses.push(s) },
   });
   await engine.start();
@@ -89,7 +86,7 @@ test("a chat model download that fails shows Downloading first, then a model fai
     assert.equal(engine.getStatus().state, "ready");
     assert.equal(engine.getStatus().model, undefined);
     // New settings clear it.
-    await engine.configure(settings());
+    await engine.configure(engineSettings());
     assert.equal(engine.getStatus().modelFailure, undefined);
     await engine.dispose();
   } finally {

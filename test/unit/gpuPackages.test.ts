@@ -15,7 +15,7 @@ import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { extractTar } from "../../src/engine/model/local/gpuPackageTar.js";
 import { gpuPackagesRoot, installedGpuPackages, installGpuPackage, npmRegistry } from "../../src/engine/model/local/gpuPackages.js";
-import { repoRoot } from "../fixtures/tinyModels.js";
+import { repoRoot } from "../helpers/repoRoot.js";
 import { makeTempDir } from "../helpers/tempDocs.js";
 
 const PKG = "@node-llama-cpp/linux-x64-vulkan";

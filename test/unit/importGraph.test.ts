@@ -4,7 +4,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { makeTempDir, repoRoot, writeTree } from "../helpers/tempDocs.js";
+import { makeTempDir, writeTree } from "../helpers/tempDocs.js";
+import { repoRoot } from "../helpers/repoRoot.js";
 
 const CHECK = path.join(repoRoot(), "scripts", "checkImports.mjs");
 

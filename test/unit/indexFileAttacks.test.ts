@@ -13,7 +13,8 @@ import { INDEX_FORMAT_VERSION } from "../../src/engine/index/disk/indexFormat.js
 import { loadIndex, saveIndex } from "../../src/engine/index/disk/persistence.js";
 import type { Logger } from "../../src/engine/util/logger.js";
 import { mulberry32 } from "../../src/engine/util/random.js";
-import { makeTempDir, repoRoot, tempDocs } from "../helpers/tempDocs.js";
+import { makeTempDir, tempDocs } from "../helpers/tempDocs.js";
+import { repoRoot } from "../helpers/repoRoot.js";
 
 const run = promisify(execFile);
 const CLI = path.join(repoRoot(), "dist", "cli.js");

@@ -7,7 +7,8 @@ import * as path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { makeTempDir, repoRoot } from "../helpers/tempDocs.js";
+import { makeTempDir } from "../helpers/tempDocs.js";
+import { repoRoot } from "../helpers/repoRoot.js";
 import { ensureTinyModels } from "../fixtures/tinyModels.js";
 
 const CLI = path.join(repoRoot(), "dist", "cli.js");

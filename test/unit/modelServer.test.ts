@@ -24,6 +24,7 @@ import { ensureTinyModels, type TinyModelPaths } from "../fixtures/tinyModels.js
 import { FaultProxy } from "../helpers/faultProxy.js";
 import { LlamaServer, llamaServerOrSkip } from "../helpers/llamaServer.js";
 import { makeTempDir, tempDocs } from "../helpers/tempDocs.js";
+import { engineSettings } from "../fixtures/engineSettings.js";
 
 const found = llamaServerOrSkip();
 const skip = found.skip;
@@ -57,17 +58,7 @@ after(async () => {
 });
 
 function settings(server: ServerSettings | undefined, extra: Partial<EngineSettings> = {}): EngineSettings {
-  return {
-    include: [],
-    exclude: [],
-    maxFileBytes: 2 * 1024 * 1024,
-    lora: [],
-    gpu: "off",
-    threads: 1,
-    pipeline: { ...DEFAULT_PIPELINE, draftMaxTokens: 16, answerMaxTokens: 48 },
-    server,
-    ...extra,
-  };
+  return engineSettings({ pipeline: { ...DEFAULT_PIPELINE, draftMaxTokens: 16, answerMaxTokens: 48 }, server, ...extra });
 }
 
 async function startEngine(

@@ -18,20 +18,12 @@ import { DEFAULT_PIPELINE } from "../../src/shared/pipelineSettings.js";
 import type { EngineSettings, ModelStatus } from "../../src/shared/protocol.js";
 import { ensureTinyModels } from "../fixtures/tinyModels.js";
 import { makeTempDir, tempDocs, writeTree } from "../helpers/tempDocs.js";
+import { engineSettings } from "../fixtures/engineSettings.js";
 
 const DOCS = { "metrics.md": "# Metrics\n\n## Metric: `jvm.memory.used`\n\nMemory used by the JVM, in bytes.\n" };
 
 function settings(extra: Partial<EngineSettings> = {}): EngineSettings {
-  return {
-    include: [],
-    exclude: [],
-    maxFileBytes: 2 * 1024 * 1024,
-    lora: [],
-    gpu: "auto",
-    threads: 1,
-    pipeline: { ...DEFAULT_PIPELINE, draftMaxTokens: 8, answerMaxTokens: 16 },
-    ...extra,
-  };
+  return engineSettings({ gpu: "auto", pipeline: { ...DEFAULT_PIPELINE, draftMaxTokens: 8, answerMaxTokens: 16 }, ...extra });
 }
 
 async function startEngine(extra: Partial<EngineSettings>, gpuPackagesDir?: string) {

@@ -9,6 +9,7 @@ import { parse, UsageError, intOption } from "../args.js";
 import { watchDocs } from "../docsWatcher.js";
 import { createDocentMcpServer } from "./server.js";
 import { modelOptions } from "../modelOptions.js";
+import { pipelineOptions, pipelineSettingsFrom } from "../pipelineOptions.js";
 import { openEngine, requireDir, stderrLogger } from "../openEngine.js";
 
 const VERSION = "0.1.0";
@@ -21,22 +22,14 @@ export async function mcpCommand(argv: string[]): Promise<void> {
     exclude: { type: "string", multiple: true },
     watch: { type: "string" },
     "poll-interval": { type: "string" },
-    "no-draft": { type: "boolean" },
-    sources: { type: "string" },
-    "max-tokens": { type: "string" },
-    "draft-max-tokens": { type: "string" },
+    ...pipelineOptions,
   });
   if (positionals.length === 0) throw new UsageError("missing <dir>");
   const roots = [...new Set(await Promise.all(positionals.map((d) => requireDir(d))))];
   const watchMode = (values.watch ?? "fs") as "fs" | "poll" | "off";
   if (!["fs", "poll", "off"].includes(watchMode)) throw new UsageError('--watch is "fs" (default), "poll" or "off"');
   const pollMs = intOption(values["poll-interval"], "poll-interval", 2000);
-  const pipeline = {
-    draft: !values["no-draft"],
-    sources: intOption(values.sources, "sources", 6),
-    answerMaxTokens: intOption(values["max-tokens"], "max-tokens", 512),
-    draftMaxTokens: intOption(values["draft-max-tokens"], "draft-max-tokens", 128),
-  };
+  const pipeline = pipelineSettingsFrom(values);
 
   // Whatever a library prints with console.log must not corrupt the protocol on stdout.
   console.log = console.info = console.debug = (...args: unknown[]) => console.error(...args);

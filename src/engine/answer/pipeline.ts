@@ -355,10 +355,11 @@ export function notCoveredNote(spelling: SpellingNote | undefined, anyHit: boole
   return `The docs never use ${words}${anyHit ? ", and no section matches enough of the rest" : ""}.${hint}`;
 }
 
-/** Tokens the sources may use: what the context leaves after the prompt's frame and the answer. */
 /**
- * Tokens left for sources: the context less the answer and the prompt's frame. With
- * `countPromptTokens` the frame is counted as the model's chat template renders it (special tokens included).
+ * Tokens the sources may use: the context less the answer, the prompt's frame (the system prompt and
+ * the question's prompt without sources) and a margin of 64. With `countPromptTokens` the frame is
+ * counted as the model's chat template renders it (special tokens included); without it, as the
+ * tokens of the system prompt and of the question's prompt, counted apart.
  */
 export async function contextBudget(
   question: string,

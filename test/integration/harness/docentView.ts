@@ -1,5 +1,5 @@
 // The Docent chat view's document in code-server: a webview is two frames deep (the outer
-// `iframe.webview.ready`, then `iframe#active-frame` inside it; see ../shared/NOTES.md).
+// `iframe.webview.ready`, then `iframe#active-frame` inside it), as VS Code hosts every webview.
 import type { Frame, Page } from "playwright-core";
 
 /** The chat view's frame, once the view is open (waits for both frames to attach). */

@@ -1,14 +1,12 @@
-// What every UI test starts from: Docent packaged as a .vsix, a copy of the sample workspace,
-// code-server with the extension installed and the given settings, and Chromium on its workbench.
-// Also the checks that more than one UI test makes of the workbench.
-import { execFileSync } from "node:child_process";
+// What every UI test starts from: Docent packaged as a .vsix (once per run: vsixCache.ts), a copy
+// of the sample workspace, code-server with the extension installed and the given settings, and
+// Chromium on its workbench. Also the checks that more than one UI test makes of the workbench.
 import { promises as fs } from "node:fs";
-import * as path from "node:path";
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { openWorkbench, settled, startCodeServer, type CodeServer, type Workbench } from "./codeServer.js";
-import { repoRoot } from "./tools.js";
-import { prepareWorkspace } from "../run.js";
+import { prepareWorkspace } from "./sampleWorkspace.js";
+import { packagedVsix } from "./vsixCache.js";
 
 export interface DocentWorkbench {
   server: CodeServer;
@@ -20,10 +18,8 @@ export interface DocentWorkbench {
 }
 
 export interface DocentWorkbenchOptions {
-  /** Where the .vsix and screenshots go (created). */
+  /** Where screenshots go (created). */
   artifacts: string;
-  /** The .vsix's file name in `artifacts`. */
-  vsixName: string;
   userSettings: Record<string, unknown>;
   viewport: { width: number; height: number };
   /** Adds to the workspace copy before code-server opens it (a hostile doc, a misspelt code file). */
@@ -32,9 +28,7 @@ export interface DocentWorkbenchOptions {
 
 export async function startDocentWorkbench(opts: DocentWorkbenchOptions): Promise<DocentWorkbench> {
   await fs.mkdir(opts.artifacts, { recursive: true });
-  const root = repoRoot();
-  const vsix = path.join(opts.artifacts, opts.vsixName);
-  execFileSync(process.execPath, [path.join(root, "scripts", "package.mjs"), "--out", vsix], { cwd: root, stdio: "inherit" });
+  const vsix = await packagedVsix();
   const workspace = await prepareWorkspace();
   let server: CodeServer | undefined;
   try {

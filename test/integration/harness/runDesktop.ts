@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { runTests, TestRunFailedError } from "@vscode/test-electron";
 import { DEFAULT_TEST_SETTINGS, killProcessTree, type RunSuiteOptions } from "./codeServer.js";
-import { repoRoot } from "./tools.js";
+import { repoRoot } from "../../helpers/repoRoot.js";
 
 /**
  * As for code-server, with two differences: desktop VS Code before 1.100 loads the suite entry only

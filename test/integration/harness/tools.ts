@@ -4,18 +4,6 @@
 import { existsSync, readdirSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
-
-/** The repository root: the first folder above this file that holds package.json and (out|test). */
-export function repoRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(path.join(dir, "package.json")) && existsSync(path.join(dir, "scripts"))) return dir;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error(`docent harness: no repository root above ${fileURLToPath(import.meta.url)}`);
-    dir = up;
-  }
-}
 
 /** Same default as scripts/install-test-deps.sh: outside the clone, so a fresh clone reuses the install (800 MB, 3 minutes). */
 export function toolsDir(): string {
@@ -62,3 +50,20 @@ export const CHROMIUM_ARGS = [
   "--disable-sync",
   "--disable-dev-shm-usage",
 ];
+
+/** Which of the tools the in-editor and UI tests need is missing, said as a sentence; undefined when none is. */
+export function prerequisitesMissing(): string | undefined {
+  const missing: string[] = [];
+  try {
+    if (!existsSync(node24Path())) missing.push("Node 24");
+  } catch {
+    missing.push("Node 24");
+  }
+  try {
+    if (!existsSync(codeServerEntry())) missing.push("code-server");
+  } catch {
+    missing.push("code-server");
+  }
+  if (!existsSync("/usr/bin/chromium")) missing.push("Chromium");
+  return missing.length ? `${missing.join(", ")} not installed (run scripts/install-test-deps.sh)` : undefined;
+}
