@@ -13,7 +13,7 @@ import { resolve } from "node:path";
 import { withKeyLock } from "./cancellation.js";
 import { normaliseSha256, sha256File } from "./checksum.js";
 import { isRemoteModelReference, localReferencePath, OTHER_SCHEME } from "./references.js";
-import { resolveRemote } from "./remote.js";
+import { resolveRemote } from "./fetchModel.js";
 import { ModelReferenceError, type ResolveModelOptions } from "./types.js";
 
 /**
