@@ -1,5 +1,5 @@
 // node-llama-cpp, loaded lazily and once: the chat/embedding models (llm.ts) and the model
-// downloader (download/remote.ts) share this import.
+// downloader (download/fetchModel.ts) share this import.
 export type NodeLlamaCpp = typeof import("node-llama-cpp");
 
 let nodeLlamaCpp: Promise<NodeLlamaCpp> | undefined;
