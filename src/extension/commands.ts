@@ -73,7 +73,7 @@ async function reindex(ctx: DocentContext): Promise<unknown> {
   const skipped = result.skipped.length ? `, ${result.skipped.length} skipped (see logs)` : "";
   const what = result.cancelled ? "Reindex cancelled" : "Reindexed";
   void vscode.window.showInformationMessage(
-    `Docent: ${what}: ${result.files} files, ${result.sections} sections in ${(result.ms / 1000).toFixed(1)} s${skipped}.`,
+    `Docent: ${what}: ${result.files.toLocaleString("en-US")} files, ${result.sections.toLocaleString("en-US")} sections in ${(result.ms / 1000).toFixed(1)} s${skipped}.`,
   );
   return result;
 }

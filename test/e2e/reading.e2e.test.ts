@@ -154,3 +154,27 @@ test("a cited source's highlight goes at the first click in the editor", { skip 
   await shot("reading-3-highlight-cleared");
   assert.equal(left, 0, "no highlighted line is left after the click");
 });
+
+test("the command palette offers only the Docent commands that apply here", { skip }, async () => {
+  await clickUnobstructed(wb.page, wb.page.locator(".monaco-workbench .part.editor"), { position: { x: 10, y: 10 }, timeoutMs: UI_MS });
+  await wb.page.keyboard.press("F1");
+  const widget = wb.page.locator(".quick-input-widget");
+  await widget.locator("input").waitFor({ state: "visible", timeout: UI_MS });
+  await widget.locator("input").fill(">Docent: ");
+  // The list filters as it is typed: read it once it holds the commands every user has.
+  const labels = await settled(
+    () => widget.locator(".monaco-list-row .label-name").allInnerTexts(),
+    (names) => names.includes("Docent: Reindex Workspace Docs") && names.includes("Docent: Show Model Status"),
+    UI_MS,
+  );
+  await shot("reading-4-palette");
+  await wb.page.keyboard.press("Escape");
+  assert.ok(labels.includes("Docent: Reindex Workspace Docs"), `palette: ${labels.join(", ")}`);
+  // CUDA exists for Linux and Windows, where these tests run on Linux.
+  assert.ok(labels.includes("Docent: Enable CUDA"), "Enable CUDA on Linux");
+  // No model server is set: its API key has nothing to go with.
+  assert.ok(!labels.includes("Docent: Set Server API Key"), "no API key command without a server URL");
+  // One way to focus the chat: VS Code's own "Focus on Chat View" (Docent's command keeps its key).
+  assert.ok(!labels.includes("Docent: Focus Chat Input"), "no second focus command");
+  assert.ok(labels.includes("Docent: Focus on Chat View"), `palette: ${labels.join(", ")}`);
+});
