@@ -9,7 +9,8 @@ import { answerQuestion, sourceBlock } from "../../src/engine/answer/pipeline.js
 import type { ChatGenerator } from "../../src/engine/model/modelInterface.js";
 import { cardForName } from "../../src/engine/cards/cardsForTerms.js";
 import { buildCard } from "../../src/engine/cards/definitionCard.js";
-import { bestExcerpt, excerptQuery } from "../../src/engine/answer/excerpts.js";
+import { bestExcerpt } from "../../src/engine/answer/excerpts.js";
+import { excerptQuery } from "../../src/engine/answer/excerptQuery.js";
 import { refersBack, resolveFollowUp } from "../../src/engine/answer/followUp.js";
 import { contentRecall, contentWords } from "../../src/engine/eval/contentWords.js";
 import { contextProbe, evaluateContext } from "../../src/engine/eval/contextEval.js";

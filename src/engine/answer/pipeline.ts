@@ -8,7 +8,7 @@ import { correctedStems, type QuerySpelling } from "../index/search/correction.j
 import { tokenize } from "../index/search/tokenizer.js";
 import type { SearchHit } from "../index/types.js";
 import { cardsForTerms } from "../cards/cardsForTerms.js";
-import { excerptQuery } from "./excerpts.js";
+import { excerptQuery } from "./excerptQuery.js";
 import { modelSources, readerAnswer, readerSources, type ContextRequest } from "./context.js";
 import { resolveFollowUp, type PreviousTurn } from "./followUp.js";
 import { fileLinesOf } from "../index/search/fileLines.js";
