@@ -6,7 +6,8 @@
 // Usage: node out/bench/gpuBench.js --model twin.gguf --backend cpu|cuda|vulkan [--questions N] [--answer-tokens N]
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { answerPrompt, answerQuestion, ANSWER_SYSTEM_PROMPT } from "../src/engine/answer/pipeline.js";
+import { answerQuestion } from "../src/engine/answer/pipeline.js";
+import { answerPrompt, ANSWER_SYSTEM_PROMPT } from "../src/engine/answer/answerPrompts.js";
 import { DocsIndex } from "../src/engine/index/docsIndex.js";
 import { ChatModel, defaultThreads } from "../src/engine/model/local/llm.js";
 import { importNodeLlamaCpp } from "../src/engine/model/local/nodeLlamaCpp.js";

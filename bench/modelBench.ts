@@ -10,7 +10,8 @@ import { DocsIndex } from "../src/engine/index/docsIndex.js";
 import { ChatModel, getLlamaInstance } from "../src/engine/model/local/llm.js";
 import type { GpuSetting } from "../src/engine/model/local/gpuSetting.js";
 import { importNodeLlamaCpp } from "../src/engine/model/local/nodeLlamaCpp.js";
-import { answerQuestion, answerPrompt, ANSWER_SYSTEM_PROMPT } from "../src/engine/answer/pipeline.js";
+import { answerQuestion } from "../src/engine/answer/pipeline.js";
+import { answerPrompt, ANSWER_SYSTEM_PROMPT } from "../src/engine/answer/answerPrompts.js";
 
 const { values } = parseArgs({
   options: {

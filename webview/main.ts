@@ -6,7 +6,8 @@ import { createButton, createProgressRing, createTextArea, registerComponents, s
 import { QuestionRecall } from "./questionRecall.js";
 import { append, h, plural, setChildren } from "./dom.js";
 import { Icons } from "./icons.js";
-import { TurnView, type TurnHost } from "./turnView.js";
+import { TurnView } from "./turnView.js";
+import type { TurnHost } from "./turnHost.js";
 import { loadDraft, post, saveDraft } from "./vscodeApi.js";
 
 class ChatView {

@@ -1,32 +1,20 @@
 // One question and its answer in the conversation: built once, then updated in place as the
-// host streams events (draft, stages, sources, answer) and finally the result.
+// host streams events (draft, stages, sources, answer) and finally the result. Its cards, sources,
+// progress and footer are built by definitionCard.ts, sourceList.ts, stageProgress.ts, turnFooter.ts.
 import type { AnswerEvent, AnswerResult, AnswerSource as Source, SpellingNote, Stage } from "../src/shared/answer.js";
 import type { DefinitionCard } from "../src/shared/cards.js";
-import { MAX_COMMENT_CHARS, MAX_CORRECTION_CHARS, sourcePlaces, type ChatTurn, type WebviewToHost } from "../src/shared/webviewMessages.js";
-import { createButton, createProgressRing, createTextArea, setButtonIcon, setDisabled } from "./components.js";
-import { formatMs, h, plural, setChildren, uniqueId, type Children } from "./dom.js";
+import { sourcePlaces, type ChatTurn } from "../src/shared/webviewMessages.js";
+import { createButton } from "./components.js";
+import { h, setChildren, uniqueId, type Children } from "./dom.js";
 import { Icons } from "./icons.js";
 import { createReasoningView, type ReasoningView } from "./reasoningView.js";
 import { parseMarkdown } from "./markdown/blocks.js";
-import { citationLabel, clipText, MAX_PATH_CHARS, renderInlineMarkdown, renderMarkdown, type CitedSource } from "./markdown/render.js";
-
-type Rating = "up" | "down";
-
-const STAGE_LABELS: Record<Stage, { running: string; done: string }> = {
-  terms: { running: "Matching exact terms", done: "Terms" },
-  draft: { running: "Drafting", done: "Draft" },
-  retrieve: { running: "Searching the docs", done: "Search" },
-  answer: { running: "Answering from the docs", done: "Answer" },
-};
-
-export interface TurnHost {
-  post(message: WebviewToHost): void;
-  /**
-   * Runs a change to the turn's content. The chat runs it as it is, without scrolling: a new
-   * question is pinned to the top of the view and its answer grows below it (main.ts, pinTurn).
-   */
-  update(change: () => void): void;
-}
+import { clipText, renderMarkdown, type CitedSource } from "./markdown/render.js";
+import { cardElement } from "./definitionCard.js";
+import { sourceItem } from "./sourceList.js";
+import { showStageLine, stageItem } from "./stageProgress.js";
+import { TurnFooter } from "./turnFooter.js";
+import type { Rating, TurnHost } from "./turnHost.js";
 
 export class TurnView {
   readonly element: HTMLElement;
@@ -42,7 +30,7 @@ export class TurnView {
   private readonly sourcesSection: HTMLElement;
   private readonly sourceList: HTMLElement;
   private readonly error: HTMLElement;
-  private readonly footer: HTMLElement;
+  private readonly footer: TurnFooter;
 
   private draftText = "";
   private answerText = "";
@@ -83,7 +71,7 @@ export class TurnView {
       this.sourceList,
     );
     this.error = h("div", { class: "turn-error", role: "alert", hidden: true });
-    this.footer = h("div", { class: "turn-footer", hidden: true });
+    this.footer = new TurnFooter(id, host);
 
     this.element = h(
       "article",
@@ -99,7 +87,7 @@ export class TurnView {
       this.note,
       this.sourcesSection,
       this.error,
-      this.footer,
+      this.footer.element,
     );
     // Citations and source items are re-rendered while streaming, so their clicks are handled here.
     this.element.addEventListener("click", (event) => {
@@ -141,7 +129,7 @@ export class TurnView {
     this.running = true;
     this.element.setAttribute("aria-busy", "true");
     this.stages.hidden = false;
-    if (!this.stages.childElementCount) this.stages.append(this.stageItem("starting", "Starting", true));
+    if (!this.stages.childElementCount) this.stages.append(stageItem("starting", "Starting", true));
   }
 
   applyEvent(event: AnswerEvent): void {
@@ -219,7 +207,7 @@ export class TurnView {
       this.note.hidden = !result.note;
       this.note.replaceChildren(Icons.info(), h("span", {}, result.note ?? ""));
       this.renderSources();
-      this.renderFooter(result, rating);
+      this.footer.render(result, rating);
     });
   }
 
@@ -246,7 +234,7 @@ export class TurnView {
   }
 
   feedbackSaved(rating: Rating): void {
-    this.host.update(() => this.showThanks(rating));
+    this.host.update(() => this.footer.showThanks(rating));
   }
 
   private stopRunning(): void {
@@ -320,175 +308,18 @@ export class TurnView {
       this.sourceList,
       this.sources.map((s) => {
         const uncited = this.cited !== undefined && !this.cited.has(s.n);
-        const range = s.startLine === s.endLine ? `${s.startLine}` : `${s.startLine}-${s.endLine}`;
-        return h(
-          "li",
-          {},
-          h(
-            "button",
-            {
-              type: "button",
-              class: uncited ? "source uncited" : "source",
-              "data-n": s.n,
-              "aria-label": citationLabel(s) + (uncited ? " (not cited in the answer)" : ""),
-              title: `${clipText(s.file, MAX_PATH_CHARS)}:${range}${uncited ? "\nNot cited in the answer" : ""}`,
-            },
-            h("span", { class: "source-n" }, String(s.n)),
-            // The most specific heading first: at a narrow width the outer headings all read alike.
-            typeof s.label === "string" && s.label
-              ? h("span", { class: "source-heading" }, clipText(s.label, MAX_LABEL_CHARS))
-              : h("span", { class: "source-heading" }, renderInlineMarkdown(document, s.heading || s.path)),
-            h("span", { class: "source-path" }, `${clipText(baseName(s.path), MAX_PATH_CHARS)}:${range}`),
-          ),
-          placesElement(s),
-        );
+        return sourceItem(s, uncited);
       }),
-    );
-  }
-
-  private stageItem(key: string, text: string, running: boolean, ms?: number): HTMLElement {
-    return h(
-      "li",
-      { class: running ? "stage running" : "stage done", "data-stage": key },
-      running ? createProgressRing() : Icons.check(),
-      h("span", {}, running ? `${text}…` : text),
-      ms !== undefined ? h("span", { class: "stage-ms" }, formatMs(ms)) : null,
     );
   }
 
   private showStage(stage: Stage, ms: number | undefined): void {
     if (stage === "answer") this.modelAnswering = true;
-    this.stages.querySelector('[data-stage="starting"]')?.remove();
-    const label = STAGE_LABELS[stage];
-    const item = ms === undefined ? this.stageItem(stage, label.running, true) : this.stageItem(stage, label.done, false, ms);
-    const existing = this.stages.querySelector(`[data-stage="${stage}"]`);
-    if (existing) existing.replaceWith(item);
-    else this.stages.append(item);
-  }
-
-  private renderFooter(result: AnswerResult, rating: Rating | undefined): void {
-    this.footer.hidden = false;
-    const copy = createButton({
-      label: "Copy answer",
-      icon: Icons.copy(),
-      onClick: () => {
-        this.host.post({ type: "copy", id: this.id });
-        setButtonIcon(copy, Icons.check(), "Copied");
-        window.setTimeout(() => setButtonIcon(copy, Icons.copy(), "Copy answer"), 1500);
-      },
-    });
-    const feedback = h("div", { class: "feedback" });
-    const meta = h("span", { class: "meta", title: timingDetail(result) }, summary(result));
-    this.footer.replaceChildren(h("div", { class: "actions", role: "group", "aria-label": "Answer actions" }, copy, feedback, meta));
-    if (rating) this.showThanks(rating);
-    else if (!result.aborted || result.answer) this.showRating(feedback);
-  }
-
-  private showRating(feedback: HTMLElement): void {
-    const send = (rating: Rating, comment?: string, correction?: string) => {
-      for (const b of feedback.querySelectorAll<HTMLElement>(".btn")) setDisabled(b, true);
-      this.host.post({ type: "feedback", id: this.id, rating, ...(comment ? { comment } : {}), ...(correction ? { correction } : {}) });
-    };
-    const up = createButton({ label: "Helpful", icon: Icons.thumbsUp(), onClick: () => send("up") });
-    const down = createButton({ label: "Not helpful", icon: Icons.thumbsDown(), onClick: () => this.openComment(down, send) });
-    feedback.replaceChildren(up, down);
-  }
-
-  private openComment(down: HTMLElement, send: (rating: Rating, comment?: string, correction?: string) => void): void {
-    if (this.footer.querySelector(".comment-form")) return;
-    down.setAttribute("aria-pressed", "true");
-    const area = createTextArea({
-      label: "What was wrong or missing? (optional)",
-      placeholder: "What was wrong or missing? (optional)",
-      rows: 2,
-      maxLength: MAX_COMMENT_CHARS,
-    });
-    // A corrected answer becomes a preference pair for the next fine-tune.
-    const correction = createTextArea({
-      label: "The right answer (optional, used for fine-tuning)",
-      placeholder: "The right answer (optional, used for fine-tuning)",
-      rows: 2,
-      maxLength: MAX_CORRECTION_CHARS,
-    });
-    const close = () => {
-      form.remove();
-      down.removeAttribute("aria-pressed");
-      down.focus();
-    };
-    const submit = () => {
-      form.remove();
-      send("down", area.value.trim() || undefined, correction.value.trim() || undefined);
-    };
-    area.addEventListener("keydown", (event) => {
-      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
-        event.preventDefault();
-        submit();
-      } else if (event.key === "Escape") {
-        event.preventDefault();
-        close();
-      }
-    });
-    const form = h(
-      "div",
-      { class: "comment-form", role: "group", "aria-label": "Feedback" },
-      area,
-      correction,
-      h(
-        "div",
-        { class: "row" },
-        createButton({ label: "Send feedback", text: "Send feedback", appearance: "primary", className: "small", onClick: submit }),
-        createButton({ label: "Cancel", text: "Cancel", appearance: "secondary", className: "small", onClick: close }),
-      ),
-    );
-    this.host.update(() => this.footer.append(form));
-    // Focus once the kit has upgraded and rendered the element.
-    requestAnimationFrame(() => area.focus());
-  }
-
-  private showThanks(rating: Rating): void {
-    const feedback = this.footer.querySelector(".feedback");
-    this.footer.querySelector(".comment-form")?.remove();
-    feedback?.replaceChildren(
-      h("span", { class: "thanks", role: "status" }, rating === "up" ? Icons.thumbsUp() : Icons.thumbsDown(), "Thanks for the feedback"),
-    );
+    showStageLine(this.stages, stage, ms);
   }
 }
 
 const UNRENDERABLE_ANSWER = "This answer could not be displayed as formatted text.";
-
-/** The most characters of a source's heading label shown. */
-const MAX_LABEL_CHARS = 200;
-
-/** "Also in" with a button per other place of the source's text (opens it), or nothing. */
-function placesElement(source: Source): HTMLElement | null {
-  const places = sourcePlaces(source);
-  if (!places.length) return null;
-  return h(
-    "div",
-    { class: "source-places" },
-    h("span", { class: "source-places-label" }, "Also in"),
-    ...places.map((p, i) => {
-      const range = p.startLine === p.endLine ? `${p.startLine}` : `${p.startLine}-${p.endLine}`;
-      return h(
-        "button",
-        {
-          type: "button",
-          class: "source-place",
-          "data-n": source.n,
-          "data-place": i,
-          "aria-label": `The same text, also in ${clipText(p.path, MAX_PATH_CHARS)}, lines ${range}`,
-          title: `${clipText(p.file, MAX_PATH_CHARS)}:${range}`,
-        },
-        // The whole relative path: a copy often has the same file name in another folder.
-        `${clipText(p.path, MAX_PATH_CHARS)}:${range}`,
-      );
-    }),
-  );
-}
-
-function baseName(p: string): string {
-  return p.slice(p.lastIndexOf("/") + 1) || p;
-}
 
 /** "Searched for duration (not duraton) · Not in the docs: sourdough", as text and code spans. */
 function spellingLine(spelling: SpellingNote | undefined): Children[] {
@@ -510,50 +341,6 @@ function spellingLine(spelling: SpellingNote | undefined): Children[] {
   return parts;
 }
 
-/** The most attributes a card lists; the rest are counted. */
-const MAX_CARD_ATTRIBUTES = 40;
-
-/** A definition card: the name, its facts (instrument or type, unit, ...), description, attributes and where it is defined. Text only. */
-function cardElement(card: DefinitionCard, index: number): HTMLElement {
-  const text = (v: unknown) => (typeof v === "string" ? clipText(v, 400) : "");
-  const facts: [string, string, string][] = [];
-  if (card.kind) facts.push([text(card.kindLabel) || "Kind", text(card.kind), "card-kind"]);
-  if (card.unit) facts.push(["Unit", text(card.unit), "card-unit"]);
-  if (card.requirement) facts.push(["Requirement", text(card.requirement), "card-requirement"]);
-  if (card.stability) facts.push(["Stability", text(card.stability), "card-stability"]);
-  const attributes = Array.isArray(card.attributes) ? card.attributes.slice(0, MAX_CARD_ATTRIBUTES) : [];
-  const extra = Array.isArray(card.attributes) ? card.attributes.length - attributes.length : 0;
-  return h(
-    "section",
-    { class: "card", "aria-label": `Definition of ${text(card.term)}` },
-    card.askedAs ? h("p", { class: "card-asked" }, "Did you mean ", h("code", {}, text(card.term)), "?") : null,
-    h("div", { class: "card-term" }, h("code", {}, text(card.term))),
-    facts.length
-      ? h("dl", { class: "card-facts" }, ...facts.map(([label, value, cls]) => h("div", { class: `card-fact ${cls}` }, h("dt", {}, label), h("dd", {}, value))))
-      : null,
-    card.description ? h("p", { class: "card-description" }, text(card.description)) : null,
-    attributes.length
-      ? h(
-          "details",
-          { class: "card-attributes" },
-          h("summary", {}, `Attributes (${attributes.length + extra})`),
-          h("ul", {}, ...attributes.map((a) => h("li", {}, h("code", {}, text(a.name)), a.requirement ? ` ${text(a.requirement)}` : ""))),
-        )
-      : null,
-    h(
-      "button",
-      {
-        type: "button",
-        class: "card-source",
-        "data-card": index,
-        title: `${clipText(String(card.file), MAX_PATH_CHARS)}:${card.line}`,
-        "aria-label": `Open the definition of ${text(card.term)}`,
-      },
-      `${clipText(baseName(String(card.path)), MAX_PATH_CHARS)}:${card.line}`,
-    ),
-  );
-}
-
 /**
  * Renders Markdown into `target`; if that throws (no known input does, but an answer is untrusted
  * text), the text is shown plainly with `note`, so one answer never stops the view.
@@ -569,21 +356,4 @@ function renderMarkdownInto(target: HTMLElement, text: string, sourceFor: (n: nu
 
 function plainFallback(text: string, note: string): HTMLElement[] {
   return [h("p", { class: "note render-failed" }, Icons.warning(), h("span", {}, note)), h("pre", { class: "md-code plain-text" }, h("code", {}, text))];
-}
-
-function summary(result: AnswerResult): string {
-  const parts: string[] = [];
-  if (result.mode === "retrieval-only") parts.push("Best-matching sections");
-  else if (result.mode === "not-covered") parts.push("Not in the docs");
-  if (result.timings.total > 0) parts.push(formatMs(result.timings.total));
-  if (result.mode === "model" && result.tokensPerSecond.answer > 0) parts.push(`${Math.round(result.tokensPerSecond.answer)} tok/s`);
-  return parts.join(" · ");
-}
-
-function timingDetail(result: AnswerResult): string {
-  const t = result.timings;
-  const lines = [`Terms ${formatMs(t.terms)}`, `Draft ${formatMs(t.draft)}`, `Search ${formatMs(t.retrieve)}`, `Answer ${formatMs(t.answer)}`];
-  if (t.firstAnswerTokenMs > 0) lines.push(`First answer token after ${formatMs(t.firstAnswerTokenMs)}`);
-  if (result.tokens.answer > 0) lines.push(`${plural(result.tokens.answer, "answer token")}, ${plural(result.tokens.answerPrompt, "prompt token")}`);
-  return lines.join("\n");
 }

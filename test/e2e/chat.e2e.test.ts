@@ -23,7 +23,7 @@ import { useWorkbench } from "../integration/harness/useWorkbench.js";
 import { docentChatFrame } from "../integration/harness/docentView.js";
 import { FaultProxy } from "../helpers/faultProxy.js";
 import { LlamaServer, llamaServerOrSkip } from "../helpers/llamaServer.js";
-import { ANSWER_SYSTEM_PROMPT } from "../../src/engine/answer/pipeline.js";
+import { ANSWER_SYSTEM_PROMPT } from "../../src/engine/answer/answerPrompts.js";
 
 const artifacts = path.join(repoRoot(), "out", "e2e");
 const wb = useWorkbench({

@@ -7,9 +7,10 @@ import * as path from "node:path";
 import { DocsIndex } from "../../src/engine/index/docsIndex.js";
 import { ChatModel, getLlamaInstance, LlamaEmbedder } from "../../src/engine/model/local/llm.js";
 import { GgufValidationError } from "../../src/engine/model/gguf/types.js";
-import { answerQuestion, parseCitations, sourceBlock, NOT_COVERED, type PipelineEvent } from "../../src/engine/answer/pipeline.js";
+import { answerQuestion, parseCitations, NOT_COVERED, type PipelineEvent } from "../../src/engine/answer/pipeline.js";
+import { sourceBlock } from "../../src/engine/answer/answerPrompts.js";
 import { modelSources } from "../../src/engine/answer/context.js";
-import { excerptQuery } from "../../src/engine/answer/excerpts.js";
+import { excerptQuery } from "../../src/engine/answer/excerptQuery.js";
 import type { SearchHit } from "../../src/engine/index/types.js";
 
 /** The model's sources for these hits within a budget (no cards), as the answer stage builds them. */

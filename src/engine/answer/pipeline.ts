@@ -1,19 +1,20 @@
 // The answer pipeline: exact terms -> draft -> retrieve -> answer, streamed as events.
 // The model drafts from its own knowledge, the draft and the question retrieve the docs, and the
-// model answers from the numbered sections only, citing them as [n].
+// model answers from the numbered sections only, citing them as [n]. What the model is told is in
+// answerPrompts.ts, whether the docs cover the question in coverage.ts.
 import type { DocsIndex } from "../index/docsIndex.js";
 import { GenerationFailure, type ChatGenerator } from "../model/modelInterface.js";
 import { retrieve } from "./retrieval.js";
-import { correctedStems, type QuerySpelling } from "../index/search/correction.js";
-import { tokenize } from "../index/search/tokenizer.js";
 import type { SearchHit } from "../index/types.js";
 import { cardsForTerms } from "../cards/cardsForTerms.js";
-import { excerptQuery } from "./excerpts.js";
+import { excerptQuery } from "./excerptQuery.js";
 import { modelSources, readerAnswer, readerSources, type ContextRequest } from "./context.js";
-import { resolveFollowUp, type PreviousTurn } from "./followUp.js";
+import { condenseFollowUp, resolveFollowUp, type PreviousTurn } from "./followUp.js";
+import { ANSWER_SYSTEM_PROMPT, DRAFT_SYSTEM_PROMPT, answerPrompt, contextBudget, sourceBlock } from "./answerPrompts.js";
+import { notCoveredNote, questionCoverage, spellingNote } from "./coverage.js";
 import { fileLinesOf } from "../index/search/fileLines.js";
 import { DEFAULT_PIPELINE, type PipelineSettings } from "../../shared/pipelineSettings.js";
-import type { AnswerEvent, AnswerResult, AnswerSourceWithText, Citation, SpellingNote, Stage } from "../../shared/answer.js";
+import type { AnswerEvent, AnswerResult, AnswerSourceWithText, Citation, Stage } from "../../shared/answer.js";
 
 /** A source as the engine holds it: with the text the model was given. */
 export type Source = AnswerSourceWithText;
@@ -36,53 +37,7 @@ export interface AskOptions {
 /** How many ranked hits the model's context is filled from (the budget usually ends it first). */
 export const CONTEXT_HITS = 30;
 
-export const ANSWER_SYSTEM_PROMPT =
-  "You answer questions about a product's documentation. Use only the numbered documentation sections " +
-  "you are given. Cite every section you use as [n], right after the claim it supports. If the sections " +
-  "do not answer the question, say that the documentation does not cover it. Be concise and exact.";
-
-export const DRAFT_SYSTEM_PROMPT =
-  "You are an expert on this product and its documentation. Answer the question from what you know in two " +
-  "or three sentences, naming the exact terms, settings or metric names involved. No preamble.";
-
 export const NOT_COVERED = "The documentation does not seem to cover this.";
-
-export const CONDENSE_SYSTEM_PROMPT =
-  "Rewrite the follow-up question as one standalone question that names what it refers to, using the previous question. " + "Write only the question.";
-
-/**
- * The follow-up as a standalone question written by the model, or undefined when the model's
- * question drops a name the carried question holds (or it writes nothing usable).
- */
-async function condenseFollowUp(
-  chat: ChatGenerator,
-  question: string,
-  previous: PreviousTurn,
-  carried: string,
-  signal?: AbortSignal,
-): Promise<string | undefined> {
-  const generation = await chat
-    .generate({
-      system: CONDENSE_SYSTEM_PROMPT,
-      user: `Previous question: ${previous.question}\nFollow-up: ${question}`,
-      maxTokens: 64,
-      temperature: 0,
-      signal,
-    })
-    // A model server that fails here leaves the carried question; the draft and answer say what failed.
-    .catch((err: unknown) => {
-      if (err instanceof GenerationFailure) return undefined;
-      throw err;
-    });
-  if (!generation) return undefined;
-  const condensed = generation.text.trim().split("\n")[0]!.trim();
-  if (generation.aborted || condensed.length < 3 || condensed.length > 400) return undefined;
-  const names = previous.terms ?? [];
-  if (names.length) return names.every((n) => condensed.toLowerCase().includes(n.toLowerCase())) ? condensed : undefined;
-  // No names to check: it must at least share a word with the previous question.
-  const before = new Set(tokenize(previous.question));
-  return condensed !== carried && tokenize(condensed).some((t) => before.has(t)) ? condensed : undefined;
-}
 
 export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | undefined, question: string, options: AskOptions = {}): Promise<PipelineResult> {
   const settings = { ...DEFAULT_PIPELINE, ...options.settings };
@@ -285,102 +240,6 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
   });
   aborted();
   return finish();
-}
-
-/**
- * Share of the question's words found in the hit, each weighted by its rarity in the docs (idf),
- * read as the docs spell them (correction.ts): a misspelt word counts as its correction. A word
- * the docs never use under any correction weighs as much as the average of the question's other
- * words (not as the rarest word there is: one word the docs do not use must not hide a section
- * that matches the rest), and short ones ("teh") not at all. A question must also match the
- * section by at least one word as written, or by the correction of a word of six letters or more:
- * "bake bread" is one edit from "make read", and no evidence that the docs cover baking.
- */
-export function questionCoverage(index: DocsIndex, question: string, hit: SearchHit): number {
-  const spelling = index.spellingOf(question);
-  const inHit = new Set(tokenize(`${hit.chunk.title} ${hit.chunk.relPath} ${hit.chunk.headingPath.join(" ")} ${hit.chunk.text}`));
-  let found = 0;
-  let total = 0;
-  let anchored = false;
-  let known = 0;
-  for (const w of new Set(tokenize(question))) {
-    // Unknown words (misspelt or not) are weighed below, through their corrections; names through
-    // their parts (misspelt ones through their corrected parts).
-    if (index.bm25.docFrequency(w) === 0) continue;
-    const weight = index.bm25.idf(w);
-    total += weight;
-    known++;
-    if (inHit.has(w)) {
-      found += weight;
-      anchored = true;
-    }
-  }
-  for (const correction of spelling.words) {
-    const stems = [...correctedStems(correction)];
-    // Weighed as the best reading would be (a rarer second reading must not make it count more).
-    const weight = Math.max(...tokenize(correction.to[0]!).map((t) => index.bm25.idf(t)));
-    total += weight;
-    known++;
-    if (stems.some((t) => inHit.has(t))) {
-      found += weight;
-      if (correction.from.length >= 6) anchored = true;
-    }
-  }
-  if (known === 0 || !anchored) return 0;
-  total += spelling.unknown.length * (total / known);
-  return total > 0 ? found / total : 0;
-}
-
-const MAX_NOTED_WORDS = 8;
-
-/** How the question was read, for the reader: undefined when every word is as the docs spell it. */
-export function spellingNote(spelling: QuerySpelling, termHits: readonly { askedAs?: string }[]): SpellingNote | undefined {
-  // A misspelt name is shown by its card or hit ("Did you mean"), and so are its parts' corrections;
-  // a name that got neither is listed here.
-  const carded = new Set(termHits.map((t) => t.askedAs));
-  const cardedParts = new Set([...carded].flatMap((name) => name?.split(/[._\-/:]/) ?? []));
-  const corrected = spelling.words.filter((c) => !cardedParts.has(c.from)).map((c) => ({ from: c.from, to: c.to[0]! }));
-  for (const c of spelling.names) if (!carded.has(c.from)) corrected.push({ from: c.from, to: c.to[0]! });
-  if (corrected.length === 0 && spelling.unknown.length === 0) return undefined;
-  // A note, not a list: a pasted page of made-up words is named by its first few.
-  return { corrected: corrected.slice(0, MAX_NOTED_WORDS), notFound: spelling.unknown.slice(0, MAX_NOTED_WORDS) };
-}
-
-/** Why the docs do not seem to cover a question, naming the words they never use. */
-export function notCoveredNote(spelling: SpellingNote | undefined, anyHit: boolean, hasEmbedder: boolean): string {
-  const notFound = spelling?.notFound ?? [];
-  if (notFound.length === 0) return anyHit ? "No section matches enough of the question's words." : "No section matches the question.";
-  const words = notFound.map((w) => `"${w}"`).join(", ");
-  const hint = hasEmbedder ? "" : " An embedding model (Docent: Select Model) also finds sections that say it in other words.";
-  return `The docs never use ${words}${anyHit ? ", and no section matches enough of the rest" : ""}.${hint}`;
-}
-
-/**
- * Tokens the sources may use: the context less the answer, the prompt's frame (the system prompt and
- * the question's prompt without sources) and a margin of 64. With `countPromptTokens` the frame is
- * counted as the model's chat template renders it (special tokens included); without it, as the
- * tokens of the system prompt and of the question's prompt, counted apart.
- */
-export async function contextBudget(
-  question: string,
-  countTokens: (t: string) => number | Promise<number>,
-  contextSize: number,
-  answerMaxTokens: number,
-  countPromptTokens?: (system: string, user: string) => number,
-): Promise<number> {
-  const frame = answerPrompt(question, []);
-  const overhead = (countPromptTokens?.(ANSWER_SYSTEM_PROMPT, frame) ?? (await countTokens(ANSWER_SYSTEM_PROMPT)) + (await countTokens(frame))) + 64;
-  return contextSize - answerMaxTokens - overhead;
-}
-
-/** One numbered section as the model sees it (with the other places its text is in, so the model cites it once). */
-export function sourceBlock(s: Pick<Source, "n" | "path" | "heading" | "startLine" | "endLine" | "text" | "also">): string {
-  const also = s.also?.length ? `; the same text is also in ${s.also.map((a) => `${a.path} lines ${a.startLine}-${a.endLine}`).join(", ")}` : "";
-  return `[${s.n}] ${s.path} — ${s.heading} (lines ${s.startLine}-${s.endLine}${also})\n${s.text}`;
-}
-
-export function answerPrompt(question: string, sources: Source[]): string {
-  return `Documentation sections:\n\n${sources.map(sourceBlock).join("\n\n")}\n\nQuestion: ${question}\nAnswer with citations like [1]:`;
 }
 
 export { linesHash } from "./context.js";

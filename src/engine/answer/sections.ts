@@ -3,7 +3,7 @@
 import type { SearchHit } from "../index/types.js";
 import type { MatchSource } from "../../shared/answer.js";
 import { fileLinesOf } from "../index/search/fileLines.js";
-import { admonitionName } from "./excerpts.js";
+import { admonitionName } from "./excerptUnits.js";
 
 export interface SectionGroup {
   file: string;

@@ -1,7 +1,7 @@
 // Turns the feedback log into training data: answers rated up become chat records; answers rated
 // down that carry a corrected answer become preference pairs (prompt, chosen, rejected).
 import type { FeedbackEntry } from "./feedbackLog.js";
-import { ANSWER_SYSTEM_PROMPT, answerPrompt } from "../answer/pipeline.js";
+import { ANSWER_SYSTEM_PROMPT, answerPrompt } from "../answer/answerPrompts.js";
 import type { ChatRecord } from "./chatRecords.js";
 
 export interface PreferencePair {
