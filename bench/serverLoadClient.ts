@@ -32,7 +32,12 @@ const engine = new Engine({
     chatModel: values.model,
     contextSize: 2048,
     server: values.server ? { url: values.server, timeoutSeconds: 300 } : undefined,
-    pipeline: { ...DEFAULT_PIPELINE, answerMaxTokens: Number(values["answer-tokens"]), draftMaxTokens: Number(values["draft-tokens"]) },
+    pipeline: {
+      ...DEFAULT_PIPELINE,
+      draftForNamedTerms: true,
+      answerMaxTokens: Number(values["answer-tokens"]),
+      draftMaxTokens: Number(values["draft-tokens"]),
+    },
   }),
   onFailure: "throw",
 });

@@ -35,6 +35,7 @@ export async function askCommand(argv: string[]): Promise<void> {
             mode: result.mode,
             note: result.note,
             draft: result.draft,
+            ...(result.draftSkipped ? { draftSkipped: result.draftSkipped } : {}),
             answer: result.answer,
             ...(result.resolvedQuestion ? { resolvedQuestion: result.resolvedQuestion } : {}),
             ...(result.spelling ? { spelling: result.spelling } : {}),

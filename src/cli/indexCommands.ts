@@ -13,6 +13,7 @@ import {
 import { notCoveredQuestions } from "../engine/eval/answerEval.js";
 import { withTypos } from "../engine/eval/typos.js";
 import { retrieve } from "../engine/answer/retrieval.js";
+import { draftNotNeeded } from "../engine/answer/pipeline.js";
 import { spellingNote } from "../engine/answer/coverage.js";
 import { spellingText } from "../shared/answer.js";
 import { headingLabel } from "../engine/index/types.js";
@@ -126,6 +127,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
     docs: { type: "string" },
     questions: { type: "string" },
     "draft-from": { type: "string" },
+    "draft-when-needed": { type: "boolean" },
     "draft-noise": { type: "string" },
     seed: { type: "string" },
     fusion: { type: "string" },
@@ -150,13 +152,15 @@ export async function evalCommand(argv: string[]): Promise<void> {
   if (draftFrom !== undefined && draftFrom !== "answer") throw new UsageError('--draft-from takes "answer" (the reference answer as the draft)');
   const noise = numberOption(values["draft-noise"], "draft-noise", 0, 0, 1);
   if (values["draft-noise"] !== undefined && !draftFrom) throw new UsageError("--draft-noise needs --draft-from answer");
+  const whenNeeded = values["draft-when-needed"] ?? false;
+  if (whenNeeded && !draftFrom) throw new UsageError("--draft-when-needed needs --draft-from answer");
   const fusion = values.fusion ?? "agreement";
   if (fusion !== "agreement" && fusion !== "rrf") throw new UsageError('--fusion is "agreement" (default) or "rrf"');
   if (values.context) return contextEvalCommand(dir, questions, values, typosField);
   // Retrieval alone: the model flags (parsed for --answers) are left out, as they always were.
   const indexFlags = { index: values.index, include: values.include, exclude: values.exclude };
   await withEngine(await openEngine(dir, indexFlags), async (engine) => {
-    const metrics = await evaluateRetrieval(engine, questions, { draftFrom, noise, fusion, seed: intOption(values.seed, "seed", 1) });
+    const metrics = await evaluateRetrieval(engine, questions, { draftFrom, whenNeeded, noise, fusion, seed: intOption(values.seed, "seed", 1) });
     printReport({ ...metrics, ...typosField }, values.json ?? false, 18);
   });
 }
@@ -199,16 +203,20 @@ async function contextEvalCommand(
 async function evaluateRetrieval(
   engine: Engine,
   questions: EvalQuestion[],
-  { draftFrom, noise, fusion, seed }: { draftFrom?: string; noise: number; fusion: "agreement" | "rrf"; seed: number },
+  { draftFrom, whenNeeded, noise, fusion, seed }: { draftFrom?: string; whenNeeded: boolean; noise: number; fusion: "agreement" | "rrf"; seed: number },
 ) {
   const index = engine.docsIndex;
   const rand = mulberry32(seed);
   const vocabulary = noise > 0 ? corpusWords(index.allChunks().map((c) => c.text)) : [];
   const results: QuestionResult[] = [];
   let draftWeightSum = 0;
+  let draftsSkipped = 0;
   for (const q of questions) {
     let draft: string | undefined;
-    if (draftFrom) {
+    // --draft-when-needed: the pipeline's default rule, no draft for a question naming a defined term.
+    const skipped = whenNeeded && draftNotNeeded(index.exactTermHits(q.question, undefined, 1)) !== undefined;
+    if (skipped) draftsSkipped++;
+    if (draftFrom && !skipped) {
       if (!q.answer) throw new Error(`question ${q.id} has no "answer" to use as a draft`);
       draft = noise > 0 ? addDraftNoise(q.answer, noise, rand, vocabulary) : q.answer;
     }
@@ -226,6 +234,14 @@ async function evaluateRetrieval(
     not_covered_ids: notCovered,
     p50_ms,
     p95_ms,
-    ...(draftFrom ? { draft: draftFrom, draft_noise: noise, fusion, mean_draft_weight: Math.round((draftWeightSum / questions.length) * 1000) / 1000 } : {}),
+    ...(draftFrom
+      ? {
+          draft: draftFrom,
+          draft_noise: noise,
+          fusion,
+          mean_draft_weight: Math.round((draftWeightSum / questions.length) * 1000) / 1000,
+          ...(whenNeeded ? { drafts_skipped: draftsSkipped } : {}),
+        }
+      : {}),
   };
 }

@@ -17,7 +17,7 @@ Commands:
   define <dir> <name> [--json]
       A defined name's card (instrument or type, unit, description, attributes, where); a misspelt
       name gets the nearest defined name's, with "Did you mean". Exit code 1 when nothing matches.
-  eval --docs <dir> --questions <file.jsonl> [--draft-from answer [--draft-noise P] [--seed S]] [--json]
+  eval --docs <dir> --questions <file.jsonl> [--draft-from answer [--draft-noise P] [--seed S] [--draft-when-needed]] [--json]
       Retrieval quality at file level: hit@5, recall@5, mrr@10, search latency, and the questions
       whose answer without a model says "not covered" (not_covered).
   eval --docs <dir> --questions <file.jsonl> --context [--context-size N] [--max-tokens N] [--json]
@@ -32,7 +32,7 @@ Commands:
       each question with 1-2 seeded typos (swapped, dropped or doubled letter, neighbouring key) in
       words of 4+ letters; --typos-out writes the questions as evaluated, with their edits.
   ask <dir> "<question>" [--include <glob>]... [--exclude <glob>]... [--model <path|hf:uri>] [--embedding-model <path|hf:uri>]
-      [--lora <path>[:scale]]... [--no-draft] [--gpu auto|off] [--threads N] [--context-size N] [--json]
+      [--lora <path>[:scale]]... [--no-draft | --draft-always] [--gpu auto|off] [--threads N] [--context-size N] [--json]
       [--server <url> [--server-model <name>] [--server-embedding-model <name> [--server-embedding-url <url>]] [--server-timeout S]]
       Draft, retrieve and answer with citations. Without --model: the best sections and their links.
       --server: answers from an OpenAI-compatible server (vLLM, llama-server, Ollama) instead of a
@@ -43,7 +43,7 @@ Commands:
   feedback export --log <feedback.jsonl> --out <file.jsonl>
       Thumbs-up answers as chat records; thumbs-down with a correction as preference pairs.
   mcp <dir>... [--index <file>] [--include <glob>]... [--exclude <glob>]... [--watch fs|poll|off] [--poll-interval MS]
-      [--model <path|hf:uri> [--no-draft] [--sources N] [--max-tokens N] [--draft-max-tokens N]] [model options as for ask]
+      [--model <path|hf:uri> [--no-draft | --draft-always] [--sources N] [--max-tokens N] [--draft-max-tokens N]] [model options as for ask]
       A Model Context Protocol server on stdio for AI agents: tools search_docs, define, read_section
       (and ask, with --model). Re-indexes docs as they change. Logs go to stderr. See docs/agents.md.
 `;

@@ -5,6 +5,7 @@ import { intOption } from "./args.js";
 
 export const pipelineOptions = {
   "no-draft": { type: "boolean" },
+  "draft-always": { type: "boolean" },
   sources: { type: "string" },
   "max-tokens": { type: "string" },
   "draft-max-tokens": { type: "string" },
@@ -12,15 +13,19 @@ export const pipelineOptions = {
 
 export interface PipelineFlags {
   "no-draft"?: boolean;
+  "draft-always"?: boolean;
   sources?: string;
   "max-tokens"?: string;
   "draft-max-tokens"?: string;
 }
 
 /** The pipeline settings the flags set, checked; the rest stay DEFAULT_PIPELINE's (openEngine merges them). */
-export function pipelineSettingsFrom(flags: PipelineFlags): Pick<PipelineSettings, "draft" | "sources" | "answerMaxTokens" | "draftMaxTokens"> {
+export function pipelineSettingsFrom(
+  flags: PipelineFlags,
+): Pick<PipelineSettings, "draft" | "draftForNamedTerms" | "sources" | "answerMaxTokens" | "draftMaxTokens"> {
   return {
     draft: !flags["no-draft"],
+    draftForNamedTerms: flags["draft-always"] ?? DEFAULT_PIPELINE.draftForNamedTerms,
     sources: intOption(flags.sources, "sources", DEFAULT_PIPELINE.sources),
     answerMaxTokens: intOption(flags["max-tokens"], "max-tokens", DEFAULT_PIPELINE.answerMaxTokens),
     draftMaxTokens: intOption(flags["draft-max-tokens"], "draft-max-tokens", DEFAULT_PIPELINE.draftMaxTokens),

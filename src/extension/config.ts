@@ -40,6 +40,7 @@ export function engineSettings(): EngineSettings {
     pipeline: {
       ...DEFAULT_PIPELINE,
       draft: get<boolean>("draft.enabled", true),
+      draftForNamedTerms: get<boolean>("draft.whenTermNamed", DEFAULT_PIPELINE.draftForNamedTerms),
       draftMaxTokens: get<number>("draft.maxTokens", DEFAULT_PIPELINE.draftMaxTokens),
       answerMaxTokens: get<number>("answer.maxTokens", DEFAULT_PIPELINE.answerMaxTokens),
       sources: get<number>("sources", DEFAULT_PIPELINE.sources),

@@ -103,6 +103,8 @@ export interface AnswerResult<S extends AnswerSource = AnswerSource> {
   /** Citation numbers in the answer that match no source. */
   invalidCitations: number[];
   draftWeight: number;
+  /** Why no draft was written although drafts are on (the question names a defined term). */
+  draftSkipped?: string;
   aborted: boolean;
   timings: AnswerTimings;
   tokens: { draft: number; answer: number; answerPrompt: number };

@@ -3,6 +3,11 @@
 
 export interface PipelineSettings {
   draft: boolean;
+  /**
+   * Draft even when the question names a term the docs define. Off by default: the term's own
+   * section is found without a draft, which on a CPU costs seconds before retrieval can start.
+   */
+  draftForNamedTerms: boolean;
   draftMaxTokens: number;
   draftTemperature: number;
   answerMaxTokens: number;
@@ -14,6 +19,7 @@ export interface PipelineSettings {
 
 export const DEFAULT_PIPELINE: PipelineSettings = {
   draft: true,
+  draftForNamedTerms: false,
   draftMaxTokens: 128,
   draftTemperature: 0.2,
   answerMaxTokens: 512,

@@ -249,7 +249,7 @@ test("docent ask --exclude and --include choose the files it answers from, as do
   assert.deepEqual(await paths("--include", "archive/**"), ["archive/metrics.md"]);
 });
 
-test("docent ask with a generated model drafts, retrieves and answers; --lora changes the answer; --no-draft skips the draft", async () => {
+test("docent ask with a generated model drafts (--draft-always for a named term), retrieves and answers; --lora changes the answer; --no-draft and a named term skip the draft", async () => {
   const models = await ensureTinyModels();
   const dir = await tempDocs(DOCS);
   const base = [
@@ -267,6 +267,7 @@ test("docent ask with a generated model drafts, retrieves and answers; --lora ch
     "12",
     "--draft-max-tokens",
     "8",
+    "--draft-always",
   ];
   const plain = await docent(base);
   assert.equal(plain.code, 0, plain.stderr);
@@ -281,6 +282,12 @@ test("docent ask with a generated model drafts, retrieves and answers; --lora ch
   const noDraft = JSON.parse((await docent([...base, "--no-draft"])).stdout);
   assert.equal(noDraft.draft, "");
   assert.equal(noDraft.timings.draft, 0);
+  // By default a question naming a defined term is not drafted, and --json says why.
+  const named = JSON.parse((await docent(base.filter((a) => a !== "--draft-always"))).stdout);
+  assert.equal(named.draft, "");
+  assert.equal(named.timings.draft, 0);
+  assert.equal(named.draftSkipped, "the question names jvm.memory.used, which the docs define");
+  assert.equal(named.sources[0].path, "guide/metrics.md");
 });
 
 test("docent ask with a bad model file names the file and the problem", async () => {
@@ -332,12 +339,14 @@ test("the pipeline flags of ask and mcp default to the editor's pipeline (DEFAUL
   const defaults = pipelineSettingsFrom({});
   assert.deepEqual(defaults, {
     draft: DEFAULT_PIPELINE.draft,
+    draftForNamedTerms: DEFAULT_PIPELINE.draftForNamedTerms,
     sources: DEFAULT_PIPELINE.sources,
     answerMaxTokens: DEFAULT_PIPELINE.answerMaxTokens,
     draftMaxTokens: DEFAULT_PIPELINE.draftMaxTokens,
   });
-  assert.deepEqual(pipelineSettingsFrom({ "no-draft": true, sources: "3", "max-tokens": "64", "draft-max-tokens": "16" }), {
+  assert.deepEqual(pipelineSettingsFrom({ "no-draft": true, "draft-always": true, sources: "3", "max-tokens": "64", "draft-max-tokens": "16" }), {
     draft: false,
+    draftForNamedTerms: true,
     sources: 3,
     answerMaxTokens: 64,
     draftMaxTokens: 16,

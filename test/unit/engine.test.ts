@@ -21,7 +21,8 @@ const DOCS = {
 };
 
 function settings(extra: Partial<EngineSettings> = {}): EngineSettings {
-  return engineSettings({ pipeline: { ...DEFAULT_PIPELINE, draftMaxTokens: 8, answerMaxTokens: 8 }, ...extra });
+  // The draft is checked in these tests: drafted although the questions name defined terms.
+  return engineSettings({ pipeline: { ...DEFAULT_PIPELINE, draftForNamedTerms: true, draftMaxTokens: 8, answerMaxTokens: 8 }, ...extra });
 }
 
 async function startEngine(extra: Partial<EngineSettings> = {}, root?: string, storageDir?: string) {
@@ -123,7 +124,10 @@ test("rating an answer after the engine restarted re-reads the cited lines; expo
 
 test("questions are answered one at a time and cancel stops the running one", async () => {
   const models = await ensureTinyModels();
-  const { engine } = await startEngine({ chatModel: models.chatTemplate, pipeline: { ...DEFAULT_PIPELINE, draftMaxTokens: 1500, answerMaxTokens: 8 } });
+  const { engine } = await startEngine({
+    chatModel: models.chatTemplate,
+    pipeline: { ...DEFAULT_PIPELINE, draftForNamedTerms: true, draftMaxTokens: 1500, answerMaxTokens: 8 },
+  });
   const long = engine.ask({ id: "long", question: "What is jvm.memory.used?" });
   const next = engine.ask({ id: "next", question: "What are collector pauses?" });
   setTimeout(() => engine.cancel("long"), 100);

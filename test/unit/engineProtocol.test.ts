@@ -121,7 +121,7 @@ test("cancelling an ask's request ($/cancelRequest) stops that answer; the next 
   const models = await ensureTinyModels();
   const { client, events, close } = await connect({
     chatModel: models.chatTemplate,
-    pipeline: { ...DEFAULT_PIPELINE, draftMaxTokens: 1500, answerMaxTokens: 8 },
+    pipeline: { ...DEFAULT_PIPELINE, draftForNamedTerms: true, draftMaxTokens: 1500, answerMaxTokens: 8 },
   });
   try {
     const stop = new CancellationTokenSource();

@@ -58,7 +58,7 @@ after(async () => {
 });
 
 function settings(server: ServerSettings | undefined, extra: Partial<EngineSettings> = {}): EngineSettings {
-  return engineSettings({ pipeline: { ...DEFAULT_PIPELINE, draftMaxTokens: 16, answerMaxTokens: 48 }, server, ...extra });
+  return engineSettings({ pipeline: { ...DEFAULT_PIPELINE, draftForNamedTerms: true, draftMaxTokens: 16, answerMaxTokens: 48 }, server, ...extra });
 }
 
 async function startEngine(
@@ -463,7 +463,7 @@ for (const { twin, args, reasoningVia } of TWIN_CASES) {
 
       const { engine, events } = await startEngine(
         { url: server.url, chatModel: twin },
-        { docs: TWIN_DOCS, extra: { pipeline: { ...DEFAULT_PIPELINE, draftMaxTokens: 64, answerMaxTokens: 64 } } },
+        { docs: TWIN_DOCS, extra: { pipeline: { ...DEFAULT_PIPELINE, draftForNamedTerms: true, draftMaxTokens: 64, answerMaxTokens: 64 } } },
       );
       const result = await engine.ask({ id: twin, question: "What is the unit of http.server.request.duration?" });
       assert.equal(result.mode, "model", result.note);

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { DocsIndex } from "../../src/engine/index/docsIndex.js";
 import { ChatModel, getLlamaInstance, LlamaEmbedder } from "../../src/engine/model/local/llm.js";
 import { GgufValidationError } from "../../src/engine/model/gguf/types.js";
-import { answerQuestion, parseCitations, NOT_COVERED, type PipelineEvent } from "../../src/engine/answer/pipeline.js";
+import { answerQuestion, draftNotNeeded, parseCitations, NOT_COVERED, type PipelineEvent } from "../../src/engine/answer/pipeline.js";
 import { sourceBlock } from "../../src/engine/answer/answerPrompts.js";
 import { modelSources } from "../../src/engine/answer/context.js";
 import { excerptQuery } from "../../src/engine/answer/excerptQuery.js";
@@ -66,7 +66,8 @@ test("stages run in order (terms, draft, retrieve, answer) and report timings an
   const { events, onEvent } = collect();
   const result = await answerQuestion(index, chat, "What is http.server.request.duration?", {
     onEvent,
-    settings: { draftMaxTokens: 16, answerMaxTokens: 24 },
+    // A named term skips the draft by default (the next test): this one checks all four stages.
+    settings: { draftForNamedTerms: true, draftMaxTokens: 16, answerMaxTokens: 24 },
   });
   const stages = events.filter((e) => e.type === "stage").map((e) => `${(e as { stage: string }).stage}:${(e as { status: string }).status}`);
   assert.deepEqual(stages, [
@@ -93,6 +94,32 @@ test("stages run in order (terms, draft, retrieve, answer) and report timings an
   // The exact term put the metric's own section first.
   assert.equal(result.sources[0]!.path, "http.md");
   assert.equal(result.sources[0]!.term, "http.server.request.duration");
+});
+
+test("no draft for a question that names a defined term (its section is first without one); a vague question keeps its draft", async () => {
+  const named = collect();
+  const direct = await answerQuestion(index, chat, "What is the unit of http.server.request.duration?", {
+    onEvent: named.onEvent,
+    settings: { draftMaxTokens: 16, answerMaxTokens: 8 },
+  });
+  const stagesOf = (events: PipelineEvent[]) => events.filter((e) => e.type === "stage" && e.status === "started").map((e) => (e as { stage: string }).stage);
+  assert.deepEqual(stagesOf(named.events), ["terms", "retrieve", "answer"]);
+  assert.equal(named.events.filter((e) => e.type === "draft-chunk").length, 0);
+  assert.equal(direct.draft, "");
+  assert.equal(direct.tokens.draft, 0);
+  assert.equal(direct.draftSkipped, "the question names http.server.request.duration, which the docs define");
+  assert.equal(direct.sources[0]!.term, "http.server.request.duration");
+  assert.equal(direct.tokens.answer, 8);
+
+  const vague = collect();
+  const drafted = await answerQuestion(index, chat, "How long do connections stay open?", {
+    onEvent: vague.onEvent,
+    settings: { draftMaxTokens: 16, answerMaxTokens: 8 },
+  });
+  assert.deepEqual(stagesOf(vague.events), ["terms", "draft", "retrieve", "answer"]);
+  assert.equal(drafted.tokens.draft, 16);
+  assert.equal(drafted.draftSkipped, undefined);
+  assert.equal(draftNotNeeded([]), undefined);
 });
 
 test("a known draft is searched and fused: an on-topic draft lifts its section, a noisy one does not sink the question's", async () => {
@@ -194,7 +221,7 @@ async function timeAbort(stageToAbort: "draft" | "retrieve" | "answer"): Promise
   };
   const result = await answerQuestion(index, chat, "What is http.server.request.duration?", {
     signal: controller.signal,
-    settings: { draftMaxTokens: 1500, answerMaxTokens: 1000 },
+    settings: { draftForNamedTerms: true, draftMaxTokens: 1500, answerMaxTokens: 1000 },
     onEvent: (e) => {
       if (stageToAbort === "draft" && e.type === "draft-chunk") abort();
       if (stageToAbort === "retrieve" && e.type === "stage" && e.stage === "retrieve" && e.status === "started") abort();

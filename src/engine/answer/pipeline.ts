@@ -2,7 +2,7 @@
 // The model drafts from its own knowledge, the draft and the question retrieve the docs, and the
 // model answers from the numbered sections only, citing them as [n]. What the model is told is in
 // answerPrompts.ts, whether the docs cover the question in coverage.ts.
-import type { DocsIndex } from "../index/docsIndex.js";
+import type { DocsIndex, TermHit } from "../index/docsIndex.js";
 import { GenerationFailure, type ChatGenerator } from "../model/modelInterface.js";
 import { retrieve } from "./retrieval.js";
 import type { SearchHit } from "../index/types.js";
@@ -110,8 +110,12 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
     });
   if (aborted()) return finish();
 
-  // 2. Draft.
-  const useModelDraft = chat && settings.draft && options.draft === undefined;
+  // 2. Draft, when it can change what is retrieved: a question that names a defined term gets that
+  // term's section first whatever a draft says (retrieval pins it), and on a CPU the draft costs
+  // seconds before the docs are even searched.
+  const skipped = chat && settings.draft && options.draft === undefined && !settings.draftForNamedTerms ? draftNotNeeded(terms) : undefined;
+  if (skipped) result.draftSkipped = skipped;
+  const useModelDraft = chat && settings.draft && options.draft === undefined && !skipped;
   if (options.draft !== undefined || useModelDraft) {
     await stage("draft", async () => {
       if (options.draft !== undefined) {
@@ -268,4 +272,13 @@ export function parseCitations(answer: string, sources: Source[]): { citations: 
 
 export function retrievalOnlyAnswer(sources: Source[]): string {
   return sources.length === 0 ? NOT_COVERED : readerAnswer(sources);
+}
+
+/**
+ * Why a draft cannot help this question, or undefined: it names a term the docs define (exactly or
+ * as "did you mean"), whose defining section retrieval puts first without one.
+ */
+export function draftNotNeeded(termHits: readonly TermHit[]): string | undefined {
+  const named = termHits[0];
+  return named ? `the question names ${named.term}, which the docs define` : undefined;
 }

@@ -110,7 +110,7 @@ export function registerExtensionSuite(): void {
       await vscode.commands.executeCommand("workbench.action.closeAllEditors");
     });
 
-    it("asks with a generated tiny model: draft, sources and an answer", async function () {
+    it("asks with a generated tiny model: sources and an answer, no draft for a named metric, a draft for a vague question", async function () {
       const models = JSON.parse(process.env.DOCENT_TEST_MODELS ?? "{}") as { chatTemplate?: string };
       assert.ok(models.chatTemplate, "DOCENT_TEST_MODELS names the tiny models");
       await vscode.workspace.getConfiguration("docent").update("chatModel", models.chatTemplate, vscode.ConfigurationTarget.Global);
@@ -120,9 +120,14 @@ export function registerExtensionSuite(): void {
       const result = await api.ask("What does http.server.request.duration measure?");
       assert.ok(result);
       assert.equal(result.mode, "model");
-      assert.ok(result.draft.length > 0);
+      // The question names a defined metric: its section comes first without a draft, so none is written.
+      assert.equal(result.draft, "");
+      assert.match(result.draftSkipped ?? "", /names http\.server\.request\.duration/);
       assert.equal(result.tokens.answer, 32);
       assert.equal(result.sources[0]!.term, "http.server.request.duration");
+      const vague = await api.ask("How long do HTTP servers take to answer requests?");
+      assert.ok(vague && vague.draft.length > 0, "a question that names no defined term is drafted");
+      assert.equal(vague.tokens.draft, 16);
       console.log(`[figures] engine RSS with the tiny chat model loaded ${rssMb(api.enginePid())} MB`);
     });
 
