@@ -26,7 +26,22 @@ const size = Number(values.size);
 /** Repeats a unit until the text is about `size` characters. */
 const fill = (unit: string, budget = size) => unit.repeat(Math.max(1, Math.floor(budget / unit.length)));
 
-/** Each generator returns a document of about `size` bytes (ASCII, so characters = bytes). */
+/** Repeats a unit until the text is about `size` bytes in UTF-8 (for units beyond ASCII). */
+const fillBytes = (unit: string, budget: number) => fill(unit, (budget * unit.length) / Buffer.byteLength(unit));
+
+/** `count` Han characters drawn from the common block by a fixed LCG: no window repeats, no word breaks. */
+function randomHan(count: number): string {
+  const codes = new Array<number>(count);
+  for (let i = 0, x = 1; i < count; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    codes[i] = 0x4e00 + (x % 0x5000);
+  }
+  let out = "";
+  for (let i = 0; i < count; i += 8192) out += String.fromCharCode(...codes.slice(i, i + 8192));
+  return out;
+}
+
+/** Each generator returns a document of about `size` bytes (ASCII, so characters = bytes, except the CJK ones, sized in bytes). */
 export const PATHOLOGICAL: Record<string, (size: number) => string> = {
   "long-heading": (n) => "# a" + " ".repeat(n - 5) + "b\n",
   "long-heading-words": (n) => "# " + fill("word ", n / 2) + "\n\n" + fill("Body text here.\n\n", n / 2),
@@ -64,6 +79,11 @@ export const PATHOLOGICAL: Record<string, (size: number) => string> = {
   "heading-emphasis-run": (n) => "# __" + fill("**a", n - 6) + "\n",
   "pipe-lines-leading-spaces": (n) => fill(" ".repeat(990) + "|\n", n),
   "blank-lines": (n) => "\n".repeat(n),
+  "cjk-one-char": (n) => fillBytes("率", n - 4),
+  "cjk-one-hangul": (n) => fillBytes("한", n - 4),
+  "cjk-random-han": (n) => randomHan(Math.floor((n - 4) / 3)),
+  "cjk-mixed-scripts": (n) => fillBytes("HTTPサーバーの設定db.query캐시의率𠮷", n - 4),
+  "cjk-mixed-sentences": (n) => fillBytes("キャッシュのヒット率を計算する。The cache hit ratio 캐시의 히트율을 계산한다. ", n - 4),
 };
 
 async function timeInProcess(dir: string): Promise<{ ms: number; chunks: number }> {

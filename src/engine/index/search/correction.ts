@@ -2,6 +2,7 @@
 // words within a few edits (spelling.ts), and a name the docs do not define to the defined names.
 // A word the docs do use is never corrected: correct spellings always win.
 import { namesIn } from "../../../shared/names.js";
+import { cjkWords, hasCjk, scriptRuns } from "./cjkWords.js";
 import { maxEditsFor, WordBuckets } from "./spelling.js";
 import { CAMEL_BOUNDARY, STOP_WORDS, tokenize } from "./tokenizer.js";
 
@@ -53,12 +54,17 @@ function isMisspeltStopWord(word: string): boolean {
 function wordsOf(text: string): { word: string; pieces: string[] }[] {
   const seen = new Set<string>();
   const words: { word: string; pieces: string[] }[] = [];
-  for (const m of text.matchAll(/[\p{L}\p{N}]+/gu)) {
-    const word = m[0].toLowerCase();
-    if (seen.has(word) || /^\p{N}+$/u.test(word)) continue;
+  const add = (written: string) => {
+    const word = written.toLowerCase();
+    if (seen.has(word) || /^\p{N}+$/u.test(word)) return;
     seen.add(word);
-    const pieces = m[0].split(CAMEL_BOUNDARY).map((p) => p.toLowerCase());
+    const pieces = written.split(CAMEL_BOUNDARY).map((p) => p.toLowerCase());
     words.push({ word, pieces: pieces.length > 1 ? pieces.filter((p) => !/^\p{N}+$/u.test(p)) : [] });
+  };
+  for (const m of text.matchAll(/[\p{L}\p{N}]+/gu)) {
+    if (!hasCjk(m[0])) add(m[0]);
+    // A Chinese, Japanese or Korean sentence is read word by word, as the tokenizer cuts it.
+    else for (const run of scriptRuns(m[0])) for (const w of run.cjk ? cjkWords(run.text) : [run.text]) add(w);
   }
   return words;
 }

@@ -1,8 +1,10 @@
 // Turns Markdown into search terms. The same function serves documents and queries.
 // Identifiers such as `http.server.request.duration` or `createEmbeddingContext` are kept whole
 // (for exact matches) and also split into their parts (so "request duration" finds them).
+// Chinese, Japanese and Korean runs are cut into words by cjkWords.ts.
 import { components } from "@orama/orama";
 import { namesIn } from "../../../shared/names.js";
+import { cjkWords, hasCjk, scriptRuns } from "./cjkWords.js";
 import { forwardFinder, forwardScanner, isRegexSpace } from "./textScanners.js";
 
 const oramaEnglish = components.tokenizer.createTokenizer({ language: "english", stemming: true, stopWords: false });
@@ -126,7 +128,8 @@ export function tokenize(text: string, out: string[] = [], words?: WordSink): st
     if (entry === undefined) {
       entry = compoundTerms(raw);
       if (termsCache.size > 200_000) termsCache.clear();
-      termsCache.set(raw, entry);
+      // A compound of thousands of words is CJK text without punctuation: not worth keeping.
+      if (entry.terms.length <= 1000) termsCache.set(raw, entry);
     }
     const terms = entry.terms;
     for (let i = 0; i < terms.length; i++) out.push(terms[i]!);
@@ -143,8 +146,25 @@ function compoundTerms(raw: string): CompoundTerms {
   const words: string[] = [];
   const parts = raw.match(PART)!;
   if (parts.length > 1) terms.push(raw.toLowerCase());
-  for (const part of parts) pushWord(part, terms, words);
+  for (const part of parts) {
+    if (hasCjk(part)) pushMixedScripts(part, terms, words);
+    else pushWord(part, terms, words);
+  }
   return { terms, words, seen: 0 };
+}
+
+/** A word with CJK characters in it: their words as the segmenter cuts them (not stemmed), the rest as usual. */
+function pushMixedScripts(part: string, out: string[], words: string[]): void {
+  for (const run of scriptRuns(part)) {
+    if (!run.cjk) {
+      pushWord(run.text, out, words);
+      continue;
+    }
+    for (const w of cjkWords(run.text)) {
+      words.push(w);
+      if (w.length <= 64) out.push(w);
+    }
+  }
 }
 
 function pushWord(word: string, out: string[], words: string[]): void {
