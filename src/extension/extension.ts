@@ -16,6 +16,7 @@ import { ExplainContext } from "./hover/explainContext.js";
 import { registerDefinitionHover } from "./hover/hover.js";
 import { FailedDownloads, settingLabel, type FailedDownload } from "./model/modelFailures.js";
 import { chooseModelFile } from "./model/models.js";
+import { registerModelStatusDocument } from "./model/modelStatus.js";
 import { registerHighlightReset } from "./chat/openSource.js";
 import { ServerApiKey } from "./model/serverKey.js";
 import { StatusBar } from "./statusBar.js";
@@ -58,6 +59,7 @@ class DocentExtension extends Disposable implements DocentContext, TestedExtensi
     this.register(vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, this.chat, { webviewOptions: { retainContextWhenHidden: true } }));
     this.register(registerDefinitionHover(() => this.client));
     this.register(registerHighlightReset());
+    this.register(registerModelStatusDocument());
     this.downloadFailures = new FailedDownloads(extensionContext.globalState);
     this.explain = this.register(new ExplainContext(() => this.client));
     this.agents = this.register(new DocentAgents({ context: extensionContext, log, engine: () => this.client, roots: () => this.roots() }));

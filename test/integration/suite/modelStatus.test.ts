@@ -71,6 +71,7 @@ export function registerModelStatusSuite(): void {
       // The document opened beside the editor holds the same text.
       const doc = vscode.window.visibleTextEditors.map((e) => e.document).find((d) => d.getText().startsWith("# Docent: Model Status"));
       assert.ok(doc, "the Model Status document is open");
+      assert.equal(doc.uri.scheme, "docent-status", "a read-only document, not an Untitled buffer");
 
       const tooltip = await until("the tooltip to carry the last answer's speed", () =>
         /tokens\/s/.test(api.statusBarTooltip()) ? api.statusBarTooltip() : undefined,

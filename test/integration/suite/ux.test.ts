@@ -124,6 +124,26 @@ export function registerUxSuite(): void {
       await api.whenReady(120_000);
     });
 
+    it("Show Model Status without a model is a read-only document that says answers are sections and names Select Model", async function () {
+      assert.equal(api.status()?.model, undefined, "this suite runs without a chat model");
+      const shown = await api.showModelStatus();
+      assert.ok(shown, "Show Model Status returned what it showed");
+      assert.equal(shown.status.model, undefined);
+      const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.scheme === "docent-status");
+      assert.ok(editor, "the status is shown as a docent-status: document, not an Untitled buffer");
+      const doc = editor.document;
+      assert.equal(doc.isUntitled, false);
+      assert.equal(doc.isDirty, false, "nothing to save when it closes");
+      assert.equal(doc.languageId, "markdown");
+      assert.equal(doc.getText(), shown.text);
+      assert.match(doc.getText(), /answers are the best-matching sections of the docs/);
+      assert.match(doc.getText(), /Docent: Select Model/);
+      // Shown again, the same document holds the new text (no second tab).
+      await api.showModelStatus();
+      assert.equal(vscode.window.visibleTextEditors.filter((e) => e.document.uri.scheme === "docent-status").length, 1);
+      await vscode.commands.executeCommand("workbench.action.closeAllEditors");
+    });
+
     it("a source opens at its lines with a highlight and nothing selected, and keyboard focus stays where it was", async function () {
       const result = await api.ask("What is the unit of http.server.request.duration?");
       const source = result?.sources.find((s) => s.endLine > s.startLine);
