@@ -3,10 +3,10 @@
 // source n. In the docs' text they are escaped ("\[1]"), which Markdown shows as "[1]", so only the
 // answer's own citations become buttons. Code keeps its text: a backslash inside a code span or a
 // fenced block would be shown as typed, and citations are never read there anyway.
+import { closesFence, FENCE_OPEN } from "../index/ingest/markdownBlocks.js";
 
 /** "[1]", "[1, 2]" as the chat reads a citation; not a link's label ("[1](url)"). */
 const BRACKETED_NUMBERS = /\[(?=\d{1,6}(?:\s*,\s*\d{1,6})*\](?!\())/g;
-const FENCE_OPEN = /^ {0,3}(`{3,}|~{3,})/;
 
 /** Markdown from the docs with its bracketed numbers escaped outside code (linear in the text). */
 export function escapeDocsCitations(markdown: string): string {
@@ -15,12 +15,11 @@ export function escapeDocsCitations(markdown: string): string {
   let fence: string | undefined;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
-    const open = FENCE_OPEN.exec(line);
     if (fence !== undefined) {
-      // A fence closes with a run of the same character at least as long, and nothing after it.
-      if (open && open[1]![0] === fence[0] && open[1]!.length >= fence.length && line.slice(open[0].length).trim() === "") fence = undefined;
+      if (closesFence(line, fence)) fence = undefined;
       continue;
     }
+    const open = FENCE_OPEN.exec(line);
     if (open) {
       fence = open[1]!;
       continue;

@@ -6,7 +6,14 @@ import type { Block } from "./chunkTypes.js";
 import { capHeading, cleanHeading } from "./headingText.js";
 import { isRegexSpace } from "../search/textScanners.js";
 
-const FENCE_OPEN = /^ {0,3}(`{3,}|~{3,})/;
+/** A code fence's opening line; its group is the marker (three or more backticks or tildes). */
+export const FENCE_OPEN = /^ {0,3}(`{3,}|~{3,})/;
+
+/** Whether `line` closes the fence `marker` opened: the same character, at least as many, nothing after. */
+export function closesFence(line: string, marker: string): boolean {
+  const run = FENCE_OPEN.exec(line);
+  return run !== null && run[1]![0] === marker[0] && run[1]!.length >= marker.length && line.slice(run[0].length).trim() === "";
+}
 const SETEXT_UNDERLINE = /^ {0,3}(=+|-+)[ \t]*$/;
 const TABLE_CELL_DELIMITER = /^:?-+:?$/;
 
@@ -125,8 +132,7 @@ export function parseMarkdownBlocks(lines: string[], from: number): Block[] {
       closePara();
       const marker = fence[1]!;
       let j = i + 1;
-      const closing = new RegExp(`^ {0,3}${marker[0] === "`" ? "`" : "~"}{${marker.length},}\\s*$`);
-      while (j < lines.length && !closing.test(lines[j]!)) j++;
+      while (j < lines.length && !closesFence(lines[j]!, marker)) j++;
       const end = Math.min(j, lines.length - 1);
       blocks.push({ kind: "fence", startLine: lineNo, endLine: end + 1, lines: lines.slice(i, end + 1) });
       i = end + 1;

@@ -1,4 +1,4 @@
-// The formats other than Markdown, reStructuredText and plain text, by file extension: each has a
+// The formats other than Markdown and plain text, by file extension: each has a
 // scanner that reads the file into Markdown blocks (./block.ts); MDX and notebooks are read as Markdown
 // line for line once mdx.ts or notebook.ts has made their lines Markdown. The chunker chunks those blocks;
 // the card, excerpt and citation code read the same blocks as a Markdown view of the file's lines.
@@ -41,12 +41,12 @@ export function markdownLinesOf(source: string, lines: readonly string[], path: 
   return undefined;
 }
 
-/** Whether the file is read through a scanner of this folder or as MDX (its lines are then read as a Markdown view). */
+/** Whether the file is read through a scanner of this folder, or as MDX or a notebook (its lines are then read as a Markdown view). */
 export function isConvertedFormat(path: string): boolean {
   return scannerFor(path) !== undefined || isMdx(path) || isNotebook(path);
 }
 
-/** The file's blocks, each fitted to its source lines, or undefined for Markdown, reStructuredText and plain text. */
+/** The file's blocks, each fitted to its source lines, or undefined for Markdown (MDX and notebooks included) and plain text. */
 export function scanConvertedFormat(source: string, lines: readonly string[], path: string): ScannedDocument | undefined {
   const scan = scannerFor(path);
   if (!scan) return undefined;
