@@ -7,28 +7,12 @@ import { answerQuestion, parseCitations } from "../../src/engine/answer/pipeline
 import { escapeDocsCitations } from "../../src/engine/answer/docsBrackets.js";
 import { parseMarkdown } from "../../webview/markdown/blocks.js";
 import { parseInlines } from "../../webview/markdown/inlines.js";
-import type { Block, Inline } from "../../webview/markdown/ast.js";
 import { tempDocs } from "../helpers/tempDocs.js";
+import { allInlines } from "../helpers/markdownAst.js";
 
 /** The citation numbers the chat would draw as buttons, in order. */
 function citationButtons(markdown: string): number[] {
-  const out: number[] = [];
-  const inl = (nodes: Inline[]) => {
-    for (const n of nodes) {
-      if (n.type === "citation") out.push(...n.numbers);
-      else if (n.type === "strong" || n.type === "em" || n.type === "link") inl(n.children);
-    }
-  };
-  const blk = (bs: Block[]) => {
-    for (const b of bs) {
-      if (b.type === "paragraph" || b.type === "heading") inl(b.children);
-      else if (b.type === "quote") blk(b.children);
-      else if (b.type === "list") b.items.forEach(blk);
-      else if (b.type === "table") [b.header, ...b.rows].forEach((row) => row.forEach(inl));
-    }
-  };
-  blk(parseMarkdown(markdown));
-  return out;
+  return allInlines(parseMarkdown(markdown)).flatMap((n) => (n.type === "citation" ? n.numbers : []));
 }
 
 test("escapeDocsCitations: bracketed numbers escaped in text, kept in code spans, fences and link labels", () => {

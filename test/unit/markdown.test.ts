@@ -5,6 +5,7 @@ import { parseMarkdown } from "../../webview/markdown/blocks.js";
 import { parseInlines } from "../../webview/markdown/inlines.js";
 import { headingText, isOpenableLink, renderInlineMarkdown, renderMarkdown, type CitedSource } from "../../webview/markdown/render.js";
 import { FakeElement, fakeDocument } from "../helpers/fakeDom.js";
+import { allInlines } from "../helpers/markdownAst.js";
 
 /** Every text the AST would show, in order (what ends up in text nodes). */
 function texts(blocks: Block[]): string {
@@ -30,26 +31,6 @@ function texts(blocks: Block[]): string {
   };
   blk(blocks);
   return out.join("|");
-}
-
-function allInlines(blocks: Block[]): Inline[] {
-  const out: Inline[] = [];
-  const inl = (nodes: Inline[]) => {
-    for (const n of nodes) {
-      out.push(n);
-      if (n.type === "strong" || n.type === "em" || n.type === "link") inl(n.children);
-    }
-  };
-  const blk = (bs: Block[]) => {
-    for (const b of bs) {
-      if (b.type === "paragraph" || b.type === "heading") inl(b.children);
-      else if (b.type === "quote") blk(b.children);
-      else if (b.type === "list") b.items.forEach(blk);
-      else if (b.type === "table") [b.header, ...b.rows].forEach((row) => row.forEach(inl));
-    }
-  };
-  blk(blocks);
-  return out;
 }
 
 const sources: CitedSource[] = [
