@@ -1,10 +1,20 @@
 // Real files on disk for tests: a temporary folder filled from a map of relative paths to contents.
-import { promises as fs } from "node:fs";
+import { promises as fs, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
+// Every folder made here is removed when the test process exits (node --test runs each file in its
+// own process), so a run leaves nothing behind in /tmp, on CI's shared machines included. Removal
+// is synchronous because "exit" handlers cannot wait; a test that keeps a file open still exits.
+const made = new Set<string>();
+process.once("exit", () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
+});
+
 export async function makeTempDir(prefix = "docent-test-"): Promise<string> {
-  return fs.mkdtemp(path.join(os.tmpdir(), prefix));
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
+  made.add(dir);
+  return dir;
 }
 
 export async function writeTree(root: string, files: Record<string, string | Uint8Array>): Promise<void> {

@@ -319,12 +319,14 @@ test("kill -9 during a save: the next run loads or rebuilds cleanly and no tempo
   assert.match((await docent(["index", root, "--index", file])).stdout, /loaded saved index in/);
 });
 
-test("a saved file path that leads out of its folder is discarded (chunk texts are read back from these paths)", async () => {
+test("a saved file path that leads out of its folder is discarded (chunk texts are read back from these paths)", async (t) => {
   const { root, dir, index } = await savedIndex();
-  const secret = path.join(path.dirname(root), "secret.md");
+  // Beside the docs folder, so that "../<root>-secret.md" reaches a real file.
+  const secret = path.join(path.dirname(root), `${path.basename(root)}-secret.md`);
   await fs.writeFile(secret, "# Secret\n\nNot part of the docs.\n");
+  t.after(() => fs.rm(secret, { force: true }));
   const entry = [...index.files.values()][0]!;
-  for (const rel of ["../secret.md", "a/../../secret.md", secret]) {
+  for (const rel of [`../${path.basename(secret)}`, `a/../../${path.basename(secret)}`, secret]) {
     entry.relPath = rel;
     const file = path.join(dir, "outside.docent");
     await saveIndex(index, file);

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { listCorpus, readDocFile, type CorpusFile, type DocFileRead } from "../../src/engine/index/ingest/corpus.js";
 import { DocsIndex } from "../../src/engine/index/docsIndex.js";
 import { ReadAhead } from "../../src/engine/index/ingest/readAhead.js";
-import { tempDocs } from "../helpers/tempDocs.js";
+import { makeTempDir, tempDocs } from "../helpers/tempDocs.js";
 
 const files: CorpusFile[] = Array.from({ length: 20 }, (_, i) => ({
   absPath: `/docs/f${i}.md`,
@@ -66,7 +66,7 @@ test("an update with reads ahead indexes every file with its own content and sti
   const docs: Record<string, string> = {};
   for (let i = 0; i < 40; i++) docs[`d${String(i).padStart(2, "0")}.md`] = `# Page ${i}\n\nThe word unique${i}word appears only here.\n`;
   const root = await tempDocs(docs);
-  const outside = `${root}-outside.md`;
+  const outside = path.join(await makeTempDir(), "outside.md");
   await fs.writeFile(outside, "# Outside\n\nsecretword\n");
   await fs.rm(path.join(root, "d07.md"));
   await fs.symlink(outside, path.join(root, "d07.md"));
@@ -87,7 +87,7 @@ test("a file swapped for a link out of the folder after the listing is not read 
   const docs: Record<string, string> = {};
   for (let i = 0; i < 6; i++) docs[`p${i}.md`] = `# Page ${i}\n`;
   const root = await tempDocs(docs);
-  const outside = `${root}-secret.md`;
+  const outside = path.join(await makeTempDir(), "secret.md");
   await fs.writeFile(outside, "# Secret\n\nsecretword\n");
   const { files: listed } = await listCorpus([root]);
   // Swapped between the listing and the read, as a race with another process would.
