@@ -112,6 +112,16 @@ test("chunker handles setext headings, HTML comments and a file without headings
   assert.deepEqual([plain.chunks[0]!.startLine, plain.chunks[0]!.endLine], [1, 3]);
 });
 
+test("TOML front matter (Hugo's +++) gives the title and is not text", () => {
+  const doc = chunkDocument('+++\ntitle = "Cache metrics"\nweight = 3\n+++\n\n## Hits\n\nHit ratio.\n', "cache.md");
+  assert.equal(doc.title, "Cache metrics");
+  assert.ok(doc.chunks.every((c) => !c.text.includes("weight")));
+  assert.deepEqual(
+    doc.chunks.map((c) => [c.headingPath, c.startLine]),
+    [[["Hits"], 6]],
+  );
+});
+
 test("chunker reads reStructuredText headings", () => {
   const text = "=====\nGuide\n=====\n\nIntro.\n\nInstall\n-------\n\nRun it.\n";
   const { chunks, title } = chunkDocument(text, "guide.rst");

@@ -3,7 +3,7 @@
 // source n. In the docs' text they are escaped ("\[1]"), which Markdown shows as "[1]", so only the
 // answer's own citations become buttons. Code keeps its text: a backslash inside a code span or a
 // fenced block would be shown as typed, and citations are never read there anyway.
-import { closesFence, FENCE_OPEN } from "../index/ingest/markdownBlocks.js";
+import { closesFence, openingFence } from "../index/ingest/markdownBlocks.js";
 
 /** "[1]", "[1, 2]" as the chat reads a citation; not a link's label ("[1](url)"). */
 const BRACKETED_NUMBERS = /\[(?=\d{1,6}(?:\s*,\s*\d{1,6})*\](?!\())/g;
@@ -19,11 +19,8 @@ export function escapeDocsCitations(markdown: string): string {
       if (closesFence(line, fence)) fence = undefined;
       continue;
     }
-    const open = FENCE_OPEN.exec(line);
-    if (open) {
-      fence = open[1]!;
-      continue;
-    }
+    fence = openingFence(line);
+    if (fence !== undefined) continue;
     lines[i] = escapeOutsideCodeSpans(line);
   }
   return lines.join("\n");

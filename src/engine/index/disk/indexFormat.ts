@@ -15,12 +15,15 @@ import type { IndexContents } from "../indexContents.js";
 
 export const MAGIC = Buffer.from("DOCENTIX", "latin1");
 /**
+ * 7: 6 with Markdown blocks found as CommonMark finds them (a setext heading over several lines,
+ *    thematic breaks, a table's delimiter row with the header's cell count, backtick fences), so the
+ *    chunks re-made from files (chunkTexts.ts) match the line ranges saved by this version only.
  * 6: 5 with Chinese, Japanese and Korean text cut into words (its terms and spelling words were whole runs).
  * 5: 4 and the spelling index's words.
  * 4: binary throughout, metadata once per file, varint postings, no chunk texts, CRC-32 trailer.
  * (3: a JSON header with Orama's document store, and raw typed arrays.)
  */
-export const INDEX_FORMAT_VERSION = 6;
+export const INDEX_FORMAT_VERSION = 7;
 /** Magic (8), format version (4), reserved (4). */
 export const PREAMBLE_BYTES = 16;
 export const TRAILER_BYTES = 4;

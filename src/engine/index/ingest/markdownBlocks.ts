@@ -9,6 +9,17 @@ import { isRegexSpace } from "../search/textScanners.js";
 /** A code fence's opening line; its group is the marker (three or more backticks or tildes). */
 export const FENCE_OPEN = /^ {0,3}(`{3,}|~{3,})/;
 
+/**
+ * The marker of the code fence `line` opens, or undefined. A backtick fence's info string may not
+ * hold a backtick (CommonMark): "```js`x`" is a paragraph with a code span, not a fence.
+ */
+export function openingFence(line: string): string | undefined {
+  const run = FENCE_OPEN.exec(line);
+  if (!run) return undefined;
+  const marker = run[1]!;
+  return marker[0] === "`" && line.includes("`", run[0].length) ? undefined : marker;
+}
+
 /** Whether `line` closes the fence `marker` opened: the same character, at least as many, nothing after. */
 export function closesFence(line: string, marker: string): boolean {
   const run = FENCE_OPEN.exec(line);
@@ -55,6 +66,39 @@ export function isTableDelimiter(line: string): boolean {
   return true;
 }
 
+/** The cells of a table row, as GFM counts them: split at each `|` not escaped, the outer pipes dropped. */
+export function tableRowCellCount(line: string): number {
+  let row = line.trim();
+  if (row.startsWith("|")) row = row.slice(1);
+  if (row.endsWith("|") && !row.endsWith("\\|")) row = row.slice(0, -1);
+  let cells = 1;
+  for (let i = 0; i < row.length; i++) {
+    const c = row.charCodeAt(i);
+    if (c === 92)
+      i++; // a backslash escapes the next character, `|` included
+    else if (c === 124) cells++;
+  }
+  return cells;
+}
+
+/** A thematic break (`***`, `___`, `- - -`): three or more of one of `*-_`, spaces and tabs between. */
+function isThematicBreak(line: string): boolean {
+  let i = 0;
+  while (i < 3 && line.charCodeAt(i) === 32) i++;
+  const mark = line[i];
+  if (mark !== "*" && mark !== "-" && mark !== "_") return false;
+  let count = 0;
+  for (; i < line.length; i++) {
+    const c = line[i]!;
+    if (c === mark) count++;
+    else if (c !== " " && c !== "\t") return false;
+  }
+  return count >= 3;
+}
+
+/** A line that opens a list item or a block quote: what follows it belongs to that container. */
+const opensContainer = (line: string) => /^ {0,3}([-*+]|\d{1,9}[.)])([ \t]|$)|^ {0,3}>/.test(line);
+
 /** Where an HTML comment opens, when only white space comes before it from `from` on; -1 otherwise. */
 function commentOpenAt(line: string, from: number): number {
   let i = from;
@@ -68,15 +112,20 @@ interface FrontMatter {
   endIndex: number;
 }
 
+/** YAML front matter (`---` ... `---` or `...`, `title: X`) or TOML (`+++` ... `+++`, `title = "X"`, Hugo's). */
 export function readFrontMatter(lines: string[]): FrontMatter {
-  if (lines[0]?.trim() !== "---") return { endIndex: 0 };
+  const opening = lines[0]?.trim();
+  if (opening !== "---" && opening !== "+++") return { endIndex: 0 };
+  const toml = opening === "+++";
+  const key = toml ? /^title\s*=/ : /^title:/;
   const limit = Math.min(lines.length, 500);
   for (let i = 1; i < limit; i++) {
     const t = lines[i]!.trim();
-    if (t === "---" || t === "...") {
+    if (toml ? t === "+++" : t === "---" || t === "...") {
       let title: string | undefined;
       for (let j = 1; j < i; j++) {
-        const value = lines[j]!.startsWith("title:") ? lines[j]!.slice("title:".length).trim() : "";
+        const found = key.exec(lines[j]!);
+        const value = found ? lines[j]!.slice(found[0].length).trim() : "";
         if (value) title = capHeading(value.replace(/^["']|["']$/g, ""));
       }
       return { title, endIndex: i + 1 };
@@ -122,15 +171,15 @@ export function parseMarkdownBlocks(lines: string[], from: number): Block[] {
           rest = end + 3;
         }
         const tail = lastLine.slice(rest).trimStart();
-        if (tail.trimEnd() !== "") para = { kind: "para", startLine: last + 1, endLine: last + 1, lines: [tail] };
+        // A paragraph of its own: the next line starts afresh, as after CommonMark's HTML block.
+        if (tail.trimEnd() !== "") blocks.push({ kind: "para", startLine: last + 1, endLine: last + 1, lines: [tail] });
         i = last + 1;
         continue;
       }
     }
-    const fence = FENCE_OPEN.exec(line);
-    if (fence) {
+    const marker = openingFence(line);
+    if (marker) {
       closePara();
-      const marker = fence[1]!;
       let j = i + 1;
       while (j < lines.length && !closesFence(lines[j]!, marker)) j++;
       const end = Math.min(j, lines.length - 1);
@@ -152,21 +201,29 @@ export function parseMarkdownBlocks(lines: string[], from: number): Block[] {
       i++;
       continue;
     }
-    if (para && para.lines.length === 1 && SETEXT_UNDERLINE.test(line) && !/^\s*([-*+]|\d+[.)])\s/.test(para.lines[0]!)) {
-      const text = para.lines[0]!;
-      para = undefined;
+    // A setext underline makes the whole paragraph above it a heading (CommonMark), unless the
+    // paragraph is the text of a list item or block quote, where the underline is text or a rule.
+    if (para && SETEXT_UNDERLINE.test(line) && !para.lines.some(opensContainer)) {
+      const text = para.lines.map((l) => l.trim()).join(" ");
       blocks.push({
         kind: "heading",
-        startLine: lineNo - 1,
+        startLine: para.startLine,
         endLine: lineNo,
-        lines: [text, line],
+        lines: [...para.lines, line],
         level: line.trim().startsWith("=") ? 1 : 2,
-        headingText: capHeading(cleanHeading(text.trim())),
+        headingText: capHeading(cleanHeading(text)),
       });
+      para = undefined;
       i++;
       continue;
     }
-    if (line.includes("|") && i + 1 < lines.length && isTableDelimiter(lines[i + 1]!)) {
+    if (isThematicBreak(line)) {
+      closePara();
+      i++;
+      continue;
+    }
+    // A table: a row, then a delimiter row with as many cells (GFM; `a | b` over `---` is a heading).
+    if (line.includes("|") && i + 1 < lines.length && isTableDelimiter(lines[i + 1]!) && tableRowCellCount(line) === tableRowCellCount(lines[i + 1]!)) {
       closePara();
       let j = i + 2;
       while (j < lines.length && lines[j]!.trim() !== "" && lines[j]!.includes("|")) j++;
