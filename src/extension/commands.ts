@@ -24,6 +24,18 @@ const commands: Record<string, CommandFactory> = {
       void vscode.window.showInformationMessage("Select a metric name, or put the cursor on one, to explain it.");
       return undefined;
     }
+    // From the editor's context menu (its argument is the document's URI): the menu shows in any
+    // file that holds a defined name, and the right-click put the cursor on the word clicked.
+    if (
+      name instanceof vscode.Uri &&
+      (await ctx
+        .engine()
+        ?.request("define", { name: metric })
+        .catch(() => undefined)) === null
+    ) {
+      void vscode.window.showInformationMessage(`The docs do not define \`${metric}\`. Right-click a name the docs define to explain it.`);
+      return undefined;
+    }
     return ctx.chat.askFromCommand(explainQuestion(metric));
   },
   "docent.reindex": (ctx) => () => reindex(ctx),
