@@ -35,8 +35,10 @@ export class WideTables {
     const box = target.classList.contains("md-table") ? target : target.closest<HTMLElement>(".md-table");
     const button = box && this.buttons.get(box);
     if (!box || !button) return;
+    // A re-rendered answer replaces its tables: the old ones (reported at size 0) are let go.
     if (!box.isConnected) {
       this.observer.unobserve(box);
+      this.observer.unobserve(target);
       return;
     }
     button.hidden = box.scrollWidth <= box.clientWidth + 1;
