@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import type { Frame, Locator } from "playwright-core";
-import { clickUnobstructed, settled } from "../integration/harness/codeServer.js";
+import { clickUnobstructed, settled, waitForNotification } from "../integration/harness/codeServer.js";
 import { useWorkbench } from "../integration/harness/useWorkbench.js";
 import { repoRoot } from "../helpers/repoRoot.js";
 import { docentChatFrame, resizeSidebar } from "../integration/harness/docentView.js";
@@ -116,7 +116,13 @@ test(
       UI_MS,
     );
     assert.ok(onWord.includes("Explain This Metric"), `menu in a file that names ${NAME}: ${onWord.join(" | ")}`);
-    // The cursor is still on "import": one right-click on the name.
+    // Explain on a word the docs do not define says so, and asks nothing.
+    await rightClickMenu("import");
+    await clickUnobstructed(wb.page, menu().locator(".action-label", { hasText: "Explain This Metric" }), { timeoutMs: UI_MS });
+    await waitForNotification(wb.page, "The docs do not define `import`", UI_MS);
+    await wb.page.keyboard.press("Escape");
+    assert.equal(await chat.locator(".turn").count(), 0, "nothing was asked");
+    // The cursor is on "import": one right-click on the name.
     const onName = await rightClickMenu(NAME);
     await shot("polish-2-explain-first-right-click");
     assert.ok(onName.includes("Explain This Metric"), `menu at the first right-click on ${NAME}: ${onName.join(" | ")}`);
