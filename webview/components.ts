@@ -72,6 +72,14 @@ export function createTextArea(options: TextAreaOptions): TextAreaControl {
   area.setAttribute("maxlength", String(options.maxLength));
   area.setAttribute("resize", "none");
   area.className = ["input", options.className].filter(Boolean).join(" ");
+  // Select all stays in the box. VS Code's webview frame forwards every keydown that reaches the
+  // window to the workbench, whose Select All then posts a second select-all back to the view; the
+  // browser has already selected the text. When the user types before that round trip lands, the
+  // late select-all selects the first typed character, and the next one replaces it ("hat does
+  // hw.gpu.io measure?", issue 23 item 9). Stopping the event here keeps the browser's own select-all only.
+  area.addEventListener("keydown", (event) => {
+    if ((event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey && event.key.toLowerCase() === "a") event.stopPropagation();
+  });
   return area;
 }
 

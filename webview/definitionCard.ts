@@ -8,8 +8,11 @@ import { baseName } from "./sourceList.js";
 /** The most attributes a card lists; the rest are counted. */
 const MAX_CARD_ATTRIBUTES = 40;
 
-/** A definition card: the name, its facts (instrument or type, unit, ...), description, attributes and where it is defined. Text only. */
-export function cardElement(card: DefinitionCard, index: number): HTMLElement {
+/**
+ * A definition card: the name, its facts (instrument or type, unit, ...), description, attributes
+ * (open when `openAttributes`, else collapsed under their count) and where it is defined. Text only.
+ */
+export function cardElement(card: DefinitionCard, index: number, options: { openAttributes?: boolean } = {}): HTMLElement {
   const text = (v: unknown) => (typeof v === "string" ? clipText(v, 400) : "");
   const facts: [string, string, string][] = [];
   if (card.kind) facts.push([text(card.kindLabel) || "Kind", text(card.kind), "card-kind"]);
@@ -30,7 +33,7 @@ export function cardElement(card: DefinitionCard, index: number): HTMLElement {
     attributes.length
       ? h(
           "details",
-          { class: "card-attributes" },
+          { class: "card-attributes", open: options.openAttributes === true },
           h("summary", {}, `Attributes (${attributes.length + extra})`),
           h("ul", {}, ...attributes.map((a) => h("li", {}, h("code", {}, text(a.name)), a.requirement ? ` ${text(a.requirement)}` : ""))),
         )

@@ -1,6 +1,7 @@
 // The chat view's browser side: builds the page, talks to the host only through postMessage, and
 // shows nothing from the host before `init` has arrived.
 import type { EngineStatus } from "../src/shared/protocol.js";
+import { recalledForm } from "../src/shared/explainQuestion.js";
 import { MAX_QUESTION_CHARS, type ChatTurn, type HostToWebview } from "../src/shared/webviewMessages.js";
 import { createButton, createProgressRing, createTextArea, registerComponents, setDisabled } from "./components.js";
 import { QuestionRecall } from "./questionRecall.js";
@@ -9,6 +10,7 @@ import { Icons } from "./icons.js";
 import { TurnView } from "./turnView.js";
 import type { TurnHost } from "./turnHost.js";
 import { loadDraft, post, saveDraft } from "./vscodeApi.js";
+import { WideTables } from "./wideTables.js";
 
 class ChatView {
   private readonly statusText = h("span", { class: "status-text" });
@@ -37,6 +39,7 @@ class ChatView {
   });
 
   private readonly turns = new Map<string, TurnView>();
+  private readonly wideTables = new WideTables((markdown) => post({ type: "openTable", markdown }));
   private readonly recall = new QuestionRecall();
   /** Example questions for the empty state (from the names the docs define). */
   private examples: string[] = [];
@@ -89,6 +92,16 @@ class ChatView {
     });
     // The newest turn keeps at least the view's height, so it can be scrolled to the top.
     new ResizeObserver(() => this.sizeLatestTurn()).observe(this.log);
+    // Tables as they are rendered (streamed answers render in animation frames): a wide one gets "Open table".
+    let tablesPending = false;
+    new MutationObserver(() => {
+      if (tablesPending) return;
+      tablesPending = true;
+      requestAnimationFrame(() => {
+        tablesPending = false;
+        this.wideTables.watch(this.log);
+      });
+    }).observe(this.log, { childList: true, subtree: true });
 
     this.header.append(
       h("div", { class: "status", role: "status", "aria-live": "polite", "aria-label": "Engine status" }, this.statusRing, this.statusText, this.statusDetail),
@@ -138,7 +151,7 @@ class ChatView {
         const view = this.turnView(message.turn);
         this.turns.get(view.id)?.element.remove();
         this.turns.set(view.id, view);
-        this.recall.add(message.turn.question);
+        this.recall.add(recalledForm(message.turn.question));
         this.log.append(view.element);
         // The log is shown only now (it is hidden in the empty state): measure after it is.
         this.updateEmptyState();
@@ -212,7 +225,7 @@ class ChatView {
     for (const turn of Array.isArray(turns) ? turns : []) {
       try {
         const view = this.turnView(turn);
-        if (typeof turn.question === "string") this.recall.add(turn.question);
+        if (typeof turn.question === "string") this.recall.add(recalledForm(turn.question));
         this.turns.get(view.id)?.element.remove();
         this.turns.set(view.id, view);
         views.push(view);
@@ -285,12 +298,18 @@ class ChatView {
     this.log.hidden = show;
     if (!show || this.emptyRenderedFor === this.hasModel) return;
     this.emptyRenderedFor = this.hasModel;
+    // Without a model the view says what an answer is now, near the top where it is read first;
+    // it promises nothing a model would do.
     const noModel = this.hasModel
       ? null
       : h(
           "div",
           { class: "empty-model" },
-          h("p", {}, "No chat model is selected yet, so Docent answers with the best-matching sections of the docs until you select one."),
+          h(
+            "p",
+            {},
+            "No chat model is selected, so each answer is the best-matching sections of the docs, each opening where it is. Select a model for written answers that cite them.",
+          ),
           createButton({ label: "Select model", text: "Select model", appearance: "primary", onClick: () => post({ type: "selectModel" }) }),
         );
     // Questions these docs can answer, from the names they define: one click asks.
@@ -311,14 +330,16 @@ class ChatView {
       this.empty,
       h("div", { class: "empty-icon" }, Icons.docent()),
       h("h2", {}, "Ask your docs"),
-      h(
-        "p",
-        {},
-        "Docent answers questions from this workspace's documentation with a local model. Every claim cites the docs it comes from, and each citation opens the section.",
-      ),
+      this.hasModel
+        ? h(
+            "p",
+            { class: "empty-about" },
+            "Docent answers questions from this workspace's documentation with a local model. Every claim cites the docs it comes from, and each citation opens the section.",
+          )
+        : h("p", { class: "empty-about" }, "Docent answers questions from this workspace's documentation."),
+      noModel,
       examples,
       h("p", { class: "shortcut-hint" }, "Ctrl+Alt+D (⌃⌘D on macOS) brings you back to this box from anywhere."),
-      noModel,
     );
   }
 

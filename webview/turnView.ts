@@ -10,6 +10,7 @@ import { Icons } from "./icons.js";
 import { createReasoningView, type ReasoningView } from "./reasoningView.js";
 import { parseMarkdown } from "./markdown/blocks.js";
 import { clipText, renderMarkdown, type CitedSource } from "./markdown/render.js";
+import { asksForAttributes } from "./cardFocus.js";
 import { cardElement } from "./definitionCard.js";
 import { sourceItem } from "./sourceList.js";
 import { showStageLine, stageItem } from "./stageProgress.js";
@@ -45,7 +46,7 @@ export class TurnView {
 
   constructor(
     readonly id: string,
-    question: string,
+    private readonly question: string,
     private readonly host: TurnHost,
   ) {
     const questionId = uniqueId("question");
@@ -183,8 +184,10 @@ export class TurnView {
   private revealTop(): void {
     const scroller = this.element.parentElement;
     if (!scroller || this.element !== scroller.lastElementChild) return;
-    const top = this.element.getBoundingClientRect().top;
-    if (top < scroller.getBoundingClientRect().top) this.element.scrollIntoView({ block: "start" });
+    // The log is scrolled, never scrollIntoView: that scrolls every ancestor that can scroll, and
+    // moved the page under the header by the header's height (issue 23 item 6).
+    const above = this.element.getBoundingClientRect().top - scroller.getBoundingClientRect().top;
+    if (above < 0) scroller.scrollTop += above;
   }
 
   private showResult(result: AnswerResult, rating?: Rating): void {
@@ -289,7 +292,8 @@ export class TurnView {
     this.cardsBox.hidden = this.cards.length === 0;
     setChildren(
       this.cardsBox,
-      this.cards.map((card, i) => cardElement(card, i)),
+      // A question about attributes ("And which attributes does it have?") gets them open.
+      this.cards.map((card, i) => cardElement(card, i, { openAttributes: asksForAttributes(resolvedQuestion ?? this.question) })),
     );
   }
 

@@ -24,6 +24,20 @@ const commands: Record<string, CommandFactory> = {
       void vscode.window.showInformationMessage("Select a metric name, or put the cursor on one, to explain it.");
       return undefined;
     }
+    // From the editor's context menu (its argument is the document's URI): the menu shows in any
+    // file that holds a defined name, and the right-click put the cursor on the word clicked. Null
+    // is the engine's "not defined"; without an answer (no engine, a failed lookup) it asks anyway.
+    const fromMenu = name instanceof vscode.Uri;
+    const definition = fromMenu
+      ? await ctx
+          .engine()
+          ?.request("define", { name: metric })
+          .catch(() => undefined)
+      : undefined;
+    if (definition === null) {
+      void vscode.window.showInformationMessage(`The docs do not define \`${metric}\`. Right-click a name the docs define to explain it.`);
+      return undefined;
+    }
     return ctx.chat.askFromCommand(explainQuestion(metric));
   },
   "docent.reindex": (ctx) => () => reindex(ctx),

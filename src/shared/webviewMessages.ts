@@ -41,16 +41,20 @@ export type WebviewToHost =
   | { type: "showLogs" }
   | { type: "selectModel" }
   /** A link clicked in an answer or excerpt: its href as written, the turn it is in, and the source whose excerpt holds it. */
-  | { type: "openLink"; href: string; turnId?: string; n?: number };
+  | { type: "openLink"; href: string; turnId?: string; n?: number }
+  /** A table from an answer or excerpt, as Markdown, to open in an editor tab. */
+  | { type: "openTable"; markdown: string };
 
 const isString = (v: unknown): v is string => typeof v === "string";
 const isId = (v: unknown): v is string => typeof v === "string" && v.length > 0 && v.length <= 100;
 const isPath = (v: unknown): v is string => typeof v === "string" && v.length > 0 && v.length <= 4096 && !v.includes("\0");
 const isLine = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 1 && v < 10_000_000;
 
-const FIELDS = ["type", "question", "file", "startLine", "endLine", "id", "rating", "comment", "correction", "href", "turnId", "n"] as const;
+const FIELDS = ["type", "question", "file", "startLine", "endLine", "id", "rating", "comment", "correction", "href", "turnId", "n", "markdown"] as const;
 /** Longest link the host accepts. */
 export const MAX_LINK_CHARS = 2048;
+/** Longest table (as Markdown) the host opens in an editor tab. */
+export const MAX_TABLE_CHARS = 200_000;
 
 /**
  * Checks a message from the webview; anything malformed is rejected, never half-used, and nothing
@@ -110,6 +114,10 @@ function parseFields(m: Partial<Record<(typeof FIELDS)[number], unknown>> | unde
         (m.turnId === undefined || isId(m.turnId)) &&
         (m.n === undefined || isLine(m.n))
         ? { type: "openLink", href: m.href, ...(m.turnId !== undefined ? { turnId: m.turnId } : {}), ...(m.n !== undefined ? { n: m.n } : {}) }
+        : undefined;
+    case "openTable":
+      return isString(m.markdown) && m.markdown.trim().length > 0 && m.markdown.length <= MAX_TABLE_CHARS && !m.markdown.includes("\0")
+        ? { type: "openTable", markdown: m.markdown }
         : undefined;
     default:
       return undefined;

@@ -11,7 +11,7 @@ import type { Frame, Locator } from "playwright-core";
 import { clickUnobstructed, settled } from "../integration/harness/codeServer.js";
 import { useWorkbench } from "../integration/harness/useWorkbench.js";
 import { repoRoot } from "../helpers/repoRoot.js";
-import { docentChatFrame } from "../integration/harness/docentView.js";
+import { docentChatFrame, resizeSidebar } from "../integration/harness/docentView.js";
 
 // go-metrics.md's table row for this metric ends in the footnote mark "[1]", and the footnote
 // "**[1] `go.memory.detailed_type`:** ..." follows the table.
@@ -32,32 +32,6 @@ const { skip, shot } = wb;
 
 let chat: Frame;
 let turn: Locator;
-
-/** Drags the sash on the sidebar's right edge (the vertical sash nearest to it) until the sidebar is `width` px wide. */
-async function resizeSidebar(width: number): Promise<number> {
-  const sidebar = wb.page.locator(".part.sidebar");
-  const box = await sidebar.boundingBox();
-  assert.ok(box, "the sidebar is shown");
-  const edge = box.x + box.width;
-  const sashes = await wb.page.locator(".monaco-sash.vertical:visible").evaluateAll((els) =>
-    els.map((e) => {
-      const r = e.getBoundingClientRect();
-      return { x: r.x + r.width / 2, y: r.y + r.height / 2, height: r.height };
-    }),
-  );
-  const sash = sashes.filter((s) => s.height > 100).sort((a, b) => Math.abs(a.x - edge) - Math.abs(b.x - edge))[0];
-  assert.ok(sash && Math.abs(sash.x - edge) <= 6, `a sash at the sidebar's edge (${edge}): ${JSON.stringify(sashes)}`);
-  await wb.page.mouse.move(sash.x, sash.y);
-  await wb.page.mouse.down();
-  await wb.page.mouse.move(sash.x - (box.width - width) / 2, sash.y, { steps: 4 });
-  await wb.page.mouse.move(sash.x - (box.width - width), sash.y, { steps: 4 });
-  await wb.page.mouse.up();
-  return settled(
-    async () => (await sidebar.boundingBox())?.width ?? 0,
-    (w) => Math.abs(w - width) <= 4,
-    UI_MS,
-  );
-}
 
 /**
  * The words inside `selector`'s elements that the layout broke across lines: a run of letters and
@@ -90,7 +64,7 @@ test("in a 200 px sidebar, tables and cards break between words only, and the pa
   await clickUnobstructed(wb.page, docent, { timeoutMs: UI_MS });
   chat = await docentChatFrame(wb.page);
   await chat.locator(".status-text", { hasText: "No chat model" }).waitFor({ timeout: READY_MS });
-  const width = await resizeSidebar(SIDEBAR_PX);
+  const width = await resizeSidebar(wb.page, SIDEBAR_PX, UI_MS);
   assert.ok(Math.abs(width - SIDEBAR_PX) <= 4, `the sidebar is ${width} px wide`);
 
   const input = chat.locator("vscode-text-area textarea, textarea").first();

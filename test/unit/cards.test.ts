@@ -151,7 +151,7 @@ test("a follow-up that names nothing carries the previous turn's names; a questi
   const names = (t: string) => (t.includes("jvm.memory.used") ? ["jvm.memory.used"] : []);
   assert.equal(
     resolveFollowUp("And what is its unit?", { question: "What does http.server.request.duration measure?", terms: ["http.server.request.duration"] }, names),
-    "And what is its unit? (about http.server.request.duration)",
+    "What is the unit of http.server.request.duration?",
   );
   assert.equal(resolveFollowUp("What is the unit of jvm.memory.used?", { question: "x", terms: ["a.b"] }, names), "What is the unit of jvm.memory.used?");
   assert.equal(resolveFollowUp("And its unit?", undefined, names), "And its unit?");
@@ -163,7 +163,7 @@ test("a follow-up that names nothing carries the previous turn's names; a questi
     question: "And what is its unit?",
     previous: { question: first.question, terms: first.cards!.map((c) => c.term) },
   });
-  assert.equal(followUp.resolvedQuestion, "And what is its unit? (about http.client.request.duration)");
+  assert.equal(followUp.resolvedQuestion, "What is the unit of http.client.request.duration?");
   assert.equal(followUp.cards?.[0]?.term, "http.client.request.duration");
   assert.equal(followUp.cards?.[0]?.unit, "s");
   assert.equal(followUp.sources[0]!.label, "Metric: http.client.request.duration");
@@ -182,7 +182,7 @@ test("with a model, a follow-up becomes the model's standalone question only if 
   assert.equal(good.resolvedQuestion, "What is the unit of http.client.request.duration?");
   assert.equal(good.cards?.[0]?.term, "http.client.request.duration");
   const careless = await answerQuestion(otel, writing("What is its unit?"), "And what is its unit?", { previous, settings });
-  assert.equal(careless.resolvedQuestion, "And what is its unit? (about http.client.request.duration)");
+  assert.equal(careless.resolvedQuestion, "What is the unit of http.client.request.duration?");
   assert.equal(careless.cards?.[0]?.unit, "s");
 });
 

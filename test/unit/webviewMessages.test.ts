@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseWebviewMessage, sourcePlaces } from "../../src/shared/webviewMessages.js";
+import { MAX_TABLE_CHARS, parseWebviewMessage, sourcePlaces } from "../../src/shared/webviewMessages.js";
 import { MAX_OTHER_LOCATIONS } from "../../src/shared/answer.js";
 
 test("webview messages: every well-formed message is accepted as sent", () => {
@@ -202,6 +202,20 @@ test("webview messages: a clicked link carries its href, and optionally its turn
     { type: "openLink", href: "a.md", n: 0 },
     { type: "openLink", href: "a.md", n: 1.5 },
     { type: "openLink", href: "a.md", n: "1" },
+  ])
+    assert.equal(parseWebviewMessage(bad), undefined, JSON.stringify(bad).slice(0, 80));
+});
+
+test("webview messages: a table to open in an editor tab is non-empty Markdown, bounded", () => {
+  const table = "| a | b |\n| --- | --- |\n| 1 | 2 |\n";
+  assert.deepEqual(parseWebviewMessage({ type: "openTable", markdown: table, extra: 1 }), { type: "openTable", markdown: table });
+  assert.deepEqual(parseWebviewMessage({ type: "openTable", markdown: "x".repeat(MAX_TABLE_CHARS) })?.type, "openTable");
+  for (const bad of [
+    { type: "openTable" },
+    { type: "openTable", markdown: "  " },
+    { type: "openTable", markdown: "x".repeat(MAX_TABLE_CHARS + 1) },
+    { type: "openTable", markdown: "a\0b" },
+    { type: "openTable", markdown: ["| a |"] },
   ])
     assert.equal(parseWebviewMessage(bad), undefined, JSON.stringify(bad).slice(0, 80));
 });

@@ -3,12 +3,14 @@
 import { randomUUID } from "node:crypto";
 import * as vscode from "vscode";
 import type { AnswerResult } from "../../shared/answer.js";
+import { expandedForm } from "../../shared/explainQuestion.js";
 import type { EngineStatus } from "../../shared/protocol.js";
 import { parseSavedHistory, parseWebviewMessage, type ChatTurn, type HostToWebview } from "../../shared/webviewMessages.js";
 import { chatHtml } from "./chatHtml.js";
 import { Disposable } from "../disposable.js";
 import type { EngineClient } from "../engineClient.js";
 import { openLink, openSource } from "./openSource.js";
+import { TableDocuments } from "./tableDocument.js";
 
 const HISTORY_KEY = "docent.chatHistory";
 const HISTORY_LIMIT = 50;
@@ -24,6 +26,8 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
   private focusPending = false;
   /** The index (files, sections) the example questions were built from. */
   private examplesFor = "";
+  /** Tables opened in editor tabs ("Open table" on a wide table). */
+  private readonly tables: TableDocuments;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -32,6 +36,7 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
   ) {
     super();
     this.turns = parseSavedHistory(context.workspaceState.get<unknown>(HISTORY_KEY, []));
+    this.tables = this.register(new TableDocuments());
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
@@ -168,7 +173,8 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
         break;
       }
       case "ask":
-        await this.ask(message.question);
+        // "Explain `name`" (the short form Up recalls) asks the whole Explain question.
+        await this.ask(expandedForm(message.question));
         break;
       case "stop":
         this.stop();
@@ -200,6 +206,9 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
         break;
       case "selectModel":
         await vscode.commands.executeCommand("docent.selectModel");
+        break;
+      case "openTable":
+        await this.tables.open(message.markdown);
         break;
     }
   }

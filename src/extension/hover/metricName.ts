@@ -1,6 +1,6 @@
 // The name "Explain This Metric" works on: the selection, or the name under the cursor, where
 // dots, underscores and hyphens belong to the name (`http.server.request.duration`).
-import { nameAt } from "../../shared/names.js";
+import { isDefinableName, nameAt, namesIn } from "../../shared/names.js";
 
 /** The name under the cursor, as the hover sees it. */
 export function nameUnderCursor(line: string, character: number): string | undefined {
@@ -15,6 +15,23 @@ export function cleanSelection(text: string): string {
     .slice(0, 300);
 }
 
-export function explainQuestion(name: string): string {
-  return `Explain \`${name}\`: what it means, its unit, how it is computed or recorded, ` + `what values are normal, and which attributes go with it.`;
+/** The part of a document scanned for names, and the most distinct names looked up in it. */
+const MAX_SCANNED_CHARS = 200_000;
+const MAX_NAMES_LOOKED_UP = 300;
+
+/** The distinct names in a text that are worth a definition lookup, in order (at most `max`, from its first 200,000 characters). */
+export function definableNames(text: string, max = MAX_NAMES_LOOKED_UP): string[] {
+  const seen = new Set<string>();
+  const names: string[] = [];
+  for (const name of namesIn(text.slice(0, MAX_SCANNED_CHARS))) {
+    const key = name.toLowerCase();
+    if (seen.has(key) || !isDefinableName(name)) continue;
+    seen.add(key);
+    names.push(name);
+    if (names.length >= max) break;
+  }
+  return names;
 }
+
+// The question itself is shared with the webview, which recalls it in its short form.
+export { explainQuestion } from "../../shared/explainQuestion.js";

@@ -26,7 +26,7 @@ export function registerUxSuite(): void {
           contributes: { menus: Record<string, { command: string; when?: string; group?: string }[]> };
         }
       ).contributes.menus["editor/context"]!.find((m) => m.command === "docent.explainMetric");
-      assert.deepEqual({ when: menu?.when, group: menu?.group?.split("@")[0] }, { when: "docent.explainable", group: "docent" });
+      assert.deepEqual({ when: menu?.when, group: menu?.group?.split("@")[0] }, { when: "docent.explainable || docent.namesInEditor", group: "docent" });
 
       const doc = await vscode.workspace.openTextDocument(path.join(workspaceRoot(), "src", "telemetry.ts"));
       const editor = await vscode.window.showTextDocument(doc);
