@@ -48,11 +48,21 @@ with_progress() {
   "$@" &
   pid=$!
   while ! wait_up_to 15 "$pid"; do
-    echo "    ... $label: $(elapsed "$t0")s, $(du -sm "$dir" 2>/dev/null | cut -f1) MB written"
+    echo "    ... $label: $(elapsed "$t0")s, $(du -sm "$dir" 2>/dev/null | cut -f1) MB written$(building_in "$dir")"
   done
   status=0
   wait "$pid" || status=$?
   return "$status"
+}
+# building_in DIR: ", building X Y" for the native modules being compiled under DIR (the folders
+# that node-gyp and make run in), so minutes of compiling show what they are spent on.
+building_in() {
+  local p cwd names=()
+  for p in $(pgrep -f 'node-gyp|prebuild-install' 2>/dev/null || true); do
+    cwd="$(readlink "/proc/$p/cwd" 2>/dev/null || true)"
+    case "$cwd" in "$1"/*) names+=("$(basename "$cwd")") ;; esac
+  done
+  [ ${#names[@]} -eq 0 ] || echo ", building $(printf '%s\n' "${names[@]}" | sort -u | tr '\n' ' ' | sed 's/ $//')"
 }
 # wait_up_to SECONDS PID: 0 once PID has ended, 1 if it still runs after SECONDS.
 wait_up_to() {
