@@ -10,6 +10,7 @@ import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { PACKAGED_FILES, ROOT_ONLY_RULE } from "./packageContents.mjs";
 
 const { values } = parseArgs({ options: { target: { type: "string" }, out: { type: "string" } } });
 const target = values.target ?? `${process.platform === "win32" ? "win32" : process.platform}-${process.arch}`;
@@ -33,7 +34,7 @@ const out = path.resolve(values.out ?? path.join(root, `docent-${target}-${manif
 rmSync(stage, { recursive: true, force: true });
 mkdirSync(path.dirname(out), { recursive: true });
 mkdirSync(stage, { recursive: true });
-for (const item of ["dist", "media", "README.md", "LICENSE", "CHANGELOG.md", ".vscodeignore"]) {
+for (const item of PACKAGED_FILES) {
   if (existsSync(path.join(root, item))) cpSync(path.join(root, item), path.join(stage, item), { recursive: true });
 }
 // Only what runs is declared: everything else is inside the bundles.
@@ -44,6 +45,11 @@ const staged = {
   scripts: {},
 };
 delete staged.bin;
+// .vscodeignore leaves node_modules out in the repository root (all of it bundled); here it holds
+// only node-llama-cpp's tree, which the .vsix must carry, pruned by the file's other rules.
+const ignoreRules = readFileSync(path.join(root, ".vscodeignore"), "utf8").split("\n");
+if (!ignoreRules.includes(ROOT_ONLY_RULE)) throw new Error(`.vscodeignore has no "${ROOT_ONLY_RULE}" line to drop in the stage`);
+writeFileSync(path.join(stage, ".vscodeignore"), ignoreRules.filter((l) => l !== ROOT_ONLY_RULE).join("\n"));
 writeFileSync(path.join(stage, "package.json"), JSON.stringify(staged, null, 2));
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: stage, stdio: "inherit" });
 // --omit=optional leaves out the other platforms' binaries and CUDA (the chosen ones are direct dependencies);
@@ -66,9 +72,8 @@ run(process.execPath, [
   target,
   "--out",
   out,
-  "--allow-missing-repository",
-  "--skip-license",
-  "--no-rewrite-relative-links",
+  // README's relative links (docs/*.md, which the .vsix does not carry) become absolute links into
+  // the repository (package.json's `repository`), so they work on the Marketplace and Open VSX.
 ]);
 // Every binary package the target needs must be in the stage, or "GPU auto" silently finds none.
 for (const p of binaryPackages) {

@@ -254,7 +254,8 @@ export class ModelHost {
     const installed = [];
     for (const name of wanted) {
       this.logger.info(`Fetching ${name}@${version} from ${registry}`);
-      const p = await installGpuPackage({ storageDir: dir, name, version, registry, signal, onProgress });
+      const onRetry = (r: { fromByte: number; reason: string }) => this.logger.warn(`${name}: ${r.reason}; resuming from byte ${r.fromByte}`);
+      const p = await installGpuPackage({ storageDir: dir, name, version, registry, signal, onProgress, download: { onRetry } });
       installed.push({ name: p.name, version: p.version });
     }
     return { installed, registry };

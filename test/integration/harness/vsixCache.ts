@@ -6,14 +6,18 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, promises as fs } from "node:fs";
 import * as path from "node:path";
+import { pathToFileURL } from "node:url";
 import { repoRoot } from "../../helpers/repoRoot.js";
 
 /**
- * What scripts/package.mjs puts in the .vsix (its copy list and the manifest, which pins
- * node-llama-cpp and so its binaries), and the script itself. A new item in its copy list
- * belongs here too.
+ * What scripts/package.mjs puts in the .vsix: its copy list (read from the one module that holds
+ * it), the manifest (which pins node-llama-cpp and so its binaries), and the scripts themselves.
  */
-const PACKAGED = ["dist", "media", "README.md", "LICENSE", "CHANGELOG.md", ".vscodeignore", "package.json", "scripts/package.mjs"];
+async function packagedItems(root: string): Promise<string[]> {
+  const listModule = path.join(root, "scripts", "packageContents.mjs");
+  const { PACKAGED_FILES } = (await import(pathToFileURL(listModule).href)) as { PACKAGED_FILES: string[] };
+  return [...PACKAGED_FILES, "package.json", "scripts/package.mjs", "scripts/packageContents.mjs"];
+}
 
 /** Packaging takes about a minute on two busy cores; a lock held longer than this by a live process is reported, not waited on forever. */
 const LOCK_WAIT_MS = 20 * 60_000;
@@ -61,7 +65,7 @@ export async function packagedVsix(): Promise<string> {
 async function contentHash(root: string, target: string): Promise<string> {
   const hash = createHash("sha256").update(`target ${target}\n`);
   const files: string[] = [];
-  for (const item of PACKAGED) {
+  for (const item of await packagedItems(root)) {
     const abs = path.join(root, item);
     if (!existsSync(abs)) continue;
     if ((await fs.stat(abs)).isDirectory()) {

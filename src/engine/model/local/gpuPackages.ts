@@ -12,12 +12,13 @@
 // that maps exactly those package names to the copies in storage. The package's own index.js then
 // reports its bins folder in storage, and node-llama-cpp's version check still applies.
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream, existsSync } from "node:fs";
+import { createReadStream, existsSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { createGunzip } from "node:zlib";
+import { downloadResumable, type ResumableDownloadOptions } from "../download/resumableDownload.js";
 import { extractTar } from "./gpuPackageTar.js";
 import { pipeline } from "node:stream/promises";
 
@@ -168,41 +169,41 @@ export interface FetchProgress {
   totalBytes?: number;
 }
 
-/** Downloads a file, hashing it as it streams; throws (and deletes it) when the sha512 differs from the SRI. */
+/**
+ * Downloads a file (resuming after a dropped connection, retrying a stalled one: see
+ * resumableDownload.ts), then checks its sha512 against the SRI; throws (and deletes it) when they differ.
+ */
 export async function downloadVerified(
   url: string,
   integrity: string,
   file: string,
-  options: { name: string; signal?: AbortSignal; onProgress?: (p: FetchProgress) => void },
+  options: { name: string; signal?: AbortSignal; onProgress?: (p: FetchProgress) => void; download?: DownloadTuning },
 ): Promise<void> {
   const expected = integrity.startsWith("sha512-") ? integrity.slice("sha512-".length) : undefined;
   if (!expected) throw new Error(`${options.name}: only sha512 integrity is accepted, got "${integrity.slice(0, 20)}"`);
-  const res = await fetch(url, { signal: options.signal });
-  if (!res.ok || !res.body) throw new Error(`${options.name}: download failed, HTTP ${res.status} from ${url}`);
-  const totalBytes = Number(res.headers.get("content-length")) || undefined;
-  const hash = createHash("sha512");
-  let receivedBytes = 0;
   try {
-    // pipeline(): a write error (a full disk) rejects here and closes the file, rather than being
-    // an unhandled 'error' event that ends the engine process.
-    await pipeline(async function* () {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        hash.update(chunk);
-        receivedBytes += chunk.length;
-        yield chunk;
-        options.onProgress?.({ name: options.name, receivedBytes, totalBytes });
-      }
-    }, createWriteStream(file));
+    await downloadResumable(url, file, {
+      ...options.download,
+      name: options.name,
+      signal: options.signal,
+      onProgress: (p) => options.onProgress?.({ name: options.name, ...p }),
+    });
   } catch (err) {
     await fs.rm(file, { force: true });
     throw err;
   }
+  // Hashed from the file, which a resumed download wrote in pieces.
+  const hash = createHash("sha512");
+  await pipeline(createReadStream(file), hash);
   const actual = hash.digest("base64");
   if (actual !== expected) {
     await fs.rm(file, { force: true });
     throw new Error(`${options.name}: integrity check failed (the download's sha512 is not the registry's); nothing was installed`);
   }
 }
+
+/** The downloader's stall timeout and retry behaviour (tests shorten them; the log hears of each resume). */
+export type DownloadTuning = Pick<ResumableDownloadOptions, "stallTimeoutMs" | "maxTriesWithoutProgress" | "retryDelayMs" | "onRetry">;
 
 export interface InstallOptions {
   storageDir: string;
@@ -211,6 +212,7 @@ export interface InstallOptions {
   registry?: string;
   signal?: AbortSignal;
   onProgress?: (p: FetchProgress) => void;
+  download?: DownloadTuning;
 }
 
 /**
@@ -229,7 +231,7 @@ export async function installGpuPackage(options: InstallOptions): Promise<Instal
   const tarball = path.join(work, "package.tgz");
   const unpacked = path.join(work, "package");
   try {
-    await downloadVerified(dist.tarball, dist.integrity, tarball, { name, signal, onProgress: options.onProgress });
+    await downloadVerified(dist.tarball, dist.integrity, tarball, { name, signal, onProgress: options.onProgress, download: options.download });
     signal?.throwIfAborted();
     await extractTar(createReadStream(tarball).pipe(createGunzip()), unpacked, { stripPrefix: "package/" });
     const manifest = JSON.parse(await fs.readFile(path.join(unpacked, "package.json"), "utf8")) as { name?: string; version?: string };
