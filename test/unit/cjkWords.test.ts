@@ -36,7 +36,8 @@ test("a run longer than the segmenter's window is cut whole, surrogate pairs kep
   assert.ok(words.every((w) => !/[\ud800-\udbff]$/.test(w)));
   const t0 = performance.now();
   assert.equal(cjkWords("率".repeat(600_000)).length, 600_000);
-  assert.ok(performance.now() - t0 < 2000, "600,000 of one kanji in under 2 s");
+  // Quadratic segmentation of 600,000 characters takes minutes; 15 s leaves room for a loaded machine.
+  assert.ok(performance.now() - t0 < 15_000, "600,000 of one kanji in under 15 s");
 });
 
 test("a CJK doc is found by a word inside a longer sentence, through DocsIndex", async () => {

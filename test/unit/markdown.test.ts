@@ -269,6 +269,7 @@ test("markdown stays fast and shallow on hostile input", () => {
   const started = performance.now();
   parseMarkdown("*a ".repeat(20_000) + "`".repeat(5_000) + "[".repeat(20_000) + "**x ".repeat(10_000));
   const deep = parseMarkdown("> ".repeat(5_000) + "deep\n" + "- ".repeat(2_000) + "x");
-  assert.ok(performance.now() - started < 2_000, "parsing took too long");
+  // Quadratic parsing of these 130,000 characters takes minutes; 10 s leaves room for a loaded machine.
+  assert.ok(performance.now() - started < 10_000, "parsing took too long");
   assert.ok(deep.length > 0);
 });
