@@ -26,6 +26,7 @@ import { DEFAULT_PIPELINE } from "../shared/pipelineSettings.js";
 import { modelOptions } from "./modelOptions.js";
 import { openEngine, requireDir, withEngine } from "./openEngine.js";
 import { jsonLine, safeText } from "./terminalText.js";
+import { refuseOutputOverInput } from "./outputPaths.js";
 
 /** The options of every command that opens an index: where it is saved, what it takes in, JSON output. */
 export const indexOptions = {
@@ -171,6 +172,7 @@ async function evalQuestions(file: string, limit: string | undefined, typosSeed:
   const questions = all.slice(0, intOption(limit, "limit", all.length));
   if (typosSeed === undefined) return questions;
   const typed = withTypos(questions, typosSeed);
+  if (typosOut !== undefined) await refuseOutputOverInput([{ flag: "--typos-out", file: typosOut }], [{ flag: "--questions", file }]);
   if (typosOut !== undefined) await fs.writeFile(typosOut, typed.map((q) => JSON.stringify(q) + "\n").join(""));
   return typed.map(({ typos: _typos, ...q }) => q);
 }

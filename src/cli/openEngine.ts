@@ -14,6 +14,7 @@ import { SERVER_API_KEY_ENV } from "../engine/model/remote/serverBackend.js";
 import type { Logger } from "../engine/util/logger.js";
 import { UsageError } from "./args.js";
 import { modelSettingsFrom, type ModelFlags } from "./modelOptions.js";
+import { refuseForeignIndex } from "./outputPaths.js";
 import { safeLines, safeText } from "./terminalText.js";
 
 export const stderrLogger: Logger = {
@@ -73,6 +74,7 @@ export interface OpenEngineOptions {
  */
 export async function openEngine(dir: string | string[], flags: IndexFlags & ModelFlags, options: OpenEngineOptions = {}): Promise<Engine> {
   const models = modelSettingsFrom(flags);
+  if (flags.index) await refuseForeignIndex(path.resolve(flags.index));
   const roots = Array.isArray(dir) ? dir : [dir];
   const engine = new Engine({
     roots,
