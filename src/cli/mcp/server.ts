@@ -126,7 +126,7 @@ export function createDocentMcpServer(options: DocentMcpOptions): McpServer {
       const engine = await options.engine;
       const def = wanted ? engine.define(wanted) : undefined;
       if (!def) {
-        const nearest = nearestNames(wanted, engine.docsIndex.terms.terms(), 5);
+        const nearest = nearestNames(wanted, engine.docsIndex.terms, 5);
         const why = isDefinableName(wanted)
           ? ""
           : " (only names with a dot, underscore, hyphen, colon or slash are looked up; try search_docs for plain words)";
