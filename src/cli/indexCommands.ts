@@ -36,10 +36,14 @@ export const indexOptions = {
   json: { type: "boolean" },
 } as const;
 
-export async function indexCommand(argv: string[]): Promise<void> {
+export async function indexCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, indexOptions);
   const dir = await requireDir(positionals[0]);
-  await withEngine(await openEngine(dir, values), async (engine) => printIndexReport(engine, values.json ?? false));
+  return withEngine(await openEngine(dir, values), async (engine) => {
+    printIndexReport(engine, values.json ?? false);
+    // The index was built but not saved: the command did not do its job.
+    return engine.opening?.saveError ? 1 : 0;
+  });
 }
 
 function printIndexReport(engine: Engine, json: boolean): void {
@@ -58,7 +62,9 @@ function printIndexReport(engine: Engine, json: boolean): void {
     for (const s of report.skipped) console.log(`  ${safeText(s.relPath)}: ${s.reason} (${safeText(s.detail)})`);
   }
   for (const f of report.invalidUtf8) console.log(`  ${safeText(f)}: invalid UTF-8 replaced with U+FFFD`);
-  console.log(`Index file: ${safeText(engine.indexFile)}${opened.saved ? " (saved)" : " (unchanged)"}`);
+  console.log(
+    `Index file: ${safeText(engine.indexFile)}${opened.saveError ? " (NOT saved: see the error above)" : opened.saved ? " (saved)" : " (unchanged)"}`,
+  );
 }
 
 function summary(engine: Engine) {
@@ -74,6 +80,7 @@ function summary(engine: Engine) {
     unchanged: report.unchanged,
     ms: Math.round(report.ms),
     indexFile: engine.indexFile,
+    ...(engine.opening!.saveError ? { saveError: engine.opening!.saveError } : {}),
   };
 }
 

@@ -90,6 +90,7 @@ export async function openEngine(dir: string | string[], flags: IndexFlags & Mod
       include: flags.include ?? [],
       exclude: flags.exclude ?? [],
       maxFileBytes: DEFAULT_MAX_FILE_BYTES,
+      ...memoryBudget(),
       ...models,
       pipeline: { ...DEFAULT_PIPELINE, ...options.pipeline },
     },
@@ -106,6 +107,17 @@ export async function openEngine(dir: string | string[], flags: IndexFlags & Mod
     throw err;
   }
   return engine;
+}
+
+/** The CLI's memory budget for indexing: DOCENT_MEMORY_BUDGET_MB (the editor has docent.index.memoryBudgetMB), else the default. */
+export const MEMORY_BUDGET_ENV = "DOCENT_MEMORY_BUDGET_MB";
+
+function memoryBudget(): { memoryBudgetMB?: number } {
+  const value = process.env[MEMORY_BUDGET_ENV];
+  if (value === undefined || value === "") return {};
+  const mb = Number(value);
+  if (!Number.isInteger(mb) || mb <= 0) throw new UsageError(`${MEMORY_BUDGET_ENV} must be a positive whole number of MB, got "${value}"`);
+  return { memoryBudgetMB: mb };
 }
 
 /** Download progress on stderr, one line rewritten in place. */
