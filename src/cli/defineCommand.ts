@@ -16,7 +16,7 @@ export async function defineCommand(argv: string[]): Promise<number> {
   if (!wanted) throw new UsageError('missing "<name>"');
   return withEngine(await openEngine(dir, values), async (engine) => {
     const def = await engine.defineWithCard(wanted);
-    const nearest = def ? [] : nearestNames(wanted, engine.docsIndex.terms.terms(), 5);
+    const nearest = def ? [] : nearestNames(wanted, engine.docsIndex.terms, 5);
     if (values.json) {
       const { file: _file, ...rest } = def ?? { file: "" };
       console.log(

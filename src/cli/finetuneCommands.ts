@@ -6,10 +6,12 @@ import { readFeedback, tornFile } from "../engine/finetune/feedbackLog.js";
 import { jsonLine, safeText } from "./terminalText.js";
 import { exportFeedback } from "../engine/finetune/feedbackExport.js";
 import { recordLine } from "../engine/finetune/chatRecords.js";
+import { validationFileFor } from "../engine/finetune/dataset.js";
 import { evaluateAnswers } from "../engine/eval/answerEval.js";
 import { interruptOnCtrlC, intOption, ms, parse, UsageError } from "./args.js";
 import { modelOptions } from "./modelOptions.js";
 import { openEngine, requireDir, withEngine } from "./openEngine.js";
+import { refuseOutputOverInput } from "./outputPaths.js";
 
 export async function datasetCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, {
@@ -25,12 +27,25 @@ export async function datasetCommand(argv: string[]): Promise<void> {
   const dir = await requireDir(positionals[0]);
   if (!values.model) throw new UsageError("dataset needs --model <path|hf:uri>: the local model writes the questions and answers");
   if (!values.out) throw new UsageError("missing --out <file.jsonl>");
+  const out = path.resolve(values.out);
+  const inputs = values.index ? [{ flag: "--index", file: values.index }] : [];
+  for (const flag of ["model", "embedding-model"] as const) {
+    const model = values[flag];
+    if (model && !model.startsWith("hf:")) inputs.push({ flag: `--${flag}`, file: model });
+  }
+  await refuseOutputOverInput(
+    [
+      { flag: "--out", file: out },
+      { flag: "--out (its .val.jsonl)", file: validationFileFor(out) },
+    ],
+    inputs,
+  );
   const interrupt = interruptOnCtrlC();
   try {
     const engine = await openEngine(dir, values, { signal: interrupt.signal, verbose: true });
     await withEngine(engine, async () => {
       const params = {
-        out: path.resolve(values.out!),
+        out,
         perSection: intOption(values["per-section"], "per-section", 3),
         distractors: values.distractors === "0" ? 0 : intOption(values.distractors, "distractors", 3),
         seed: values.seed === "0" ? 0 : intOption(values.seed, "seed", 1),
@@ -71,10 +86,21 @@ export async function feedbackCommand(argv: string[]): Promise<void> {
   const { values } = parse(rest, { log: { type: "string" }, out: { type: "string" }, json: { type: "boolean" } });
   if (!values.log) throw new UsageError('missing --log <feedback.jsonl> (the extension\'s log: run "Docent: Show Logs" to see where it is)');
   if (!values.out) throw new UsageError("missing --out <file.jsonl>");
-  const { entries, badLines, tornTail } = await readFeedback(values.log);
-  const result = exportFeedback(entries);
   const out = path.resolve(values.out);
   const prefs = out.replace(/(\.jsonl)?$/, ".preferences.jsonl");
+  // Checked before the log is read: reading it may set a torn line aside into <log>.torn.
+  await refuseOutputOverInput(
+    [
+      { flag: "--out", file: out },
+      { flag: "--out (its .preferences.jsonl)", file: prefs },
+    ],
+    [
+      { flag: "--log", file: values.log },
+      { flag: "--log (its .torn file)", file: tornFile(values.log) },
+    ],
+  );
+  const { entries, badLines, malformed, tornTail } = await readFeedback(values.log);
+  const result = exportFeedback(entries);
   await fs.writeFile(out, result.chat.map(recordLine).join(""));
   await fs.writeFile(prefs, result.preferences.map(recordLine).join(""));
   const summary = {
@@ -84,6 +110,8 @@ export async function feedbackCommand(argv: string[]): Promise<void> {
     skipped: result.skipped,
     skippedWithoutTexts: result.skippedWithoutTexts,
     unreadableLines: badLines,
+    skippedMalformed: malformed.length,
+    malformedRecords: malformed,
     ...(tornTail ? { tornLineSetAside: tornFile(values.log) } : {}),
     chatFile: out,
     preferencesFile: prefs,
@@ -96,6 +124,12 @@ export async function feedbackCommand(argv: string[]): Promise<void> {
     console.log(
       `${summary.skipped} entries skipped (nothing to train on${withoutTexts})${badLines.length ? `; unreadable lines: ${badLines.join(", ")}` : ""}`,
     );
+    if (malformed.length) {
+      const shown = malformed.slice(0, 10).map((m) => `line ${m.line}: ${safeText(m.reason)}`);
+      console.log(
+        `${malformed.length} malformed records skipped (${shown.join("; ")}${malformed.length > shown.length ? `; and ${malformed.length - shown.length} more` : ""})`,
+      );
+    }
     if (tornTail) console.log(`A torn last line (an interrupted write) was set aside in ${safeText(tornFile(values.log))}`);
   }
 }

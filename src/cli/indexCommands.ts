@@ -26,6 +26,7 @@ import { DEFAULT_PIPELINE } from "../shared/pipelineSettings.js";
 import { modelOptions } from "./modelOptions.js";
 import { openEngine, requireDir, withEngine } from "./openEngine.js";
 import { jsonLine, safeText } from "./terminalText.js";
+import { refuseOutputOverInput } from "./outputPaths.js";
 
 /** The options of every command that opens an index: where it is saved, what it takes in, JSON output. */
 export const indexOptions = {
@@ -35,10 +36,14 @@ export const indexOptions = {
   json: { type: "boolean" },
 } as const;
 
-export async function indexCommand(argv: string[]): Promise<void> {
+export async function indexCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, indexOptions);
   const dir = await requireDir(positionals[0]);
-  await withEngine(await openEngine(dir, values), async (engine) => printIndexReport(engine, values.json ?? false));
+  return withEngine(await openEngine(dir, values), async (engine) => {
+    printIndexReport(engine, values.json ?? false);
+    // The index was built but not saved: the command did not do its job.
+    return engine.opening?.saveError ? 1 : 0;
+  });
 }
 
 function printIndexReport(engine: Engine, json: boolean): void {
@@ -57,7 +62,9 @@ function printIndexReport(engine: Engine, json: boolean): void {
     for (const s of report.skipped) console.log(`  ${safeText(s.relPath)}: ${s.reason} (${safeText(s.detail)})`);
   }
   for (const f of report.invalidUtf8) console.log(`  ${safeText(f)}: invalid UTF-8 replaced with U+FFFD`);
-  console.log(`Index file: ${safeText(engine.indexFile)}${opened.saved ? " (saved)" : " (unchanged)"}`);
+  console.log(
+    `Index file: ${safeText(engine.indexFile)}${opened.saveError ? " (NOT saved: see the error above)" : opened.saved ? " (saved)" : " (unchanged)"}`,
+  );
 }
 
 function summary(engine: Engine) {
@@ -73,6 +80,7 @@ function summary(engine: Engine) {
     unchanged: report.unchanged,
     ms: Math.round(report.ms),
     indexFile: engine.indexFile,
+    ...(engine.opening!.saveError ? { saveError: engine.opening!.saveError } : {}),
   };
 }
 
@@ -171,6 +179,7 @@ async function evalQuestions(file: string, limit: string | undefined, typosSeed:
   const questions = all.slice(0, intOption(limit, "limit", all.length));
   if (typosSeed === undefined) return questions;
   const typed = withTypos(questions, typosSeed);
+  if (typosOut !== undefined) await refuseOutputOverInput([{ flag: "--typos-out", file: typosOut }], [{ flag: "--questions", file }]);
   if (typosOut !== undefined) await fs.writeFile(typosOut, typed.map((q) => JSON.stringify(q) + "\n").join(""));
   return typed.map(({ typos: _typos, ...q }) => q);
 }

@@ -14,6 +14,7 @@ import { SERVER_API_KEY_ENV } from "../engine/model/remote/serverBackend.js";
 import type { Logger } from "../engine/util/logger.js";
 import { UsageError } from "./args.js";
 import { modelSettingsFrom, type ModelFlags } from "./modelOptions.js";
+import { refuseForeignIndex } from "./outputPaths.js";
 import { safeLines, safeText } from "./terminalText.js";
 
 export const stderrLogger: Logger = {
@@ -73,6 +74,7 @@ export interface OpenEngineOptions {
  */
 export async function openEngine(dir: string | string[], flags: IndexFlags & ModelFlags, options: OpenEngineOptions = {}): Promise<Engine> {
   const models = modelSettingsFrom(flags);
+  if (flags.index) await refuseForeignIndex(path.resolve(flags.index));
   const roots = Array.isArray(dir) ? dir : [dir];
   const engine = new Engine({
     roots,
@@ -88,6 +90,7 @@ export async function openEngine(dir: string | string[], flags: IndexFlags & Mod
       include: flags.include ?? [],
       exclude: flags.exclude ?? [],
       maxFileBytes: DEFAULT_MAX_FILE_BYTES,
+      ...memoryBudget(),
       ...models,
       pipeline: { ...DEFAULT_PIPELINE, ...options.pipeline },
     },
@@ -104,6 +107,17 @@ export async function openEngine(dir: string | string[], flags: IndexFlags & Mod
     throw err;
   }
   return engine;
+}
+
+/** The CLI's memory budget for indexing: DOCENT_MEMORY_BUDGET_MB (the editor has docent.index.memoryBudgetMB), else the default. */
+export const MEMORY_BUDGET_ENV = "DOCENT_MEMORY_BUDGET_MB";
+
+function memoryBudget(): { memoryBudgetMB?: number } {
+  const value = process.env[MEMORY_BUDGET_ENV];
+  if (value === undefined || value === "") return {};
+  const mb = Number(value);
+  if (!Number.isInteger(mb) || mb <= 0) throw new UsageError(`${MEMORY_BUDGET_ENV} must be a positive whole number of MB, got "${value}"`);
+  return { memoryBudgetMB: mb };
 }
 
 /** Download progress on stderr, one line rewritten in place. */

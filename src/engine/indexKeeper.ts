@@ -18,6 +18,8 @@ export interface IndexOpening {
   loadMs: number;
   report: UpdateReport & { cancelled?: boolean };
   saved: boolean;
+  /** Why saving failed, when it did (the index in memory is still used). */
+  saveError?: string;
 }
 
 export interface IndexKeeperOptions {
@@ -44,6 +46,7 @@ export class IndexKeeper {
   private changeTimer?: NodeJS.Timeout;
   private changeWaiters: (() => void)[] = [];
   private indexAbort?: AbortController;
+  private lastSaveError?: string;
   private readonly logger: Logger;
   private readonly status: EngineStatusBoard;
 
@@ -75,8 +78,9 @@ export class IndexKeeper {
     this.logger.info(`Index ${loaded.status} in ${loadMs.toFixed(0)} ms${loadReason ? ` (${loadReason})` : ""}`);
     const report = await this.runUpdate();
     const changed = loaded.status !== "loaded" || hasChanges(report) || Boolean(report.cancelled);
+    this.lastSaveError = undefined;
     const saved = changed && (await this.saveNow());
-    this.opening = { load: loaded.status, loadReason, loadMs, report, saved };
+    this.opening = { load: loaded.status, loadReason, loadMs, report, saved, ...(this.lastSaveError ? { saveError: this.lastSaveError } : {}) };
   }
 
   private async runUpdate(signal?: AbortSignal): Promise<UpdateReport & { cancelled?: boolean }> {
@@ -104,7 +108,7 @@ export class IndexKeeper {
       if (report.overBudget) {
         const { usedMB, budgetMB, filesLeft } = report.overBudget;
         this.status.warn(
-          `Indexing stopped at the memory budget (${usedMB} MB of ${budgetMB} MB, docent.index.memoryBudgetMB): ${filesLeft} files not indexed; answers come from the ${index.fileCount} indexed.`,
+          `Indexing stopped at the memory budget (${usedMB} MB of ${budgetMB} MB: the editor's docent.index.memoryBudgetMB, or DOCENT_MEMORY_BUDGET_MB for the docent command): ${filesLeft} files not indexed; answers come from the ${index.fileCount} indexed. The next update (Reindex, or the command run again) takes in more files from where this one stopped.`,
         );
       }
       return report;
@@ -191,7 +195,9 @@ export class IndexKeeper {
       this.logger.info(`Saved the index (${how}) in ${(performance.now() - t0).toFixed(0)} ms`);
       return true;
     } catch (err) {
-      this.status.warn(`Saving the index failed (it is rebuilt at the next start): ${(err as Error).message}`);
+      // The file on disk is as the last save left it (saves replace it whole): the next start loads that and updates it.
+      this.lastSaveError = (err as Error).message;
+      this.status.warn(`Saving the index failed (${this.lastSaveError}); the next start loads the last saved index, if any, and updates it`);
       return false;
     }
   }

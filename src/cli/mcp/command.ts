@@ -2,12 +2,12 @@
 // (Claude Code, Copilot agent mode, Cursor, Continue). The same engine and saved index as the other
 // commands; a watcher keeps the index up to date as docs change. stdout carries the protocol and
 // nothing else: every log line goes to stderr.
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { DEFAULT_MAX_FILE_BYTES } from "../../engine/index/ingest/corpus.js";
 import type { Engine } from "../../engine/engine.js";
 import { parse, UsageError, intOption } from "../args.js";
 import { watchDocs } from "../docsWatcher.js";
 import { createDocentMcpServer } from "./server.js";
+import { StdioLineTransport } from "./lineTransport.js";
 import { modelOptions } from "../modelOptions.js";
 import { pipelineOptions, pipelineSettingsFrom } from "../pipelineOptions.js";
 import { openEngine, requireDir, stderrLogger } from "../openEngine.js";
@@ -38,7 +38,7 @@ export async function mcpCommand(argv: string[]): Promise<void> {
   const opening = openEngine(roots, values, { pipeline });
   opening.catch(() => {}); // handled below, where the command waits on it
   const server = createDocentMcpServer({ roots, engine: opening, ask: Boolean(values.model || values.server), version: VERSION });
-  const transport = new StdioServerTransport();
+  const transport = new StdioLineTransport(process.stdin, process.stdout, (m) => stderrLogger.warn(m));
   await server.connect(transport);
 
   let engine: Engine;

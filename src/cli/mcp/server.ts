@@ -11,9 +11,10 @@ import { z } from "zod";
 import type { Engine } from "../../engine/engine.js";
 import { bounded, MAX_SECTION_CHARS } from "../../engine/lookup.js";
 import { relativeInside } from "../../shared/node/paths.js";
-import { definitionMarkdown, searchResultsMarkdown } from "../../shared/node/docsMarkdown.js";
+import { definitionMarkdown, escapeLinkText, searchResultsMarkdown } from "../../shared/node/docsMarkdown.js";
 import { isDefinableName } from "../../shared/names.js";
 import { nearestNames } from "../nearestNames.js";
+import { safeLines } from "../terminalText.js";
 
 /** read_section's limits. */
 export const MAX_READ_LINES = 400;
@@ -31,13 +32,22 @@ export interface DocentMcpOptions {
   version: string;
 }
 
-/** `file:///abs/path#L60-L95`: opens the lines in editors that understand the fragment. */
+/**
+ * `file:///abs/path#L60-L95`: opens the lines in editors that understand the fragment. Brackets and
+ * parentheses in the path are percent-encoded, so a file name cannot end the Markdown link.
+ */
 export function lineLink(file: string, startLine: number, endLine: number): string {
-  return `${pathToFileURL(file).href}#L${startLine}-L${endLine}`;
+  const href = pathToFileURL(file).href.replace(/[()[\]]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `${href}#L${startLine}-L${endLine}`;
 }
 
-const ok = (text: string, structuredContent: Record<string, unknown>): CallToolResult => ({ content: [{ type: "text", text }], structuredContent });
-const failure = (text: string): CallToolResult => ({ content: [{ type: "text", text }], isError: true });
+// Text results carry no control characters or bidirectional overrides from the docs (ESC, NUL,
+// RLO): they are shown escaped (\x1b), as the terminal output does; newlines and tabs stay.
+const ok = (text: string, structuredContent: Record<string, unknown>): CallToolResult => ({
+  content: [{ type: "text", text: safeLines(text) }],
+  structuredContent,
+});
+const failure = (text: string): CallToolResult => ({ content: [{ type: "text", text: safeLines(text) }], isError: true });
 
 const sectionShape = {
   rank: z.number().int(),
@@ -126,7 +136,7 @@ export function createDocentMcpServer(options: DocentMcpOptions): McpServer {
       const engine = await options.engine;
       const def = wanted ? engine.define(wanted) : undefined;
       if (!def) {
-        const nearest = nearestNames(wanted, engine.docsIndex.terms.terms(), 5);
+        const nearest = nearestNames(wanted, engine.docsIndex.terms, 5);
         const why = isDefinableName(wanted)
           ? ""
           : " (only names with a dot, underscore, hyphen, colon or slash are looked up; try search_docs for plain words)";
@@ -192,7 +202,7 @@ export function createDocentMcpServer(options: DocentMcpOptions): McpServer {
         ? `\n\n(cut: ${cutChars ? `${MAX_READ_CHARS} characters` : `lines ${startLine}-${last}`} of the ${endLine - startLine + 1} lines asked for${last < endLine && endLine > lines.length ? `; the file has ${lines.length}` : ""})`
         : "";
       const uri = lineLink(found.abs, startLine, last);
-      return ok(`[${found.rel}:${startLine}-${last}](${uri})\n\n${text}${note}`, {
+      return ok(`[${escapeLinkText(found.rel)}:${startLine}-${last}](${uri})\n\n${text}${note}`, {
         file: found.rel,
         folder: found.root,
         startLine,
@@ -239,7 +249,9 @@ export function createDocentMcpServer(options: DocentMcpOptions): McpServer {
         const text = [
           answer,
           ...(result.note ? [`(${result.note})`] : []),
-          ...(sources.length ? [`Sources:\n${sources.map((s) => `[${s.n}] [${s.file}:${s.startLine}-${s.endLine}](${s.uri}) ${s.heading}`).join("\n")}`] : []),
+          ...(sources.length
+            ? [`Sources:\n${sources.map((s) => `[${s.n}] [${escapeLinkText(s.file)}:${s.startLine}-${s.endLine}](${s.uri}) ${s.heading}`).join("\n")}`]
+            : []),
         ].join("\n\n");
         return ok(text, { question, mode: result.mode, answer, ...(result.note ? { note: result.note } : {}), sources });
       },

@@ -33,11 +33,15 @@ export async function readQuestions(file: string): Promise<EvalQuestion[]> {
     } catch (err) {
       throw new Error(`${file}:${i + 1}: not valid JSON (${(err as Error).message})`);
     }
-    if (typeof q.question !== "string" || !Array.isArray(q.relevant)) {
+    if (typeof q !== "object" || q === null || typeof q.question !== "string" || !Array.isArray(q.relevant)) {
       throw new Error(`${file}:${i + 1}: each line needs "question" (string) and "relevant" (array of paths)`);
     }
+    if (!q.relevant.every((r) => typeof r === "string")) throw new Error(`${file}:${i + 1}: "relevant" must be a list of paths (strings)`);
+    if (q.answer !== undefined && typeof q.answer !== "string") throw new Error(`${file}:${i + 1}: "answer" must be a string, got ${typeof q.answer}`);
     questions.push({ ...q, id: String(q.id ?? i + 1) });
   });
+  // Metrics of no questions are zeros that read like a result.
+  if (questions.length === 0) throw new Error(`${file} holds no questions (one JSON object per line, with "question" and "relevant")`);
   return questions;
 }
 

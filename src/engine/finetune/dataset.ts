@@ -117,23 +117,58 @@ async function sectionsOf(index: DocsIndex, minChars: number): Promise<Section[]
   return out;
 }
 
-/** Reads what an earlier run wrote; a cut-off last line is removed. Returns the records' sections and questions. */
+/** How every line recordLine writes starts: a torn last line of a dataset file is a prefix of a record. */
+const RECORD_START = '{"messages":[';
+
+/**
+ * Reads what an earlier run wrote. Every complete line must be a chat record and a cut-off last
+ * line the start of one (an interrupted append), else the file is not a dataset and is refused,
+ * untouched. Only then is a cut-off last line removed, by writing the rest to a temporary file
+ * renamed over it. Returns the records' sections and questions.
+ */
 async function resumeState(file: string): Promise<{ sections: Set<string>; questions: Set<string>; records: number }> {
   const state = { sections: new Set<string>(), questions: new Set<string>(), records: 0 };
   let text: string;
   try {
     text = await fs.readFile(file, "utf8");
-  } catch {
-    return state;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return state;
+    throw err;
   }
-  const complete = text.endsWith("\n") ? text : text.slice(0, text.lastIndexOf("\n") + 1);
-  if (complete.length !== text.length) await fs.writeFile(file, complete);
-  for (const line of complete.split("\n")) {
-    if (!line) continue;
-    const record = JSON.parse(line) as ChatRecord;
-    const meta = record.metadata as { section?: string; question?: string };
-    if (meta.section) state.sections.add(meta.section);
-    if (meta.question) state.questions.add(normaliseQuestion(meta.question));
+  const cut = text.endsWith("\n") ? text.length : text.lastIndexOf("\n") + 1;
+  const complete = text.slice(0, cut);
+  const torn = text.slice(cut);
+  const refused = (why: string) =>
+    new Error(`${file} is not a dataset file Docent wrote (${why}); it is left as it is. Choose another output file, or remove it to start afresh.`);
+  const records: ChatRecord[] = [];
+  complete.split("\n").forEach((line, i) => {
+    if (!line) return;
+    let record: ChatRecord;
+    try {
+      record = JSON.parse(line) as ChatRecord;
+    } catch {
+      throw refused(`line ${i + 1} is not JSON`);
+    }
+    if (typeof record !== "object" || record === null || !Array.isArray(record.messages) || typeof record.metadata !== "object" || record.metadata === null) {
+      throw refused(`line ${i + 1} is not a chat record`);
+    }
+    records.push(record);
+  });
+  if (torn && !(torn.startsWith(RECORD_START) || RECORD_START.startsWith(torn))) throw refused("its last line is neither a record nor the start of one");
+  if (torn) {
+    const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+    try {
+      await fs.writeFile(tmp, complete, { flag: "wx" });
+      await fs.rename(tmp, file);
+    } catch (err) {
+      await fs.rm(tmp, { force: true });
+      throw err;
+    }
+  }
+  for (const record of records) {
+    const meta = record.metadata as { section?: unknown; question?: unknown };
+    if (typeof meta.section === "string") state.sections.add(meta.section);
+    if (typeof meta.question === "string") state.questions.add(normaliseQuestion(meta.question));
     state.records++;
   }
   return state;
@@ -151,12 +186,13 @@ export async function generateDataset(index: DocsIndex, chat: ChatGenerator, opt
     options.seed,
     validationShare,
   );
+  // What an earlier run wrote is checked before anything is written.
+  const train = await resumeState(trainFile);
+  const val = await resumeState(validationFile);
   // Both files exist from the start (one may stay empty with very few sections).
   await fs.mkdir(path.dirname(trainFile), { recursive: true });
   await fs.appendFile(trainFile, "");
   await fs.appendFile(validationFile, "");
-  const train = await resumeState(trainFile);
-  const val = await resumeState(validationFile);
   const doneSections = new Set([...train.sections, ...val.sections]);
   const seenQuestions = new Set([...train.questions, ...val.questions]);
   const summary: DatasetSummary = {

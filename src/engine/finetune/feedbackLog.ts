@@ -173,6 +173,8 @@ export interface FeedbackLog {
   entries: FeedbackEntry[];
   /** Line numbers (1-based) that are not a feedback record. */
   badLines: number[];
+  /** Feedback records with a field of the wrong kind (a number where a text belongs): skipped, with why. */
+  malformed: { line: number; reason: string }[];
   /** Whether a torn last line was found and set aside into `<file>.torn`. */
   tornTail: boolean;
 }
@@ -196,15 +198,48 @@ export async function readFeedback(file: string): Promise<FeedbackLog> {
   }
   const entries: FeedbackEntry[] = [];
   const badLines: number[] = [];
+  const malformed: { line: number; reason: string }[] = [];
   text.split("\n").forEach((line, i) => {
     if (!line.trim()) return;
+    let e: FeedbackEntry;
     try {
-      const e = JSON.parse(line) as FeedbackEntry;
-      if ((e.rating === "up" || e.rating === "down") && typeof e.question === "string" && typeof e.answer === "string") entries.push(e);
-      else badLines.push(i + 1);
+      e = JSON.parse(line) as FeedbackEntry;
     } catch {
       badLines.push(i + 1);
+      return;
     }
+    if (typeof e !== "object" || e === null || !(e.rating === "up" || e.rating === "down") || typeof e.question !== "string" || typeof e.answer !== "string") {
+      badLines.push(i + 1);
+      return;
+    }
+    const reason = entryProblem(e);
+    if (reason) malformed.push({ line: i + 1, reason });
+    else entries.push(e);
   });
-  return { entries, badLines, tornTail };
+  return { entries, badLines, malformed, tornTail };
+}
+
+const kind = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "an array" : `a ${typeof v}`);
+
+/**
+ * What is wrong with a record that has a rating, a question and an answer, if anything: every
+ * other field the export reads must be of its kind (the log may have been edited, or written by
+ * another version).
+ */
+function entryProblem(e: FeedbackEntry): string | undefined {
+  for (const key of ["at", "comment", "correction", "draft", "model"] as const) {
+    if (e[key] !== undefined && typeof e[key] !== "string") return `${key} is ${kind(e[key])}, not a text`;
+  }
+  if (typeof e.mode !== "string") return `mode is ${kind(e.mode)}, not a text`;
+  if (!Array.isArray(e.sources)) return `sources is ${kind(e.sources)}, not a list`;
+  for (const [i, s] of (e.sources as unknown[]).entries()) {
+    if (typeof s !== "object" || s === null || Array.isArray(s)) return `source ${i + 1} is ${kind(s)}, not a record`;
+    const source = s as Record<string, unknown>;
+    for (const key of ["n", "startLine", "endLine"])
+      if (!Number.isInteger(source[key])) return `source ${i + 1}'s ${key} is ${kind(source[key])}, not a whole number`;
+    for (const key of ["path", "heading"]) if (typeof source[key] !== "string") return `source ${i + 1}'s ${key} is ${kind(source[key])}, not a text`;
+    if (source.text !== undefined && typeof source.text !== "string") return `source ${i + 1}'s text is ${kind(source.text)}, not a text`;
+  }
+  if (e.citations !== undefined && !Array.isArray(e.citations)) return `citations is ${kind(e.citations)}, not a list`;
+  return undefined;
 }

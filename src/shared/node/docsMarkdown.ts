@@ -7,6 +7,11 @@ import type { Definition, SearchSection } from "../protocol.js";
 /** A link that opens a file at its lines, e.g. `file:///abs/path#L60-L95`. */
 export type LineLink = (file: string, startLine: number, endLine: number) => string;
 
+/** A file name as Markdown link text: `[`, `]` and `\` escaped, so a name cannot close the link and start another. */
+export function escapeLinkText(text: string): string {
+  return text.replace(/[\\[\]]/g, "\\$&");
+}
+
 /** Indents every line of a block so it stays inside its Markdown list item. */
 export function indentBlock(text: string, by = "   "): string {
   return text
@@ -28,7 +33,7 @@ export function searchResultsMarkdown(
       const shown = options.manyFolders ? `${path.basename(s.folder)}/${s.path}` : s.path;
       const how = s.term ? `exact name \`${s.term}\`` : s.matchedBy.join("+");
       const cut = s.truncated ? `\n\n   (${options.cutNote(s)})` : "";
-      return `${s.rank}. [${shown}:${s.startLine}-${s.endLine}](${options.link(s.file, s.startLine, s.endLine)}) ${s.heading} (score ${s.score}, ${how})\n\n${indentBlock(s.text)}${cut}`;
+      return `${s.rank}. [${escapeLinkText(shown)}:${s.startLine}-${s.endLine}](${options.link(s.file, s.startLine, s.endLine)}) ${s.heading} (score ${s.score}, ${how})\n\n${indentBlock(s.text)}${cut}`;
     })
     .join("\n\n");
 }
@@ -37,7 +42,7 @@ export function searchResultsMarkdown(
 export function definitionMarkdown(def: Definition, link: LineLink): string {
   const rows = def.details ? Object.entries(def.details).map(([k, v]) => `- ${k}: ${v}`) : [];
   return [
-    `**\`${def.term}\`** is defined in [${def.path}:${def.startLine}-${def.endLine}](${link(def.file, def.startLine, def.endLine)}), section "${def.heading}".`,
+    `**\`${def.term}\`** is defined in [${escapeLinkText(def.path)}:${def.startLine}-${def.endLine}](${link(def.file, def.startLine, def.endLine)}), section "${def.heading}".`,
     def.summary,
     ...(rows.length ? [rows.join("\n")] : []),
   ]

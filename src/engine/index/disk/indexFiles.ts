@@ -1,7 +1,9 @@
 // The files next to a saved index: reading an index or journal file safely (a regular file of
 // bounded size, read through the descriptor checked), and the temporary files of saves.
 import { constants as fsConstants, promises as fs } from "node:fs";
+import type { FileHandle } from "node:fs/promises";
 import * as path from "node:path";
+import { MAGIC } from "./indexFormat.js";
 
 /** A bound on what is read: an index file larger than this is discarded (and rebuilt) unread. */
 export const MAX_INDEX_FILE_BYTES = 2 ** 31 - 1;
@@ -85,3 +87,28 @@ export async function readIndexFile(file: string): Promise<Buffer> {
 }
 
 export class NotAnIndex extends Error {}
+
+/**
+ * Why `file` must not be written as an index, when it is a regular file that is not one (its first
+ * bytes are not the index's magic): a doc, a log, anything a user named by mistake. Undefined when
+ * it is absent, empty, a Docent index of any format version, or not a regular file (saving refuses
+ * those itself, and loading discards them with a warning).
+ */
+export async function foreignIndexFile(file: string): Promise<string | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await fs.open(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile() || stat.size === 0) return undefined;
+    const head = Buffer.alloc(MAGIC.length);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    if (bytesRead === MAGIC.length && head.equals(MAGIC)) return undefined;
+    return `it is a file of ${stat.size} bytes that is not a Docent index (no "${MAGIC.toString("latin1")}" at its start)`;
+  } finally {
+    await handle.close();
+  }
+}

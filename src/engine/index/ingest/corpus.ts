@@ -1,6 +1,6 @@
 // Finds the documentation files under one or more folders: include/exclude globs,
 // .gitignore rules, and the size limit. Reading and decoding happens in the indexer.
-import { constants as fsConstants, promises as fs } from "node:fs";
+import { constants as fsConstants, promises as fs, readFileSync } from "node:fs";
 import * as path from "node:path";
 import ignore, { type Ignore } from "ignore";
 import picomatch from "picomatch";
@@ -86,7 +86,7 @@ export async function listCorpus(roots: string[], options: CorpusOptions = {}): 
   const filter = new CorpusFilter(options);
   const listing: CorpusListing = { files: [], skipped: [] };
   for (const root of roots) {
-    await walk(path.resolve(root), "", [], filter, listing);
+    await walk(path.resolve(root), "", filter.useGitignore ? await infoExcludeScopes(path.resolve(root)) : [], filter, listing);
   }
   listing.files.sort((a, b) => (a.absPath < b.absPath ? -1 : a.absPath > b.absPath ? 1 : 0));
   return listing;
@@ -187,7 +187,7 @@ export function formatBytes(n: number): string {
  */
 export async function isGitIgnoredFile(root: string, relPath: string): Promise<boolean> {
   const parts = relPath.split("/");
-  const scopes: GitignoreScope[] = [];
+  const scopes: GitignoreScope[] = await infoExcludeScopes(root);
   for (let depth = 0; depth < parts.length; depth++) {
     const dir = parts.slice(0, depth).join("/");
     try {
@@ -199,6 +199,83 @@ export async function isGitIgnoredFile(root: string, relPath: string): Promise<b
     if (depth > 0 && isGitIgnored(scopes, dir, true)) return true;
   }
   return isGitIgnored(scopes, relPath, false);
+}
+
+/** The repository's own exclude file (`.git/info/exclude`, as git reads it) when the root is a repository's top. */
+async function infoExcludeScopes(root: string): Promise<GitignoreScope[]> {
+  try {
+    return [{ dir: "", rules: ignore().add(await fs.readFile(path.join(root, ".git", "info", "exclude"), "utf8")) }];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The listing's rules for one path at a time, synchronously (a watcher's filter asks before it
+ * watches a folder or a file): the include and exclude globs, the folders never walked, and the
+ * .gitignore files (and `.git/info/exclude`) between the root and the path, each read once.
+ */
+export class DocsPathRules {
+  private readonly filter: CorpusFilter;
+  private readonly scopes = new Map<string, GitignoreScope | undefined>();
+
+  constructor(
+    readonly root: string,
+    options: CorpusOptions = {},
+  ) {
+    this.filter = new CorpusFilter(options);
+  }
+
+  /** Whether a folder (relative to the root, "" for the root) is left out, with all it holds. */
+  ignoresDir(relDir: string): boolean {
+    if (!relDir) return false;
+    const parts = relDir.split("/");
+    for (let depth = 1; depth <= parts.length; depth++) {
+      const dir = parts.slice(0, depth).join("/");
+      if (ALWAYS_SKIPPED_DIRS.has(parts[depth - 1]!) || this.filter.excludesDir(dir) || this.gitIgnored(dir, true)) return true;
+    }
+    return false;
+  }
+
+  /** Whether a file (relative to the root) is not a doc of the index, by the globs and ignore files. */
+  ignoresFile(relPath: string): boolean {
+    const slash = relPath.lastIndexOf("/");
+    return !this.filter.matches(relPath) || (slash > 0 && this.ignoresDir(relPath.slice(0, slash))) || this.gitIgnored(relPath, false);
+  }
+
+  /** A .gitignore changed: it is read again when next needed. */
+  forget(relDir: string): void {
+    this.scopes.delete(relDir);
+  }
+
+  private gitIgnored(relPath: string, isDir: boolean): boolean {
+    if (!this.filter.useGitignore) return false;
+    const parts = relPath.split("/");
+    const scopes: GitignoreScope[] = [];
+    for (let depth = 0; depth < parts.length; depth++) {
+      const scope = this.scope(parts.slice(0, depth).join("/"));
+      if (scope) scopes.push(scope);
+    }
+    return isGitIgnored(scopes, relPath, isDir);
+  }
+
+  private scope(relDir: string): GitignoreScope | undefined {
+    if (this.scopes.has(relDir)) return this.scopes.get(relDir);
+    const rules = ignore();
+    let any = false;
+    const files = [path.join(this.root, relDir, ".gitignore"), ...(relDir ? [] : [path.join(this.root, ".git", "info", "exclude")])];
+    for (const file of files) {
+      try {
+        rules.add(readFileSync(file, "utf8"));
+        any = true;
+      } catch {
+        // None here.
+      }
+    }
+    const scope = any ? { dir: relDir, rules } : undefined;
+    this.scopes.set(relDir, scope);
+    return scope;
+  }
 }
 
 /** Whether a path, once links are resolved, still lies inside the root (resolved too). */

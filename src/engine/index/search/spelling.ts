@@ -22,29 +22,40 @@ let rows: Int32Array[] = [new Int32Array(64), new Int32Array(64), new Int32Array
 
 /**
  * Optimal string alignment distance (Levenshtein with adjacent transpositions counting as one
- * edit), or `limit + 1` as soon as it must exceed `limit`.
+ * edit), or `limit + 1` as soon as it must exceed `limit`. Only the band of cells within `limit`
+ * of the diagonal is computed (a cell further out is more than `limit` edits already): a lookup
+ * among 150,000 names of similar shape took seconds computing whole tables.
  */
 export function osaDistance(a: string, b: string, limit: number): number {
   const n = a.length;
   const m = b.length;
   if (Math.abs(n - m) > limit) return limit + 1;
   if (n === 0 || m === 0) return Math.max(n, m);
+  // A band as wide as the longer word is the whole table; past the band a cell holds `far`.
+  const band = Math.min(limit, Math.max(n, m));
+  const far = band + 1;
   // Three rows: two back (for transpositions), one back, and the current one (reused: a lookup
   // computes many distances).
-  if (rows[0]!.length <= m) rows = [new Int32Array(m + 1), new Int32Array(m + 1), new Int32Array(m + 1)];
+  if (rows[0]!.length <= m + 1) rows = [new Int32Array(m + 2), new Int32Array(m + 2), new Int32Array(m + 2)];
   let [prev2, prev, row] = rows as [Int32Array, Int32Array, Int32Array];
-  for (let j = 0; j <= m; j++) prev[j] = j;
+  for (let j = 0; j <= m; j++) prev[j] = j <= band ? j : far;
   for (let i = 1; i <= n; i++) {
-    row[0] = i;
-    let best = i;
+    const lo = Math.max(1, i - band);
+    const hi = Math.min(m, i + band);
+    row[0] = i <= band ? i : far;
+    if (lo > 1) row[lo - 1] = far;
+    let best = lo === 1 ? row[0] : far;
     const ca = a.charCodeAt(i - 1);
-    for (let j = 1; j <= m; j++) {
+    for (let j = lo; j <= hi; j++) {
       const cb = b.charCodeAt(j - 1);
       let v = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (ca === cb ? 0 : 1));
       if (i > 1 && j > 1 && ca === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === cb) v = Math.min(v, prev2[j - 2]! + 1);
+      if (v > far) v = far;
       row[j] = v;
       if (v < best) best = v;
     }
+    // The next row reads this one's cell just past the band.
+    if (hi < m) row[hi + 1] = far;
     if (best > limit) return limit + 1;
     [prev2, prev, row] = [prev, row, prev2];
   }
@@ -86,6 +97,9 @@ export interface Nearby {
   distance: number;
 }
 
+/** How long one spelling lookup may take before it answers with what it has. */
+const TIME_BOUND_MS = 250;
+
 /** Words bucketed by length, each with its letter mask: the candidates of a lookup. Append-only. */
 export class WordBuckets {
   private readonly words: string[][] = [];
@@ -101,10 +115,16 @@ export class WordBuckets {
     this.masks[n]!.push(letterMask(word));
   }
 
-  /** Words within `maxEdits` of `word` (itself excluded), in no order (callers rank them); `accept` filters them. */
+  /**
+   * Words within `maxEdits` of `word` (itself excluded), in no order (callers rank them); `accept`
+   * filters them. A lookup stops after TIME_BOUND_MS with what it found (among 150,000 names of one
+   * shape it compares most of them: a few hundred ms on a loaded 2-core machine).
+   */
   within(word: string, maxEdits: number, accept: (candidate: string) => boolean = () => true): Nearby[] {
     const found: Nearby[] = [];
     if (maxEdits <= 0) return found;
+    const deadline = performance.now() + TIME_BOUND_MS;
+    let compared = 0;
     const mask = letterMask(word);
     const maxBits = 2 * maxEdits;
     const from = Math.max(0, word.length - maxEdits);
@@ -116,6 +136,7 @@ export class WordBuckets {
         if (bitCount(masks[i]! ^ mask) > maxBits) continue;
         const candidate = words[i]!;
         if (candidate === word) continue;
+        if ((++compared & 1023) === 0 && performance.now() > deadline) return found;
         const distance = osaDistance(word, candidate, maxEdits);
         if (distance <= maxEdits && accept(candidate)) found.push({ word: candidate, distance });
       }
