@@ -1,6 +1,6 @@
 // Finds the documentation files under one or more folders: include/exclude globs,
 // .gitignore rules, and the size limit. Reading and decoding happens in the indexer.
-import { constants as fsConstants, promises as fs } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, realpathSync, statSync, constants as fsConstants, promises as fs } from "node:fs";
 import * as path from "node:path";
 import ignore, { type Ignore } from "ignore";
 import picomatch from "picomatch";
@@ -220,39 +220,42 @@ export type DocFileRead = { ok: true; bytes: Buffer; size: number; mtimeMs: numb
 
 const isGone = (err: unknown) => ["ENOENT", "ENOTDIR"].includes((err as NodeJS.ErrnoException).code ?? "");
 
+export interface DocFileReadOptions {
+  /**
+   * Refuse a path whose last part is a symbolic link (O_NOFOLLOW), for a path already resolved to
+   * its real path (MCP read_section): a swap to a link after the check fails the open itself.
+   */
+  noFollow?: boolean;
+}
+
 /**
- * Reads one doc file, checking the file that was opened rather than the path checked earlier (a
- * file swapped for a link to ~/.ssh/id_rsa between the walk and the read is not read): the file
- * is opened (without waiting on a FIFO), its descriptor must be a regular file no larger than
- * maxBytes, and the path resolved after the open must lie inside the root and be that same file
- * (device and inode). The bytes come from that descriptor.
+ * The one way doc files are read (the indexer, chunk texts, the answer path, cards, read_section):
+ * the file is opened without waiting (O_NONBLOCK: a FIFO put in a doc's place opens at once and is
+ * refused, instead of holding one of libuv's four pool threads forever), its descriptor must be a
+ * regular file no larger than maxBytes (a doc grown to 400 MB since it was indexed is not read),
+ * and the path resolved after the open must lie inside the root and be that same file (device and
+ * inode), so a file swapped for a link to ~/.ssh/id_rsa between a check and the read is not read.
+ * The bytes come from that descriptor, at most maxBytes + 1 of them.
  */
-export async function readDocFile(root: string, absPath: string, maxBytes: number): Promise<DocFileRead> {
+export async function readDocFile(root: string, absPath: string, maxBytes: number, options: DocFileReadOptions = {}): Promise<DocFileRead> {
   let handle: import("node:fs/promises").FileHandle;
   try {
-    handle = await fs.open(absPath, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+    handle = await fs.open(absPath, openFlags(options));
   } catch (err) {
-    return { ok: false, reason: "unreadable", detail: (err as Error).message, transient: !isGone(err) };
+    return openFailure(err);
   }
   try {
     const stat = await handle.stat();
-    if (!stat.isFile()) return { ok: false, reason: "unreadable", detail: "not a regular file" };
-    let real: string;
-    let realRoot: string;
-    let realStat: import("node:fs").Stats;
+    if (!stat.isFile()) return NOT_REGULAR;
+    let inside: DocFileRead | undefined;
     try {
-      [realRoot, real] = await Promise.all([fs.realpath(root), fs.realpath(absPath)]);
-      realStat = await fs.stat(real);
+      const [realRoot, real] = await Promise.all([fs.realpath(root), fs.realpath(absPath)]);
+      inside = sameFileInside(realRoot, real, await fs.stat(real), stat);
     } catch (err) {
       return { ok: false, reason: "unreadable", detail: (err as Error).message, transient: !isGone(err) };
     }
-    if (relativeInside(realRoot, real) === undefined || realStat.dev !== stat.dev || realStat.ino !== stat.ino) {
-      return { ok: false, reason: "unreadable", detail: "a symbolic link to a file outside the folder" };
-    }
-    if (stat.size > maxBytes) {
-      return { ok: false, reason: "too-large", detail: `${formatBytes(stat.size)} is over the ${formatBytes(maxBytes)} limit` };
-    }
-    // Read at most maxBytes + 1: a file that grew past the limit since the fstat is still refused.
+    if (inside) return inside;
+    if (stat.size > maxBytes) return tooLarge(stat.size, maxBytes);
     const bytes = Buffer.allocUnsafe(Math.min(stat.size, maxBytes) + 1);
     let filled = 0;
     while (filled < bytes.length) {
@@ -260,11 +263,80 @@ export async function readDocFile(root: string, absPath: string, maxBytes: numbe
       if (bytesRead === 0) break;
       filled += bytesRead;
     }
-    if (filled > maxBytes) return { ok: false, reason: "too-large", detail: `over the ${formatBytes(maxBytes)} limit` };
-    return { ok: true, bytes: bytes.subarray(0, filled), size: stat.size, mtimeMs: stat.mtimeMs };
+    return readResult(bytes, filled, stat, maxBytes);
   } catch (err) {
     return { ok: false, reason: "unreadable", detail: (err as Error).message, transient: true };
   } finally {
     await handle.close().catch(() => {});
   }
+}
+
+/** readDocFile, synchronously (a chunk's text is read back inside a property getter): the same checks. */
+export function readDocFileSync(root: string, absPath: string, maxBytes: number, options: DocFileReadOptions = {}): DocFileRead {
+  let fd: number;
+  try {
+    fd = openSync(absPath, openFlags(options));
+  } catch (err) {
+    return openFailure(err);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) return NOT_REGULAR;
+    let inside: DocFileRead | undefined;
+    try {
+      const real = realpathSync(absPath);
+      inside = sameFileInside(realpathSync(root), real, statSync(real), stat);
+    } catch (err) {
+      return { ok: false, reason: "unreadable", detail: (err as Error).message, transient: !isGone(err) };
+    }
+    if (inside) return inside;
+    if (stat.size > maxBytes) return tooLarge(stat.size, maxBytes);
+    const bytes = Buffer.allocUnsafe(Math.min(stat.size, maxBytes) + 1);
+    let filled = 0;
+    while (filled < bytes.length) {
+      const n = readSync(fd, bytes, filled, bytes.length - filled, filled);
+      if (n === 0) break;
+      filled += n;
+    }
+    return readResult(bytes, filled, stat, maxBytes);
+  } catch (err) {
+    return { ok: false, reason: "unreadable", detail: (err as Error).message, transient: true };
+  } finally {
+    try {
+      closeSync(fd);
+    } catch {
+      // Closing a descriptor we read from does not fail in a way that matters here.
+    }
+  }
+}
+
+// O_NOFOLLOW does not exist on Windows (constants leave it undefined): there the check after the
+// open (same file, inside the root) is what refuses a link.
+const openFlags = (options: DocFileReadOptions) => fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | (options.noFollow ? (fsConstants.O_NOFOLLOW ?? 0) : 0);
+
+const NOT_REGULAR: DocFileRead = { ok: false, reason: "unreadable", detail: "not a regular file" };
+
+function openFailure(err: unknown): DocFileRead {
+  // ELOOP: the last part of the path became a symbolic link (O_NOFOLLOW).
+  if ((err as NodeJS.ErrnoException).code === "ELOOP") return { ok: false, reason: "unreadable", detail: "a symbolic link (not read)" };
+  return { ok: false, reason: "unreadable", detail: (err as Error).message, transient: !isGone(err) };
+}
+
+function sameFileInside(realRoot: string, real: string, realStat: import("node:fs").Stats, opened: import("node:fs").Stats): DocFileRead | undefined {
+  if (relativeInside(realRoot, real) === undefined || realStat.dev !== opened.dev || realStat.ino !== opened.ino) {
+    return { ok: false, reason: "unreadable", detail: "a symbolic link to a file outside the folder" };
+  }
+  return undefined;
+}
+
+const tooLarge = (size: number, maxBytes: number): DocFileRead => ({
+  ok: false,
+  reason: "too-large",
+  detail: `${formatBytes(size)} is over the ${formatBytes(maxBytes)} limit`,
+});
+
+/** Read at most maxBytes + 1: a file that grew past the limit since the fstat is still refused. */
+function readResult(bytes: Buffer, filled: number, stat: import("node:fs").Stats, maxBytes: number): DocFileRead {
+  if (filled > maxBytes) return { ok: false, reason: "too-large", detail: `over the ${formatBytes(maxBytes)} limit` };
+  return { ok: true, bytes: bytes.subarray(0, filled), size: stat.size, mtimeMs: stat.mtimeMs };
 }
