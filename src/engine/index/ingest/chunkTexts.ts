@@ -5,7 +5,7 @@
 // then re-indexes it): the text of a chunk is never taken from content other than what was indexed.
 import { chunkDocument, type ChunkOptions } from "./chunker.js";
 import { contentHash } from "./hash.js";
-import { readDocFileSync } from "./corpus.js";
+import { readDocFileSync } from "./docFile.js";
 import { decodeText, looksBinary } from "./fileText.js";
 
 interface TextSource {

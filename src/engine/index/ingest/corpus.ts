@@ -1,11 +1,15 @@
 // Finds the documentation files under one or more folders: include/exclude globs,
 // .gitignore rules, and the size limit. Reading and decoding happens in the indexer.
-import { closeSync, fstatSync, openSync, readSync, realpathSync, statSync, constants as fsConstants, promises as fs } from "node:fs";
+import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import ignore, { type Ignore } from "ignore";
 import picomatch from "picomatch";
 import { DEFAULT_INCLUDE } from "../../../shared/defaults.js";
 import { relativeInside } from "../../../shared/node/paths.js";
+import { formatBytes, readDocFile, type SkipReason } from "./docFile.js";
+import { decodeText, looksBinary } from "./fileText.js";
+import { GitignoreRules } from "./gitignore.js";
+
+export { formatBytes, readDocFile, readDocFileSync, type DocFileRead, type DocFileReadOptions, type SkipReason } from "./docFile.js";
 
 export { DEFAULT_INCLUDE };
 export const DEFAULT_EXCLUDE = ["**/node_modules/**", "**/.git/**"];
@@ -35,8 +39,6 @@ export interface CorpusFile {
   size: number;
   mtimeMs: number;
 }
-
-export type SkipReason = "too-large" | "binary" | "unreadable";
 
 export interface SkippedFile {
   absPath: string;
@@ -78,7 +80,7 @@ export class CorpusFilter {
 interface GitignoreScope {
   /** Directory (relative to root) the .gitignore lives in; "" for the root. */
   dir: string;
-  rules: Ignore;
+  rules: GitignoreRules;
 }
 
 /** Lists the doc files under the given roots, in a stable (sorted) order. */
@@ -102,12 +104,8 @@ async function walk(root: string, relDir: string, scopes: GitignoreScope[], filt
     return;
   }
   if (filter.useGitignore && entries.some((e) => e.isFile() && e.name === ".gitignore")) {
-    try {
-      const rules = ignore().add(await fs.readFile(path.join(absDir, ".gitignore"), "utf8"));
-      scopes = [...scopes, { dir: relDir, rules }];
-    } catch {
-      // An unreadable .gitignore is treated as absent.
-    }
+    const rules = await readGitignore(root, relDir);
+    if (rules) scopes = [...scopes, { dir: relDir, rules }];
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : 1));
   // The files' stats run STAT_AHEAD at a time (one after another, each waiting on the thread pool,
@@ -167,18 +165,43 @@ async function examineFile(root: string, relPath: string, isLink: boolean, filte
   return { file: { absPath, root, relPath, size: stat.size, mtimeMs: stat.mtimeMs } };
 }
 
+/** A .gitignore larger than this is treated as absent (git has no limit; ours bounds the rules tested per file). */
+export const MAX_GITIGNORE_BYTES = 1024 * 1024;
+
+/**
+ * The rules of the .gitignore in a folder (relative to the root), read as docs are (a FIFO, a link
+ * out of the folder or a huge file is not read); undefined when there is none or it cannot be read.
+ */
+async function readGitignore(root: string, relDir: string): Promise<GitignoreRules | undefined> {
+  const read = await readDocFile(root, path.join(root, relDir, ".gitignore"), MAX_GITIGNORE_BYTES);
+  if (!read.ok || looksBinary(read.bytes)) return undefined;
+  return new GitignoreRules(decodeText(read.bytes).text);
+}
+
+/**
+ * Whether a path relative to the root is git-ignored: it or a folder above it is, by the
+ * .gitignore files between the root and it, a deeper file's rules overriding a shallower one's (as
+ * git: a file's own folder may re-include what the root's .gitignore leaves out, but nothing inside
+ * an ignored folder comes back).
+ */
 function isGitIgnored(scopes: GitignoreScope[], relPath: string, isDir: boolean): boolean {
-  for (const scope of scopes) {
-    const inner = scope.dir ? relPath.slice(scope.dir.length + 1) : relPath;
-    if (scope.rules.ignores(isDir ? inner + "/" : inner)) return true;
+  if (!scopes.length) return false;
+  const parts = relPath.split("/");
+  for (let depth = 1; depth <= parts.length; depth++) {
+    const sub = depth === parts.length ? relPath : parts.slice(0, depth).join("/");
+    if (verdictOf(scopes, sub, depth < parts.length || isDir)) return true;
   }
   return false;
 }
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+function verdictOf(scopes: GitignoreScope[], relPath: string, isDir: boolean): boolean {
+  for (let i = scopes.length - 1; i >= 0; i--) {
+    const { dir, rules } = scopes[i]!;
+    if (dir && !relPath.startsWith(dir + "/")) continue;
+    const verdict = rules.match(dir ? relPath.slice(dir.length + 1) : relPath, isDir);
+    if (verdict !== undefined) return verdict;
+  }
+  return false;
 }
 
 /**
@@ -190,12 +213,8 @@ export async function isGitIgnoredFile(root: string, relPath: string): Promise<b
   const scopes: GitignoreScope[] = [];
   for (let depth = 0; depth < parts.length; depth++) {
     const dir = parts.slice(0, depth).join("/");
-    try {
-      const text = await fs.readFile(path.join(root, dir, ".gitignore"), "utf8");
-      scopes.push({ dir, rules: ignore().add(text) });
-    } catch {
-      // No .gitignore at this level.
-    }
+    const rules = await readGitignore(root, dir);
+    if (rules) scopes.push({ dir, rules });
     if (depth > 0 && isGitIgnored(scopes, dir, true)) return true;
   }
   return isGitIgnored(scopes, relPath, false);
@@ -209,134 +228,4 @@ export async function linkStaysInside(root: string, absPath: string): Promise<bo
   } catch {
     return false;
   }
-}
-
-/**
- * A failed read is `transient` when the file may well be readable next time (a lock held by an
- * editor or a virus scanner, a race with a rename): the index then keeps what it had of the file.
- * Otherwise (gone, not a regular file, a link out of the folder, too large) the file leaves the index.
- */
-export type DocFileRead = { ok: true; bytes: Buffer; size: number; mtimeMs: number } | { ok: false; reason: SkipReason; detail: string; transient?: boolean };
-
-const isGone = (err: unknown) => ["ENOENT", "ENOTDIR"].includes((err as NodeJS.ErrnoException).code ?? "");
-
-export interface DocFileReadOptions {
-  /**
-   * Refuse a path whose last part is a symbolic link (O_NOFOLLOW), for a path already resolved to
-   * its real path (MCP read_section): a swap to a link after the check fails the open itself.
-   */
-  noFollow?: boolean;
-}
-
-/**
- * The one way doc files are read (the indexer, chunk texts, the answer path, cards, read_section):
- * the file is opened without waiting (O_NONBLOCK: a FIFO put in a doc's place opens at once and is
- * refused, instead of holding one of libuv's four pool threads forever), its descriptor must be a
- * regular file no larger than maxBytes (a doc grown to 400 MB since it was indexed is not read),
- * and the path resolved after the open must lie inside the root and be that same file (device and
- * inode), so a file swapped for a link to ~/.ssh/id_rsa between a check and the read is not read.
- * The bytes come from that descriptor, at most maxBytes + 1 of them.
- */
-export async function readDocFile(root: string, absPath: string, maxBytes: number, options: DocFileReadOptions = {}): Promise<DocFileRead> {
-  let handle: import("node:fs/promises").FileHandle;
-  try {
-    handle = await fs.open(absPath, openFlags(options));
-  } catch (err) {
-    return openFailure(err);
-  }
-  try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) return NOT_REGULAR;
-    let inside: DocFileRead | undefined;
-    try {
-      const [realRoot, real] = await Promise.all([fs.realpath(root), fs.realpath(absPath)]);
-      inside = sameFileInside(realRoot, real, await fs.stat(real), stat);
-    } catch (err) {
-      return { ok: false, reason: "unreadable", detail: (err as Error).message, transient: !isGone(err) };
-    }
-    if (inside) return inside;
-    if (stat.size > maxBytes) return tooLarge(stat.size, maxBytes);
-    const bytes = Buffer.allocUnsafe(Math.min(stat.size, maxBytes) + 1);
-    let filled = 0;
-    while (filled < bytes.length) {
-      const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    return readResult(bytes, filled, stat, maxBytes);
-  } catch (err) {
-    return { ok: false, reason: "unreadable", detail: (err as Error).message, transient: true };
-  } finally {
-    await handle.close().catch(() => {});
-  }
-}
-
-/** readDocFile, synchronously (a chunk's text is read back inside a property getter): the same checks. */
-export function readDocFileSync(root: string, absPath: string, maxBytes: number, options: DocFileReadOptions = {}): DocFileRead {
-  let fd: number;
-  try {
-    fd = openSync(absPath, openFlags(options));
-  } catch (err) {
-    return openFailure(err);
-  }
-  try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile()) return NOT_REGULAR;
-    let inside: DocFileRead | undefined;
-    try {
-      const real = realpathSync(absPath);
-      inside = sameFileInside(realpathSync(root), real, statSync(real), stat);
-    } catch (err) {
-      return { ok: false, reason: "unreadable", detail: (err as Error).message, transient: !isGone(err) };
-    }
-    if (inside) return inside;
-    if (stat.size > maxBytes) return tooLarge(stat.size, maxBytes);
-    const bytes = Buffer.allocUnsafe(Math.min(stat.size, maxBytes) + 1);
-    let filled = 0;
-    while (filled < bytes.length) {
-      const n = readSync(fd, bytes, filled, bytes.length - filled, filled);
-      if (n === 0) break;
-      filled += n;
-    }
-    return readResult(bytes, filled, stat, maxBytes);
-  } catch (err) {
-    return { ok: false, reason: "unreadable", detail: (err as Error).message, transient: true };
-  } finally {
-    try {
-      closeSync(fd);
-    } catch {
-      // Closing a descriptor we read from does not fail in a way that matters here.
-    }
-  }
-}
-
-// O_NOFOLLOW does not exist on Windows (constants leave it undefined): there the check after the
-// open (same file, inside the root) is what refuses a link.
-const openFlags = (options: DocFileReadOptions) => fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | (options.noFollow ? (fsConstants.O_NOFOLLOW ?? 0) : 0);
-
-const NOT_REGULAR: DocFileRead = { ok: false, reason: "unreadable", detail: "not a regular file" };
-
-function openFailure(err: unknown): DocFileRead {
-  // ELOOP: the last part of the path became a symbolic link (O_NOFOLLOW).
-  if ((err as NodeJS.ErrnoException).code === "ELOOP") return { ok: false, reason: "unreadable", detail: "a symbolic link (not read)" };
-  return { ok: false, reason: "unreadable", detail: (err as Error).message, transient: !isGone(err) };
-}
-
-function sameFileInside(realRoot: string, real: string, realStat: import("node:fs").Stats, opened: import("node:fs").Stats): DocFileRead | undefined {
-  if (relativeInside(realRoot, real) === undefined || realStat.dev !== opened.dev || realStat.ino !== opened.ino) {
-    return { ok: false, reason: "unreadable", detail: "a symbolic link to a file outside the folder" };
-  }
-  return undefined;
-}
-
-const tooLarge = (size: number, maxBytes: number): DocFileRead => ({
-  ok: false,
-  reason: "too-large",
-  detail: `${formatBytes(size)} is over the ${formatBytes(maxBytes)} limit`,
-});
-
-/** Read at most maxBytes + 1: a file that grew past the limit since the fstat is still refused. */
-function readResult(bytes: Buffer, filled: number, stat: import("node:fs").Stats, maxBytes: number): DocFileRead {
-  if (filled > maxBytes) return { ok: false, reason: "too-large", detail: `over the ${formatBytes(maxBytes)} limit` };
-  return { ok: true, bytes: bytes.subarray(0, filled), size: stat.size, mtimeMs: stat.mtimeMs };
 }

@@ -1,6 +1,6 @@
 // Turning raw file bytes into text and lines we can index: binary detection, BOM, invalid UTF-8,
 // line breaks as editors count them. The one decoder and the one line splitter of every reader.
-import { readDocFile, type DocFileRead, type DocFileReadOptions } from "./corpus.js";
+import { readDocFile, type DocFileRead, type DocFileReadOptions } from "./docFile.js";
 
 const utf8Strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const utf8Lenient = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
