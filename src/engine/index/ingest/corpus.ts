@@ -100,7 +100,8 @@ async function walk(root: string, relDir: string, scopes: GitignoreScope[], filt
   try {
     entries = await fs.readdir(absDir, { withFileTypes: true });
   } catch (err) {
-    listing.skipped.push({ absPath: absDir, relPath: relDir || ".", reason: "unreadable", detail: String((err as Error).message) });
+    const detail = relDir.includes("\uFFFD") ? NOT_UTF8_NAME : String((err as Error).message);
+    listing.skipped.push({ absPath: absDir, relPath: relDir || ".", reason: "unreadable", detail });
     return;
   }
   if (filter.useGitignore && entries.some((e) => e.isFile() && e.name === ".gitignore")) {
@@ -138,6 +139,9 @@ async function walk(root: string, relDir: string, scopes: GitignoreScope[], filt
   }
 }
 
+/** Why a file or folder whose name has bytes that are not UTF-8 (Latin-1, say) is skipped: readdir gives its name with U+FFFD in it, which names no file. */
+const NOT_UTF8_NAME = "its name is not valid UTF-8 (Docent reads only UTF-8 file names)";
+
 /** A listed file, or why it is left out (nothing when it is not a regular file). Never rejects. */
 async function examineFile(root: string, relPath: string, isLink: boolean, filter: CorpusFilter): Promise<{ file?: CorpusFile; skipped?: SkippedFile }> {
   const absPath = path.join(root, relPath);
@@ -145,7 +149,9 @@ async function examineFile(root: string, relPath: string, isLink: boolean, filte
   try {
     stat = await fs.stat(absPath);
   } catch (err) {
-    return { skipped: { absPath, relPath, reason: "unreadable", detail: (err as Error).message } };
+    // A name that is not UTF-8 (Latin-1 bytes) comes back from readdir with U+FFFD in it, a name no file has.
+    const detail = relPath.includes("\uFFFD") ? NOT_UTF8_NAME : (err as Error).message;
+    return { skipped: { absPath, relPath, reason: "unreadable", detail } };
   }
   if (!stat.isFile()) return {};
   // A link that leads out of the folder (say, to ~/.aws/credentials) is not the docs.
