@@ -8,6 +8,7 @@ import type { DocsIndex } from "./index/docsIndex.js";
 import { exampleQuestions } from "./examples.js";
 import { defineName, searchSections } from "./lookup.js";
 import { cardForName } from "./cards/cardsForTerms.js";
+import { DocLines } from "./index/search/fileLines.js";
 import { appendFeedback, feedbackEntry, recoverSourceTexts } from "./finetune/feedbackLog.js";
 import { generateDataset } from "./finetune/dataset.js";
 import { EngineStatusBoard } from "./engineStatus.js";
@@ -259,8 +260,8 @@ export class Engine {
   async feedback(params: FeedbackParams): Promise<FeedbackResult> {
     const file = this.feedbackFile;
     if (!file) throw new Error("This engine keeps no feedback log");
-    const indexed = (file: string) => this.index?.files.has(file) ?? false;
-    const texts = (params.id && this.recentSources.get(params.id)) || (await recoverSourceTexts(params.result.sources, indexed));
+    const recovered = async () => (this.index ? await recoverSourceTexts(params.result.sources, new DocLines(this.index)) : new Map<number, string>());
+    const texts = (params.id && this.recentSources.get(params.id)) || (await recovered());
     const entry = feedbackEntry(params, texts, this.status.model);
     const sourcesWithoutText = entry.sources.filter((s) => s.text === undefined).length;
     if (sourcesWithoutText) this.logger.warn(`Feedback stored without the text of ${sourcesWithoutText} source(s): their files changed since the answer`);

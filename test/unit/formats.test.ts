@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { chunkDocument } from "../../src/engine/index/ingest/chunker.js";
 import { DocsIndex } from "../../src/engine/index/docsIndex.js";
 import { cardForName } from "../../src/engine/cards/cardsForTerms.js";
-import { readMarkdownView } from "../../src/engine/index/ingest/formats/formats.js";
+import { DocLines } from "../../src/engine/index/search/fileLines.js";
 import { asciidocInline } from "../../src/engine/index/ingest/formats/asciidoc.js";
 import { MAX_HTML_DEPTH } from "../../src/engine/index/ingest/formats/html.js";
 import { mdxAsMarkdown } from "../../src/engine/index/ingest/formats/mdx.js";
@@ -346,7 +346,7 @@ for (const [name, file, source, tableLines] of [
     assert.equal(card.path, file);
     assert.ok(card.line >= tableLines[0] && card.line <= tableLines[1], `line ${card.line} inside the table's lines ${tableLines.join("-")}`);
     // The Markdown view the cards read has one line per source line.
-    const view = await readMarkdownView(path.join(root, file));
+    const view = await new DocLines(index).of(path.join(root, file));
     assert.equal(view!.length, source.split("\n").length);
   });
 }

@@ -11,11 +11,12 @@ import { answerQuestion, draftNotNeeded, parseCitations, NOT_COVERED, type Pipel
 import { sourceBlock } from "../../src/engine/answer/answerPrompts.js";
 import { modelSources } from "../../src/engine/answer/context.js";
 import { excerptQuery } from "../../src/engine/answer/excerptQuery.js";
+import { DocLines } from "../../src/engine/index/search/fileLines.js";
 import type { SearchHit } from "../../src/engine/index/types.js";
 
 /** The model's sources for these hits within a budget (no cards), as the answer stage builds them. */
 function buildSources(hits: SearchHit[], countTokens: (t: string) => number, budget: number, question = "") {
-  return modelSources({ hits, query: excerptQuery(question, () => 1, []), cards: [], cache: new Map() }, countTokens, budget, sourceBlock);
+  return modelSources({ hits, query: excerptQuery(question, () => 1, []), cards: [], cache: new DocLines(index) }, countTokens, budget, sourceBlock);
 }
 import { buildTinyChat, ensureTinyModels, type TinyModelPaths } from "../fixtures/tinyModels.js";
 import { makeTempDir, tempDocs } from "../helpers/tempDocs.js";

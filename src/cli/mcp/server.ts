@@ -10,6 +10,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { Engine } from "../../engine/engine.js";
 import { bounded, MAX_SECTION_CHARS } from "../../engine/lookup.js";
+import { readDocText } from "../../engine/index/ingest/fileText.js";
 import { relativeInside } from "../../shared/node/paths.js";
 import { definitionMarkdown, escapeLinkText, searchResultsMarkdown } from "../../shared/node/docsMarkdown.js";
 import { isDefinableName } from "../../shared/names.js";
@@ -193,7 +194,11 @@ export function createDocentMcpServer(options: DocentMcpOptions): McpServer {
       const engine = await options.engine;
       const found = await resolveDocFile(engine, roots, file);
       if ("error" in found) return failure(found.error);
-      const lines = (await fs.readFile(found.abs, "utf8")).split(/\r?\n/);
+      // Opened as the real path found above, without following a link (a swap since the check
+      // fails the open), and checked again after the open; decoded and split as the index reads it.
+      const read = await readDocText(found.root, found.abs, engine.docsIndex.filter.maxFileBytes, { noFollow: true });
+      if (!read.ok) return failure(`${found.rel} cannot be read: ${read.detail}.`);
+      const lines = read.lines;
       if (startLine > lines.length) return failure(`${found.rel} has ${lines.length} lines; startLine ${startLine} is past its end.`);
       const last = Math.min(endLine, lines.length, startLine + MAX_READ_LINES - 1);
       const { text, truncated: cutChars } = bounded(lines.slice(startLine - 1, last).join("\n"), MAX_READ_CHARS);

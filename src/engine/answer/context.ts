@@ -11,7 +11,7 @@ import { bestExcerpt } from "./excerpts.js";
 import type { ExcerptQuery } from "./excerptQuery.js";
 import { groupBySection, sectionLabel, sectionLines, type SectionGroup } from "./sections.js";
 import { contentHash } from "../index/ingest/hash.js";
-import { fileLinesOf } from "../index/search/fileLines.js";
+import { fileLinesOf, type DocLines } from "../index/search/fileLines.js";
 import { escapeDocsCitations } from "./docsBrackets.js";
 import { fingerprint, mostlyShownIn, nearDuplicate, type TextFingerprint } from "./duplicates.js";
 
@@ -32,7 +32,7 @@ export interface ContextRequest {
   hits: SearchHit[];
   query: ExcerptQuery;
   cards: DefinitionCard[];
-  cache: Map<string, string[] | undefined>;
+  cache: DocLines;
 }
 
 function sourceOf(group: SectionGroup, n: number, range: { startLine: number; endLine: number }, text: string): Source {
@@ -90,7 +90,7 @@ export function linesHash(lines: string[], startLine: number, endLine: number): 
   return contentHash(lines.slice(startLine - 1, endLine).join("\n"));
 }
 
-async function withLinesHash(source: Source, cache: Map<string, string[] | undefined>): Promise<Source> {
+async function withLinesHash(source: Source, cache: DocLines): Promise<Source> {
   const lines = await fileLinesOf(source.file, cache);
   return lines && source.endLine <= lines.length ? { ...source, linesHash: linesHash(lines, source.startLine, source.endLine) } : source;
 }

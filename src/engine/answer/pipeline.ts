@@ -12,7 +12,7 @@ import { modelSources, readerAnswer, readerSources, type ContextRequest } from "
 import { condenseFollowUp, resolveFollowUp, type PreviousTurn } from "./followUp.js";
 import { ANSWER_SYSTEM_PROMPT, DRAFT_SYSTEM_PROMPT, answerPrompt, contextBudget, sourceBlock } from "./answerPrompts.js";
 import { notCoveredNote, questionCoverage, spellingNote } from "./coverage.js";
-import { fileLinesOf } from "../index/search/fileLines.js";
+import { DocLines, fileLinesOf } from "../index/search/fileLines.js";
 import { DEFAULT_PIPELINE, type PipelineSettings } from "../../shared/pipelineSettings.js";
 import type { AnswerEvent, AnswerResult, AnswerSourceWithText, Citation, Stage } from "../../shared/answer.js";
 
@@ -91,7 +91,7 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
     asked = (await condenseFollowUp(chat, question, options.previous, asked, signal)) ?? asked;
   }
   if (asked !== question) result.resolvedQuestion = asked;
-  const fileLines = new Map<string, string[] | undefined>();
+  const fileLines = new DocLines(index);
 
   // 1. Exact terms and their cards, and the question's own ranking: ready before the draft is written.
   const { terms, questionRanking } = await stage("terms", async () => {

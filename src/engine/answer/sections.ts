@@ -2,7 +2,7 @@
 // they lie in, in rank order, each section read whole from its file.
 import type { SearchHit } from "../index/types.js";
 import type { MatchSource } from "../../shared/answer.js";
-import { fileLinesOf } from "../index/search/fileLines.js";
+import { fileLinesOf, type DocLines } from "../index/search/fileLines.js";
 import { admonitionName } from "./excerptUnits.js";
 
 export interface SectionGroup {
@@ -56,10 +56,7 @@ export function groupBySection(hits: SearchHit[]): SectionGroup[] {
  * The section's lines from its file, or, when the file no longer holds what was indexed (no hit's
  * first line is where the index says: the watcher has not caught up), its best hit's own text. Lines[0] is file line `startLine` of the returned range.
  */
-export async function sectionLines(
-  group: SectionGroup,
-  cache: Map<string, string[] | undefined>,
-): Promise<{ lines: string[]; startLine: number; endLine: number; fromFile: boolean }> {
+export async function sectionLines(group: SectionGroup, cache: DocLines): Promise<{ lines: string[]; startLine: number; endLine: number; fromFile: boolean }> {
   const file = await fileLinesOf(group.file, cache);
   // A chunk's text is not always its lines verbatim (a long table's later chunks repeat its header,
   // comments are dropped), so one hit whose first line is where the index says is enough.

@@ -2,19 +2,14 @@
 import type { DocsIndex, TermHit } from "../index/docsIndex.js";
 import { headingLabel } from "../index/types.js";
 import type { DefinitionCard } from "../../shared/cards.js";
-import { fileLinesOf } from "../index/search/fileLines.js";
+import { fileLinesOf, DocLines } from "../index/search/fileLines.js";
 import { buildCard } from "./definitionCard.js";
 
 /** At most this many cards top an answer: a question rarely names more than two things. */
 export const MAX_CARDS = 2;
 
 /** The card of one chunk's definition of `term`, read from the chunk's section in its file. */
-export async function cardFromChunk(
-  index: DocsIndex,
-  chunkId: number,
-  term: string,
-  cache: Map<string, string[] | undefined>,
-): Promise<DefinitionCard | undefined> {
+export async function cardFromChunk(index: DocsIndex, chunkId: number, term: string, cache: DocLines): Promise<DefinitionCard | undefined> {
   const chunk = index.getChunk(chunkId);
   if (!chunk) return undefined;
   const range = index.sectionOf(chunk) ?? { startLine: chunk.startLine, endLine: chunk.endLine };
@@ -28,12 +23,7 @@ export async function cardFromChunk(
 }
 
 /** Cards for the exact term hits (strongest definition first), one per distinct name. */
-export async function cardsForTerms(
-  index: DocsIndex,
-  termHits: TermHit[],
-  cache: Map<string, string[] | undefined>,
-  max = MAX_CARDS,
-): Promise<DefinitionCard[]> {
+export async function cardsForTerms(index: DocsIndex, termHits: TermHit[], cache: DocLines, max = MAX_CARDS): Promise<DefinitionCard[]> {
   const cards: DefinitionCard[] = [];
   const done = new Set<string>();
   for (const { chunkId, term, askedAs } of termHits) {
@@ -50,7 +40,7 @@ export async function cardsForTerms(
 
 /** The card of a name the docs define (for hovers and `define`), or undefined. */
 export async function cardForName(index: DocsIndex, name: string): Promise<DefinitionCard | undefined> {
-  const cache = new Map<string, string[] | undefined>();
+  const cache = new DocLines(index);
   const defs = index.exactTermHits(name, undefined, 3).filter((d) => d.term === name.toLowerCase());
   return (await cardsForTerms(index, defs, cache, 1))[0];
 }

@@ -12,7 +12,7 @@ import type { Source } from "../answer/pipeline.js";
 import { ANSWER_SYSTEM_PROMPT, DRAFT_SYSTEM_PROMPT, answerPrompt } from "../answer/answerPrompts.js";
 import type { ChatGenerator } from "../model/modelInterface.js";
 import { mulberry32, shuffled } from "../util/random.js";
-import { readLines } from "../index/ingest/fileText.js";
+import { readDocText } from "../index/ingest/fileText.js";
 import { headingLabel, type SearchHit } from "../index/types.js";
 import { recordLine, type ChatRecord } from "./chatRecords.js";
 
@@ -91,8 +91,9 @@ async function sectionsOf(index: DocsIndex, minChars: number): Promise<Section[]
   const out: Section[] = [];
   const entries = [...index.files.values()].sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
   for (const entry of entries) {
-    const lines = await readLines(entry.file);
-    if (!lines) continue;
+    const read = await readDocText(entry.root, entry.file, index.filter.maxFileBytes);
+    if (!read.ok) continue;
+    const lines = read.lines;
     for (const s of [...entry.sections].sort((a, b) => a.startLine - b.startLine)) {
       const text = lines
         .slice(s.startLine - 1, s.endLine)

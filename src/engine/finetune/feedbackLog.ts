@@ -5,7 +5,8 @@ import type { FileHandle } from "node:fs/promises";
 import * as path from "node:path";
 import type { AnswerSource } from "../../shared/answer.js";
 import type { FeedbackParams } from "../../shared/protocol.js";
-import { fileLinesOf, linesHash } from "../answer/pipeline.js";
+import { linesHash } from "../answer/pipeline.js";
+import type { DocLines } from "../index/search/fileLines.js";
 
 export interface FeedbackEntry {
   version: 1;
@@ -45,16 +46,15 @@ export function feedbackEntry(params: FeedbackParams, sourceTexts: Map<number, s
 /**
  * The texts of an answer's sources re-read from disk, for an answer the engine no longer holds
  * (rated after a restart): a source's lines are kept only when the file is one the index holds
- * (so the docs folders, size limit and symlink rules apply) and still holds what was cited (same
+ * (DocLines reads no other, with the docs folders, size limit and symlink rules) and still holds what was cited (same
  * hash); the others are left out. These are the file's lines, which can differ slightly from the
  * chunk text the model was given (HTML comments are dropped from chunks).
  */
-export async function recoverSourceTexts(sources: AnswerSource[], isIndexed: (file: string) => boolean): Promise<Map<number, string>> {
+export async function recoverSourceTexts(sources: AnswerSource[], files: DocLines): Promise<Map<number, string>> {
   const texts = new Map<number, string>();
-  const files = new Map<string, string[] | undefined>();
   for (const s of sources) {
-    if (!s.linesHash || !isIndexed(s.file)) continue;
-    const lines = await fileLinesOf(s.file, files);
+    if (!s.linesHash) continue;
+    const lines = await files.of(s.file);
     if (lines && linesHash(lines, s.startLine, s.endLine) === s.linesHash) texts.set(s.n, lines.slice(s.startLine - 1, s.endLine).join("\n"));
   }
   return texts;

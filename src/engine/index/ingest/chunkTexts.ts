@@ -3,13 +3,14 @@
 // was indexed. A few recently read files' texts stay in memory (bounded by characters).
 // A file that changed, went away or cannot be read gives empty texts and is reported (the index
 // then re-indexes it): the text of a chunk is never taken from content other than what was indexed.
-import { closeSync, fstatSync, openSync, readSync, constants as fsConstants } from "node:fs";
 import { chunkDocument, type ChunkOptions } from "./chunker.js";
 import { contentHash } from "./hash.js";
+import { readDocFileSync } from "./docFile.js";
 import { decodeText, looksBinary } from "./fileText.js";
 
 interface TextSource {
   file: string;
+  root: string;
   relPath: string;
   hash: string;
 }
@@ -76,37 +77,16 @@ export class ChunkTexts {
   /** The file's chunk texts, if its content is still what was indexed. */
   private read(entry: TextSource): string[] | undefined {
     this.reads++;
-    let bytes: Buffer;
-    try {
-      bytes = readRegularFile(entry.file, this.maxFileBytes);
-    } catch (err) {
-      this.stale(entry, `cannot read it (${(err as Error).message})`);
+    const read = readDocFileSync(entry.root, entry.file, this.maxFileBytes);
+    if (!read.ok) {
+      this.stale(entry, `cannot read it (${read.detail})`);
       return undefined;
     }
+    const bytes = read.bytes;
     if (looksBinary(bytes) || contentHash(bytes) !== entry.hash) {
       this.stale(entry, "changed since it was indexed");
       return undefined;
     }
     return chunkDocument(decodeText(bytes).text, entry.relPath, this.chunking).chunks.map((c) => c.text);
-  }
-}
-
-/** Reads a regular file of at most maxBytes (no FIFO, device or folder), synchronously. */
-function readRegularFile(file: string, maxBytes: number): Buffer {
-  const fd = openSync(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
-  try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile()) throw new Error("not a regular file");
-    if (stat.size > maxBytes) throw new Error(`over the ${maxBytes}-byte limit`);
-    const bytes = Buffer.allocUnsafe(stat.size);
-    let filled = 0;
-    while (filled < bytes.length) {
-      const n = readSync(fd, bytes, filled, bytes.length - filled, filled);
-      if (n === 0) break;
-      filled += n;
-    }
-    return bytes.subarray(0, filled);
-  } finally {
-    closeSync(fd);
   }
 }

@@ -1,11 +1,15 @@
 // Finds the documentation files under one or more folders: include/exclude globs,
 // .gitignore rules, and the size limit. Reading and decoding happens in the indexer.
-import { constants as fsConstants, promises as fs, readFileSync } from "node:fs";
+import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import ignore, { type Ignore } from "ignore";
 import picomatch from "picomatch";
 import { DEFAULT_INCLUDE } from "../../../shared/defaults.js";
 import { relativeInside } from "../../../shared/node/paths.js";
+import { formatBytes, readDocFile, readDocFileSync, type DocFileRead, type SkipReason } from "./docFile.js";
+import { decodeText, looksBinary } from "./fileText.js";
+import { GitignoreRules } from "./gitignore.js";
+
+export { formatBytes, readDocFile, readDocFileSync, type DocFileRead, type DocFileReadOptions, type SkipReason } from "./docFile.js";
 
 export { DEFAULT_INCLUDE };
 export const DEFAULT_EXCLUDE = ["**/node_modules/**", "**/.git/**"];
@@ -35,8 +39,6 @@ export interface CorpusFile {
   size: number;
   mtimeMs: number;
 }
-
-export type SkipReason = "too-large" | "binary" | "unreadable";
 
 export interface SkippedFile {
   absPath: string;
@@ -78,7 +80,7 @@ export class CorpusFilter {
 interface GitignoreScope {
   /** Directory (relative to root) the .gitignore lives in; "" for the root. */
   dir: string;
-  rules: Ignore;
+  rules: GitignoreRules;
 }
 
 /** Lists the doc files under the given roots, in a stable (sorted) order. */
@@ -98,16 +100,13 @@ async function walk(root: string, relDir: string, scopes: GitignoreScope[], filt
   try {
     entries = await fs.readdir(absDir, { withFileTypes: true });
   } catch (err) {
-    listing.skipped.push({ absPath: absDir, relPath: relDir || ".", reason: "unreadable", detail: String((err as Error).message) });
+    const detail = relDir.includes("\uFFFD") ? NOT_UTF8_NAME : String((err as Error).message);
+    listing.skipped.push({ absPath: absDir, relPath: relDir || ".", reason: "unreadable", detail });
     return;
   }
   if (filter.useGitignore && entries.some((e) => e.isFile() && e.name === ".gitignore")) {
-    try {
-      const rules = ignore().add(await fs.readFile(path.join(absDir, ".gitignore"), "utf8"));
-      scopes = [...scopes, { dir: relDir, rules }];
-    } catch {
-      // An unreadable .gitignore is treated as absent.
-    }
+    const rules = await readGitignore(root, relDir);
+    if (rules) scopes = [...scopes, { dir: relDir, rules }];
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : 1));
   // The files' stats run STAT_AHEAD at a time (one after another, each waiting on the thread pool,
@@ -140,6 +139,9 @@ async function walk(root: string, relDir: string, scopes: GitignoreScope[], filt
   }
 }
 
+/** Why a file or folder whose name has bytes that are not UTF-8 (Latin-1, say) is skipped: readdir gives its name with U+FFFD in it, which names no file. */
+const NOT_UTF8_NAME = "its name is not valid UTF-8 (Docent reads only UTF-8 file names)";
+
 /** A listed file, or why it is left out (nothing when it is not a regular file). Never rejects. */
 async function examineFile(root: string, relPath: string, isLink: boolean, filter: CorpusFilter): Promise<{ file?: CorpusFile; skipped?: SkippedFile }> {
   const absPath = path.join(root, relPath);
@@ -147,7 +149,9 @@ async function examineFile(root: string, relPath: string, isLink: boolean, filte
   try {
     stat = await fs.stat(absPath);
   } catch (err) {
-    return { skipped: { absPath, relPath, reason: "unreadable", detail: (err as Error).message } };
+    // A name that is not UTF-8 (Latin-1 bytes) comes back from readdir with U+FFFD in it, a name no file has.
+    const detail = relPath.includes("\uFFFD") ? NOT_UTF8_NAME : (err as Error).message;
+    return { skipped: { absPath, relPath, reason: "unreadable", detail } };
   }
   if (!stat.isFile()) return {};
   // A link that leads out of the folder (say, to ~/.aws/credentials) is not the docs.
@@ -167,18 +171,49 @@ async function examineFile(root: string, relPath: string, isLink: boolean, filte
   return { file: { absPath, root, relPath, size: stat.size, mtimeMs: stat.mtimeMs } };
 }
 
+/** A .gitignore larger than this is treated as absent (git has no limit; ours bounds the rules tested per file). */
+export const MAX_GITIGNORE_BYTES = 1024 * 1024;
+
+/**
+ * The rules of the .gitignore in a folder (relative to the root), read as docs are (a FIFO, a link
+ * out of the folder or a huge file is not read); undefined when there is none or it cannot be read.
+ */
+async function readGitignore(root: string, relDir: string): Promise<GitignoreRules | undefined> {
+  const text = ignoreFileText(await readDocFile(root, path.join(root, relDir, ".gitignore"), MAX_GITIGNORE_BYTES));
+  return text === undefined ? undefined : new GitignoreRules(text);
+}
+
+/** An ignore file's text as read by the docs reader, or undefined when it is absent, unreadable or binary. */
+function ignoreFileText(read: DocFileRead): string | undefined {
+  return read.ok && !looksBinary(read.bytes) ? decodeText(read.bytes).text : undefined;
+}
+
+const infoExcludePath = (root: string) => path.join(root, ".git", "info", "exclude");
+
+/**
+ * Whether a path relative to the root is git-ignored: it or a folder above it is, by the
+ * .gitignore files between the root and it, a deeper file's rules overriding a shallower one's (as
+ * git: a file's own folder may re-include what the root's .gitignore leaves out, but nothing inside
+ * an ignored folder comes back).
+ */
 function isGitIgnored(scopes: GitignoreScope[], relPath: string, isDir: boolean): boolean {
-  for (const scope of scopes) {
-    const inner = scope.dir ? relPath.slice(scope.dir.length + 1) : relPath;
-    if (scope.rules.ignores(isDir ? inner + "/" : inner)) return true;
+  if (!scopes.length) return false;
+  const parts = relPath.split("/");
+  for (let depth = 1; depth <= parts.length; depth++) {
+    const sub = depth === parts.length ? relPath : parts.slice(0, depth).join("/");
+    if (verdictOf(scopes, sub, depth < parts.length || isDir)) return true;
   }
   return false;
 }
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+function verdictOf(scopes: GitignoreScope[], relPath: string, isDir: boolean): boolean {
+  for (let i = scopes.length - 1; i >= 0; i--) {
+    const { dir, rules } = scopes[i]!;
+    if (dir && !relPath.startsWith(dir + "/")) continue;
+    const verdict = rules.match(dir ? relPath.slice(dir.length + 1) : relPath, isDir);
+    if (verdict !== undefined) return verdict;
+  }
+  return false;
 }
 
 /**
@@ -190,12 +225,8 @@ export async function isGitIgnoredFile(root: string, relPath: string): Promise<b
   const scopes: GitignoreScope[] = await infoExcludeScopes(root);
   for (let depth = 0; depth < parts.length; depth++) {
     const dir = parts.slice(0, depth).join("/");
-    try {
-      const text = await fs.readFile(path.join(root, dir, ".gitignore"), "utf8");
-      scopes.push({ dir, rules: ignore().add(text) });
-    } catch {
-      // No .gitignore at this level.
-    }
+    const rules = await readGitignore(root, dir);
+    if (rules) scopes.push({ dir, rules });
     if (depth > 0 && isGitIgnored(scopes, dir, true)) return true;
   }
   return isGitIgnored(scopes, relPath, false);
@@ -203,11 +234,8 @@ export async function isGitIgnoredFile(root: string, relPath: string): Promise<b
 
 /** The repository's own exclude file (`.git/info/exclude`, as git reads it) when the root is a repository's top. */
 async function infoExcludeScopes(root: string): Promise<GitignoreScope[]> {
-  try {
-    return [{ dir: "", rules: ignore().add(await fs.readFile(path.join(root, ".git", "info", "exclude"), "utf8")) }];
-  } catch {
-    return [];
-  }
+  const text = ignoreFileText(await readDocFile(root, infoExcludePath(root), MAX_GITIGNORE_BYTES));
+  return text === undefined ? [] : [{ dir: "", rules: new GitignoreRules(text) }];
 }
 
 /**
@@ -261,18 +289,10 @@ export class DocsPathRules {
 
   private scope(relDir: string): GitignoreScope | undefined {
     if (this.scopes.has(relDir)) return this.scopes.get(relDir);
-    const rules = ignore();
-    let any = false;
-    const files = [path.join(this.root, relDir, ".gitignore"), ...(relDir ? [] : [path.join(this.root, ".git", "info", "exclude")])];
-    for (const file of files) {
-      try {
-        rules.add(readFileSync(file, "utf8"));
-        any = true;
-      } catch {
-        // None here.
-      }
-    }
-    const scope = any ? { dir: relDir, rules } : undefined;
+    // The repository's exclude file first: a .gitignore's rules, read after it, take precedence (as in git).
+    const files = [...(relDir ? [] : [infoExcludePath(this.root)]), path.join(this.root, relDir, ".gitignore")];
+    const texts = files.map((file) => ignoreFileText(readDocFileSync(this.root, file, MAX_GITIGNORE_BYTES))).filter((t) => t !== undefined);
+    const scope = texts.length ? { dir: relDir, rules: new GitignoreRules(texts.join("\n")) } : undefined;
     this.scopes.set(relDir, scope);
     return scope;
   }
@@ -285,63 +305,5 @@ export async function linkStaysInside(root: string, absPath: string): Promise<bo
     return relativeInside(realRoot, real) !== undefined;
   } catch {
     return false;
-  }
-}
-
-/**
- * A failed read is `transient` when the file may well be readable next time (a lock held by an
- * editor or a virus scanner, a race with a rename): the index then keeps what it had of the file.
- * Otherwise (gone, not a regular file, a link out of the folder, too large) the file leaves the index.
- */
-export type DocFileRead = { ok: true; bytes: Buffer; size: number; mtimeMs: number } | { ok: false; reason: SkipReason; detail: string; transient?: boolean };
-
-const isGone = (err: unknown) => ["ENOENT", "ENOTDIR"].includes((err as NodeJS.ErrnoException).code ?? "");
-
-/**
- * Reads one doc file, checking the file that was opened rather than the path checked earlier (a
- * file swapped for a link to ~/.ssh/id_rsa between the walk and the read is not read): the file
- * is opened (without waiting on a FIFO), its descriptor must be a regular file no larger than
- * maxBytes, and the path resolved after the open must lie inside the root and be that same file
- * (device and inode). The bytes come from that descriptor.
- */
-export async function readDocFile(root: string, absPath: string, maxBytes: number): Promise<DocFileRead> {
-  let handle: import("node:fs/promises").FileHandle;
-  try {
-    handle = await fs.open(absPath, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
-  } catch (err) {
-    return { ok: false, reason: "unreadable", detail: (err as Error).message, transient: !isGone(err) };
-  }
-  try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) return { ok: false, reason: "unreadable", detail: "not a regular file" };
-    let real: string;
-    let realRoot: string;
-    let realStat: import("node:fs").Stats;
-    try {
-      [realRoot, real] = await Promise.all([fs.realpath(root), fs.realpath(absPath)]);
-      realStat = await fs.stat(real);
-    } catch (err) {
-      return { ok: false, reason: "unreadable", detail: (err as Error).message, transient: !isGone(err) };
-    }
-    if (relativeInside(realRoot, real) === undefined || realStat.dev !== stat.dev || realStat.ino !== stat.ino) {
-      return { ok: false, reason: "unreadable", detail: "a symbolic link to a file outside the folder" };
-    }
-    if (stat.size > maxBytes) {
-      return { ok: false, reason: "too-large", detail: `${formatBytes(stat.size)} is over the ${formatBytes(maxBytes)} limit` };
-    }
-    // Read at most maxBytes + 1: a file that grew past the limit since the fstat is still refused.
-    const bytes = Buffer.allocUnsafe(Math.min(stat.size, maxBytes) + 1);
-    let filled = 0;
-    while (filled < bytes.length) {
-      const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    if (filled > maxBytes) return { ok: false, reason: "too-large", detail: `over the ${formatBytes(maxBytes)} limit` };
-    return { ok: true, bytes: bytes.subarray(0, filled), size: stat.size, mtimeMs: stat.mtimeMs };
-  } catch (err) {
-    return { ok: false, reason: "unreadable", detail: (err as Error).message, transient: true };
-  } finally {
-    await handle.close().catch(() => {});
   }
 }

@@ -1,6 +1,6 @@
 // Turning raw file bytes into text and lines we can index: binary detection, BOM, invalid UTF-8,
-// line breaks as editors count them.
-import { promises as fs } from "node:fs";
+// line breaks as editors count them. The one decoder and the one line splitter of every reader.
+import { readDocFile, type DocFileRead, type DocFileReadOptions } from "./docFile.js";
 
 const utf8Strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const utf8Lenient = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
@@ -54,11 +54,17 @@ export function splitLines(text: string): string[] {
   return text.split(/\r\n|\r|\n/);
 }
 
-/** A file's lines as the indexer saw them (BOM removed, invalid UTF-8 replaced), or undefined if unreadable. */
-export async function readLines(file: string): Promise<string[] | undefined> {
-  try {
-    return splitLines(decodeText(await fs.readFile(file)).text);
-  } catch {
-    return undefined;
-  }
+export type DocTextRead = { ok: true; text: string; lines: string[]; hadInvalidUtf8: boolean } | Extract<DocFileRead, { ok: false }>;
+
+/**
+ * A doc's text and lines as the indexer saw them (BOM removed, UTF-16 decoded, invalid UTF-8
+ * replaced, split at \n, \r\n and lone \r), read through readDocFile's checks: what every reader
+ * of docs after indexing (the answer path, cards, read_section) uses, so they agree with the index.
+ */
+export async function readDocText(root: string, absPath: string, maxBytes: number, options?: DocFileReadOptions): Promise<DocTextRead> {
+  const read = await readDocFile(root, absPath, maxBytes, options);
+  if (!read.ok) return read;
+  if (looksBinary(read.bytes)) return { ok: false, reason: "binary", detail: "contains NUL bytes" };
+  const { text, hadInvalidUtf8 } = decodeText(read.bytes);
+  return { ok: true, text, lines: splitLines(text), hadInvalidUtf8 };
 }

@@ -2,8 +2,6 @@
 // scanner that reads the file into Markdown blocks (./block.ts); MDX and notebooks are read as Markdown
 // line for line once mdx.ts or notebook.ts has made their lines Markdown. The chunker chunks those blocks;
 // the card, excerpt and citation code read the same blocks as a Markdown view of the file's lines.
-import { promises as fs } from "node:fs";
-import { decodeText, splitLines } from "../fileText.js";
 import { scanAsciidoc } from "./asciidoc.js";
 import type { ScannedDocument } from "./block.js";
 import { scanHtml } from "./html.js";
@@ -68,16 +66,4 @@ export function markdownViewOf(source: string, lines: readonly string[], path: s
   if (asMarkdown) return asMarkdown;
   const doc = scanConvertedFormat(source, lines, path);
   return doc ? markdownView(lines.length, doc.blocks) : undefined;
-}
-
-/** A converted file's Markdown view (one entry per source line), as the indexer read it; undefined if unreadable. */
-export async function readMarkdownView(file: string): Promise<string[] | undefined> {
-  let source: string;
-  try {
-    source = decodeText(await fs.readFile(file)).text;
-  } catch {
-    return undefined;
-  }
-  const lines = splitLines(source);
-  return markdownViewOf(source, lines, file) ?? lines;
 }
