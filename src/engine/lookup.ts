@@ -57,8 +57,9 @@ export function definitionRow(chunk: Pick<ChunkRecord, "text"> | undefined, term
     if (ticked?.toLowerCase() !== term.toLowerCase()) continue;
     // Walk up to the header: the line above the |---| separator.
     let sep = i - 1;
-    while (sep > 0 && /^\s*\|/.test(lines[sep]!) && !/^\s*\|?\s*:?-{2,}/.test(lines[sep]!)) sep--;
-    if (sep < 1 || !/^\s*\|?\s*:?-{2,}/.test(lines[sep]!)) return undefined;
+    // `\s*(?:\|\s*)?`, not `\s*\|?\s*`: the same rows without trying every split of a run of spaces.
+    while (sep > 0 && /^\s*\|/.test(lines[sep]!) && !/^\s*(?:\|\s*)?:?-{2,}/.test(lines[sep]!)) sep--;
+    if (sep < 1 || !/^\s*(?:\|\s*)?:?-{2,}/.test(lines[sep]!)) return undefined;
     const header = cells(lines[sep - 1]!);
     const values = cells(row);
     const out: Record<string, string> = {};
