@@ -44,7 +44,7 @@ test("the Kelvin sign is the only character beyond ASCII whose lower case is ASC
   const foldsIntoAscii: number[] = [];
   for (let c = 0x80; c <= 0x10ffff; c++) {
     if (c >= 0xd800 && c <= 0xdfff) continue;
-    if (/^[\x00-\x7f]+$/.test(String.fromCodePoint(c).toLowerCase())) foldsIntoAscii.push(c);
+    if ([...String.fromCodePoint(c).toLowerCase()].every((ch) => ch.charCodeAt(0) < 0x80)) foldsIntoAscii.push(c);
   }
   assert.deepEqual(foldsIntoAscii, [0x212a]);
   assert.equal(foldName(`${KELVIN}afka.Lag`), `${KELVIN}afka.lag`);
