@@ -52,7 +52,7 @@ const ISSUE_CASES: Record<string, { files: (n: number) => Record<string, string>
   "issue-2-space-lines": { files: (n) => ({ "doc.md": METRIC_SECTION[".md"] + (" ".repeat(999) + "\n").repeat((n - 50) / 1000) }) },
   "issue-2-alert-blank-lines": { files: (n) => ({ "doc.md": METRIC_SECTION[".md"] + "> [!NOTE]" + "\n".repeat(n - 60) + "x\n" }) },
   "issue-3-gitignore": {
-    files: () => ({ ".gitignore": "*a*a*a*a*a*a*a*a*b\n", ["a".repeat(60)]: "a\n", "doc.md": METRIC_SECTION[".md"] + "Text.\n" }),
+    files: () => ({ ".gitignore": "*a*a*a*a*a*a*a*a*b\n", ["a".repeat(60) + ".md"]: "a\n", "doc.md": METRIC_SECTION[".md"] + "Text.\n" }),
   },
 };
 
