@@ -113,6 +113,9 @@ interface Row {
   error?: string;
 }
 
+/** The line of a child's stderr that names its error (Node ends with its own version line). */
+const errorLine = (stderr: string) => stderr.split("\n").find((l) => /Error|error:/.test(l)) ?? stderr.trim().split("\n").pop();
+
 if (values.case) {
   await runCase(values.case);
 } else {
@@ -123,11 +126,7 @@ if (values.case) {
     if (values.only && !name.startsWith(values.only)) continue;
     const r = spawnSync(process.execPath, [self, "--case", name, "--size", String(size)], { encoding: "utf8", timeout: timeoutS * 1000 });
     const last = r.stdout?.trim().split("\n").pop() ?? "";
-    const row: Row = r.signal
-      ? { name, timedOut: true }
-      : last.startsWith("{")
-        ? (JSON.parse(last) as Row)
-        : { name, error: (r.stderr ?? "").trim().split("\n").pop() };
+    const row: Row = r.signal ? { name, timedOut: true } : last.startsWith("{") ? (JSON.parse(last) as Row) : { name, error: errorLine(r.stderr ?? "") };
     rows.push(row);
     const cell = (v: number | undefined) => (v === undefined ? "-" : `${v} ms`).padStart(9);
     console.log(
