@@ -28,6 +28,7 @@ const { values } = parseArgs({
     only: { type: "string" },
     timeout: { type: "string", default: "60" },
     case: { type: "string" },
+    dir: { type: "string" },
   },
 });
 const size = Number(values.size);
@@ -70,11 +71,11 @@ function allCases(): Record<string, (n: number) => Record<string, string>> {
 
 const ms = (t0: number) => Math.round(performance.now() - t0);
 
-/** One case, in this process: index, then ask, context and hover, each timed. */
-async function runCase(name: string): Promise<void> {
+/** One case, in this process, in `dir` (made here): index, then ask, context and hover, each timed. */
+async function runCase(name: string, dir: string): Promise<void> {
   const make = allCases()[name];
   if (!make) throw new Error(`no case ${name}`);
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "docent-pathological-answer-"));
+  await fs.mkdir(dir, { recursive: true });
   try {
     const files = make(size);
     for (const [rel, text] of Object.entries(files)) await fs.writeFile(path.join(dir, rel), text);
@@ -117,14 +118,18 @@ interface Row {
 const errorLine = (stderr: string) => stderr.split("\n").find((l) => /Error|error:/.test(l)) ?? stderr.trim().split("\n").pop();
 
 if (values.case) {
-  await runCase(values.case);
+  await runCase(values.case, values.dir ?? (await fs.mkdtemp(path.join(os.tmpdir(), "docent-pathological-answer-"))));
 } else {
   const self = fileURLToPath(import.meta.url);
   const timeoutS = Number(values.timeout);
   const rows: Row[] = [];
+  // Each case's folder is under one root this process removes: a case stopped at the timeout cannot clean up.
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), "docent-pathological-answer-"));
   for (const name of Object.keys(allCases())) {
     if (values.only && !name.startsWith(values.only)) continue;
-    const r = spawnSync(process.execPath, [self, "--case", name, "--size", String(size)], { encoding: "utf8", timeout: timeoutS * 1000 });
+    const dir = path.join(root, name);
+    const r = spawnSync(process.execPath, [self, "--case", name, "--dir", dir, "--size", String(size)], { encoding: "utf8", timeout: timeoutS * 1000 });
+    await fs.rm(dir, { recursive: true, force: true });
     const last = r.stdout?.trim().split("\n").pop() ?? "";
     const row: Row = r.signal ? { name, timedOut: true } : last.startsWith("{") ? (JSON.parse(last) as Row) : { name, error: errorLine(r.stderr ?? "") };
     rows.push(row);
@@ -136,5 +141,6 @@ if (values.case) {
   const slowest = (key: "askMs" | "contextMs" | "hoverMs") => rows.reduce<Row | undefined>((a, b) => ((b[key] ?? 0) > (a?.[key] ?? -1) ? b : a), undefined);
   const worst = Object.fromEntries((["askMs", "contextMs", "hoverMs"] as const).map((k) => [k, { name: slowest(k)?.name, ms: slowest(k)?.[k] }]));
   const over = rows.filter((r) => r.timedOut || r.error || Math.max(r.askMs ?? 0, r.contextMs ?? 0, r.hoverMs ?? 0) >= 2000).map((r) => r.name);
+  await fs.rm(root, { recursive: true, force: true });
   console.log(JSON.stringify({ mode: "answer path", size, worst, over2s: over, results: rows }));
 }
