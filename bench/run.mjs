@@ -12,6 +12,8 @@ const runs = [
   { name: "model-medium", script: "out/bench/modelBench.js", args: ["--model", "medium", "--questions", "3"] },
   // Hostile documents at the 2 MB size limit: time to index each, and the worst case (target: under 2 s).
   { name: "pathological", script: "out/bench/pathological.js", args: [] },
+  // The answer path (ask without a model, eval --context, the hover's card) over the same shapes at 200 KB (target: each under 2 s).
+  { name: "pathological-answer", script: "out/bench/pathologicalAnswer.js", args: [] },
   // 1, 4 and 16 Docent clients against one llama-server against each with its own model (needs the
   // llama-server that scripts/install-test-deps.sh builds; skipped with a note when it is missing).
   ...(process.env.DOCENT_BENCH_SKIP_SERVER ? [] : [{ name: "server-load", script: "out/bench/serverLoad.js", args: [] }]),

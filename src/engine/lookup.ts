@@ -3,7 +3,7 @@
 // from these, so both say the same thing about the same docs.
 import type { DocsIndex } from "./index/docsIndex.js";
 import { headingLabel, type ChunkRecord } from "./index/types.js";
-import { isDefinableName } from "../shared/names.js";
+import { foldName, isDefinableName, namesIn } from "../shared/names.js";
 import type { Definition, SearchSection } from "../shared/protocol.js";
 
 /** Longest section text in a search result, in characters. */
@@ -57,8 +57,9 @@ export function definitionRow(chunk: Pick<ChunkRecord, "text"> | undefined, term
     if (ticked?.toLowerCase() !== term.toLowerCase()) continue;
     // Walk up to the header: the line above the |---| separator.
     let sep = i - 1;
-    while (sep > 0 && /^\s*\|/.test(lines[sep]!) && !/^\s*\|?\s*:?-{2,}/.test(lines[sep]!)) sep--;
-    if (sep < 1 || !/^\s*\|?\s*:?-{2,}/.test(lines[sep]!)) return undefined;
+    // `\s*(?:\|\s*)?`, not `\s*\|?\s*`: the same rows without trying every split of a run of spaces.
+    while (sep > 0 && /^\s*\|/.test(lines[sep]!) && !/^\s*(?:\|\s*)?:?-{2,}/.test(lines[sep]!)) sep--;
+    if (sep < 1 || !/^\s*(?:\|\s*)?:?-{2,}/.test(lines[sep]!)) return undefined;
     const header = cells(lines[sep - 1]!);
     const values = cells(row);
     const out: Record<string, string> = {};
@@ -77,7 +78,12 @@ export function definitionRow(chunk: Pick<ChunkRecord, "text"> | undefined, term
  */
 export function defineName(index: DocsIndex, name: string): Definition | undefined {
   if (!isDefinableName(name)) return undefined;
-  const [hit] = index.exactTermHits(name, undefined, 1);
+  // One name, answered for itself (or for the defined name it misspells): exactTermHits reads every
+  // name in a question, and "unknown.name s.m" must not be answered as s.m.
+  const names = namesIn(name);
+  if (names.length !== 1) return undefined;
+  const wanted = foldName(names[0]!);
+  const hit = index.exactTermHits(wanted, undefined, 1).find((h) => (h.askedAs ?? h.term) === wanted);
   if (!hit) return undefined;
   const chunk = index.getChunk(hit.chunkId);
   if (!chunk) return undefined;

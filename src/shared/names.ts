@@ -16,6 +16,21 @@ export function isDefinableName(name: string): boolean {
   return /[._\-:/]/.test(name);
 }
 
+/**
+ * A name as the defined-terms index keys it: lower case, except that the Kelvin sign (U+212A) stays
+ * itself. It is the one character beyond ASCII whose lower case is ASCII ("k"), so folding it would
+ * make a look-alike (`\u212Aafka.lag`) the same name as `kafka.lag`: a doc could define, or be
+ * answered as, a name it does not spell.
+ */
+export function foldName(name: string): string {
+  return name.includes("\u212A")
+    ? name
+        .split("\u212A")
+        .map((part) => part.toLowerCase())
+        .join("\u212A")
+    : name.toLowerCase();
+}
+
 /** Every name in a text, in order. */
 export function namesIn(text: string): string[] {
   return [...text.matchAll(new RegExp(NAME_SOURCE, "gu"))].map((m) => m[0]);

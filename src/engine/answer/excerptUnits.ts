@@ -40,12 +40,18 @@ export function admonitionName(line: string): string | undefined {
   return name ? name[0]!.toUpperCase() + name.slice(1).toLowerCase() : undefined;
 }
 
+/**
+ * Quotes nested deeper than this are read as the text of the innermost one: each level is a
+ * recursive parse, and a line of 200,000 ">" overflowed the stack (and copied the line per level).
+ */
+const MAX_QUOTE_DEPTH = 8;
+
 /** The section's readable units (headings, comments and link definitions left out). */
 export function unitsOf(lines: readonly string[]): Unit[] {
   const units: Unit[] = [];
   let block = 0;
   let quotes = 0;
-  const parse = (lines: readonly string[], base: number, quote?: Unit["quote"]) => {
+  const parse = (lines: readonly string[], base: number, quote?: Unit["quote"], depth = 0) => {
     let paragraph: string[] = [];
     let paragraphLine = 0;
     let lineOf = 0;
@@ -154,7 +160,7 @@ export function unitsOf(lines: readonly string[]): Unit[] {
         label = alert;
         continue;
       }
-      if (t.startsWith(">")) {
+      if (t.startsWith(">") && depth < MAX_QUOTE_DEPTH) {
         endList();
         // The whole quote, read as a section of its own; an alert marker at its top labels it.
         const inner: string[] = [];
@@ -163,7 +169,7 @@ export function unitsOf(lines: readonly string[]): Unit[] {
         i--;
         const name = admonitionName(inner[0] ?? "");
         if (name) inner[0] = "";
-        parse(inner, base + first, { id: quotes++, ...(name ? { label: name } : {}) });
+        parse(inner, base + first, { id: quotes++, ...(name ? { label: name } : {}) }, depth + 1);
         block++;
         continue;
       }

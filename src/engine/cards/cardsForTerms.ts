@@ -4,6 +4,7 @@ import { headingLabel } from "../index/types.js";
 import type { DefinitionCard } from "../../shared/cards.js";
 import { fileLinesOf, DocLines } from "../index/search/fileLines.js";
 import { buildCard } from "./definitionCard.js";
+import { foldName } from "../../shared/names.js";
 
 /** At most this many cards top an answer: a question rarely names more than two things. */
 export const MAX_CARDS = 2;
@@ -41,6 +42,6 @@ export async function cardsForTerms(index: DocsIndex, termHits: TermHit[], cache
 /** The card of a name the docs define (for hovers and `define`), or undefined. */
 export async function cardForName(index: DocsIndex, name: string): Promise<DefinitionCard | undefined> {
   const cache = new DocLines(index);
-  const defs = index.exactTermHits(name, undefined, 3).filter((d) => d.term === name.toLowerCase());
+  const defs = index.exactTermHits(name, undefined, 3).filter((d) => d.term === foldName(name));
   return (await cardsForTerms(index, defs, cache, 1))[0];
 }

@@ -86,8 +86,9 @@ export function firstProse(lines: readonly string[]): string | undefined {
 function definitionListEntry(lines: readonly string[], term: string): { description: string; index: number } | undefined {
   for (let i = 0; i + 1 < lines.length; i++) {
     if (plainInline(lines[i]!).toLowerCase() !== term.toLowerCase()) continue;
-    const m = /^:\s+(.*)$/.exec(lines[i + 1]!);
-    if (m) return { description: clip(plainInline(m[1]!)), index: i };
+    // ": definition" (a colon, then white space); not /^:\s+(.*)$/, whose \s+ and .* split a run of spaces every way.
+    const next = lines[i + 1]!;
+    if (next.startsWith(":") && next.length > 1 && next.slice(1, 2).trim() === "") return { description: clip(plainInline(next.slice(1))), index: i };
   }
   return undefined;
 }

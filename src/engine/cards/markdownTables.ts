@@ -13,14 +13,30 @@ export interface MarkdownTable {
   rows: TableRow[];
 }
 
-const DELIMITER = /^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$/;
-
 export function isTableLine(line: string): boolean {
   return /^\s*\|/.test(line);
 }
 
+/** One cell of a delimiter row, trimmed: `---`, `:--`, `--:` or `:-:` (two dashes at least). */
+function isDelimiterCell(cell: string): boolean {
+  const start = cell.startsWith(":") ? 1 : 0;
+  const end = cell.length > start && cell.endsWith(":") ? cell.length - 1 : cell.length;
+  if (end - start < 2) return false;
+  for (let i = start; i < end; i++) if (cell[i] !== "-") return false;
+  return true;
+}
+
+/**
+ * A table's delimiter row (`| --- | :-: |`, with or without outer pipes). A scan of the cells, not a
+ * pattern: /^\s*\|?\s*:?-{2,}.../ tried every split of a run of spaces between its two \s*, so a
+ * line of 40,000 spaces under a line holding "|" took seconds on every answer and hover.
+ */
 export function isDelimiterRow(line: string): boolean {
-  return DELIMITER.test(line);
+  let row = line.trim();
+  if (!row.includes("-")) return false;
+  if (row.startsWith("|")) row = row.slice(1);
+  if (row.endsWith("|")) row = row.slice(0, -1);
+  return row.split("|").every((cell) => isDelimiterCell(cell.trim()));
 }
 
 /** A row's cells: split at pipes that are neither escaped (`\|`) nor inside backticks. */

@@ -1,7 +1,7 @@
 // A query as the docs would spell it: each word the docs never use is matched to the docs' own
 // words within a few edits (spelling.ts), and a name the docs do not define to the defined names.
 // A word the docs do use is never corrected: correct spellings always win.
-import { namesIn } from "../../../shared/names.js";
+import { foldName, namesIn } from "../../../shared/names.js";
 import { cjkWords, hasCjk, scriptRuns } from "./cjkWords.js";
 import { maxEditsFor, WordBuckets } from "./spelling.js";
 import { CAMEL_BOUNDARY, STOP_WORDS, tokenize } from "./tokenizer.js";
@@ -96,7 +96,7 @@ export function spellQuery(source: SpellingSource, text: string): QuerySpelling 
     if (pieces.length && read(word, false)) continue;
     for (const piece of pieces.length ? pieces : [word]) read(piece, true);
   }
-  for (const name of new Set(namesIn(text).map((n) => n.toLowerCase()))) {
+  for (const name of new Set(namesIn(text).map(foldName))) {
     if (!/[._\-/:]/.test(name) || source.hasDefinedName(name) || lookups++ >= MAX_LOOKUPS) continue;
     const to = source.suggestNames(name);
     if (to.length) result.names.push({ from: name, to });

@@ -10,6 +10,7 @@ import type { IndexContents } from "../indexContents.js";
 import type { ChunkRecord, SearchHit } from "../types.js";
 import type { MatchSource } from "../../../shared/answer.js";
 import type { Logger } from "../../util/logger.js";
+import { foldName } from "../../../shared/names.js";
 
 export interface SearchOptions {
   /** How many hits to return (default 10). */
@@ -62,7 +63,7 @@ export class Searcher {
    * only costs a sort of its definitions, not a fetch of each chunk.
    */
   exactTermHits(query: string, textScores?: Map<number, number>, limit = 10): TermHit[] {
-    const backticked = new Set([...query.matchAll(/`([^`]+)`/g)].map((m) => m[1]!.toLowerCase()));
+    const backticked = new Set([...query.matchAll(/`([^`]+)`/g)].map((m) => foldName(m[1]!)));
     const defs: (TermHit & { strength: number; score: number })[] = [];
     for (const candidate of identifierCandidates(query)) {
       // Plain words are left to ranking; only identifier-like names (or quoted ones) are exact.

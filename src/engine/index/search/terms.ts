@@ -1,6 +1,6 @@
 // The defined-terms index: names the docs define (in headings, the first column of definition
 // tables, definition lists) map to the chunks that define them, for exact lookup.
-import { WHOLE_NAME } from "../../../shared/names.js";
+import { foldName, WHOLE_NAME } from "../../../shared/names.js";
 import type { ChunkRecord } from "../types.js";
 
 /** Higher is stronger: a heading that names the term beats a table row that lists it. */
@@ -23,7 +23,7 @@ function normaliseTerm(raw: string): string | undefined {
     .replace(/^\[|\]$/g, "")
     .trim();
   if (t.length < 2 || t.length > 120 || !WHOLE_NAME.test(t)) return undefined;
-  return t.toLowerCase();
+  return foldName(t);
 }
 
 /**
@@ -135,12 +135,12 @@ export class TermIndex {
 
   /** Definitions of a term, strongest first. */
   lookup(term: string): TermDefinition[] {
-    const defs = this.byTerm.get(term.toLowerCase());
+    const defs = this.byTerm.get(foldName(term));
     return defs ? [...defs].sort((a, b) => b.strength - a.strength) : [];
   }
 
   has(term: string): boolean {
-    return this.byTerm.has(term.toLowerCase());
+    return this.byTerm.has(foldName(term));
   }
 
   get size(): number {

@@ -3,7 +3,7 @@
 // (for exact matches) and also split into their parts (so "request duration" finds them).
 // Chinese, Japanese and Korean runs are cut into words by cjkWords.ts.
 import { components } from "@orama/orama";
-import { namesIn } from "../../../shared/names.js";
+import { foldName, namesIn } from "../../../shared/names.js";
 import { cjkWords, hasCjk, scriptRuns } from "./cjkWords.js";
 import { forwardFinder, forwardScanner, isRegexSpace } from "./textScanners.js";
 
@@ -184,5 +184,5 @@ function pushWord(word: string, out: string[], words: string[]): void {
 
 /** Candidate identifiers in free text, for exact term lookup (`a.b.c`, `snake_case`, `kebab-name`). */
 export function identifierCandidates(text: string): string[] {
-  return [...new Set(namesIn(text).map((n) => n.toLowerCase()))];
+  return [...new Set(namesIn(text).map(foldName))];
 }
