@@ -132,14 +132,8 @@ function methodBefore(text: string, open: number): string | undefined {
   while (p >= stop && isSpaceCode(text.charCodeAt(p))) p--;
   // The name passed by keyword: Python `name="..."`, C# `name: "..."`.
   const sep = text.charCodeAt(p);
-  if (
-    (sep === 61 /* = */ || sep === 58) /* : */ &&
-    text
-      .slice(p - 4, p)
-      .trimEnd()
-      .endsWith("name")
-  ) {
-    p -= 1;
+  if (sep === 61 /* = */ || sep === 58 /* : */) {
+    p--;
     while (p >= stop && isSpaceCode(text.charCodeAt(p))) p--;
     if (text.slice(p - 3, p + 1) !== "name" || isIdentCode(text.charCodeAt(p - 4))) return undefined;
     p -= 4;
