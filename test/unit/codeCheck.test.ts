@@ -87,6 +87,10 @@ test("the names table holds the cards' facts, deprecations with their replacemen
   assert.deepEqual(names.get("feature_flag.provider_name")!.deprecated, { replacement: "feature_flag.provider.name" });
   assert.equal(names.get("rpc.message.id")!.deprecated?.replacement, undefined, "deprecated with no replacement named");
   assert.ok(table.names.length > 1000, `${table.names.length} names`);
+  assert.ok(table.templates?.includes("http.request.header."), "the templated http.request.header.<key>");
+  // A definition with facts, not the stronger heading elsewhere (aws-lambda.md) whose paragraph is about something else.
+  const destination = names.get("messaging.destination.name")!;
+  assert.deepEqual([destination.kind, destination.description], ["string", "The message destination name"]);
   assert.equal(await definedNamesTable(index), table, "the same index version gives the same table");
 });
 

@@ -16,6 +16,11 @@ const USE_INSTEAD = new RegExp(`\\buse\\s+${NAME}\\s+instead`, "i");
 /** HTML anchors around a table's first cell (`<a id="x">\`x\`</a>`, the OTel registry's style) hide the name from the card reader. */
 const ANCHOR_TAG = /<\/?a\b[^>\n]*>/gi;
 
+/** `a.b.<key>` in a code span: a name the docs define for every `key`. */
+const TEMPLATE = /`([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)\.<[a-z_-]+>`/gi;
+/** Definitions of one name tried for a card with facts. */
+const MAX_DEFINITIONS_TRIED = 4;
+
 let builds = 0;
 const built = new WeakMap<object, { key: string; table: DefinedNamesTable }>();
 
@@ -29,23 +34,47 @@ export async function definedNamesTable(index: DocsIndex): Promise<DefinedNamesT
   const names: DefinedName[] = [];
   for (const [term, defs] of terms.entries()) {
     if (!term.includes(".")) continue; // the check and completion work on dotted names only
-    const strongest = [...defs].sort((a, b) => b.strength - a.strength)[0];
-    if (!strongest) continue;
-    const card = (await cardWithFacts(index, strongest.chunkId, term, cache)) ?? undefined;
-    const chunk = index.getChunk(strongest.chunkId);
+    // The strongest definition that gives facts (a heading elsewhere may name the term more strongly
+    // than its registry row does): the first few are tried, strongest first.
+    const ranked = [...defs].sort((a, b) => b.strength - a.strength).slice(0, MAX_DEFINITIONS_TRIED);
+    let card: DefinitionCard | undefined;
+    for (const def of ranked) {
+      const found = await cardWithFacts(index, def.chunkId, term, cache);
+      card ??= found;
+      if (hasFacts(found)) {
+        card = found;
+        break;
+      }
+    }
+    const chunk = index.getChunk(ranked[0]?.chunkId ?? -1);
     if (!chunk) continue;
     names.push(card ? fromCard(card) : { name: term, path: chunk.relPath, line: chunk.startLine });
   }
   names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const table = { version: `${++builds}:${key}`, names };
+  const table = { version: `${++builds}:${key}`, names, templates: templatesIn(index) };
   built.set(terms, { key, table });
   return table;
+}
+
+const hasFacts = (card: DefinitionCard | undefined) => Boolean(card?.kind || card?.unit || card?.stability);
+
+/**
+ * The templated names the docs define (`http.request.header.<key>`), as their fixed part with its
+ * dot (`http.request.header.`): the term index keeps no name with `<key>` in it.
+ */
+function templatesIn(index: DocsIndex): string[] {
+  const found = new Set<string>();
+  for (const chunk of index.allChunks()) {
+    if (!chunk.text.includes(".<")) continue;
+    for (const m of chunk.text.matchAll(TEMPLATE)) found.add(`${m[1]!.toLowerCase()}.`);
+  }
+  return [...found].sort();
 }
 
 /** The card of a term's defining chunk; when its file's table hides the name in an anchor, the card read from the chunk without anchors. */
 async function cardWithFacts(index: DocsIndex, chunkId: number, term: string, cache: Map<string, string[] | undefined>): Promise<DefinitionCard | undefined> {
   const card = await cardFromChunk(index, chunkId, term, cache);
-  if (card?.kind || card?.unit || card?.stability) return card;
+  if (hasFacts(card)) return card;
   const chunk = index.getChunk(chunkId);
   if (!chunk || !chunk.text.includes("<a")) return card;
   const lines = chunk.text.replace(ANCHOR_TAG, "").split("\n");

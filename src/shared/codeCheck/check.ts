@@ -39,8 +39,11 @@ export function checkText(text: string, family: LanguageFamily, names: DefinedNa
     if (lines.ignored(lit.start)) continue;
     const at = { name: value, start: lit.start, end: lit.end, ...lines.position(lit.start) };
     if (!def) {
-      if (names.isGroup(value)) continue; // `system.cpu`: the group of `system.cpu.time` and its kin
+      // `system.cpu`: the group of `system.cpu.time` and its kin; `http.request.header.x-id`: a templated name.
+      if (names.isGroup(value) || names.fitsTemplate(value)) continue;
       const near = names.near(value);
+      // A name near no defined one is flagged only where the docs use its first segments.
+      if (!near.length && !names.usesPrefix(value)) continue;
       findings.push(
         near.length
           ? { ...at, kind: "misspelled", suggestions: near, message: `"${value}" is not defined in the docs. Did you mean "${near[0]}"?` }

@@ -26,6 +26,9 @@ export class DefinedNamesIndex {
   private readonly byName = new Map<string, DefinedName>();
   private readonly namespaceCounts = new Map<string, number>();
   private readonly buckets = new WordBuckets();
+  private readonly templates: string[];
+  /** Every defined name's first two segments (`http.server`). */
+  private readonly prefixes = new Set<string>();
   /** Near names already looked up: a file repeats its names, and an edit re-checks the whole file. */
   private readonly nearMemo = new Map<string, string[]>();
   /** Lowercased names, sorted, for prefix completion by binary search. */
@@ -45,6 +48,32 @@ export class DefinedNamesIndex {
       }
     }
     this.sorted = [...this.byName.keys()].sort();
+    this.templates = table.templates ?? [];
+    for (const t of this.templates) {
+      const twoSegments = t.split(".").slice(0, 2).join(".");
+      this.prefixes.add(twoSegments);
+    }
+    for (const key of this.sorted) {
+      const parts = key.split(".");
+      if (parts.length >= 2) this.prefixes.add(`${parts[0]}.${parts[1]}`);
+    }
+  }
+
+  /** Whether a name fits a templated name of the docs (`http.request.header.x-forwarded-for`). */
+  fitsTemplate(name: string): boolean {
+    const key = name.toLowerCase();
+    return this.templates.some((t) => key.startsWith(t) && key.length > t.length);
+  }
+
+  /**
+   * Whether the docs use the name's first segments: its first segment for a two-segment name, its
+   * first two for a longer one (`test.hook.attribute` is the code's own name when the docs only
+   * define `test.case.*` and `test.suite.*`).
+   */
+  usesPrefix(name: string): boolean {
+    const parts = name.toLowerCase().split(".");
+    if (parts.length === 2) return this.isNamespace(parts[0]!);
+    return this.prefixes.has(`${parts[0]}.${parts[1]}`);
   }
 
   get size(): number {

@@ -26,6 +26,8 @@ export interface DefinedNamesTable {
   /** Changes whenever the defined names may have changed (the engine's term index generation and chunk count). */
   version: string;
   names: DefinedName[];
+  /** Templated names' fixed parts with their dot (`http.request.header.` of `http.request.header.<key>`): any name under one is defined. */
+  templates?: string[];
 }
 
 export type FindingKind = "undefined" | "misspelled" | "deprecated" | "unit" | "instrument";
