@@ -45,7 +45,7 @@ export function registerCodeActions(diagnostics: CodeDiagnostics): vscode.Dispos
         const actions: vscode.CodeAction[] = [];
         for (const diagnostic of context.diagnostics) {
           if (diagnostic.source !== DIAGNOSTIC_SOURCE) continue;
-          const finding = diagnostics.findingFor(document.uri, diagnostic);
+          const finding = diagnostics.findingFor(document, diagnostic);
           if (finding) actions.push(...actionsFor(document, diagnostic, finding));
         }
         return actions;

@@ -16,7 +16,7 @@ export class CodeDiagnostics extends Disposable {
   private readonly collection = this.register(vscode.languages.createDiagnosticCollection("docent"));
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** Each checked document's findings beside its diagnostics, for the quick fixes. */
-  private readonly findings = new Map<string, { diagnostics: vscode.Diagnostic[]; findings: Finding[] }>();
+  private readonly findings = new Map<string, { version: number; diagnostics: vscode.Diagnostic[]; findings: Finding[] }>();
 
   constructor(private readonly names: CodeNames) {
     super();
@@ -75,13 +75,16 @@ export class CodeDiagnostics extends Disposable {
       return diagnostic;
     });
     this.collection.set(document.uri, diagnostics);
-    this.findings.set(document.uri.toString(), { diagnostics, findings });
+    this.findings.set(document.uri.toString(), { version: document.version, diagnostics, findings });
   }
 
-  /** The finding behind one of this collection's diagnostics. */
-  findingFor(uri: vscode.Uri, diagnostic: vscode.Diagnostic): Finding | undefined {
-    const entry = this.findings.get(uri.toString());
-    if (!entry) return undefined;
+  /**
+   * The finding behind one of this collection's diagnostics, while the document is still the
+   * version it was checked at (a fix computed on older text would edit the wrong characters).
+   */
+  findingFor(document: vscode.TextDocument, diagnostic: vscode.Diagnostic): Finding | undefined {
+    const entry = this.findings.get(document.uri.toString());
+    if (!entry || entry.version !== document.version) return undefined;
     const i = entry.diagnostics.findIndex(
       (d) => d === diagnostic || (d.range.isEqual(diagnostic.range) && d.code === diagnostic.code && d.message === diagnostic.message),
     );
