@@ -84,6 +84,7 @@ export default defineConfig(
       "webview/dev/out/",
       "webview/dev/**/*.js",
       "test/fixtures/models/",
+      "test/fixtures/codeCheck/",
       "bench/results/",
       "samples/",
     ],

@@ -10,6 +10,8 @@ const runs = [
   { name: "index-x10", script: "out/bench/indexBench.js", args: ["--copies", "10"] },
   { name: "model-small", script: "out/bench/modelBench.js", args: ["--model", "small"] },
   { name: "model-medium", script: "out/bench/modelBench.js", args: ["--model", "medium", "--questions", "3"] },
+  // The code check: the defined-names table, diagnostics for a 5,000-line file per language, completion.
+  { name: "code-check", script: "out/bench/codeCheckBench.js", args: [] },
   // Hostile documents at the 2 MB size limit: time to index each, and the worst case (target: under 2 s).
   { name: "pathological", script: "out/bench/pathological.js", args: [] },
   // The answer path (ask without a model, eval --context, the hover's card) over the same shapes at 200 KB (target: each under 2 s).

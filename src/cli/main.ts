@@ -6,6 +6,7 @@ import { datasetCommand, feedbackCommand } from "./finetuneCommands.js";
 import { evalCommand, indexCommand, searchCommand } from "./indexCommands.js";
 import { mcpCommand } from "./mcp/command.js";
 import { defineCommand } from "./defineCommand.js";
+import { checkCommand } from "./checkCommand.js";
 
 const USAGE = `Usage: docent <command> [options]
 
@@ -17,6 +18,10 @@ Commands:
   define <dir> <name> [--json]
       A defined name's card (instrument or type, unit, description, attributes, where); a misspelt
       name gets the nearest defined name's, with "Did you mean". Exit code 1 when nothing matches.
+  check <code dir> --docs <docs dir> [--json] [--sarif <file>]
+      Names in the code's string literals against the names the docs define: undefined, misspelled
+      and deprecated names, and metric calls whose instrument or unit differs from the docs
+      (docs/code-check.md). Exit code 1 when anything is found.
   eval --docs <dir> --questions <file.jsonl> [--draft-from answer [--draft-noise P] [--seed S] [--draft-when-needed]] [--json]
       Retrieval quality at file level: hit@5, recall@5, mrr@10, search latency, and the questions
       whose answer without a model says "not covered" (not_covered).
@@ -55,6 +60,7 @@ export const COMMANDS: Record<string, Command> = {
   index: indexCommand,
   search: searchCommand,
   define: defineCommand,
+  check: checkCommand,
   eval: evalCommand,
   ask: askCommand,
   dataset: datasetCommand,

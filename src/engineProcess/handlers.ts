@@ -3,6 +3,7 @@
 // The type is the table's, so a request without a handler here does not compile.
 import type { CancellationToken } from "vscode-languageserver/node";
 import type { Engine } from "../engine/engine.js";
+import { definedNamesTable } from "../engine/cards/definedNames.js";
 import type { DatasetProgressParams, EngineRequestHandlers, GpuPackageProgressParams } from "../shared/protocol.js";
 
 export interface EngineHost {
@@ -33,6 +34,13 @@ export function engineRequestHandlers(host: EngineHost): EngineRequestHandlers {
       if (!engine) return null;
       await engine.whenIndexOpen();
       return (await engine.defineWithCard(params.name)) ?? null;
+    },
+    definedNames: async (params) => {
+      const engine = host.engine();
+      if (!engine) return null;
+      await engine.whenIndexOpen();
+      const table = await definedNamesTable(engine.docsIndex);
+      return table.version === params.known ? null : table;
     },
     exampleQuestions: async (params) => {
       const engine = host.engine();

@@ -8,6 +8,7 @@ import type { EngineSettings, EngineStatus, ModelFailure } from "../shared/proto
 import { DocentAgents } from "./agents.js";
 import { affectsDocent, affectsWatcher, engineSettings } from "./config.js";
 import { ChatViewProvider } from "./chat/chatViewProvider.js";
+import { CodeCheck } from "./code/codeCheck.js";
 import { registerCommands } from "./commands.js";
 import type { DocentContext } from "./context.js";
 import { Disposable } from "./disposable.js";
@@ -38,6 +39,7 @@ class DocentExtension extends Disposable implements DocentContext, TestedExtensi
   readonly serverKey: ServerApiKey;
   private readonly downloadFailures: FailedDownloads;
   private readonly explain: ExplainContext;
+  private readonly codeCheck: CodeCheck;
   private startSettings?: EngineSettings;
   /** The model failure last shown (one notification per failure). */
   private shownFailure = "";
@@ -62,6 +64,7 @@ class DocentExtension extends Disposable implements DocentContext, TestedExtensi
     this.register(registerModelStatusDocument());
     this.downloadFailures = new FailedDownloads(extensionContext.globalState);
     this.explain = this.register(new ExplainContext(() => this.client));
+    this.codeCheck = this.register(new CodeCheck(() => this.client, log));
     this.agents = this.register(new DocentAgents({ context: extensionContext, log, engine: () => this.client, roots: () => this.roots() }));
     for (const d of registerCommands(this)) this.register(d);
     this.register(
@@ -239,6 +242,7 @@ class DocentExtension extends Disposable implements DocentContext, TestedExtensi
         this.indexKey = key;
         this.explain.indexChanged();
       }
+      this.codeCheck.indexChanged();
       this.welcome(status);
       for (const w of this.statusWaiters.splice(0)) w(status);
     }

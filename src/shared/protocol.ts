@@ -7,6 +7,7 @@
 import { NotificationType, NotificationType0, RequestType, RequestType0, type CancellationToken } from "vscode-languageserver-protocol";
 import type { AnswerEvent, AnswerResult } from "./answer.js";
 import type { DefinitionCard } from "./cards.js";
+import type { DefinedNamesTable } from "./codeCheck/types.js";
 import type { PipelineSettings } from "./pipelineSettings.js";
 
 // ------------------------------------------------------------------ start-up and settings
@@ -284,6 +285,11 @@ export const engineRequests = {
   reindex: new RequestType0<ReindexResult, void>("docent/reindex"),
   /** The definition of a name (for hovers); null when the docs define no such name. */
   define: new RequestType<DefineParams, Definition | null, void>("docent/define"),
+  /**
+   * Every dotted name the docs define with its card's facts (completion and the code check in the
+   * editor), asked at each "ready"; null when the table is still the version the extension holds.
+   */
+  definedNames: new RequestType<{ known?: string }, DefinedNamesTable | null, void>("docent/definedNames"),
   /** A few questions about names the docs define, for the chat's empty state; [] before the index is open. */
   exampleQuestions: new RequestType<{ count?: number }, ExampleQuestion[], void>("docent/exampleQuestions"),
   /** The sections that best match a query (full text, exact defined names first); needs only the index. */

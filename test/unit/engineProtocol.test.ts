@@ -76,6 +76,7 @@ test("the table keeps the method names on the wire", () => {
       "docent/ask",
       "docent/reindex",
       "docent/define",
+      "docent/definedNames",
       "docent/exampleQuestions",
       "docent/search",
       "docent/feedback",

@@ -7,7 +7,8 @@ import { hoverMarkdown } from "./hoverMarkdown.js";
 
 export function registerDefinitionHover(engine: () => EngineClient | undefined): vscode.Disposable {
   return vscode.languages.registerHoverProvider(
-    { scheme: "file" },
+    // Untitled editors too: where people try things first (a `file` selector alone left them without hovers).
+    [{ scheme: "file" }, { scheme: "untitled" }],
     {
       async provideHover(document, position, token) {
         const client = engine();

@@ -5,6 +5,7 @@ import { registerAgentsSuite } from "./agents.test.js";
 import { registerExtensionSuite } from "./extension.test.js";
 import { registerUxSuite } from "./ux.test.js";
 import { registerModelStatusSuite } from "./modelStatus.test.js";
+import { registerCodeCheckSuite } from "./codeCheck.test.js";
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: "bdd", color: false, timeout: 120_000, reporter: "spec" });
@@ -13,6 +14,7 @@ export function run(): Promise<void> {
   registerUxSuite();
   registerAgentsSuite();
   registerModelStatusSuite();
+  registerCodeCheckSuite();
   return new Promise((resolve, reject) => {
     mocha.run((failures) => (failures ? reject(new Error(`${failures} integration test(s) failed`)) : resolve()));
   });
