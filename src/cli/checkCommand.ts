@@ -9,6 +9,8 @@ import { isCheckedFamily, languageFamily } from "../shared/codeCheck/literals.js
 import { DefinedNamesIndex } from "../shared/codeCheck/namesIndex.js";
 import { sarifLog, type FileFindings } from "../shared/codeCheck/sarif.js";
 import { definedNamesTable } from "../engine/cards/definedNames.js";
+import { readDocFile } from "../engine/index/ingest/docFile.js";
+import { decodeText } from "../engine/index/ingest/fileText.js";
 import { parse, UsageError } from "./args.js";
 import { openEngine, requireDir, withEngine } from "./openEngine.js";
 import { jsonLine, safeText } from "./terminalText.js";
@@ -41,7 +43,11 @@ export async function checkCommand(argv: string[]): Promise<number> {
     let files = 0;
     for await (const file of codeFiles(codeDir)) {
       const family = languageFamily(path.extname(file).slice(1));
-      const text = await fs.readFile(file, "utf8");
+      // Read as docs are: a regular file inside the folder, opened without blocking, within the size limit
+      // (a file swapped for a FIFO or a link out of the folder after the listing is skipped).
+      const read = await readDocFile(codeDir, file, MAX_FILE_BYTES);
+      if (!read.ok) continue;
+      const text = decodeText(read.bytes).text;
       files++;
       const findings = checkText(text, family, names);
       if (findings.length) results.push({ path: path.relative(codeDir, file).split(path.sep).join("/"), findings });
