@@ -20,11 +20,12 @@ Commands:
   eval --docs <dir> --questions <file.jsonl> [--draft-from answer [--draft-noise P] [--seed S] [--draft-when-needed]] [--json]
       Retrieval quality at file level: hit@5, recall@5, mrr@10, search latency, and the questions
       whose answer without a model says "not covered" (not_covered).
-  eval --docs <dir> --questions <file.jsonl> --context [--context-size N] [--max-tokens N] [--json]
+  eval --docs <dir> --questions <file.jsonl> --context [--context-size N] [--max-tokens N] [--source-tokens N] [--json]
       No model needed: context recall (share of the reference answers' content words in the sources
       the model would get), visible recall (in the answer shown without a model, and in its first
       600 characters), the relevant files' whole text as a reference, context tokens used
-      (estimated, 4 characters a token) and the "not covered" answers.
+      (estimated, 4 characters a token) and the "not covered" answers. --source-tokens caps the
+      tokens the sources may take (a CPU's time budget).
   eval --docs <dir> --questions <file.jsonl> --answers [--model <m>] [--no-draft] [--json]
       Answer quality against reference answers: token F1, ROUGE-L, citation precision/recall,
       abstentions and time per answer.

@@ -32,6 +32,8 @@ export interface AskOptions {
   draft?: string;
   /** The turn before this one, for follow-ups ("and its unit?"). */
   previous?: PreviousTurn;
+  /** The most prompt tokens the sources may take (below what the context leaves them): `eval --context --source-tokens`. */
+  sourceTokens?: number;
 }
 
 /** How many ranked hits the model's context is filled from (the budget usually ends it first). */
@@ -202,7 +204,8 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
   }
   await stage("answer", async () => {
     const count = (t: string) => chat.countTokens(t, signal);
-    const budget = await contextBudget(asked, count, chat.contextSize, settings.answerMaxTokens, chat.countPromptTokens?.bind(chat));
+    const room = await contextBudget(asked, count, chat.contextSize, settings.answerMaxTokens, chat.countPromptTokens?.bind(chat));
+    const budget = Math.min(room, options.sourceTokens ?? room);
     result.sources = await modelSources(context, count, budget, sourceBlock);
     emit({ type: "sources", sources: result.sources });
     if (aborted()) return;
