@@ -34,8 +34,11 @@ Commands:
       words of 4+ letters; --typos-out writes the questions as evaluated, with their edits.
   ask <dir> "<question>" [--include <glob>]... [--exclude <glob>]... [--model <path|hf:uri>] [--embedding-model <path|hf:uri>]
       [--lora <path>[:scale]]... [--no-draft | --draft-always] [--gpu auto|off] [--threads N] [--context-size N] [--json]
+      [--first-token-seconds S]
       [--server <url> [--server-model <name>] [--server-embedding-model <name> [--server-embedding-url <url>]] [--server-timeout S]]
       Draft, retrieve and answer with citations. Without --model: the best sections and their links.
+      --first-token-seconds (default 8; 0: the whole context): the docs given to a local model are
+      what it reads in that time at its measured speed, never below 1,200 tokens.
       --server: answers from an OpenAI-compatible server (vLLM, llama-server, Ollama) instead of a
       local model; its API key is read from DOCENT_SERVER_API_KEY. See docs/team.md.
   dataset <dir> --model <path|hf:uri> --out <file.jsonl> [--per-section N] [--distractors K] [--seed S] [--limit N]

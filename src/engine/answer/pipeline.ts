@@ -13,6 +13,7 @@ import { condenseFollowUp, resolveFollowUp, type PreviousTurn } from "./followUp
 import { ANSWER_SYSTEM_PROMPT, DRAFT_SYSTEM_PROMPT, answerPrompt, contextBudget, sourceBlock } from "./answerPrompts.js";
 import { notCoveredNote, questionCoverage, spellingNote } from "./coverage.js";
 import { fileLinesOf } from "../index/search/fileLines.js";
+import { timedSourceBudget } from "./timeBudget.js";
 import { DEFAULT_PIPELINE, type PipelineSettings } from "../../shared/pipelineSettings.js";
 import type { AnswerEvent, AnswerResult, AnswerSourceWithText, Citation, Stage } from "../../shared/answer.js";
 
@@ -205,7 +206,13 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
   await stage("answer", async () => {
     const count = (t: string) => chat.countTokens(t, signal);
     const room = await contextBudget(asked, count, chat.contextSize, settings.answerMaxTokens, chat.countPromptTokens?.bind(chat));
-    const budget = Math.min(room, options.sourceTokens ?? room);
+    // The sources read within the target time at the model's measured speed (contextBudget's frame: the context less room, answer and margin).
+    const frameTokens = chat.contextSize - settings.answerMaxTokens - room - 64;
+    result.sourceBudget =
+      options.sourceTokens !== undefined
+        ? { tokens: Math.min(room, options.sourceTokens), limitedBy: "context" }
+        : timedSourceBudget({ seconds: settings.firstTokenSeconds, speed: chat.speed?.(), frameTokens, room });
+    const budget = result.sourceBudget.tokens;
     result.sources = await modelSources(context, count, budget, sourceBlock);
     emit({ type: "sources", sources: result.sources });
     if (aborted()) return;
