@@ -9,7 +9,10 @@ import { SOURCE_TOKENS_FLOOR, timedSourceBudget } from "../../src/engine/answer/
 import { ChatModel, getLlamaInstance } from "../../src/engine/model/local/llm.js";
 import { modelStatusLines } from "../../src/shared/modelStatusText.js";
 import { ensureTinyModels } from "../fixtures/tinyModels.js";
-import { makeTempDir } from "../helpers/tempDocs.js";
+import { makeTempDir, tempDocs } from "../helpers/tempDocs.js";
+import { DocsIndex } from "../../src/engine/index/docsIndex.js";
+import { answerQuestion, type PipelineEvent } from "../../src/engine/answer/pipeline.js";
+import type { ChatGenerator } from "../../src/engine/model/modelInterface.js";
 
 /**
  * Real figures of the Qwen2.5-0.5B-shaped F16 twin on the 2-core machine (issue 21): a
@@ -113,4 +116,48 @@ test("a loaded model measures its speed once per file and device, keeps it, and 
   assert.equal(other.speed()!.samples, 1);
   await other.dispose();
   assert.equal(Object.keys(JSON.parse(await fs.readFile(file, "utf8")) as object).length, 2);
+});
+
+test("while the model reads, the turn says how many tokens and about how long; Stop then ends it with the sources kept", async (t) => {
+  const root = await tempDocs({ "retention.md": "# Retention\n\nLogs keep a retention period of 30 days.\n" });
+  t.after(() => fs.rm(root, { recursive: true, force: true }));
+  const index = new DocsIndex([root]);
+  await index.update();
+  const models = await ensureTinyModels();
+  const model = await ChatModel.load(await getLlamaInstance("off"), models.chat, { gpu: "off", threads: 1, probe: false, speed: false });
+  t.after(() => model.dispose());
+  // The tiny model reads in milliseconds: it answers with the twin's measured speed (35 tokens/s), as on a slow CPU.
+  const slow: ChatGenerator = {
+    contextSize: model.contextSize,
+    countTokens: (text) => model.countTokens(text),
+    countPromptTokens: (system, user) => model.countPromptTokens(system, user),
+    generate: (request) => model.generate(request),
+    speed: () => refineSpeed(undefined, ONE_THREAD),
+  };
+  const question = "What retention period do logs keep?";
+  const stop = new AbortController();
+  const events: PipelineEvent[] = [];
+  const result = await answerQuestion(index, slow, question, {
+    settings: { draft: false },
+    signal: stop.signal,
+    onEvent: (e) => {
+      events.push(e);
+      // Stop as the model starts reading.
+      if (e.type === "notice" && e.text.startsWith("Reading")) stop.abort();
+    },
+  });
+  const notice = events.find((e) => e.type === "notice");
+  assert.ok(notice && notice.type === "notice");
+  const expected = result.tokens.answerPrompt / ((3348 * 1000) / 96_600) + 1 / 9.1;
+  assert.equal(notice.text, `Reading ${result.tokens.answerPrompt.toLocaleString("en-US")} tokens of docs… about ${Math.round(expected)} s`);
+  assert.ok(expected >= 2, String(expected));
+  assert.equal(result.aborted, true);
+  assert.equal(result.answer, "");
+  assert.equal(result.sources.length, 1);
+  assert.equal(result.sources[0]!.path, "retention.md");
+  assert.equal(events.at(-1)!.type, "done");
+  // Without a stop the same turn is answered, after the same notice.
+  const answered = await answerQuestion(index, slow, question, { settings: { draft: false, answerMaxTokens: 8 } });
+  assert.equal(answered.aborted, false);
+  assert.ok(answered.tokens.answer > 0);
 });

@@ -13,7 +13,7 @@ import { condenseFollowUp, resolveFollowUp, type PreviousTurn } from "./followUp
 import { ANSWER_SYSTEM_PROMPT, DRAFT_SYSTEM_PROMPT, answerPrompt, contextBudget, sourceBlock } from "./answerPrompts.js";
 import { notCoveredNote, questionCoverage, spellingNote } from "./coverage.js";
 import { fileLinesOf } from "../index/search/fileLines.js";
-import { timedSourceBudget } from "./timeBudget.js";
+import { readingNotice, readingSeconds, READING_NOTICE_SECONDS, timedSourceBudget } from "./timeBudget.js";
 import { DEFAULT_PIPELINE, type PipelineSettings } from "../../shared/pipelineSettings.js";
 import type { AnswerEvent, AnswerResult, AnswerSourceWithText, Citation, Stage } from "../../shared/answer.js";
 
@@ -218,6 +218,11 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
     if (aborted()) return;
     const prompt = answerPrompt(asked, result.sources);
     result.tokens.answerPrompt = await chat.countTokens(prompt, signal);
+    // Honest progress: on a slow device the wait before the first word is said, from the measured speed.
+    const speed = chat.speed?.();
+    const reading = speed ? readingSeconds(result.tokens.answerPrompt, speed) : 0;
+    if (reading >= READING_NOTICE_SECONDS) emit({ type: "notice", text: readingNotice(result.tokens.answerPrompt, reading) });
+    if (aborted()) return;
     let failure: GenerationFailure | undefined;
     const generation = await chat
       .generate({

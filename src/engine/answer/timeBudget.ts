@@ -32,3 +32,16 @@ export function timedSourceBudget(input: { seconds: number; speed: ModelSpeed | 
   const [tokens, limitedBy] = within >= room ? [room, "context" as const] : within <= floor ? [floor, "floor" as const] : [within, "time" as const];
   return { tokens, limitedBy, expectedSeconds: (tokens + frameTokens) / speed.promptTokensPerSecond + firstToken };
 }
+
+/** Seconds to read `promptTokens` and write the first token at the measured speed. */
+export function readingSeconds(promptTokens: number, speed: ModelSpeed): number {
+  return promptTokens / speed.promptTokensPerSecond + (speed.generationTokensPerSecond > 0 ? 1 / speed.generationTokensPerSecond : 0);
+}
+
+/** Below this many seconds of reading no progress is said: it would only flicker. */
+export const READING_NOTICE_SECONDS = 2;
+
+/** What the turn says while the model reads: "Reading 1,259 tokens of docs… about 36 s". */
+export function readingNotice(promptTokens: number, seconds: number): string {
+  return `Reading ${promptTokens.toLocaleString("en-US")} tokens of docs… about ${Math.max(1, Math.round(seconds))} s`;
+}
