@@ -116,6 +116,13 @@ test("a loaded model measures its speed once per file and device, keeps it, and 
   assert.equal(other.speed()!.samples, 1);
   await other.dispose();
   assert.equal(Object.keys(JSON.parse(await fs.readFile(file, "utf8")) as object).length, 2);
+  // A tampered file: entries that are not three finite numbers with a positive reading speed are ignored, and so is a file that is not JSON.
+  const bad = [{ promptTokensPerSecond: 0, generationTokensPerSecond: 1, samples: 1 }, { promptTokensPerSecond: "9" }, [1, 2, 3], null];
+  await fs.writeFile(file, JSON.stringify(Object.fromEntries(bad.map((b, i) => [`k${i}`, b]))));
+  const store = new SpeedStore(file);
+  for (let i = 0; i < bad.length; i++) assert.equal(await store.get(`k${i}`), undefined);
+  await fs.writeFile(file, "{not json");
+  assert.equal(await store.get(key), undefined);
 });
 
 test("while the model reads, the turn says how many tokens and about how long; Stop then ends it with the sources kept", async (t) => {
