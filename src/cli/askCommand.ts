@@ -59,6 +59,7 @@ export async function askCommand(argv: string[]): Promise<void> {
             timings: roundAll(result.timings),
             tokens: result.tokens,
             tokensPerSecond: roundAll(result.tokensPerSecond),
+            ...(result.sourceBudget ? { sourceBudget: result.sourceBudget } : {}),
             gpu: engine.device && engine.device !== "cpu" ? engine.device : false,
           }),
         );

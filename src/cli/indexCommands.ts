@@ -146,6 +146,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
     typos: { type: "string" },
     "typos-out": { type: "string" },
     "max-tokens": { type: "string" },
+    "source-tokens": { type: "string" },
     ...modelOptions,
   });
   const dir = await requireDir(values.docs, "--docs <dir>");
@@ -195,16 +196,25 @@ function printReport(report: Record<string, unknown>, json: boolean, width: numb
 async function contextEvalCommand(
   dir: string,
   questions: EvalQuestion[],
-  values: { index?: string; include?: string[]; exclude?: string[]; json?: boolean; "context-size"?: string; "max-tokens"?: string },
+  values: {
+    index?: string;
+    include?: string[];
+    exclude?: string[];
+    json?: boolean;
+    "context-size"?: string;
+    "max-tokens"?: string;
+    "source-tokens"?: string;
+  },
   extra: Record<string, number>,
 ): Promise<void> {
   const missing = questions.find((q) => !q.answer);
   if (missing) throw new UsageError(`--context needs reference answers: question ${missing.id} has no "answer"`);
   const contextSize = intOption(values["context-size"], "context-size", DEFAULT_CONTEXT_SIZE);
   const answerMaxTokens = intOption(values["max-tokens"], "max-tokens", DEFAULT_PIPELINE.answerMaxTokens);
+  const sourceTokens = values["source-tokens"] === undefined ? undefined : intOption(values["source-tokens"], "source-tokens", 0);
   const indexFlags = { index: values.index, include: values.include, exclude: values.exclude };
   await withEngine(await openEngine(dir, indexFlags), async (engine) => {
-    const report = await evaluateContext(engine.docsIndex, dir, questions, { contextSize, answerMaxTokens });
+    const report = await evaluateContext(engine.docsIndex, dir, questions, { contextSize, answerMaxTokens, sourceTokens });
     printReport({ ...report, ...extra }, values.json ?? false, 26);
   });
 }

@@ -25,11 +25,12 @@ Commands:
   eval --docs <dir> --questions <file.jsonl> [--draft-from answer [--draft-noise P] [--seed S] [--draft-when-needed]] [--json]
       Retrieval quality at file level: hit@5, recall@5, mrr@10, search latency, and the questions
       whose answer without a model says "not covered" (not_covered).
-  eval --docs <dir> --questions <file.jsonl> --context [--context-size N] [--max-tokens N] [--json]
+  eval --docs <dir> --questions <file.jsonl> --context [--context-size N] [--max-tokens N] [--source-tokens N] [--json]
       No model needed: context recall (share of the reference answers' content words in the sources
       the model would get), visible recall (in the answer shown without a model, and in its first
       600 characters), the relevant files' whole text as a reference, context tokens used
-      (estimated, 4 characters a token) and the "not covered" answers.
+      (estimated, 4 characters a token) and the "not covered" answers. --source-tokens caps the
+      tokens the sources may take (a CPU's time budget).
   eval --docs <dir> --questions <file.jsonl> --answers [--model <m>] [--no-draft] [--json]
       Answer quality against reference answers: token F1, ROUGE-L, citation precision/recall,
       abstentions and time per answer.
@@ -38,8 +39,11 @@ Commands:
       words of 4+ letters; --typos-out writes the questions as evaluated, with their edits.
   ask <dir> "<question>" [--include <glob>]... [--exclude <glob>]... [--model <path|hf:uri>] [--embedding-model <path|hf:uri>]
       [--lora <path>[:scale]]... [--no-draft | --draft-always] [--gpu auto|off] [--threads N] [--context-size N] [--json]
+      [--first-token-seconds S]
       [--server <url> [--server-model <name>] [--server-embedding-model <name> [--server-embedding-url <url>]] [--server-timeout S]]
       Draft, retrieve and answer with citations. Without --model: the best sections and their links.
+      --first-token-seconds (default 8; 0: the whole context): the docs given to a local model are
+      what it reads in that time at its measured speed, never below 1,200 tokens.
       --server: answers from an OpenAI-compatible server (vLLM, llama-server, Ollama) instead of a
       local model; its API key is read from DOCENT_SERVER_API_KEY. See docs/team.md.
   dataset <dir> --model <path|hf:uri> --out <file.jsonl> [--per-section N] [--distractors K] [--seed S] [--limit N]

@@ -15,6 +15,8 @@ import { ServerChat } from "./model/remote/serverChat.js";
 import { ServerEmbedder } from "./model/remote/serverEmbedder.js";
 import { describeServerModel } from "./model/remote/serverModels.js";
 import type { Logger } from "./util/logger.js";
+import { contextBudget } from "./answer/answerPrompts.js";
+import { timedSourceBudget } from "./answer/timeBudget.js";
 import type { EnableCudaResult, EngineSettings, GpuPackageProgressParams, ModelFailure, ModelStatus } from "../shared/protocol.js";
 
 /** A chat model the engine owns: in process or on a server. */
@@ -94,7 +96,9 @@ export class ModelHost {
     // A model file not loaded before is first loaded in a child process (model/local/loadProbe.ts);
     // the files that loaded are remembered beside the downloaded models.
     const probe = { cacheFile: path.join(this.options.modelsDir, "probed-models.json"), logger: this.logger };
-    return { gpu: s.gpu, threads: s.threads, contextSize: s.contextSize, lora: s.lora, probe };
+    // Measured speeds are kept beside them too, per file and device (model/speed.ts).
+    const speed = { file: path.join(this.options.modelsDir, "model-speeds.json") };
+    return { gpu: s.gpu, threads: s.threads, contextSize: s.contextSize, lora: s.lora, probe, speed };
   }
 
   private async resolve(ref: string, what: string): Promise<string> {
@@ -234,7 +238,25 @@ export class ModelHost {
   modelStatus(): Promise<ModelStatus> {
     // A model on a team's server has no local device to describe: Model Status shows the local binary only.
     const chat = this.chatModel instanceof ChatModel ? this.chatModel : undefined;
-    return describeModelStatus({ gpuSetting: this.settings.gpu, backend: this.backend, chat, lastAnswer: this.lastAnswer });
+    return describeModelStatus({ gpuSetting: this.settings.gpu, backend: this.backend, chat, lastAnswer: this.lastAnswer }).then(async (status) => {
+      const speed = chat?.speed();
+      if (!chat || !speed) return status;
+      const pipeline = this.settings.pipeline;
+      // The budget of a short question: the frame is the system prompt and the prompt's text around the sources.
+      const room = await contextBudget("", (t) => chat.countTokens(t), chat.contextSize, pipeline.answerMaxTokens, chat.countPromptTokens.bind(chat));
+      const frameTokens = chat.contextSize - pipeline.answerMaxTokens - room - 64;
+      const budget = timedSourceBudget({ seconds: pipeline.firstTokenSeconds, speed, frameTokens, room });
+      return {
+        ...status,
+        answerBudget: {
+          ...speed,
+          firstTokenSeconds: pipeline.firstTokenSeconds,
+          sourceTokens: budget.tokens,
+          limitedBy: budget.limitedBy,
+          expectedSeconds: budget.expectedSeconds,
+        },
+      };
+    });
   }
 
   /**

@@ -44,6 +44,7 @@ export function engineSettings(): EngineSettings {
       draftMaxTokens: get<number>("draft.maxTokens", DEFAULT_PIPELINE.draftMaxTokens),
       answerMaxTokens: get<number>("answer.maxTokens", DEFAULT_PIPELINE.answerMaxTokens),
       sources: get<number>("sources", DEFAULT_PIPELINE.sources),
+      firstTokenSeconds: get<number>("answer.firstTokenSeconds", DEFAULT_PIPELINE.firstTokenSeconds),
     },
   };
 }

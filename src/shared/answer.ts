@@ -105,6 +105,8 @@ export interface AnswerResult<S extends AnswerSource = AnswerSource> {
   draftWeight: number;
   /** Why no draft was written although drafts are on (the question names a defined term). */
   draftSkipped?: string;
+  /** The tokens the sources were given and what set them (the time to the first word, its floor, or the context). */
+  sourceBudget?: SourceBudgetInfo;
   aborted: boolean;
   timings: AnswerTimings;
   tokens: { draft: number; answer: number; answerPrompt: number };
@@ -135,4 +137,12 @@ export function spellingText(spelling: SpellingNote): string {
   if (spelling.corrected.length) parts.push(`Searched for ${spelling.corrected.map((c) => `${c.to} (not ${c.from})`).join(", ")}`);
   if (spelling.notFound.length) parts.push(`not in the docs: ${spelling.notFound.join(", ")}`);
   return parts.join("; ");
+}
+
+/** How many prompt tokens an answer's sources had, and why (answer/timeBudget.ts). */
+export interface SourceBudgetInfo {
+  tokens: number;
+  limitedBy: "time" | "floor" | "context";
+  /** Expected seconds to read the prompt, from the measured speed. */
+  expectedSeconds?: number;
 }

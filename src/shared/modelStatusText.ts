@@ -21,6 +21,23 @@ export function modelStatusLines(s: ModelStatus): string[] {
     const ttft = s.lastAnswer.firstTokenMs !== undefined ? `, first token after ${Math.round(s.lastAnswer.firstTokenMs)} ms` : "";
     lines.push(`Last answer: ${s.lastAnswer.tokensPerSecond.toFixed(1)} tokens/s (${s.lastAnswer.tokens} tokens${ttft})`);
   } else lines.push("Last answer: none yet");
+  const b = s.answerBudget;
+  if (b) {
+    const n = (x: number) => Math.round(x).toLocaleString("en-US");
+    lines.push(
+      `Speed on this device: reads ${n(b.promptTokensPerSecond)} prompt tokens/s, writes ${b.generationTokensPerSecond.toFixed(1)} tokens/s (${b.samples} measurement${b.samples === 1 ? "" : "s"})`,
+    );
+    const why =
+      b.limitedBy === "time"
+        ? `what reads in the ${b.firstTokenSeconds} s to the first word`
+        : b.limitedBy === "floor"
+          ? `the floor: fewer would lose facts; ${b.firstTokenSeconds} s to the first word is not reachable here`
+          : b.firstTokenSeconds > 0
+            ? "the whole context reads within the target time"
+            : "the whole context (no target time)";
+    const expected = b.expectedSeconds !== undefined ? `, first word after about ${Math.round(b.expectedSeconds)} s` : "";
+    lines.push(`Docs per answer: up to ${n(b.sourceTokens)} tokens (${why}${expected})`);
+  }
   if (s.cuda.installed.length) lines.push(`CUDA from storage: ${s.cuda.installed.join(", ")}`);
   if (s.gpuUnused) lines.push(`GPU unused: ${s.gpuUnused.reason}`, `Fix: ${s.gpuUnused.fix}`);
   return lines;

@@ -13,6 +13,11 @@ export interface PipelineSettings {
   answerMaxTokens: number;
   /** How many sections the answer may draw on. */
   sources: number;
+  /**
+   * Seconds to the first answer word the sources are sized for, from the model's measured reading
+   * speed (never fewer than SOURCE_TOKENS_FLOOR tokens); 0: the whole context.
+   */
+  firstTokenSeconds: number;
   /** Below this share of the question's (idf-weighted) words in the best section, the docs "do not cover it". */
   minCoverage: number;
 }
@@ -25,4 +30,5 @@ export const DEFAULT_PIPELINE: PipelineSettings = {
   answerMaxTokens: 512,
   sources: 6,
   minCoverage: 0.3,
+  firstTokenSeconds: 8,
 };

@@ -246,6 +246,19 @@ export interface ModelStatus {
   threads?: number;
   /** The last answer's decoding speed and time to first token. */
   lastAnswer?: { tokensPerSecond: number; tokens: number; firstTokenMs?: number };
+  /**
+   * The measured speed of the chat model on this device and the sources' budget it sets: the
+   * tokens that read within firstTokenSeconds, never fewer than the floor (answer/timeBudget.ts).
+   */
+  answerBudget?: {
+    promptTokensPerSecond: number;
+    generationTokensPerSecond: number;
+    samples: number;
+    firstTokenSeconds: number;
+    sourceTokens: number;
+    limitedBy: "time" | "floor" | "context";
+    expectedSeconds?: number;
+  };
   cuda: {
     /** This platform has node-llama-cpp CUDA binaries (Linux and Windows x64). */
     supported: boolean;

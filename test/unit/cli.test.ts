@@ -343,14 +343,20 @@ test("the pipeline flags of ask and mcp default to the editor's pipeline (DEFAUL
     sources: DEFAULT_PIPELINE.sources,
     answerMaxTokens: DEFAULT_PIPELINE.answerMaxTokens,
     draftMaxTokens: DEFAULT_PIPELINE.draftMaxTokens,
+    firstTokenSeconds: DEFAULT_PIPELINE.firstTokenSeconds,
   });
-  assert.deepEqual(pipelineSettingsFrom({ "no-draft": true, "draft-always": true, sources: "3", "max-tokens": "64", "draft-max-tokens": "16" }), {
-    draft: false,
-    draftForNamedTerms: true,
-    sources: 3,
-    answerMaxTokens: 64,
-    draftMaxTokens: 16,
-  });
+  assert.deepEqual(
+    pipelineSettingsFrom({ "no-draft": true, "draft-always": true, sources: "3", "max-tokens": "64", "draft-max-tokens": "16", "first-token-seconds": "2.5" }),
+    {
+      draft: false,
+      draftForNamedTerms: true,
+      sources: 3,
+      answerMaxTokens: 64,
+      draftMaxTokens: 16,
+      firstTokenSeconds: 2.5,
+    },
+  );
+  assert.throws(() => pipelineSettingsFrom({ "first-token-seconds": "-1" }), UsageError);
   assert.throws(
     () => pipelineSettingsFrom({ sources: "0" }),
     (err: unknown) => err instanceof UsageError && /--sources must be a positive whole number/.test(err.message),

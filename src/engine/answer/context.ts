@@ -1,7 +1,9 @@
 // From ranked hits to numbered sources: one per section. For the model, whole sections in rank
 // order until the context budget is full (a section that does not fit gives its best-matching
 // lines instead of its first ones), with the definition cards on top of the sections that hold
-// them. For a reader without a model, the best-matching lines of the first few sections.
+// them; under a tight budget (compact) every section gives only its lines that match, ranked by
+// the question's words still missing. For a reader without a model, the best-matching lines of
+// the first few sections.
 import type { SearchHit } from "../index/types.js";
 import { headingLabel } from "../index/types.js";
 import { cardMarkdown, codeSpan, type DefinitionCard } from "../../shared/cards.js";
@@ -25,6 +27,14 @@ export const EXCERPT_CHARS = 700;
  * one long page never crowds out the other sections that match (docs/retrieval.md).
  */
 const MAX_SECTION_SHARE = 0.25;
+/**
+ * Below this many tokens for the sources (a CPU's time budget, a small context) every section gives
+ * only its lines that match the question, the ones holding what is still missing first, rather than
+ * its whole text: context recall per prompt token in docs/retrieval.md ("A compact context").
+ */
+export const COMPACT_BELOW = 3000;
+/** In a compact context the best section's lines may take half of it, so that the next sections give theirs. */
+const COMPACT_FIRST_SHARE = 0.5;
 /** Below this many tokens left, no further section is started. */
 const MIN_SOURCE_TOKENS = 48;
 
@@ -100,7 +110,7 @@ const holdsCard = (s: Pick<Source, "file" | "startLine" | "endLine">, card: Defi
 
 /**
  * Sources for the model: sections in rank order, whole while they fit, else their best lines, until
- * `budget` tokens are used. A card's section comes first (a card is the fact the question asked
+ * `budget` tokens are used (below COMPACT_BELOW, their matching lines only). A card's section comes first (a card is the fact the question asked
  * for), with the card's Markdown at the top of its text.
  */
 export async function modelSources(
@@ -114,6 +124,9 @@ export async function modelSources(
   const sources: Source[] = [];
   const distinct = new DistinctSources();
   let left = budget;
+  const compact = budget < COMPACT_BELOW;
+  /** The question's words the sources taken so far hold: a later excerpt looks for the others first. */
+  const covered = new Map<string, number>();
   // A server's tokenizer answers asynchronously (one /tokenize call per count).
   const cost = async (s: Source) => await countTokens(block(s) + "\n\n");
   /** The section is one more place of a source already taken: only the longer place list costs tokens. */
@@ -142,17 +155,31 @@ export async function modelSources(
     let source = sourceOf(group, sources.length + 1, read, top ? `${top}\n\n${whole}` : whole);
     // The first section (the best-ranked, or the one that defines the name asked about) may take
     // what it needs; the others their share.
-    const room = sources.length === 0 ? left : Math.min(left, Math.max(MIN_SOURCE_TOKENS, budget * MAX_SECTION_SHARE));
-    if ((await cost(source)) > room) {
+    const room =
+      sources.length === 0
+        ? compact && groups.length > 1
+          ? left * COMPACT_FIRST_SHARE
+          : left
+        : Math.min(left, Math.max(MIN_SOURCE_TOKENS, budget * MAX_SECTION_SHARE));
+    const wholeCost = await cost(source);
+    /** The question's words this source's lines hold, once it is taken. */
+    let coveredAfter = covered;
+    if (compact || wholeCost > room) {
       // Its best-matching lines, as many as fit (characters estimated, then checked by the tokenizer).
       const header = await cost({ ...source, text: top });
       let chars = Math.max(0, (room - header) * 3.5);
       let fitted: Source | undefined;
       while (chars >= 40 && !fitted) {
-        const excerpt = compactMarkdown(bestExcerpt(read.lines, query, chars, rankedLines(group, read.startLine)).text);
+        const seen = new Map(covered);
+        const favoured = rankedLines(group, read.startLine);
+        const excerpt = compactMarkdown(bestExcerpt(read.lines, query, chars, { favoured, matchingOnly: compact, covered: seen }).text);
         const candidate = { ...source, text: top ? `${top}\n\n${excerpt}` : excerpt };
-        if ((await cost(candidate)) <= room) fitted = candidate;
-        else chars *= 0.8;
+        const candidateCost = await cost(candidate);
+        if (candidateCost <= room) {
+          // A short section costs no more whole than its lines: it stays whole.
+          fitted = wholeCost <= Math.min(room, candidateCost) ? source : candidate;
+          coveredAfter = seen;
+        } else chars *= 0.8;
       }
       if (!fitted) continue;
       source = fitted;
@@ -165,6 +192,7 @@ export async function modelSources(
       continue;
     }
     left -= await cost(source);
+    for (const [word, times] of coveredAfter) covered.set(word, times);
     const taken = await withLinesHash(source, cache);
     sources.push(taken);
     distinct.add(taken, fp, shown);

@@ -8,6 +8,7 @@ import { unitsOf, type Unit } from "./excerptUnits.js";
 import { scoreUnit, type ExcerptQuery } from "./excerptQuery.js";
 import { cutAtWord, fenceText, shownChars, shrunk } from "./excerptFit.js";
 import { render } from "./excerptRender.js";
+import { tokenize } from "../index/search/tokenizer.js";
 
 export interface ExcerptOptions {
   /** Units in these 0-based line ranges (the chunks the search ranked) count extra. */
@@ -17,6 +18,14 @@ export interface ExcerptOptions {
    * rest following in document order: the fact first.
    */
   bestFirst?: boolean;
+  /** Only the units that match and the ones that follow them: no filling of the budget from the section's start (a compact context). */
+  matchingOnly?: boolean;
+  /**
+   * Each question word counts less once a chosen unit holds it (halved per unit that does), so the
+   * units chosen next are the ones that hold what is still missing rather than the same words again.
+   * The map holds what was covered before (earlier sources) and is updated with what this excerpt covers.
+   */
+  covered?: Map<string, number>;
 }
 
 /**
@@ -37,8 +46,11 @@ export function bestExcerpt(
   const units = unitsOf(lines.map((l) => readableMarkdown(l)));
   // What the search ranked (favoured line ranges) counts as matching as much as the question's best word.
   const bonus = Math.max(0, ...query.weights.values());
+  // In a compact excerpt a unit must hold a word of the question itself: lying in a ranked chunk is not enough.
+  const own = new Map<Unit, number>();
   for (const u of units) {
-    u.score = scoreUnit(u, query) + (favoured.some((r) => r.from <= u.line && u.line <= r.to) ? bonus : 0);
+    own.set(u, scoreUnit(u, query));
+    u.score = own.get(u)! + (favoured.some((r) => r.from <= u.line && u.line <= r.to) ? bonus : 0);
     if (u.fence) u.text = fenceText(u.fence, query);
   }
   const chosen = new Set<Unit>();
@@ -69,14 +81,15 @@ export function bestExcerpt(
     if (u.tableHead) tables.add(u.tableHead);
     return true;
   };
-  const ranked = units.filter((u) => u.score > 0).sort((a, b) => b.score - a.score || a.order - b.order);
-  for (const u of ranked) take(u);
+  const ranked = units.filter((u) => u.score > 0 && (!options.matchingOnly || own.get(u)! > 0)).sort((a, b) => b.score - a.score || a.order - b.order);
+  if (options.covered) takeByNeed(ranked, query, options.covered, take, (u) => u.score - own.get(u)!);
+  else for (const u of ranked) take(u);
   // Then what follows the chosen units, best first, and last the section from its start.
   for (const u of ranked) {
     const next = units[u.order + 1];
     if (chosen.has(u) && next && next.block === u.block) take(next);
   }
-  for (const u of units) take(u);
+  if (!options.matchingOnly || chosen.size === 0) for (const u of units) take(u);
   if (chosen.size === 0 && units.length) {
     // Not even one unit fits whole: the best one, made smaller without breaking its form.
     const best = ranked[0] ?? units.find((u) => !u.fence) ?? units[0]!;
@@ -87,4 +100,31 @@ export function bestExcerpt(
   const shown = units.filter((u) => chosen.has(u));
   const lead = options.bestFirst ? ranked.find((u) => chosen.has(u)) : undefined;
   return { text: render(shown, lead), complete: chosen.size === units.length };
+}
+
+/**
+ * Takes the matching units, each time the one that best holds the question's words not yet covered
+ * (a word's weight halves for each chosen unit that holds it); `bonus` is a unit's score beyond its
+ * words (it lies in a chunk the search ranked).
+ */
+function takeByNeed(matching: Unit[], query: ExcerptQuery, covered: Map<string, number>, take: (u: Unit) => boolean, bonus: (u: Unit) => number): void {
+  const extra = new Map(matching.map((u) => [u, bonus(u)]));
+  const tokens = new Map(matching.map((u) => [u, new Set(tokenize(u.text))]));
+  const left = new Set(matching);
+  const weighted = (): ExcerptQuery => ({
+    terms: query.terms,
+    weights: new Map([...query.weights].map(([t, w]) => [t, w / 2 ** (covered.get(t) ?? 0)])),
+  });
+  while (left.size) {
+    const now = weighted();
+    let best: Unit | undefined;
+    let bestScore = -Infinity;
+    for (const u of left) {
+      const score = scoreUnit(u, now) + extra.get(u)!;
+      if (score > bestScore || (score === bestScore && u.order < best!.order)) [best, bestScore] = [u, score];
+    }
+    left.delete(best!);
+    if (!take(best!)) continue;
+    for (const t of tokens.get(best!)!) if (query.weights.has(t)) covered.set(t, (covered.get(t) ?? 0) + 1);
+  }
 }

@@ -13,6 +13,7 @@ import { condenseFollowUp, resolveFollowUp, type PreviousTurn } from "./followUp
 import { ANSWER_SYSTEM_PROMPT, DRAFT_SYSTEM_PROMPT, answerPrompt, contextBudget, sourceBlock } from "./answerPrompts.js";
 import { notCoveredNote, questionCoverage, spellingNote } from "./coverage.js";
 import { DocLines, fileLinesOf } from "../index/search/fileLines.js";
+import { readingNotice, readingSeconds, READING_NOTICE_SECONDS, timedSourceBudget } from "./timeBudget.js";
 import { DEFAULT_PIPELINE, type PipelineSettings } from "../../shared/pipelineSettings.js";
 import type { AnswerEvent, AnswerResult, AnswerSourceWithText, Citation, Stage } from "../../shared/answer.js";
 
@@ -32,6 +33,8 @@ export interface AskOptions {
   draft?: string;
   /** The turn before this one, for follow-ups ("and its unit?"). */
   previous?: PreviousTurn;
+  /** The most prompt tokens the sources may take (below what the context leaves them): `eval --context --source-tokens`. */
+  sourceTokens?: number;
 }
 
 /** How many ranked hits the model's context is filled from (the budget usually ends it first). */
@@ -202,12 +205,24 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
   }
   await stage("answer", async () => {
     const count = (t: string) => chat.countTokens(t, signal);
-    const budget = await contextBudget(asked, count, chat.contextSize, settings.answerMaxTokens, chat.countPromptTokens?.bind(chat));
+    const room = await contextBudget(asked, count, chat.contextSize, settings.answerMaxTokens, chat.countPromptTokens?.bind(chat));
+    // The sources read within the target time at the model's measured speed (contextBudget's frame: the context less room, answer and margin).
+    const frameTokens = chat.contextSize - settings.answerMaxTokens - room - 64;
+    result.sourceBudget =
+      options.sourceTokens !== undefined
+        ? { tokens: Math.min(room, options.sourceTokens), limitedBy: "context" }
+        : timedSourceBudget({ seconds: settings.firstTokenSeconds, speed: chat.speed?.(), frameTokens, room });
+    const budget = result.sourceBudget.tokens;
     result.sources = await modelSources(context, count, budget, sourceBlock);
     emit({ type: "sources", sources: result.sources });
     if (aborted()) return;
     const prompt = answerPrompt(asked, result.sources);
     result.tokens.answerPrompt = await chat.countTokens(prompt, signal);
+    // Honest progress: on a slow device the wait before the first word is said, from the measured speed.
+    const speed = chat.speed?.();
+    const reading = speed ? readingSeconds(result.tokens.answerPrompt, speed) : 0;
+    if (reading >= READING_NOTICE_SECONDS) emit({ type: "notice", text: readingNotice(result.tokens.answerPrompt, reading) });
+    if (aborted()) return;
     let failure: GenerationFailure | undefined;
     const generation = await chat
       .generate({

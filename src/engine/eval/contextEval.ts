@@ -39,6 +39,8 @@ export const FIRST_VISIBLE_CHARS = 600;
 export interface ContextEvalOptions {
   contextSize?: number;
   answerMaxTokens?: number;
+  /** The most prompt tokens the sources may take (`--source-tokens`); the context's room when absent. */
+  sourceTokens?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -61,6 +63,8 @@ export interface ContextEvalReport {
   /** Questions whose answer without a model is "not covered" (no sources, nothing shown but that sentence). */
   not_covered: number;
   context_size: number;
+  /** The `--source-tokens` cap, when one was given. */
+  source_tokens?: number;
 }
 
 export async function evaluateContext(
@@ -85,11 +89,12 @@ export async function evaluateContext(
     if (!q.answer) throw new Error(`question ${q.id} has no reference "answer"`);
     const reference = contentWords(q.answer);
     const settings = { draft: false, answerMaxTokens };
-    const modelRun = await answerQuestion(index, probe, q.question, { settings });
+    const modelRun = await answerQuestion(index, probe, q.question, { settings, sourceTokens: options.sourceTokens });
     const contextText = modelRun.sources.map(sourceBlock).join("\n\n");
     context += contentRecall(reference, contextText);
     tokens += modelRun.sources.reduce((sum, s) => sum + estimateTokens(sourceBlock(s) + "\n\n"), 0);
-    budget += await contextBudget(q.question, estimateTokens, contextSize, answerMaxTokens);
+    const room = await contextBudget(q.question, estimateTokens, contextSize, answerMaxTokens);
+    budget += Math.min(room, options.sourceTokens ?? room);
     sources += modelRun.sources.length;
     const plain: PipelineResult = await answerQuestion(index, undefined, q.question, { settings });
     const shown = visibleAnswerText(plain);
@@ -115,5 +120,6 @@ export async function evaluateContext(
     mean_visible_chars: Math.round(visibleChars / n),
     not_covered: notCovered,
     context_size: contextSize,
+    ...(options.sourceTokens !== undefined ? { source_tokens: options.sourceTokens } : {}),
   };
 }

@@ -2,6 +2,7 @@
 // (`ChatGenerator`: local/llm.ts's ChatModel, remote/serverChat.ts's ServerChat) and an embedding
 // model (`Embedder`: LlamaEmbedder, ServerEmbedder). The answer pipeline and the index import
 // these from here, so model/ never imports from the layers above it.
+import type { ModelSpeed } from "./speed.js";
 
 export interface GenerateRequest {
   system: string;
@@ -47,6 +48,8 @@ export interface ChatGenerator {
   countPromptTokens?(system: string, user: string): number;
   /** May throw GenerationFailure (a model server that failed): the pipeline keeps what was written. */
   generate(request: GenerateRequest): Promise<Generation>;
+  /** How fast this model reads and writes on this device, when measured (speed.ts). */
+  speed?(): ModelSpeed | undefined;
 }
 
 /**

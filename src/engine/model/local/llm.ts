@@ -12,6 +12,7 @@ import { probeModel, type ProbeOptions, type ProbeResult } from "./loadProbe.js"
 import { chatWrapperName, pickChatWrapper, type ChatWrapper } from "./chatWrapper.js";
 import { promptOpensReasoning, ReasoningSplitter } from "../reasoning.js";
 import { normalise } from "../../util/vectors.js";
+import { refineSpeed, SpeedStore, type ModelSpeed } from "../speed.js";
 
 type Llama = Awaited<ReturnType<NodeLlamaCpp["getLlama"]>>;
 type LlamaModel = Awaited<ReturnType<Llama["loadModel"]>>;
@@ -31,7 +32,16 @@ export interface ModelSettings {
    * that a llama.cpp abort becomes an error. `false` skips it (benchmarks of a known model).
    */
   probe?: ProbeOptions | false;
+  /**
+   * Where the measured speeds are kept (speed.ts), per model file and device. A model without a
+   * stored speed is measured at load with a short prompt; `false`: no probe and no file (speed
+   * still learnt from the answers).
+   */
+  speed?: { file?: string } | false;
 }
+
+/** The load-time speed probe: a prompt of about 150 tokens, 4 written. */
+const SPEED_PROBE_TEXT = Array.from({ length: 12 }, (_, i) => `Line ${i + 1} of the documentation describes one setting and its default value.`).join(" ");
 
 export const DEFAULT_CONTEXT_SIZE = 4096;
 
@@ -81,6 +91,36 @@ export class ChatModel implements ChatGenerator {
     readonly threads: number,
   ) {}
 
+  private measured?: ModelSpeed;
+  private speedStore?: { store: SpeedStore; key: string };
+  /** Saves of the speed, one after the other (the last one written is the latest figure). */
+  private saving: Promise<void> = Promise.resolve();
+
+  /** The prompt-reading and writing speed measured on this device (probe at load, refined by each answer). */
+  speed(): ModelSpeed | undefined {
+    return this.measured;
+  }
+
+  /** Reads the stored speed of this file on this device, or measures it with a short prompt. */
+  private async loadSpeed(file: string | undefined): Promise<void> {
+    if (file) {
+      const store = new SpeedStore(file);
+      const key = await SpeedStore.keyOf(this.path, { backend: this.model.llama.gpu || "cpu", gpuLayers: this.gpuLayers, threads: this.threads });
+      this.speedStore = { store, key };
+      this.measured = await store.get(key);
+    }
+    if (!this.measured) await this.generate({ system: "Answer in one word.", user: SPEED_PROBE_TEXT, maxTokens: 4 });
+  }
+
+  private recordSpeed(g: Generation): void {
+    if (g.aborted || !g.promptTokens) return;
+    this.measured = refineSpeed(this.measured, { promptTokens: g.promptTokens, firstTokenMs: g.firstTokenMs, tokensPerSecond: g.tokensPerSecond });
+    const kept = this.speedStore;
+    const speed = this.measured;
+    // A speed that cannot be saved is measured again at the next load: nothing else depends on the file.
+    if (kept && speed) this.saving = this.saving.then(() => kept.store.set(kept.key, speed).catch(() => {}));
+  }
+
   static async load(llama: Llama, path: string, settings: ModelSettings): Promise<ChatModel> {
     const info = await validateGguf(path, { kind: "chat" });
     for (const adapter of settings.lora ?? []) await validateGguf(adapter.path, { kind: "lora", baseModelPath: path });
@@ -115,7 +155,9 @@ export class ChatModel implements ChatGenerator {
       throw err;
     }
     const chatWrapper = pickChatWrapper(lib, model, info, probe);
-    return new ChatModel(path, info, model, context, chatWrapper, threads);
+    const chat = new ChatModel(path, info, model, context, chatWrapper, threads);
+    if (settings.speed !== false) await chat.loadSpeed(settings.speed?.file);
+    return chat;
   }
 
   get contextSize(): number {
@@ -197,7 +239,7 @@ export class ChatModel implements ChatGenerator {
       const reasoning = segmentReasoning + split.reasoning;
       const ms = performance.now() - started;
       const genMs = firstTokenMs >= 0 ? ms - firstTokenMs : 0;
-      return {
+      const generation: Generation = {
         text: split.answer,
         ...(reasoning ? { reasoning } : {}),
         promptTokens: prompt.tokens.length,
@@ -209,6 +251,8 @@ export class ChatModel implements ChatGenerator {
         aborted: result.stopReason === "abort",
         stopReason: result.stopReason,
       };
+      this.recordSpeed(generation);
+      return generation;
     } catch (err) {
       // Aborted before the first token (node-llama-cpp throws then, rather than stopping).
       if (!request.signal?.aborted) throw err;
@@ -220,6 +264,7 @@ export class ChatModel implements ChatGenerator {
   }
 
   async dispose(): Promise<void> {
+    await this.saving;
     await this.context.dispose();
     await this.model.dispose();
   }
