@@ -11,17 +11,13 @@ import type { Frame, Locator } from "playwright-core";
 import { clickUnobstructed, settled } from "../integration/harness/codeServer.js";
 import { useWorkbench } from "../integration/harness/useWorkbench.js";
 import { repoRoot } from "../helpers/repoRoot.js";
+import { ANSWER_MS, READY_MS, UI_MS } from "../integration/harness/waitBounds.js";
 import { docentChatFrame, resizeSidebar } from "../integration/harness/docentView.js";
 
 // go-metrics.md's table row for this metric ends in the footnote mark "[1]", and the footnote
 // "**[1] `go.memory.detailed_type`:** ..." follows the table.
 const QUESTION = "What does go.memory.used measure?";
 const SIDEBAR_PX = 200;
-
-// Generous bounds: each wait ends as soon as its state is reached, and CI machines are loaded.
-const READY_MS = 240_000;
-const ANSWER_MS = 180_000;
-const UI_MS = 60_000;
 
 const wb = useWorkbench({
   artifacts: path.join(repoRoot(), "out", "e2e"),

@@ -10,16 +10,12 @@ import type { Frame, Locator } from "playwright-core";
 import { clickUnobstructed, moveMouseAwayFromHovers } from "../integration/harness/codeServer.js";
 import { useWorkbench } from "../integration/harness/useWorkbench.js";
 import { repoRoot } from "../helpers/repoRoot.js";
+import { ANSWER_MS, READY_MS, UI_MS } from "../integration/harness/waitBounds.js";
 import { docentChatFrame } from "../integration/harness/docentView.js";
 
 const RIGHT = "http.server.request.duration";
 const MISSPELT = "http.server.request.duraton";
 const CODE_FILE = "misspelt.ts";
-
-// Generous bounds: each wait ends as soon as its state is reached, and CI machines are loaded.
-const READY_MS = 240_000;
-const ANSWER_MS = 180_000;
-const UI_MS = 60_000;
 
 const wb = useWorkbench({
   artifacts: path.join(repoRoot(), "out", "e2e"),
