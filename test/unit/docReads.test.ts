@@ -8,8 +8,6 @@ import { execFile, execFileSync, spawn } from "node:child_process";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { DocsIndex } from "../../src/engine/index/docsIndex.js";
 import { readDocText } from "../../src/engine/index/ingest/fileText.js";
@@ -18,6 +16,7 @@ import { cardForName } from "../../src/engine/cards/cardsForTerms.js";
 import { answerQuestion } from "../../src/engine/answer/pipeline.js";
 import { makeTempDir, writeTree } from "../helpers/tempDocs.js";
 import { repoRoot } from "../helpers/repoRoot.js";
+import { callTool as call, startMcpServer as startServer, toolText as textOf } from "../helpers/mcpClient.js";
 
 const CLI = path.join(repoRoot(), "dist", "cli.js");
 const run = promisify(execFile);
@@ -52,27 +51,6 @@ async function growSparse(file: string, bytes: number): Promise<void> {
   await handle.close();
 }
 
-interface Server {
-  client: Client;
-  close(): Promise<void>;
-}
-
-async function startServer(args: string[], cacheHome: string): Promise<Server> {
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [CLI, "mcp", ...args],
-    env: { ...(process.env as Record<string, string>), XDG_CACHE_HOME: cacheHome },
-    stderr: "pipe",
-  });
-  const client = new Client({ name: "docent-test", version: "1.0.0" });
-  await client.connect(transport);
-  return { client, close: () => client.close() };
-}
-
-async function call(client: Client, name: string, args: Record<string, unknown>): Promise<CallToolResult> {
-  return (await client.callTool({ name, arguments: args })) as CallToolResult;
-}
-const textOf = (r: CallToolResult) => r.content.map((c) => (c.type === "text" ? c.text : "")).join("\n");
 const structured = <T>(r: CallToolResult) => r.structuredContent as T;
 
 test("the doc reader refuses a FIFO at once (eight at a time leave the thread pool free) and a doc over the size limit unread", async () => {

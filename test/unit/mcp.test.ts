@@ -4,46 +4,13 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { makeTempDir } from "../helpers/tempDocs.js";
 import { repoRoot } from "../helpers/repoRoot.js";
+import { callTool as call, startMcpServer as startServer, toolText as textOf, type McpServer as Server } from "../helpers/mcpClient.js";
 import { ensureTinyModels } from "../fixtures/tinyModels.js";
 
-const CLI = path.join(repoRoot(), "dist", "cli.js");
 const SAMPLES = path.join(repoRoot(), "samples", "otel-semconv", "docs");
 const FILES = ["http/http-metrics.md", "runtime/jvm-metrics.md"];
-
-interface Server {
-  client: Client;
-  stderr: () => string;
-  errors: Error[];
-  close(): Promise<void>;
-}
-
-async function startServer(args: string[], cacheHome: string): Promise<Server> {
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [CLI, "mcp", ...args],
-    env: { ...(process.env as Record<string, string>), XDG_CACHE_HOME: cacheHome },
-    stderr: "pipe",
-  });
-  let stderr = "";
-  transport.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
-  const client = new Client({ name: "docent-test", version: "1.0.0" });
-  const errors: Error[] = [];
-  // Anything on stdout that is not a protocol message shows up here.
-  client.onerror = (err) => errors.push(err);
-  await client.connect(transport);
-  return { client, stderr: () => stderr, errors, close: () => client.close() };
-}
-
-async function call(client: Client, name: string, args: Record<string, unknown>): Promise<CallToolResult> {
-  return (await client.callTool({ name, arguments: args })) as CallToolResult;
-}
-
-const textOf = (r: CallToolResult) => r.content.map((c) => (c.type === "text" ? c.text : "")).join("\n");
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
