@@ -94,7 +94,7 @@ test("the first index is announced with Ask a question, which opens the chat wit
   const note = await waitForNotification(wb.page, /Docent indexed \d+ files of docs/, 180_000);
   assert.deepEqual(note.buttons, ["Ask a question"]);
   await shot("0-first-index");
-  // The notification centre opened from the status bar's bell, whose hover would cover this button.
+  // A hover left where the mouse rested could cover this button: the click waits until nothing covers it.
   await clickUnobstructed(wb.page, wb.page.locator(".notifications-center .monaco-button", { hasText: "Ask a question" }).first());
   chat = await docentChatFrame(wb.page);
   await chat.locator(".question-input").waitFor({ timeout: 30_000 });

@@ -811,16 +811,17 @@ export interface NotificationInfo {
  */
 export async function readNotifications(page: Page, opts: { close?: boolean; timeoutMs?: number } = {}): Promise<NotificationInfo[]> {
   const center = page.locator(".notifications-center");
-  if (!(await center.isVisible())) {
-    // The bell in the status bar toggles the centre; the palette is the fallback.
-    const bell = page.locator('.part.statusbar [id="status.notifications"]');
-    if (await bell.isVisible()) await bell.click({ timeout: 5_000 }).catch(() => {});
-    if (!(await center.isVisible())) await runCommandFromPalette(page, "Notifications: Show Notifications");
-    // The mouse rests on the bell, whose hover opens over the centre's lowest buttons and stays
-    // while the mouse is over it: take the mouse away before anyone clicks in the centre.
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  // The palette's command shows the centre whatever its state. The status bar's bell toggles it
+  // instead: a click landing while the centre was still opening closed it again, and a loaded CI
+  // machine then waited out the whole timeout on a hidden centre.
+  while (!(await center.isVisible())) {
+    if (Date.now() > deadline) throw new Error("the notification centre did not open");
+    await runCommandFromPalette(page, "Notifications: Show Notifications").catch(() => undefined);
+    // A hover left where the mouse rests can cover the centre's lowest buttons.
     await moveMouseAwayFromHovers(page).catch(() => undefined);
+    await center.waitFor({ state: "visible", timeout: 5_000 }).catch(() => undefined);
   }
-  await center.waitFor({ state: "visible", timeout: opts.timeoutMs ?? 10_000 });
   // One DOM read for all rows: per-element locator reads would wait out the default timeout for
   // parts a row lacks (a progress row has no buttons, the source line is often empty).
   // (runs in the page; `any` because this project compiles without the DOM types)
@@ -846,7 +847,9 @@ export async function readNotifications(page: Page, opts: { close?: boolean; tim
 export async function waitForNotification(page: Page, text: string | RegExp, timeoutMs = 30_000): Promise<NotificationInfo> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const found = (await readNotifications(page)).find((n) => (typeof text === "string" ? n.message.includes(text) : text.test(n.message)));
+    // A centre that would not open this time is tried again until the deadline, not a failure.
+    const shown = await readNotifications(page).catch((err: unknown) => (Date.now() > deadline ? Promise.reject(err) : []));
+    const found = shown.find((n) => (typeof text === "string" ? n.message.includes(text) : text.test(n.message)));
     if (found) return found;
     if (Date.now() > deadline) throw new Error(`no notification matching ${String(text)} within ${timeoutMs} ms`);
     await sleep(500);
