@@ -25,7 +25,10 @@ export class CodeDiagnostics extends Disposable {
     this.register(vscode.workspace.onDidChangeTextDocument((e) => e.contentChanges.length && this.schedule(e.document)));
     this.register(
       vscode.workspace.onDidCloseTextDocument((d) => {
-        this.clear(d.uri);
+        // VS Code disposes a closed document late: by then a new untitled editor may have taken the
+        // same URI (Untitled-1), and its diagnostics must stay.
+        const key = d.uri.toString();
+        if (!vscode.workspace.textDocuments.some((open) => !open.isClosed && open.uri.toString() === key)) this.clear(d.uri);
       }),
     );
     this.register(vscode.workspace.onDidChangeConfiguration((e) => affectsCodeCheck(e) && this.checkAll()));
