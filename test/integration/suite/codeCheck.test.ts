@@ -8,11 +8,22 @@ import { until } from "./support.js";
 
 const EXTENSION_ID = "docent.docent";
 
-/** An untitled TypeScript editor holding `text`. */
+let untitledCount = 0;
+
+/**
+ * An untitled TypeScript editor holding `text`, under a name of its own: a new "Untitled-1" could
+ * get back the document of the editor the previous test closed, while VS Code had not yet
+ * disposed it (its text, not `text`, was then read on a loaded CI machine).
+ */
 async function untitled(text: string): Promise<vscode.TextDocument> {
-  const doc = await vscode.workspace.openTextDocument({ language: "typescript", content: text });
+  const uri = vscode.Uri.from({ scheme: "untitled", path: `code-check-${++untitledCount}.ts` });
+  const doc = await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(uri), "typescript");
+  const edit = new vscode.WorkspaceEdit();
+  edit.insert(doc.uri, new vscode.Position(0, 0), text);
+  assert.ok(await vscode.workspace.applyEdit(edit));
   await vscode.window.showTextDocument(doc);
   assert.equal(doc.uri.scheme, "untitled");
+  assert.equal(doc.getText(), text);
   return doc;
 }
 
