@@ -161,9 +161,10 @@ rm -rf "$VTMP"
 echo "    code-server: $(elapsed "$T_STEP")s"
 
 # ---------------------------------------------------------------- llama-server
-T_STEP=$(now); echo "==> llama-server (from node-llama-cpp's llama.cpp source)"
+T_STEP=$(now)
+# The demo path neither builds it nor mentions it: only the tests use it.
+[ "$FOR" = "demo" ] || echo "==> llama-server (from node-llama-cpp's llama.cpp source)"
 if [ "$FOR" = "demo" ]; then
-  echo "    not needed for the demo (the tests build it: scripts/install-test-deps.sh)"
   # Keep a build that an earlier test install made, so env.sh still names it.
   LLAMA_SERVER="$(sed -n 's/^export DOCENT_LLAMA_SERVER="\(.*\)"$/\1/p' "$TOOLS/env.sh" 2>/dev/null || true)"
 elif [ "${DOCENT_SKIP_LLAMA_SERVER:-}" = "1" ]; then
@@ -174,7 +175,7 @@ else
   LLAMA_SERVER="$(DOCENT_TOOLS_DIR="$TOOLS" LLAMA_SERVER_NICE="${LLAMA_SERVER_NICE:-10}" "$ROOT/scripts/build-llama-server.sh" | tee /dev/stderr | sed -n 's/^LLAMA_SERVER=//p' | tail -1)"
   [ -x "$LLAMA_SERVER" ] || { echo "ERROR: llama-server build gave no binary" >&2; exit 1; }
 fi
-echo "    llama-server: $(elapsed "$T_STEP")s"
+[ "$FOR" = "demo" ] || echo "    llama-server: $(elapsed "$T_STEP")s"
 
 # A small env file the TypeScript harness (and humans) can read.
 cat >"$TOOLS/env.sh" <<EOF
