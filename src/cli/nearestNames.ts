@@ -3,6 +3,7 @@
 // is computed only for candidates an index of the names offers (neighbours in sorted order, names
 // sharing a part), never for every name: with 150,000 defined names a lookup
 // compared them all (20 s, holding up every other MCP call).
+import { lowerBound } from "../shared/lowerBound.js";
 
 /** Levenshtein distance, or `limit + 1` as soon as it must exceed `limit`. */
 export function editDistance(a: string, b: string, limit = Infinity): number {
@@ -77,13 +78,7 @@ export class NameNeighbours {
   /** The names worth comparing with `query` (lowercase): at most MAX_COMPARED. */
   candidates(query: string): Set<string> {
     const found = new Set<string>();
-    let lo = 0;
-    let hi = this.sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.sorted[mid]! < query) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = lowerBound(this.sorted, query);
     for (let i = Math.max(0, lo - NEIGHBOURS); i < Math.min(this.sorted.length, lo + NEIGHBOURS); i++) found.add(this.sorted[i]!);
     const lists = [...new Set(partsOf(query))]
       .map((p) => this.byPart.get(p))

@@ -4,6 +4,7 @@
 // Built once per table version; every lookup after that is a map access or a bucketed scan.
 import { maxEditsFor, sameDigits, WordBuckets } from "../wordDistance.js";
 import type { DefinedName, DefinedNamesTable } from "./types.js";
+import { lowerBound } from "../lowerBound.js";
 
 /** A dotted name: lowercase segments of letters, digits, `_` and `-`, at least two, no spaces, slashes or colons. */
 const DOTTED_NAME = /^[a-z][a-z0-9_-]*(?:\.[a-z0-9_-]+)+$/;
@@ -126,14 +127,7 @@ export class DefinedNamesIndex {
   }
 
   private lowerBound(p: string): number {
-    let lo = 0;
-    let hi = this.sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.sorted[mid]! < p) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return lowerBound(this.sorted, p);
   }
 
   /** Defined names that start with `prefix` (case-insensitive): stable first, deprecated last, then alphabetical; at most `max`. */
