@@ -4,7 +4,11 @@
 // Postings live in typed arrays (postingList.ts): compact in memory and saved to disk as raw bytes.
 import { FIELD_COUNT, FIELDS, type Field, type FieldTokens } from "./bm25Fields.js";
 import { PostingList, type EncodedPostings } from "./postingList.js";
+import { prunedTop, type QueryList } from "./prunedTop.js";
 import { MinHeap, type ScoredDoc } from "./topScores.js";
+
+/** Queries of more terms than this score every posting (see queryLists). */
+const MAX_PRUNED_TERMS = 32;
 
 export { FIELDS, type Field, type FieldTokens } from "./bm25Fields.js";
 export type { ScoredDoc } from "./topScores.js";
@@ -154,8 +158,10 @@ export class Bm25Index {
    * The `limit` best-scoring live docs for a query (`query` maps a term to its weight), best
    * first. Selection keeps a small heap, so a query matching most of a large index stays cheap.
    * The accumulators are reused typed arrays: a query allocates little beyond its result.
+   * Queries of several terms skip what cannot reach the top (prunedTop.ts) with the same result;
+   * `exhaustive` scores every posting (for tests and figures).
    */
-  top(query: Map<string, number>, limit: number): ScoredDoc[] {
+  top(query: Map<string, number>, limit: number, options: { exhaustive?: boolean } = {}): ScoredDoc[] {
     const { k1, b, weight } = this.params;
     const n = this.liveCount;
     const avg0 = (n > 0 ? this.lengthSums[0]! / n : 0) || 1;
@@ -191,6 +197,8 @@ export class Bm25Index {
     const alive = this.alive;
     const anyDead = this.deadDocs > 0;
     const k1Plus1 = k1 + 1;
+    const lists = options.exhaustive ? undefined : this.queryLists(query);
+    if (lists) return prunedTop(lists, limit, { k1, w0, w1, w2, norms, alive, anyDead }, this.heap);
     let touchedCount = 0;
     for (const [term, qWeight] of query) {
       const list = this.postings.get(term);
@@ -223,6 +231,27 @@ export class Bm25Index {
       acc[id] = 0;
     }
     return heap.drainDescending();
+  }
+
+  /**
+   * The query's lists for the pruned top-k (prunedTop.ts), or undefined where scoring every
+   * posting is as cheap: one term (nothing to prune against), or so many (a long draft) that
+   * finding each next doc among them costs more than it saves.
+   */
+  private queryLists(query: Map<string, number>): QueryList[] | undefined {
+    if (query.size < 2 || query.size > MAX_PRUNED_TERMS) return undefined;
+    const lists: QueryList[] = [];
+    const maxSaturated = this.params.k1 + 1;
+    for (const [term, qWeight] of query) {
+      const list = this.postings.get(term);
+      if (!list) continue;
+      const qIdf = qWeight * this.idf(term);
+      // Bounds hold for positive weights only.
+      if (!(qIdf > 0 && qIdf < Infinity)) return undefined;
+      const { ids, tfs, length } = list.ready();
+      lists.push({ ids, tfs, length, qIdf, maxSaturated });
+    }
+    return lists.length >= 2 ? lists : undefined;
   }
 
   private compact(): void {
