@@ -4,7 +4,7 @@
 // Postings live in typed arrays (postingList.ts): compact in memory and saved to disk as raw bytes.
 import { FIELD_COUNT, FIELDS, type Field, type FieldTokens } from "./bm25Fields.js";
 import { PostingList, type EncodedPostings } from "./postingList.js";
-import { prunedTop, type QueryList } from "./prunedTop.js";
+import { maxSaturated, prunedTop, type QueryList } from "./prunedTop.js";
 import { MinHeap, type ScoredDoc } from "./topScores.js";
 
 /** Queries of more terms than this score every posting (see queryLists). */
@@ -62,6 +62,9 @@ export class Bm25Index {
   private generation = 0;
   private normFor = -1;
   private norms = new Float64Array(0);
+  /** Per term, the highest saturated term frequency of its postings (prunedTop.ts), for the state `boundsFor`. */
+  private bounds = new Map<string, number>();
+  private boundsFor = -1;
 
   constructor(readonly params: Bm25Params = DEFAULT_BM25) {}
 
@@ -197,7 +200,7 @@ export class Bm25Index {
     const alive = this.alive;
     const anyDead = this.deadDocs > 0;
     const k1Plus1 = k1 + 1;
-    const lists = options.exhaustive ? undefined : this.queryLists(query);
+    const lists = options.exhaustive ? undefined : this.queryLists(query, { k1, w0, w1, w2, norms });
     if (lists) return prunedTop(lists, limit, { k1, w0, w1, w2, norms, alive, anyDead }, this.heap);
     let touchedCount = 0;
     for (const [term, qWeight] of query) {
@@ -238,10 +241,13 @@ export class Bm25Index {
    * posting is as cheap: one term (nothing to prune against), or so many (a long draft) that
    * finding each next doc among them costs more than it saves.
    */
-  private queryLists(query: Map<string, number>): QueryList[] | undefined {
+  private queryLists(query: Map<string, number>, scoring: Parameters<typeof maxSaturated>[1]): QueryList[] | undefined {
     if (query.size < 2 || query.size > MAX_PRUNED_TERMS) return undefined;
+    if (this.boundsFor !== this.generation) {
+      this.bounds.clear();
+      this.boundsFor = this.generation;
+    }
     const lists: QueryList[] = [];
-    const maxSaturated = this.params.k1 + 1;
     for (const [term, qWeight] of query) {
       const list = this.postings.get(term);
       if (!list) continue;
@@ -249,7 +255,9 @@ export class Bm25Index {
       // Bounds hold for positive weights only.
       if (!(qIdf > 0 && qIdf < Infinity)) return undefined;
       const { ids, tfs, length } = list.ready();
-      lists.push({ ids, tfs, length, qIdf, maxSaturated });
+      let bound = this.bounds.get(term);
+      if (bound === undefined) this.bounds.set(term, (bound = maxSaturated(list, scoring)));
+      lists.push({ ids, tfs, length, qIdf, maxSaturated: bound });
     }
     return lists.length >= 2 ? lists : undefined;
   }

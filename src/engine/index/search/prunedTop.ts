@@ -15,7 +15,7 @@ export interface QueryList {
   tfs: Uint16Array;
   length: number;
   qIdf: number;
-  /** The highest `(tf * (k1 + 1)) / (tf + k1)` of any posting, or k1 + 1 (always above it). */
+  /** The highest `(tf * (k1 + 1)) / (tf + k1)` of any posting (`maxSaturated`), or anything above it (k1 + 1 is). */
   maxSaturated: number;
 }
 
@@ -58,6 +58,29 @@ export function seek(ids: Int32Array, from: number, length: number, target: numb
   return hi;
 }
 
+/**
+ * The highest `(tf * (k1 + 1)) / (tf + k1)` among a list's postings under these length
+ * normalisations (dead postings included: a bound may be loose, never low).
+ */
+export function maxSaturated(list: Pick<QueryList, "ids" | "tfs" | "length">, s: Omit<ScoringState, "alive" | "anyDead">): number {
+  const { ids, tfs, length } = list;
+  const { k1, w0, w1, w2, norms } = s;
+  let max = 0;
+  for (let i = 0; i < length; i++) {
+    const t = i * FIELD_COUNT;
+    const at = ids[i]! * FIELD_COUNT;
+    const r0 = tfs[t]!,
+      r1 = tfs[t + 1]!,
+      r2 = tfs[t + 2]!;
+    let tf = 0;
+    if (r0 !== 0) tf += (w0 * r0) / norms[at]!;
+    if (r1 !== 0) tf += (w1 * r1) / norms[at + 1]!;
+    if (r2 !== 0) tf += (w2 * r2) / norms[at + 2]!;
+    if (tf > max) max = tf;
+  }
+  return (max * (k1 + 1)) / (max + k1);
+}
+
 export function prunedTop(lists: QueryList[], limit: number, s: ScoringState, heap: MinHeap): ScoredDoc[] {
   const m = lists.length;
   heap.reset(limit);
@@ -65,87 +88,93 @@ export function prunedTop(lists: QueryList[], limit: number, s: ScoringState, he
   const { k1, w0, w1, w2, norms, alive, anyDead } = s;
   const k1Plus1 = k1 + 1;
   const bound = lists.map((l) => l.qIdf * l.maxSaturated * (1 + SLACK));
-  // Terms by bound, lowest first; cum[j]: the bounds of order[0..j] together.
+  // Terms by bound, lowest first (a term's place in `order` is its rank r); cum[r]: the bounds of
+  // ranks 0..r together. Per rank: its list's ids, field counts, length, weight and query place.
   const order = lists.map((_, i) => i).sort((a, b) => bound[a]! - bound[b]! || a - b);
   const cum = new Float64Array(m);
   let sum = 0;
-  for (let j = 0; j < m; j++) cum[j] = sum += bound[order[j]!]!;
+  for (let r = 0; r < m; r++) cum[r] = sum += bound[order[r]!]!;
+  const ids = order.map((q) => lists[q]!.ids);
+  const tfs = order.map((q) => lists[q]!.tfs);
+  const lengths = Int32Array.from(order, (q) => lists[q]!.length);
+  const qIdfs = Float64Array.from(order, (q) => lists[q]!.qIdf);
   const pos = new Int32Array(m);
+  // Per query place: the contribution to the doc in hand, and that doc's id (-1: none yet).
   const contrib = new Float64Array(m);
-  const has = new Uint8Array(m);
-  // order[0..firstEssential-1] only looked up; the others propose docs.
+  const scoredFor = new Int32Array(m).fill(-1);
+  // Ranks below firstEssential are only looked up; the others propose docs.
   let firstEssential = 0;
   let threshold = -Infinity;
 
-  const score = (q: number, i: number, id: number): number => {
-    const { tfs, qIdf } = lists[q]!;
+  const score = (r: number, i: number, id: number): number => {
+    const f = tfs[r]!;
     // As bm25.ts computes it, in the same order (the same doubles).
     let tf = 0;
     const t = i * FIELD_COUNT;
     const at = id * FIELD_COUNT;
-    const r0 = tfs[t]!,
-      r1 = tfs[t + 1]!,
-      r2 = tfs[t + 2]!;
+    const r0 = f[t]!,
+      r1 = f[t + 1]!,
+      r2 = f[t + 2]!;
     if (r0 !== 0) tf += (w0 * r0) / norms[at]!;
     if (r1 !== 0) tf += (w1 * r1) / norms[at + 1]!;
     if (r2 !== 0) tf += (w2 * r2) / norms[at + 2]!;
-    return qIdf * ((tf * k1Plus1) / (tf + k1));
+    return qIdfs[r]! * ((tf * k1Plus1) / (tf + k1));
   };
 
   for (;;) {
     let d = 0x7fffffff;
-    for (let j = firstEssential; j < m; j++) {
-      const q = order[j]!;
-      const l = lists[q]!;
-      if (pos[q]! < l.length) {
-        const id = l.ids[pos[q]!]!;
+    for (let r = firstEssential; r < m; r++) {
+      const p = pos[r]!;
+      if (p < lengths[r]!) {
+        const id = ids[r]![p]!;
         if (id < d) d = id;
       }
     }
     if (d === 0x7fffffff) break;
-    has.fill(0);
     let partial = 0;
     const live = !anyDead || alive[d] === 1;
-    for (let j = firstEssential; j < m; j++) {
-      const q = order[j]!;
-      const l = lists[q]!;
-      const p = pos[q]!;
-      if (p < l.length && l.ids[p] === d) {
+    for (let r = firstEssential; r < m; r++) {
+      const p = pos[r]!;
+      if (p < lengths[r]! && ids[r]![p] === d) {
         if (live) {
-          const c = score(q, p, d);
+          const c = score(r, p, d);
+          const q = order[r]!;
           contrib[q] = c;
-          has[q] = 1;
+          scoredFor[q] = d;
           partial += c;
         }
-        pos[q] = p + 1;
+        pos[r] = p + 1;
       }
     }
     if (!live) continue;
     let dropped = false;
-    for (let j = firstEssential - 1; j >= 0; j--) {
-      if (partial + cum[j]! + SLACK * threshold <= threshold) {
+    for (let r = firstEssential - 1; r >= 0; r--) {
+      if (partial + cum[r]! + SLACK * threshold <= threshold) {
         dropped = true;
         break;
       }
-      const q = order[j]!;
-      const l = lists[q]!;
-      const p = seek(l.ids, pos[q]!, l.length, d);
-      pos[q] = p;
-      if (p < l.length && l.ids[p] === d) {
-        const c = score(q, p, d);
+      const list = ids[r]!;
+      const p = seek(list, pos[r]!, lengths[r]!, d);
+      pos[r] = p;
+      if (p < lengths[r]! && list[p] === d) {
+        const c = score(r, p, d);
+        const q = order[r]!;
         contrib[q] = c;
-        has[q] = 1;
+        scoredFor[q] = d;
         partial += c;
       }
     }
     if (dropped) continue;
     // The exact score: summed in the query's order, as the exhaustive pass sums it.
     let total = 0;
-    for (let q = 0; q < m; q++) if (has[q]) total += contrib[q]!;
+    for (let q = 0; q < m; q++) if (scoredFor[q] === d) total += contrib[q]!;
     heap.offer(d, total);
-    if (heap.full && heap.minScore > threshold) {
-      threshold = heap.minScore;
-      while (firstEssential < m && cum[firstEssential]! + SLACK * threshold <= threshold) firstEssential++;
+    if (heap.full) {
+      const lowest = heap.minScore;
+      if (lowest > threshold) {
+        threshold = lowest;
+        while (firstEssential < m && cum[firstEssential]! + SLACK * threshold <= threshold) firstEssential++;
+      }
     }
   }
   return heap.drainDescending();
