@@ -4,7 +4,7 @@
 // the line shown while the model reads its prompt by readingView.ts.
 import type { AnswerEvent, AnswerResult, AnswerSource as Source, BestLines, SpellingNote, Stage } from "../src/shared/answer.js";
 import type { DefinitionCard } from "../src/shared/cards.js";
-import { sourcePlaces, type ChatTurn } from "../src/shared/webviewMessages.js";
+import { bestLinesOf, sourcePlaces, type ChatTurn } from "../src/shared/webviewMessages.js";
 import { createButton } from "./components.js";
 import { h, setChildren, uniqueId, type Children } from "./dom.js";
 import { Icons } from "./icons.js";
@@ -190,7 +190,7 @@ export class TurnView {
         break;
       case "reading":
         this.host.update(() => {
-          this.bestLines = validBestLines(event.bestLines);
+          this.bestLines = bestLinesOf(event.bestLines);
           this.renderBestLines(true);
           this.reading.start({ promptTokens: event.promptTokens, ...(event.seconds !== undefined ? { seconds: event.seconds } : {}) });
         });
@@ -233,7 +233,7 @@ export class TurnView {
     this.sources = result.sources;
     this.cards = Array.isArray(result.cards) ? result.cards : [];
     this.mode = result.mode;
-    this.bestLines = validBestLines(result.bestLines);
+    this.bestLines = bestLinesOf(result.bestLines);
     this.cited = result.mode === "model" ? new Set(result.citations.map((c) => c.n)) : undefined;
     this.host.update(() => {
       this.renderCards(result.resolvedQuestion, result.spelling);
@@ -375,13 +375,6 @@ export class TurnView {
 }
 
 const UNRENDERABLE_ANSWER = "This answer could not be displayed as formatted text.";
-
-/** Best lines as far as they are well formed (a saved turn is read back as stored): else none. */
-function validBestLines(best: unknown): BestLines | undefined {
-  if (typeof best !== "object" || best === null) return undefined;
-  const { answer, sources } = best as Partial<BestLines>;
-  return typeof answer === "string" && Array.isArray(sources) ? { answer, sources: sources.filter((s) => typeof s === "object" && s !== null) } : undefined;
-}
 
 /** "Searched for duration (not duraton) · Not in the docs: sourdough", as text and code spans. */
 function spellingLine(spelling: SpellingNote | undefined): Children[] {
