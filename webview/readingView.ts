@@ -35,9 +35,23 @@ export class ReadingView {
     this.stop();
     this.reading = reading;
     this.started = this.now();
+    this.bar.hidden = false;
     const reduced = typeof matchMedia === "function" && matchMedia("(prefers-reduced-motion: reduce)").matches;
     this.timer = setInterval(() => this.draw(), reduced ? REDUCED_TICK_MS : TICK_MS);
     this.draw();
+  }
+
+  /**
+   * Stop was asked while the model reads: llama.cpp stops only between batches of the prompt (512
+   * tokens: up to about 15 s on a CPU), so the line says so until the engine's result comes.
+   */
+  showStopping(): void {
+    if (!this.reading) return;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    this.element.hidden = false;
+    this.bar.hidden = true;
+    this.text.textContent = this.lastText = "Stopping…";
   }
 
   /** The first word came, or the turn ended: the line goes. */

@@ -207,6 +207,11 @@ export class TurnView {
     });
   }
 
+  /** Stop was asked: while the model reads, the turn says it is stopping until the engine's result says Stopped. */
+  stopping(): void {
+    if (this.running) this.host.update(() => this.reading.showStopping());
+  }
+
   /** The answer has come: shown, and the turn's top (question and cards, the facts asked for) brought into view. */
   finish(result: AnswerResult, rating?: Rating): void {
     this.showResult(result, rating);

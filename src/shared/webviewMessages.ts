@@ -24,6 +24,8 @@ export type HostToWebview =
   | { type: "event"; id: string; event: AnswerEvent }
   | { type: "turnDone"; id: string; result: AnswerResult }
   | { type: "turnError"; id: string; message: string }
+  /** Stop was asked for the running turn: the engine may take a moment (a local model stops reading only between batches). */
+  | { type: "stopping"; id: string }
   | { type: "feedbackSaved"; id: string; rating: "up" | "down" }
   | { type: "historyCleared" }
   | { type: "focusInput" }

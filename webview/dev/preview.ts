@@ -3,6 +3,7 @@
 // and streams turns. Loaded before media/chat.js by preview.html; build it with build-preview.mjs.
 // Query: ?scenario=stream|empty|history|error|indexing  &theme=dark|light  &delay=ms per chunk
 //        &reading=seconds the model reads before its first word (shown with the best lines; "server": no estimate, until Stop)
+//        &stopDelay=ms the engine takes to stop after Stop (a local model finishing its batch)
 import type { AnswerEvent, AnswerResult, AnswerSource as Source } from "../../src/shared/answer.js";
 import type { EngineStatus } from "../../src/shared/protocol.js";
 import type { ChatTurn, HostToWebview, WebviewToHost } from "../../src/shared/webviewMessages.js";
@@ -12,6 +13,7 @@ const scenario = params.get("scenario") ?? "stream";
 const theme = params.get("theme") === "light" ? "light" : "dark";
 const delay = Number(params.get("delay") ?? 40);
 const readingParam = params.get("reading");
+const stopDelay = Number(params.get("stopDelay") ?? 0);
 
 /** Every message the view posted, for scripted checks (webview/dev/screenshot.mjs reads it). */
 const posted: WebviewToHost[] = [];
@@ -332,6 +334,8 @@ async function onMessage(message: WebviewToHost): Promise<void> {
     case "ask":
       return streamTurn(message.question);
     case "stop":
+      send({ type: "stopping", id: `t${turnCounter}` });
+      await sleep(stopDelay);
       stopRequested = true;
       return;
     case "feedback":

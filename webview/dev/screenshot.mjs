@@ -90,15 +90,19 @@ const shot = async (page, name) => {
   await page.close();
 }
 
-// Stop while a model server reads (no estimate): the turn keeps its best lines and says Stopped.
+// Stop while a model server reads (no estimate): the turn says Stopping… until the engine stops,
+// then keeps its best lines and says Stopped.
 {
-  const page = await open("scenario=stream&delay=20&reading=server");
+  const page = await open("scenario=stream&delay=20&reading=server&stopDelay=1500");
   const bar = page.locator(".reading:not([hidden]) [role=progressbar]");
   await bar.waitFor({ timeout: 10_000 });
   check((await bar.getAttribute("aria-valuenow")) === null && (await bar.getAttribute("class")).includes("indeterminate"), "no estimate: an indeterminate bar");
   check((await page.locator(".reading-text").innerText()) === "Reading 1,150 tokens of docs…", "no estimate: no time is said");
   await shot(page, "reading-server");
   await page.getByRole("button", { name: "Stop answering" }).click();
+  await page.waitForSelector(".reading:not([hidden]) .reading-text:text-is('Stopping…')", { timeout: 10_000 });
+  check(await page.locator(".reading [role=progressbar]").isHidden(), "while stopping, the bar is gone and the line says Stopping…");
+  await shot(page, "reading-stopping");
   await page.waitForSelector(".turn .stopped", { timeout: 10_000 });
   check((await page.locator(".turn .stopped").innerText()) === "Stopped", "the turn says Stopped");
   check(await page.locator("details.best-lines[open] .best-lines-body").isVisible(), "the best lines stay, open");

@@ -144,7 +144,10 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
    * an answer that fails once stopped reads "Stopped.".
    */
   stop(): void {
-    this.current?.cancel.cancel();
+    const current = this.current;
+    if (!current || current.cancel.token.isCancellationRequested) return;
+    current.cancel.cancel();
+    this.post({ type: "stopping", id: current.id });
   }
 
   async clearHistory(): Promise<void> {
