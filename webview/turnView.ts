@@ -250,8 +250,10 @@ export class TurnView {
       // Stopped at any moment: what was shown stays (cards, best lines, the answer so far), and the turn says so.
       if (result.aborted) this.answer.append(h("p", { class: "stopped" }, "Stopped"));
       this.answer.hidden = !this.answerText && !result.aborted;
-      // Open while there is no answer to read (stopped while the model read), folded under one.
-      this.renderBestLines(!this.answerText.trim());
+      // Open while there is no answer to read (stopped while the model read); under an answer they
+      // stay as the reader left them while it streamed, else folded.
+      const live = !this.bestLinesDetails.hidden;
+      this.renderBestLines(!this.answerText.trim() || (live && this.bestLinesDetails.open));
       this.note.hidden = !result.note;
       this.note.replaceChildren(Icons.info(), h("span", {}, result.note ?? ""));
       this.renderSources();
