@@ -74,9 +74,16 @@ class SpecReader {
     return true;
   }
 
-  private add(block: Block): void {
-    for (const line of block.lines) this.chars += line.length + 1;
+  /** Counts rendered text against the budget as it is made (a table of 100,000 aliased rows stops early). */
+  spend(cells: readonly string[]): string[] {
+    for (const cell of cells) this.chars += cell.length + 3;
     if (this.chars > this.budget) throw new Error(`the spec expands to over ${MAX_EXPANSION} times its size (aliases repeated): not read`);
+    return cells.map(clip);
+  }
+
+  private add(block: Block): void {
+    // A table's rows were counted as they were made.
+    if (block.kind !== "table") this.spend(block.lines);
     this.blocks.push(block);
   }
 
@@ -103,10 +110,7 @@ class SpecReader {
       kind: "table",
       startLine: at.startLine,
       endLine: at.endLine,
-      lines: pipeTable(
-        header,
-        rows.map((r) => r.map(clip)),
-      ),
+      lines: pipeTable(header, rows),
     });
   }
 
@@ -142,10 +146,10 @@ class SpecReader {
     if (ref.startsWith("#")) return refName(ref);
     if (!this.externalRefs.has(ref)) {
       this.externalRefs.add(ref);
-      const at = this.span(holder, "$ref");
-      if (this.notes.length < MAX_NOTES)
+      if (this.notes.length < MAX_NOTES) {
+        const at = this.span(holder, "$ref");
         this.notes.push(`${at ? `line ${at.startLine}: ` : ""}$ref ${oneLine(ref).slice(0, 200)} not followed (references to other files are not read)`);
-      else this.droppedNotes++;
+      } else this.droppedNotes++;
     }
     return ref;
   }
@@ -188,7 +192,7 @@ function propertyRows(schema: Obj, reader: SpecReader, depth = 0): string[][] {
   const required = new Set((Array.isArray(own(schema, "required")) ? (own(schema, "required") as unknown[]) : []).map(str));
   for (const [name, property] of entriesOf(own(schema, "properties"))) {
     const p = isObj(property) ? property : {};
-    rows.push([`\`${name}\``, reader.typeOf(p), formatOf(p), required.has(name) ? "yes" : "no", describe(p)]);
+    rows.push(reader.spend([`\`${name}\``, reader.typeOf(p), formatOf(p), required.has(name) ? "yes" : "no", describe(p)]));
   }
   const parts = own(schema, "allOf");
   if (depth < 3 && Array.isArray(parts))
@@ -228,17 +232,17 @@ function readSchema(label: string, name: string, container: Obj, reader: SpecRea
 function parameterRow(parameter: unknown, reader: SpecReader): string[] | undefined {
   if (!isObj(parameter)) return undefined;
   const ref = str(own(parameter, "$ref"));
-  if (ref !== undefined) return [reader.ref(parameter, ref), "", "", "", "(defined elsewhere)"];
+  if (ref !== undefined) return reader.spend([reader.ref(parameter, ref), "", "", "", "(defined elsewhere)"]);
   const schema = own(parameter, "schema") ?? parameter;
   const format = formatOf(schema);
   const type = reader.typeOf(schema);
-  return [
+  return reader.spend([
     str(own(parameter, "name")) ?? "",
     str(own(parameter, "in")) ?? "",
     format ? `${type} (${format})` : type,
     own(parameter, "required") === true ? "yes" : "no",
     describe(parameter),
-  ];
+  ]);
 }
 
 const PARAMETER_HEADER = ["Parameter", "In", "Type", "Required", "Description"];
@@ -280,7 +284,7 @@ function readOperation(method: string, path: string, item: Obj, reader: SpecRead
   const responses = entriesOf(own(op, "responses")).map(([status, response]) => {
     const r = isObj(response) ? response : {};
     const ref = str(own(r, "$ref"));
-    return [status, ref !== undefined ? reader.ref(r, ref) : describe(r), ref !== undefined ? "" : bodyType(r, reader)];
+    return reader.spend([status, ref !== undefined ? reader.ref(r, ref) : describe(r), ref !== undefined ? "" : bodyType(r, reader)]);
   });
   reader.table(["Status", "Description", "Type"], responses, reader.span(op, "responses"));
 }
