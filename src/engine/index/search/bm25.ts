@@ -38,7 +38,7 @@ export interface Bm25Snapshot {
 
 /**
  * Postings a build adds before the index seals its lists (sealedPostings.ts): held decoded they
- * take some 10-20 bytes each (about 40 MB here), sealed about 4.
+ * take 10-20 bytes each (20-40 MB here), sealed about 4.
  */
 export const SEAL_AFTER_POSTINGS = 1 << 21;
 
