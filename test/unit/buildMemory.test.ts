@@ -63,6 +63,26 @@ test("a build that seals its postings many times saves the same index file and r
   assert.ok((await savedBytes(sealed)).equals(expected), "the same index file after searching");
 });
 
+test("a sealing build stopped part-way and run again gives the same index file as one never stopped", async () => {
+  const whole = new DocsIndex([SAMPLE_DOCS]);
+  whole.bm25.sealAfter = Infinity;
+  await whole.update();
+  const stopped = new DocsIndex([SAMPLE_DOCS]);
+  stopped.bm25.sealAfter = 3_000;
+  const stop = new AbortController();
+  await assert.rejects(
+    stopped.update(stop.signal, (done) => {
+      if (done === 150) stop.abort();
+    }),
+    { name: "AbortError" },
+  );
+  assert.equal(stopped.fileCount, 150);
+  assert.ok(stopped.bm25.sealedBytes > 0, "it had sealed lists when stopped");
+  const report = await stopped.update();
+  assert.equal(report.added.length, whole.fileCount - 150);
+  assert.ok((await savedBytes(stopped)).equals(await savedBytes(whole)), "the same index file");
+});
+
 test("postings added to a loaded index and sealed follow the saved ones in order", async () => {
   const folders = (await fs.readdir(SAMPLE_DOCS, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
   assert.ok(folders.length > 4);
