@@ -197,16 +197,18 @@ export async function parseIndex(
   const dims = r.varuint();
   const vectorCount = r.count();
   if (vectorCount > 0 && dims !== (options.embedder?.dimensions ?? -1)) throw new CorruptIndex("corrupt contents (vector dimensions)");
-  // Each vector as int8 codes and their scale, copied into the scan; Orama gets the floats they stand for.
+  // Each vector as int8 codes, their scale and offset, copied into the scan; Orama gets the floats they stand for.
   const vectors: { id: number; hash: string }[] = [];
   for (let i = 0; i < vectorCount; i++) {
     const id = r.varuint();
     if (id >= total || index.pendingEmbedding.has(id) || index.chunkHashes.has(id)) throw new CorruptIndex("corrupt contents (a vector's chunk)");
     const hash = r.bytes(HASH_BYTES).toString("hex");
-    const scale = r.bytes(4).readFloatLE(0);
-    if (!(scale >= 0 && scale < Infinity)) throw new CorruptIndex("corrupt contents (a vector's scale)");
+    const mapping = r.bytes(8);
+    const scale = mapping.readFloatLE(0);
+    const offset = mapping.readFloatLE(4);
+    if (!(scale >= 0 && scale < Infinity && Number.isFinite(offset))) throw new CorruptIndex("corrupt contents (a vector's scale)");
     const codes = r.bytes(dims);
-    index.quantized!.addCodes(id, new Int8Array(codes.buffer, codes.byteOffset, dims), scale);
+    index.quantized!.addCodes(id, new Int8Array(codes.buffer, codes.byteOffset, dims), { scale, offset });
     index.chunkHashes.set(id, hash);
     vectors.push({ id, hash });
   }

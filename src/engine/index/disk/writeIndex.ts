@@ -151,16 +151,18 @@ export async function writeIndex(index: DocsIndex, w: BlockWriter): Promise<numb
   const withVectors = index.embedder ? [...index.chunkHashes.keys()].filter((id) => remap[id]! >= 0) : [];
   w.varuint(dims);
   w.varuint(withVectors.length);
-  const scale = new Uint8Array(4);
+  const mapping = new Uint8Array(8);
+  const mappingView = new DataView(mapping.buffer);
   for (const id of withVectors) {
-    // The scan's int8 codes and their scale (vectors/int8.ts): a quarter of the float32 vector.
+    // The scan's int8 codes, their scale and offset (vectors/int8.ts): about a quarter of the float32 vector.
     const saved = index.quantized?.codesOf(id);
     if (!saved) throw new Error(`chunk ${id} has a content hash but no vector`);
     if (saved.codes.length !== dims) throw new Error(`chunk ${id} has a vector of ${saved.codes.length} dimensions, not ${dims}`);
     w.varuint(remap[id]!);
     w.bytes(hashBytes(index.chunkHashes.get(id)!));
-    new DataView(scale.buffer).setFloat32(0, saved.scale, true);
-    w.bytes(scale);
+    mappingView.setFloat32(0, saved.mapping.scale, true);
+    mappingView.setFloat32(4, saved.mapping.offset, true);
+    w.bytes(mapping);
     w.bytes(new Uint8Array(saved.codes.buffer, saved.codes.byteOffset, saved.codes.byteLength));
     if (sinceVectorsFlush++ > 4096) {
       sinceVectorsFlush = 0;

@@ -3,7 +3,7 @@
 // then rescored with float vectors (Orama's, when given) and the query as it was embedded.
 // Orama stays the store of record of the float vectors; its own search is a linear float scan.
 import { createDotKernel, WASM_PAGE_BYTES, type DotKernel } from "./dotKernel.js";
-import { dequantize, quantizeInto } from "./int8.js";
+import { dequantize, quantizeInto, quantizeSymmetric, type Int8Mapping } from "./int8.js";
 
 export interface VectorHit {
   id: number;
@@ -26,9 +26,10 @@ export class QuantizedVectors {
   private readonly kernel: DotKernel;
   private count = 0;
   private capacity = 0;
-  /** Per slot: the chunk id, the scale that maps its codes back, and 1 / |codes| (for the cosine). */
+  /** Per slot: the chunk id, the scale and offset that map its codes back, and 1 / |vector| (for the cosine). */
   private ids = new Int32Array(0);
   private scales = new Float32Array(0);
+  private offsets = new Float32Array(0);
   private invNorms = new Float32Array(0);
   private readonly slots = new Map<number, number>();
 
@@ -51,7 +52,7 @@ export class QuantizedVectors {
 
   /** Bytes held: codes in the scan's memory, and the per-vector arrays. */
   get bytes(): number {
-    return this.kernel.memory.buffer.byteLength + this.capacity * 12;
+    return this.kernel.memory.buffer.byteLength + this.capacity * 16;
   }
 
   has(id: number): boolean {
@@ -66,25 +67,25 @@ export class QuantizedVectors {
     this.setSlot(slot, id, quantizeInto(vector, codes));
   }
 
-  /** Adds a chunk's vector as saved: its `dims` int8 codes and scale (a loaded index's). */
-  addCodes(id: number, codes: Int8Array, scale: number): void {
+  /** Adds a chunk's vector as saved: its `dims` int8 codes and their mapping (a loaded index's). */
+  addCodes(id: number, codes: Int8Array, mapping: Int8Mapping): void {
     if (codes.length !== this.dims) throw new Error(`${codes.length} codes, not ${this.dims}`);
     const slot = this.slotFor(id);
     this.codesAt(slot).set(codes);
-    this.setSlot(slot, id, scale);
+    this.setSlot(slot, id, mapping);
   }
 
-  /** A chunk's codes (a copy) and scale, as saved. */
-  codesOf(id: number): { codes: Int8Array; scale: number } | undefined {
+  /** A chunk's codes (a copy) and their mapping, as saved. */
+  codesOf(id: number): { codes: Int8Array; mapping: Int8Mapping } | undefined {
     const slot = this.slots.get(id);
     if (slot === undefined) return undefined;
-    return { codes: this.codesAt(slot).slice(0, this.dims), scale: this.scales[slot]! };
+    return { codes: this.codesAt(slot).slice(0, this.dims), mapping: this.mappingAt(slot) };
   }
 
   /** The float vector a chunk's codes stand for. */
   vectorOf(id: number): Float32Array | undefined {
     const slot = this.slots.get(id);
-    return slot === undefined ? undefined : dequantize(this.codesAt(slot), this.scales[slot]!, this.dims);
+    return slot === undefined ? undefined : dequantize(this.codesAt(slot), this.mappingAt(slot), this.dims);
   }
 
   /** Takes a chunk's vector out: the last slot moves into its place, so the scan stays dense. */
@@ -99,6 +100,7 @@ export class QuantizedVectors {
       const movedId = this.ids[last]!;
       this.ids[slot] = movedId;
       this.scales[slot] = this.scales[last]!;
+      this.offsets[slot] = this.offsets[last]!;
       this.invNorms[slot] = this.invNorms[last]!;
       this.slots.set(movedId, slot);
     }
@@ -114,7 +116,9 @@ export class QuantizedVectors {
     const n = this.count;
     if (n === 0 || limit <= 0) return [];
     const queryCodes = new Int8Array(this.stride);
-    if (quantizeInto(query, queryCodes) === 0) return [];
+    if (quantizeSymmetric(query, queryCodes) === 0) return [];
+    let querySum = 0;
+    for (let d = 0; d < this.dims; d++) querySum += queryCodes[d]!;
     // Scratch after the codes: the query's codes, then one int32 score per vector.
     const queryAt = this.capacity * this.stride;
     const scoresAt = queryAt + this.stride;
@@ -125,10 +129,10 @@ export class QuantizedVectors {
 
     const candidates = Math.min(n, Math.max(options.candidates ?? Math.max(limit * 2, limit + 32), limit));
     const top = new TopSlots(candidates);
-    const invNorms = this.invNorms;
-    const ids = this.ids;
+    const { invNorms, ids, scales, offsets } = this;
     for (let slot = 0; slot < n; slot++) {
-      const s = scores[slot]! * invNorms[slot]!;
+      // q . (offset + codes * scale) / |v|, up to the query's own scale.
+      const s = (offsets[slot]! * querySum + scales[slot]! * scores[slot]!) * invNorms[slot]!;
       if (s >= top.threshold) top.offer(s, ids[slot]!, slot);
     }
 
@@ -139,7 +143,7 @@ export class QuantizedVectors {
     const minSimilarity = options.minSimilarity ?? 0.0001;
     for (const slot of top.slots()) {
       const id = ids[slot]!;
-      const score = cosine(query, queryNorm, options.floatVector?.(id) ?? dequantize(this.codesAt(slot), this.scales[slot]!, this.dims));
+      const score = cosine(query, queryNorm, options.floatVector?.(id) ?? dequantize(this.codesAt(slot), this.mappingAt(slot), this.dims));
       if (score >= minSimilarity) hits.push({ id, score });
     }
     hits.sort((a, b) => b.score - a.score || a.id - b.id);
@@ -155,13 +159,17 @@ export class QuantizedVectors {
     return slot;
   }
 
-  private setSlot(slot: number, id: number, scale: number): void {
-    const codes = this.codesAt(slot);
-    let sum = 0;
-    for (let d = 0; d < this.dims; d++) sum += codes[d]! * codes[d]!;
+  private setSlot(slot: number, id: number, mapping: Int8Mapping): void {
     this.ids[slot] = id;
-    this.scales[slot] = scale;
+    this.scales[slot] = mapping.scale;
+    this.offsets[slot] = mapping.offset;
+    let sum = 0;
+    for (const x of dequantize(this.codesAt(slot), mapping, this.dims)) sum += x * x;
     this.invNorms[slot] = sum > 0 ? 1 / Math.sqrt(sum) : 0;
+  }
+
+  private mappingAt(slot: number): Int8Mapping {
+    return { scale: this.scales[slot]!, offset: this.offsets[slot]! };
   }
 
   /** A view of a slot's codes (padding included; the padding stays zero). */
@@ -176,10 +184,13 @@ export class QuantizedVectors {
     ids.set(this.ids);
     const scales = new Float32Array(capacity);
     scales.set(this.scales);
+    const offsets = new Float32Array(capacity);
+    offsets.set(this.offsets);
     const invNorms = new Float32Array(capacity);
     invNorms.set(this.invNorms);
     this.ids = ids;
     this.scales = scales;
+    this.offsets = offsets;
     this.invNorms = invNorms;
     // Scratch left past the old capacity (a search's query and scores) becomes a slot's padding:
     // zero it, since the kernel reads padding.
