@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
+import { crc32 } from "node:zlib";
 import { DocsIndex } from "../../src/engine/index/docsIndex.js";
 import { loadIndex, saveIndex } from "../../src/engine/index/disk/persistence.js";
 import { INDEX_FORMAT_VERSION } from "../../src/engine/index/disk/indexFormat.js";
@@ -179,13 +180,13 @@ test("an index with vectors round-trips: written, loaded, the same vector rankin
     const other = loaded.index.files.get(entry.file)!;
     entry.chunkIds.forEach((id, n) => assert.deepEqual(loaded.index.vectorOf(other.chunkIds[n]!), index.vectorOf(id)));
   }
-  // Per vector: its chunk id (a varint), text hash (16 bytes), scale and offset (8) and one byte a dimension.
+  // Per vector: its chunk id (a varint), text hash (20 bytes), scale and offset (8) and one byte a dimension.
   const withoutVectors = new DocsIndex([SAMPLE_DOCS]);
   await withoutVectors.update();
   const plainFile = path.join(path.dirname(file), "plain.docent");
   await saveIndex(withoutVectors, plainFile);
   const perVector = ((await fs.stat(file)).size - (await fs.stat(plainFile)).size) / index.chunkCount;
-  assert.ok(perVector >= dims + 24 && perVector <= dims + 32, `${perVector} bytes a vector (float32 took 4 a dimension)`);
+  assert.ok(perVector >= dims + 29 && perVector <= dims + 32, `${perVector} bytes a vector (float32 took 4 a dimension)`);
 });
 
 test("an index file of the format before int8 vectors is discarded with a log line and rebuilt", async () => {
@@ -209,4 +210,43 @@ test("an index file of the format before int8 vectors is discarded with a log li
   const report = await outcome.index.update();
   assert.equal(report.added.length, 1);
   assert.equal(outcome.index.quantized!.size, outcome.index.chunkCount);
+});
+
+test("a crafted vector part (a scale that is not a number, a chunk given two vectors) is discarded with its reason, never fatal", async () => {
+  const dims = 64;
+  const root = await makeTempDir();
+  await fs.writeFile(path.join(root, "a.md"), "# A\n\nSome words about request duration.\n\n# B\n\nOther words about memory.\n");
+  const index = new DocsIndex([root], { embedder: hashingEmbedder(dims) });
+  await index.update();
+  assert.equal(index.chunkCount, 2);
+  const file = path.join(await makeTempDir(), "index.docent");
+  await saveIndex(index, file);
+  const saved = await fs.readFile(file);
+  // The file ends with the last vector (id, hash, scale, offset, codes), the end tag and a CRC-32.
+  const vectorBytes = 1 + 20 + 8 + dims;
+  const lastVector = saved.length - 4 - 1 - vectorBytes;
+  const sealed = (bytes: Buffer) => {
+    bytes.writeUInt32LE(crc32(bytes.subarray(0, bytes.length - 4)) >>> 0, bytes.length - 4);
+    return bytes;
+  };
+  const nanScale = Buffer.from(saved);
+  nanScale.writeFloatLE(NaN, lastVector + 21);
+  const twice = Buffer.from(saved);
+  twice[lastVector] = twice[lastVector - vectorBytes]!;
+  for (const [name, bytes, reason] of [
+    ["scale", nanScale, "a vector's scale"],
+    ["twice", twice, "a vector's chunk"],
+  ] as const) {
+    await fs.writeFile(file, sealed(bytes));
+    const lines: string[] = [];
+    const logger: Logger = { info: (m) => lines.push(m), warn: (m) => lines.push(m), error: (m) => lines.push(m) };
+    const outcome = await loadIndex(file, [root], { embedder: hashingEmbedder(dims), logger });
+    assert.equal(outcome.status, "discarded", name);
+    assert.ok(
+      lines.some((l) => l.includes(reason)),
+      `${name}: ${lines.join(" | ")}`,
+    );
+    await outcome.index.update();
+    assert.equal(outcome.index.quantized!.size, 2, name);
+  }
 });
