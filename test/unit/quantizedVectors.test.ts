@@ -9,6 +9,7 @@ import { INDEX_FORMAT_VERSION } from "../../src/engine/index/disk/indexFormat.js
 import { createDotKernel } from "../../src/engine/index/vectors/dotKernel.js";
 import { dequantize, quantizeInto } from "../../src/engine/index/vectors/int8.js";
 import { QuantizedVectors } from "../../src/engine/index/vectors/quantizedVectors.js";
+import { oramaVector } from "../../src/engine/index/vectors/oramaVectors.js";
 import type { Logger } from "../../src/engine/util/logger.js";
 import { hashingEmbedder } from "../helpers/hashingEmbedder.js";
 import { repoRoot } from "../helpers/repoRoot.js";
@@ -248,5 +249,25 @@ test("a crafted vector part (a scale that is not a number, a chunk given two vec
     );
     await outcome.index.update();
     assert.equal(outcome.index.quantized!.size, 2, name);
+  }
+});
+
+test("each float vector is in memory once: the embedding cache's entry is Orama's own array, built and loaded", async () => {
+  const root = await makeTempDir();
+  await fs.writeFile(path.join(root, "a.md"), "# A\n\nSome words about request duration.\n\n# B\n\nOther words about memory.\n");
+  const index = new DocsIndex([root], { embedder: hashingEmbedder(64) });
+  await index.update();
+  const file = path.join(await makeTempDir(), "index.docent");
+  await saveIndex(index, file);
+  const loaded = await loadIndex(file, [root], { embedder: hashingEmbedder(64) });
+  assert.equal(loaded.status, "loaded");
+  for (const i of [index, loaded.index]) {
+    assert.equal(i.chunkHashes.size, 2);
+    for (const [id, hash] of i.chunkHashes) {
+      const own = oramaVector(i.orama, String(id));
+      assert.ok(own instanceof Float32Array);
+      assert.equal(i.vectorCache.get(hash), own, "the same array, not an equal one");
+      assert.deepEqual(own, i.quantized!.vectorOf(id), "what the int8 codes stand for");
+    }
   }
 });
