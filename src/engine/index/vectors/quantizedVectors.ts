@@ -1,13 +1,14 @@
 // The vector scan beside Orama: every chunk's vector as int8 codes in one block of WebAssembly
-// memory, scanned whole by a SIMD kernel (dotKernel.ts) for each query; the best candidates are
-// then rescored with float vectors (Orama's, when given) and the query as it was embedded.
-// Orama stays the store of record of the float vectors; its own search is a linear float scan.
+// memory, scanned whole by a SIMD kernel (dotKernel.ts) for each query against the query's own
+// int8 codes; the best candidates are then rescored in floats, the query as it was embedded
+// against the vectors the codes stand for (which is what Orama, the store of record, holds too).
+// Orama's own vector search is a linear float scan over a Map.
 import { createDotKernel, WASM_PAGE_BYTES, type DotKernel } from "./dotKernel.js";
 import { dequantize, quantizeInto, quantizeSymmetric, type Int8Mapping } from "./int8.js";
 
 export interface VectorHit {
   id: number;
-  /** Cosine similarity with the query (from the float vector when one was given, else from the codes). */
+  /** Cosine similarity of the query and the vector the codes stand for. */
   score: number;
 }
 
@@ -16,8 +17,6 @@ export interface VectorSearchOptions {
   candidates?: number;
   /** Hits below this cosine similarity are left out (Orama's search took 0.0001). */
   minSimilarity?: number;
-  /** A chunk's float vector for the rescoring, when it has one; else its codes are used. */
-  floatVector?: (id: number) => Float32Array | undefined;
 }
 
 export class QuantizedVectors {
@@ -48,11 +47,6 @@ export class QuantizedVectors {
   /** Whether the scan runs in WebAssembly SIMD (else in JavaScript). */
   get simd(): boolean {
     return this.kernel.simd;
-  }
-
-  /** Bytes held: codes in the scan's memory, and the per-vector arrays. */
-  get bytes(): number {
-    return this.kernel.memory.buffer.byteLength + this.capacity * 16;
   }
 
   has(id: number): boolean {
@@ -143,7 +137,7 @@ export class QuantizedVectors {
     const minSimilarity = options.minSimilarity ?? 0.0001;
     for (const slot of top.slots()) {
       const id = ids[slot]!;
-      const score = cosine(query, queryNorm, options.floatVector?.(id) ?? dequantize(this.codesAt(slot), this.mappingAt(slot), this.dims));
+      const score = cosine(query, queryNorm, dequantize(this.codesAt(slot), this.mappingAt(slot), this.dims));
       if (score >= minSimilarity) hits.push({ id, score });
     }
     hits.sort((a, b) => b.score - a.score || a.id - b.id);
