@@ -1,8 +1,26 @@
 // Hostile documents for the scanners in src/engine/index/ingest/formats (run by bench/pathological.ts): deep
-// nesting, about 2 MB of one delimiter, unterminated blocks. Target, as for Markdown: every file under 2 s.
+// nesting, about 2 MB of one delimiter, unterminated blocks, and for OpenAPI / AsyncAPI specs alias bombs.
+// Target, as for Markdown: every file under 2 s.
 
 /** Repeats a unit until the text is about `size` characters. */
 const fill = (unit: string, size: number) => unit.repeat(Math.max(1, Math.floor(size / unit.length)));
+
+/** Lines `make(0)`, `make(1)`, ... until the text is about `size` characters. */
+const numbered = (make: (i: number) => string, size: number) => {
+  const parts: string[] = [];
+  let length = 0;
+  for (let i = 0; length < size; i++) {
+    const part = make(i);
+    parts.push(part);
+    length += part.length;
+  }
+  return parts.join("");
+};
+
+/** "Billion laughs": each anchor's list holds the previous anchor nine times (9^levels strings if expanded). */
+const laughs = (levels: number) =>
+  'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' +
+  Array.from({ length: levels }, (_, i) => `a${i + 1}: &a${i + 1} [${Array(9).fill(`*a${i}`).join(",")}]\n`).join("");
 
 /** A grid table of one cell holding `text`, its border as wide as the cell. */
 const gridCell = (text: string) => `+${"-".repeat(text.length + 2)}+\n| ${text} |\n+${"-".repeat(text.length + 2)}+\n`;
@@ -52,4 +70,46 @@ export const PATHOLOGICAL_FORMATS: Record<string, { file: string; make: (size: n
   "html-table-cells-one-line": { file: "doc.html", make: (n) => "<table><tr>" + fill("<td>", n - 20) },
   "html-many-headings": { file: "doc.html", make: (n) => fill("<h2>Heading</h2><p>Some text.</p>\n", n) },
   "html-inline-nesting": { file: "doc.html", make: (n) => fill("<b><i>", n) },
+  "spec-deep-flow": { file: "openapi.yaml", make: (n) => "openapi: 3.0.0\nx: " + "[".repeat(n - 20) },
+  "spec-deep-json": { file: "openapi.json", make: (n) => '{"openapi": "3.0.0", "x": ' + "[".repeat(n - 30) },
+  "spec-deep-block-sequences": { file: "openapi.yaml", make: (n) => "openapi: 3.0.0\nx:\n" + "- ".repeat((n - 30) / 2) + "a\n" },
+  "spec-deep-indentation": { file: "openapi.yaml", make: (n) => "openapi: 3.0.0\n" + numbered((i) => " ".repeat(i) + "a:\n", n - 20) },
+  "spec-colons": { file: "openapi.yaml", make: (n) => "openapi: 3.0.0\n" + ":".repeat(n - 20) },
+  "spec-dashes": { file: "openapi.yaml", make: (n) => "openapi: 3.0.0\n" + "-".repeat(n - 20) },
+  "spec-dash-lines": { file: "openapi.yaml", make: (n) => "openapi: 3.0.0\n" + fill("-\n", n - 20) },
+  "spec-unterminated-flow": { file: "openapi.yaml", make: (n) => "openapi: 3.0.0\npaths: [" + fill("a, ", n - 30) },
+  "spec-unterminated-string": { file: "openapi.yaml", make: (n) => 'openapi: 3.0.0\ninfo:\n  description: "' + "a".repeat(n - 40) },
+  "spec-unterminated-json": { file: "openapi.json", make: (n) => '{"openapi": "3.0.0", "paths": {' + fill('"/a": {"get": {}}, ', n - 40) },
+  "spec-billion-laughs": { file: "openapi.yaml", make: (n) => "openapi: 3.0.0\n" + laughs(9) + "info:\n  description: *a9\n" + fill("# pad\n", n - 1000) },
+  "spec-alias-paths": {
+    file: "openapi.yaml",
+    make: (n) =>
+      "openapi: 3.0.0\npaths:\n  /p: &p\n    get:\n      summary: s\n      parameters:\n        - {name: a, in: query}\n" +
+      numbered((i) => `  /p${i}: *p\n`, n - 100),
+  },
+  "spec-alias-parameters": {
+    file: "openapi.yaml",
+    make: (n) =>
+      `openapi: 3.0.0\nx: &big {name: a, in: query, description: "${"d".repeat(1000)}"}\npaths:\n  /p:\n    get:\n      parameters:\n` +
+      fill("        - *big\n", n - 1100),
+  },
+  "spec-many-operations": {
+    file: "openapi.yaml",
+    make: (n) => "openapi: 3.0.0\ninfo: {title: T}\npaths:\n" + numbered((i) => `  /p${i}:\n    get:\n      summary: Get p${i}\n`, n - 50),
+  },
+  "spec-many-properties": {
+    file: "openapi.yaml",
+    make: (n) =>
+      "openapi: 3.0.0\ncomponents:\n  schemas:\n    S:\n      properties:\n" +
+      numbered((i) => `        p${i}: {type: integer, format: int64, description: Property ${i}}\n`, n - 100),
+  },
+  "spec-minified-json": {
+    file: "openapi.json",
+    make: (n) => '{"openapi":"3.0.0","paths":{' + numbered((i) => `"/p${i}":{"get":{"summary":"s${i}"}},`, n - 60) + '"/z":{}}}',
+  },
+  "spec-external-refs": {
+    file: "openapi.yaml",
+    make: (n) =>
+      "openapi: 3.0.0\ncomponents:\n  schemas:\n    S:\n      properties:\n" + numbered((i) => `        p${i}: {$ref: "other${i}.yaml#/S"}\n`, n - 100),
+  },
 };

@@ -102,6 +102,55 @@ async function build(): Promise<Record<string, unknown>> {
   };
 }
 
+/**
+ * With an embedding model: a query's vector ranking alone (its embedding included: the stand-in's
+ * takes microseconds), p50/p95 over the queries, and recall@10 against an exact float scan of every
+ * chunk embedded again as the ingester embeds it (the stand-in is deterministic). A hit counts when
+ * its exact similarity reaches the exact 10th best: the copies of the corpus tie.
+ */
+async function vectorSearchFigures(index: DocsIndex, queries: string[]): Promise<Record<string, number>> {
+  const searcher = (index as unknown as { searcher: { vectorRanking(text: string, limit: number): Promise<number[]> } }).searcher;
+  for (const q of queries.slice(0, 20)) await searcher.vectorRanking(q, 10);
+  const times: number[] = [];
+  for (const q of queries) {
+    const t = performance.now();
+    await searcher.vectorRanking(q, 10);
+    times.push(performance.now() - t);
+  }
+  const embedder = indexOptions.embedder!;
+  const sample = [...new Set(queries)].slice(0, 50);
+  const queryVectors = await embedder.embed(sample);
+  const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0)) || 1;
+  const ids: number[] = [];
+  for (const entry of index.files.values()) ids.push(...entry.chunkIds);
+  const place = new Map(ids.map((id, i) => [id, i]));
+  const exact = sample.map(() => new Float32Array(ids.length));
+  for (let i = 0; i < ids.length; i += 2000) {
+    const chunks = ids.slice(i, i + 2000).map((id) => index.getChunk(id)!);
+    const vectors = await embedder.embed(chunks.map((c) => `${c.headingPath.join(" > ") || c.title}\n${c.text}`));
+    vectors.forEach((v, j) => {
+      const nv = norm(v);
+      queryVectors.forEach((q, k) => {
+        let dot = 0;
+        for (let d = 0; d < dims; d++) dot += q[d]! * v[d]!;
+        exact[k]![i + j] = dot / (nv * norm(q));
+      });
+    });
+  }
+  let found = 0;
+  for (let k = 0; k < sample.length; k++) {
+    const scores = exact[k]!;
+    const kth = scores.slice().sort()[scores.length - 10] ?? 0;
+    const hits = await searcher.vectorRanking(sample[k]!, 10);
+    found += hits.filter((id) => (scores[place.get(id) ?? -1] ?? -1) >= kth).length;
+  }
+  return {
+    vector_search_p50_ms: r3(percentile(times, 50)),
+    vector_search_p95_ms: r3(percentile(times, 95)),
+    vector_recall_at_10: r3(found / (sample.length * 10)),
+  };
+}
+
 async function load(): Promise<Record<string, unknown>> {
   gc();
   const rssBefore = process.memoryUsage().rss;
@@ -145,6 +194,7 @@ async function load(): Promise<Record<string, unknown>> {
       spellMs.push(performance.now() - t);
     }
   }
+  const vectorFigures = dims > 0 ? await vectorSearchFigures(index, queries) : {};
   // The same queries with the hits' texts read (what an answer does with them).
   const withText: number[] = [];
   for (const q of queries) {
@@ -193,6 +243,7 @@ async function load(): Promise<Record<string, unknown>> {
     search_warm_p95_ms: r3(percentile(warm, 95)),
     rss_after_search_mb: mb(rssAfterSearch),
     ...(spellMs.length ? { spelling_p50_ms: r3(percentile(spellMs, 50)), spelling_p95_ms: r3(percentile(spellMs, 95)) } : {}),
+    ...vectorFigures,
     search_with_text_p50_ms: r3(percentile(withText, 50)),
     search_with_text_p95_ms: r3(percentile(withText, 95)),
     changed_file_reindex_ms: r3(refreshMs),

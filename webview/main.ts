@@ -167,6 +167,9 @@ class ChatView {
       case "turnError":
         this.turns.get(message.id)?.fail(message.message);
         break;
+      case "stopping":
+        this.turns.get(message.id)?.stopping();
+        break;
       case "feedbackSaved":
         this.turns.get(message.id)?.feedbackSaved(message.rating);
         break;

@@ -1,9 +1,10 @@
 // One question and its answer in the conversation: built once, then updated in place as the
 // host streams events (draft, stages, sources, answer) and finally the result. Its cards, sources,
-// progress and footer are built by definitionCard.ts, sourceList.ts, stageProgress.ts, turnFooter.ts.
-import type { AnswerEvent, AnswerResult, AnswerSource as Source, SpellingNote, Stage } from "../src/shared/answer.js";
+// progress and footer are built by definitionCard.ts, sourceList.ts, stageProgress.ts, turnFooter.ts;
+// the line shown while the model reads its prompt by readingView.ts.
+import type { AnswerEvent, AnswerResult, AnswerSource as Source, BestLines, SpellingNote, Stage } from "../src/shared/answer.js";
 import type { DefinitionCard } from "../src/shared/cards.js";
-import { sourcePlaces, type ChatTurn } from "../src/shared/webviewMessages.js";
+import { bestLinesOf, sourcePlaces, type ChatTurn } from "../src/shared/webviewMessages.js";
 import { createButton } from "./components.js";
 import { h, setChildren, uniqueId, type Children } from "./dom.js";
 import { Icons } from "./icons.js";
@@ -14,6 +15,7 @@ import { asksForAttributes } from "./cardFocus.js";
 import { cardElement } from "./definitionCard.js";
 import { sourceItem } from "./sourceList.js";
 import { showStageLine, stageItem } from "./stageProgress.js";
+import { ReadingView } from "./readingView.js";
 import { TurnFooter } from "./turnFooter.js";
 import type { Rating, TurnHost } from "./turnHost.js";
 
@@ -26,8 +28,11 @@ export class TurnView {
   private readonly draftBody: HTMLElement;
   private readonly reasoning: ReasoningView = createReasoningView();
   private readonly stages: HTMLElement;
+  private readonly reading = new ReadingView();
   private readonly answer: HTMLElement;
   private readonly note: HTMLElement;
+  private readonly bestLinesDetails: HTMLDetailsElement;
+  private readonly bestLinesBody: HTMLElement;
   private readonly sourcesSection: HTMLElement;
   private readonly sourceList: HTMLElement;
   private readonly error: HTMLElement;
@@ -37,6 +42,8 @@ export class TurnView {
   private answerText = "";
   private sources: Source[] = [];
   private cards: DefinitionCard[] = [];
+  /** The best lines of the docs, shown while the model reads and kept under its answer. */
+  private bestLines: BestLines | undefined;
   /** Whether the model is answering (its stage started): a retrieval-only answer lists its sources itself. */
   private modelAnswering = false;
   private mode: AnswerResult["mode"] | undefined;
@@ -63,6 +70,13 @@ export class TurnView {
     this.stages = h("ul", { class: "stages", "aria-label": "Progress", hidden: true });
     this.answer = h("div", { class: "md answer", "aria-label": "Answer", role: "region", hidden: true });
     this.note = h("p", { class: "note", hidden: true });
+    this.bestLinesBody = h("div", { class: "md best-lines-body" });
+    this.bestLinesDetails = h(
+      "details",
+      { class: "best-lines", hidden: true, open: true },
+      h("summary", { title: "The best-matching lines of the docs, found before the model answered" }, "Best lines from the docs"),
+      this.bestLinesBody,
+    );
     this.sourceList = h("ol", { class: "source-list" });
     const sourcesTitle = uniqueId("sources");
     this.sourcesSection = h(
@@ -84,8 +98,10 @@ export class TurnView {
       this.draftDetails,
       this.reasoning.element,
       this.stages,
+      this.reading.element,
       this.answer,
       this.note,
+      this.bestLinesDetails,
       this.sourcesSection,
       this.error,
       this.footer.element,
@@ -99,7 +115,9 @@ export class TurnView {
         this.host.post({ type: "openSource", file: card.file, startLine: card.line, endLine: card.line });
         return;
       }
-      const source = this.sources.find((s) => String(s.n) === target.dataset.n);
+      // A citation inside the best lines is one of theirs: they are numbered apart from the model's sources.
+      const sources = target.closest(".best-lines") ? (this.bestLines?.sources ?? []) : this.sources;
+      const source = sources.find((s) => String(s.n) === target.dataset.n);
       // One of the other places the source's text is in, else the source itself.
       const place = source && target.dataset.place !== undefined ? sourcePlaces(source)[Number(target.dataset.place)] : source;
       if (place) this.host.post({ type: "openSource", file: place.file, startLine: place.startLine, endLine: place.endLine });
@@ -156,6 +174,7 @@ export class TurnView {
         break;
       case "answer-chunk":
         this.answerText += event.text;
+        this.modelWrites();
         this.scheduleRender();
         break;
       case "notice":
@@ -166,9 +185,31 @@ export class TurnView {
         });
         break;
       case "reasoning-chunk":
+        if (event.stage === "answer") this.modelWrites();
         this.host.update(() => this.reasoning.append(event.text));
         break;
+      case "reading":
+        this.host.update(() => {
+          this.bestLines = bestLinesOf(event.bestLines);
+          this.renderBestLines(true);
+          this.reading.start({ promptTokens: event.promptTokens, ...(event.seconds !== undefined ? { seconds: event.seconds } : {}) });
+        });
+        break;
     }
+  }
+
+  /** The model's first word: the reading line goes, and the best lines fold away under the answer (still reachable). */
+  private modelWrites(): void {
+    if (!this.reading.active) return;
+    this.host.update(() => {
+      this.reading.stop();
+      this.bestLinesDetails.open = false;
+    });
+  }
+
+  /** Stop was asked: while the model reads, the turn says it is stopping until the engine's result says Stopped. */
+  stopping(): void {
+    if (this.running) this.host.update(() => this.reading.showStopping());
   }
 
   /** The answer has come: shown, and the turn's top (question and cards, the facts asked for) brought into view. */
@@ -197,6 +238,7 @@ export class TurnView {
     this.sources = result.sources;
     this.cards = Array.isArray(result.cards) ? result.cards : [];
     this.mode = result.mode;
+    this.bestLines = bestLinesOf(result.bestLines);
     this.cited = result.mode === "model" ? new Set(result.citations.map((c) => c.n)) : undefined;
     this.host.update(() => {
       this.renderCards(result.resolvedQuestion, result.spelling);
@@ -205,8 +247,13 @@ export class TurnView {
       this.renderDraft();
       this.reasoning.showFinal(result.reasoning);
       this.renderAnswer();
-      if (result.aborted) this.answer.append(h("p", { class: "stopped" }, "(stopped)"));
+      // Stopped at any moment: what was shown stays (cards, best lines, the answer so far), and the turn says so.
+      if (result.aborted) this.answer.append(h("p", { class: "stopped" }, "Stopped"));
       this.answer.hidden = !this.answerText && !result.aborted;
+      // Open while there is no answer to read (stopped while the model read); under an answer they
+      // stay as the reader left them while it streamed, else folded.
+      const live = !this.bestLinesDetails.hidden;
+      this.renderBestLines(!this.answerText.trim() || (live && this.bestLinesDetails.open));
       this.note.hidden = !result.note;
       this.note.replaceChildren(Icons.info(), h("span", {}, result.note ?? ""));
       this.renderSources();
@@ -242,6 +289,7 @@ export class TurnView {
 
   private stopRunning(): void {
     this.running = false;
+    this.reading.stop();
     this.element.removeAttribute("aria-busy");
     if (this.frame) cancelAnimationFrame(this.frame);
     this.frame = 0;
@@ -263,6 +311,16 @@ export class TurnView {
     const draft = this.draftText.trim();
     this.draftDetails.hidden = !draft;
     renderMarkdownInto(this.draftBody, draft, () => undefined, "This draft could not be displayed as formatted text.");
+  }
+
+  /** The best lines, when a model answers (a retrieval-only answer is made of them already). */
+  private renderBestLines(open: boolean): void {
+    const best = this.bestLines;
+    const show = best !== undefined && best.answer.trim().length > 0 && (this.mode === undefined || this.mode === "model");
+    this.bestLinesDetails.hidden = !show;
+    if (!show) return;
+    this.bestLinesDetails.open = open;
+    renderMarkdownInto(this.bestLinesBody, best.answer, (n) => best.sources.find((s) => s.n === n), UNRENDERABLE_ANSWER);
   }
 
   private renderAnswer(): void {

@@ -7,7 +7,7 @@ import { indexOptions } from "./indexCommands.js";
 import { openEngine, requireDir, withEngine } from "./openEngine.js";
 import { jsonLine, safeLines, safeText } from "./terminalText.js";
 import { cardMarkdown } from "../shared/cards.js";
-import { spellingText } from "../shared/answer.js";
+import { READING_SHOWN_SECONDS, readingText, spellingText } from "../shared/answer.js";
 
 export async function askCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parse(argv, {
@@ -105,6 +105,11 @@ function printEvent(): (event: PipelineEvent) => void {
         break;
       case "notice":
         process.stderr.write(`${inDraft ? "\n" : ""}· ${safeLines(event.text)}\n`);
+        break;
+      case "reading":
+        // The wait before the first word, when it is long enough to say (a slow device's measured speed).
+        if (event.seconds !== undefined && event.seconds >= READING_SHOWN_SECONDS)
+          process.stderr.write(`${inDraft ? "\n" : ""}· ${readingText(event.promptTokens, event.seconds)}\n`);
         break;
       case "answer-chunk":
         process.stdout.write(safeLines(event.text));

@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
-import type { AnswerSource } from "../shared/answer.js";
+import { READING_SHOWN_SECONDS, readingText, type AnswerSource } from "../shared/answer.js";
 import { definitionMarkdown, searchResultsMarkdown } from "../shared/node/docsMarkdown.js";
 import type { Definition, SearchSection } from "../shared/protocol.js";
 import { Disposable } from "./disposable.js";
@@ -209,6 +209,8 @@ export class DocentAgents extends Disposable {
         stream.progress("Writing the answer");
       } else if (event.type === "notice") {
         stream.progress(event.text);
+      } else if (event.type === "reading" && event.seconds !== undefined && event.seconds >= READING_SHOWN_SECONDS) {
+        stream.progress(readingText(event.promptTokens, event.seconds));
       }
     });
     try {

@@ -107,6 +107,8 @@ export interface AnswerResult<S extends AnswerSource = AnswerSource> {
   draftSkipped?: string;
   /** The tokens the sources were given and what set them (the time to the first word, its floor, or the context). */
   sourceBudget?: SourceBudgetInfo;
+  /** The best lines of the docs shown while the model read (a model answer only). */
+  bestLines?: BestLines;
   aborted: boolean;
   timings: AnswerTimings;
   tokens: { draft: number; answer: number; answerPrompt: number };
@@ -124,7 +126,22 @@ export type AnswerEvent<S extends AnswerSource = AnswerSource> =
   /** Why the answer waits (a busy model server, retrying): shown while it waits, then replaced. */
   | { type: "notice"; text: string }
   /** Reasoning the model wrote before its draft or answer: never part of their text. */
-  | { type: "reasoning-chunk"; stage: "draft" | "answer"; text: string };
+  | { type: "reasoning-chunk"; stage: "draft" | "answer"; text: string }
+  /**
+   * The model starts reading its prompt, before its first word: how many tokens, about how many
+   * seconds at the speed measured on this device (absent where none is measured: a model server),
+   * and the best lines of the docs to read meanwhile.
+   */
+  | { type: "reading"; promptTokens: number; seconds?: number; bestLines?: BestLines };
+
+/**
+ * The best-matching lines of the docs, as the retrieval-only answer gives them (cited [n] against
+ * their own sources, not the model's): shown while the model reads, then kept under its answer.
+ */
+export interface BestLines {
+  answer: string;
+  sources: AnswerSource[];
+}
 
 /** The wire form of a source: the text stays in the engine (the client opens the file). */
 export function withoutText<S extends AnswerSource>({ text: _text, ...source }: S & { text?: string }): AnswerSource {
@@ -145,4 +162,13 @@ export interface SourceBudgetInfo {
   limitedBy: "time" | "floor" | "context";
   /** Expected seconds to read the prompt, from the measured speed. */
   expectedSeconds?: number;
+}
+
+/** Below this many seconds of expected reading the wait is not announced at once: it would only flicker. */
+export const READING_SHOWN_SECONDS = 2;
+
+/** What a turn says while the model reads: "Reading 1,259 tokens of docs… about 36 s" (no seconds: none measured). */
+export function readingText(promptTokens: number, seconds?: number): string {
+  const tokens = `Reading ${promptTokens.toLocaleString("en-US")} tokens of docs…`;
+  return seconds === undefined ? tokens : `${tokens} about ${Math.max(1, Math.round(seconds))} s`;
 }

@@ -12,6 +12,9 @@ export const DEFAULT_INCLUDE = [
   "**/*.html",
   "**/*.htm",
   "**/*.ipynb",
+  // OpenAPI and AsyncAPI specs by their usual names (a file is read as a spec only if it is one).
+  "**/{openapi,swagger,asyncapi}*.{yaml,yml,json}",
+  "**/*.{openapi,swagger,asyncapi}.{yaml,yml,json}",
 ];
 
 /**

@@ -1,6 +1,6 @@
 // Messages between the chat webview and the extension host. The webview imports only this file
 // (and its UI kit); every message from the webview is validated by the host before use.
-import { MAX_OTHER_LOCATIONS, type AnswerEvent, type AnswerResult, type SourceLocation } from "./answer.js";
+import { MAX_OTHER_LOCATIONS, type AnswerEvent, type AnswerResult, type AnswerSource, type BestLines, type SourceLocation } from "./answer.js";
 import type { EngineStatus } from "./protocol.js";
 
 /** Longest question, comment and corrected answer the host accepts (the webview's inputs stop there too). */
@@ -24,6 +24,8 @@ export type HostToWebview =
   | { type: "event"; id: string; event: AnswerEvent }
   | { type: "turnDone"; id: string; result: AnswerResult }
   | { type: "turnError"; id: string; message: string }
+  /** Stop was asked for the running turn: the engine may take a moment (a local model stops reading only between batches). */
+  | { type: "stopping"; id: string }
   | { type: "feedbackSaved"; id: string; rating: "up" | "down" }
   | { type: "historyCleared" }
   | { type: "focusInput" }
@@ -167,5 +169,32 @@ export function sourcePlaces(source: unknown): SourceLocation[] {
     return places;
   } catch {
     return [];
+  }
+}
+
+/** The most sources a turn's best lines list (the engine sends `docent.sources`, 6 by default). */
+export const MAX_BEST_LINES_SOURCES = 50;
+
+/**
+ * A turn's best lines as far as they are well formed (a saved turn is read back as stored): the
+ * answer a string, each source an object with a whole number `n` and a path (at most
+ * MAX_BEST_LINES_SOURCES); else none. Only own data properties are read, and nothing throws.
+ */
+export function bestLinesOf(value: unknown): BestLines | undefined {
+  try {
+    const field = (o: object, key: string): unknown => {
+      const d = Object.getOwnPropertyDescriptor(o, key);
+      return d && "value" in d ? d.value : undefined;
+    };
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+    const answer = field(value, "answer");
+    const sources = field(value, "sources");
+    if (typeof answer !== "string" || !Array.isArray(sources)) return undefined;
+    const kept = (sources as unknown[])
+      .slice(0, MAX_BEST_LINES_SOURCES)
+      .filter((s): s is AnswerSource => typeof s === "object" && s !== null && isLine(field(s, "n")) && isPath(field(s, "file")));
+    return { answer, sources: kept };
+  } catch {
+    return undefined;
   }
 }

@@ -25,6 +25,10 @@ export class FaultProxy {
   private readonly sockets = new Set<import("node:net").Socket>();
   /** Streams that got their fault so far (a stalled one is held from then on). */
   streamFaults = 0;
+  /** Held requests (hung, or stalled streams) whose client gave up on them: it closed the connection (a Stop). */
+  heldClosedByClient = 0;
+  /** Set while the proxy itself closes its connections (those closes are not the client's). */
+  private closing = false;
 
   private constructor(
     private readonly server: http.Server,
@@ -73,6 +77,7 @@ export class FaultProxy {
     if (fault.kind === "hang" && path.startsWith(fault.path)) {
       this.requests.push({ method: req.method ?? "", path, injected: -1 });
       req.resume();
+      this.countClientClose(res);
       return;
     }
     const streamFault = fault.kind === "stall" || fault.kind === "malformed" || fault.kind === "cut" ? fault : undefined;
@@ -124,6 +129,7 @@ export class FaultProxy {
               if (streamFault.kind === "malformed") res.write('data: {"choices": [{"delta": {"content": "oops"\n\n');
               if (streamFault.kind === "cut") res.socket?.destroy();
               // "stall": stop forwarding and keep the connection open; the upstream is dropped.
+              if (streamFault.kind === "stall") this.countClientClose(res);
               up.destroy();
               upstream.destroy();
             }
@@ -143,7 +149,15 @@ export class FaultProxy {
     else req.pipe(upstream);
   }
 
+  /** Counts `res` in heldClosedByClient when its connection closes before the proxy ends it. */
+  private countClientClose(res: http.ServerResponse): void {
+    res.on("close", () => {
+      if (!res.writableEnded && !this.closing) this.heldClosedByClient++;
+    });
+  }
+
   async close(): Promise<void> {
+    this.closing = true;
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }

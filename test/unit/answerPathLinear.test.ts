@@ -59,6 +59,8 @@ const FUNCTIONS: Record<string, (text: string) => unknown> = {
   unitsOf: (t) => unitsOf(lines(t)),
   render: (t) => render(unitsOf(lines(t))),
   bestExcerpt: (t) => bestExcerpt(lines(t), QUERY, 700),
+  // The compact context's choice, by what the question still needs (context.ts): rescoring every unit after each one tried was quadratic.
+  "bestExcerpt by need": (t) => bestExcerpt(lines(t), QUERY, 4000, { matchingOnly: true, covered: new Map() }),
   fenceText: (t) => fenceText(["```", ...lines(t), "```"], QUERY),
   escapeDocsCitations,
   parseCitations: (t) => parseCitations(t, []),
@@ -95,6 +97,8 @@ const SHAPES: Record<string, string> = {
   "bracket lines": "[\n",
   "fence lines": "```\n",
   "sentence ends": ". ",
+  "rows that all match the question": "| `hang.metric` | hang metric | s |\n",
+  "sentences that all match the question": "The hang metric counts hangs. ",
   "spaces before a line separator": ": " + " ".repeat(500) + "x\u2028",
 };
 

@@ -163,7 +163,7 @@ function formatThreeFile(root: string): Buffer {
 }
 
 test("an index saved by format 3 (JSON header) is discarded with a log line and rebuilt in the current format", async () => {
-  assert.equal(INDEX_FORMAT_VERSION, 7);
+  assert.equal(INDEX_FORMAT_VERSION, 8);
   const root = await tempDocs(DOCS);
   const file = path.join(await makeTempDir(), "index.docent");
   await fs.writeFile(file, formatThreeFile(root));

@@ -211,7 +211,9 @@ test("a later hit whose one line is over its share of the budget is cut to it; t
   assert.ok(sources.reduce((n, s) => n + sourceBlock(s).length + 2, 0) <= 400);
 });
 
-async function timeAbort(stageToAbort: "draft" | "retrieve" | "answer"): Promise<{ stopMs: number; result: Awaited<ReturnType<typeof answerQuestion>> }> {
+async function timeAbort(
+  stageToAbort: "draft" | "retrieve" | "reading" | "answer",
+): Promise<{ stopMs: number; result: Awaited<ReturnType<typeof answerQuestion>> }> {
   const controller = new AbortController();
   let abortedAt = 0;
   const abort = () => {
@@ -226,19 +228,27 @@ async function timeAbort(stageToAbort: "draft" | "retrieve" | "answer"): Promise
     onEvent: (e) => {
       if (stageToAbort === "draft" && e.type === "draft-chunk") abort();
       if (stageToAbort === "retrieve" && e.type === "stage" && e.stage === "retrieve" && e.status === "started") abort();
+      if (stageToAbort === "reading" && e.type === "reading") abort();
       if (stageToAbort === "answer" && e.type === "answer-chunk") abort();
     },
   });
   return { stopMs: performance.now() - abortedAt, result };
 }
 
-for (const stage of ["draft", "retrieve", "answer"] as const) {
+for (const stage of ["draft", "retrieve", "reading", "answer"] as const) {
   test(`cancelling during the ${stage} stops within 200 ms and the next question works`, async () => {
     const { stopMs, result } = await timeAbort(stage);
     assert.ok(result.aborted);
     assert.ok(stopMs < 200, `stopped after ${stopMs.toFixed(0)} ms`);
     if (stage === "draft") assert.equal(result.answer, "");
     if (stage === "answer") assert.ok(result.tokens.answer < 1000 && result.sources.length > 0);
+    if (stage === "reading") {
+      // Stopped before the first word: no answer, and what the turn showed is kept (the card, the best lines).
+      assert.equal(result.answer, "");
+      assert.equal(result.tokens.answer, 0);
+      assert.equal(result.cards?.[0]?.term, "http.server.request.duration");
+      assert.match(result.bestLines?.answer ?? "", /^\[1\] \*\*.*http\.server\.request\.duration/);
+    }
     const next = await answerQuestion(index, chat, "What is CPU utilization?", { settings: { draftMaxTokens: 8, answerMaxTokens: 8 } });
     assert.equal(next.aborted, false);
     assert.equal(next.tokens.answer, 8);

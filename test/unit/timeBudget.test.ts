@@ -6,6 +6,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { refineSpeed, SpeedStore, type ModelSpeed } from "../../src/engine/model/speed.js";
 import { SOURCE_TOKENS_FLOOR, timedSourceBudget } from "../../src/engine/answer/timeBudget.js";
+import { readingText } from "../../src/shared/answer.js";
 import { ChatModel, getLlamaInstance } from "../../src/engine/model/local/llm.js";
 import { modelStatusLines } from "../../src/shared/modelStatusText.js";
 import { ensureTinyModels } from "../fixtures/tinyModels.js";
@@ -150,14 +151,24 @@ test("while the model reads, the turn says how many tokens and about how long; S
     onEvent: (e) => {
       events.push(e);
       // Stop as the model starts reading.
-      if (e.type === "notice" && e.text.startsWith("Reading")) stop.abort();
+      if (e.type === "reading") stop.abort();
     },
   });
-  const notice = events.find((e) => e.type === "notice");
-  assert.ok(notice && notice.type === "notice");
+  const reading = events.find((e) => e.type === "reading");
+  assert.ok(reading && reading.type === "reading");
   const expected = result.tokens.answerPrompt / ((3348 * 1000) / 96_600) + 1 / 9.1;
-  assert.equal(notice.text, `Reading ${result.tokens.answerPrompt.toLocaleString("en-US")} tokens of docs… about ${Math.round(expected)} s`);
+  assert.equal(reading.promptTokens, result.tokens.answerPrompt);
+  assert.ok(Math.abs(reading.seconds! - expected) < 1e-9, `${reading.seconds} s, expected ${expected} s`);
+  assert.equal(
+    readingText(reading.promptTokens, reading.seconds),
+    `Reading ${result.tokens.answerPrompt.toLocaleString("en-US")} tokens of docs… about ${Math.round(expected)} s`,
+  );
   assert.ok(expected >= 2, String(expected));
+  // The best lines of the docs come with it, to read while the model reads (and stay in the result).
+  assert.match(reading.bestLines!.answer, /^\[1\] \*\*Retention\*\*/);
+  assert.match(reading.bestLines!.answer, /retention period of 30 days/);
+  assert.deepEqual(result.bestLines, reading.bestLines);
+  assert.equal("text" in reading.bestLines!.sources[0]!, false, "the wire form: no source texts");
   assert.equal(result.aborted, true);
   assert.equal(result.answer, "");
   assert.equal(result.sources.length, 1);

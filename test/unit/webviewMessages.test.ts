@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { MAX_TABLE_CHARS, parseWebviewMessage, sourcePlaces } from "../../src/shared/webviewMessages.js";
+import { bestLinesOf, MAX_BEST_LINES_SOURCES, MAX_TABLE_CHARS, parseWebviewMessage, sourcePlaces } from "../../src/shared/webviewMessages.js";
 import { MAX_OTHER_LOCATIONS } from "../../src/shared/answer.js";
 
 test("webview messages: every well-formed message is accepted as sent", () => {
@@ -262,4 +262,44 @@ test("a source's other places are read only when well formed, at most MAX_OTHER_
     },
   );
   assert.deepEqual(sourcePlaces(hostile), []);
+});
+
+test("a saved turn's best lines are shown only when well formed: the answer a string, sources with a number and a file, never through a getter", () => {
+  const source = { n: 1, path: "a.md", file: "/docs/a.md", heading: "A", startLine: 1, endLine: 3, matchedBy: ["text"] };
+  const good = { answer: "[1] **A** · `a.md:1-3`\n\nLine one.", sources: [source] };
+  assert.deepEqual(bestLinesOf(good), good);
+  // Sources that are not sources are dropped, the good ones kept.
+  assert.deepEqual(
+    bestLinesOf({
+      answer: good.answer,
+      sources: [null, "x", { ...source, n: 0 }, { ...source, n: "1" }, { ...source, file: "" }, { ...source, file: "a\0b" }, source],
+    }),
+    good,
+  );
+  for (const bad of [
+    undefined,
+    null,
+    3,
+    "s",
+    [],
+    { answer: 1, sources: [] },
+    { answer: "x" },
+    { answer: "x", sources: "[]" },
+    { answer: "x", sources: { 0: source, length: 1 } },
+  ])
+    assert.equal(bestLinesOf(bad), undefined, JSON.stringify(bad));
+  assert.equal(bestLinesOf({ answer: "", sources: Array.from({ length: 100_000 }, () => source) })!.sources.length, MAX_BEST_LINES_SOURCES);
+  let read = false;
+  const withGetter = Object.defineProperty({ sources: [] }, "answer", { get: () => ((read = true), "x"), enumerable: true });
+  assert.equal(bestLinesOf(withGetter), undefined);
+  assert.equal(read, false);
+  const hostile = new Proxy(
+    {},
+    {
+      getOwnPropertyDescriptor: () => {
+        throw new Error("trap");
+      },
+    },
+  );
+  assert.equal(bestLinesOf(hostile), undefined);
 });

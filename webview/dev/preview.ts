@@ -2,6 +2,8 @@
 // VS Code-like theme variables and default webview styles, and plays a fake host that sends `init`
 // and streams turns. Loaded before media/chat.js by preview.html; build it with build-preview.mjs.
 // Query: ?scenario=stream|empty|history|error|indexing  &theme=dark|light  &delay=ms per chunk
+//        &reading=seconds the model reads before its first word (shown with the best lines; "server": no estimate, until Stop)
+//        &stopDelay=ms the engine takes to stop after Stop (a local model finishing its batch)
 import type { AnswerEvent, AnswerResult, AnswerSource as Source } from "../../src/shared/answer.js";
 import type { EngineStatus } from "../../src/shared/protocol.js";
 import type { ChatTurn, HostToWebview, WebviewToHost } from "../../src/shared/webviewMessages.js";
@@ -10,6 +12,8 @@ const params = new URLSearchParams(location.search);
 const scenario = params.get("scenario") ?? "stream";
 const theme = params.get("theme") === "light" ? "light" : "dark";
 const delay = Number(params.get("delay") ?? 40);
+const readingParam = params.get("reading");
+const stopDelay = Number(params.get("stopDelay") ?? 0);
 
 /** Every message the view posted, for scripted checks (webview/dev/screenshot.mjs reads it). */
 const posted: WebviewToHost[] = [];
@@ -207,6 +211,39 @@ const ANSWER = [
   "Rendered as text, never markup: <img src=x onerror=alert(1)> and [a link](javascript:alert(1)); [9] names no source.",
 ].join("\n");
 
+/** The retrieval-only answer shown while the model reads (as pipeline.ts writes it). */
+const BEST_LINES = {
+  answer: [
+    "[1] **Metric: `http.server.request.duration`** · `docs/http/http-metrics.md:60-203`",
+    "",
+    "This metric is required. The unit is `s` (seconds); the instrument a Histogram.",
+    "",
+    "[2] **HTTP Server semantic conventions** · `docs/http/http-spans.md:390-480`",
+    "",
+    "HTTP server span names SHOULD be `{method} {target}`.",
+  ].join("\n"),
+  sources: [
+    {
+      n: 1,
+      path: "docs/http/http-metrics.md",
+      file: "/workspace/docs/http/http-metrics.md",
+      heading: "Metric: `http.server.request.duration`",
+      startLine: 60,
+      endLine: 203,
+      matchedBy: ["term" as const],
+    },
+    {
+      n: 2,
+      path: "docs/http/http-spans.md",
+      file: "/workspace/docs/http/http-spans.md",
+      heading: "HTTP Server semantic conventions",
+      startLine: 390,
+      endLine: 480,
+      matchedBy: ["text" as const],
+    },
+  ],
+};
+
 function chunks(text: string): string[] {
   return text.match(/\S+\s*|\s+/g) ?? [];
 }
@@ -269,6 +306,12 @@ async function streamTurn(question: string, answer = ANSWER): Promise<void> {
   let streamed = "";
   await stage("answer", 2350, async () => {
     event({ type: "sources", sources });
+    if (readingParam) {
+      const seconds = readingParam === "server" ? undefined : Number(readingParam);
+      event({ type: "reading", promptTokens: 1150, ...(seconds !== undefined ? { seconds } : {}), bestLines: BEST_LINES });
+      const until = performance.now() + (seconds ?? Infinity) * 1000;
+      while (!stopRequested && performance.now() < until) await sleep(50);
+    }
     for (const c of chunks(answer)) {
       if (stopRequested) break;
       streamed += c;
@@ -276,7 +319,11 @@ async function streamTurn(question: string, answer = ANSWER): Promise<void> {
       await sleep(delay);
     }
   });
-  send({ type: "turnDone", id, result: result({ question, answer: streamed.trim(), aborted: stopRequested }) });
+  send({
+    type: "turnDone",
+    id,
+    result: result({ question, answer: streamed.trim(), aborted: stopRequested, ...(readingParam ? { bestLines: BEST_LINES } : {}) }),
+  });
 }
 
 async function onMessage(message: WebviewToHost): Promise<void> {
@@ -287,6 +334,8 @@ async function onMessage(message: WebviewToHost): Promise<void> {
     case "ask":
       return streamTurn(message.question);
     case "stop":
+      send({ type: "stopping", id: `t${turnCounter}` });
+      await sleep(stopDelay);
       stopRequested = true;
       return;
     case "feedback":

@@ -58,6 +58,59 @@ const shot = async (page, name) => {
   console.log(`     ${join(shots, `${name}.png`)}`);
 };
 
+// While the model reads: the best lines at once, the reading line over its bar; then the answer
+// streams in their place and the best lines fold under it, still there.
+{
+  const page = await open("scenario=stream&delay=20&reading=3");
+  const bar = page.locator(".reading:not([hidden]) [role=progressbar]");
+  await bar.waitFor({ timeout: 10_000 });
+  check(
+    /^Reading 1,150 tokens of docs… about 3 s$/.test(await page.locator(".reading-text").innerText()),
+    "the reading line says the tokens and the expected time",
+  );
+  check(Number(await bar.getAttribute("aria-valuenow")) >= 0 && (await bar.getAttribute("aria-valuemax")) === "100", "the bar is a progressbar with a value");
+  check(await page.locator("details.best-lines[open] .best-lines-body .cite").first().isVisible(), "the best lines are shown open while the model reads");
+  await page.waitForFunction(() => Number(document.querySelector(".reading-bar")?.getAttribute("aria-valuenow")) >= 30, null, { timeout: 10_000 });
+  await shot(page, "reading");
+  await page.waitForSelector(".answer .cite", { timeout: 15_000 });
+  check(await page.locator(".reading").isHidden(), "the reading line goes at the first word");
+  check(
+    (await page.locator("details.best-lines:not([hidden])").count()) === 1 && (await page.locator("details.best-lines[open]").count()) === 0,
+    "the best lines fold under the answer",
+  );
+  await page.locator(".best-lines summary").click();
+  await page.locator(".best-lines .cite").first().click();
+  const best = (await posted(page)).at(-1);
+  check(
+    best?.type === "openSource" && best.file === "/workspace/docs/http/http-metrics.md" && best.startLine === 60,
+    "a citation in the best lines opens the best lines' own source",
+  );
+  await page.waitForSelector(".turn-footer:not([hidden])", { timeout: 30_000 });
+  await shot(page, "reading-answered");
+  await page.close();
+}
+
+// Stop while a model server reads (no estimate): the turn says Stopping… until the engine stops,
+// then keeps its best lines and says Stopped.
+{
+  const page = await open("scenario=stream&delay=20&reading=server&stopDelay=1500");
+  const bar = page.locator(".reading:not([hidden]) [role=progressbar]");
+  await bar.waitFor({ timeout: 10_000 });
+  check((await bar.getAttribute("aria-valuenow")) === null && (await bar.getAttribute("class")).includes("indeterminate"), "no estimate: an indeterminate bar");
+  check((await page.locator(".reading-text").innerText()) === "Reading 1,150 tokens of docs…", "no estimate: no time is said");
+  await shot(page, "reading-server");
+  await page.getByRole("button", { name: "Stop answering" }).click();
+  await page.waitForSelector(".reading:not([hidden]) .reading-text:text-is('Stopping…')", { timeout: 10_000 });
+  check(await page.locator(".reading [role=progressbar]").isHidden(), "while stopping, the bar is gone and the line says Stopping…");
+  await shot(page, "reading-stopping");
+  await page.waitForSelector(".turn .stopped", { timeout: 10_000 });
+  check((await page.locator(".turn .stopped").innerText()) === "Stopped", "the turn says Stopped");
+  check(await page.locator("details.best-lines[open] .best-lines-body").isVisible(), "the best lines stay, open");
+  check(await page.locator(".reading").isHidden(), "the reading line is gone");
+  await shot(page, "reading-stopped");
+  await page.close();
+}
+
 // Streaming, caught mid-answer, then finished.
 {
   const page = await open("scenario=stream&delay=60");

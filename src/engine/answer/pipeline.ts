@@ -13,9 +13,9 @@ import { condenseFollowUp, resolveFollowUp, type PreviousTurn } from "./followUp
 import { ANSWER_SYSTEM_PROMPT, DRAFT_SYSTEM_PROMPT, answerPrompt, contextBudget, sourceBlock } from "./answerPrompts.js";
 import { notCoveredNote, questionCoverage, spellingNote } from "./coverage.js";
 import { DocLines, fileLinesOf } from "../index/search/fileLines.js";
-import { readingNotice, readingSeconds, READING_NOTICE_SECONDS, timedSourceBudget } from "./timeBudget.js";
+import { readingSeconds, timedSourceBudget } from "./timeBudget.js";
 import { DEFAULT_PIPELINE, type PipelineSettings } from "../../shared/pipelineSettings.js";
-import type { AnswerEvent, AnswerResult, AnswerSourceWithText, Citation, Stage } from "../../shared/answer.js";
+import { withoutText, type AnswerEvent, type AnswerResult, type AnswerSourceWithText, type Citation, type Stage } from "../../shared/answer.js";
 
 /** A source as the engine holds it: with the text the model was given. */
 export type Source = AnswerSourceWithText;
@@ -190,6 +190,7 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
     result.sources = await readerSources(context, settings.sources);
     emit({ type: "sources", sources: result.sources });
     result.mode = "retrieval-only";
+    delete result.bestLines;
     result.note = note;
     result.answer = retrievalOnlyAnswer(result.sources);
     result.citations = parseCitations(result.answer, result.sources).citations;
@@ -218,10 +219,17 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
     if (aborted()) return;
     const prompt = answerPrompt(asked, result.sources);
     result.tokens.answerPrompt = await chat.countTokens(prompt, signal);
-    // Honest progress: on a slow device the wait before the first word is said, from the measured speed.
+    // Honest progress: while the model reads, the best lines of the docs, and the wait before the
+    // first word at the measured speed (clients say it, and draw it as a bar).
     const speed = chat.speed?.();
-    const reading = speed ? readingSeconds(result.tokens.answerPrompt, speed) : 0;
-    if (reading >= READING_NOTICE_SECONDS) emit({ type: "notice", text: readingNotice(result.tokens.answerPrompt, reading) });
+    const best = await readerSources(context, settings.sources);
+    result.bestLines = { answer: retrievalOnlyAnswer(best), sources: best.map(withoutText) };
+    emit({
+      type: "reading",
+      promptTokens: result.tokens.answerPrompt,
+      ...(speed ? { seconds: readingSeconds(result.tokens.answerPrompt, speed) } : {}),
+      bestLines: result.bestLines,
+    });
     if (aborted()) return;
     let failure: GenerationFailure | undefined;
     const generation = await chat

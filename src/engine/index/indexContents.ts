@@ -19,6 +19,8 @@ import type { Logger } from "../util/logger.js";
 import { ChunkTable } from "./chunkTable.js";
 import { ChunkTexts } from "./ingest/chunkTexts.js";
 import type { ChangeLog } from "./disk/journal.js";
+import { QuantizedVectors } from "./vectors/quantizedVectors.js";
+import { oramaVector } from "./vectors/oramaVectors.js";
 
 /** What an indexed document's vector is replaced with in Orama's document store (see insertVectors). */
 const INDEXED_VECTOR: number[] = [];
@@ -57,8 +59,13 @@ export abstract class IndexContents {
   /** The docs' words, for "did you mean" (correction.ts). */
   spelling = new SpellingIndex();
   files = new Map<string, FileEntry>();
-  /** Embeddings by chunk text hash: unchanged chunks are never embedded twice. */
+  /**
+   * Embeddings by chunk text hash: unchanged chunks are never embedded twice. Once a vector is in
+   * Orama, its entry here is Orama's own Float32Array (insertVectors), not a copy.
+   */
   vectorCache = new Map<string, Float32Array>();
+  /** The vectors' int8 codes, scanned for vector search (vectors/quantizedVectors.ts); with an embedder only. */
+  readonly quantized?: QuantizedVectors;
   /** Text hashes of the chunks that have a vector (the embedding cache's keys, saved with the vectors). */
   chunkHashes = new Map<number, string>();
   nextId = 0;
@@ -83,6 +90,7 @@ export abstract class IndexContents {
     this.corpusOptions = options.corpus ?? {};
     this.filter = new CorpusFilter(this.corpusOptions);
     this.orama = IndexContents.createOrama(options.embedder);
+    if (options.embedder) this.quantized = new QuantizedVectors(options.embedder.dimensions);
     this.texts = new ChunkTexts(this.chunking, this.filter.maxFileBytes, (entry, why) => this.textWentStale(entry, why));
   }
 
@@ -120,18 +128,35 @@ export abstract class IndexContents {
   }
 
   /**
-   * Puts chunks' vectors into Orama. Orama accepts a vector only as a plain array, indexes a
-   * Float32Array copy of it, and keeps the document it was given: that array (8 bytes a dimension)
-   * would be a third copy of every vector. Once indexed, the document's array is swapped for an
-   * empty one (removal still works: Orama removes a vector by its document's id), so a vector is
-   * held twice, as Float32Arrays: Orama's, and the embedding cache's that saves and journals read.
-   * In batches, so that the plain arrays of a big load never exist all at once.
+   * Puts chunks' vectors into Orama and the int8 scan beside it. Orama accepts a vector only as a
+   * plain array, indexes a Float32Array copy of it, and keeps the document it was given: that
+   * array (8 bytes a dimension) would be another copy of every vector. Once indexed, the
+   * document's array is swapped for an empty one (removal still works: Orama removes a vector by
+   * its document's id), and the embedding cache's entry becomes Orama's Float32Array: each float
+   * vector is held once. Orama gets the vector the int8 codes stand for (the index file holds only
+   * those), also for a vector just embedded: an index answers the same before and after a save and
+   * load. A chunk without `vector` has its codes in the scan already (a loaded index's). In
+   * batches, so that the plain arrays of a big load never exist all at once.
    */
-  async insertVectors(items: readonly { id: number; vector: Float32Array }[]): Promise<void> {
+  async insertVectors(items: readonly { id: number; hash: string; vector?: Float32Array }[]): Promise<void> {
+    const quantized = this.quantized;
+    if (items.length === 0) return;
+    if (!quantized) throw new Error("vectors for an index without an embedding model");
     for (let i = 0; i < items.length; i += VECTOR_BATCH) {
-      const docs = items.slice(i, i + VECTOR_BATCH).map(({ id, vector }) => ({ id: String(id), embedding: Array.from(vector) }));
+      const batch = items.slice(i, i + VECTOR_BATCH);
+      const docs = batch.map(({ id, vector }) => {
+        if (vector) quantized.add(id, vector);
+        // Orama holds what the codes stand for, as a saved and loaded index does: the same answers before and after a restart.
+        const v = quantized.vectorOf(id);
+        if (!v) throw new Error(`chunk ${id} has no vector`);
+        return { id: String(id), embedding: Array.from(v) };
+      });
       await insertMultiple(this.orama, docs as never);
       for (const doc of docs) doc.embedding = INDEXED_VECTOR;
+      for (const { id, hash } of batch) {
+        const own = oramaVector(this.orama, String(id));
+        if (own) this.vectorCache.set(hash, own);
+      }
     }
   }
 
@@ -204,6 +229,7 @@ export abstract class IndexContents {
     // Orama removes the first 1,000 at once and the rest on a timer; removing all now keeps
     // a save that follows consistent.
     if (inOrama.length) await removeMultiple(this.orama, inOrama, inOrama.length);
+    for (const id of inOrama) this.quantized?.remove(Number(id));
     this.totalChunks -= entry.chunkIds.length;
     this.fileSlots[entry.slot] = undefined;
     this.texts.forget(entry);

@@ -21,7 +21,8 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
   private ready = false;
   private queued: HostToWebview[] = [];
   private turns: ChatTurn[];
-  private current?: { id: string; cancel: vscode.CancellationTokenSource };
+  /** The running turn: its Stop, and the files its streamed sources and best lines name (openable before it ends). */
+  private current?: { id: string; cancel: vscode.CancellationTokenSource; files: Set<string> };
   /** Focus the question box as soon as the view is ready (a command asked before it was). */
   private focusPending = false;
   /** The index (files, sections) the example questions were built from. */
@@ -106,10 +107,14 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
     this.turns.push(turn);
     this.post({ type: "turnStarted", turn });
     const cancel = new vscode.CancellationTokenSource();
-    this.current = { id: turn.id, cancel };
+    const files = new Set<string>();
+    this.current = { id: turn.id, cancel, files };
     void vscode.commands.executeCommand("setContext", "docent.answering", true);
     const sub = engine.onAskEvent((e) => {
-      if (e.id === turn.id) this.post({ type: "event", id: turn.id, event: e.event });
+      if (e.id !== turn.id) return;
+      if (e.event.type === "sources") for (const s of e.event.sources) files.add(s.file);
+      if (e.event.type === "reading") for (const s of e.event.bestLines?.sources ?? []) files.add(s.file);
+      this.post({ type: "event", id: turn.id, event: e.event });
     });
     try {
       const result = await engine.request("ask", { id: turn.id, question, ...(previous ? { previous } : {}) }, cancel.token);
@@ -139,7 +144,10 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
    * an answer that fails once stopped reads "Stopped.".
    */
   stop(): void {
-    this.current?.cancel.cancel();
+    const current = this.current;
+    if (!current || current.cancel.token.isCancellationRequested) return;
+    current.cancel.cancel();
+    this.post({ type: "stopping", id: current.id });
   }
 
   async clearHistory(): Promise<void> {
@@ -181,7 +189,7 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
         break;
       case "openSource":
         // Only a file that some answer in this conversation cited, and only inside the workspace.
-        if (!this.turns.some((t) => t.result?.sources.some((s) => s.file === message.file))) {
+        if (!this.cites(message.file)) {
           this.log.warn(`Refused to open ${message.file}: no answer cited it`);
           break;
         }
@@ -213,6 +221,12 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
     }
   }
 
+  /** Whether a turn of this conversation showed `file` as a source or among its best lines (the running turn too). */
+  private cites(file: string): boolean {
+    if (this.current?.files.has(file)) return true;
+    return this.turns.some((t) => t.result?.sources.some((s) => s.file === file) || t.result?.bestLines?.sources.some((s) => s.file === file));
+  }
+
   private async feedback(id: string, rating: "up" | "down", comment?: string, correction?: string): Promise<void> {
     const turn = this.turns.find((t) => t.id === id);
     const engine = this.engine();
@@ -236,7 +250,7 @@ export class ChatViewProvider extends Disposable implements vscode.WebviewViewPr
     const turn = this.turns.find((t) => t.id === turnId) ?? this.turns.at(-1);
     const sources = turn?.result?.sources ?? [];
     const first = sources.filter((s) => s.n === n);
-    return [...new Set([...first, ...sources].map((s) => s.file))];
+    return [...new Set([...first, ...sources, ...(turn?.result?.bestLines?.sources ?? [])].map((s) => s.file))];
   }
 
   /** Puts the keyboard in the question box (when the view is shown; else as soon as it is ready). */

@@ -243,17 +243,20 @@ export async function parseIndex(
   const dims = r.varuint();
   const vectorCount = r.count();
   if (vectorCount > 0 && dims !== (options.embedder?.dimensions ?? -1)) throw new CorruptIndex("corrupt contents (vector dimensions)");
-  const vectors: { id: number; vector: Float32Array }[] = [];
+  // Each vector as int8 codes, their scale and offset, copied into the scan; Orama gets the floats they stand for.
+  const vectors: { id: number; hash: string }[] = [];
   for (let i = 0; i < vectorCount; i++) {
     const id = r.varuint();
-    if (id >= total || index.pendingEmbedding.has(id)) throw new CorruptIndex("corrupt contents (a vector's chunk)");
+    if (id >= total || index.pendingEmbedding.has(id) || index.chunkHashes.has(id)) throw new CorruptIndex("corrupt contents (a vector's chunk)");
     const hash = r.bytes(HASH_BYTES).toString("hex");
-    const raw = r.bytes(dims * 4);
-    const vector = new Float32Array(dims);
-    for (let d = 0; d < dims; d++) vector[d] = raw.readFloatLE(d * 4);
+    const mapping = r.bytes(8);
+    const scale = mapping.readFloatLE(0);
+    const offset = mapping.readFloatLE(4);
+    if (!(scale >= 0 && scale < Infinity && Number.isFinite(offset))) throw new CorruptIndex("corrupt contents (a vector's scale)");
+    const codes = r.bytes(dims);
+    index.quantized!.addCodes(id, new Int8Array(codes.buffer, codes.byteOffset, dims), { scale, offset });
     index.chunkHashes.set(id, hash);
-    index.vectorCache.set(hash, vector);
-    vectors.push({ id, vector });
+    vectors.push({ id, hash });
   }
   expectPart(r, Part.End);
   if (r.pos !== end) throw new CorruptIndex("corrupt contents (bytes after the end)");

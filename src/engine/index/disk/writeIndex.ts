@@ -147,17 +147,27 @@ export async function writeIndex(index: DocsIndex, w: BlockWriter): Promise<numb
 
   w.u8(Part.Vectors);
   const dims = index.embedder?.dimensions ?? 0;
+  let sinceVectorsFlush = 0;
   const withVectors = index.embedder ? [...index.chunkHashes.keys()].filter((id) => remap[id]! >= 0) : [];
   w.varuint(dims);
   w.varuint(withVectors.length);
+  const mapping = new Uint8Array(8);
+  const mappingView = new DataView(mapping.buffer);
   for (const id of withVectors) {
-    // From the embedding cache (never Orama's stored document: a vector search empties its `embedding`).
-    const vector = index.vectorOf(id);
-    if (!vector) throw new Error(`chunk ${id} has a content hash but no vector`);
-    if (vector.length !== dims) throw new Error(`chunk ${id} has a vector of ${vector.length} dimensions, not ${dims}`);
+    // The scan's int8 codes, their scale and offset (vectors/int8.ts): about a quarter of the float32 vector.
+    const saved = index.quantized?.codesOf(id);
+    if (!saved) throw new Error(`chunk ${id} has a content hash but no vector`);
+    if (saved.codes.length !== dims) throw new Error(`chunk ${id} has a vector of ${saved.codes.length} dimensions, not ${dims}`);
     w.varuint(remap[id]!);
     w.bytes(hashBytes(index.chunkHashes.get(id)!));
-    w.bytes(new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength));
+    mappingView.setFloat32(0, saved.mapping.scale, true);
+    mappingView.setFloat32(4, saved.mapping.offset, true);
+    w.bytes(mapping);
+    w.bytes(new Uint8Array(saved.codes.buffer, saved.codes.byteOffset, saved.codes.byteLength));
+    if (sinceVectorsFlush++ > 4096) {
+      sinceVectorsFlush = 0;
+      await w.flush();
+    }
   }
   w.u8(Part.End);
   return w.finish();

@@ -54,17 +54,19 @@ export function splitLines(text: string): string[] {
   return text.split(/\r\n|\r|\n/);
 }
 
-export type DocTextRead = { ok: true; text: string; lines: string[]; hadInvalidUtf8: boolean } | Extract<DocFileRead, { ok: false }>;
+export type DocTextRead =
+  { ok: true; text: string; lines: string[]; hadInvalidUtf8: boolean; size: number; mtimeMs: number } | Extract<DocFileRead, { ok: false }>;
 
 /**
  * A doc's text and lines as the indexer saw them (BOM removed, UTF-16 decoded, invalid UTF-8
- * replaced, split at \n, \r\n and lone \r), read through readDocFile's checks: what every reader
- * of docs after indexing (the answer path, cards, read_section) uses, so they agree with the index.
+ * replaced, split at \n, \r\n and lone \r), with the size and modification time of the file read,
+ * read through readDocFile's checks: what every reader of docs after indexing (the answer path,
+ * cards, read_section) uses, so they agree with the index.
  */
 export async function readDocText(root: string, absPath: string, maxBytes: number, options?: DocFileReadOptions): Promise<DocTextRead> {
   const read = await readDocFile(root, absPath, maxBytes, options);
   if (!read.ok) return read;
   if (looksBinary(read.bytes)) return { ok: false, reason: "binary", detail: "contains NUL bytes" };
   const { text, hadInvalidUtf8 } = decodeText(read.bytes);
-  return { ok: true, text, lines: splitLines(text), hadInvalidUtf8 };
+  return { ok: true, text, lines: splitLines(text), hadInvalidUtf8, size: read.size, mtimeMs: read.mtimeMs };
 }

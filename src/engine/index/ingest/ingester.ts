@@ -19,6 +19,7 @@ import type { ChunkRecord } from "../types.js";
 import { relativeInside } from "../../../shared/node/paths.js";
 import type { Logger } from "../../util/logger.js";
 import { SerialQueue } from "../../util/serialQueue.js";
+import { StringOwner } from "../../util/ownString.js";
 
 export interface UpdateReport {
   added: string[];
@@ -207,16 +208,19 @@ export class Ingester {
     }
     for (const note of doc.notes ?? []) this.logger.info(`${file.relPath}: ${note}`);
     if (previous) await this.removeFileNow(file.absPath);
+    // What the entry keeps of the text (title, headings) is copied out of it: slices of the file's
+    // text would keep the whole text alive for as long as the index (see util/ownString.ts).
+    const owner = new StringOwner();
     const entry: FileEntry = {
       file: file.absPath,
       root: file.root,
       relPath: file.relPath,
-      title: doc.title,
+      title: owner.string(doc.title),
       hash,
       size: read.size,
       mtimeMs: read.mtimeMs,
       chunkIds: [],
-      sections: doc.sections,
+      sections: doc.sections.map((section) => ({ ...section, headingPath: owner.path(section.headingPath) })),
       hadInvalidUtf8: decoded.hadInvalidUtf8,
       headings: [],
       slot: this.index.fileSlots.length,
@@ -228,7 +232,7 @@ export class Ingester {
       let h = headingIndex.get(key);
       if (h === undefined) {
         headingIndex.set(key, (h = entry.headings.length));
-        entry.headings.push(c.headingPath);
+        entry.headings.push(owner.path(c.headingPath));
       }
       const id = this.index.nextId++;
       this.index.chunkTable.set(id, entry.slot, ordinal, c.startLine, c.endLine, h);
@@ -237,7 +241,7 @@ export class Ingester {
         file: file.absPath,
         root: file.root,
         relPath: file.relPath,
-        title: doc.title,
+        title: entry.title,
         headingPath: c.headingPath,
         text: c.text,
         startLine: c.startLine,
@@ -317,7 +321,7 @@ export class Ingester {
     }
     // Taken after the awaits: a file removed meanwhile has left the pending set and stays out.
     const ready = [...this.index.pendingEmbedding.values()].filter((r) => this.index.vectorCache.has(r.hash));
-    await this.index.insertVectors(ready.map((r) => ({ id: r.id, vector: this.index.vectorCache.get(r.hash)! })));
+    await this.index.insertVectors(ready.map((r) => ({ id: r.id, hash: r.hash, vector: this.index.vectorCache.get(r.hash)! })));
     for (const r of ready) {
       this.index.chunkHashes.set(r.id, r.hash);
       this.index.pendingEmbedding.delete(r.id);

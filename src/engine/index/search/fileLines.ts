@@ -1,10 +1,11 @@
 // A file's lines as the indexer saw them, read once per answer (answers often cite several
-// sections of one file). A file in a converted format (AsciiDoc, HTML) is read as its Markdown view.
+// sections of one file). A file in a converted format (AsciiDoc, HTML) is read as its Markdown view,
+// converted once for as long as the file stays the same (convertedViews.ts).
 // Only indexed files are read, and only through readDocText (regular file, inside its folder,
 // within the size limit): a FIFO or a huge file in a doc's place gives no lines, never a hang.
 import type { FileEntry } from "../fileEntry.js";
-import { isConvertedFormat, markdownViewOf } from "../ingest/formats/formats.js";
 import { readDocText } from "../ingest/fileText.js";
+import { convertedViews, type ConvertedViews } from "./convertedViews.js";
 
 /** What DocLines needs of the index: its files (with their folders) and the size limit. */
 export interface IndexedDocs {
@@ -16,7 +17,10 @@ export interface IndexedDocs {
 export class DocLines {
   private readonly cache = new Map<string, Promise<string[] | undefined>>();
 
-  constructor(private readonly index: IndexedDocs) {}
+  constructor(
+    private readonly index: IndexedDocs,
+    private readonly views: ConvertedViews = convertedViews,
+  ) {}
 
   /** The file's lines (its Markdown view for a converted format), or undefined when it is not indexed or cannot be read. */
   of(file: string): Promise<string[] | undefined> {
@@ -33,7 +37,7 @@ export class DocLines {
     if (!entry) return undefined;
     const read = await readDocText(entry.root, file, this.index.filter.maxFileBytes);
     if (!read.ok) return undefined;
-    return isConvertedFormat(file) ? (markdownViewOf(read.text, read.lines, file) ?? read.lines) : read.lines;
+    return this.views.linesOf(file, read);
   }
 }
 

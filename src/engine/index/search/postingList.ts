@@ -1,14 +1,14 @@
 // One term's postings in the full-text index (bm25.ts): doc ids and per-field term frequencies in
 // typed arrays, left in their saved (encoded) form until first used.
 import { FIELD_COUNT } from "./bm25Fields.js";
+import type { EncodedPostings } from "./encodedPostings.js";
+import { SealedPostings, type PostingArena } from "./sealedPostings.js";
 
 const MAX_TF = 0xffff;
+const EMPTY_IDS = new Int32Array(0);
+const EMPTY_TFS = new Uint16Array(0);
 
-/** Postings kept in their saved (encoded) form until a query or a change first needs them. */
-export interface EncodedPostings {
-  /** Fills the list's arrays; a list that cannot be decoded is left empty. */
-  decodeInto(list: { ids: Int32Array; tfs: Uint16Array }): void;
-}
+export type { EncodedPostings } from "./encodedPostings.js";
 
 /** Doc ids and, per doc, its term frequency in each field. Grows by doubling. */
 export class PostingList {
@@ -96,6 +96,24 @@ export class PostingList {
     this.ids[this.length] = id;
     for (let f = 0; f < FIELD_COUNT; f++) this.tfs[this.length * FIELD_COUNT + f] = Math.min(tf[f]!, MAX_TF);
     this.length++;
+  }
+
+  /**
+   * Encodes the postings held decoded (a build's, or those added since a load) into `arena` and
+   * lets their typed arrays go; the list is decoded again on first use (sealedPostings.ts).
+   */
+  seal(arena: PostingArena): void {
+    if (this.encoded) {
+      const tail = this.tail;
+      if (!tail || tail.length === 0) return;
+      this.encoded = SealedPostings.append(arena, this.encoded, this.length - tail.length, tail.ids, tail.tfs, tail.length);
+      this.tail = undefined;
+      return;
+    }
+    if (this.length === 0) return;
+    this.encoded = SealedPostings.append(arena, undefined, 0, this.ids, this.tfs, this.length);
+    this.ids = EMPTY_IDS;
+    this.tfs = EMPTY_TFS;
   }
 
   get isEncoded(): boolean {

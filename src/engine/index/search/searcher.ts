@@ -1,6 +1,5 @@
 // Queries against the index's contents: the full-text ranking (misspellings read as the docs'
 // words), the exact lookup of defined names, vector rankings, and their fusion into hits.
-import { searchVector } from "@orama/orama";
 import type { ScoredDoc } from "./bm25.js";
 import { addCorrectedTerms, type QuerySpelling } from "./correction.js";
 import { DocsSpelling } from "./docsSpelling.js";
@@ -111,13 +110,8 @@ export class Searcher {
       this.logger.warn(`Vector search skipped, the embedding model failed: ${(err as Error).message}`);
       return [];
     }
-    const result = await searchVector(this.index.orama, {
-      mode: "vector",
-      vector: { value: [...vector!], property: "embedding" },
-      similarity: 0.0001,
-      limit,
-    } as never);
-    return (result as { hits: { id: string }[] }).hits.map((h) => Number(h.id));
+    // The int8 scan beside Orama (vectors/quantizedVectors.ts), not Orama's linear float scan.
+    return this.index.quantized!.search(vector!, limit).map((h) => h.id);
   }
 
   async search(query: string, options: SearchOptions = {}): Promise<SearchHit[]> {

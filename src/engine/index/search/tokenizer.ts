@@ -6,6 +6,7 @@ import { components } from "@orama/orama";
 import { foldName, namesIn } from "../../../shared/names.js";
 import { cjkWords, hasCjk, scriptRuns } from "./cjkWords.js";
 import { forwardFinder, forwardScanner, isRegexSpace } from "./textScanners.js";
+import { ownString } from "../../util/ownString.js";
 
 const oramaEnglish = components.tokenizer.createTokenizer({ language: "english", stemming: true, stopWords: false });
 const stemCache = new Map<string, string>();
@@ -126,10 +127,13 @@ export function tokenize(text: string, out: string[] = [], words?: WordSink): st
     const raw = m[0];
     let entry = termsCache.get(raw);
     if (entry === undefined) {
-      entry = compoundTerms(raw);
+      // Worked out from a copy: the cache, and the index through the terms, would otherwise keep
+      // slices of the text, and so the whole text (util/ownString.ts).
+      const owned = ownString(raw);
+      entry = compoundTerms(owned);
       if (termsCache.size > 200_000) termsCache.clear();
       // A compound of thousands of words is CJK text without punctuation: not worth keeping.
-      if (entry.terms.length <= 1000) termsCache.set(raw, entry);
+      if (entry.terms.length <= 1000) termsCache.set(owned, entry);
     }
     const terms = entry.terms;
     for (let i = 0; i < terms.length; i++) out.push(terms[i]!);

@@ -2,6 +2,8 @@
 // scanner that reads the file into Markdown blocks (./block.ts); MDX and notebooks are read as Markdown
 // line for line once mdx.ts or notebook.ts has made their lines Markdown. The chunker chunks those blocks;
 // the card, excerpt and citation code read the same blocks as a Markdown view of the file's lines.
+// YAML and JSON files are read as OpenAPI / AsyncAPI specs when they are one, else as plain text.
+import { isYamlOrJson, mayBeApiSpec, scanApiSpec } from "./apiSpec.js";
 import { scanAsciidoc } from "./asciidoc.js";
 import type { ScannedDocument } from "./block.js";
 import { scanHtml } from "./html.js";
@@ -9,6 +11,7 @@ import { fitToSourceLines, markdownView } from "./markdownView.js";
 import { mdxAsMarkdown } from "./mdx.js";
 import { notebookAsMarkdown } from "./notebook.js";
 import { scanRst } from "./rst.js";
+import { parseParagraphs } from "../plainText.js";
 
 type Scanner = (source: string, lines: readonly string[]) => ScannedDocument;
 
@@ -21,7 +24,11 @@ const SCANNERS: Record<string, Scanner> = {
   rst: (_, lines) => scanRst(lines),
 };
 
+/** A spec's sections, or the file's paragraphs as plain text when it is not a spec. */
+const scanYamlOrJson: Scanner = (source, lines) => scanApiSpec(source) ?? { blocks: parseParagraphs([...lines], 0), notes: [] };
+
 function scannerFor(path: string): Scanner | undefined {
+  if (isYamlOrJson(path)) return scanYamlOrJson;
   const dot = path.lastIndexOf(".");
   return dot < 0 ? undefined : SCANNERS[path.slice(dot + 1).toLowerCase()];
 }
@@ -64,6 +71,8 @@ export function scanConvertedFormat(source: string, lines: readonly string[], pa
 export function markdownViewOf(source: string, lines: readonly string[], path: string): string[] | undefined {
   const asMarkdown = markdownLinesOf(source, lines, path);
   if (asMarkdown) return asMarkdown;
+  // YAML or JSON that is not a spec is plain text: its view is its lines.
+  if (isYamlOrJson(path) && !mayBeApiSpec(source)) return undefined;
   const doc = scanConvertedFormat(source, lines, path);
   return doc ? markdownView(lines.length, doc.blocks) : undefined;
 }

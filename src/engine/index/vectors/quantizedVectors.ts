@@ -1,0 +1,277 @@
+// The vector scan beside Orama: every chunk's vector as int8 codes in one block of WebAssembly
+// memory, scanned whole by a SIMD kernel (dotKernel.ts) for each query against the query's own
+// int8 codes; the best candidates are then rescored in floats, the query as it was embedded
+// against the vectors the codes stand for (which is what Orama, the store of record, holds too).
+// Orama's own vector search is a linear float scan over a Map.
+import { createDotKernel, WASM_PAGE_BYTES, type DotKernel } from "./dotKernel.js";
+import { dequantize, quantizeInto, quantizeSymmetric, type Int8Mapping } from "./int8.js";
+
+export interface VectorHit {
+  id: number;
+  /** Cosine similarity of the query and the vector the codes stand for. */
+  score: number;
+}
+
+export interface VectorSearchOptions {
+  /** How many of the scan's best are rescored (default: twice the limit, at least limit + 32). */
+  candidates?: number;
+  /** Hits below this cosine similarity are left out (Orama's search took 0.0001). */
+  minSimilarity?: number;
+}
+
+export class QuantizedVectors {
+  /** Bytes a vector takes in the scan: its dimensions, padded to the kernel's 32. */
+  readonly stride: number;
+  private readonly kernel: DotKernel;
+  private count = 0;
+  private capacity = 0;
+  /** Per slot: the chunk id, the scale and offset that map its codes back, and 1 / |vector| (for the cosine). */
+  private ids = new Int32Array(0);
+  private scales = new Float32Array(0);
+  private offsets = new Float32Array(0);
+  private invNorms = new Float32Array(0);
+  private readonly slots = new Map<number, number>();
+
+  constructor(
+    readonly dims: number,
+    options: { simd?: boolean } = {},
+  ) {
+    this.stride = Math.ceil(dims / 32) * 32;
+    this.kernel = createDotKernel(options);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Whether the scan runs in WebAssembly SIMD (else in JavaScript). */
+  get simd(): boolean {
+    return this.kernel.simd;
+  }
+
+  has(id: number): boolean {
+    return this.slots.has(id);
+  }
+
+  /** Adds (or replaces) a chunk's vector, quantized. */
+  add(id: number, vector: Float32Array): void {
+    if (vector.length !== this.dims) throw new Error(`a vector of ${vector.length} dimensions, not ${this.dims}`);
+    const slot = this.slotFor(id);
+    const codes = this.codesAt(slot);
+    this.setSlot(slot, id, quantizeInto(vector, codes));
+  }
+
+  /** Adds a chunk's vector as saved: its `dims` int8 codes and their mapping (a loaded index's). */
+  addCodes(id: number, codes: Int8Array, mapping: Int8Mapping): void {
+    if (codes.length !== this.dims) throw new Error(`${codes.length} codes, not ${this.dims}`);
+    const slot = this.slotFor(id);
+    this.codesAt(slot).set(codes);
+    this.setSlot(slot, id, mapping);
+  }
+
+  /** A chunk's codes (a copy) and their mapping, as saved. */
+  codesOf(id: number): { codes: Int8Array; mapping: Int8Mapping } | undefined {
+    const slot = this.slots.get(id);
+    if (slot === undefined) return undefined;
+    return { codes: this.codesAt(slot).slice(0, this.dims), mapping: this.mappingAt(slot) };
+  }
+
+  /** The float vector a chunk's codes stand for. */
+  vectorOf(id: number): Float32Array | undefined {
+    const slot = this.slots.get(id);
+    return slot === undefined ? undefined : dequantize(this.codesAt(slot), this.mappingAt(slot), this.dims);
+  }
+
+  /** Takes a chunk's vector out: the last slot moves into its place, so the scan stays dense. */
+  remove(id: number): boolean {
+    const slot = this.slots.get(id);
+    if (slot === undefined) return false;
+    this.slots.delete(id);
+    const last = --this.count;
+    if (slot !== last) {
+      const bytes = new Uint8Array(this.kernel.memory.buffer);
+      bytes.copyWithin(slot * this.stride, last * this.stride, (last + 1) * this.stride);
+      const movedId = this.ids[last]!;
+      this.ids[slot] = movedId;
+      this.scales[slot] = this.scales[last]!;
+      this.offsets[slot] = this.offsets[last]!;
+      this.invNorms[slot] = this.invNorms[last]!;
+      this.slots.set(movedId, slot);
+    }
+    return true;
+  }
+
+  /**
+   * The `limit` chunks nearest the query by cosine similarity, best first (ties by id): the int8
+   * scan of every vector picks the candidates, which are rescored with floats.
+   */
+  search(query: Float32Array, limit: number, options: VectorSearchOptions = {}): VectorHit[] {
+    if (query.length !== this.dims) throw new Error(`a query of ${query.length} dimensions, not ${this.dims}`);
+    const n = this.count;
+    if (n === 0 || limit <= 0) return [];
+    const queryCodes = new Int8Array(this.stride);
+    if (quantizeSymmetric(query, queryCodes) === 0) return [];
+    let querySum = 0;
+    for (let d = 0; d < this.dims; d++) querySum += queryCodes[d]!;
+    // Scratch after the codes: the query's codes, then one int32 score per vector.
+    const queryAt = this.capacity * this.stride;
+    const scoresAt = queryAt + this.stride;
+    this.ensureBytes(scoresAt + n * 4);
+    new Int8Array(this.kernel.memory.buffer, queryAt, this.stride).set(queryCodes);
+    this.kernel.scan(queryAt, 0, n, this.stride, scoresAt);
+    const scores = new Int32Array(this.kernel.memory.buffer, scoresAt, n);
+
+    const candidates = Math.min(n, Math.max(options.candidates ?? Math.max(limit * 2, limit + 32), limit));
+    const top = new TopSlots(candidates);
+    const { invNorms, ids, scales, offsets } = this;
+    for (let slot = 0; slot < n; slot++) {
+      // q . (offset + codes * scale) / |v|, up to the query's own scale.
+      const s = (offsets[slot]! * querySum + scales[slot]! * scores[slot]!) * invNorms[slot]!;
+      if (s >= top.threshold) top.offer(s, ids[slot]!, slot);
+    }
+
+    let queryNorm = 0;
+    for (let d = 0; d < this.dims; d++) queryNorm += query[d]! * query[d]!;
+    queryNorm = Math.sqrt(queryNorm);
+    const hits: VectorHit[] = [];
+    const minSimilarity = options.minSimilarity ?? 0.0001;
+    for (const slot of top.slots()) {
+      const id = ids[slot]!;
+      const score = cosine(query, queryNorm, dequantize(this.codesAt(slot), this.mappingAt(slot), this.dims));
+      if (score >= minSimilarity) hits.push({ id, score });
+    }
+    hits.sort((a, b) => b.score - a.score || a.id - b.id);
+    return hits.slice(0, limit);
+  }
+
+  private slotFor(id: number): number {
+    const existing = this.slots.get(id);
+    if (existing !== undefined) return existing;
+    if (this.count === this.capacity) this.grow(Math.max(1024, Math.ceil(this.capacity * 1.5)));
+    const slot = this.count++;
+    this.slots.set(id, slot);
+    return slot;
+  }
+
+  private setSlot(slot: number, id: number, mapping: Int8Mapping): void {
+    this.ids[slot] = id;
+    this.scales[slot] = mapping.scale;
+    this.offsets[slot] = mapping.offset;
+    let sum = 0;
+    for (const x of dequantize(this.codesAt(slot), mapping, this.dims)) sum += x * x;
+    this.invNorms[slot] = sum > 0 ? 1 / Math.sqrt(sum) : 0;
+  }
+
+  private mappingAt(slot: number): Int8Mapping {
+    return { scale: this.scales[slot]!, offset: this.offsets[slot]! };
+  }
+
+  /** A view of a slot's codes (padding included; the padding stays zero). */
+  private codesAt(slot: number): Int8Array {
+    return new Int8Array(this.kernel.memory.buffer, slot * this.stride, this.stride);
+  }
+
+  private grow(capacity: number): void {
+    // The codes sit at the start of the memory; growing it keeps them where they are.
+    this.ensureBytes(capacity * this.stride);
+    const ids = new Int32Array(capacity);
+    ids.set(this.ids);
+    const scales = new Float32Array(capacity);
+    scales.set(this.scales);
+    const offsets = new Float32Array(capacity);
+    offsets.set(this.offsets);
+    const invNorms = new Float32Array(capacity);
+    invNorms.set(this.invNorms);
+    this.ids = ids;
+    this.scales = scales;
+    this.offsets = offsets;
+    this.invNorms = invNorms;
+    // Scratch left past the old capacity (a search's query and scores) becomes a slot's padding:
+    // zero it, since the kernel reads padding.
+    new Uint8Array(this.kernel.memory.buffer, this.capacity * this.stride, (capacity - this.capacity) * this.stride).fill(0);
+    this.capacity = capacity;
+  }
+
+  private ensureBytes(bytes: number): void {
+    const have = this.kernel.memory.buffer.byteLength;
+    if (bytes > have) this.kernel.memory.grow(Math.ceil((bytes - have) / WASM_PAGE_BYTES));
+  }
+}
+
+function cosine(query: Float32Array, queryNorm: number, v: Float32Array): number {
+  let dot = 0;
+  let norm = 0;
+  for (let d = 0; d < query.length; d++) {
+    dot += query[d]! * v[d]!;
+    norm += v[d]! * v[d]!;
+  }
+  return norm > 0 && queryNorm > 0 ? dot / (queryNorm * Math.sqrt(norm)) : 0;
+}
+
+/** The best `size` (score, id, slot) offered, in a min-heap; ties keep the lower id. */
+class TopSlots {
+  private readonly scores: Float64Array;
+  private readonly ids: Int32Array;
+  private readonly slotsHeld: Int32Array;
+  private n = 0;
+  /** Offers below this cannot enter (-Infinity until the heap is full). */
+  threshold = -Infinity;
+
+  constructor(private readonly size: number) {
+    this.scores = new Float64Array(size);
+    this.ids = new Int32Array(size);
+    this.slotsHeld = new Int32Array(size);
+  }
+
+  /** Whether heap entry a ranks below entry b (lower score, or the same score and a higher id). */
+  private below(a: number, b: number): boolean {
+    return this.scores[a]! < this.scores[b]! || (this.scores[a] === this.scores[b] && this.ids[a]! > this.ids[b]!);
+  }
+
+  offer(score: number, id: number, slot: number): void {
+    if (this.n < this.size) {
+      let i = this.n++;
+      this.put(i, score, id, slot);
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (!this.below(i, parent)) break;
+        this.swap(i, parent);
+        i = parent;
+      }
+      if (this.n === this.size) this.threshold = this.scores[0]!;
+      return;
+    }
+    if (score === this.scores[0] && id > this.ids[0]!) return;
+    this.put(0, score, id, slot);
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let least = i;
+      if (l < this.n && this.below(l, least)) least = l;
+      if (r < this.n && this.below(r, least)) least = r;
+      if (least === i) break;
+      this.swap(i, least);
+      i = least;
+    }
+    this.threshold = this.scores[0]!;
+  }
+
+  slots(): Int32Array {
+    return this.slotsHeld.subarray(0, this.n);
+  }
+
+  private put(i: number, score: number, id: number, slot: number): void {
+    this.scores[i] = score;
+    this.ids[i] = id;
+    this.slotsHeld[i] = slot;
+  }
+
+  private swap(a: number, b: number): void {
+    const s = this.scores[a]!;
+    const id = this.ids[a]!;
+    const slot = this.slotsHeld[a]!;
+    this.put(a, this.scores[b]!, this.ids[b]!, this.slotsHeld[b]!);
+    this.put(b, s, id, slot);
+  }
+}
