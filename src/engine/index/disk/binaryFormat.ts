@@ -277,6 +277,12 @@ export class ByteReader {
     this.pos = p;
   }
 
+  /** Steps over `n` bytes (checked to be there). */
+  skip(n: number): void {
+    this.need(n);
+    this.pos += n;
+  }
+
   bytes(n: number): Buffer {
     this.need(n);
     const b = this.buf.subarray(this.pos, this.pos + n);

@@ -3,16 +3,43 @@
 import * as path from "node:path";
 import { crc32 } from "node:zlib";
 import { ByteReader, CorruptIndex } from "./binaryFormat.js";
-import { HASH_BYTES, readFileEntry } from "./fileFields.js";
+import { HASH_BYTES } from "./fileFields.js";
+import { LoadedFileEntry, skimFileEntry } from "./loadedFileEntry.js";
 import { INDEX_FORMAT_VERSION, MAGIC, Part, PREAMBLE_BYTES, settingsKey, TRAILER_BYTES } from "./indexFormat.js";
 import type { DocsIndex, IndexOptions } from "../docsIndex.js";
 import { Bm25Index } from "../search/bm25.js";
 import type { EncodedPostings } from "../search/postingList.js";
-import { TermIndex, type TermDefinition, type TermStrength } from "../search/terms.js";
+import { SavedDefinitions, TermIndex } from "../search/terms.js";
 import type { ChunkRecord } from "../types.js";
 import { relativeInside } from "../../../shared/node/paths.js";
 
 export type LoadOutcome = { status: "loaded"; index: DocsIndex } | { status: "missing" | "discarded"; index: DocsIndex; reason?: string };
+
+/** Whether a path is segments joined by "/", none empty, "." or ".." (and no backslash). */
+function plainRelative(p: string): boolean {
+  let segmentStart = 0;
+  for (let i = 0; i <= p.length; i++) {
+    const c = i < p.length ? p.charCodeAt(i) : 47;
+    if (c === 92) return false;
+    if (c !== 47) continue;
+    const n = i - segmentStart;
+    if (n === 0 || (n === 1 && p.charCodeAt(segmentStart) === 46) || (n === 2 && p.charCodeAt(segmentStart) === 46 && p.charCodeAt(segmentStart + 1) === 46))
+      return false;
+    segmentStart = i + 1;
+  }
+  return true;
+}
+
+/**
+ * The file at `relPath` in `root` (a resolved folder), or undefined when the path would lead
+ * elsewhere. A plain relative path (no empty, `.` or `..` segment) is joined as it is; anything
+ * else is checked the slow way, as the paths of a journal are.
+ */
+function joinInside(root: string, relPath: string): string | undefined {
+  if (path.sep === "/" && !root.endsWith("/") && plainRelative(relPath)) return root + "/" + relPath;
+  const file = path.join(root, relPath);
+  return relativeInside(root, file) === relPath ? file : undefined;
+}
 
 /** One term's postings as saved: `n` id deltas then 3n field counts, in the loaded file's bytes. */
 class SavedPostings implements EncodedPostings {
@@ -68,34 +95,37 @@ export async function parseIndex(
   const fileCount = r.count();
   let nextId = 0;
   const table = index.chunkTable;
+  // The entries' details stay in these bytes (LoadedFileEntry): a view of the file while loading,
+  // then a copy of the files part alone, so that the file's bytes can go.
+  const filesStart = r.pos;
+  const source = { bytes: bytes.subarray(filesStart, end) };
   for (let f = 0; f < fileCount; f++) {
     const root = fileRoots[r.varuint()];
     if (root === undefined) throw new CorruptIndex("corrupt contents (a file's root)");
     const relPath = r.str();
-    if (relativeInside(root, path.join(root, relPath)) !== relPath) throw new CorruptIndex("corrupt contents (a path outside its folder)");
-    const entry = readFileEntry(r, { file: path.join(root, relPath), root, relPath }, index.fileSlots.length);
-    const sectionCount = r.count(3);
-    for (let s = 0; s < sectionCount; s++) {
-      const headingPath = entry.headings[r.varuint()];
-      if (!headingPath) throw new CorruptIndex("corrupt contents (a section's heading)");
-      const startLine = r.varuint();
-      entry.sections.push({ headingPath, startLine, endLine: startLine + r.varuint() });
-    }
+    const file = joinInside(root, relPath);
+    if (file === undefined) throw new CorruptIndex("corrupt contents (a path outside its folder)");
+    const detailsStart = r.pos - filesStart;
+    const { size, mtimeMs, hadInvalidUtf8, headingCount } = skimFileEntry(r);
+    const entry = new LoadedFileEntry(file, root, relPath, size, mtimeMs, hadInvalidUtf8, index.fileSlots.length, source, detailsStart, r.pos - filesStart);
     const chunkCount = r.count(3);
     if (nextId + chunkCount > total) throw new CorruptIndex("corrupt contents (more chunks than counted)");
     let startLine = 0;
+    const chunkIds: number[] = new Array(chunkCount);
     for (let c = 0; c < chunkCount; c++) {
       startLine += r.varint();
       const endLine = startLine + r.varuint();
       const heading = r.varuint();
-      if (startLine < 0 || heading >= entry.headings.length) throw new CorruptIndex("corrupt contents (a chunk's lines or heading)");
+      if (startLine < 0 || heading >= headingCount) throw new CorruptIndex("corrupt contents (a chunk's lines or heading)");
       table.set(nextId, entry.slot, c, startLine, endLine, heading);
-      entry.chunkIds.push(nextId++);
+      chunkIds[c] = nextId++;
     }
-    if (index.files.has(entry.file)) throw new CorruptIndex(`corrupt contents (${relPath} twice)`);
+    entry.chunkIds = chunkIds;
+    if (index.files.has(file)) throw new CorruptIndex(`corrupt contents (${relPath} twice)`);
     index.fileSlots.push(entry);
-    index.files.set(entry.file, entry);
+    index.files.set(file, entry);
   }
+  source.bytes = Buffer.from(bytes.subarray(filesStart, r.pos));
   if (nextId !== total) return discard(`inconsistent contents (${nextId} stored chunks, ${total} expected)`);
   index.nextId = total;
   index.totalChunks = total;
@@ -124,21 +154,37 @@ export async function parseIndex(
   }
 
   expectPart(r, Part.Terms);
+  // Kept in typed arrays (SavedDefinitions): no object per definition at load.
   const definedCount = r.count(3);
-  const definitions: [string, TermDefinition[]][] = [];
+  const definedNames: string[] = [];
+  const termStart = new Uint32Array(definedCount + 1);
+  // Each definition takes at least 2 bytes (its id delta and strength).
+  let defIds = new Int32Array(Math.min(1024, (end - r.pos) >> 1));
+  let defStrengths = new Uint8Array(defIds.length);
+  let defs = 0;
   for (let i = 0; i < definedCount; i++) {
     const term = r.str();
     const n = r.count(2);
-    const defs: TermDefinition[] = new Array(n);
+    if (n === 0) continue;
+    if (defs + n > defIds.length) {
+      const grown = new Int32Array(Math.max(defs + n, defIds.length * 2));
+      grown.set(defIds.subarray(0, defs));
+      defIds = grown;
+      const strengths = new Uint8Array(grown.length);
+      strengths.set(defStrengths.subarray(0, defs));
+      defStrengths = strengths;
+    }
     let id = 0;
     for (let j = 0; j < n; j++) {
       id += r.varint();
       if (id < 0 || id >= total) throw new CorruptIndex("corrupt contents (a defined term's chunk)");
-      defs[j] = { chunkId: id, strength: r.u8() as TermStrength };
+      defIds[defs] = id;
+      defStrengths[defs++] = r.u8();
     }
-    definitions.push([term, defs]);
+    definedNames.push(term);
+    termStart[definedNames.length] = defs;
   }
-  index.terms = TermIndex.fromDefinitions(definitions);
+  index.terms = TermIndex.fromSaved(new SavedDefinitions(definedNames, termStart, defIds, defStrengths, total));
 
   expectPart(r, Part.Words);
   const wordCount = r.count(2);

@@ -4,8 +4,14 @@
 // Postings live in typed arrays (postingList.ts): compact in memory and saved to disk as raw bytes.
 import { FIELD_COUNT, FIELDS, type Field, type FieldTokens } from "./bm25Fields.js";
 import { PostingList, type EncodedPostings } from "./postingList.js";
+import { maxSaturated, prunedTop, type QueryList } from "./prunedTop.js";
 import { PostingArena } from "./sealedPostings.js";
 import { MinHeap, type ScoredDoc } from "./topScores.js";
+
+/** Queries of more terms than this score every posting (see queryLists). */
+const MAX_PRUNED_TERMS = 32;
+/** Queries whose lists hold fewer postings than this score every posting (see queryLists). */
+const MIN_PRUNED_POSTINGS = 20_000;
 
 export { FIELDS, type Field, type FieldTokens } from "./bm25Fields.js";
 export type { ScoredDoc } from "./topScores.js";
@@ -69,6 +75,9 @@ export class Bm25Index {
   private generation = 0;
   private normFor = -1;
   private norms = new Float64Array(0);
+  /** Per term, the highest saturated term frequency of its postings (prunedTop.ts), for the state `boundsFor`; -1 once queried. */
+  private bounds = new Map<string, number>();
+  private boundsFor = -1;
 
   constructor(readonly params: Bm25Params = DEFAULT_BM25) {}
 
@@ -182,8 +191,10 @@ export class Bm25Index {
    * The `limit` best-scoring live docs for a query (`query` maps a term to its weight), best
    * first. Selection keeps a small heap, so a query matching most of a large index stays cheap.
    * The accumulators are reused typed arrays: a query allocates little beyond its result.
+   * Queries of several terms skip what cannot reach the top (prunedTop.ts) with the same result;
+   * `pruning` "never" scores every posting, "always" prunes even short lists (for tests and figures).
    */
-  top(query: Map<string, number>, limit: number): ScoredDoc[] {
+  top(query: Map<string, number>, limit: number, options: { pruning?: "auto" | "always" | "never" } = {}): ScoredDoc[] {
     const { k1, b, weight } = this.params;
     const n = this.liveCount;
     const avg0 = (n > 0 ? this.lengthSums[0]! / n : 0) || 1;
@@ -219,6 +230,9 @@ export class Bm25Index {
     const alive = this.alive;
     const anyDead = this.deadDocs > 0;
     const k1Plus1 = k1 + 1;
+    const pruning = options.pruning ?? "auto";
+    const lists = pruning === "never" ? undefined : this.queryLists(query, { k1, w0, w1, w2, norms }, pruning === "always");
+    if (lists) return prunedTop(lists, limit, { k1, w0, w1, w2, norms, alive, anyDead }, this.heap);
     let touchedCount = 0;
     for (const [term, qWeight] of query) {
       const list = this.postings.get(term);
@@ -251,6 +265,41 @@ export class Bm25Index {
       acc[id] = 0;
     }
     return heap.drainDescending();
+  }
+
+  /**
+   * The query's lists for the pruned top-k (prunedTop.ts), or undefined where scoring every
+   * posting is as cheap: one term (nothing to prune against), or so many (a long draft) that
+   * finding each next doc among them costs more than it saves.
+   */
+  private queryLists(query: Map<string, number>, scoring: Parameters<typeof maxSaturated>[1], evenShort = false): QueryList[] | undefined {
+    if (query.size < 2 || query.size > MAX_PRUNED_TERMS) return undefined;
+    if (this.boundsFor !== this.generation) {
+      this.bounds.clear();
+      this.boundsFor = this.generation;
+    }
+    const lists: QueryList[] = [];
+    for (const [term, qWeight] of query) {
+      const list = this.postings.get(term);
+      if (!list) continue;
+      const qIdf = qWeight * this.idf(term);
+      // Bounds hold for positive weights only.
+      if (!(qIdf > 0 && qIdf < Infinity)) return undefined;
+      const { ids, tfs, length } = list.ready();
+      // A term's first query uses k1 + 1 (above any posting's); from its second, the highest of
+      // its postings, found in one pass (a term queried once would pay that pass for nothing).
+      let bound = this.bounds.get(term);
+      if (bound === undefined) this.bounds.set(term, (bound = -1));
+      else if (bound < 0) this.bounds.set(term, (bound = maxSaturated(list, scoring)));
+      if (bound < 0) bound = scoring.k1 + 1;
+      lists.push({ ids, tfs, length, qIdf, maxSaturated: bound });
+    }
+    if (lists.length < 2) return undefined;
+    // Short lists: a pass over every posting costs less than stepping from doc to doc (on the
+    // 232 eval files a question's lists hold some thousands of postings).
+    let postings = 0;
+    for (const l of lists) postings += l.length;
+    return evenShort || postings >= MIN_PRUNED_POSTINGS ? lists : undefined;
   }
 
   private compact(): void {

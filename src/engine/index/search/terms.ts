@@ -68,61 +68,115 @@ export function extractDefinedTerms(chunk: Pick<ChunkRecord, "headingPath" | "te
   return found;
 }
 
+/**
+ * Definitions as loaded from a saved index, in typed arrays rather than an object per definition:
+ * per term a range of chunk ids and strengths, and per chunk the terms it defines (for removal).
+ * A term's definitions become objects when first looked up or changed.
+ */
+export class SavedDefinitions {
+  /** chunkTerms[chunkStart[id] .. chunkStart[id + 1]]: ordinals of the terms chunk `id` defines. */
+  private readonly chunkStart: Uint32Array;
+  private readonly chunkTerms: Uint32Array;
+
+  constructor(
+    /** Term names by ordinal. */
+    readonly names: string[],
+    /** ids[termStart[t] .. termStart[t + 1]]: the chunks that define term t, with their strengths. */
+    private readonly termStart: Uint32Array,
+    private readonly ids: Int32Array,
+    private readonly strengths: Uint8Array,
+    /** Chunk ids are below this. */
+    readonly chunkCount: number,
+  ) {
+    const defs = termStart[names.length]!;
+    const start = new Uint32Array(chunkCount + 1);
+    for (let i = 0; i < defs; i++) start[ids[i]! + 1]!++;
+    for (let c = 0; c < chunkCount; c++) start[c + 1]! += start[c]!;
+    const fill = start.slice(0, chunkCount);
+    const terms = new Uint32Array(defs);
+    for (let t = 0; t < names.length; t++) for (let i = termStart[t]!; i < termStart[t + 1]!; i++) terms[fill[ids[i]!]!++] = t;
+    this.chunkStart = start;
+    this.chunkTerms = terms;
+  }
+
+  definitionsOf(ordinal: number): TermDefinition[] {
+    const out: TermDefinition[] = [];
+    for (let i = this.termStart[ordinal]!, end = this.termStart[ordinal + 1]!; i < end; i++)
+      out.push({ chunkId: this.ids[i]!, strength: this.strengths[i] as TermStrength });
+    return out;
+  }
+
+  /** The names a loaded chunk defines. */
+  termsOfChunk(id: number): string[] {
+    if (!(id >= 0 && id < this.chunkCount)) return [];
+    const out: string[] = [];
+    for (let i = this.chunkStart[id]!, end = this.chunkStart[id + 1]!; i < end; i++) out.push(this.names[this.chunkTerms[i]!]!);
+    return out;
+  }
+}
+
 export class TermIndex {
-  private byTerm = new Map<string, TermDefinition[]>();
+  /** Per term its definitions, or (loaded and not used since) its ordinal in `saved`. */
+  private byTerm = new Map<string, TermDefinition[] | number>();
+  private saved?: SavedDefinitions;
   /** Changes whenever the defined names may have: what is built from them knows when to rebuild. */
   generation = 0;
   /**
-   * What each chunk defines, and how strongly (for `remove` and `snapshot`), built from byTerm when
-   * first needed. Not kept while building: a map per defining chunk took 39 MB at 30x the sample
-   * docs (103,830 maps), and `removeChunks`, the index's way of removing, needs one pass over the
-   * definitions without it.
+   * What each chunk added since a load defines, and how strongly (for removal; a loaded chunk's
+   * names come from `saved`). Not kept while building: a map per defining chunk took 39 MB at 30x
+   * the sample docs (103,830 maps); a built index removes with one pass over the definitions.
    */
-  private byChunkMap?: Map<number, Map<string, TermStrength>>;
+  private byChunk?: Map<number, Map<string, TermStrength>>;
 
-  private get byChunk(): Map<number, Map<string, TermStrength>> {
-    if (!this.byChunkMap) {
-      this.byChunkMap = new Map();
-      for (const [term, defs] of this.byTerm) {
-        for (const { chunkId, strength } of defs) {
-          let terms = this.byChunkMap.get(chunkId);
-          if (!terms) this.byChunkMap.set(chunkId, (terms = new Map()));
-          terms.set(term, strength);
-        }
-      }
-    }
-    return this.byChunkMap;
+  /** A term's definitions, as objects from here on (to be changed or handed out). */
+  private definitions(term: string): TermDefinition[] | undefined {
+    const defs = this.byTerm.get(term);
+    if (typeof defs !== "number") return defs;
+    const decoded = this.saved!.definitionsOf(defs);
+    this.byTerm.set(term, decoded);
+    return decoded;
   }
 
   add(chunkId: number, terms: Map<string, TermStrength>): void {
     if (terms.size === 0) return;
     this.generation++;
-    const kept = this.byChunkMap ? new Map<string, TermStrength>() : undefined;
+    const kept = this.byChunk ? new Map<string, TermStrength>() : undefined;
     for (const [term, strength] of terms) {
-      let defs = this.byTerm.get(term);
+      let defs = this.definitions(term);
       // Kept under one string of its own per name: a name cut from a chunk's text would keep the
       // whole file's text alive (util/ownString.ts).
       if (!defs) this.byTerm.set(ownString(term), (defs = []));
       defs.push({ chunkId, strength });
       kept?.set(ownString(term), strength);
     }
-    if (kept) this.byChunkMap!.set(chunkId, kept);
+    if (kept) this.byChunk!.set(chunkId, kept);
+  }
+
+  /** The names a chunk of a loaded index defines (from what was added since, or what was loaded). */
+  private termsOf(chunkId: number): Iterable<string> {
+    return this.byChunk?.get(chunkId)?.keys() ?? this.saved?.termsOfChunk(chunkId) ?? [];
   }
 
   /**
-   * Removes the definitions of these chunks (a file's). Without the per-chunk map (a loaded
-   * index) one pass over the definitions finds them, instead of building the map.
+   * Removes the definitions of these chunks (a file's). A loaded index touches only the names they
+   * define; a built one (no per-chunk map) makes one pass over the definitions.
    */
   removeChunks(chunkIds: Iterable<number>): void {
     this.generation++;
-    if (this.byChunkMap) {
-      for (const id of chunkIds) this.remove(id);
-      return;
-    }
     const ids = new Set(chunkIds);
     if (ids.size === 0) return;
-    for (const [term, defs] of this.byTerm) {
-      if (!defs.some((d) => ids.has(d.chunkId))) continue;
+    let touched: Iterable<string>;
+    if (this.byChunk) {
+      const names = new Set<string>();
+      for (const id of ids) {
+        for (const term of this.termsOf(id)) names.add(term);
+        this.byChunk.delete(id);
+      }
+      touched = names;
+    } else touched = [...this.byTerm.keys()];
+    for (const term of touched) {
+      const defs = this.byChunk ? this.definitions(term) : (this.byTerm.get(term) as TermDefinition[] | undefined);
+      if (!defs?.some((d) => ids.has(d.chunkId))) continue;
       const kept = defs.filter((d) => !ids.has(d.chunkId));
       if (kept.length) this.byTerm.set(term, kept);
       else this.byTerm.delete(term);
@@ -130,19 +184,12 @@ export class TermIndex {
   }
 
   remove(chunkId: number): void {
-    this.generation++;
-    const byChunk = this.byChunk;
-    for (const term of byChunk.get(chunkId)?.keys() ?? []) {
-      const defs = this.byTerm.get(term)?.filter((d) => d.chunkId !== chunkId) ?? [];
-      if (defs.length) this.byTerm.set(term, defs);
-      else this.byTerm.delete(term);
-    }
-    byChunk.delete(chunkId);
+    this.removeChunks([chunkId]);
   }
 
   /** Definitions of a term, strongest first. */
   lookup(term: string): TermDefinition[] {
-    const defs = this.byTerm.get(foldName(term));
+    const defs = this.definitions(foldName(term));
     return defs ? [...defs].sort((a, b) => b.strength - a.strength) : [];
   }
 
@@ -160,12 +207,23 @@ export class TermIndex {
 
   /** [chunkId, [[term, strength], ...]] for every chunk that defines something. */
   snapshot(): [number, [string, TermStrength][]][] {
-    return [...this.byChunk].map(([chunkId, terms]) => [chunkId, [...terms]]);
+    const byChunk = new Map<number, [string, TermStrength][]>();
+    for (const [term, defs] of this.entries()) {
+      for (const { chunkId, strength } of defs) {
+        let terms = byChunk.get(chunkId);
+        if (!terms) byChunk.set(chunkId, (terms = []));
+        terms.push([term, strength]);
+      }
+    }
+    return [...byChunk];
   }
 
-  /** Each term with its definitions (chunk ids ascending within a term when added in id order). */
-  entries(): IterableIterator<[string, TermDefinition[]]> {
-    return this.byTerm.entries();
+  /**
+   * Each term with its definitions (chunk ids ascending within a term when added in id order).
+   * Terms still as loaded are decoded for the caller and stay compact in the index.
+   */
+  *entries(): IterableIterator<[string, TermDefinition[]]> {
+    for (const [term, defs] of this.byTerm) yield [term, typeof defs === "number" ? this.saved!.definitionsOf(defs) : defs];
   }
 
   static fromSnapshot(snap: [number, [string, TermStrength][]][]): TermIndex {
@@ -174,11 +232,19 @@ export class TermIndex {
     return index;
   }
 
-  /** An index from its terms' definitions (as `entries()` gives them), built without the per-chunk map. */
+  /** An index from its terms' definitions (as `entries()` gives them). */
   static fromDefinitions(defs: Iterable<[string, TermDefinition[]]>): TermIndex {
     const index = new TermIndex();
-    index.byChunkMap = undefined;
     for (const [term, list] of defs) if (list.length) index.byTerm.set(term, list);
+    return index;
+  }
+
+  /** An index over loaded definitions, kept compact until used. */
+  static fromSaved(saved: SavedDefinitions): TermIndex {
+    const index = new TermIndex();
+    index.saved = saved;
+    index.byChunk = new Map();
+    saved.names.forEach((term, ordinal) => index.byTerm.set(term, ordinal));
     return index;
   }
 }

@@ -21,6 +21,16 @@ export class MinHeap {
     }
   }
 
+  /** Whether it holds `capacity` entries (then only a better one gets in). */
+  get full(): boolean {
+    return this.size >= this.capacity && this.capacity > 0;
+  }
+
+  /** The lowest score held (the one an entry must beat once full). */
+  get minScore(): number {
+    return this.size > 0 ? this.scores[0]! : -Infinity;
+  }
+
   private less(i: number, j: number): boolean {
     const a = this.scores[i]!,
       b = this.scores[j]!;
