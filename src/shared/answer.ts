@@ -109,7 +109,8 @@ export interface AnswerResult<S extends AnswerSource = AnswerSource> {
   sourceBudget?: SourceBudgetInfo;
   aborted: boolean;
   timings: AnswerTimings;
-  tokens: { draft: number; answer: number; answerPrompt: number };
+  /** answerPromptCached: of the answer's prompt, the tokens a local model held from the last answer and did not read again. */
+  tokens: { draft: number; answer: number; answerPrompt: number; answerPromptCached?: number };
   tokensPerSecond: { draft: number; answer: number };
 }
 

@@ -86,6 +86,7 @@ export async function condenseFollowUp(
       maxTokens: 64,
       temperature: 0,
       signal,
+      side: true,
     })
     // A model server that fails here leaves the carried question; the draft and answer say what failed.
     .catch((err: unknown) => {

@@ -136,6 +136,7 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
           onTextChunk: (text) => emit({ type: "draft-chunk", text }),
           onNotice,
           onReasoningChunk: (text) => emit({ type: "reasoning-chunk", stage: "draft", text }),
+          side: true,
         })
         .catch((err: unknown) => {
           // The draft written so far still helps retrieval; the answer falls back to the sections.
@@ -218,10 +219,13 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
     if (aborted()) return;
     const prompt = answerPrompt(asked, result.sources);
     result.tokens.answerPrompt = await chat.countTokens(prompt, signal);
+    // What the model holds from the last answer (the system prompt, a follow-up's same sources) it does not read again.
+    const cached = Math.min(chat.cachedPromptTokens?.(ANSWER_SYSTEM_PROMPT, prompt) ?? 0, result.tokens.answerPrompt);
     // Honest progress: on a slow device the wait before the first word is said, from the measured speed.
     const speed = chat.speed?.();
-    const reading = speed ? readingSeconds(result.tokens.answerPrompt, speed) : 0;
-    if (reading >= READING_NOTICE_SECONDS) emit({ type: "notice", text: readingNotice(result.tokens.answerPrompt, reading) });
+    const toRead = result.tokens.answerPrompt - cached;
+    const reading = speed ? readingSeconds(toRead, speed) : 0;
+    if (reading >= READING_NOTICE_SECONDS) emit({ type: "notice", text: readingNotice(toRead, reading) });
     if (aborted()) return;
     let failure: GenerationFailure | undefined;
     const generation = await chat
@@ -251,6 +255,7 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
     result.answer = generation.text.trim();
     if (generation.reasoning) result.reasoning = generation.reasoning.trim();
     result.tokens.answer = generation.tokens;
+    if (generation.cachedPromptTokens) result.tokens.answerPromptCached = generation.cachedPromptTokens;
     result.tokensPerSecond.answer = generation.tokensPerSecond;
     if (generation.aborted) result.aborted = true;
     const { citations, invalid } = parseCitations(result.answer, result.sources);
