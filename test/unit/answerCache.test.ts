@@ -8,6 +8,10 @@ import { ChatModel, getLlamaInstance } from "../../src/engine/model/local/llm.js
 import { ANSWER_SYSTEM_PROMPT, DRAFT_SYSTEM_PROMPT, answerPrompt } from "../../src/engine/answer/answerPrompts.js";
 import type { AnswerSourceWithText } from "../../src/shared/answer.js";
 import { ensureTinyModels } from "../fixtures/tinyModels.js";
+import { promises as fs } from "node:fs";
+import { tempDocs } from "../helpers/tempDocs.js";
+import { DocsIndex } from "../../src/engine/index/docsIndex.js";
+import { answerQuestion } from "../../src/engine/answer/pipeline.js";
 
 function source(n: number, path: string, text: string): AnswerSourceWithText {
   return { n, path, file: `/docs/${path}`, heading: path, startLine: 1, endLine: text.split("\n").length, text, matchedBy: ["text"] };
@@ -81,4 +85,60 @@ test("a prompt with other sources is read from where it differs, and the model a
   assert.equal(alone.cachedPromptTokens, 0);
   assert.ok(alone.text.length > 0);
   assert.equal(other.g.text, alone.text);
+});
+
+test("a follow-up over the same sources keeps them as they were: the model reads only what follows them", async (t) => {
+  const root = await tempDocs({
+    "retention.md":
+      "# Retention\n\nLogs are stored for 30 days.\n\nTraces are sampled at 10 percent by default.\n\n" +
+      "Metrics are kept for 13 months at one-minute resolution.\n\nDashboards refresh every 5 minutes.\n",
+    "export.md": "# Export\n\nExports run nightly to an S3 bucket in Parquet files, one folder per day.\n",
+  });
+  t.after(() => fs.rm(root, { recursive: true, force: true }));
+  const index = new DocsIndex([root]);
+  await index.update();
+  const models = await ensureTinyModels();
+  const model = await ChatModel.load(await getLlamaInstance("off"), models.chatTemplate, { gpu: "off", threads: 1, probe: false, speed: false });
+  t.after(() => model.dispose());
+  const settings = { draft: false, answerMaxTokens: 8 };
+
+  const first = await answerQuestion(index, model, "How long are logs stored?", { settings });
+  assert.equal(first.mode, "model");
+  assert.deepEqual(
+    first.sources.map((s) => s.path),
+    ["retention.md"],
+  );
+  // The compact context gives the lines that match: the follow-up's selection differs.
+  assert.ok(!first.sources[0]!.text.includes("13 months"), first.sources[0]!.text);
+
+  const previous = { question: "How long are logs stored?", sources: first.sources };
+  const followUp = await answerQuestion(index, model, "How long are metrics kept?", { settings, previous });
+  // The previous sources as they were, then the section again with the lines the follow-up needs.
+  assert.deepEqual(followUp.sources.slice(0, first.sources.length), first.sources);
+  assert.equal(followUp.sources.length, first.sources.length + 1);
+  assert.ok(followUp.sources.at(-1)!.text.includes("13 months"), followUp.sources.at(-1)!.text);
+  // Held: the whole prompt up to where the follow-up's differs from the first one's, which is past the previous sources.
+  const before = model.renderPrompt(ANSWER_SYSTEM_PROMPT, answerPrompt("How long are logs stored?", first.sources)).tokens;
+  const now = model.renderPrompt(ANSWER_SYSTEM_PROMPT, answerPrompt("How long are metrics kept?", followUp.sources)).tokens;
+  let shared = 0;
+  while (before[shared] === now[shared]) shared++;
+  assert.equal(followUp.tokens.answerPromptCached, shared);
+  const heldText = model.model.detokenize(now.slice(0, shared) as unknown as Parameters<typeof model.model.detokenize>[0], true);
+  assert.ok(heldText.includes(ANSWER_SYSTEM_PROMPT) && heldText.includes(first.sources[0]!.text), heldText);
+
+  // Without the previous sources the same follow-up gets its own selection, and little is held.
+  await answerQuestion(index, model, "How long are logs stored?", { settings });
+  const alone = await answerQuestion(index, model, "How long are metrics kept?", { settings });
+  assert.equal(alone.sources.length, 1);
+  assert.ok(
+    (alone.tokens.answerPromptCached ?? 0) < followUp.tokens.answerPromptCached!,
+    `${alone.tokens.answerPromptCached} against ${followUp.tokens.answerPromptCached}`,
+  );
+
+  // A question over other docs gets its own sources, whatever the previous answer was given.
+  const other = await answerQuestion(index, model, "Where do nightly exports go?", { settings, previous });
+  assert.deepEqual(
+    other.sources.map((s) => s.path),
+    ["export.md"],
+  );
 });

@@ -10,6 +10,7 @@ import { cardsForTerms } from "../cards/cardsForTerms.js";
 import { excerptQuery } from "./excerptQuery.js";
 import { modelSources, readerAnswer, readerSources, type ContextRequest } from "./context.js";
 import { condenseFollowUp, resolveFollowUp, type PreviousTurn } from "./followUp.js";
+import { followUpSources } from "./followUpSources.js";
 import { ANSWER_SYSTEM_PROMPT, DRAFT_SYSTEM_PROMPT, answerPrompt, contextBudget, sourceBlock } from "./answerPrompts.js";
 import { notCoveredNote, questionCoverage, spellingNote } from "./coverage.js";
 import { DocLines, fileLinesOf } from "../index/search/fileLines.js";
@@ -215,6 +216,10 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
         : timedSourceBudget({ seconds: settings.firstTokenSeconds, speed: chat.speed?.(), frameTokens, room });
     const budget = result.sourceBudget.tokens;
     result.sources = await modelSources(context, count, budget, sourceBlock);
+    // A follow-up over the sources the answer before it was given keeps them as they were: the model
+    // holds them and reads only what follows (what the follow-up's selection adds comes after them).
+    const kept = options.previous?.sources && followUpSources(options.previous.sources, result.sources);
+    if (kept && (await sourcesCost(kept, count)) <= room) result.sources = kept;
     emit({ type: "sources", sources: result.sources });
     if (aborted()) return;
     const prompt = answerPrompt(asked, result.sources);
@@ -292,6 +297,13 @@ export function parseCitations(answer: string, sources: Source[]): { citations: 
 
 export function retrievalOnlyAnswer(sources: Source[]): string {
   return sources.length === 0 ? NOT_COVERED : readerAnswer(sources);
+}
+
+/** Tokens the sources take in the prompt (as modelSources counts them). */
+async function sourcesCost(sources: Source[], count: (t: string) => number | Promise<number>): Promise<number> {
+  let total = 0;
+  for (const s of sources) total += await count(sourceBlock(s) + "\n\n");
+  return total;
 }
 
 /**
