@@ -13,6 +13,7 @@ import { chatWrapperName, pickChatWrapper, type ChatWrapper } from "./chatWrappe
 import { promptOpensReasoning, ReasoningSplitter } from "../reasoning.js";
 import { normalise } from "../../util/vectors.js";
 import { refineSpeed, SpeedStore, type ModelSpeed } from "../speed.js";
+import { ReadingThreads, readingThreads } from "./readingThreads.js";
 
 type Llama = Awaited<ReturnType<NodeLlamaCpp["getLlama"]>>;
 type LlamaModel = Awaited<ReturnType<Llama["loadModel"]>>;
@@ -54,15 +55,6 @@ export const DEFAULT_CONTEXT_SIZE = 4096;
 
 export function defaultThreads(): number {
   return Math.max(1, (os.availableParallelism?.() ?? os.cpus().length) - 1);
-}
-
-/**
- * Threads for reading the prompt: the count asked for, else the writing threads when those were
- * set, else every physical core (llama.cpp's math cores), never fewer than the writing threads.
- */
-export function readingThreads(llama: Pick<Llama, "cpuMathCores">, settings: Pick<ModelSettings, "threads" | "readThreads">): number {
-  const threads = settings.threads ?? defaultThreads();
-  return settings.readThreads ?? (settings.threads !== undefined ? threads : Math.max(threads, llama.cpuMathCores));
 }
 
 /** Tokens of the side context (drafts, follow-up rewrites, the speed probe): short prompts, a few hundred tokens written. */
@@ -113,7 +105,9 @@ export class ChatModel implements ChatGenerator {
     readonly readThreads: number,
     /** Creates the side context (drafts, rewrites, the probe): the answers' context's settings at SIDE_CONTEXT_SIZE. */
     private readonly createSideContext: () => Promise<LlamaContext>,
-  ) {}
+  ) {
+    this.cpu = new ReadingThreads(readThreads, threads);
+  }
 
   /**
    * The answers' sequence, kept from one exchange to the next: node-llama-cpp reads only the
@@ -121,6 +115,8 @@ export class ChatModel implements ChatGenerator {
    * sources for a follow-up), and replaces the rest.
    */
   private answerSequence?: LlamaContextSequence;
+  /** How many threads read the next prompt, from the machine's load less this model's own. */
+  private readonly cpu: ReadingThreads;
   /** The side exchanges' sequence, in a small context of its own, so they never replace what the answers' holds. */
   private sideSequence?: Promise<LlamaContextSequence | undefined>;
 
@@ -161,7 +157,7 @@ export class ChatModel implements ChatGenerator {
     const info = await validateGguf(path, { kind: "chat" });
     for (const adapter of settings.lora ?? []) await validateGguf(adapter.path, { kind: "lora", baseModelPath: path });
     const threads = settings.threads ?? defaultThreads();
-    const readThreads = readingThreads(llama, settings);
+    const readThreads = readingThreads(llama.cpuMathCores, settings, defaultThreads());
     const probe: ProbeResult | undefined =
       settings.probe === false
         ? undefined
@@ -321,7 +317,7 @@ export class ChatModel implements ChatGenerator {
         stopReason: "abort",
       };
     } finally {
-      this.useThreads("write");
+      this.useThreads("idle");
       session.dispose({ disposeSequence: false });
     }
   }
@@ -376,10 +372,15 @@ export class ChatModel implements ChatGenerator {
    * to one count, chosen before each batch by its thread splitter, which the Llama's public
    * `maxThreads` caps: the cap switches between the two.
    */
-  private useThreads(phase: "read" | "write"): void {
+  private useThreads(phase: "read" | "write" | "idle"): void {
     if (this.readThreads === this.threads) return;
-    this.model.llama.maxThreads = phase === "read" ? this.readThreads : this.threads;
+    const count = this.cpu.enter(phase);
+    if (phase === "read") this.lastReadThreads = count;
+    this.model.llama.maxThreads = count;
   }
+
+  /** Threads that read the last prompt (fewer than readThreads while the CPU was busy; 0: none read yet or one count for both). */
+  lastReadThreads = 0;
 
   async dispose(): Promise<void> {
     await this.saving;
