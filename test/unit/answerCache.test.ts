@@ -9,6 +9,7 @@ import { ANSWER_SYSTEM_PROMPT, DRAFT_SYSTEM_PROMPT, answerPrompt } from "../../s
 import type { AnswerSourceWithText } from "../../src/shared/answer.js";
 import { ensureTinyModels } from "../fixtures/tinyModels.js";
 import { promises as fs } from "node:fs";
+import * as path from "node:path";
 import { tempDocs } from "../helpers/tempDocs.js";
 import { DocsIndex } from "../../src/engine/index/docsIndex.js";
 import { answerQuestion } from "../../src/engine/answer/pipeline.js";
@@ -134,6 +135,13 @@ test("a follow-up over the same sources keeps them as they were: the model reads
     (alone.tokens.answerPromptCached ?? 0) < followUp.tokens.answerPromptCached!,
     `${alone.tokens.answerPromptCached} against ${followUp.tokens.answerPromptCached}`,
   );
+
+  // The file edited since the answer before: its old text is not kept.
+  await fs.writeFile(path.join(root, "retention.md"), (await fs.readFile(path.join(root, "retention.md"), "utf8")).replace("30 days", "45 days"));
+  await index.update();
+  const edited = await answerQuestion(index, model, "How long are metrics kept?", { settings, previous });
+  assert.equal(edited.sources.length, 1);
+  assert.ok(!edited.sources.some((s) => s.text.includes("30 days")));
 
   // A question over other docs gets its own sources, whatever the previous answer was given.
   const other = await answerQuestion(index, model, "Where do nightly exports go?", { settings, previous });

@@ -5,7 +5,8 @@ import type { AnswerSourceWithText } from "../../shared/answer.js";
 
 type Source = AnswerSourceWithText;
 
-const sameSection = (a: Source, b: Source) => a.file === b.file && a.startLine === b.startLine && a.endLine === b.endLine;
+/** The same lines of the same file, holding the same text (a file edited since gives other sources). */
+const sameSection = (a: Source, b: Source) => a.file === b.file && a.startLine === b.startLine && a.endLine === b.endLine && a.linesHash === b.linesHash;
 
 /**
  * The previous answer's sources followed by the fresh ones that add lines to them, when every fresh
