@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { ChatModel, getLlamaInstance } from "../../src/engine/model/local/llm.js";
 import { ANSWER_SYSTEM_PROMPT, DRAFT_SYSTEM_PROMPT, answerPrompt } from "../../src/engine/answer/answerPrompts.js";
 import type { AnswerSourceWithText } from "../../src/shared/answer.js";
+import type { ChatGenerator } from "../../src/engine/model/modelInterface.js";
 import { ensureTinyModels } from "../fixtures/tinyModels.js";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
@@ -113,7 +114,31 @@ test("a follow-up over the same sources keeps them as they were: the model reads
   assert.ok(!first.sources[0]!.text.includes("13 months"), first.sources[0]!.text);
 
   const previous = { question: "How long are logs stored?", sources: first.sources };
-  const followUp = await answerQuestion(index, model, "How long are metrics kept?", { settings, previous });
+  // As slow as a CPU, so that the turn says what it reads.
+  const slow: ChatGenerator = {
+    contextSize: model.contextSize,
+    countTokens: (text) => model.countTokens(text),
+    countPromptTokens: (system, user) => model.countPromptTokens(system, user),
+    cachedPromptTokens: (system, user) => model.cachedPromptTokens(system, user),
+    generate: (request) => model.generate(request),
+    speed: () => ({ promptTokensPerSecond: 10, generationTokensPerSecond: 5, samples: 1 }),
+  };
+  const notices: string[] = [];
+  const followUp = await answerQuestion(index, slow, "How long are metrics kept?", {
+    settings,
+    previous,
+    onEvent: (e) => e.type === "notice" && notices.push(e.text),
+  });
+  // The notice counts only what is read: the added source and the question, not the sources held.
+  const fullText = answerPrompt("How long are metrics kept?", followUp.sources);
+  const sourcesText = answerPrompt("", first.sources).replace(/\n\nQuestion: [^]*$/, "");
+  assert.ok(fullText.startsWith(sourcesText));
+  const readCount = Number(/^Reading ([\d,]+) tokens/.exec(notices[0] ?? "")?.[1]?.replace(/,/g, ""));
+  const tailTokens = model.countTokens(fullText.slice(sourcesText.length));
+  // Give or take the template's tokens after the message ("<|im_end|>", the assistant's header:
+  // about ten in the tiny model's byte-spelt vocabulary), which the frame's count holds.
+  assert.ok(readCount >= tailTokens - 3 && readCount <= tailTokens + 12, `${notices[0]}: ${tailTokens} tokens after the held sources`);
+  assert.ok(readCount < followUp.tokens.answerPrompt, `${readCount} of ${followUp.tokens.answerPrompt}`);
   // The previous sources as they were, then the section again with the lines the follow-up needs.
   assert.deepEqual(followUp.sources.slice(0, first.sources.length), first.sources);
   assert.equal(followUp.sources.length, first.sources.length + 1);

@@ -224,11 +224,13 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
     if (aborted()) return;
     const prompt = answerPrompt(asked, result.sources);
     result.tokens.answerPrompt = await chat.countTokens(prompt, signal);
-    // What the model holds from the last answer (the system prompt, a follow-up's same sources) it does not read again.
-    const cached = Math.min(chat.cachedPromptTokens?.(ANSWER_SYSTEM_PROMPT, prompt) ?? 0, result.tokens.answerPrompt);
+    // What the model holds from the last answer it does not read again: the held part starts with
+    // the system prompt and the template's tokens, then the message's (a follow-up's same sources).
+    const held = chat.cachedPromptTokens?.(ANSWER_SYSTEM_PROMPT, prompt) ?? 0;
+    const frame = held ? (chat.countPromptTokens?.(ANSWER_SYSTEM_PROMPT, prompt) ?? result.tokens.answerPrompt) - result.tokens.answerPrompt : 0;
     // Honest progress: on a slow device the wait before the first word is said, from the measured speed.
     const speed = chat.speed?.();
-    const toRead = result.tokens.answerPrompt - cached;
+    const toRead = result.tokens.answerPrompt - Math.min(result.tokens.answerPrompt, Math.max(0, held - frame));
     const reading = speed ? readingSeconds(toRead, speed) : 0;
     if (reading >= READING_NOTICE_SECONDS) emit({ type: "notice", text: readingNotice(toRead, reading) });
     if (aborted()) return;
