@@ -5,7 +5,8 @@
 #   SHAPE=small bench/gpu.sh     a small twin: the CPU-only check for machines without a GPU
 # It writes a random-weight twin with the real family's shapes (bench/gpuTwin.ts), then for each
 # backend (one process each) reports tokens/s and time to first token of raw node-llama-cpp and
-# of Docent's answer stage on the same prompts. A backend that cannot run (no binary, no device)
+# of Docent's answer stage on the same prompts, and the first answer token with Docent's default
+# settings (then a follow-up's, over the same sources). A backend that cannot run (no binary, no device)
 # is reported as such: on a machine without a GPU only the CPU row has figures.
 # Env: SHAPE, QUESTIONS (3), ANSWER_TOKENS (128), BACKENDS ("cpu cuda vulkan"), TWIN_DIR (/tmp).
 set -euo pipefail
@@ -34,13 +35,16 @@ done
 node -e '
 const rows = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse).filter((r) => r.backend);
 const cpu = rows.find((r) => r.backend === "cpu" && r.available);
-console.log("\n| backend | device | layers on GPU | raw tok/s | raw TTFT ms | Docent answer tok/s | Docent TTFT ms | Docent/raw | vs CPU |");
-console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+console.log("\n| backend | device | layers on GPU | raw tok/s | raw TTFT ms | Docent answer tok/s | Docent TTFT ms | Docent/raw | vs CPU | first answer token, defaults (prompt tokens) | follow-up (held) |");
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const r of rows) {
-  if (!r.available) { console.log(`| ${r.backend} | not available: ${r.why} | | | | | | | |`); continue; }
-  const dev = r.backend === "cpu" ? `CPU, ${r.threads} threads` : r.devices.join(", ");
+  if (!r.available) { console.log(`| ${r.backend} | not available: ${r.why} | | | | | | | | | |`); continue; }
+  const threads = r.read_threads && r.read_threads !== r.threads ? `${r.read_threads} reading, ${r.threads} writing` : `${r.threads}`;
+  const dev = r.backend === "cpu" ? `CPU, ${threads} threads` : r.devices.join(", ");
   const speedup = cpu ? (r.raw_tps / cpu.raw_tps).toFixed(1) + "x" : "";
-  console.log(`| ${r.backend} | ${dev} | ${r.gpu_layers}/${r.total_layers} | ${r.raw_tps} | ${r.raw_ttft_ms} | ${r.docent_tps} | ${r.docent_ttft_ms} | ${r.docent_vs_raw} | ${speedup} |`);
+  const first = `${r.first_token_ms} ms (${r.first_token_prompt_tokens})`;
+  const followUp = `${r.followup_first_token_ms} ms (${r.followup_held_tokens} of ${r.followup_prompt_tokens})`;
+  console.log(`| ${r.backend} | ${dev} | ${r.gpu_layers}/${r.total_layers} | ${r.raw_tps} | ${r.raw_ttft_ms} | ${r.docent_tps} | ${r.docent_ttft_ms} | ${r.docent_vs_raw} | ${speedup} | ${first} | ${followUp} |`);
 }
 console.log(`\nprompt ~${cpu?.prompt_tokens ?? "?"} tokens, ${cpu?.answer_tokens ?? "?"} answer tokens, ${cpu?.questions ?? "?"} questions per backend`);
 ' "$OUT"

@@ -1,7 +1,8 @@
 // One backend of bench/gpu.sh: loads the twin with node-llama-cpp's CPU, CUDA or Vulkan binary
 // (one backend per process: a process loads one llama.cpp binary), then measures, per question,
 // Docent's answer stage (the pipeline, draft off, answer tokens/s and time to first token) and
-// raw node-llama-cpp on the same prompt (LlamaChatSession, same context, threads, token count).
+// raw node-llama-cpp on the same prompt (LlamaChatSession, same context, threads, token count),
+// then the first answer token with Docent's default settings and a follow-up's.
 // Prints one JSON line; a backend that cannot run here prints why instead.
 // Usage: node out/bench/gpuBench.js --model twin.gguf --backend cpu|cuda|vulkan [--questions N] [--answer-tokens N]
 import * as path from "node:path";
@@ -9,7 +10,7 @@ import { parseArgs } from "node:util";
 import { answerQuestion } from "../src/engine/answer/pipeline.js";
 import { answerPrompt, ANSWER_SYSTEM_PROMPT } from "../src/engine/answer/answerPrompts.js";
 import { DocsIndex } from "../src/engine/index/docsIndex.js";
-import { ChatModel, defaultThreads } from "../src/engine/model/local/llm.js";
+import { ChatModel } from "../src/engine/model/local/llm.js";
 import { importNodeLlamaCpp } from "../src/engine/model/local/nodeLlamaCpp.js";
 
 const { values } = parseArgs({
@@ -48,9 +49,15 @@ if (backend !== "cpu" && devices.length === 0) {
   );
   process.exit(0);
 }
-const threads = Number(values.threads ?? defaultThreads());
+// Docent's defaults unless --threads pins one count for reading and writing.
 const t0 = performance.now();
-const chat = await ChatModel.load(llama, path.resolve(values.model!), { gpu: backend === "cpu" ? "off" : "auto", threads, contextSize: 4096, probe: false });
+const chat = await ChatModel.load(llama, path.resolve(values.model!), {
+  gpu: backend === "cpu" ? "off" : "auto",
+  threads: values.threads ? Number(values.threads) : undefined,
+  contextSize: 4096,
+  probe: false,
+});
+const threads = chat.threads;
 const loadMs = performance.now() - t0;
 const index = new DocsIndex([path.resolve(values.docs!)]);
 await index.update();
@@ -86,6 +93,15 @@ for (const question of QUESTIONS.slice(0, Number(values.questions))) {
   });
 }
 await rawContext.dispose();
+
+// The first answer token as a user gets it: default settings (the sources sized by the speed
+// measured at load, no draft for a named term), then a follow-up in the same conversation.
+const asked = "What is the unit of http.server.request.duration?";
+const first = await answerQuestion(index, chat, asked, { settings: { answerMaxTokens: answerTokens } });
+const followUp = await answerQuestion(index, chat, "Which attributes does http.server.request.duration have?", {
+  settings: { answerMaxTokens: answerTokens },
+  previous: { question: asked, terms: first.cards?.map((c) => c.term) ?? [], sources: first.sources },
+});
 const mean = (k: keyof (typeof rows)[number]) => rows.reduce((s, r) => s + r[k], 0) / rows.length;
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const vram = llama.gpu ? await llama.getVramState() : undefined;
@@ -108,6 +124,13 @@ console.log(
     docent_tps: r1(mean("docentTps")),
     docent_ttft_ms: Math.round(mean("docentTtft")),
     docent_vs_raw: Math.round((mean("docentTps") / mean("rawTps")) * 1000) / 1000,
+    read_threads: chat.readThreads,
+    first_token_ms: Math.round(first.timings.firstAnswerTokenMs),
+    first_token_prompt_tokens: first.tokens.answerPrompt,
+    first_token_source_budget: first.sourceBudget,
+    followup_first_token_ms: Math.round(followUp.timings.firstAnswerTokenMs),
+    followup_prompt_tokens: followUp.tokens.answerPrompt,
+    followup_held_tokens: followUp.tokens.answerPromptCached ?? 0,
   }),
 );
 await chat.dispose();

@@ -2,6 +2,8 @@
 // and writes the figures to bench/results/ as JSON and a Markdown table.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 
 const only = process.argv[2];
 const evalDocs = "../shared/eval/anthropic_docs/docs";
@@ -24,6 +26,16 @@ const runs = [
   // The index at 1x / 30x / 100x the sample docs, beside the previous index format built from git
   // in the same run (bench/scale.mjs; about 20 minutes on 2 cores). Writes its own table.
   { name: "scale", script: "bench/scale.mjs", args: [], table: true },
+  // The first answer token on the CPU (issue 21): the Qwen2.5 0.5B- and 1.5B-shaped twins (written
+  // once into the temp folder by bench/gpuTwinWrite, 1.3 and 3.6 GB), the old defaults against
+  // today's, one reading thread, and a follow-up; with context recall at each budget. Slow on a
+  // small CPU (the old defaults' row alone took 11 minutes on 2 busy cores); it prints a table.
+  ...["qwen2.5-0.5b", "qwen2.5-1.5b"].map((shape) => ({
+    name: `first-token-${shape}`,
+    script: "out/bench/firstTokenBench.js",
+    args: ["--model", path.join(os.tmpdir(), `docent-gpu-twin-${shape}.gguf`)],
+    twin: shape,
+  })),
   // Context and visible recall without a model (`docent eval --context`), where the question set is at hand.
   ...(existsSync(evalDocs) ? [{ name: "context-recall", script: "out/bench/contextBench.js", args: ["--docs", evalDocs] }] : []),
 ];
@@ -39,6 +51,7 @@ for (const run of runs) {
     results[run.name] = "see bench/results/scale-*.json";
     continue;
   }
+  if (run.twin) execFileSync(process.execPath, ["out/bench/gpuTwinWrite.js", "--shape", run.twin, "--out", run.args[1]], { stdio: "inherit" });
   const out = execFileSync(process.execPath, ["--expose-gc", run.script, ...run.args], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   results[run.name] = JSON.parse(out.trim().split("\n").pop());
   console.log(run.name, results[run.name]);

@@ -91,6 +91,8 @@ export class Engine {
   private readonly running = new Map<string, AbortController>();
   /** Source texts of recent answers, so feedback can store what the model was shown. */
   private readonly recentSources = new Map<string, Map<number, string>>();
+  /** The last question the model answered and the sources it was given: a follow-up to it over the same sources keeps them. */
+  private lastAnswered?: { question: string; sources: PipelineResult["sources"] };
   /**
    * Everything that changes the index or uses the models runs here, one job at a time: two
    * updates of one file must not interleave, and a model must not be swapped under a question.
@@ -212,9 +214,11 @@ export class Engine {
     signal?.addEventListener("abort", () => controller.abort(), { once: true });
     const run = this.queue.run(async () => {
       if (!this.index) throw new Error("The docs index is not ready yet");
+      const last = this.lastAnswered;
+      const previous = params.previous && last?.question === params.previous.question ? { ...params.previous, sources: last.sources } : params.previous;
       const result = await answerQuestion(this.index, this.models.chat, params.question, {
         signal: controller.signal,
-        ...(params.previous ? { previous: params.previous } : {}),
+        ...(previous ? { previous } : {}),
         settings: this.settings.pipeline,
         onEvent: (event) => {
           onEvent?.(event);
@@ -223,6 +227,7 @@ export class Engine {
         },
       });
       this.rememberSources(params.id, result);
+      this.lastAnswered = result.mode === "model" && !result.aborted ? { question: params.question, sources: result.sources } : undefined;
       if (result.mode === "model" && result.tokens.answer > 0) {
         this.models.recordAnswer({
           tokensPerSecond: result.tokensPerSecond.answer,

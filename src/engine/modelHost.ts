@@ -210,7 +210,7 @@ export class ModelHost {
       const chat = await ChatModel.load(llama, file, { ...this.modelSettings(), lora });
       this.chatModel = chat;
       this.logger.info(
-        `Chat model ${file} ready on ${llama.gpu || "CPU"} (${chat.gpuLayers} GPU layers, ${chat.threads} threads, context ${chat.contextSize})`,
+        `Chat model ${file} ready on ${llama.gpu || "CPU"} (${chat.gpuLayers} GPU layers, ${chat.readThreads === chat.threads ? chat.threads : `${chat.readThreads} reading and ${chat.threads} writing`} threads, context ${chat.contextSize})`,
       );
       // The device is where the model runs: a GPU binary that offloaded no layer (Vulkan with only a
       // software renderer, a model too big for VRAM) leaves it on the CPU; Model Status says why.

@@ -111,7 +111,8 @@ export interface AnswerResult<S extends AnswerSource = AnswerSource> {
   bestLines?: BestLines;
   aborted: boolean;
   timings: AnswerTimings;
-  tokens: { draft: number; answer: number; answerPrompt: number };
+  /** answerPromptCached: of the answer's prompt, the tokens a local model held from the last answer and did not read again. */
+  tokens: { draft: number; answer: number; answerPrompt: number; answerPromptCached?: number };
   tokensPerSecond: { draft: number; answer: number };
 }
 

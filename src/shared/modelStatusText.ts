@@ -16,7 +16,8 @@ export function modelStatusLines(s: ModelStatus): string[] {
   lines.push(`Model: ${s.model ?? "none loaded"}`);
   if (s.layers) lines.push(`Layers on the GPU: ${s.layers.offloaded} of ${s.layers.total}`);
   if (s.contextSize) lines.push(`Context: ${s.contextSize.toLocaleString("en-US")} tokens`);
-  if (s.threads) lines.push(`Threads: ${s.threads}`);
+  if (s.threads)
+    lines.push(s.readThreads && s.readThreads !== s.threads ? `Threads: ${s.readThreads} reading the prompt, ${s.threads} writing` : `Threads: ${s.threads}`);
   if (s.lastAnswer) {
     const ttft = s.lastAnswer.firstTokenMs !== undefined ? `, first token after ${Math.round(s.lastAnswer.firstTokenMs)} ms` : "";
     lines.push(`Last answer: ${s.lastAnswer.tokensPerSecond.toFixed(1)} tokens/s (${s.lastAnswer.tokens} tokens${ttft})`);

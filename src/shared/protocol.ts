@@ -244,6 +244,8 @@ export interface ModelStatus {
   layers?: { offloaded: number; total: number };
   contextSize?: number;
   threads?: number;
+  /** Threads that read the prompt, when not `threads` (all physical cores by default). */
+  readThreads?: number;
   /** The last answer's decoding speed and time to first token. */
   lastAnswer?: { tokensPerSecond: number; tokens: number; firstTokenMs?: number };
   /**

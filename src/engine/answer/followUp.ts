@@ -4,12 +4,15 @@
 // model, the follow-up and the turn before become one standalone question (condenseFollowUp).
 import { GenerationFailure, type ChatGenerator } from "../model/modelInterface.js";
 import { tokenize } from "../index/search/tokenizer.js";
+import type { AnswerSourceWithText } from "../../shared/answer.js";
 
 /** What a follow-up needs of the turn before it. */
 export interface PreviousTurn {
   question: string;
   /** The names the previous answer was about (its definition cards). */
   terms?: string[];
+  /** The sources the previous answer's model was given, with their texts (the engine keeps them): a follow-up over them keeps them. */
+  sources?: AnswerSourceWithText[];
 }
 
 const REFERS_BACK = /\b(it|its|it's|itself|that|this|these|those|they|them|their|theirs|the same|above|previous|mentioned)\b/i;
@@ -86,6 +89,7 @@ export async function condenseFollowUp(
       maxTokens: 64,
       temperature: 0,
       signal,
+      side: true,
     })
     // A model server that fails here leaves the carried question; the draft and answer say what failed.
     .catch((err: unknown) => {

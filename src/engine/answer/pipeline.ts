@@ -10,6 +10,7 @@ import { cardsForTerms } from "../cards/cardsForTerms.js";
 import { excerptQuery } from "./excerptQuery.js";
 import { modelSources, readerAnswer, readerSources, type ContextRequest } from "./context.js";
 import { condenseFollowUp, resolveFollowUp, type PreviousTurn } from "./followUp.js";
+import { followUpSources } from "./followUpSources.js";
 import { ANSWER_SYSTEM_PROMPT, DRAFT_SYSTEM_PROMPT, answerPrompt, contextBudget, sourceBlock } from "./answerPrompts.js";
 import { notCoveredNote, questionCoverage, spellingNote } from "./coverage.js";
 import { DocLines, fileLinesOf } from "../index/search/fileLines.js";
@@ -136,6 +137,7 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
           onTextChunk: (text) => emit({ type: "draft-chunk", text }),
           onNotice,
           onReasoningChunk: (text) => emit({ type: "reasoning-chunk", stage: "draft", text }),
+          side: true,
         })
         .catch((err: unknown) => {
           // The draft written so far still helps retrieval; the answer falls back to the sections.
@@ -215,10 +217,19 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
         : timedSourceBudget({ seconds: settings.firstTokenSeconds, speed: chat.speed?.(), frameTokens, room });
     const budget = result.sourceBudget.tokens;
     result.sources = await modelSources(context, count, budget, sourceBlock);
+    // A follow-up over the sources the answer before it was given keeps them as they were: the model
+    // holds them and reads only what follows (what the follow-up's selection adds comes after them).
+    const kept = options.previous?.sources && followUpSources(options.previous.sources, result.sources);
+    if (kept && (await sourcesCost(kept, count)) <= room) result.sources = kept;
     emit({ type: "sources", sources: result.sources });
     if (aborted()) return;
     const prompt = answerPrompt(asked, result.sources);
     result.tokens.answerPrompt = await chat.countTokens(prompt, signal);
+    // What the model holds from the last answer it does not read again: the held part starts with
+    // the system prompt and the template's tokens, then the message's (a follow-up's same sources).
+    const held = chat.cachedPromptTokens?.(ANSWER_SYSTEM_PROMPT, prompt) ?? 0;
+    const frame = held ? (chat.countPromptTokens?.(ANSWER_SYSTEM_PROMPT, prompt) ?? result.tokens.answerPrompt) - result.tokens.answerPrompt : 0;
+    const toRead = result.tokens.answerPrompt - Math.min(result.tokens.answerPrompt, Math.max(0, held - frame));
     // Honest progress: while the model reads, the best lines of the docs, and the wait before the
     // first word at the measured speed (clients say it, and draw it as a bar).
     const speed = chat.speed?.();
@@ -226,8 +237,8 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
     result.bestLines = { answer: retrievalOnlyAnswer(best), sources: best.map(withoutText) };
     emit({
       type: "reading",
-      promptTokens: result.tokens.answerPrompt,
-      ...(speed ? { seconds: readingSeconds(result.tokens.answerPrompt, speed) } : {}),
+      promptTokens: toRead,
+      ...(speed ? { seconds: readingSeconds(toRead, speed) } : {}),
       bestLines: result.bestLines,
     });
     if (aborted()) return;
@@ -259,6 +270,7 @@ export async function answerQuestion(index: DocsIndex, chat: ChatGenerator | und
     result.answer = generation.text.trim();
     if (generation.reasoning) result.reasoning = generation.reasoning.trim();
     result.tokens.answer = generation.tokens;
+    if (generation.cachedPromptTokens) result.tokens.answerPromptCached = generation.cachedPromptTokens;
     result.tokensPerSecond.answer = generation.tokensPerSecond;
     if (generation.aborted) result.aborted = true;
     const { citations, invalid } = parseCitations(result.answer, result.sources);
@@ -295,6 +307,13 @@ export function parseCitations(answer: string, sources: Source[]): { citations: 
 
 export function retrievalOnlyAnswer(sources: Source[]): string {
   return sources.length === 0 ? NOT_COVERED : readerAnswer(sources);
+}
+
+/** Tokens the sources take in the prompt (as modelSources counts them). */
+async function sourcesCost(sources: Source[], count: (t: string) => number | Promise<number>): Promise<number> {
+  let total = 0;
+  for (const s of sources) total += await count(sourceBlock(s) + "\n\n");
+  return total;
 }
 
 /**

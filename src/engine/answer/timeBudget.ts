@@ -37,11 +37,3 @@ export function timedSourceBudget(input: { seconds: number; speed: ModelSpeed | 
 export function readingSeconds(promptTokens: number, speed: ModelSpeed): number {
   return promptTokens / speed.promptTokensPerSecond + (speed.generationTokensPerSecond > 0 ? 1 / speed.generationTokensPerSecond : 0);
 }
-
-/** Below this many seconds of reading no progress is said: it would only flicker. */
-export const READING_NOTICE_SECONDS = 2;
-
-/** What the turn says while the model reads: "Reading 1,259 tokens of docs… about 36 s". */
-export function readingNotice(promptTokens: number, seconds: number): string {
-  return `Reading ${promptTokens.toLocaleString("en-US")} tokens of docs… about ${Math.max(1, Math.round(seconds))} s`;
-}

@@ -17,6 +17,11 @@ export interface GenerateRequest {
   onNotice?: (text: string) => void;
   /** Reasoning (`<think>…</think>`, node-llama-cpp's thought segments) as it streams. */
   onReasoningChunk?: (text: string) => void;
+  /**
+   * An exchange beside the answers (a draft, a follow-up rewrite): a local model runs it apart, so
+   * that what it read for the last answer stays for the next one (a follow-up over the same sources).
+   */
+  side?: boolean;
 }
 
 export interface Generation {
@@ -26,6 +31,8 @@ export interface Generation {
   reasoning?: string;
   /** Tokens of the whole prompt as evaluated (chat template, system prompt and user message). */
   promptTokens?: number;
+  /** Of those, the tokens the model held from the exchange before and did not read again (a local model). */
+  cachedPromptTokens?: number;
   tokens: number;
   /** Time to the first generated token, including prompt evaluation. */
   firstTokenMs: number;
@@ -46,6 +53,8 @@ export interface ChatGenerator {
   countTokens(text: string, signal?: AbortSignal): number | Promise<number>;
   /** Tokens of the whole prompt with the model's chat template, when the backend can tell. */
   countPromptTokens?(system: string, user: string): number;
+  /** Tokens of that prompt the model holds from the last answer and will not read again, when the backend can tell. */
+  cachedPromptTokens?(system: string, user: string): number;
   /** May throw GenerationFailure (a model server that failed): the pipeline keeps what was written. */
   generate(request: GenerateRequest): Promise<Generation>;
   /** How fast this model reads and writes on this device, when measured (speed.ts). */

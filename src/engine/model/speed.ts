@@ -42,15 +42,16 @@ export function refineSpeed(previous: ModelSpeed | undefined, sample: SpeedSampl
 
 /**
  * The measured speeds of each model file on each device, in one small JSON file. The key names the
- * file (path, size, modification time) and how it runs (backend, GPU layers, threads): another
+ * file (path, size, modification time) and how it runs (backend, GPU layers, reading and writing threads): another
  * file or another device is measured afresh.
  */
 export class SpeedStore {
   constructor(readonly file: string) {}
 
-  static async keyOf(modelPath: string, device: { backend: string; gpuLayers: number; threads: number }): Promise<string> {
+  static async keyOf(modelPath: string, device: { backend: string; gpuLayers: number; threads: number; readThreads?: number }): Promise<string> {
     const stat = await fs.stat(modelPath);
-    return JSON.stringify([path.resolve(modelPath), stat.size, Math.round(stat.mtimeMs), device.backend, device.gpuLayers, device.threads]);
+    const threads = device.readThreads === undefined || device.readThreads === device.threads ? device.threads : `${device.readThreads}/${device.threads}`;
+    return JSON.stringify([path.resolve(modelPath), stat.size, Math.round(stat.mtimeMs), device.backend, device.gpuLayers, threads]);
   }
 
   async get(key: string): Promise<ModelSpeed | undefined> {

@@ -94,6 +94,7 @@ export async function describeModelStatus(input: ModelStatusInput): Promise<Mode
     layers,
     contextSize: chat?.contextSize,
     threads: chat?.threads,
+    readThreads: chat?.readThreads,
     lastAnswer: input.lastAnswer,
     cuda: {
       supported: cudaPackageNames(machine.platform, os.arch()) !== undefined,

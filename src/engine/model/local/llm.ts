@@ -13,18 +13,26 @@ import { chatWrapperName, pickChatWrapper, type ChatWrapper } from "./chatWrappe
 import { promptOpensReasoning, ReasoningSplitter } from "../reasoning.js";
 import { normalise } from "../../util/vectors.js";
 import { refineSpeed, SpeedStore, type ModelSpeed } from "../speed.js";
+import { ReadingThreads, readingThreads } from "./readingThreads.js";
 
 type Llama = Awaited<ReturnType<NodeLlamaCpp["getLlama"]>>;
 type LlamaModel = Awaited<ReturnType<Llama["loadModel"]>>;
 type LlamaContext = Awaited<ReturnType<LlamaModel["createContext"]>>;
+type LlamaContextSequence = ReturnType<LlamaContext["getSequence"]>;
+type Token = Parameters<LlamaContextSequence["compareContextTokens"]>[0][number];
 type LlamaEmbeddingContext = Awaited<ReturnType<LlamaModel["createEmbeddingContext"]>>;
 
 export interface ModelSettings {
   /** Adapters by local path (references are resolved by the engine, see download/resolve.ts). */
   lora?: { path: string; scale: number }[];
   gpu?: GpuSetting;
-  /** Threads for evaluation; default: CPU cores - 1 (at least 1). Never the library's default. */
+  /** Threads for writing (generation); default: CPU cores - 1 (at least 1). Never the library's default. */
   threads?: number;
+  /**
+   * Threads for reading the prompt; default: `threads` when it is set, else all physical cores
+   * (prompt reading is compute-bound and the editor waits on it; docs/models.md, "Threads").
+   */
+  readThreads?: number;
   /** Context size in tokens; default 4096, capped at what the model was trained for. */
   contextSize?: number;
   /**
@@ -48,6 +56,9 @@ export const DEFAULT_CONTEXT_SIZE = 4096;
 export function defaultThreads(): number {
   return Math.max(1, (os.availableParallelism?.() ?? os.cpus().length) - 1);
 }
+
+/** Tokens of the side context (drafts, follow-up rewrites, the speed probe): short prompts, a few hundred tokens written. */
+const SIDE_CONTEXT_SIZE = 1024;
 
 const llamas = new Map<GpuSetting | "cuda", Promise<Llama>>();
 let routedLogger: Logger = silentLogger;
@@ -88,8 +99,26 @@ export class ChatModel implements ChatGenerator {
     readonly model: LlamaModel,
     private readonly context: LlamaContext,
     private readonly chatWrapper: ChatWrapper,
+    /** Threads that write (generate). */
     readonly threads: number,
-  ) {}
+    /** Threads that read the prompt (all physical cores by default; `threads` when set). */
+    readonly readThreads: number,
+    /** Creates the side context (drafts, rewrites, the probe): the answers' context's settings at SIDE_CONTEXT_SIZE. */
+    private readonly createSideContext: () => Promise<LlamaContext>,
+  ) {
+    this.cpu = new ReadingThreads(readThreads, threads);
+  }
+
+  /**
+   * The answers' sequence, kept from one exchange to the next: node-llama-cpp reads only the
+   * tokens after the part of a new prompt that it already holds (the system prompt, the same
+   * sources for a follow-up), and replaces the rest.
+   */
+  private answerSequence?: LlamaContextSequence;
+  /** How many threads read the next prompt, from the machine's load less this model's own. */
+  private readonly cpu: ReadingThreads;
+  /** The side exchanges' sequence, in a small context of its own, so they never replace what the answers' holds. */
+  private sideSequence?: Promise<LlamaContextSequence | undefined>;
 
   private measured?: ModelSpeed;
   private speedStore?: { store: SpeedStore; key: string };
@@ -105,16 +134,19 @@ export class ChatModel implements ChatGenerator {
   private async loadSpeed(file: string | undefined): Promise<void> {
     if (file) {
       const store = new SpeedStore(file);
-      const key = await SpeedStore.keyOf(this.path, { backend: this.model.llama.gpu || "cpu", gpuLayers: this.gpuLayers, threads: this.threads });
+      const device = { backend: this.model.llama.gpu || "cpu", gpuLayers: this.gpuLayers, threads: this.threads, readThreads: this.readThreads };
+      const key = await SpeedStore.keyOf(this.path, device);
       this.speedStore = { store, key };
       this.measured = await store.get(key);
     }
-    if (!this.measured) await this.generate({ system: "Answer in one word.", user: SPEED_PROBE_TEXT, maxTokens: 4 });
+    if (!this.measured) await this.generate({ system: "Answer in one word.", user: SPEED_PROBE_TEXT, maxTokens: 4, side: true });
   }
 
   private recordSpeed(g: Generation): void {
-    if (g.aborted || !g.promptTokens) return;
-    this.measured = refineSpeed(this.measured, { promptTokens: g.promptTokens, firstTokenMs: g.firstTokenMs, tokensPerSecond: g.tokensPerSecond });
+    // Only the tokens read count: those held from the exchange before took no time.
+    const read = (g.promptTokens ?? 0) - (g.cachedPromptTokens ?? 0);
+    if (g.aborted || read <= 0) return;
+    this.measured = refineSpeed(this.measured, { promptTokens: read, firstTokenMs: g.firstTokenMs, tokensPerSecond: g.tokensPerSecond });
     const kept = this.speedStore;
     const speed = this.measured;
     // A speed that cannot be saved is measured again at the next load: nothing else depends on the file.
@@ -125,6 +157,7 @@ export class ChatModel implements ChatGenerator {
     const info = await validateGguf(path, { kind: "chat" });
     for (const adapter of settings.lora ?? []) await validateGguf(adapter.path, { kind: "lora", baseModelPath: path });
     const threads = settings.threads ?? defaultThreads();
+    const readThreads = readingThreads(llama.cpuMathCores, settings, defaultThreads());
     const probe: ProbeResult | undefined =
       settings.probe === false
         ? undefined
@@ -143,19 +176,19 @@ export class ChatModel implements ChatGenerator {
     const lib = await importNodeLlamaCpp();
     const model = await llama.loadModel({ modelPath: path, gpuLayers: settings.gpu === "off" ? 0 : "auto" });
     const contextSize = Math.min(settings.contextSize ?? DEFAULT_CONTEXT_SIZE, model.trainContextSize || DEFAULT_CONTEXT_SIZE);
+    const lora = settings.lora?.length ? { adapters: settings.lora.map((a) => ({ filePath: a.path, scale: a.scale })) } : undefined;
+    // A context's threads are capped by the Llama's thread limit when it is created (0: none).
+    if (llama.maxThreads !== 0) llama.maxThreads = Math.max(llama.maxThreads, readThreads);
     let context: LlamaContext;
     try {
-      context = await model.createContext({
-        contextSize,
-        threads,
-        lora: settings.lora?.length ? { adapters: settings.lora.map((a) => ({ filePath: a.path, scale: a.scale })) } : undefined,
-      });
+      context = await model.createContext({ contextSize, threads: readThreads, lora });
     } catch (err) {
       await model.dispose();
       throw err;
     }
     const chatWrapper = pickChatWrapper(lib, model, info, probe);
-    const chat = new ChatModel(path, info, model, context, chatWrapper, threads);
+    const createSideContext = () => model.createContext({ contextSize: Math.min(SIDE_CONTEXT_SIZE, contextSize), threads: readThreads, lora });
+    const chat = new ChatModel(path, info, model, context, chatWrapper, threads, readThreads, createSideContext);
     if (settings.speed !== false) await chat.loadSpeed(settings.speed?.file);
     return chat;
   }
@@ -199,11 +232,16 @@ export class ChatModel implements ChatGenerator {
     return this.renderPrompt(system, user).tokens.length;
   }
 
-  /** One stateless exchange: a fresh chat session on the context's sequence, disposed afterwards. */
+  /**
+   * One exchange, in a fresh chat session on the answers' sequence (a side exchange: on the side
+   * sequence), which keeps what it read for the next exchange; the answer depends only on this
+   * request's messages.
+   */
   async generate(request: GenerateRequest): Promise<Generation> {
     const { LlamaChatSession } = await importNodeLlamaCpp();
     const prompt = this.renderPrompt(request.system, request.user);
-    const sequence = this.context.getSequence();
+    const sequence = await this.sequenceFor(request, prompt.tokens.length);
+    const cachedPromptTokens = this.heldTokens(sequence, prompt.tokens);
     const session = new LlamaChatSession({ contextSequence: sequence, systemPrompt: request.system, chatWrapper: this.chatWrapper });
     // Reasoning comes as node-llama-cpp thought segments from a wrapper that knows the family,
     // and as `<think>` text from one that does not (Jinja, general): both go to onReasoningChunk.
@@ -216,6 +254,7 @@ export class ChatModel implements ChatGenerator {
     const started = performance.now();
     let firstTokenMs = -1;
     let tokens = 0;
+    this.useThreads("read");
     try {
       const result = await session.promptWithMeta(request.user, {
         maxTokens: request.maxTokens,
@@ -224,7 +263,11 @@ export class ChatModel implements ChatGenerator {
         signal: request.signal,
         stopOnAbortSignal: true,
         onToken: (t) => {
-          if (firstTokenMs < 0) firstTokenMs = performance.now() - started;
+          if (firstTokenMs < 0) {
+            firstTokenMs = performance.now() - started;
+            // The prompt is read: one token at a time from here, with the writing threads.
+            this.useThreads("write");
+          }
           tokens += t.length;
         },
         onResponseChunk: (chunk) => {
@@ -243,6 +286,7 @@ export class ChatModel implements ChatGenerator {
         text: split.answer,
         ...(reasoning ? { reasoning } : {}),
         promptTokens: prompt.tokens.length,
+        cachedPromptTokens,
         tokens,
         firstTokenMs: Math.max(0, firstTokenMs),
         ms,
@@ -255,16 +299,93 @@ export class ChatModel implements ChatGenerator {
       return generation;
     } catch (err) {
       // Aborted before the first token (node-llama-cpp throws then, rather than stopping).
-      if (!request.signal?.aborted) throw err;
+      if (!request.signal?.aborted) {
+        // A failure part-way may leave state node-llama-cpp did not record: the next exchange reads afresh.
+        await sequence.clearHistory().catch(() => {});
+        throw err;
+      }
       const ms = performance.now() - started;
-      return { text: "", promptTokens: prompt.tokens.length, tokens, firstTokenMs: 0, ms, tokensPerSecond: 0, aborted: true, stopReason: "abort" };
+      return {
+        text: "",
+        promptTokens: prompt.tokens.length,
+        cachedPromptTokens,
+        tokens,
+        firstTokenMs: 0,
+        ms,
+        tokensPerSecond: 0,
+        aborted: true,
+        stopReason: "abort",
+      };
     } finally {
-      session.dispose({ disposeSequence: true });
+      this.useThreads("idle");
+      session.dispose({ disposeSequence: false });
     }
   }
 
+  /**
+   * Tokens of this prompt the model holds from the exchange before on that sequence, which it does
+   * not read again (node-llama-cpp reads at least the last prompt token itself).
+   */
+  private heldTokens(sequence: LlamaContextSequence, tokens: number[]): number {
+    if (tokens.length === 0) return 0;
+    return Math.min(sequence.compareContextTokens(tokens as Token[]).firstDifferentIndex, tokens.length - 1);
+  }
+
+  /** Tokens of the prompt for these messages the model holds from the last answer (0: it reads them all). */
+  cachedPromptTokens(system: string, user: string): number {
+    return this.answerSequence ? this.heldTokens(this.answerSequence, this.renderPrompt(system, user).tokens) : 0;
+  }
+
+  /** What the answers' sequence holds (the last answer's prompt and what was written): for tests and diagnostics. */
+  answerContextTokens(): readonly number[] {
+    return this.answerSequence?.contextTokens ?? [];
+  }
+
+  /**
+   * Tokens llama.cpp has evaluated on the answers' sequence so far, by node-llama-cpp's token meter
+   * (its "input" and "output" together: a token whose next-token scores are computed counts as output).
+   */
+  answerTokensEvaluated(): number {
+    const meter = this.answerSequence?.tokenMeter;
+    return meter ? meter.usedInputTokens + meter.usedOutputTokens : 0;
+  }
+
+  /**
+   * The answers' sequence, or for a side exchange that fits it, the side context's (created at its
+   * first use; where it cannot be created, as on a GPU without the memory, side exchanges share the answers').
+   */
+  private async sequenceFor(request: GenerateRequest, promptTokens: number): Promise<LlamaContextSequence> {
+    if (request.side && promptTokens + request.maxTokens <= Math.min(SIDE_CONTEXT_SIZE, this.contextSize)) {
+      this.sideSequence ??= this.createSideContext().then(
+        (context) => context.getSequence(),
+        () => undefined,
+      );
+      const side = await this.sideSequence;
+      if (side) return side;
+    }
+    return (this.answerSequence ??= this.context.getSequence());
+  }
+
+  /**
+   * Reading a prompt is compute-bound and uses `readThreads`; writing, one token at a time, is
+   * bound by memory and uses `threads`. node-llama-cpp sets llama.cpp's batch and generation threads
+   * to one count, chosen before each batch by its thread splitter, which the Llama's public
+   * `maxThreads` caps: the cap switches between the two.
+   */
+  private useThreads(phase: "read" | "write" | "idle"): void {
+    if (this.readThreads === this.threads) return;
+    const count = this.cpu.enter(phase);
+    if (phase === "read") this.lastReadThreads = count;
+    this.model.llama.maxThreads = count;
+  }
+
+  /** Threads that read the last prompt (fewer than readThreads while the CPU was busy; 0: none read yet or one count for both). */
+  lastReadThreads = 0;
+
   async dispose(): Promise<void> {
     await this.saving;
+    const side = await this.sideSequence;
+    await side?.context.dispose();
     await this.context.dispose();
     await this.model.dispose();
   }
