@@ -123,21 +123,22 @@ test("a follow-up over the same sources keeps them as they were: the model reads
     generate: (request) => model.generate(request),
     speed: () => ({ promptTokensPerSecond: 10, generationTokensPerSecond: 5, samples: 1 }),
   };
-  const notices: string[] = [];
+  const readings: number[] = [];
   const followUp = await answerQuestion(index, slow, "How long are metrics kept?", {
     settings,
     previous,
-    onEvent: (e) => e.type === "notice" && notices.push(e.text),
+    onEvent: (e) => e.type === "reading" && readings.push(e.promptTokens),
   });
-  // The notice counts only what is read: the added source and the question, not the sources held.
+  // The reading event counts only what is read: the added source and the question, not the sources held.
   const fullText = answerPrompt("How long are metrics kept?", followUp.sources);
   const sourcesText = answerPrompt("", first.sources).replace(/\n\nQuestion: [^]*$/, "");
   assert.ok(fullText.startsWith(sourcesText));
-  const readCount = Number(/^Reading ([\d,]+) tokens/.exec(notices[0] ?? "")?.[1]?.replace(/,/g, ""));
+  assert.equal(readings.length, 1);
+  const readCount = readings[0]!;
   const tailTokens = model.countTokens(fullText.slice(sourcesText.length));
   // Give or take the template's tokens after the message ("<|im_end|>", the assistant's header:
   // about ten in the tiny model's byte-spelt vocabulary), which the frame's count holds.
-  assert.ok(readCount >= tailTokens - 3 && readCount <= tailTokens + 12, `${notices[0]}: ${tailTokens} tokens after the held sources`);
+  assert.ok(readCount >= tailTokens - 3 && readCount <= tailTokens + 12, `reading ${readCount}: ${tailTokens} tokens after the held sources`);
   assert.ok(readCount < followUp.tokens.answerPrompt, `${readCount} of ${followUp.tokens.answerPrompt}`);
   // The previous sources as they were, then the section again with the lines the follow-up needs.
   assert.deepEqual(followUp.sources.slice(0, first.sources.length), first.sources);
