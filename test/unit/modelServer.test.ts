@@ -323,19 +323,22 @@ test("through a fault-injecting proxy: 503 and 429 are retried with a visible wa
 test("through a fault-injecting proxy: a stalled stream times out, a malformed event stops the answer, both keep what was written", { skip }, async () => {
   const proxy = await FaultProxy.start(`http://127.0.0.1:${chatServer.port}`);
   try {
-    const { engine, logs } = await startEngine(
-      { url: proxy.url, chatModel: "tiny-docs", timeoutSeconds: 1 },
-      { extra: { pipeline: { ...DEFAULT_PIPELINE, draft: false, answerMaxTokens: 200 } } },
-    );
+    const pipeline = { ...DEFAULT_PIPELINE, draft: false, answerMaxTokens: 200 };
+    // The stall's own engine waits 5 s for a silent server: a loaded machine may leave a real
+    // server silent for a second, never for five while it streams a tiny model's answer.
+    const stallEngine = await startEngine({ url: proxy.url, chatModel: "tiny-docs", timeoutSeconds: 5 }, { extra: { pipeline } });
     proxy.set({ kind: "stall", events: 6 });
     const t0 = performance.now();
-    const stalled = await engine.ask({ id: "stall", question: "What does jvm.memory.used measure?" });
+    const stalled = await stallEngine.engine.ask({ id: "stall", question: "What does jvm.memory.used measure?" });
     const waited = performance.now() - t0;
-    assert.ok(waited >= 1000 && waited < 10_000, `${waited.toFixed(0)} ms`);
+    // The upper bound only ends a broken test (a timeout that never fires).
+    assert.ok(waited >= 5000 && waited < 120_000, `${waited.toFixed(0)} ms`);
     assert.equal(stalled.mode, "model");
     assert.ok(stalled.answer.length > 0, "the text before the stall is kept");
-    assert.match(stalled.note ?? "", /stopped early: The model server .* sent nothing for 1 s while streaming/);
+    assert.match(stalled.note ?? "", /stopped early: The model server .* sent nothing for 5 s while streaming/);
 
+    // The other faults on an engine with the default wait: what it sees is the fault, not the machine's speed.
+    const { engine, logs } = await startEngine({ url: proxy.url, chatModel: "tiny-docs" }, { extra: { pipeline } });
     proxy.set({ kind: "malformed", events: 6 });
     const malformed = await engine.ask({ id: "bad", question: "What does jvm.memory.used measure?" });
     assert.equal(malformed.mode, "model");
