@@ -4,7 +4,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ReadingThreads, readingThreads } from "../../src/engine/model/local/readingThreads.js";
-import { ChatModel, getLlamaInstance } from "../../src/engine/model/local/llm.js";
+import { ChatModel, CPU_BATCH_SIZE, getLlamaInstance } from "../../src/engine/model/local/llm.js";
+import { LlamaContextSequence } from "node-llama-cpp";
 import { ensureTinyModels } from "../fixtures/tinyModels.js";
 
 test("reading threads: all physical cores by default, the threads setting when it is set, an explicit count as given", () => {
@@ -69,4 +70,38 @@ test("a model set to read with 2 threads and write with 1 writes with 1, and is 
   assert.ok(caps.length > 0);
   assert.deepEqual([...new Set(caps)], [1]);
   assert.equal(llama.maxThreads, 1);
+});
+
+test("on the CPU the prompt is read in small batches, so Stop is seen within one of them", async (t) => {
+  const models = await ensureTinyModels();
+  const model = await ChatModel.load(await getLlamaInstance("off"), models.chatTemplate, { gpu: "off", threads: 1, probe: false, speed: false });
+  t.after(() => model.dispose());
+  // node-llama-cpp's default is 512 tokens: 14 s of reading on a 2-core CPU before Stop is seen.
+  assert.equal(model.batchSize, Math.min(CPU_BATCH_SIZE, model.contextSize));
+  assert.ok(model.batchSize <= 128);
+});
+
+test("Stop while a local model reads its prompt ends the reading after the batch under way, not after the whole prompt", async (t) => {
+  const models = await ensureTinyModels();
+  const model = await ChatModel.load(await getLlamaInstance("off"), models.chatTemplate, { gpu: "off", threads: 1, probe: false, speed: false });
+  t.after(() => model.dispose());
+  const controller = new AbortController();
+  // Stop as the first batch of the prompt is read (in node-llama-cpp's own evaluation, so on the real sequence).
+  const evaluate = LlamaContextSequence.prototype.evaluateWithoutGeneratingNewTokens;
+  let batches = 0;
+  LlamaContextSequence.prototype.evaluateWithoutGeneratingNewTokens = async function (this: LlamaContextSequence, ...args) {
+    batches++;
+    controller.abort();
+    return evaluate.apply(this, args);
+  };
+  t.after(() => (LlamaContextSequence.prototype.evaluateWithoutGeneratingNewTokens = evaluate));
+  const user = Array.from({ length: 400 }, (_, i) => `word${i}`).join(" ");
+  const promptTokens = model.countPromptTokens("s", user);
+  assert.ok(promptTokens > 8 * model.batchSize, `${promptTokens} prompt tokens`);
+  const result = await model.generate({ system: "s", user, maxTokens: 16, signal: controller.signal });
+  assert.equal(result.aborted, true);
+  assert.equal(result.tokens, 0, "nothing was written");
+  assert.equal(batches, 1, "no batch was read after Stop");
+  // What the model read: that one batch, not the prompt.
+  assert.ok(model.answerTokensEvaluated() <= model.batchSize, `${model.answerTokensEvaluated()} tokens read of ${promptTokens}`);
 });
