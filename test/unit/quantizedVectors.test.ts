@@ -235,6 +235,20 @@ test("the binary first pass follows adds, replacements and removals: each vector
   for (const [id, v] of live) assert.equal(store.search(v, 1)[0]!.id, id, `vector ${id}`);
 });
 
+test("a vector whose values overflow float32 (a crafted file's) is never a hit and leaves the binary first pass working for the others", () => {
+  const dims = 64;
+  const vectors = randomVectors(1500, dims, 51);
+  const store = new QuantizedVectors(dims, { binaryFrom: 1000, binaryCandidates: 100 });
+  vectors.forEach((v, id) => store.add(id, v));
+  store.addCodes(99_999, new Int8Array(dims).fill(100), { scale: 3e38, offset: 3e38 });
+  for (let id = 0; id < vectors.length; id += 50) {
+    const hits = store.search(vectors[id]!, 5);
+    assert.equal(store.binaryInUse, true);
+    assert.equal(hits[0]!.id, id, `vector ${id}`);
+    assert.ok(hits.every((h) => h.id !== 99_999));
+  }
+});
+
 test("removed vectors leave the scan, which then answers as one built from the vectors left", () => {
   const vectors = randomVectors(2500, 64, 3);
   const store = new QuantizedVectors(64);

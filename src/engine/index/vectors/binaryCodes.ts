@@ -15,41 +15,47 @@ import { instantiateScan, WASM_PAGE_BYTES, type WasmMemory } from "./dotKernel.j
 const PLANES = 4;
 
 // (func (export "scan") (param $q i32) (param $bits i32) (param $n i32) (param $words i32) (param $out i32)
-//   for each vector: acc (i64) = sum over its words w of
-//     popcnt(x & q[w].0) + popcnt(x & q[w].1) << 1 + popcnt(x & q[w].2) << 2 + popcnt(x & q[w].3) << 3,
-//   the query's 4 planes of word w side by side; out[v] = acc (i32))
-// Locals: $v (5), $qp (6), $p (7), $qEnd (8) as i32; $acc (9), $x (10) as i64.
+//   for each vector, 128 bits at a time (x): with 16-byte lanes of counts,
+//     a (u8) = popcnt(x & q.0) + popcnt(x & q.1) << 1 + popcnt(x & q.2) << 2 + popcnt(x & q.3) << 3
+//     (at most 8 + 16 + 32 + 64 = 120 a lane), acc (i16x8) += a's lanes added in pairs;
+//   the query's 4 planes of those 128 bits side by side; out[v] = the sum of acc's lanes (i32))
+// Locals: $v (5), $qp (6), $p (7), $qEnd (8) as i32; $acc (9), $x (10) as v128.
 function plane(j: number): number[] {
   // prettier-ignore
   return [
-    0x20, 0x09, // acc
-    0x20, 0x0a, 0x20, 0x06, 0x29, 0x03, j * 8, // x, i64.load qp + 8j
-    0x83, 0x7b, // i64.and, i64.popcnt
-    ...(j > 0 ? [0x42, j, 0x86] : []), // << j
-    0x7c, 0x21, 0x09, // acc += that
+    0x20, 0x0a, 0x20, 0x06, 0xfd, 0x00, 0x00, j * 16, // x, v128.load qp + 16j
+    0xfd, 0x4e, 0xfd, 0x62, // v128.and, i8x16.popcnt
+    ...(j > 0 ? [0x41, j, 0xfd, 0x6b, 0xfd, 0x6e] : []), // << j (i8x16.shl), i8x16.add
   ];
 }
 // prettier-ignore
 const POPCOUNT_BODY = [
-  0x02, 0x04, 0x7f, 0x02, 0x7e, // locals: 4 x i32, 2 x i64
+  0x02, 0x04, 0x7f, 0x02, 0x7b, // locals: 4 x i32, 2 x v128
   0x20, 0x01, 0x21, 0x07, // p = bits
-  0x20, 0x00, 0x20, 0x03, 0x41, 0x05, 0x74, 0x6a, 0x21, 0x08, // qEnd = q + words * 32
+  0x20, 0x00, 0x20, 0x03, 0x41, 0x05, 0x74, 0x6a, 0x21, 0x08, // qEnd = q + words * 32 (4 planes of 8 bytes a word)
   0x02, 0x40, // block
   0x03, 0x40, // loop (vectors)
   0x20, 0x05, 0x20, 0x02, 0x4f, 0x0d, 0x01, // if v >= n: break
-  0x42, 0x00, 0x21, 0x09, // acc = 0
+  0xfd, 0x0c, ...new Array<number>(16).fill(0), 0x21, 0x09, // acc = 0
   0x20, 0x00, 0x21, 0x06, // qp = q
-  0x03, 0x40, // loop (words)
-  0x20, 0x07, 0x29, 0x03, 0x00, 0x21, 0x0a, // x = i64.load p
+  0x03, 0x40, // loop (128 bits at a time)
+  0x20, 0x07, 0xfd, 0x00, 0x00, 0x00, 0x21, 0x0a, // x = v128.load p
   ...plane(0),
   ...plane(1),
   ...plane(2),
   ...plane(3),
-  0x20, 0x07, 0x41, 0x08, 0x6a, 0x21, 0x07, // p += 8
-  0x20, 0x06, 0x41, 0x20, 0x6a, 0x22, 0x06, 0x20, 0x08, 0x49, 0x0d, 0x00, // qp += 32; if qp < qEnd: again
+  0xfd, 0x7d, // i16x8.extadd_pairwise_i8x16_u
+  0x20, 0x09, 0xfd, 0x8e, 0x01, 0x21, 0x09, // acc += that
+  0x20, 0x07, 0x41, 0x10, 0x6a, 0x21, 0x07, // p += 16
+  0x20, 0x06, 0x41, 0xc0, 0x00, 0x6a, 0x22, 0x06, 0x20, 0x08, 0x49, 0x0d, 0x00, // qp += 64; if qp < qEnd: again
   0x0b, // end loop
+  0x20, 0x09, 0xfd, 0x7f, 0x21, 0x0a, // x = i32x4.extadd_pairwise_i16x8_u acc
   0x20, 0x04, 0x20, 0x05, 0x41, 0x02, 0x74, 0x6a, // out + 4v
-  0x20, 0x09, 0xa7, 0x36, 0x02, 0x00, // i32.store (i32.wrap_i64 acc)
+  0x20, 0x0a, 0xfd, 0x1b, 0x00, // lane 0
+  0x20, 0x0a, 0xfd, 0x1b, 0x01, 0x6a, // + lane 1
+  0x20, 0x0a, 0xfd, 0x1b, 0x02, 0x6a, // + lane 2
+  0x20, 0x0a, 0xfd, 0x1b, 0x03, 0x6a, // + lane 3
+  0x36, 0x02, 0x00, // i32.store
   0x20, 0x05, 0x41, 0x01, 0x6a, 0x21, 0x05, // v++
   0x0c, 0x00, // next vector
   0x0b, // end loop
@@ -69,7 +75,7 @@ export class BinaryCodes {
   readonly bits: number;
   /** The rotation's random signs (a fixed seed: the same bits in every process). */
   private readonly signs: Float64Array;
-  /** Whether the popcounts run in WebAssembly (else in JavaScript). */
+  /** Whether the popcounts run in WebAssembly SIMD (else in JavaScript). */
   readonly wasm: boolean;
   /** Adds and removals since the mean was taken. */
   changes = 0;
@@ -88,7 +94,7 @@ export class BinaryCodes {
     readonly dims: number,
     options: { wasm?: boolean } = {},
   ) {
-    this.bits = Math.max(64, 2 ** Math.ceil(Math.log2(dims)));
+    this.bits = Math.max(128, 2 ** Math.ceil(Math.log2(dims)));
     this.words = this.bits / 64;
     this.mean = new Float64Array(this.bits);
     this.scratch = new Float32Array(dims);
@@ -100,7 +106,7 @@ export class BinaryCodes {
       try {
         kernel = instantiateScan(POPCOUNT_BODY);
       } catch {
-        // No WebAssembly: the loop below computes the same sums.
+        // No WebAssembly SIMD: the loop below computes the same sums.
       }
     }
     this.wasm = kernel !== undefined;
@@ -117,13 +123,18 @@ export class BinaryCodes {
   build(n: number, source: VectorSource): void {
     this.ensureCapacity(n);
     // The rotation is linear: the mean of the rotated vectors is the rotated mean.
+    // A vector whose values overflow (a crafted file's scale and offset) is left out of the mean,
+    // which it would make not a number, and with it every vector's bits.
     const sums = new Float64Array(this.dims);
     const v = this.scratch;
+    let counted = 0;
     for (let slot = 0; slot < n; slot++) {
       source(slot, v);
+      if (!v.every(Number.isFinite)) continue;
       for (let d = 0; d < this.dims; d++) sums[d]! += v[d]!;
+      counted++;
     }
-    this.mean.set(this.rotate(Float32Array.from(sums, (x) => (n > 0 ? x / n : 0))));
+    this.mean.set(this.rotate(Float32Array.from(sums, (x) => (counted > 0 ? x / counted : 0))));
     for (let slot = 0; slot < n; slot++) {
       source(slot, v);
       this.set(slot, v);
@@ -149,6 +160,7 @@ export class BinaryCodes {
         count++;
       }
     }
+    // Not a number where the vector's values overflow: its estimate is then never among the best.
     this.factors[slot] = sum > 0 ? squares / sum : 0;
     this.setBits[slot] = count;
   }
@@ -187,10 +199,10 @@ export class BinaryCodes {
       const u = step > 0 ? Math.round((query[d]! - low) / step) : 0;
       codeSum += u;
       queryDotMean += query[d]! * this.mean[d]!;
-      // Word w's planes are side by side (8 bytes each): plane j's 32-bit half for dimension d.
-      const word = d >>> 6;
-      const half = (d >>> 5) & 1;
-      for (let j = 0; j < PLANES; j++) if (u & (1 << j)) planes[word * 2 * PLANES + j * 2 + half]! |= 1 << (d & 31);
+      // The planes of each 128 bits are side by side (16 bytes each): plane j's 32 bits for dimension d.
+      const chunk = d >>> 7;
+      const quarter = (d >>> 5) & 3;
+      for (let j = 0; j < PLANES; j++) if (u & (1 << j)) planes[chunk * 4 * PLANES + j * 4 + quarter]! |= 1 << (d & 31);
     }
     this.scan(queryAt, 0, n, this.words, outAt);
     const sums = new Int32Array(this.memory.buffer, outAt, n);
@@ -258,10 +270,10 @@ export class BinaryCodes {
     const o = new Int32Array(buffer, out, n);
     for (let v = 0; v < n; v++) {
       let acc = 0;
-      for (let w = 0; w < words; w++) {
-        for (let half = 0; half < 2; half++) {
-          const x = b[(v * words + w) * 2 + half]!;
-          for (let j = 0; j < PLANES; j++) acc += popcount32(x & q[w * 2 * PLANES + j * 2 + half]!) << j;
+      for (let chunk = 0; chunk < words / 2; chunk++) {
+        for (let quarter = 0; quarter < 4; quarter++) {
+          const x = b[v * words * 2 + chunk * 4 + quarter]!;
+          for (let j = 0; j < PLANES; j++) acc += popcount32(x & q[chunk * 4 * PLANES + j * 4 + quarter]!) << j;
         }
       }
       o[v] = acc;
