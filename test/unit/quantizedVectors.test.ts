@@ -8,7 +8,8 @@ import { loadIndex, saveIndex } from "../../src/engine/index/disk/persistence.js
 import { INDEX_FORMAT_VERSION } from "../../src/engine/index/disk/indexFormat.js";
 import { createDotKernel } from "../../src/engine/index/vectors/dotKernel.js";
 import { dequantize, quantizeInto } from "../../src/engine/index/vectors/int8.js";
-import { QuantizedVectors } from "../../src/engine/index/vectors/quantizedVectors.js";
+import { BINARY_CANDIDATES, BINARY_FIRST_PASS_FROM, QuantizedVectors } from "../../src/engine/index/vectors/quantizedVectors.js";
+import { BinaryCodes } from "../../src/engine/index/vectors/binaryCodes.js";
 import { oramaVector } from "../../src/engine/index/vectors/oramaVectors.js";
 import type { Logger } from "../../src/engine/util/logger.js";
 import { hashingEmbedder } from "../helpers/hashingEmbedder.js";
@@ -131,6 +132,121 @@ test("recall@10 of the int8 scan against the exact float scan is at least 0.98 o
   // the int8 step (a 254th of the largest count) is coarse for the many counts of 1, and chunks
   // that share most of their words differ by less than that. Kept as a floor, not the target.
   assert.ok(own >= 0.85, `recall@10 ${own}`);
+});
+
+test("the popcount kernel and the JavaScript loop give the same estimates", () => {
+  const dims = 100;
+  const vectors = randomVectors(700, dims, 21);
+  const wasm = new BinaryCodes(dims);
+  const plain = new BinaryCodes(dims, { wasm: false });
+  assert.equal(wasm.wasm, true);
+  assert.equal(plain.wasm, false);
+  for (const codes of [wasm, plain]) codes.build(vectors.length, (slot, out) => out.set(vectors[slot]!));
+  for (const query of randomVectors(10, dims, 22)) {
+    const a = Array.from(wasm.estimate(query, vectors.length));
+    assert.deepEqual(Array.from(plain.estimate(query, vectors.length)), a);
+    // The estimates follow the exact dot products: their correlation over the store.
+    const exact = vectors.map((v) => v.reduce((sum, x, d) => sum + x * query[d]!, 0));
+    assert.ok(correlation(a, exact) > 0.75, `correlation ${correlation(a, exact)}`);
+  }
+});
+
+function correlation(a: number[], b: number[]): number {
+  const mean = (x: number[]) => x.reduce((s, v) => s + v, 0) / x.length;
+  const ma = mean(a);
+  const mb = mean(b);
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    ab += (a[i]! - ma) * (b[i]! - mb);
+    aa += (a[i]! - ma) ** 2;
+    bb += (b[i]! - mb) ** 2;
+  }
+  return ab / Math.sqrt(aa * bb);
+}
+
+test("recall@10 with the binary first pass, in a store large enough to run it, is at least 0.98 on random vectors", () => {
+  const dims = 384;
+  const n = BINARY_FIRST_PASS_FROM + 10_000;
+  const vectors = new Map(randomVectors(n, dims, 31).map((v, id) => [id, v] as const));
+  const store = new QuantizedVectors(dims);
+  for (const [id, v] of vectors) store.add(id, v);
+  assert.equal(store.binaryInUse, false, "no bits before a search");
+  const queries = randomVectors(60, dims, 32);
+  const figures: string[] = [];
+  for (const keep of [200, 500, 1000, 2000]) {
+    store.binaryCandidates = keep;
+    figures.push(`${keep}: ${recallAtK(store, vectors, queries).toFixed(3)}`);
+  }
+  store.binaryCandidates = BINARY_CANDIDATES;
+  assert.equal(store.binaryInUse, true);
+  const recall = recallAtK(store, vectors, queries);
+  console.log(`recall@10 with the binary first pass, ${n} random vectors of ${dims} dimensions, by vectors kept: ${figures.join(", ")}`);
+  assert.ok(recall >= 0.98, `recall@10 ${recall}`);
+});
+
+test("recall@10 with the binary first pass is at least 0.98 on the hashing embedder over the sample docs", async () => {
+  const dims = 384;
+  const embedder = hashingEmbedder(dims);
+  const index = new DocsIndex([SAMPLE_DOCS], { embedder });
+  await index.update();
+  const store = index.quantized!;
+  // 5,622 chunks: the first pass is forced on, keeping the same share of them as at 30,000 vectors.
+  store.binaryFrom = 0;
+  const chunks = index.allChunks();
+  const exact = await embedder.embed(chunks.map((c) => `${c.headingPath.join(" > ") || c.title}\n${c.text}`));
+  const vectors = new Map(chunks.map((c, i) => [c.id, exact[i]!] as const));
+  const headings = [...new Set([...index.files.values()].flatMap((f) => f.sections.map((s) => s.headingPath.at(-1) ?? "")))].filter(Boolean).sort();
+  const queries = await embedder.embed(headings.filter((_, i) => i % Math.ceil(headings.length / 150) === 0));
+  const figures: string[] = [];
+  for (const keep of [50, 100, 200, 500]) {
+    store.binaryCandidates = keep;
+    figures.push(`${keep}: ${recallAtK(store, vectors, queries).toFixed(3)}`);
+  }
+  store.binaryCandidates = Math.round((BINARY_CANDIDATES * vectors.size) / 30_000);
+  assert.equal(store.binaryInUse, true);
+  const recall = recallAtK(store, vectors, queries);
+  console.log(
+    `recall@10 with the binary first pass, ${vectors.size} chunks, ${queries.length} headings, by vectors kept: ${figures.join(", ")}; ${store.binaryCandidates}: ${recall.toFixed(3)}`,
+  );
+  assert.ok(recall >= 0.98, `recall@10 ${recall}`);
+});
+
+test("the binary first pass follows adds, replacements and removals: each vector still finds itself", () => {
+  const dims = 64;
+  const vectors = randomVectors(3000, dims, 41);
+  const store = new QuantizedVectors(dims, { binaryFrom: 1000, binaryCandidates: 100 });
+  vectors.forEach((v, id) => store.add(id, v));
+  assert.equal(store.search(vectors[5]!, 1)[0]!.id, 5);
+  assert.equal(store.binaryInUse, true);
+  // Fewer changes than a quarter of the store: the bits are kept, not taken again.
+  for (let id = 0; id < 600; id += 3) store.remove(id);
+  const extra = randomVectors(100, dims, 42);
+  extra.forEach((v, i) => store.add(3000 + i, v));
+  const replaced = randomVectors(50, dims, 43);
+  replaced.forEach((v, i) => store.add(1 + i * 3, v));
+  const live = new Map<number, Float32Array>();
+  vectors.forEach((v, id) => live.set(id, v));
+  for (let id = 0; id < 600; id += 3) live.delete(id);
+  extra.forEach((v, i) => live.set(3000 + i, v));
+  replaced.forEach((v, i) => live.set(1 + i * 3, v));
+  assert.equal(store.size, live.size);
+  for (const [id, v] of live) assert.equal(store.search(v, 1)[0]!.id, id, `vector ${id}`);
+});
+
+test("a vector whose values overflow float32 (a crafted file's) is never a hit and leaves the binary first pass working for the others", () => {
+  const dims = 64;
+  const vectors = randomVectors(1500, dims, 51);
+  const store = new QuantizedVectors(dims, { binaryFrom: 1000, binaryCandidates: 100 });
+  vectors.forEach((v, id) => store.add(id, v));
+  store.addCodes(99_999, new Int8Array(dims).fill(100), { scale: 3e38, offset: 3e38 });
+  for (let id = 0; id < vectors.length; id += 50) {
+    const hits = store.search(vectors[id]!, 5);
+    assert.equal(store.binaryInUse, true);
+    assert.equal(hits[0]!.id, id, `vector ${id}`);
+    assert.ok(hits.every((h) => h.id !== 99_999));
+  }
 });
 
 test("removed vectors leave the scan, which then answers as one built from the vectors left", () => {

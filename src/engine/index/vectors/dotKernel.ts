@@ -61,7 +61,7 @@ function step(k: number): number[] {
 
 /** The function body: locals $v (5), $qp (6), $p (7), $qEnd (8) as i32; $acc (9), $c (10), $qv (11) as v128. */
 // prettier-ignore
-const BODY = [
+const DOT_BODY = [
   0x02, 0x04, 0x7f, 0x03, 0x7b, // locals: 4 x i32, 3 x v128
   0x20, 0x01, 0x21, 0x07, // p = codes
   0x20, 0x00, 0x20, 0x03, 0x6a, 0x21, 0x08, // qEnd = q + dims
@@ -89,10 +89,11 @@ const BODY = [
   0x0b, // end function
 ];
 
-function moduleBytes(): Uint8Array {
-  const body = [...uleb(BODY.length), ...BODY];
-  const code = [0x01, ...body];
-  return new Uint8Array([...HEADER, 0x0a, ...uleb(code.length), ...code]);
+/** A module of one exported function "scan" with the signature above, whose body is `code` (locals first). */
+function moduleBytes(code: number[] = DOT_BODY): Uint8Array {
+  const body = [...uleb(code.length), ...code];
+  const section = [0x01, ...body];
+  return new Uint8Array([...HEADER, 0x0a, ...uleb(section.length), ...section]);
 }
 
 function uleb(n: number): number[] {
@@ -104,6 +105,13 @@ function uleb(n: number): number[] {
     out.push(byte);
   } while (n);
   return out;
+}
+
+/** A fresh memory of one page, and a module whose body is `code` instantiated over it: its "scan". */
+export function instantiateScan(code: number[]): { memory: WasmMemory; scan: (a: number, b: number, c: number, d: number, e: number) => void } {
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes(code)), { env: { memory } });
+  return { memory, scan: instance.exports.scan as (a: number, b: number, c: number, d: number, e: number) => void };
 }
 
 /** The SIMD kernel, or the JavaScript loop where WebAssembly SIMD is not available. */

@@ -2,7 +2,11 @@
 // memory, scanned whole by a SIMD kernel (dotKernel.ts) for each query against the query's own
 // int8 codes; the best candidates are then rescored in floats, the query as it was embedded
 // against the vectors the codes stand for (which is what Orama, the store of record, holds too).
-// Orama's own vector search is a linear float scan over a Map.
+// Orama's own vector search is a linear float scan over a Map. In a large store the int8 scan
+// itself is the cost (it reads every code: 65 MB a query at 168,000 vectors of 384 dimensions),
+// so there a first pass over one bit a dimension (binaryCodes.ts, an eighth of the bytes) picks
+// the vectors the int8 codes score.
+import { BinaryCodes } from "./binaryCodes.js";
 import { createDotKernel, WASM_PAGE_BYTES, type DotKernel } from "./dotKernel.js";
 import { dequantize, quantizeInto, quantizeSymmetric, type Int8Mapping } from "./int8.js";
 
@@ -19,6 +23,11 @@ export interface VectorSearchOptions {
   minSimilarity?: number;
 }
 
+/** From this many vectors on, a binary first pass picks the vectors the int8 codes score. */
+export const BINARY_FIRST_PASS_FROM = 20_000;
+/** How many vectors the binary first pass keeps for the int8 scoring. */
+export const BINARY_CANDIDATES = 2000;
+
 export class QuantizedVectors {
   /** Bytes a vector takes in the scan: its dimensions, padded to the kernel's 32. */
   readonly stride: number;
@@ -31,13 +40,23 @@ export class QuantizedVectors {
   private offsets = new Float32Array(0);
   private invNorms = new Float32Array(0);
   private readonly slots = new Map<number, number>();
+  /** From this many vectors on the binary first pass runs (Infinity: never; the bench compares both). */
+  binaryFrom: number;
+  /** How many vectors the binary first pass keeps. */
+  binaryCandidates: number;
+  /** False: the int8 scan of every vector even in a large store, its bits kept (the bench compares both). */
+  binaryFirstPass = true;
+  /** The vectors' bits, taken at the first search of a store large enough, then kept up to date. */
+  private binary?: BinaryCodes;
 
   constructor(
     readonly dims: number,
-    options: { simd?: boolean } = {},
+    options: { simd?: boolean; binaryFrom?: number; binaryCandidates?: number } = {},
   ) {
     this.stride = Math.ceil(dims / 32) * 32;
     this.kernel = createDotKernel(options);
+    this.binaryFrom = options.binaryFrom ?? BINARY_FIRST_PASS_FROM;
+    this.binaryCandidates = options.binaryCandidates ?? BINARY_CANDIDATES;
   }
 
   get size(): number {
@@ -59,6 +78,11 @@ export class QuantizedVectors {
     const slot = this.slotFor(id);
     const codes = this.codesAt(slot);
     this.setSlot(slot, id, quantizeInto(vector, codes));
+  }
+
+  /** Whether a search now runs the binary first pass (its bits are taken by the first such search). */
+  get binaryInUse(): boolean {
+    return this.binary !== undefined && this.binaryFirstPass && this.count >= this.binaryFrom;
   }
 
   /** Adds a chunk's vector as saved: its `dims` int8 codes and their mapping (a loaded index's). */
@@ -97,7 +121,9 @@ export class QuantizedVectors {
       this.offsets[slot] = this.offsets[last]!;
       this.invNorms[slot] = this.invNorms[last]!;
       this.slots.set(movedId, slot);
+      this.binary?.move(last, slot);
     }
+    if (this.binary) this.binary.changes++;
     return true;
   }
 
@@ -118,16 +144,29 @@ export class QuantizedVectors {
     const scoresAt = queryAt + this.stride;
     this.ensureBytes(scoresAt + n * 4);
     new Int8Array(this.kernel.memory.buffer, queryAt, this.stride).set(queryCodes);
-    this.kernel.scan(queryAt, 0, n, this.stride, scoresAt);
-    const scores = new Int32Array(this.kernel.memory.buffer, scoresAt, n);
-
     const candidates = Math.min(n, Math.max(options.candidates ?? Math.max(limit * 2, limit + 32), limit));
     const top = new TopSlots(candidates);
     const { invNorms, ids, scales, offsets } = this;
-    for (let slot = 0; slot < n; slot++) {
-      // q . (offset + codes * scale) / |v|, up to the query's own scale.
-      const s = (offsets[slot]! * querySum + scales[slot]! * scores[slot]!) * invNorms[slot]!;
-      if (s >= top.threshold) top.offer(s, ids[slot]!, slot);
+    // q . (offset + codes * scale) / |v|, up to the query's own scale.
+    const int8Score = (slot: number, dot: number) => (offsets[slot]! * querySum + scales[slot]! * dot) * invNorms[slot]!;
+    const firstPass = this.firstPass(query, n, Math.max(this.binaryCandidates, candidates));
+    if (firstPass) {
+      // Only the first pass's picks are scored with their int8 codes.
+      this.ensureBytes(scoresAt + firstPass.length * 4);
+      for (let i = 0; i < firstPass.length; i++) this.kernel.scan(queryAt, firstPass[i]! * this.stride, 1, this.stride, scoresAt + i * 4);
+      const scores = new Int32Array(this.kernel.memory.buffer, scoresAt, firstPass.length);
+      for (let i = 0; i < firstPass.length; i++) {
+        const slot = firstPass[i]!;
+        const s = int8Score(slot, scores[i]!);
+        if (s >= top.threshold) top.offer(s, ids[slot]!, slot);
+      }
+    } else {
+      this.kernel.scan(queryAt, 0, n, this.stride, scoresAt);
+      const scores = new Int32Array(this.kernel.memory.buffer, scoresAt, n);
+      for (let slot = 0; slot < n; slot++) {
+        const s = int8Score(slot, scores[slot]!);
+        if (s >= top.threshold) top.offer(s, ids[slot]!, slot);
+      }
     }
 
     let queryNorm = 0;
@@ -144,6 +183,38 @@ export class QuantizedVectors {
     return hits.slice(0, limit);
   }
 
+  /**
+   * The slots the binary first pass keeps (`keep` of them, best estimated cosine first), or
+   * undefined below `binaryFrom` vectors, where the int8 scan of them all is the first pass.
+   */
+  private firstPass(query: Float32Array, n: number, keep: number): Int32Array | undefined {
+    if (n < this.binaryFrom || keep >= n || !this.binaryFirstPass) {
+      // A store that fell below the size drops its bits (they are taken again when it grows).
+      if (n < this.binaryFrom) this.binary = undefined;
+      return undefined;
+    }
+    if (!this.binary || this.binary.changes > n / 4) {
+      // Taken from all vectors at once; after a quarter of them changed, the mean is taken again.
+      this.binary ??= new BinaryCodes(this.dims);
+      this.binary.build(n, (slot, out) => this.dequantizeInto(slot, out));
+    }
+    const estimates = this.binary.estimate(query, n);
+    const top = new TopSlots(keep);
+    const { invNorms, ids } = this;
+    for (let slot = 0; slot < n; slot++) {
+      const s = estimates[slot]! * invNorms[slot]!;
+      if (s >= top.threshold) top.offer(s, ids[slot]!, slot);
+    }
+    return top.slots();
+  }
+
+  private dequantizeInto(slot: number, out: Float32Array): void {
+    const codes = new Int8Array(this.kernel.memory.buffer, slot * this.stride, this.dims);
+    const scale = this.scales[slot]!;
+    const offset = this.offsets[slot]!;
+    for (let d = 0; d < this.dims; d++) out[d] = Math.fround(offset + Math.fround(codes[d]! * scale));
+  }
+
   private slotFor(id: number): number {
     const existing = this.slots.get(id);
     if (existing !== undefined) return existing;
@@ -158,8 +229,13 @@ export class QuantizedVectors {
     this.scales[slot] = mapping.scale;
     this.offsets[slot] = mapping.offset;
     let sum = 0;
-    for (const x of dequantize(this.codesAt(slot), mapping, this.dims)) sum += x * x;
+    const v = dequantize(this.codesAt(slot), mapping, this.dims);
+    for (const x of v) sum += x * x;
     this.invNorms[slot] = sum > 0 ? 1 / Math.sqrt(sum) : 0;
+    if (this.binary) {
+      this.binary.set(slot, v);
+      this.binary.changes++;
+    }
   }
 
   private mappingAt(slot: number): Int8Mapping {
