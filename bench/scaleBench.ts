@@ -110,10 +110,14 @@ async function build(): Promise<Record<string, unknown>> {
  */
 async function vectorSearchFigures(index: DocsIndex, queries: string[]): Promise<Record<string, number>> {
   const searcher = (index as unknown as { searcher: { vectorRanking(text: string, limit: number): Promise<number[]> } }).searcher;
-  // The first search of a large store takes the bits of the binary first pass.
+  // The first search of a large store starts taking the bits of the binary first pass in the
+  // background (it scans the int8 codes meanwhile); the figures below are taken once they are there.
   const first = performance.now();
   await searcher.vectorRanking(queries[0]!, 10);
   const firstMs = performance.now() - first;
+  const bitsStarted = performance.now();
+  await index.quantized!.prepareFirstPass();
+  const bitsMs = performance.now() - bitsStarted;
   for (const q of queries.slice(0, 20)) await searcher.vectorRanking(q, 10);
   // With the binary first pass (where the store is large enough) and without it (the int8 scan of
   // every vector), query by query in turn.
@@ -164,6 +168,7 @@ async function vectorSearchFigures(index: DocsIndex, queries: string[]): Promise
   return {
     vector_binary_first_pass: store.binaryInUse ? 1 : 0,
     vector_first_search_ms: r3(firstMs),
+    vector_first_pass_bits_ms: r3(bitsMs),
     vector_search_p50_ms: r3(percentile(times, 50)),
     vector_search_p95_ms: r3(percentile(times, 95)),
     vector_recall_at_10: await recall(true),

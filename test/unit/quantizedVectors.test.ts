@@ -235,6 +235,28 @@ test("the binary first pass follows adds, replacements and removals: each vector
   for (const [id, v] of live) assert.equal(store.search(v, 1)[0]!.id, id, `vector ${id}`);
 });
 
+test("a large store's bits are taken in the background: searches meanwhile scan the int8 codes, and a change meanwhile starts the build again", async () => {
+  const dims = 64;
+  const vectors = randomVectors(3000, dims, 61);
+  const store = new QuantizedVectors(dims, { binaryFrom: 1000, binaryCandidates: 100 });
+  vectors.forEach((v, id) => store.add(id, v));
+  const prepared = store.prepareFirstPass();
+  assert.equal(store.prepareFirstPass(), prepared, "one build at a time");
+  // While they are taken (slices of 4,096 steps: two per vector), a search does not take them itself.
+  assert.equal(store.search(vectors[7]!, 1)[0]!.id, 7);
+  assert.equal(store.binaryInUse, false);
+  // A vector added meanwhile: the build sees it and starts again, so its bits are there too.
+  const late = randomVectors(1, dims, 62)[0]!;
+  store.add(5000, late);
+  await prepared;
+  assert.equal(store.binaryInUse, true);
+  for (const id of [0, 7, 2999]) assert.equal(store.search(vectors[id]!, 1)[0]!.id, id);
+  assert.equal(store.search(late, 1)[0]!.id, 5000);
+  // Nothing to take now: no build.
+  await store.prepareFirstPass();
+  assert.equal(store.binaryInUse, true);
+});
+
 test("a vector whose values overflow float32 (a crafted file's) is never a hit and leaves the binary first pass working for the others", () => {
   const dims = 64;
   const vectors = randomVectors(1500, dims, 51);

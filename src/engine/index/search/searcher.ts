@@ -110,8 +110,11 @@ export class Searcher {
       this.logger.warn(`Vector search skipped, the embedding model failed: ${(err as Error).message}`);
       return [];
     }
-    // The int8 scan beside Orama (vectors/quantizedVectors.ts), not Orama's linear float scan.
-    return this.index.quantized!.search(vector!, limit).map((h) => h.id);
+    // The int8 scan beside Orama (vectors/quantizedVectors.ts), not Orama's linear float scan; a
+    // large store's bits for the binary first pass are taken in the background meanwhile.
+    const store = this.index.quantized!;
+    store.prepareFirstPass().catch((err: Error) => this.logger.warn(`The binary first pass of vector search could not be prepared: ${err.message}`));
+    return store.search(vector!, limit).map((h) => h.id);
   }
 
   async search(query: string, options: SearchOptions = {}): Promise<SearchHit[]> {

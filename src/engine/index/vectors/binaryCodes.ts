@@ -121,6 +121,25 @@ export class BinaryCodes {
 
   /** Takes the mean of slots 0..n-1 and writes every slot's bits against it. */
   build(n: number, source: VectorSource): void {
+    for (const _ of this.building(n, source));
+  }
+
+  /**
+   * As `build`, a slice of `slice` vectors at a time, the event loop free between slices (searches
+   * meanwhile scan the int8 codes); false when `stop` says the vectors changed meanwhile.
+   */
+  async buildInSlices(n: number, source: VectorSource, stop: () => boolean, slice = 4096): Promise<boolean> {
+    let done = 0;
+    for (const _ of this.building(n, source)) {
+      if (++done % slice) continue;
+      await new Promise((resolve) => setImmediate(resolve));
+      if (stop()) return false;
+    }
+    return !stop();
+  }
+
+  /** The steps of a build, one per vector read (twice each: for the mean, then for its bits). */
+  private *building(n: number, source: VectorSource): Generator<void> {
     this.ensureCapacity(n);
     // The rotation is linear: the mean of the rotated vectors is the rotated mean.
     // A vector whose values overflow (a crafted file's scale and offset) is left out of the mean,
@@ -130,14 +149,17 @@ export class BinaryCodes {
     let counted = 0;
     for (let slot = 0; slot < n; slot++) {
       source(slot, v);
-      if (!v.every(Number.isFinite)) continue;
-      for (let d = 0; d < this.dims; d++) sums[d]! += v[d]!;
-      counted++;
+      if (v.every(Number.isFinite)) {
+        for (let d = 0; d < this.dims; d++) sums[d]! += v[d]!;
+        counted++;
+      }
+      yield;
     }
     this.mean.set(this.rotate(Float32Array.from(sums, (x) => (counted > 0 ? x / counted : 0))));
     for (let slot = 0; slot < n; slot++) {
       source(slot, v);
       this.set(slot, v);
+      yield;
     }
     this.changes = 0;
   }
