@@ -84,29 +84,7 @@ export class BlockWriter {
    */
   postings(ids: Int32Array, tfs: Uint16Array, n: number, remap: Int32Array): void {
     this.room(n * 20);
-    const b = this.block;
-    let p = this.pos;
-    let prev = 0;
-    for (let i = 0; i < n; i++) {
-      const id = remap[ids[i]!]!;
-      let v = i === 0 ? id : id - prev;
-      prev = id;
-      while (v >= 0x80) {
-        b[p++] = (v & 0x7f) | 0x80;
-        v >>>= 7;
-      }
-      b[p++] = v;
-    }
-    const m = n * 3;
-    for (let i = 0; i < m; i++) {
-      let v = tfs[i]!;
-      while (v >= 0x80) {
-        b[p++] = (v & 0x7f) | 0x80;
-        v >>>= 7;
-      }
-      b[p++] = v;
-    }
-    this.pos = p;
+    this.pos = writePostingList(this.block, this.pos, ids, tfs, n, remap);
   }
 
   /** The bytes `postings` will write for this list. */
@@ -289,4 +267,33 @@ export class ByteReader {
     this.pos += n;
     return b;
   }
+}
+
+/**
+ * Writes one posting list into `b` from `p` (the caller leaves room for the worst case, 20 bytes a
+ * posting): its ids (through `remap` where given) as ascending deltas, then the three field counts
+ * of each, all varints; returns where it ended. The index file's layout, which sealed lists in
+ * memory share (search/sealedPostings.ts).
+ */
+export function writePostingList(b: Uint8Array, p: number, ids: Int32Array, tfs: Uint16Array, n: number, remap?: Int32Array): number {
+  let prev = 0;
+  for (let i = 0; i < n; i++) {
+    const id = remap ? remap[ids[i]!]! : ids[i]!;
+    let v = i === 0 ? id : id - prev;
+    prev = id;
+    while (v >= 0x80) {
+      b[p++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    b[p++] = v;
+  }
+  for (let i = 0, m = n * 3; i < m; i++) {
+    let v = tfs[i]!;
+    while (v >= 0x80) {
+      b[p++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    b[p++] = v;
+  }
+  return p;
 }

@@ -5,7 +5,7 @@
 // let go. A sealed list is decoded on first use, like a list loaded from the file
 // (postingList.ts). What a build holds of its postings is then bounded by the seal size plus the
 // encoded lists, about a quarter of the typed arrays (docs/retrieval.md, "Build memory").
-import { ByteReader } from "../disk/binaryFormat.js";
+import { ByteReader, writePostingList } from "../disk/binaryFormat.js";
 import { FIELD_COUNT } from "./bm25Fields.js";
 import type { EncodedPostings } from "./encodedPostings.js";
 
@@ -35,30 +35,9 @@ export class PostingArena {
       this.bytes += this.block.length;
       this.pos = 0;
     }
-    const b = this.block;
     const start = this.pos;
-    let p = start;
-    let prev = 0;
-    for (let i = 0; i < n; i++) {
-      const id = ids[i]!;
-      let v = i === 0 ? id : id - prev;
-      prev = id;
-      while (v >= 0x80) {
-        b[p++] = (v & 0x7f) | 0x80;
-        v >>>= 7;
-      }
-      b[p++] = v;
-    }
-    for (let i = 0, m = n * FIELD_COUNT; i < m; i++) {
-      let v = tfs[i]!;
-      while (v >= 0x80) {
-        b[p++] = (v & 0x7f) | 0x80;
-        v >>>= 7;
-      }
-      b[p++] = v;
-    }
-    this.pos = p;
-    return [this.blocks.length - 1, start, p];
+    this.pos = writePostingList(this.block, start, ids, tfs, n);
+    return [this.blocks.length - 1, start, this.pos];
   }
 }
 

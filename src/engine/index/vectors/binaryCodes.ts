@@ -9,7 +9,7 @@
 // and q . s = 2 * (sum of q over the set bits) - sum of q, the middle term being
 // sum over the query's bit planes j of 2^j popcount(bits & plane_j). Only the order of these
 // estimates is used: the best of them are rescored with the int8 codes (quantizedVectors.ts).
-import { instantiateScan, WASM_PAGE_BYTES, type WasmMemory } from "./dotKernel.js";
+import { instantiateScan, storeLanesAndNext, WASM_PAGE_BYTES, type WasmMemory } from "./dotKernel.js";
 
 /** Bits of the query's codes: 4, so 4 popcounts a 64-bit word of a vector. */
 const PLANES = 4;
@@ -50,17 +50,7 @@ const POPCOUNT_BODY = [
   0x20, 0x06, 0x41, 0xc0, 0x00, 0x6a, 0x22, 0x06, 0x20, 0x08, 0x49, 0x0d, 0x00, // qp += 64; if qp < qEnd: again
   0x0b, // end loop
   0x20, 0x09, 0xfd, 0x7f, 0x21, 0x0a, // x = i32x4.extadd_pairwise_i16x8_u acc
-  0x20, 0x04, 0x20, 0x05, 0x41, 0x02, 0x74, 0x6a, // out + 4v
-  0x20, 0x0a, 0xfd, 0x1b, 0x00, // lane 0
-  0x20, 0x0a, 0xfd, 0x1b, 0x01, 0x6a, // + lane 1
-  0x20, 0x0a, 0xfd, 0x1b, 0x02, 0x6a, // + lane 2
-  0x20, 0x0a, 0xfd, 0x1b, 0x03, 0x6a, // + lane 3
-  0x36, 0x02, 0x00, // i32.store
-  0x20, 0x05, 0x41, 0x01, 0x6a, 0x21, 0x05, // v++
-  0x0c, 0x00, // next vector
-  0x0b, // end loop
-  0x0b, // end block
-  0x0b, // end function
+  ...storeLanesAndNext(0x0a),
 ];
 
 type Scan = (query: number, bits: number, n: number, words: number, out: number) => void;
