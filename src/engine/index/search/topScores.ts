@@ -26,6 +26,11 @@ export class MinHeap {
     return this.size >= this.capacity && this.capacity > 0;
   }
 
+  /** The score an entry must reach to be offered at all: the lowest held once full, else -Infinity. */
+  get threshold(): number {
+    return this.full ? this.scores[0]! : -Infinity;
+  }
+
   /** The lowest score held (the one an entry must beat once full). */
   get minScore(): number {
     return this.size > 0 ? this.scores[0]! : -Infinity;

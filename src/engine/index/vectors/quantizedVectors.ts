@@ -7,6 +7,7 @@
 // so there a first pass over one bit a dimension (binaryCodes.ts, an eighth of the bytes) picks
 // the vectors the int8 codes score.
 import { BinaryCodes } from "./binaryCodes.js";
+import { MinHeap } from "../search/topScores.js";
 import { createDotKernel, WASM_PAGE_BYTES, type DotKernel } from "./dotKernel.js";
 import { dequantize, quantizeInto, quantizeSymmetric, type Int8Mapping } from "./int8.js";
 
@@ -180,7 +181,9 @@ export class QuantizedVectors {
     this.ensureBytes(scoresAt + n * 4);
     new Int8Array(this.kernel.memory.buffer, queryAt, this.stride).set(queryCodes);
     const candidates = Math.min(n, Math.max(options.candidates ?? Math.max(limit * 2, limit + 32), limit));
-    const top = new TopSlots(candidates);
+    // The best by score, ties to the lower chunk id; keyed by chunk id, each slot found again by its id.
+    const top = new MinHeap();
+    top.reset(candidates);
     const { invNorms, ids, scales, offsets } = this;
     // q . (offset + codes * scale) / |v|, up to the query's own scale.
     const int8Score = (slot: number, dot: number) => (offsets[slot]! * querySum + scales[slot]! * dot) * invNorms[slot]!;
@@ -193,14 +196,14 @@ export class QuantizedVectors {
       for (let i = 0; i < firstPass.length; i++) {
         const slot = firstPass[i]!;
         const s = int8Score(slot, scores[i]!);
-        if (s >= top.threshold) top.offer(s, ids[slot]!, slot);
+        if (s >= top.threshold) top.offer(ids[slot]!, s);
       }
     } else {
       this.kernel.scan(queryAt, 0, n, this.stride, scoresAt);
       const scores = new Int32Array(this.kernel.memory.buffer, scoresAt, n);
       for (let slot = 0; slot < n; slot++) {
         const s = int8Score(slot, scores[slot]!);
-        if (s >= top.threshold) top.offer(s, ids[slot]!, slot);
+        if (s >= top.threshold) top.offer(ids[slot]!, s);
       }
     }
 
@@ -209,8 +212,8 @@ export class QuantizedVectors {
     queryNorm = Math.sqrt(queryNorm);
     const hits: VectorHit[] = [];
     const minSimilarity = options.minSimilarity ?? 0.0001;
-    for (const slot of top.slots()) {
-      const id = ids[slot]!;
+    for (const { id } of top.drainDescending()) {
+      const slot = this.slots.get(id)!;
       const score = cosine(query, queryNorm, dequantize(this.codesAt(slot), this.mappingAt(slot), this.dims));
       if (score >= minSimilarity) hits.push({ id, score });
     }
@@ -237,13 +240,14 @@ export class QuantizedVectors {
       this.binary.build(n, (slot, out) => this.dequantizeInto(slot, out));
     }
     const estimates = this.binary.estimate(query, n);
-    const top = new TopSlots(keep);
+    const top = new MinHeap();
+    top.reset(keep);
     const { invNorms, ids } = this;
     for (let slot = 0; slot < n; slot++) {
       const s = estimates[slot]! * invNorms[slot]!;
-      if (s >= top.threshold) top.offer(s, ids[slot]!, slot);
+      if (s >= top.threshold) top.offer(ids[slot]!, s);
     }
-    return top.slots();
+    return Int32Array.from(top.drainDescending(), ({ id }) => this.slots.get(id)!);
   }
 
   private dequantizeInto(slot: number, out: Float32Array): void {
@@ -321,72 +325,4 @@ function cosine(query: Float32Array, queryNorm: number, v: Float32Array): number
     norm += v[d]! * v[d]!;
   }
   return norm > 0 && queryNorm > 0 ? dot / (queryNorm * Math.sqrt(norm)) : 0;
-}
-
-/** The best `size` (score, id, slot) offered, in a min-heap; ties keep the lower id. */
-class TopSlots {
-  private readonly scores: Float64Array;
-  private readonly ids: Int32Array;
-  private readonly slotsHeld: Int32Array;
-  private n = 0;
-  /** Offers below this cannot enter (-Infinity until the heap is full). */
-  threshold = -Infinity;
-
-  constructor(private readonly size: number) {
-    this.scores = new Float64Array(size);
-    this.ids = new Int32Array(size);
-    this.slotsHeld = new Int32Array(size);
-  }
-
-  /** Whether heap entry a ranks below entry b (lower score, or the same score and a higher id). */
-  private below(a: number, b: number): boolean {
-    return this.scores[a]! < this.scores[b]! || (this.scores[a] === this.scores[b] && this.ids[a]! > this.ids[b]!);
-  }
-
-  offer(score: number, id: number, slot: number): void {
-    if (this.n < this.size) {
-      let i = this.n++;
-      this.put(i, score, id, slot);
-      while (i > 0) {
-        const parent = (i - 1) >> 1;
-        if (!this.below(i, parent)) break;
-        this.swap(i, parent);
-        i = parent;
-      }
-      if (this.n === this.size) this.threshold = this.scores[0]!;
-      return;
-    }
-    if (score === this.scores[0] && id > this.ids[0]!) return;
-    this.put(0, score, id, slot);
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let least = i;
-      if (l < this.n && this.below(l, least)) least = l;
-      if (r < this.n && this.below(r, least)) least = r;
-      if (least === i) break;
-      this.swap(i, least);
-      i = least;
-    }
-    this.threshold = this.scores[0]!;
-  }
-
-  slots(): Int32Array {
-    return this.slotsHeld.subarray(0, this.n);
-  }
-
-  private put(i: number, score: number, id: number, slot: number): void {
-    this.scores[i] = score;
-    this.ids[i] = id;
-    this.slotsHeld[i] = slot;
-  }
-
-  private swap(a: number, b: number): void {
-    const s = this.scores[a]!;
-    const id = this.ids[a]!;
-    const slot = this.slotsHeld[a]!;
-    this.put(a, this.scores[b]!, this.ids[b]!, this.slotsHeld[b]!);
-    this.put(b, s, id, slot);
-  }
 }
