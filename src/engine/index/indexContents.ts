@@ -5,7 +5,7 @@
 // content hash is known, when a caller reads `text` (ingest/chunkTexts.ts).
 // Reading files in (ingest/ingester.ts), queries (search/searcher.ts) and the saved index (disk/)
 // work on these contents; DocsIndex (docsIndex.ts) is the front that puts them together.
-import { create, insertMultiple, removeMultiple, type AnyOrama } from "@orama/orama";
+import { create, removeMultiple, type AnyOrama } from "@orama/orama";
 import { Bm25Index } from "./search/bm25.js";
 import type { ChunkOptions } from "./ingest/chunker.js";
 import type { FileEntry } from "./fileEntry.js";
@@ -20,10 +20,9 @@ import { ChunkTable } from "./chunkTable.js";
 import { ChunkTexts } from "./ingest/chunkTexts.js";
 import type { ChangeLog } from "./disk/journal.js";
 import { QuantizedVectors } from "./vectors/quantizedVectors.js";
-import { oramaVector } from "./vectors/oramaVectors.js";
+import { insertOramaVector } from "./vectors/oramaVectors.js";
 
-/** What an indexed document's vector is replaced with in Orama's document store (see insertVectors). */
-const INDEXED_VECTOR: number[] = [];
+/** Vectors whose floats share one block (insertVectors). */
 const VECTOR_BATCH = 1024;
 
 export interface IndexOptions {
@@ -128,34 +127,31 @@ export abstract class IndexContents {
   }
 
   /**
-   * Puts chunks' vectors into Orama and the int8 scan beside it. Orama accepts a vector only as a
-   * plain array, indexes a Float32Array copy of it, and keeps the document it was given: that
-   * array (8 bytes a dimension) would be another copy of every vector. Once indexed, the
-   * document's array is swapped for an empty one (removal still works: Orama removes a vector by
-   * its document's id), and the embedding cache's entry becomes Orama's Float32Array: each float
-   * vector is held once. Orama gets the vector the int8 codes stand for (the index file holds only
-   * those), also for a vector just embedded: an index answers the same before and after a save and
-   * load. A chunk without `vector` has its codes in the scan already (a loaded index's). In
-   * batches, so that the plain arrays of a big load never exist all at once.
+   * Puts chunks' vectors into Orama and the int8 scan beside it. Orama gets the vector the int8
+   * codes stand for (the index file holds only those), also for a vector just embedded: an index
+   * answers the same before and after a save and load. A chunk without `vector` has its codes in
+   * the scan already (a loaded index's). The floats of a batch are written into one Float32Array
+   * and each chunk's vector is a view of it, put into Orama's vector index as it is
+   * (insertOramaVector; Orama's own insert would take a plain array and copy it), and the
+   * embedding cache's entry becomes that same view: each float vector is held once. A block is
+   * freed once none of its vectors is left (a changed file's old vectors stay until then).
    */
-  async insertVectors(items: readonly { id: number; hash: string; vector?: Float32Array }[]): Promise<void> {
+  insertVectors(items: readonly { id: number; hash: string; vector?: Float32Array }[]): void {
     const quantized = this.quantized;
     if (items.length === 0) return;
     if (!quantized) throw new Error("vectors for an index without an embedding model");
+    const dims = quantized.dims;
     for (let i = 0; i < items.length; i += VECTOR_BATCH) {
-      const batch = items.slice(i, i + VECTOR_BATCH);
-      const docs = batch.map(({ id, vector }) => {
+      const n = Math.min(VECTOR_BATCH, items.length - i);
+      const block = new Float32Array(n * dims);
+      for (let j = 0; j < n; j++) {
+        const { id, hash, vector } = items[i + j]!;
         if (vector) quantized.add(id, vector);
+        const own = block.subarray(j * dims, (j + 1) * dims);
         // Orama holds what the codes stand for, as a saved and loaded index does: the same answers before and after a restart.
-        const v = quantized.vectorOf(id);
-        if (!v) throw new Error(`chunk ${id} has no vector`);
-        return { id: String(id), embedding: Array.from(v) };
-      });
-      await insertMultiple(this.orama, docs as never);
-      for (const doc of docs) doc.embedding = INDEXED_VECTOR;
-      for (const { id, hash } of batch) {
-        const own = oramaVector(this.orama, String(id));
-        if (own) this.vectorCache.set(hash, own);
+        if (!quantized.vectorInto(id, own)) throw new Error(`chunk ${id} has no vector`);
+        insertOramaVector(this.orama, String(id), own);
+        this.vectorCache.set(hash, own);
       }
     }
   }

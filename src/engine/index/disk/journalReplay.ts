@@ -49,6 +49,6 @@ export async function applyJournaledChange(index: IndexContents, file: string, c
       index.chunkHashes.set(id, vectors[i]!.hash);
       index.vectorCache.set(vectors[i]!.hash, vectors[i]!.vector);
     });
-    await index.insertVectors(entry.chunkIds.map((id, i) => ({ id, hash: vectors[i]!.hash, vector: vectors[i]!.vector })));
+    index.insertVectors(entry.chunkIds.map((id, i) => ({ id, hash: vectors[i]!.hash, vector: vectors[i]!.vector })));
   }
 }

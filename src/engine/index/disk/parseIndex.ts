@@ -263,7 +263,7 @@ export async function parseIndex(
   if (options.embedder && index.chunkHashes.size + index.pendingEmbedding.size !== total) {
     return discard(`inconsistent contents (${index.chunkHashes.size + index.pendingEmbedding.size} chunks with vectors or pending, ${total} expected)`);
   }
-  await index.insertVectors(vectors);
+  index.insertVectors(vectors);
   if (index.bm25.size !== total) return discard(`inconsistent contents (${index.bm25.size} indexed chunks, ${total} expected)`);
   return { status: "loaded", index };
 }
