@@ -116,6 +116,7 @@ const keys = [
   "save_s",
   "build_and_save_peak_rss_mb",
   "load_s",
+  "vectors_in_orama_s",
   "rss_after_load_mb",
   "search_p50_ms",
   "search_p95_ms",

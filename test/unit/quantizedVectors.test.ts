@@ -8,6 +8,7 @@ import { DocsIndex } from "../../src/engine/index/docsIndex.js";
 import { IndexContents } from "../../src/engine/index/indexContents.js";
 import { loadIndex, saveIndex } from "../../src/engine/index/disk/persistence.js";
 import { INDEX_FORMAT_VERSION } from "../../src/engine/index/disk/indexFormat.js";
+import { parseIndex } from "../../src/engine/index/disk/parseIndex.js";
 import { createDotKernel } from "../../src/engine/index/vectors/dotKernel.js";
 import { dequantize, quantizeInto } from "../../src/engine/index/vectors/int8.js";
 import { BINARY_CANDIDATES, BINARY_FIRST_PASS_FROM, QuantizedVectors } from "../../src/engine/index/vectors/quantizedVectors.js";
@@ -537,4 +538,76 @@ test("a full save after a load writes the bytes the build saved; a changed file 
   const [quokka] = await embedder.embed(["quokka latency marsupial throughput"]);
   const top = i.quantized!.search(quokka!, 1)[0]!;
   assert.equal(i.fileOfChunk(top.id), entry, "the new section is found by its vector");
+});
+
+/** A saved index read back as loadIndex reads it, with no turn of the event loop after it (so Orama's background fill has not begun). */
+async function parsedNow(root: string, dims: number): Promise<{ fresh: DocsIndex; index: DocsIndex }> {
+  const fresh = new DocsIndex([root], { embedder: hashingEmbedder(dims) });
+  await fresh.update();
+  const file = path.join(await makeTempDir(), "index.docent");
+  await saveIndex(fresh, file, { full: true });
+  const bytes = await fs.readFile(file);
+  const options = { embedder: hashingEmbedder(dims) };
+  const outcome = await parseIndex(
+    bytes,
+    [root],
+    options,
+    () => new DocsIndex([root], options),
+    (reason) => assert.fail(reason),
+  );
+  assert.equal(outcome.status, "loaded");
+  return { fresh, index: outcome.index };
+}
+
+/** What Orama holds now, read without the getter that would fill it first. */
+const oramaNow = (index: DocsIndex) => (index as unknown as { oramaStore: AnyOrama }).oramaStore;
+
+test("a loaded index's floats go into Orama after the load: the int8 scan answers before, and the first reader of Orama or the embedding cache puts them all in", async () => {
+  const dims = 64;
+  const { fresh, index } = await parsedNow(await sampleCopy(), dims);
+  const n = fresh.chunkCount;
+  assert.equal(count(oramaNow(index)), 0, "nothing in Orama yet");
+  const [query] = await hashingEmbedder(dims).embed(["jvm memory used"]);
+  const place = (i: DocsIndex, id: number) => `${i.fileOfChunk(id)!.relPath}#${i.fileOfChunk(id)!.chunkIds.indexOf(id)}`;
+  assert.deepEqual(
+    index.quantized!.search(query!, 10).map((h) => [place(index, h.id), h.score]),
+    fresh.quantized!.search(query!, 10).map((h) => [place(fresh, h.id), h.score]),
+  );
+  const cache = index.vectorCache;
+  assert.equal(count(oramaNow(index)), n, "all in, at the cache's first read");
+  // Chunks of the same text share a cache entry: one of their arrays in Orama, of the same floats.
+  const inOrama = new Set([...index.chunkHashes.keys()].map((id) => oramaVector(oramaNow(index), String(id))));
+  for (const [id, hash] of index.chunkHashes) {
+    assert.ok(inOrama.has(cache.get(hash)));
+    assert.equal(bitsOf(cache.get(hash)), bitsOf(oramaVector(oramaNow(index), String(id))));
+  }
+  await index.vectorsInOrama();
+  assert.equal(count(index.orama), n);
+});
+
+test("left alone, the background fill puts every loaded vector into Orama; a file dropped before it ends is in neither store after it", async () => {
+  const dims = 64;
+  const root = await sampleCopy();
+  const { fresh, index } = await parsedNow(root, dims);
+  const n = fresh.chunkCount;
+  assert.equal(count(oramaNow(index)), 0);
+  await index.vectorsInOrama();
+  assert.equal(count(oramaNow(index)), n);
+  for (const entry of fresh.files.values()) {
+    const other = index.files.get(entry.file)!;
+    entry.chunkIds.forEach((id, k) => {
+      const loadedId = other.chunkIds[k]!;
+      assert.equal(bitsOf(oramaVector(oramaNow(index), String(loadedId))), bitsOf(oramaVector(fresh.orama, String(id))), `${entry.relPath}#${k}`);
+    });
+  }
+
+  const again = (await parsedNow(root, dims)).index;
+  const entry = [...again.files.values()].find((e) => e.chunkIds.length >= 3)!;
+  const dropped = [...entry.chunkIds];
+  await again.dropFile(entry);
+  await again.vectorsInOrama();
+  const store = oramaNow(again);
+  assert.equal(count(store), n - dropped.length);
+  assert.equal(again.quantized!.size, n - dropped.length);
+  for (const id of dropped) assert.equal(oramaVector(store, String(id)), undefined, `dropped chunk ${id} is not in Orama`);
 });

@@ -243,7 +243,7 @@ export async function parseIndex(
   const dims = r.varuint();
   const vectorCount = r.count();
   if (vectorCount > 0 && dims !== (options.embedder?.dimensions ?? -1)) throw new CorruptIndex("corrupt contents (vector dimensions)");
-  // Each vector as int8 codes, their scale and offset, copied into the scan; Orama gets the floats they stand for.
+  // Each vector as int8 codes, their scale and offset, copied into the scan.
   const vectors: { id: number; hash: string }[] = [];
   for (let i = 0; i < vectorCount; i++) {
     const id = r.varuint();
@@ -263,7 +263,8 @@ export async function parseIndex(
   if (options.embedder && index.chunkHashes.size + index.pendingEmbedding.size !== total) {
     return discard(`inconsistent contents (${index.chunkHashes.size + index.pendingEmbedding.size} chunks with vectors or pending, ${total} expected)`);
   }
-  index.insertVectors(vectors);
   if (index.bm25.size !== total) return discard(`inconsistent contents (${index.bm25.size} indexed chunks, ${total} expected)`);
+  // Searches scan the codes; Orama gets the floats they stand for after the load (or at its first reader).
+  index.fillOramaLater(vectors);
   return { status: "loaded", index };
 }
