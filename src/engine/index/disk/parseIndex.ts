@@ -248,13 +248,13 @@ export async function parseIndex(
   for (let i = 0; i < vectorCount; i++) {
     const id = r.varuint();
     if (id >= total || index.pendingEmbedding.has(id) || index.chunkHashes.has(id)) throw new CorruptIndex("corrupt contents (a vector's chunk)");
-    const hash = r.bytes(HASH_BYTES).toString("hex");
-    const mapping = r.bytes(8);
-    const scale = mapping.readFloatLE(0);
-    const offset = mapping.readFloatLE(4);
+    // Its hash, scale, offset and codes read from one view of the file (a view each was a third of this loop's time).
+    const v = r.bytes(HASH_BYTES + 8 + dims);
+    const hash = v.toString("hex", 0, HASH_BYTES);
+    const scale = v.readFloatLE(HASH_BYTES);
+    const offset = v.readFloatLE(HASH_BYTES + 4);
     if (!(scale >= 0 && scale < Infinity && Number.isFinite(offset))) throw new CorruptIndex("corrupt contents (a vector's scale)");
-    const codes = r.bytes(dims);
-    index.quantized!.addCodes(id, new Int8Array(codes.buffer, codes.byteOffset, dims), { scale, offset });
+    index.quantized!.addCodes(id, new Int8Array(v.buffer, v.byteOffset + HASH_BYTES + 8, dims), { scale, offset });
     index.chunkHashes.set(id, hash);
     vectors.push({ id, hash });
   }
