@@ -538,6 +538,24 @@ test("a full save after a load writes the bytes the build saved; a changed file 
   const [quokka] = await embedder.embed(["quokka latency marsupial throughput"]);
   const top = i.quantized!.search(quokka!, 1)[0]!;
   assert.equal(i.fileOfChunk(top.id), entry, "the new section is found by its vector");
+
+  // A removed file's vectors stay in the embedding cache (its text may come back), each in a
+  // buffer of its own: a view would keep its whole block of 1,024 vectors in memory.
+  const removed = [...i.files.values()].find((e) => e !== entry && e.chunkIds.length >= 3)!;
+  const before = new Map(removed.chunkIds.map((id) => [i.chunkHashes.get(id)!, bitsOf(i.vectorOf(id))]));
+  await fs.rm(removed.file);
+  assert.equal(await i.refreshFile(removed.file), "removed");
+  const live = new Set(i.chunkHashes.values());
+  let kept = 0;
+  for (const [hash, bits] of before) {
+    if (live.has(hash)) continue;
+    const cached = i.vectorCache.get(hash)!;
+    assert.equal(bitsOf(cached), bits);
+    assert.equal(cached.buffer.byteLength, cached.byteLength, "a buffer of its own, not a view of a block");
+    kept++;
+  }
+  assert.ok(kept > 0, "the removed file had texts of its own");
+  assert.equal(count(i.orama), i.quantized!.size);
 });
 
 /** A saved index read back as loadIndex reads it, with no turn of the event loop after it (so Orama's background fill has not begun). */

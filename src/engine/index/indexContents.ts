@@ -20,7 +20,7 @@ import { ChunkTable } from "./chunkTable.js";
 import { ChunkTexts } from "./ingest/chunkTexts.js";
 import type { ChangeLog } from "./disk/journal.js";
 import { QuantizedVectors } from "./vectors/quantizedVectors.js";
-import { insertOramaVector } from "./vectors/oramaVectors.js";
+import { insertOramaVector, oramaVector } from "./vectors/oramaVectors.js";
 
 /** Vectors whose floats share one block (insertVectors). */
 const VECTOR_BATCH = 1024;
@@ -197,11 +197,12 @@ export abstract class IndexContents {
    * Puts chunks' vectors into Orama and the int8 scan beside it. Orama gets the vector the int8
    * codes stand for (the index file holds only those), also for a vector just embedded: an index
    * answers the same before and after a save and load. A chunk without `vector` has its codes in
-   * the scan already (a loaded index's, put in by fillOramaLater; any left are put in first). The floats of a batch are written into one Float32Array
-   * and each chunk's vector is a view of it, put into Orama's vector index as it is
-   * (insertOramaVector; Orama's own insert would take a plain array and copy it), and the
-   * embedding cache's entry becomes that same view: each float vector is held once. A block is
-   * freed once none of its vectors is left (a changed file's old vectors stay until then).
+   * the scan already (a loaded index's: fillOramaLater; a load's vectors still waiting go in
+   * first). The floats of a batch are written into one Float32Array and each chunk's vector is a
+   * view of it, put into Orama's vector index as it is (insertOramaVector; Orama's own insert
+   * would take a plain array and copy it), and the embedding cache's entry becomes that same view:
+   * each float vector is held once. A block stays in memory while any of its vectors is in Orama
+   * (dropFile gives a removed chunk's cached vector a buffer of its own).
    */
   insertVectors(items: readonly VectorItem[]): void {
     this.fillOramaNow();
@@ -285,13 +286,22 @@ export abstract class IndexContents {
   /** Takes a file's chunks out of every index (full text, terms, vectors) and forgets the file. */
   async dropFile(entry: FileEntry): Promise<void> {
     const inOrama: string[] = [];
+    // Read first: it puts a loaded index's vectors still waiting into Orama, these among them.
+    const cache = this.vectorCache;
     for (const id of entry.chunkIds) {
       // The full-text index needs no tokens to remove a chunk: its old text may be gone from disk.
       this.bm25.remove(id);
       this.chunkTable.clear(id);
       // A chunk still waiting for its embedding was never inserted into Orama.
       if (this.pendingEmbedding.delete(id)) continue;
-      if (this.chunkHashes.delete(id)) inOrama.push(String(id));
+      const hash = this.chunkHashes.get(id);
+      if (hash === undefined) continue;
+      this.chunkHashes.delete(id);
+      inOrama.push(String(id));
+      // The cache keeps the vector (its text may come back), as a copy of its own: a view of the
+      // chunk's block in Orama would keep the whole block (1,024 vectors) in memory.
+      const cached = cache.get(hash);
+      if (cached && cached.byteLength !== cached.buffer.byteLength && cached === oramaVector(this.oramaStore, String(id))) cache.set(hash, cached.slice());
     }
     this.terms.removeChunks(entry.chunkIds);
     // Orama removes the first 1,000 at once and the rest on a timer; removing all now keeps
