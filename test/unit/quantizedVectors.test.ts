@@ -629,3 +629,25 @@ test("left alone, the background fill puts every loaded vector into Orama; a fil
   assert.equal(again.quantized!.size, n - dropped.length);
   for (const id of dropped) assert.equal(oramaVector(store, String(id)), undefined, `dropped chunk ${id} is not in Orama`);
 });
+
+test("changes before the fill ends (a file dropped, vectors added, as a journal's replay makes them) leave it waiting; after it Orama holds exactly the chunks left", async () => {
+  const dims = 64;
+  const { fresh, index } = await parsedNow(await sampleCopy(), dims);
+  const n = fresh.chunkCount;
+  const entry = [...index.files.values()].find((e) => e.chunkIds.length >= 3)!;
+  const dropped = [...entry.chunkIds];
+  await index.dropFile(entry);
+  assert.equal(count(oramaNow(index)), 0, "the drop did not put the waiting vectors in");
+  const [vector] = await hashingEmbedder(dims).embed(["a chunk added by a replayed journal record"]);
+  const added = index.nextId++;
+  index.chunkHashes.set(added, "0".repeat(40));
+  index.insertVectors([{ id: added, hash: "0".repeat(40), vector: vector! }]);
+  assert.equal(count(oramaNow(index)), 1, "nor did the vector added");
+  await index.vectorsInOrama();
+  const store = oramaNow(index);
+  assert.equal(count(store), n - dropped.length + 1);
+  assert.equal(index.quantized!.size, n - dropped.length + 1);
+  for (const id of dropped) assert.equal(oramaVector(store, String(id)), undefined, `dropped chunk ${id}`);
+  for (const id of index.chunkHashes.keys()) assert.equal(bitsOf(oramaVector(store, String(id))), bitsOf(index.quantized!.vectorOf(id)), `chunk ${id}`);
+  assert.equal(index.vectorCache.get("0".repeat(40)), oramaVector(store, String(added)));
+});

@@ -146,9 +146,10 @@ export abstract class IndexContents {
    * Puts a loaded index's vectors into Orama after the load, a few batches at a time with the event
    * loop free between them: searches scan the int8 codes and need nothing from Orama, and at 30x
    * (168,660 vectors of 384 dimensions) the floats took 0.7 s or more of a 1.5 s load. Whatever
-   * reads Orama or the embedding cache (a changed file, a file removed, vectors added, the
-   * journal's records) puts the rest in at once first (the getters above); a save reads the int8
-   * store.
+   * reads Orama or the embedding cache (the journal of a changed file, the embedding of new
+   * chunks, tests) puts the rest in at once first (the getters above); changes meanwhile (a file
+   * removed or changed, a journal replayed) leave Orama's waiting vectors of chunks gone out. A
+   * save reads the int8 store.
    */
   fillOramaLater(items: readonly { id: number; hash: string }[]): void {
     if (items.length === 0) return;
@@ -205,7 +206,6 @@ export abstract class IndexContents {
    * (dropFile gives a removed chunk's cached vector a buffer of its own).
    */
   insertVectors(items: readonly VectorItem[]): void {
-    this.fillOramaNow();
     this.putVectors(items, 0, items.length);
   }
 
@@ -220,6 +220,8 @@ export abstract class IndexContents {
       for (let j = 0; j < n; j++) {
         const { id, hash, vector } = items[i + j]!;
         if (vector) quantized.add(id, vector);
+        // A loaded vector whose chunk has gone since (a file removed or changed, a journal replayed).
+        else if (this.chunkHashes.get(id) !== hash) continue;
         const own = block.subarray(j * dims, (j + 1) * dims);
         // Orama holds what the codes stand for, as a saved and loaded index does: the same answers before and after a restart.
         if (!quantized.vectorInto(id, own)) throw new Error(`chunk ${id} has no vector`);
@@ -286,8 +288,10 @@ export abstract class IndexContents {
   /** Takes a file's chunks out of every index (full text, terms, vectors) and forgets the file. */
   async dropFile(entry: FileEntry): Promise<void> {
     const inOrama: string[] = [];
-    // Read first: it puts a loaded index's vectors still waiting into Orama, these among them.
-    const cache = this.vectorCache;
+    // Not the getters: a loaded index's vectors still waiting for Orama stay waiting (those of
+    // these chunks are then left out: their chunks are gone), so a journal replayed at load does
+    // not put them all in at once.
+    const cache = this.vectorCacheStore;
     for (const id of entry.chunkIds) {
       // The full-text index needs no tokens to remove a chunk: its old text may be gone from disk.
       this.bm25.remove(id);
@@ -306,7 +310,10 @@ export abstract class IndexContents {
     this.terms.removeChunks(entry.chunkIds);
     // Orama removes the first 1,000 at once and the rest on a timer; removing all now keeps
     // a save that follows consistent.
-    if (inOrama.length) await removeMultiple(this.orama, inOrama, inOrama.length);
+    // Only those in Orama already: Orama gives an id it is asked to remove an internal id of its own.
+    const ids = this.oramaStore.internalDocumentIDStore.idToInternalId;
+    const present = inOrama.filter((id) => ids.has(id));
+    if (present.length) await removeMultiple(this.oramaStore, present, present.length);
     for (const id of inOrama) this.quantized?.remove(Number(id));
     this.totalChunks -= entry.chunkIds.length;
     this.fileSlots[entry.slot] = undefined;
