@@ -8,7 +8,7 @@
 // side). Writes bench/results/scale-<time>.json and .md.
 // Heavy: run it under `flock /tmp/docent-heavy.lock` on a shared machine.
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, copyFileSync } from "node:fs";
+import { cpSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
@@ -23,9 +23,12 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "1" },
     // With an embedding model of this many dimensions (a deterministic stand-in; see scaleBench.ts).
     "embedding-dims": { type: "string", default: "0" },
+    // Writes each build's query results to bench/results/ (to diff where their digests differ).
+    "write-results": { type: "boolean", default: false },
   },
 });
 const repo = process.cwd();
+mkdirSync(path.join(repo, "bench/results"), { recursive: true });
 const copiesList = values.copies.split(",").map(Number);
 const rounds = Math.max(1, Number(values.rounds) || 1);
 const work = mkdtempSync(path.join(os.tmpdir(), "docent-scale-"));
@@ -35,11 +38,42 @@ const impls = [{ name: "new", dir: repo }];
 if (!values["no-baseline"]) {
   const base = path.join(work, "baseline");
   execFileSync("git", ["worktree", "add", "--detach", base, values.baseline], { stdio: "inherit" });
-  symlinkSync(path.join(repo, "node_modules"), path.join(base, "node_modules"));
-  copyFileSync(path.join(repo, "bench/scaleBench.ts"), path.join(base, "bench/scaleBench.ts"));
-  copyFileSync(path.join(repo, "test/helpers/hashingEmbedder.ts"), path.join(base, "test/helpers/hashingEmbedder.ts"));
-  execFileSync("npx", ["tsc", "-p", "tsconfig.test.json"], { cwd: base, stdio: "inherit" });
+  try {
+    symlinkSync(path.join(repo, "node_modules"), path.join(base, "node_modules"));
+    for (const file of ["bench/scaleBench.ts", "test/helpers/hashingEmbedder.ts"]) {
+      copyFileSync(path.join(repo, file), path.join(base, file));
+      pointImportsAt(base, path.join(base, file));
+    }
+    // This bench names fields a baseline may lack (it reads them only where they are there): type
+    // errors in the baseline's tree are expected, and tsc writes its JavaScript regardless.
+    const compiled = spawnSync("npx", ["tsc", "-p", "tsconfig.test.json"], { cwd: base, encoding: "utf8" });
+    if (!existsSync(path.join(base, "out/bench/scaleBench.js"))) throw new Error(`the baseline did not compile:\n${compiled.stdout}${compiled.stderr}`);
+    if (compiled.status !== 0)
+      process.stderr.write(
+        `scale: the baseline compiled with type errors (${(compiled.stdout.match(/error TS/g) ?? []).length}), as expected of an older tree\n`,
+      );
+  } catch (err) {
+    execFileSync("git", ["worktree", "remove", "--force", base], { stdio: "inherit" });
+    rmSync(work, { recursive: true, force: true });
+    throw err;
+  }
   impls.unshift({ name: "old", dir: base });
+}
+
+/**
+ * Points the imports of a file copied into the baseline's tree at the baseline's own modules: a
+ * module a later commit moved (index/persistence.ts to index/disk/) is found by its file name.
+ */
+function pointImportsAt(base, file) {
+  const sources = readdirSync(path.join(base, "src"), { recursive: true }).filter((f) => f.endsWith(".ts"));
+  const text = readFileSync(file, "utf8").replace(/from "(\.\.?\/[^"]+)\.js"/g, (whole, spec) => {
+    if (existsSync(path.resolve(path.dirname(file), `${spec}.ts`))) return whole;
+    const found = sources.filter((f) => path.basename(f) === `${path.basename(spec)}.ts`);
+    if (found.length !== 1) return whole; // a type-only import (erased) or a module the baseline lacks
+    const moved = path.relative(path.dirname(file), path.join(base, "src", found[0])).replace(/\.ts$/, ".js");
+    return `from "${moved.startsWith(".") ? moved : `./${moved}`}"`;
+  });
+  writeFileSync(file, text);
 }
 
 function phase(impl, name, corpus, index) {
@@ -50,6 +84,9 @@ function phase(impl, name, corpus, index) {
       "--expose-gc",
       path.join(impl.dir, "out/bench/scaleBench.js"),
       ...["--phase", name, "--corpus", corpus, "--index", index, "--embedding-dims", values["embedding-dims"]],
+      ...(values["write-results"] && name === "load"
+        ? ["--results", path.join(repo, "bench/results", `results-${impl.name}-${path.basename(corpus)}.tsv`)]
+        : []),
     ],
     {
       encoding: "utf8",
@@ -118,13 +155,15 @@ const keys = [
   "load_s",
   "vectors_in_orama_s",
   "rss_after_load_mb",
+  "first_search_ms",
   "search_p50_ms",
   "search_p95_ms",
   "search_warm_p50_ms",
   "search_warm_p95_ms",
   "rss_after_search_mb",
+  "search_results_digest",
   "vector_binary_first_pass",
-  "vector_first_search_ms",
+  "vector_first_pass_bits_ms",
   "vector_search_p50_ms",
   "vector_search_p95_ms",
   "vector_recall_at_10",
@@ -150,6 +189,8 @@ for (const [run, row] of Object.entries(results.runs)) {
     const ratio = typeof o === "number" && typeof n === "number" && o > 0 ? (n / o).toFixed(3) : "";
     lines.push(`| ${k} | ${o ?? (row.old?.error ? "failed" : "")} | ${n ?? (row.new?.error ? "failed" : "")} | ${ratio} |`);
   }
+  if (row.old?.search_results_digest && row.new?.search_results_digest)
+    lines.push(`| search results identical | ${row.old.search_results_digest === row.new.search_results_digest ? "yes" : "NO"} | | |`);
   for (const impl of ["old", "new"]) if (row[impl]?.error) lines.push(`| error (${impl}) | ${row[impl].error} | | |`);
   if (row.rounds)
     for (const impl of ["old", "new"])

@@ -3,13 +3,15 @@
 // signatures they had before the compact index format, so the same file measures both formats.
 //   --phase build: index the corpus, save it; build s, build peak RSS, save s, index MB.
 //   --phase load:  load the saved index; load s (until searches answer), vectors in Orama s (with an
-//                  embedder: until Orama holds them all), RSS after load, search p50/p95, one changed file
-//                  re-indexed and saved.
+//                  embedder: until Orama holds them all), RSS after load, the first search, search
+//                  p50/p95 (with vectors: after the first pass's bits are taken), a digest of the
+//                  results, one changed file re-indexed and saved.
 // Peak RSS is the kernel's high-water mark (VmHWM), reset between steps through clear_refs.
 // --embedding-dims N: with an embedding model (test/helpers/hashingEmbedder.ts: deterministic, fast,
 // N dimensions), so that vectors are built, saved, loaded and kept by a change as a model's would be.
 import { promises as fs, readFileSync, statSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { createHash } from "node:crypto";
 import { DocsIndex } from "../src/engine/index/docsIndex.js";
 import { loadIndex, saveIndex } from "../src/engine/index/disk/persistence.js";
 import { hashingEmbedder } from "../test/helpers/hashingEmbedder.js";
@@ -21,6 +23,8 @@ const { values } = parseArgs({
     index: { type: "string" },
     queries: { type: "string", default: "300" },
     "embedding-dims": { type: "string", default: "0" },
+    // Where to write the queries' results (a line a hit), to diff two builds' where digests differ.
+    results: { type: "string" },
   },
 });
 const dims = Number(values["embedding-dims"]);
@@ -110,30 +114,25 @@ async function build(): Promise<Record<string, unknown>> {
  * its exact similarity reaches the exact 10th best: the copies of the corpus tie.
  */
 async function vectorSearchFigures(index: DocsIndex, queries: string[]): Promise<Record<string, number>> {
-  const searcher = (index as unknown as { searcher: { vectorRanking(text: string, limit: number): Promise<number[]> } }).searcher;
-  // The first search of a large store starts taking the bits of the binary first pass in the
-  // background (it scans the int8 codes meanwhile); the figures below are taken once they are there.
-  const first = performance.now();
-  await searcher.vectorRanking(queries[0]!, 10);
-  const firstMs = performance.now() - first;
-  const bitsStarted = performance.now();
-  await index.quantized!.prepareFirstPass();
-  const bitsMs = performance.now() - bitsStarted;
-  for (const q of queries.slice(0, 20)) await searcher.vectorRanking(q, 10);
+  const ranking = (q: string) => index.vectorRanking(q, 10);
+  // The quantized store beside Orama; an older build (a baseline) has none and searches Orama's floats.
+  type Store = { binaryFirstPass: boolean; binaryInUse: boolean };
+  const store = (index as unknown as { quantized?: Store }).quantized;
+  // The first pass's bits were taken before the load phase's searches (see there).
+  for (const q of queries.slice(0, 20)) await ranking(q);
   // With the binary first pass (where the store is large enough) and without it (the int8 scan of
   // every vector), query by query in turn.
-  const store = index.quantized!;
   const times: number[] = [];
   const int8Times: number[] = [];
   for (const q of queries) {
-    for (const firstPass of [true, false]) {
-      store.binaryFirstPass = firstPass;
+    for (const firstPass of store ? [true, false] : [true]) {
+      if (store) store.binaryFirstPass = firstPass;
       const t = performance.now();
-      await searcher.vectorRanking(q, 10);
+      await ranking(q);
       (firstPass ? times : int8Times).push(performance.now() - t);
     }
   }
-  store.binaryFirstPass = true;
+  if (store) store.binaryFirstPass = true;
   const embedder = indexOptions.embedder!;
   const sample = [...new Set(queries)].slice(0, 50);
   const queryVectors = await embedder.embed(sample);
@@ -155,27 +154,29 @@ async function vectorSearchFigures(index: DocsIndex, queries: string[]): Promise
     });
   }
   const recall = async (firstPass: boolean) => {
-    store.binaryFirstPass = firstPass;
+    if (store) store.binaryFirstPass = firstPass;
     let found = 0;
     for (let k = 0; k < sample.length; k++) {
       const scores = exact[k]!;
       const kth = scores.slice().sort()[scores.length - 10] ?? 0;
-      const hits = await searcher.vectorRanking(sample[k]!, 10);
+      const hits = await ranking(sample[k]!);
       found += hits.filter((id) => (scores[place.get(id) ?? -1] ?? -1) >= kth).length;
     }
-    store.binaryFirstPass = true;
+    if (store) store.binaryFirstPass = true;
     return r3(found / (sample.length * 10));
   };
   return {
-    vector_binary_first_pass: store.binaryInUse ? 1 : 0,
-    vector_first_search_ms: r3(firstMs),
-    vector_first_pass_bits_ms: r3(bitsMs),
+    vector_binary_first_pass: store?.binaryInUse ? 1 : 0,
     vector_search_p50_ms: r3(percentile(times, 50)),
     vector_search_p95_ms: r3(percentile(times, 95)),
     vector_recall_at_10: await recall(true),
-    vector_search_int8_only_p50_ms: r3(percentile(int8Times, 50)),
-    vector_search_int8_only_p95_ms: r3(percentile(int8Times, 95)),
-    vector_recall_int8_only_at_10: await recall(false),
+    ...(store
+      ? {
+          vector_search_int8_only_p50_ms: r3(percentile(int8Times, 50)),
+          vector_search_int8_only_p95_ms: r3(percentile(int8Times, 95)),
+          vector_recall_int8_only_at_10: await recall(false),
+        }
+      : {}),
   };
 }
 
@@ -197,6 +198,15 @@ async function load(): Promise<Record<string, unknown>> {
   const index = loaded.index;
 
   const queries = sampleQueries(index, Number(values.queries));
+  // The first search after the load. With vectors it starts taking the binary first pass's bits
+  // in the background (a few seconds at 30x; the int8 scan of every vector meanwhile): the figures
+  // after it are of an index in use, so they are taken once the bits are there.
+  const firstStarted = performance.now();
+  await index.search(queries[0]!, { k: 10 });
+  const firstSearchMs = performance.now() - firstStarted;
+  const bitsStarted = performance.now();
+  await (index as unknown as { quantized?: { prepareFirstPass(): Promise<void> } }).quantized?.prepareFirstPass();
+  const bitsMs = performance.now() - bitsStarted;
   for (const q of queries.slice(0, 20)) await index.search(q); // warm-up
   const times: number[] = [];
   for (const q of queries) {
@@ -211,6 +221,17 @@ async function load(): Promise<Record<string, unknown>> {
     await index.search(q, { k: 10 });
     warm.push(performance.now() - t);
   }
+  // What the queries found (each hit's file, lines and score to 12 digits, in order): equal digests
+  // mean the same results, old build and new side by side.
+  const found = createHash("sha256");
+  const lines: string[] = [];
+  for (const q of queries)
+    for (const hit of await index.search(q, { k: 10 })) {
+      const line = `${q}\t${hit.chunk.relPath}:${hit.chunk.startLine}-${hit.chunk.endLine}\t${hit.score.toPrecision(12)}\n`;
+      found.update(line);
+      if (values.results) lines.push(line);
+    }
+  if (values.results) writeFileSync(values.results, lines.join(""));
   await settle();
   const rssAfterSearch = process.memoryUsage().rss;
   // "Did you mean": each query with a letter dropped from its longest word, read against the
@@ -270,11 +291,14 @@ async function load(): Promise<Record<string, unknown>> {
     ...(dims > 0 ? { vectors_in_orama_s: r3(vectorsInOramaS) } : {}),
     rss_before_load_mb: mb(rssBefore),
     rss_after_load_mb: mb(rssAfterLoad),
+    first_search_ms: r3(firstSearchMs),
+    ...(dims > 0 ? { vector_first_pass_bits_ms: r3(bitsMs) } : {}),
     search_p50_ms: r3(percentile(times, 50)),
     search_p95_ms: r3(percentile(times, 95)),
     search_warm_p50_ms: r3(percentile(warm, 50)),
     search_warm_p95_ms: r3(percentile(warm, 95)),
     rss_after_search_mb: mb(rssAfterSearch),
+    search_results_digest: found.digest("hex").slice(0, 16),
     ...(spellMs.length ? { spelling_p50_ms: r3(percentile(spellMs, 50)), spelling_p95_ms: r3(percentile(spellMs, 95)) } : {}),
     ...vectorFigures,
     search_with_text_p50_ms: r3(percentile(withText, 50)),

@@ -177,6 +177,91 @@ test("an AsyncAPI 2 spec: a section per channel and operation; a $ref to another
   ]);
 });
 
+test("a path's parameters are in the tables of its operations that list their own (unless overridden); named parameters, responses and request bodies get sections", () => {
+  const spec = [
+    "openapi: 3.0.3",
+    "info:",
+    "  title: Meter API",
+    "  version: 1.0.0",
+    "paths:",
+    "  /meters/{meterId}/readings:",
+    "    parameters:",
+    "      - name: meterId",
+    "        in: path",
+    "        required: true",
+    "        description: The meter's serial number.",
+    "        schema: {type: string}",
+    "      - name: unit",
+    "        in: query",
+    "        description: Unit of the readings (path level).",
+    "        schema: {type: string}",
+    "    get:",
+    "      operationId: listReadings",
+    "      parameters:",
+    "        - name: unit",
+    "          in: query",
+    "          description: Unit of the readings, kWh by default.",
+    "          schema: {type: string}",
+    "        - $ref: '#/components/parameters/pageSize'",
+    "      responses:",
+    "        '404':",
+    "          $ref: '#/components/responses/NotFound'",
+    "    delete:",
+    "      operationId: deleteReadings",
+    "      responses:",
+    "        '204': {description: Deleted.}",
+    "components:",
+    "  parameters:",
+    "    pageSize:",
+    "      name: pageSize",
+    "      in: query",
+    "      description: Readings per page, at most 500.",
+    "      schema: {type: integer, format: int32}",
+    "  responses:",
+    "    NotFound:",
+    "      description: No meter has this serial number.",
+    "      content:",
+    "        application/json:",
+    "          schema: {$ref: '#/components/schemas/Problem'}",
+    "  requestBodies:",
+    "    Reading:",
+    "      description: One reading to store.",
+    "      content:",
+    "        application/json:",
+    "          schema: {type: object}",
+    "  schemas:",
+    "    Problem: {type: object}",
+    "",
+  ].join("\n");
+  const doc = chunkDocument(spec, "openapi.yaml");
+  const text = (heading: string) =>
+    doc.chunks
+      .filter((c) => c.headingPath.at(-1) === heading)
+      .map((c) => c.text)
+      .join("\n");
+  const list = text("GET /meters/{meterId}/readings (`listReadings`)");
+  // Its own `unit` (not the path's), the referenced parameter as defined, then the path's `meterId`.
+  assert.match(
+    list,
+    /\| unit \| query \| string \| no \| Unit of the readings, kWh by default\. \|\n\| pageSize \| query \| integer \(int32\) \| no \| Readings per page, at most 500\. \|\n\| meterId \| path \| string \| yes \| The meter's serial number\. \|/,
+  );
+  assert.doesNotMatch(list, /path level/);
+  // An operation without parameters of its own: its path's section, its parent, has the path's.
+  assert.doesNotMatch(text("DELETE /meters/{meterId}/readings (`deleteReadings`)"), /\| Parameter \|/);
+  assert.match(text("/meters/{meterId}/readings"), /\| meterId \| path \| string \| yes \| The meter's serial number\. \|/);
+  assert.deepEqual(
+    doc.sections.map((s) => [s.headingPath.at(-1), s.startLine]).filter(([h]) => /^(Parameter|Response|Request body) /.test(String(h))),
+    [
+      ["Parameter `pageSize`", lineOf(spec, "    pageSize:")],
+      ["Response `NotFound`", lineOf(spec, "    NotFound:")],
+      ["Request body `Reading`", lineOf(spec, "    Reading:")],
+    ],
+  );
+  assert.match(text("Parameter `pageSize`"), /\| pageSize \| query \| integer \(int32\) \| no \| Readings per page, at most 500\. \|/);
+  assert.match(text("Response `NotFound`"), /No meter has this serial number\.\n\n- Type: Problem \(application\/json\)\./);
+  assert.match(text("Request body `Reading`"), /One reading to store\.\n\n- Type: object \(application\/json\)\./);
+});
+
 test("YAML and JSON files that are not specs are plain text, not split as specs", async () => {
   const workflow = "# Build\nname: build\non: [push]\njobs:\n  test:\n    openapi: 3.0.0\n    runs-on: ubuntu-latest\n\n# Deploy\ndeploy: true\n";
   const doc = chunkDocument(workflow, "openapi-config.yaml");

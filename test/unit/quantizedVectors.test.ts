@@ -137,7 +137,10 @@ test("recall@10 of the int8 scan against the exact float scan is at least 0.98 o
   assert.ok(own >= 0.85, `recall@10 ${own}`);
 });
 
-test("the popcount kernel and the JavaScript loop give the same estimates", () => {
+test("the table-lookup kernel and the JavaScript loop give the same estimates; vectors too wide for its 16-bit sums use the loop", () => {
+  assert.equal(new BinaryCodes(4096).wasm, true);
+  // 4,097 dimensions pad to 8,192 bits: up to 122,880 a lane, past 16 bits.
+  assert.equal(new BinaryCodes(4097).wasm, false);
   const dims = 100;
   const vectors = randomVectors(700, dims, 21);
   const wasm = new BinaryCodes(dims);

@@ -45,12 +45,11 @@ const HEADER = [
   0x07, 0x08, 0x01, 0x04, 0x73, 0x63, 0x61, 0x6e, 0x00, 0x00,
 ];
 
-/** One 16-dimension step at byte offset `k` of the cursors: acc += pairwise(c*q low + c*q high). */
 /**
  * The end of a scan's body: out[v] = the sum of the four i32 lanes of local `sums`, v++, the next
  * vector, then the ends of the vector loop, its block and the function (locals: 4 out, 5 v).
  */
-export function storeLanesAndNext(sums: number): number[] {
+function storeLanesAndNext(sums: number): number[] {
   // prettier-ignore
   return [
     0x20, 0x04, 0x20, 0x05, 0x41, 0x02, 0x74, 0x6a, // out + 4v
@@ -67,6 +66,7 @@ export function storeLanesAndNext(sums: number): number[] {
   ];
 }
 
+/** One 16-dimension step at byte offset `k` of the cursors: acc += pairwise(c*q low + c*q high). */
 function step(k: number): number[] {
   // prettier-ignore
   return [

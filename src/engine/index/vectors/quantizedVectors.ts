@@ -7,6 +7,7 @@
 // so there a first pass over one bit a dimension (binaryCodes.ts, an eighth of the bytes) picks
 // the vectors the int8 codes score.
 import { BinaryCodes } from "./binaryCodes.js";
+import { bestSlots } from "./bestSlots.js";
 import { MinHeap } from "../search/topScores.js";
 import { createDotKernel, WASM_PAGE_BYTES, type DotKernel } from "./dotKernel.js";
 import { dequantize, quantizeInto, quantizeSymmetric, type Int8Mapping } from "./int8.js";
@@ -230,7 +231,7 @@ export class QuantizedVectors {
   }
 
   /**
-   * The slots the binary first pass keeps (`keep` of them, best estimated cosine first), or
+   * The slots the binary first pass keeps (`keep` of them, the best estimated cosines, in no order), or
    * undefined below `binaryFrom` vectors, where the int8 scan of them all is the first pass.
    */
   private firstPass(query: Float32Array, n: number, keep: number): Int32Array | undefined {
@@ -247,15 +248,9 @@ export class QuantizedVectors {
       this.binary ??= new BinaryCodes(this.dims);
       this.binary.build(n, (slot, out) => this.dequantizeInto(slot, out));
     }
-    const estimates = this.binary.estimate(query, n);
-    const top = new MinHeap();
-    top.reset(keep);
-    const { invNorms, ids } = this;
-    for (let slot = 0; slot < n; slot++) {
-      const s = estimates[slot]! * invNorms[slot]!;
-      if (s >= top.threshold) top.offer(ids[slot]!, s);
-    }
-    return Int32Array.from(top.drainDescending(), ({ id }) => this.slots.get(id)!);
+    // Estimates of the cosine: of q . v, times 1 / |v|.
+    const estimates = this.binary.estimate(query, n, this.invNorms);
+    return bestSlots(estimates, this.ids, n, keep);
   }
 
   private dequantizeInto(slot: number, out: Float32Array): void {

@@ -141,6 +141,14 @@ class SpecReader {
     return isObj(own(schema, "properties")) ? "object" : "";
   }
 
+  /** What a `$ref` in this file (`#/a/b`) points at, if anything: the JSON pointer walked from the root. */
+  resolve(ref: string): unknown {
+    if (!ref.startsWith("#/")) return undefined;
+    let at: unknown = this.tree.root;
+    for (const part of ref.slice(2).split("/")) at = own(at, part.replace(/~1/g, "/").replace(/~0/g, "~"));
+    return at;
+  }
+
   /** A `$ref`'s name; one to another file is not followed, and the log says so (once per target). */
   ref(holder: Obj, ref: string): string {
     if (ref.startsWith("#")) return refName(ref);
@@ -232,7 +240,12 @@ function readSchema(label: string, name: string, container: Obj, reader: SpecRea
 function parameterRow(parameter: unknown, reader: SpecReader): string[] | undefined {
   if (!isObj(parameter)) return undefined;
   const ref = str(own(parameter, "$ref"));
-  if (ref !== undefined) return reader.spend([reader.ref(parameter, ref), "", "", "", "(defined elsewhere)"]);
+  if (ref !== undefined) {
+    // One in this file (#/components/parameters/limit) is shown as it is defined there.
+    const target = reader.resolve(ref);
+    if (isObj(target) && own(target, "$ref") === undefined) return parameterRow(target, reader);
+    return reader.spend([reader.ref(parameter, ref), "", "", "", "(defined elsewhere)"]);
+  }
   const schema = own(parameter, "schema") ?? parameter;
   const format = formatOf(schema);
   const type = reader.typeOf(schema);
@@ -251,6 +264,30 @@ function parameterTable(container: Obj, reader: SpecReader): void {
   const list = own(container, "parameters");
   const rows = (Array.isArray(list) ? list : []).map((p) => parameterRow(p, reader)).filter((r) => r !== undefined);
   reader.table(PARAMETER_HEADER, rows, reader.span(container, "parameters"));
+}
+
+/** Which parameter a path's parameter is, for an operation's own of the same name and place to override it. */
+function parameterKey(parameter: unknown): string | undefined {
+  if (!isObj(parameter)) return undefined;
+  const ref = str(own(parameter, "$ref"));
+  return ref !== undefined ? `$ref ${ref}` : `${str(own(parameter, "name")) ?? ""} in ${str(own(parameter, "in")) ?? ""}`;
+}
+
+/**
+ * An operation's parameters: its own, then those of its path that it does not override (OpenAPI:
+ * a path's parameters apply to each of its operations), so the operation's section holds what a
+ * question about it needs. Only where the operation lists parameters of its own: the table stands at
+ * those lines (a converted file's view keeps each block on its source lines, and an operation
+ * without them has no lines to hold the table); otherwise its path's section, just above, has them.
+ */
+function operationParameterTable(op: Obj, pathItem: Obj, reader: SpecReader): void {
+  const listed = own(op, "parameters");
+  if (!Array.isArray(listed)) return;
+  const overridden = new Set(listed.map(parameterKey));
+  const inherited = own(pathItem, "parameters");
+  const fromPath = (Array.isArray(inherited) ? inherited : []).filter((p) => !overridden.has(parameterKey(p)));
+  const rows = [...listed, ...fromPath].map((p) => parameterRow(p, reader)).filter((r) => r !== undefined);
+  reader.table(PARAMETER_HEADER, rows, reader.span(op, "parameters"));
 }
 
 /** The type of a response or request body: its first media type's schema (OpenAPI 3) or its schema (Swagger 2). */
@@ -274,7 +311,7 @@ function readOperation(method: string, path: string, item: Obj, reader: SpecRead
   const tags = own(op, "tags");
   if (Array.isArray(tags) && tags.length) reader.para(`Tags: ${tags.map(str).filter(Boolean).join(", ")}.`, reader.span(op, "tags"));
   if (own(op, "deprecated") === true) reader.para("Deprecated.", reader.span(op, "deprecated"));
-  parameterTable(op, reader);
+  operationParameterTable(op, item, reader);
   const body = own(op, "requestBody");
   if (isObj(body)) {
     const type = bodyType(body, reader);
@@ -300,6 +337,29 @@ function readPaths(paths: unknown, label: string, reader: SpecReader): void {
     parameterTable(pathItem, reader);
     for (const method of METHODS) readOperation(method, path, pathItem, reader, 3);
   }
+}
+
+/** A named parameter (components/parameters, Swagger 2's top-level parameters): its section, its row. */
+function readNamedParameter(name: string, container: Obj, reader: SpecReader): void {
+  const parameter = container[name];
+  const at = reader.span(container, name);
+  if (!at || !reader.firstTime(parameter)) return;
+  reader.heading(2, `Parameter \`${name}\``, at);
+  const row = parameterRow(parameter, reader);
+  reader.table(PARAMETER_HEADER, row ? [row] : [], { startLine: at.startLine, endLine: at.endLine });
+}
+
+/** A named response or request body (components/responses, components/requestBodies, Swagger 2's responses). */
+function readNamedBody(label: string, name: string, container: Obj, reader: SpecReader): void {
+  const body = container[name];
+  const at = reader.span(container, name);
+  if (!at || !reader.firstTime(body)) return;
+  const b = body as Obj;
+  reader.heading(2, `${label} \`${name}\``, at);
+  reader.para(str(own(b, "description")), reader.span(b, "description"));
+  const type = bodyType(b, reader);
+  const typeAt = reader.span(b, "content") ?? reader.span(b, "schema") ?? reader.span(b, "$ref");
+  if (type) reader.para(`- Type: ${type}.`, typeAt ?? { startLine: at.startLine, endLine: at.startLine });
 }
 
 /** An AsyncAPI message: its name, summary and payload (an inline payload's properties as a table). */
@@ -446,6 +506,16 @@ export function scanApiSpec(source: string): ScannedDocument | undefined {
     for (const [name] of entriesOf(container)) readSchema(label, name, container as Obj, reader, 2);
   }
   if (kind === "asyncapi") readMessages(own(components, "messages"), reader);
+  else {
+    for (const container of [own(components, "parameters"), own(spec, "parameters")])
+      for (const [name] of entriesOf(container)) readNamedParameter(name, container as Obj, reader);
+    for (const [container, label] of [
+      [own(components, "responses"), "Response"],
+      [own(spec, "responses"), "Response"],
+      [own(components, "requestBodies"), "Request body"],
+    ] as const)
+      for (const [name] of entriesOf(container)) readNamedBody(label, name, container as Obj, reader);
+  }
   reader.finish();
   // Sections in the file's order, whatever order the spec lists its parts in (stable: a heading stays
   // before the blocks on its own line).
