@@ -153,6 +153,7 @@ const keys = [
   "save_s",
   "build_and_save_peak_rss_mb",
   "load_s",
+  "vectors_in_orama_s",
   "rss_after_load_mb",
   "first_search_ms",
   "search_p50_ms",

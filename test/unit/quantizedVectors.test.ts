@@ -3,9 +3,12 @@ import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { crc32 } from "node:zlib";
+import { count, getByID, insertMultiple, removeMultiple, searchVector, type AnyOrama } from "@orama/orama";
 import { DocsIndex } from "../../src/engine/index/docsIndex.js";
+import { IndexContents } from "../../src/engine/index/indexContents.js";
 import { loadIndex, saveIndex } from "../../src/engine/index/disk/persistence.js";
 import { INDEX_FORMAT_VERSION } from "../../src/engine/index/disk/indexFormat.js";
+import { parseIndex } from "../../src/engine/index/disk/parseIndex.js";
 import { createDotKernel } from "../../src/engine/index/vectors/dotKernel.js";
 import { dequantize, quantizeInto } from "../../src/engine/index/vectors/int8.js";
 import { BINARY_CANDIDATES, BINARY_FIRST_PASS_FROM, QuantizedVectors } from "../../src/engine/index/vectors/quantizedVectors.js";
@@ -411,4 +414,243 @@ test("each float vector is in memory once: the embedding cache's entry is Orama'
       assert.deepEqual(own, i.quantized!.vectorOf(id), "what the int8 codes stand for");
     }
   }
+});
+
+/** A float vector's bits, to compare two vectors bit for bit (deepEqual would take -0 for 0). */
+const bitsOf = (v: Float32Array | undefined) => (v ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("hex") : "none");
+
+/** Orama's vectors by document id: its internal id, the magnitude it keeps and the vector's bits. */
+function oramaContents(orama: AnyOrama): Map<string, string> {
+  const o = orama as unknown as {
+    internalDocumentIDStore: { idToInternalId: Map<string, number> };
+    data: { index: { vectorIndexes: { embedding: { node: { vectors: Map<number, [number, Float32Array]> } } } } };
+  };
+  const vectors = o.data.index.vectorIndexes.embedding.node.vectors;
+  const out = new Map<string, string>();
+  for (const [id, internalId] of o.internalDocumentIDStore.idToInternalId) {
+    const entry = vectors.get(internalId);
+    out.set(id, entry ? `${internalId} ${entry[0]} ${bitsOf(entry[1])}` : `${internalId} gone`);
+  }
+  return out;
+}
+
+async function sampleCopy(): Promise<string> {
+  const root = await makeTempDir();
+  await fs.cp(SAMPLE_DOCS, root, { recursive: true });
+  return root;
+}
+
+test("a loaded index's vectors are a fresh build's, bit for bit, in Orama and in the int8 store; Orama's floats share one block per 1,024 vectors", async () => {
+  const dims = 64;
+  const root = await sampleCopy();
+  const index = new DocsIndex([root], { embedder: hashingEmbedder(dims) });
+  await index.update();
+  const file = path.join(await makeTempDir(), "index.docent");
+  await saveIndex(index, file);
+  const loaded: { status: string; index: DocsIndex } = await loadIndex(file, [root], { embedder: hashingEmbedder(dims) });
+  assert.equal(loaded.status, "loaded");
+  const n = index.chunkCount;
+  assert.ok(n > 5000, `${n} chunks`);
+  assert.equal(count(loaded.index.orama), n);
+  assert.equal(count(index.orama), n);
+  const buffers = new Set<ArrayBufferLike>();
+  for (const entry of index.files.values()) {
+    const other = loaded.index.files.get(entry.file)!;
+    assert.equal(other.chunkIds.length, entry.chunkIds.length);
+    entry.chunkIds.forEach((id, k) => {
+      const loadedId = other.chunkIds[k]!;
+      const own = oramaVector(loaded.index.orama, String(loadedId));
+      assert.ok(own);
+      assert.equal(bitsOf(own), bitsOf(oramaVector(index.orama, String(id))), `${entry.relPath}#${k} in Orama`);
+      assert.deepEqual(loaded.index.quantized!.codesOf(loadedId), index.quantized!.codesOf(id), `${entry.relPath}#${k} in the int8 store`);
+      assert.equal(loaded.index.vectorCache.get(loaded.index.chunkHashes.get(loadedId)!), loaded.index.vectorOf(loadedId));
+      buffers.add(own.buffer);
+    });
+  }
+  // Identical chunks share a cache entry (by text hash); each chunk has its own vector in Orama.
+  assert.equal(buffers.size, Math.ceil(n / 1024), "one Float32Array a batch, each vector a view of it");
+});
+
+test("vectors put into Orama a block at a time are what Orama's own insert holds: ids, magnitudes, floats, vector search and removal", async () => {
+  const dims = 64;
+  const root = await sampleCopy();
+  const index = new DocsIndex([root], { embedder: hashingEmbedder(dims) });
+  await index.update();
+  const reference = IndexContents.createOrama(hashingEmbedder(dims));
+  const ids = [...index.chunkHashes.keys()];
+  await insertMultiple(reference, ids.map((id) => ({ id: String(id), embedding: Array.from(index.quantized!.vectorOf(id)!) })) as never);
+  assert.equal(count(index.orama), count(reference));
+  assert.deepEqual(oramaContents(index.orama), oramaContents(reference));
+  const [query] = await hashingEmbedder(dims).embed(["http server request duration"]);
+  const vectorSearch = async (orama: AnyOrama) =>
+    (await searchVector(orama, { mode: "vector", vector: { value: Array.from(query!), property: "embedding" }, similarity: 0.1, limit: 20 } as never)).hits.map(
+      (h) => [h.id, h.score],
+    );
+  const hits = await vectorSearch(reference);
+  assert.equal(hits.length, 20);
+  assert.deepEqual(await vectorSearch(index.orama), hits);
+  const gone = ids.filter((id) => id % 3 === 0).map(String);
+  await removeMultiple(index.orama, gone, gone.length);
+  await removeMultiple(reference, gone, gone.length);
+  assert.equal(count(index.orama), ids.length - gone.length);
+  assert.deepEqual(oramaContents(index.orama), oramaContents(reference));
+  assert.equal(getByID(index.orama, gone[0]!), undefined);
+});
+
+test("a full save after a load writes the bytes the build saved; a changed file then updates Orama and the int8 store alike", async () => {
+  const dims = 64;
+  const root = await sampleCopy();
+  const embedder = hashingEmbedder(dims);
+  const index = new DocsIndex([root], { embedder });
+  await index.update();
+  const dir = await makeTempDir();
+  const first = path.join(dir, "first.docent");
+  const second = path.join(dir, "second.docent");
+  await saveIndex(index, first, { full: true });
+  const loaded = await loadIndex(first, [root], { embedder });
+  assert.equal(loaded.status, "loaded");
+  await saveIndex(loaded.index, second, { full: true });
+  // The same bytes but for the time of saving (an ISO date in the settings) and the CRC-32 over it.
+  const comparable = (bytes: Buffer) =>
+    bytes
+      .subarray(0, bytes.length - 4)
+      .toString("latin1")
+      .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/, "<saved at>");
+  const [a, b] = [await fs.readFile(first), await fs.readFile(second)];
+  assert.equal(a.length, b.length);
+  assert.ok(comparable(a) === comparable(b), "the same bytes");
+
+  const i = loaded.index;
+  const target = [...i.files.values()].find((e) => e.chunkIds.length >= 3)!;
+  const oldIds = [...target.chunkIds];
+  await fs.appendFile(target.file, "\n\n## Quokka latency\n\nAn added section about quokka latency and marsupial throughput.\n");
+  assert.equal(await i.refreshFile(target.file), "updated");
+  const entry = i.files.get(target.file)!;
+  assert.ok(entry.chunkIds.length > oldIds.length);
+  for (const id of oldIds) {
+    assert.equal(oramaVector(i.orama, String(id)), undefined, `old chunk ${id} left Orama`);
+    assert.equal(i.quantized!.has(id), false, `old chunk ${id} left the int8 store`);
+  }
+  for (const id of entry.chunkIds) {
+    const own = oramaVector(i.orama, String(id));
+    assert.equal(bitsOf(own), bitsOf(i.quantized!.vectorOf(id)), `chunk ${id}: Orama holds what its codes stand for`);
+    assert.equal(i.vectorOf(id), own);
+  }
+  assert.equal(count(i.orama), i.quantized!.size);
+  assert.equal(i.quantized!.size, i.chunkCount);
+  const [quokka] = await embedder.embed(["quokka latency marsupial throughput"]);
+  const top = i.quantized!.search(quokka!, 1)[0]!;
+  assert.equal(i.fileOfChunk(top.id), entry, "the new section is found by its vector");
+
+  // A removed file's vectors stay in the embedding cache (its text may come back), each in a
+  // buffer of its own: a view would keep its whole block of 1,024 vectors in memory.
+  const removed = [...i.files.values()].find((e) => e !== entry && e.chunkIds.length >= 3)!;
+  const before = new Map(removed.chunkIds.map((id) => [i.chunkHashes.get(id)!, bitsOf(i.vectorOf(id))]));
+  await fs.rm(removed.file);
+  assert.equal(await i.refreshFile(removed.file), "removed");
+  const live = new Set(i.chunkHashes.values());
+  let kept = 0;
+  for (const [hash, bits] of before) {
+    if (live.has(hash)) continue;
+    const cached = i.vectorCache.get(hash)!;
+    assert.equal(bitsOf(cached), bits);
+    assert.equal(cached.buffer.byteLength, cached.byteLength, "a buffer of its own, not a view of a block");
+    kept++;
+  }
+  assert.ok(kept > 0, "the removed file had texts of its own");
+  assert.equal(count(i.orama), i.quantized!.size);
+});
+
+/** A saved index read back as loadIndex reads it, with no turn of the event loop after it (so Orama's background fill has not begun). */
+async function parsedNow(root: string, dims: number): Promise<{ fresh: DocsIndex; index: DocsIndex }> {
+  const fresh = new DocsIndex([root], { embedder: hashingEmbedder(dims) });
+  await fresh.update();
+  const file = path.join(await makeTempDir(), "index.docent");
+  await saveIndex(fresh, file, { full: true });
+  const bytes = await fs.readFile(file);
+  const options = { embedder: hashingEmbedder(dims) };
+  const outcome = await parseIndex(
+    bytes,
+    [root],
+    options,
+    () => new DocsIndex([root], options),
+    (reason) => assert.fail(reason),
+  );
+  assert.equal(outcome.status, "loaded");
+  return { fresh, index: outcome.index };
+}
+
+/** What Orama holds now, read without the getter that would fill it first. */
+const oramaNow = (index: DocsIndex) => (index as unknown as { oramaStore: AnyOrama }).oramaStore;
+
+test("a loaded index's floats go into Orama after the load: the int8 scan answers before, and the first reader of Orama or the embedding cache puts them all in", async () => {
+  const dims = 64;
+  const { fresh, index } = await parsedNow(await sampleCopy(), dims);
+  const n = fresh.chunkCount;
+  assert.equal(count(oramaNow(index)), 0, "nothing in Orama yet");
+  const [query] = await hashingEmbedder(dims).embed(["jvm memory used"]);
+  const place = (i: DocsIndex, id: number) => `${i.fileOfChunk(id)!.relPath}#${i.fileOfChunk(id)!.chunkIds.indexOf(id)}`;
+  assert.deepEqual(
+    index.quantized!.search(query!, 10).map((h) => [place(index, h.id), h.score]),
+    fresh.quantized!.search(query!, 10).map((h) => [place(fresh, h.id), h.score]),
+  );
+  const cache = index.vectorCache;
+  assert.equal(count(oramaNow(index)), n, "all in, at the cache's first read");
+  // Chunks of the same text share a cache entry: one of their arrays in Orama, of the same floats.
+  const inOrama = new Set([...index.chunkHashes.keys()].map((id) => oramaVector(oramaNow(index), String(id))));
+  for (const [id, hash] of index.chunkHashes) {
+    assert.ok(inOrama.has(cache.get(hash)));
+    assert.equal(bitsOf(cache.get(hash)), bitsOf(oramaVector(oramaNow(index), String(id))));
+  }
+  await index.vectorsInOrama();
+  assert.equal(count(index.orama), n);
+});
+
+test("left alone, the background fill puts every loaded vector into Orama; a file dropped before it ends is in neither store after it", async () => {
+  const dims = 64;
+  const root = await sampleCopy();
+  const { fresh, index } = await parsedNow(root, dims);
+  const n = fresh.chunkCount;
+  assert.equal(count(oramaNow(index)), 0);
+  await index.vectorsInOrama();
+  assert.equal(count(oramaNow(index)), n);
+  for (const entry of fresh.files.values()) {
+    const other = index.files.get(entry.file)!;
+    entry.chunkIds.forEach((id, k) => {
+      const loadedId = other.chunkIds[k]!;
+      assert.equal(bitsOf(oramaVector(oramaNow(index), String(loadedId))), bitsOf(oramaVector(fresh.orama, String(id))), `${entry.relPath}#${k}`);
+    });
+  }
+
+  const again = (await parsedNow(root, dims)).index;
+  const entry = [...again.files.values()].find((e) => e.chunkIds.length >= 3)!;
+  const dropped = [...entry.chunkIds];
+  await again.dropFile(entry);
+  await again.vectorsInOrama();
+  const store = oramaNow(again);
+  assert.equal(count(store), n - dropped.length);
+  assert.equal(again.quantized!.size, n - dropped.length);
+  for (const id of dropped) assert.equal(oramaVector(store, String(id)), undefined, `dropped chunk ${id} is not in Orama`);
+});
+
+test("changes before the fill ends (a file dropped, vectors added, as a journal's replay makes them) leave it waiting; after it Orama holds exactly the chunks left", async () => {
+  const dims = 64;
+  const { fresh, index } = await parsedNow(await sampleCopy(), dims);
+  const n = fresh.chunkCount;
+  const entry = [...index.files.values()].find((e) => e.chunkIds.length >= 3)!;
+  const dropped = [...entry.chunkIds];
+  await index.dropFile(entry);
+  assert.equal(count(oramaNow(index)), 0, "the drop did not put the waiting vectors in");
+  const [vector] = await hashingEmbedder(dims).embed(["a chunk added by a replayed journal record"]);
+  const added = index.nextId++;
+  index.chunkHashes.set(added, "0".repeat(40));
+  index.insertVectors([{ id: added, hash: "0".repeat(40), vector: vector! }]);
+  assert.equal(count(oramaNow(index)), 1, "nor did the vector added");
+  await index.vectorsInOrama();
+  const store = oramaNow(index);
+  assert.equal(count(store), n - dropped.length + 1);
+  assert.equal(index.quantized!.size, n - dropped.length + 1);
+  for (const id of dropped) assert.equal(oramaVector(store, String(id)), undefined, `dropped chunk ${id}`);
+  for (const id of index.chunkHashes.keys()) assert.equal(bitsOf(oramaVector(store, String(id))), bitsOf(index.quantized!.vectorOf(id)), `chunk ${id}`);
+  assert.equal(index.vectorCache.get("0".repeat(40)), oramaVector(store, String(added)));
 });

@@ -45,10 +45,8 @@ export async function applyJournaledChange(index: IndexContents, file: string, c
   index.totalChunks += entry.chunkIds.length;
   if (index.embedder && change.vectors) {
     const vectors = change.vectors;
-    entry.chunkIds.forEach((id, i) => {
-      index.chunkHashes.set(id, vectors[i]!.hash);
-      index.vectorCache.set(vectors[i]!.hash, vectors[i]!.vector);
-    });
-    await index.insertVectors(entry.chunkIds.map((id, i) => ({ id, hash: vectors[i]!.hash, vector: vectors[i]!.vector })));
+    // insertVectors sets the embedding cache (reading it here would put a load's waiting vectors into Orama at once).
+    entry.chunkIds.forEach((id, i) => index.chunkHashes.set(id, vectors[i]!.hash));
+    index.insertVectors(entry.chunkIds.map((id, i) => ({ id, hash: vectors[i]!.hash, vector: vectors[i]!.vector })));
   }
 }

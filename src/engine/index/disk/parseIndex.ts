@@ -243,18 +243,18 @@ export async function parseIndex(
   const dims = r.varuint();
   const vectorCount = r.count();
   if (vectorCount > 0 && dims !== (options.embedder?.dimensions ?? -1)) throw new CorruptIndex("corrupt contents (vector dimensions)");
-  // Each vector as int8 codes, their scale and offset, copied into the scan; Orama gets the floats they stand for.
+  // Each vector as int8 codes, their scale and offset, copied into the scan.
   const vectors: { id: number; hash: string }[] = [];
   for (let i = 0; i < vectorCount; i++) {
     const id = r.varuint();
     if (id >= total || index.pendingEmbedding.has(id) || index.chunkHashes.has(id)) throw new CorruptIndex("corrupt contents (a vector's chunk)");
-    const hash = r.bytes(HASH_BYTES).toString("hex");
-    const mapping = r.bytes(8);
-    const scale = mapping.readFloatLE(0);
-    const offset = mapping.readFloatLE(4);
+    // Its hash, scale, offset and codes read from one view of the file (a view each was a third of this loop's time).
+    const v = r.bytes(HASH_BYTES + 8 + dims);
+    const hash = v.toString("hex", 0, HASH_BYTES);
+    const scale = v.readFloatLE(HASH_BYTES);
+    const offset = v.readFloatLE(HASH_BYTES + 4);
     if (!(scale >= 0 && scale < Infinity && Number.isFinite(offset))) throw new CorruptIndex("corrupt contents (a vector's scale)");
-    const codes = r.bytes(dims);
-    index.quantized!.addCodes(id, new Int8Array(codes.buffer, codes.byteOffset, dims), { scale, offset });
+    index.quantized!.addCodes(id, new Int8Array(v.buffer, v.byteOffset + HASH_BYTES + 8, dims), { scale, offset });
     index.chunkHashes.set(id, hash);
     vectors.push({ id, hash });
   }
@@ -263,7 +263,8 @@ export async function parseIndex(
   if (options.embedder && index.chunkHashes.size + index.pendingEmbedding.size !== total) {
     return discard(`inconsistent contents (${index.chunkHashes.size + index.pendingEmbedding.size} chunks with vectors or pending, ${total} expected)`);
   }
-  await index.insertVectors(vectors);
   if (index.bm25.size !== total) return discard(`inconsistent contents (${index.bm25.size} indexed chunks, ${total} expected)`);
+  // Searches scan the codes; Orama gets the floats they stand for after the load (or at its first reader).
+  index.fillOramaLater(vectors);
   return { status: "loaded", index };
 }

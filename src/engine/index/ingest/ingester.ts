@@ -321,7 +321,7 @@ export class Ingester {
     }
     // Taken after the awaits: a file removed meanwhile has left the pending set and stays out.
     const ready = [...this.index.pendingEmbedding.values()].filter((r) => this.index.vectorCache.has(r.hash));
-    await this.index.insertVectors(ready.map((r) => ({ id: r.id, hash: r.hash, vector: this.index.vectorCache.get(r.hash)! })));
+    this.index.insertVectors(ready.map((r) => ({ id: r.id, hash: r.hash, vector: this.index.vectorCache.get(r.hash)! })));
     for (const r of ready) {
       this.index.chunkHashes.set(r.id, r.hash);
       this.index.pendingEmbedding.delete(r.id);

@@ -142,6 +142,14 @@ export class QuantizedVectors {
     return slot === undefined ? undefined : dequantize(this.codesAt(slot), this.mappingAt(slot), this.dims);
   }
 
+  /** Writes the float vector a chunk's codes stand for into `out` (no allocation); false if the chunk has none. */
+  vectorInto(id: number, out: Float32Array): boolean {
+    const slot = this.slots.get(id);
+    if (slot === undefined) return false;
+    this.dequantizeInto(slot, out);
+    return true;
+  }
+
   /** Takes a chunk's vector out: the last slot moves into its place, so the scan stays dense. */
   remove(id: number): boolean {
     const slot = this.slots.get(id);
@@ -265,13 +273,19 @@ export class QuantizedVectors {
     this.ids[slot] = id;
     this.scales[slot] = mapping.scale;
     this.offsets[slot] = mapping.offset;
+    // The norm of what the codes stand for, without a Float32Array of it (one a vector was most of
+    // a large load's garbage).
+    const codes = new Int8Array(this.kernel.memory.buffer, slot * this.stride, this.dims);
+    const { scale, offset } = mapping;
     let sum = 0;
-    const v = dequantize(this.codesAt(slot), mapping, this.dims);
-    for (const x of v) sum += x * x;
+    for (let d = 0; d < this.dims; d++) {
+      const x = Math.fround(offset + Math.fround(codes[d]! * scale));
+      sum += x * x;
+    }
     this.invNorms[slot] = sum > 0 ? 1 / Math.sqrt(sum) : 0;
     this.mutations++;
     if (this.binary) {
-      this.binary.set(slot, v);
+      this.binary.set(slot, dequantize(codes, mapping, this.dims));
       this.binary.changes++;
     }
   }
