@@ -10,6 +10,7 @@
 // --embedding-dims N: with an embedding model (test/helpers/hashingEmbedder.ts: deterministic, fast,
 // N dimensions), so that vectors are built, saved, loaded and kept by a change as a model's would be.
 import { promises as fs, readFileSync, statSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
 import { parseArgs } from "node:util";
 import { createHash } from "node:crypto";
 import { DocsIndex } from "../src/engine/index/docsIndex.js";
@@ -216,10 +217,16 @@ async function load(): Promise<Record<string, unknown>> {
   }
   // The same queries again: everything a query needs has been used once (a loaded index in use).
   const warm: number[] = [];
+  // And each one's CPU time (user + system, this process's threads): its cost without the time a
+  // loaded machine gave to other processes during it, which a single timing's tail mostly is.
+  const warmCpu: number[] = [];
   for (const q of queries) {
+    const cpu = process.cpuUsage();
     const t = performance.now();
     await index.search(q, { k: 10 });
     warm.push(performance.now() - t);
+    const used = process.cpuUsage(cpu);
+    warmCpu.push((used.user + used.system) / 1000);
   }
   // What the queries found (each hit's file, lines and score to 12 digits, in order): equal digests
   // mean the same results, old build and new side by side.
@@ -297,6 +304,10 @@ async function load(): Promise<Record<string, unknown>> {
     search_p95_ms: r3(percentile(times, 95)),
     search_warm_p50_ms: r3(percentile(warm, 50)),
     search_warm_p95_ms: r3(percentile(warm, 95)),
+    search_warm_cpu_p50_ms: r3(percentile(warmCpu, 50)),
+    search_warm_cpu_p95_ms: r3(percentile(warmCpu, 95)),
+    // The load average over the last minute, as the phase ends: how busy the machine was.
+    load_average_1m: r3(os.loadavg()[0]!),
     rss_after_search_mb: mb(rssAfterSearch),
     search_results_digest: found.digest("hex").slice(0, 16),
     ...(spellMs.length ? { spelling_p50_ms: r3(percentile(spellMs, 50)), spelling_p95_ms: r3(percentile(spellMs, 95)) } : {}),

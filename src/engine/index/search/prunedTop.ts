@@ -106,7 +106,9 @@ export function prunedTop(lists: QueryList[], limit: number, s: ScoringState, he
   let firstEssential = 0;
   let threshold = -Infinity;
 
-  const score = (r: number, i: number, id: number): number => {
+  // Writes the contribution into contrib (a double returned from a call that is not inlined is
+  // boxed: one heap number per posting scored).
+  const score = (r: number, i: number, id: number): void => {
     const f = tfs[r]!;
     // As bm25.ts computes it, in the same order (the same doubles).
     let tf = 0;
@@ -118,7 +120,9 @@ export function prunedTop(lists: QueryList[], limit: number, s: ScoringState, he
     if (r0 !== 0) tf += (w0 * r0) / norms[at]!;
     if (r1 !== 0) tf += (w1 * r1) / norms[at + 1]!;
     if (r2 !== 0) tf += (w2 * r2) / norms[at + 2]!;
-    return qIdfs[r]! * ((tf * k1Plus1) / (tf + k1));
+    const q = order[r]!;
+    contrib[q] = qIdfs[r]! * ((tf * k1Plus1) / (tf + k1));
+    scoredFor[q] = id;
   };
 
   for (;;) {
@@ -137,11 +141,8 @@ export function prunedTop(lists: QueryList[], limit: number, s: ScoringState, he
       const p = pos[r]!;
       if (p < lengths[r]! && ids[r]![p] === d) {
         if (live) {
-          const c = score(r, p, d);
-          const q = order[r]!;
-          contrib[q] = c;
-          scoredFor[q] = d;
-          partial += c;
+          score(r, p, d);
+          partial += contrib[order[r]!]!;
         }
         pos[r] = p + 1;
       }
@@ -157,17 +158,16 @@ export function prunedTop(lists: QueryList[], limit: number, s: ScoringState, he
       const p = seek(list, pos[r]!, lengths[r]!, d);
       pos[r] = p;
       if (p < lengths[r]! && list[p] === d) {
-        const c = score(r, p, d);
-        const q = order[r]!;
-        contrib[q] = c;
-        scoredFor[q] = d;
-        partial += c;
+        score(r, p, d);
+        partial += contrib[order[r]!]!;
       }
     }
     if (dropped) continue;
     // The exact score: summed in the query's order, as the exhaustive pass sums it.
     let total = 0;
     for (let q = 0; q < m; q++) if (scoredFor[q] === d) total += contrib[q]!;
+    // Docs come in id order: one that only ties the lowest held loses the tie, so it is not offered.
+    if (!(total > threshold)) continue;
     heap.offer(d, total);
     if (heap.full) {
       const lowest = heap.minScore;

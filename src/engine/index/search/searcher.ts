@@ -63,23 +63,24 @@ export class Searcher {
    */
   exactTermHits(query: string, textScores?: Map<number, number>, limit = 10): TermHit[] {
     const backticked = new Set([...query.matchAll(/`([^`]+)`/g)].map((m) => foldName(m[1]!)));
-    const defs: (TermHit & { strength: number; score: number })[] = [];
+    // The best `limit * 4` definitions by strength, then the longer name, then the text score, in
+    // the order they are met (names in the query's order, each name's definitions in the order
+    // they were added): what a stable sort of them all would put first. A name defined in
+    // hundreds of chunks (a table row in every copy of a page) costs a comparison per definition,
+    // not an object each and a sort of them all.
+    const defs = new BestDefinitions(limit * 4);
     for (const candidate of identifierCandidates(query)) {
       // Plain words are left to ranking; only identifier-like names (or quoted ones) are exact.
       if (!/[._\-/:]/.test(candidate) && !backticked.has(candidate)) continue;
-      for (const def of this.index.terms.lookup(candidate)) {
-        defs.push({ chunkId: def.chunkId, term: candidate, strength: def.strength, score: textScores?.get(def.chunkId) ?? 0 });
-      }
+      for (const def of this.index.terms.definitionsOf(candidate))
+        defs.offer(def.chunkId, candidate, undefined, def.strength, textScores?.get(def.chunkId) ?? 0);
     }
     // A name the docs do not define gets the nearest defined name's definition ("did you mean"),
     // ranked after the names the query spells right.
     for (const { from, to } of this.spellingOf(query).names) {
-      for (const def of this.index.terms.lookup(to[0]!)) {
-        defs.push({ chunkId: def.chunkId, term: to[0]!, askedAs: from, strength: def.strength - 10, score: textScores?.get(def.chunkId) ?? 0 });
-      }
+      for (const def of this.index.terms.definitionsOf(to[0]!)) defs.offer(def.chunkId, to[0]!, from, def.strength - 10, textScores?.get(def.chunkId) ?? 0);
     }
-    defs.sort((a, b) => b.strength - a.strength || b.term.length - a.term.length || b.score - a.score);
-    const top = defs.slice(0, limit * 4).map((d) => ({ ...d, opensSection: this.opensSection(d.chunkId) }));
+    const top = defs.best().map((d) => ({ ...d, opensSection: this.opensSection(d.chunkId) }));
     top.sort((a, b) => b.strength - a.strength || b.term.length - a.term.length || Number(b.opensSection) - Number(a.opensSection) || b.score - a.score);
     return top.slice(0, limit);
   }
@@ -172,6 +173,51 @@ export class Searcher {
       hits.push({ chunk, score, matchedBy: [...matched.get(id)!], section: this.sectionOf(chunk) });
     }
     return hits;
+  }
+}
+
+type RankedDefinition = TermHit & { strength: number; score: number };
+
+/**
+ * The `size` best definitions offered (strength, then name length, then score, all descending),
+ * ties kept in the order offered: the first `size` of a stable sort of all of them.
+ */
+class BestDefinitions {
+  private readonly held: RankedDefinition[] = [];
+
+  constructor(private readonly size: number) {}
+
+  /** Whether a ranks before b (strictly: a tie keeps the one offered first ahead). */
+  private static before(a: RankedDefinition, strength: number, termLength: number, score: number): boolean {
+    return a.strength > strength || (a.strength === strength && (a.term.length > termLength || (a.term.length === termLength && a.score > score)));
+  }
+
+  offer(chunkId: number, term: string, askedAs: string | undefined, strength: number, score: number): void {
+    const held = this.held;
+    if (this.size <= 0) return;
+    // Held in order; a definition goes after every held one it does not rank strictly before.
+    if (held.length === this.size) {
+      const last = held[held.length - 1]!;
+      if (!(
+        strength > last.strength ||
+        (strength === last.strength && (term.length > last.term.length || (term.length === last.term.length && score > last.score)))
+      ))
+        return;
+    }
+    let at = held.length;
+    while (at > 0 && !BestDefinitions.before(held[at - 1]!, strength, term.length, score)) at--;
+    // `at`: after the last held one that ranks strictly before it, so after its ties.
+    while (at < held.length && BestDefinitions.tie(held[at]!, strength, term.length, score)) at++;
+    held.splice(at, 0, { chunkId, term, ...(askedAs !== undefined ? { askedAs } : {}), strength, score });
+    if (held.length > this.size) held.pop();
+  }
+
+  private static tie(a: RankedDefinition, strength: number, termLength: number, score: number): boolean {
+    return a.strength === strength && a.term.length === termLength && a.score === score;
+  }
+
+  best(): RankedDefinition[] {
+    return this.held;
   }
 }
 

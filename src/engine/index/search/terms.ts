@@ -187,6 +187,11 @@ export class TermIndex {
     this.removeChunks([chunkId]);
   }
 
+  /** Definitions of a term, in the order they were added (not copied: not to be changed). */
+  definitionsOf(term: string): readonly TermDefinition[] {
+    return this.definitions(foldName(term)) ?? [];
+  }
+
   /** Definitions of a term, strongest first. */
   lookup(term: string): TermDefinition[] {
     const defs = this.definitions(foldName(term));
