@@ -93,6 +93,13 @@ test("Stop during reading: the turn keeps the card and the best lines, says Stop
   assert.equal(await bar.getAttribute("aria-label"), "Reading the docs");
   assert.equal(await turn.locator(".answer").isVisible(), false, "no word of the answer yet");
   // The engine is waiting on the model: its answer request is held at the proxy, and nothing else is.
+  // The reading line comes first (the engine says it is reading, then sends the request): wait for
+  // the proxy to hold the request, not for the line.
+  await settled(
+    async () => proxy!.requests.filter((r) => r.injected === -1).length,
+    (n) => n >= 1,
+    UI_MS,
+  );
   const held = proxy!.requests.filter((r) => r.injected === -1);
   assert.deepEqual(
     held.map((r) => r.path),

@@ -191,9 +191,10 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
  * Makes the downloader's progress-record writes (its JSON resume state, saved after the file's
  * bytes without being awaited) run only once a truncation of the same file has completed, at
  * most 50 ms late: what a busy machine's thread pool may do to a write and a truncation in
- * flight together. Returns how many were held back and a function that undoes it.
+ * flight together. Returns how many were held back, how many of those have since been written (or
+ * failed), and a function that undoes it.
  */
-async function holdBackProgressRecordWrites(dir: string): Promise<{ held: () => number; restore: () => void }> {
+async function holdBackProgressRecordWrites(dir: string): Promise<{ held: () => number; written: () => number; restore: () => void }> {
   const probe = join(dir, "filehandle-probe");
   await writeFile(probe, "");
   const handle = await open(probe, "r");
@@ -203,6 +204,7 @@ async function holdBackProgressRecordWrites(dir: string): Promise<{ held: () => 
   const truncate = proto.truncate;
   const waiting = new Map<FileHandle, Array<() => void>>();
   let held = 0;
+  let written = 0;
   proto.truncate = async function (this: FileHandle, ...args: Parameters<FileHandle["truncate"]>) {
     try {
       return await truncate.apply(this, args);
@@ -215,13 +217,19 @@ async function holdBackProgressRecordWrites(dir: string): Promise<{ held: () => 
     const isRecord = buffer instanceof Uint8Array && buffer.length < 4096 && Buffer.from(buffer).toString().startsWith('{"part":');
     if (!isRecord) return (write as (...a: unknown[]) => unknown).call(this, buffer, ...rest);
     held++;
-    return new Promise<void>((release) => {
+    const late = new Promise<void>((release) => {
       waiting.set(this, [...(waiting.get(this) ?? []), release]);
       setTimeout(release, 50);
     }).then(() => (write as (...a: unknown[]) => unknown).call(this, buffer, ...rest));
+    late.then(
+      () => written++,
+      () => written++,
+    );
+    return late;
   } as FileHandle["write"];
   return {
     held: () => held,
+    written: () => written,
     restore: () => {
       proto.write = write;
       proto.truncate = truncate;
@@ -343,7 +351,13 @@ describe("remote references", { timeout: 120_000 }, () => {
       const small = await resolveModelReference("hf:docent/tiny/tiny-embed.gguf", { modelsDir, endpoint: hub.base });
       const large = await resolveModelReference("hf:docent/big/big.gguf", { modelsDir, endpoint: hub.base });
       assert.ok(hold.held() >= 2, `progress records held back: ${hold.held()}`);
-      await new Promise((ok) => setTimeout(ok, 100)); // nothing is written into them afterwards
+      // Nothing is written into them afterwards: wait until every held-back write has been made (or
+      // has failed), not a fixed 100 ms, which a loaded machine could end before a late write.
+      const end = Date.now() + 60_000;
+      while (hold.written() < hold.held()) {
+        assert.ok(Date.now() < end, `held-back writes made: ${hold.written()} of ${hold.held()}`);
+        await new Promise((ok) => setTimeout(ok, 10));
+      }
       assert.ok((await readFile(small)).equals(embed), "one-chunk download differs");
       assert.ok((await readFile(large)).equals(big), "two-chunk download differs");
     } finally {

@@ -124,13 +124,20 @@ test("rating an answer after the engine restarted re-reads the cited lines; expo
 
 test("questions are answered one at a time and cancel stops the running one", async () => {
   const models = await ensureTinyModels();
-  const { engine } = await startEngine({
+  const { engine, events } = await startEngine({
     chatModel: models.chatTemplate,
     pipeline: { ...DEFAULT_PIPELINE, draftForNamedTerms: true, draftMaxTokens: 1500, answerMaxTokens: 8 },
   });
   const long = engine.ask({ id: "long", question: "What is jvm.memory.used?" });
   const next = engine.ask({ id: "next", question: "What are collector pauses?" });
-  setTimeout(() => engine.cancel("long"), 100);
+  // Cancel once the long answer is under way (its first streamed event), not after a fixed 100 ms:
+  // on a loaded machine that cancelled it still queued, on a fast one after it had ended.
+  const end = Date.now() + 120_000;
+  while (!events.some((e) => e.id === "long")) {
+    assert.ok(Date.now() < end, "the long answer never started streaming");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.equal(engine.cancel("long"), true, "the long answer is running");
   const [a, b] = await Promise.all([long, next]);
   assert.equal(a.aborted, true);
   assert.equal(b.aborted, false);

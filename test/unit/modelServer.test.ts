@@ -383,7 +383,9 @@ test("Stop ends an answer while the server is still counting its prompt (a /toke
     const result = await asked;
     const took = performance.now() - stoppedAt;
     assert.equal(result.aborted, true);
-    assert.ok(took < 2_000, `stopped after ${took.toFixed(0)} ms`);
+    // Against the 60 s timeout it would otherwise wait out: the bound tells those apart on a loaded
+    // machine (2 s was a speed asked of the unwinding after the stop, not a state).
+    assert.ok(took < 20_000, `stopped after ${took.toFixed(0)} ms`);
     assert.ok(!proxy.requests.some((r) => r.path.includes("/chat/completions")), "no answer was asked for after the stop");
     assert.ok(!logs.some((l) => /Counting tokens on the server failed/.test(l)), "a stop is not logged as the tokenizer failing");
 
@@ -430,7 +432,9 @@ test("Stop ends an answer whose connection to the server hangs (the start's fail
     const result = await asked;
     const took = performance.now() - stoppedAt;
     assert.equal(result.aborted, true);
-    assert.ok(took < 2_000, `stopped after ${took.toFixed(0)} ms`);
+    // Against the 60 s timeout it would otherwise wait out: the bound tells those apart on a loaded
+    // machine (2 s was a speed asked of the unwinding after the stop, not a state).
+    assert.ok(took < 20_000, `stopped after ${took.toFixed(0)} ms`);
   } finally {
     await proxy.close();
   }
