@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { DocsIndex } from "../src/engine/index/docsIndex.js";
 import { percentile } from "../src/engine/eval/retrievalEval.js";
 import { loadIndex, saveIndex } from "../src/engine/index/disk/persistence.js";
+import { sampleQueries } from "./sampleQueries.js";
 
 const { values } = parseArgs({
   options: { docs: { type: "string" }, copies: { type: "string", default: "1" }, queries: { type: "string", default: "300" } },
@@ -23,16 +24,6 @@ async function prepareCorpus(): Promise<string> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "docent-bench-"));
   for (let i = 0; i < copies; i++) await fs.cp(source, path.join(dir, `copy${i}`), { recursive: true });
   return dir;
-}
-
-/** Queries from the corpus itself: section headings and their metric names, seeded. */
-function sampleQueries(index: DocsIndex, n: number): string[] {
-  const headings = new Set<string>();
-  for (const f of index.files.values()) for (const s of f.sections) if (s.headingPath.length) headings.add(s.headingPath[s.headingPath.length - 1]!);
-  const all = [...headings].sort();
-  let seed = 42;
-  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-  return Array.from({ length: n }, () => all[Math.floor(rand() * all.length)]!.replace(/^Metric:\s*/, "what is "));
 }
 
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 100) / 100;

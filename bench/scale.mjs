@@ -40,7 +40,7 @@ if (!values["no-baseline"]) {
   execFileSync("git", ["worktree", "add", "--detach", base, values.baseline], { stdio: "inherit" });
   try {
     symlinkSync(path.join(repo, "node_modules"), path.join(base, "node_modules"));
-    for (const file of ["bench/scaleBench.ts", "test/helpers/hashingEmbedder.ts"]) {
+    for (const file of ["bench/scaleBench.ts", "bench/sampleQueries.ts", "test/helpers/hashingEmbedder.ts"]) {
       copyFileSync(path.join(repo, file), path.join(base, file));
       pointImportsAt(base, path.join(base, file));
     }

@@ -16,6 +16,7 @@ import { createHash } from "node:crypto";
 import { DocsIndex } from "../src/engine/index/docsIndex.js";
 import { loadIndex, saveIndex } from "../src/engine/index/disk/persistence.js";
 import { hashingEmbedder } from "../test/helpers/hashingEmbedder.js";
+import { sampleQueries } from "./sampleQueries.js";
 
 const { values } = parseArgs({
   options: {
@@ -63,16 +64,6 @@ async function settle(): Promise<void> {
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
-}
-
-/** Queries from the corpus itself: section headings, seeded, so both formats get the same ones. */
-function sampleQueries(index: DocsIndex, n: number): string[] {
-  const headings = new Set<string>();
-  for (const f of index.files.values()) for (const s of f.sections) if (s.headingPath.length) headings.add(s.headingPath[s.headingPath.length - 1]!);
-  const all = [...headings].sort();
-  let seed = 42;
-  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-  return Array.from({ length: n }, () => all[Math.floor(rand() * all.length)]!.replace(/^Metric:\s*/, "what is "));
 }
 
 async function build(): Promise<Record<string, unknown>> {

@@ -8,7 +8,7 @@ import { writeFileSync } from "node:fs";
 import { PerformanceObserver } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { loadIndex } from "../src/engine/index/disk/persistence.js";
-import type { DocsIndex } from "../src/engine/index/docsIndex.js";
+import { sampleQueries } from "./sampleQueries.js";
 
 const { values } = parseArgs({
   options: {
@@ -39,16 +39,6 @@ const dist = (xs: number[]) => ({
   p99: r3(percentile(xs, 99)),
   max: r3(Math.max(...xs)),
 });
-
-/** As bench/scaleBench.ts picks them. */
-function sampleQueries(index: DocsIndex, n: number): string[] {
-  const headings = new Set<string>();
-  for (const f of index.files.values()) for (const s of f.sections) if (s.headingPath.length) headings.add(s.headingPath[s.headingPath.length - 1]!);
-  const all = [...headings].sort();
-  let seed = 42;
-  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-  return Array.from({ length: n }, () => all[Math.floor(rand() * all.length)]!.replace(/^Metric:\s*/, "what is "));
-}
 
 const loaded = await loadIndex(values.index!, [values.corpus!], {});
 if (loaded.status !== "loaded") throw new Error(`load: ${loaded.status}`);
