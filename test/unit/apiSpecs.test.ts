@@ -34,6 +34,13 @@ async function cardFor(index: DocsIndex, name: string) {
   return (await cardsForTerms(index, index.exactTermHits(`\`${name}\``, undefined, 3), new DocLines(index), 1))[0];
 }
 
+/** The text of the chunks under a heading. */
+const sectionText = (doc: ReturnType<typeof chunkDocument>, heading: string) =>
+  doc.chunks
+    .filter((c) => c.headingPath.at(-1) === heading)
+    .map((c) => c.text)
+    .join("\n");
+
 const sections = (doc: ReturnType<typeof chunkDocument>) => doc.sections.map((s) => [s.headingPath.join(" > "), s.startLine, s.endLine]);
 
 test("an OpenAPI spec: the title, a section per operation and per schema at the spec's lines, parameters and responses as tables", () => {
@@ -56,11 +63,7 @@ test("an OpenAPI spec: the title, a section per operation and per schema at the 
     ["Swagger Petstore > Schema `NewPet`", newPet, error - 2],
     ["Swagger Petstore > Schema `Error`", error, PETSTORE.trimEnd().split("\n").length],
   ]);
-  const text = (heading: string) =>
-    doc.chunks
-      .filter((c) => c.headingPath.at(-1) === heading)
-      .map((c) => c.text)
-      .join("\n");
+  const text = (heading: string) => sectionText(doc, heading);
   const findPets = text("GET /pets (`findPets`)");
   assert.match(findPets, /^### GET \/pets \(`findPets`\)\n\nReturns all pets from the system/);
   assert.match(
@@ -234,11 +237,7 @@ test("a path's parameters are in the tables of its operations that list their ow
     "",
   ].join("\n");
   const doc = chunkDocument(spec, "openapi.yaml");
-  const text = (heading: string) =>
-    doc.chunks
-      .filter((c) => c.headingPath.at(-1) === heading)
-      .map((c) => c.text)
-      .join("\n");
+  const text = (heading: string) => sectionText(doc, heading);
   const list = text("GET /meters/{meterId}/readings (`listReadings`)");
   // Its own `unit` (not the path's), the referenced parameter as defined, then the path's `meterId`.
   assert.match(
