@@ -7,6 +7,7 @@ import { PostingList, type EncodedPostings } from "./postingList.js";
 import { maxSaturated, prunedTop, type QueryList } from "./prunedTop.js";
 import { PostingArena } from "./sealedPostings.js";
 import { MinHeap, type ScoredDoc } from "./topScores.js";
+import { grownTo } from "../../util/typedArrays.js";
 
 /** Queries of more terms than this score every posting (see queryLists). */
 const MAX_PRUNED_TERMS = 32;
@@ -98,12 +99,8 @@ export class Bm25Index {
     if (id < this.alive.length) return;
     let n = this.alive.length;
     while (n <= id) n *= 2;
-    const alive = new Uint8Array(n);
-    alive.set(this.alive);
-    const lengths = new Uint32Array(n * FIELD_COUNT);
-    lengths.set(this.lengths);
-    this.alive = alive;
-    this.lengths = lengths;
+    this.alive = grownTo(this.alive, n);
+    this.lengths = grownTo(this.lengths, n * FIELD_COUNT);
   }
 
   add(id: number, fields: FieldTokens): void {

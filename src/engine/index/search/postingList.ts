@@ -3,6 +3,7 @@
 import { FIELD_COUNT } from "./bm25Fields.js";
 import type { EncodedPostings } from "./encodedPostings.js";
 import { SealedPostings, type PostingArena } from "./sealedPostings.js";
+import { grownTo } from "../../util/typedArrays.js";
 
 const MAX_TF = 0xffff;
 const EMPTY_IDS = new Int32Array(0);
@@ -86,12 +87,8 @@ export class PostingList {
       return;
     }
     if (this.length === this.ids.length) {
-      const ids = new Int32Array(Math.max(4, this.length * 2));
-      ids.set(this.ids);
-      const tfs = new Uint16Array(ids.length * FIELD_COUNT);
-      tfs.set(this.tfs);
-      this.ids = ids;
-      this.tfs = tfs;
+      this.ids = grownTo(this.ids, Math.max(4, this.length * 2));
+      this.tfs = grownTo(this.tfs, this.ids.length * FIELD_COUNT);
     }
     this.ids[this.length] = id;
     for (let f = 0; f < FIELD_COUNT; f++) this.tfs[this.length * FIELD_COUNT + f] = Math.min(tf[f]!, MAX_TF);

@@ -17,6 +17,7 @@
 // the scan of 168,660 vectors from 3.2 ms (four popcounts a 128 bits of each vector, against each
 // bit plane of the query's codes) to about a quarter of that.
 import { instantiateScan, WASM_PAGE_BYTES, type WasmMemory } from "./dotKernel.js";
+import { grownTo } from "../../util/typedArrays.js";
 
 /** Bits of the query's codes (u_d in 0..15). */
 const QUERY_BITS = 4;
@@ -295,12 +296,8 @@ export class BinaryCodes {
     const have = this.memory.buffer.byteLength;
     // The bits sit at the start of the memory; growing it keeps them where they are.
     if (need > have) this.memory.grow(Math.ceil((need - have) / WASM_PAGE_BYTES));
-    const factors = new Float32Array(capacity);
-    factors.set(this.factors);
-    const setBits = new Uint16Array(capacity);
-    setBits.set(this.setBits);
-    this.factors = factors;
-    this.setBits = setBits;
+    this.factors = grownTo(this.factors, capacity);
+    this.setBits = grownTo(this.setBits, capacity);
     this.capacity = capacity;
   }
 

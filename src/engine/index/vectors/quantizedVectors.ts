@@ -11,6 +11,7 @@ import { bestSlots } from "./bestSlots.js";
 import { MinHeap } from "../search/topScores.js";
 import { createDotKernel, WASM_PAGE_BYTES, type DotKernel } from "./dotKernel.js";
 import { dequantize, quantizeInto, quantizeSymmetric, type Int8Mapping } from "./int8.js";
+import { grownTo } from "../../util/typedArrays.js";
 
 export interface VectorHit {
   id: number;
@@ -302,18 +303,10 @@ export class QuantizedVectors {
   private grow(capacity: number): void {
     // The codes sit at the start of the memory; growing it keeps them where they are.
     this.ensureBytes(capacity * this.stride);
-    const ids = new Int32Array(capacity);
-    ids.set(this.ids);
-    const scales = new Float32Array(capacity);
-    scales.set(this.scales);
-    const offsets = new Float32Array(capacity);
-    offsets.set(this.offsets);
-    const invNorms = new Float32Array(capacity);
-    invNorms.set(this.invNorms);
-    this.ids = ids;
-    this.scales = scales;
-    this.offsets = offsets;
-    this.invNorms = invNorms;
+    this.ids = grownTo(this.ids, capacity);
+    this.scales = grownTo(this.scales, capacity);
+    this.offsets = grownTo(this.offsets, capacity);
+    this.invNorms = grownTo(this.invNorms, capacity);
     // Scratch left past the old capacity (a search's query and scores) becomes a slot's padding:
     // zero it, since the kernel reads padding.
     new Uint8Array(this.kernel.memory.buffer, this.capacity * this.stride, (capacity - this.capacity) * this.stride).fill(0);
