@@ -68,7 +68,18 @@ class SpecReader {
     return typeof container === "object" && container !== null ? this.tree.spanOf(container, key) : undefined;
   }
 
-  firstTime(o: unknown): boolean {
+  /**
+   * A mapping's entries with their lines, each the first time its object is met (an alias of a
+   * path or schema is read once); an entry that is not an object, or has no lines, is passed over.
+   */
+  *newEntries(container: unknown): Generator<[name: string, value: Obj, at: Span]> {
+    for (const [name, value] of entriesOf(container)) {
+      const at = this.span(container, name);
+      if (at && this.firstTime(value)) yield [name, value as Obj, at];
+    }
+  }
+
+  private firstTime(o: unknown): boolean {
     if (!isObj(o) || this.done.has(o)) return false;
     this.done.add(o);
     return true;
@@ -211,11 +222,7 @@ function propertyRows(schema: Obj, reader: SpecReader, depth = 0): string[][] {
 const PROPERTY_HEADER = ["Property", "Type", "Format / unit", "Required", "Description"];
 
 /** A schema's section: its description, type and property table. */
-function readSchema(label: string, name: string, container: Obj, reader: SpecReader, level: number): void {
-  const schema = container[name];
-  const at = reader.span(container, name);
-  if (!at || !reader.firstTime(schema)) return;
-  const s = schema as Obj;
+function readSchema(label: string, name: string, s: Obj, at: Span, reader: SpecReader, level: number): void {
   reader.heading(level, `${label} \`${name}\``, at);
   reader.para(str(own(s, "title")), reader.span(s, "title"));
   reader.para(str(own(s, "description")), reader.span(s, "description"));
@@ -327,10 +334,7 @@ function readOperation(method: string, path: string, item: Obj, reader: SpecRead
 }
 
 function readPaths(paths: unknown, label: string, reader: SpecReader): void {
-  for (const [path, item] of entriesOf(paths)) {
-    const at = reader.span(paths, path);
-    if (!at || !reader.firstTime(item)) continue;
-    const pathItem = item as Obj;
+  for (const [path, pathItem, at] of reader.newEntries(paths)) {
     reader.heading(2, `${label}${path}`, at);
     reader.para(str(own(pathItem, "summary")), reader.span(pathItem, "summary"));
     reader.para(str(own(pathItem, "description")), reader.span(pathItem, "description"));
@@ -340,21 +344,14 @@ function readPaths(paths: unknown, label: string, reader: SpecReader): void {
 }
 
 /** A named parameter (components/parameters, Swagger 2's top-level parameters): its section, its row. */
-function readNamedParameter(name: string, container: Obj, reader: SpecReader): void {
-  const parameter = container[name];
-  const at = reader.span(container, name);
-  if (!at || !reader.firstTime(parameter)) return;
+function readNamedParameter(name: string, parameter: Obj, at: Span, reader: SpecReader): void {
   reader.heading(2, `Parameter \`${name}\``, at);
   const row = parameterRow(parameter, reader);
   reader.table(PARAMETER_HEADER, row ? [row] : [], { startLine: at.startLine, endLine: at.endLine });
 }
 
 /** A named response or request body (components/responses, components/requestBodies, Swagger 2's responses). */
-function readNamedBody(label: string, name: string, container: Obj, reader: SpecReader): void {
-  const body = container[name];
-  const at = reader.span(container, name);
-  if (!at || !reader.firstTime(body)) return;
-  const b = body as Obj;
+function readNamedBody(label: string, name: string, b: Obj, at: Span, reader: SpecReader): void {
   reader.heading(2, `${label} \`${name}\``, at);
   reader.para(str(own(b, "description")), reader.span(b, "description"));
   const type = bodyType(b, reader);
@@ -374,10 +371,7 @@ function messageText(message: unknown, reader: SpecReader): string {
 
 function readAsyncApi2(spec: Obj, reader: SpecReader): void {
   const channels = own(spec, "channels");
-  for (const [name, channel] of entriesOf(channels)) {
-    const at = reader.span(channels, name);
-    if (!at || !reader.firstTime(channel)) continue;
-    const c = channel as Obj;
+  for (const [name, c, at] of reader.newEntries(channels)) {
     reader.heading(2, `Channel ${name}`, at);
     reader.para(str(own(c, "description")), reader.span(c, "description"));
     parameterTable(c, reader);
@@ -406,10 +400,7 @@ function readAsyncApi2(spec: Obj, reader: SpecReader): void {
 
 function readAsyncApi3(spec: Obj, reader: SpecReader): void {
   const channels = own(spec, "channels");
-  for (const [name, channel] of entriesOf(channels)) {
-    const at = reader.span(channels, name);
-    if (!at || !reader.firstTime(channel)) continue;
-    const c = channel as Obj;
+  for (const [name, c, at] of reader.newEntries(channels)) {
     const address = str(own(c, "address"));
     reader.heading(2, `Channel \`${name}\`${address ? `: ${address}` : ""}`, at);
     reader.para(str(own(c, "title")), reader.span(c, "title"));
@@ -419,10 +410,7 @@ function readAsyncApi3(spec: Obj, reader: SpecReader): void {
     reader.para(messages.join("\n"), reader.span(c, "messages"));
   }
   const operations = own(spec, "operations");
-  for (const [id, operation] of entriesOf(operations)) {
-    const at = reader.span(operations, id);
-    if (!at || !reader.firstTime(operation)) continue;
-    const op = operation as Obj;
+  for (const [id, op, at] of reader.newEntries(operations)) {
     // The channel is a `$ref` to one of the file's channels: its address names the operation.
     const channelRef = str(own(own(op, "channel"), "$ref"));
     const channel = channelRef?.startsWith("#/channels/") ? own(channels, refName(channelRef)) : undefined;
@@ -438,10 +426,7 @@ function readAsyncApi3(spec: Obj, reader: SpecReader): void {
 }
 
 function readMessages(messages: unknown, reader: SpecReader): void {
-  for (const [name, message] of entriesOf(messages)) {
-    const at = reader.span(messages, name);
-    if (!at || !reader.firstTime(message)) continue;
-    const m = message as Obj;
+  for (const [name, m, at] of reader.newEntries(messages)) {
     reader.heading(2, `Message \`${name}\``, at);
     for (const key of ["title", "summary", "description"]) reader.para(str(own(m, key)), reader.span(m, key));
     const payload = own(m, "payload");
@@ -503,18 +488,18 @@ export function scanApiSpec(source: string): ScannedDocument | undefined {
     [own(components, "schemas"), "Schema"],
     [own(spec, "definitions"), "Schema"],
   ] as const) {
-    for (const [name] of entriesOf(container)) readSchema(label, name, container as Obj, reader, 2);
+    for (const [name, schema, at] of reader.newEntries(container)) readSchema(label, name, schema, at, reader, 2);
   }
   if (kind === "asyncapi") readMessages(own(components, "messages"), reader);
   else {
     for (const container of [own(components, "parameters"), own(spec, "parameters")])
-      for (const [name] of entriesOf(container)) readNamedParameter(name, container as Obj, reader);
+      for (const [name, parameter, at] of reader.newEntries(container)) readNamedParameter(name, parameter, at, reader);
     for (const [container, label] of [
       [own(components, "responses"), "Response"],
       [own(spec, "responses"), "Response"],
       [own(components, "requestBodies"), "Request body"],
     ] as const)
-      for (const [name] of entriesOf(container)) readNamedBody(label, name, container as Obj, reader);
+      for (const [name, body, at] of reader.newEntries(container)) readNamedBody(label, name, body, at, reader);
   }
   reader.finish();
   // Sections in the file's order, whatever order the spec lists its parts in (stable: a heading stays
