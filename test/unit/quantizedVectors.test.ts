@@ -108,21 +108,27 @@ test("recall@10 of the int8 scan against the exact float scan is at least 0.98 o
   }
 });
 
-test("recall@10 of the int8 scan against the exact float scan is at least 0.98 on the hashing embedder over the sample docs", async () => {
-  const dims = 384;
-  const embedder = hashingEmbedder(dims);
+/**
+ * The sample docs indexed with the hashing embedder (384 dimensions); the exact vectors (the
+ * chunks embedded again as the ingester embeds them: the embedder is deterministic); and about 150
+ * section headings embedded as questions, as the scale bench asks them.
+ */
+async function sampleDocsWithVectors() {
+  const embedder = hashingEmbedder(384);
   const index = new DocsIndex([SAMPLE_DOCS], { embedder });
   await index.update();
-  const store = index.quantized!;
-  assert.equal(store.size, index.chunkCount);
-  // The exact vectors: the chunks embedded again as the ingester embeds them (the embedder is deterministic).
   const chunks = index.allChunks();
-  const texts = chunks.map((c) => `${c.headingPath.join(" > ") || c.title}\n${c.text}`);
-  const exact = await embedder.embed(texts);
+  const exact = await embedder.embed(chunks.map((c) => `${c.headingPath.join(" > ") || c.title}\n${c.text}`));
   const vectors = new Map(chunks.map((c, i) => [c.id, exact[i]!] as const));
-  // The section headings as questions (as the scale bench asks them), and chunks' own texts.
   const headings = [...new Set([...index.files.values()].flatMap((f) => f.sections.map((s) => s.headingPath.at(-1) ?? "")))].filter(Boolean).sort();
   const queries = await embedder.embed(headings.filter((_, i) => i % Math.ceil(headings.length / 150) === 0));
+  return { index, store: index.quantized!, exact, vectors, queries };
+}
+
+test("recall@10 of the int8 scan against the exact float scan is at least 0.98 on the hashing embedder over the sample docs", async () => {
+  const { index, store, exact, vectors, queries } = await sampleDocsWithVectors();
+  assert.equal(store.size, index.chunkCount);
+  // The section headings as questions, and chunks' own texts.
   const recall = recallAtK(store, vectors, queries);
   const own = recallAtK(
     store,
@@ -193,18 +199,9 @@ test("recall@10 with the binary first pass, in a store large enough to run it, i
 });
 
 test("recall@10 with the binary first pass is at least 0.98 on the hashing embedder over the sample docs", async () => {
-  const dims = 384;
-  const embedder = hashingEmbedder(dims);
-  const index = new DocsIndex([SAMPLE_DOCS], { embedder });
-  await index.update();
-  const store = index.quantized!;
+  const { store, vectors, queries } = await sampleDocsWithVectors();
   // 5,622 chunks: the first pass is forced on, keeping the same share of them as at 30,000 vectors.
   store.binaryFrom = 0;
-  const chunks = index.allChunks();
-  const exact = await embedder.embed(chunks.map((c) => `${c.headingPath.join(" > ") || c.title}\n${c.text}`));
-  const vectors = new Map(chunks.map((c, i) => [c.id, exact[i]!] as const));
-  const headings = [...new Set([...index.files.values()].flatMap((f) => f.sections.map((s) => s.headingPath.at(-1) ?? "")))].filter(Boolean).sort();
-  const queries = await embedder.embed(headings.filter((_, i) => i % Math.ceil(headings.length / 150) === 0));
   const figures: string[] = [];
   for (const keep of [50, 100, 200, 500]) {
     store.binaryCandidates = keep;
